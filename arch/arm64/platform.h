@@ -1,0 +1,29 @@
+/*
+ * What the kernel learns about the machine's devices from the device tree:
+ * the console UART, the GIC, the timer's interrupt and how to call PSCI.
+ * Reading it touches no hardware (host-tested); the drivers use the result.
+ */
+#ifndef ARCH_ARM64_PLATFORM_H
+#define ARCH_ARM64_PLATFORM_H
+
+#include "exo/fdt.h"
+
+/* QEMU virt's PL011, used only when there is no usable device tree. */
+#define FALLBACK_UART_PA 0x09000000ull
+
+struct platform {
+	u64 uart_pa;
+	bool uart_from_dt;
+	u64 gic_dist_pa, gic_cpu_pa;
+	unsigned timer_intid; /* EL1 virtual timer */
+	bool psci_smc;        /* conduit: smc, else hvc */
+};
+
+/* Defaults for the no-device-tree case: console and power-off only. */
+void platform_defaults(struct platform *plat);
+/* The console and PSCI: needed before anything can be reported. */
+void platform_read_console(const struct fdt *fdt, struct platform *plat);
+/* The GIC and the timer; 0, or -E_NOENT/-E_CORRUPT with *why set. */
+int platform_read_devices(const struct fdt *fdt, struct platform *plat, const char **why);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * Exception dispatch, and the decoded report for exceptions the kernel does
+ * not expect (today: all but IRQs and the self-test breakpoint).
+ */
+#include "arch/arm64/esr.h"
+#include "arch/arm64/gic.h"
+#include "arch/arm64/layout.h"
+#include "arch/arm64/trap_frame.h"
+#include "exo/kernel.h"
+#include "exo/printk.h"
+#include "exo/selftest.h"
+
+static const char *vector_name(u64 vector)
+{
+	static const char *const sources[] = { "EL1 with SP_EL0", "EL1 with SP_EL1",
+		                               "EL0 (AArch64)", "EL0 (AArch32)" };
+	static const char *const types[] = { "synchronous", "IRQ", "FIQ", "SError" };
+	static char name[48];
+	ksnprintf(name, sizeof(name), "%s, %s", sources[(vector >> 2) & 3], types[vector & 3]);
+	return name;
+}
+
+static void print_symbolised(const char *label, u64 addr)
+{
+	u64 offset;
+	const char *name = ksym_lookup(addr, &offset);
+	if (name)
+		kprintf("%s 0x%016lx <%s+0x%lx>\n", label, addr, name, offset);
+	else
+		kprintf("%s 0x%016lx\n", label, addr);
+}
+
+static void print_registers(const struct trap_frame *frame)
+{
+	for (unsigned reg = 0; reg < 31; reg++)
+		kprintf("  x%-2u %016lx%s", reg, frame->x[reg], reg % 4 == 3 ? "\n" : "");
+	kprintf("  sp  %016lx\n", frame->sp);
+}
+
+static void report(const struct trap_frame *frame, u64 vector)
+{
+	u64 esr = frame->esr;
+	unsigned class = esr_class(esr);
+	kprintf("\nexo: *** unexpected exception: %s (EC 0x%02x) ***\n", esr_class_name(class), class);
+	kprintf("  vector: %s\n", vector_name(vector));
+	kprintf("  ESR  0x%016lx  FAR 0x%016lx\n", esr, frame->far);
+	print_symbolised("  ELR ", frame->elr);
+	kprintf("  SPSR 0x%016lx (%s, DAIF %lx)\n", frame->spsr,
+	        (frame->spsr & 0xf) == 0 ? "EL0t" : (frame->spsr & 0xf) == 5 ? "EL1h" : "EL1t",
+	        (frame->spsr >> 6) & 0xf);
+	char detail[96];
+	if (esr_describe(esr, detail, sizeof(detail)))
+		kprintf("  %s\n", detail);
+	print_registers(frame);
+	kprintf("  backtrace:\n");
+	arch_backtrace(frame->elr, frame->x[29]);
+}
+
+/* Nested unexpected exceptions: report once, then stop without printing. */
+static int reporting;
+
+static void unexpected(struct trap_frame *frame, u64 vector)
+{
+	if (reporting++) {
+		kprintf("\nexo: exception while reporting an exception (ELR 0x%lx); stopped\n", frame->elr);
+		arch_halt();
+	}
+	report(frame, vector);
+	kprintf("exo: stopped.\n");
+	machine_fatal();
+}
+
+void trap_dispatch(struct trap_frame *frame, u64 vector)
+{
+	if (vector == (VEC_EL1_SPX | VEC_IRQ)) {
+		gic_handle_irq();
+		return;
+	}
+	if (vector == (VEC_EL1_SPX | VEC_SYNC) && esr_class(frame->esr) == EC_BRK &&
+	    (frame->esr & 0xffff) == BRK_SELFTEST) {
+		selftest_brk_hits++;
+		frame->elr += 4; /* resume after the brk */
+		return;
+	}
+	unexpected(frame, vector);
+}

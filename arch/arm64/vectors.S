@@ -1,0 +1,98 @@
+/*
+ * The 16 exception vectors.  Every entry saves the whole register frame on
+ * the kernel stack and calls trap_dispatch(frame, vector); when that returns,
+ * the (possibly changed) frame is restored and we eret.
+ */
+#include "arch/arm64/trap_frame.h"
+
+.macro vector kind
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X(0)]
+	mov	x1, #\kind
+	b	save_and_dispatch
+.endm
+
+	.text
+	.balign	2048
+	.globl	exception_vectors
+exception_vectors:
+	vector	(VEC_EL1_SP0 | VEC_SYNC)
+	vector	(VEC_EL1_SP0 | VEC_IRQ)
+	vector	(VEC_EL1_SP0 | VEC_FIQ)
+	vector	(VEC_EL1_SP0 | VEC_SERROR)
+	vector	(VEC_EL1_SPX | VEC_SYNC)
+	vector	(VEC_EL1_SPX | VEC_IRQ)
+	vector	(VEC_EL1_SPX | VEC_FIQ)
+	vector	(VEC_EL1_SPX | VEC_SERROR)
+	vector	(VEC_EL0_64 | VEC_SYNC)
+	vector	(VEC_EL0_64 | VEC_IRQ)
+	vector	(VEC_EL0_64 | VEC_FIQ)
+	vector	(VEC_EL0_64 | VEC_SERROR)
+	vector	(VEC_EL0_32 | VEC_SYNC)
+	vector	(VEC_EL0_32 | VEC_IRQ)
+	vector	(VEC_EL0_32 | VEC_FIQ)
+	vector	(VEC_EL0_32 | VEC_SERROR)
+
+save_and_dispatch:
+	stp	x2, x3, [sp, #FRAME_X(2)]
+	stp	x4, x5, [sp, #FRAME_X(4)]
+	stp	x6, x7, [sp, #FRAME_X(6)]
+	stp	x8, x9, [sp, #FRAME_X(8)]
+	stp	x10, x11, [sp, #FRAME_X(10)]
+	stp	x12, x13, [sp, #FRAME_X(12)]
+	stp	x14, x15, [sp, #FRAME_X(14)]
+	stp	x16, x17, [sp, #FRAME_X(16)]
+	stp	x18, x19, [sp, #FRAME_X(18)]
+	stp	x20, x21, [sp, #FRAME_X(20)]
+	stp	x22, x23, [sp, #FRAME_X(22)]
+	stp	x24, x25, [sp, #FRAME_X(24)]
+	stp	x26, x27, [sp, #FRAME_X(26)]
+	stp	x28, x29, [sp, #FRAME_X(28)]
+	/* The interrupted SP: SP_EL0 if we came from EL0, else ours before the frame. */
+	tst	x1, #(VEC_EL0_64 | VEC_EL0_32)
+	b.eq	1f
+	mrs	x2, sp_el0
+	b	2f
+1:	add	x2, sp, #FRAME_SIZE
+2:	stp	x30, x2, [sp, #FRAME_X(30)]
+	mrs	x2, elr_el1
+	mrs	x3, spsr_el1
+	stp	x2, x3, [sp, #FRAME_ELR]
+	mrs	x2, esr_el1
+	mrs	x3, far_el1
+	stp	x2, x3, [sp, #FRAME_ESR]
+	/* A frame record {interrupted FP, ELR}, so backtraces cross the trap. */
+	ldr	x2, [sp, #FRAME_ELR]
+	ldr	x3, [sp, #FRAME_X(29)]
+	stp	x3, x2, [sp, #-16]!
+	mov	x29, sp
+	add	x0, sp, #16
+	bl	trap_dispatch
+	add	sp, sp, #16
+
+	ldp	x2, x3, [sp, #FRAME_ELR]
+	msr	elr_el1, x2
+	msr	spsr_el1, x3
+	ldp	x30, x2, [sp, #FRAME_X(30)]
+	/* Only an EL0 frame's SP is restored; ours is implied by the frame. */
+	and	x3, x3, #0xf
+	cbnz	x3, 3f
+	msr	sp_el0, x2
+3:	ldp	x0, x1, [sp, #FRAME_X(0)]
+	ldp	x2, x3, [sp, #FRAME_X(2)]
+	ldp	x4, x5, [sp, #FRAME_X(4)]
+	ldp	x6, x7, [sp, #FRAME_X(6)]
+	ldp	x8, x9, [sp, #FRAME_X(8)]
+	ldp	x10, x11, [sp, #FRAME_X(10)]
+	ldp	x12, x13, [sp, #FRAME_X(12)]
+	ldp	x14, x15, [sp, #FRAME_X(14)]
+	ldp	x16, x17, [sp, #FRAME_X(16)]
+	ldp	x18, x19, [sp, #FRAME_X(18)]
+	ldp	x20, x21, [sp, #FRAME_X(20)]
+	ldp	x22, x23, [sp, #FRAME_X(22)]
+	ldp	x24, x25, [sp, #FRAME_X(24)]
+	ldp	x26, x27, [sp, #FRAME_X(26)]
+	ldp	x28, x29, [sp, #FRAME_X(28)]
+	add	sp, sp, #FRAME_SIZE
+	eret

@@ -1,0 +1,67 @@
+/*
+ * What the architecture-neutral kernel needs from the architecture, and the
+ * kernel-wide ways to stop.
+ */
+#ifndef EXO_KERNEL_H
+#define EXO_KERNEL_H
+
+#include "exo/types.h"
+
+#define noreturn __attribute__((noreturn))
+
+/* Exit statuses printed in the power-off marker (doc/boot.md). */
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_TEST_FAILED = 1,
+	EXIT_BOOT_ERROR = 2,
+	EXIT_PANIC = 3,
+};
+
+/* Print "exo: power off (status N)" and power the machine off. */
+noreturn void machine_exit(enum exit_status status);
+/* After a fatal report: power off with EXIT_PANIC, or halt if panic=halt. */
+noreturn void machine_fatal(void);
+noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void kmain(u64 dtb_pa, u64 entry_count);
+noreturn void demo(void);
+/* The generic-timer count when the kernel was entered (head.S). */
+extern u64 kernel_entry_count;
+extern struct frame_pool kernel_frames;
+
+/* Set from the command line: stop instead of powering off on a panic. */
+extern bool panic_halts;
+
+/* --- provided by arch/ --- */
+u64 arch_counter(void);      /* generic timer count since reset */
+u64 arch_counter_freq(void); /* counts per second */
+noreturn void arch_poweroff(void);
+noreturn void arch_halt(void);
+/* Print "  #N 0xADDR symbol+off" lines for the stack of frames from fp. */
+void arch_backtrace(u64 pc, u64 fp);
+
+/* The kernel's address for a physical address (the linear map). */
+void *phys_to_kernel(paddr_t addr);
+
+/* Boot-time hooks, called in this order by kmain. */
+struct fdt;
+struct memmap;
+struct range;
+/* The device tree in the boot window, and the bytes readable there; or NULL. */
+const void *arch_boot_dtb(u64 *readable);
+/* Find and map the console and learn how to power off (fdt may be NULL). */
+void arch_console_init(const struct fdt *fdt);
+/* The kernel image's physical range, reserved from the frame allocator. */
+void arch_kernel_image(u64 *start, u64 *end);
+int arch_map_ram(const struct memmap *map);
+/* Interrupt controller and timer tick; -E_* with *why on failure. */
+int arch_devices_init(const struct fdt *fdt, const char **why);
+void arch_irq_enable(void);
+void arch_wait_for_interrupt(void);
+u64 arch_ticks(void);
+
+/* --- the symbol table linked into the kernel (ksyms.c) --- */
+/* The function containing addr and addr's offset in it, or NULL. */
+const char *ksym_lookup(u64 addr, u64 *offset);
+
+#endif

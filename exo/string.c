@@ -1,0 +1,80 @@
+/* Freestanding string functions; clang also emits calls to memset/memcpy. */
+#include "exo/string.h"
+
+void *memset(void *dst, int byte, size_t len)
+{
+	unsigned char *out = dst;
+	while (len--)
+		*out++ = (unsigned char)byte;
+	return dst;
+}
+
+void *memcpy(void *dst, const void *src, size_t len)
+{
+	unsigned char *out = dst;
+	const unsigned char *in = src;
+	while (len--)
+		*out++ = *in++;
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t len)
+{
+	unsigned char *out = dst;
+	const unsigned char *in = src;
+	if (out < in)
+		return memcpy(dst, src, len);
+	while (len--)
+		out[len] = in[len];
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t len)
+{
+	const unsigned char *left = a, *right = b;
+	for (size_t i = 0; i < len; i++)
+		if (left[i] != right[i])
+			return left[i] - right[i];
+	return 0;
+}
+
+size_t strlen(const char *str)
+{
+	size_t len = 0;
+	while (str[len])
+		len++;
+	return len;
+}
+
+size_t strnlen(const char *str, size_t max)
+{
+	size_t len = 0;
+	while (len < max && str[len])
+		len++;
+	return len;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t len)
+{
+	for (; len > 0; len--, a++, b++)
+		if (*a != *b || *a == '\0')
+			return (unsigned char)*a - (unsigned char)*b;
+	return 0;
+}
+
+char *strchr(const char *str, int ch)
+{
+	for (;; str++) {
+		if (*str == (char)ch)
+			return (char *)str;
+		if (*str == '\0')
+			return NULL;
+	}
+}
