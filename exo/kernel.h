@@ -23,7 +23,7 @@ noreturn void machine_exit(enum exit_status status);
 noreturn void machine_fatal(void);
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-void kmain(u64 dtb_pa, u64 entry_count);
+void kmain(u64 dtb_pa, u64 entry_count, u64 entry_el);
 noreturn void demo(void);
 /* The generic-timer count when the kernel was entered (head.S). */
 extern u64 kernel_entry_count;

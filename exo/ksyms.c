@@ -6,6 +6,7 @@
 #include "exo/kernel.h"
 
 extern const u64 ksyms_count;
+extern const u64 ksyms_text_end;
 extern const u64 ksyms_addrs[];
 extern const u32 ksyms_name_offsets[];
 extern const char ksyms_names[];
@@ -13,7 +14,7 @@ extern const char ksyms_names[];
 const char *ksym_lookup(u64 addr, u64 *offset)
 {
 	u64 low = 0, high = ksyms_count;
-	if (high == 0 || addr < ksyms_addrs[0])
+	if (high == 0 || addr < ksyms_addrs[0] || addr >= ksyms_text_end)
 		return NULL;
 	/* The last symbol at or below addr. */
 	while (high - low > 1) {

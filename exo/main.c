@@ -87,12 +87,13 @@ static void print_layout(void)
 	        image_end, (void *)kmain, (void *)&on_stack);
 }
 
-void kmain(u64 dtb_pa, u64 entry_count)
+void kmain(u64 dtb_pa, u64 entry_count, u64 entry_el)
 {
 	struct fdt fdt;
 	kernel_entry_count = entry_count;
 	read_device_tree(&fdt, dtb_pa);
-	kprintf("exo: exokernel for arm64, built " __DATE__ "\n");
+	kprintf("exo: exokernel for arm64, built " __DATE__ "; entered at EL%lu, running at EL1\n",
+	        entry_el);
 	print_boot_info();
 	char value[16];
 	panic_halts = cmdline_get(boot.cmdline, "panic", value, sizeof(value)) &&

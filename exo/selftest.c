@@ -58,7 +58,15 @@ static int test_frames(void)
 	arch_kernel_image(&image_start, &image_end);
 	CHECK(frame_free(&kernel_frames, pa(image_start)) == -E_INVAL, "freeing the kernel refused");
 	CHECK(frame_free(&kernel_frames, pa(0x1000)) == -E_INVAL, "freeing outside RAM refused");
-	kprintf("exo: %u frames allocated and returned; %lu free\n", COUNT, free_before);
+	/* The linear map reaches the last frame of RAM (it is free at boot). */
+	paddr_t last = pa(kernel_frames.base + ((u64)kernel_frames.nframes - 1) * PAGE_SIZE);
+	CHECK(frame_lookup(&kernel_frames, last)->type == FRAME_FREE, "last frame 0x%lx free", last.val);
+	volatile u64 *word = phys_to_kernel(last);
+	*word = (u64)0x5a5a5a5a12345678;
+	CHECK(*word == (u64)0x5a5a5a5a12345678, "last frame 0x%lx not writable through the linear map", last.val);
+	*word = 0;
+	kprintf("exo: %u frames allocated and returned; %lu free; RAM end 0x%lx reachable\n", COUNT,
+	        free_before, last.val + PAGE_SIZE);
 	return 0;
 }
 

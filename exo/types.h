@@ -23,8 +23,8 @@ typedef struct {
 static inline paddr_t pa(u64 val) { return (paddr_t){ val }; }
 
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1ull << PAGE_SHIFT)
-#define BLOCK_2M (1ull << 21)
+#define PAGE_SIZE ((u64)1 << PAGE_SHIFT)
+#define BLOCK_2M ((u64)1 << 21)
 
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 #define ALIGN_UP(x, a) ALIGN_DOWN((x) + (u64)(a) - 1, (a))

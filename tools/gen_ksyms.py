@@ -9,22 +9,28 @@ import sys
 
 
 def text_symbols(nm, elf):
+    """Functions in address order, and where the text ends."""
     out = subprocess.run([nm, "-n", "--defined-only", elf], check=True,
                          capture_output=True, text=True).stdout
-    symbols = []
+    symbols, text_end = [], 0
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[1] in "tT" and not parts[2].startswith("$"):
+        if len(parts) != 3:
+            continue
+        if parts[2] == "_etext":
+            text_end = int(parts[0], 16)
+        elif parts[1] in "tT" and not parts[2].startswith("$"):
             symbols.append((int(parts[0], 16), parts[2]))
-    return symbols
+    return symbols, text_end
 
 
 def main():
     nm, elf, out = sys.argv[1:4]
-    symbols = [] if elf == "-" else text_symbols(nm, elf)
+    symbols, text_end = ([], 0) if elf == "-" else text_symbols(nm, elf)
     lines = ['\t.section .ksyms, "a"', "\t.balign 8",
-             "\t.globl ksyms_count, ksyms_addrs, ksyms_name_offsets, ksyms_names",
-             f"ksyms_count:\n\t.quad {len(symbols)}", "ksyms_addrs:"]
+             "\t.globl ksyms_count, ksyms_text_end, ksyms_addrs, ksyms_name_offsets, ksyms_names",
+             f"ksyms_count:\n\t.quad {len(symbols)}",
+             f"ksyms_text_end:\n\t.quad 0x{text_end:x}", "ksyms_addrs:"]
     lines += [f"\t.quad 0x{addr:x}" for addr, _ in symbols]
     lines.append("ksyms_name_offsets:")
     offset = 0

@@ -32,6 +32,7 @@ primary_entry:
 	b.ne	wrong_address		// VA = PA + offset only holds if loaded here
 	mrs	x1, CurrentEL
 	ubfx	x1, x1, #2, #2
+	mov	x21, x1			// exception level at entry, for the boot log
 	cmp	x1, #2
 	b.eq	el2_to_el1
 	cmp	x1, #1
@@ -80,6 +81,7 @@ high_entry:
 	mov	x30, xzr
 	mov	x0, x19
 	mov	x1, x20
+	mov	x2, x21
 	bl	kmain
 	b	halt_forever
 

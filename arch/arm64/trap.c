@@ -45,7 +45,7 @@ static void report(const struct trap_frame *frame, u64 vector)
 	kprintf("  vector: %s\n", vector_name(vector));
 	kprintf("  ESR  0x%016lx  FAR 0x%016lx\n", esr, frame->far);
 	print_symbolised("  ELR ", frame->elr);
-	kprintf("  SPSR 0x%016lx (%s, DAIF %lx)\n", frame->spsr,
+	kprintf("  SPSR 0x%016lx (%s, DAIF 0x%lx)\n", frame->spsr,
 	        (frame->spsr & 0xf) == 0 ? "EL0t" : (frame->spsr & 0xf) == 5 ? "EL1h" : "EL1t",
 	        (frame->spsr >> 6) & 0xf);
 	char detail[96];

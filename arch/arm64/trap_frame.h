@@ -19,6 +19,7 @@
 #define VEC_EL1_SPX (1 << 2)
 #define VEC_EL0_64 (2 << 2)
 #define VEC_EL0_32 (3 << 2)
+#define VEC_FROM_EL0 (2 << 2) /* the bit both EL0 sources have */
 
 #ifndef __ASSEMBLER__
 #include "exo/types.h"

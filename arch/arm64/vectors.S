@@ -50,7 +50,7 @@ save_and_dispatch:
 	stp	x26, x27, [sp, #FRAME_X(26)]
 	stp	x28, x29, [sp, #FRAME_X(28)]
 	/* The interrupted SP: SP_EL0 if we came from EL0, else ours before the frame. */
-	tst	x1, #(VEC_EL0_64 | VEC_EL0_32)
+	tst	x1, #VEC_FROM_EL0
 	b.eq	1f
 	mrs	x2, sp_el0
 	b	2f
