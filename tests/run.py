@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""exo's test suite: host unit tests, then QEMU boot tests in parallel.
+
+Prints one line per test (PASS/FAIL name [detail]) and ends with
+"N passed, N failed"; exits non-zero if anything failed.  Run it with
+`ninja test` (which builds everything first).
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BUILD = "build"
+KERNEL = f"{BUILD}/kernel.bin"
+ELF = f"{BUILD}/kernel.elf"
+SHIM = f"{BUILD}/test/shim.bin"
+VIRT_DTB = f"{BUILD}/test/virt.dtb"
+INITRD = "tests/qemu/initrd.txt"
+TIMEOUT = 60  # seconds per QEMU run; a boot takes well under one
+
+HOST_TESTS = [
+    [f"{BUILD}/test/host_fdt", VIRT_DTB],
+    [f"{BUILD}/test/host_frame"],
+    [f"{BUILD}/test/host_pte"],
+    [f"{BUILD}/test/host_printk"],
+]
+
+
+class Failure(Exception):
+    pass
+
+
+def run_host_tests():
+    results = []
+    for argv in HOST_TESTS:
+        proc = subprocess.run(argv, capture_output=True, text=True)
+        lines = proc.stdout.splitlines()
+        pending = ""  # a test's own output comes before its PASS/FAIL line
+        before = len(results)
+        for line in lines:
+            if line.startswith(("PASS ", "FAIL ")):
+                results.append((line.startswith("PASS "), line[5:], pending))
+                pending = ""
+            else:
+                pending += line + "\n"
+        mine = results[before:]
+        if proc.returncode != 0 and all(ok for ok, _, _ in mine):
+            results.append((False, os.path.basename(argv[0]),
+                            f"exit {proc.returncode}\n{pending}{proc.stderr[-3000:]}"))
+    return results
+
+
+class Qemu:
+    """One QEMU run of the kernel; .out is the console, .status QEMU's exit."""
+
+    def __init__(self, qemu, cmdline="", machine="virt", memory="512M", extra=(),
+                 until=None, kernel=True):
+        argv = [qemu, "-M", machine, "-cpu", "cortex-a72", "-m", memory,
+                "-nographic", "-nic", "none", "-no-reboot"]
+        if kernel:
+            argv += ["-kernel", KERNEL, "-append", cmdline]
+        argv += list(extra)
+        self.argv = argv
+        self.out, self.status = self._run(argv, until)
+
+    @staticmethod
+    def _run(argv, until):
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        if until is None:
+            try:
+                out, _ = proc.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, _ = proc.communicate()
+                raise Failure(f"timed out after {TIMEOUT}s; console:\n{out[-2000:]}")
+            return out.replace("\r", ""), proc.returncode
+        # Read until a pattern appears, then stop QEMU ourselves.
+        out = ""
+        import select
+        import time
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline and not re.search(until, out):
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096).decode(errors="replace")
+                if not chunk:
+                    break
+                out += chunk.replace("\r", "")
+        time.sleep(1)  # anything after the pattern (a power-off) would show now
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if ready:
+            out += os.read(proc.stdout.fileno(), 4096).decode(errors="replace")
+        alive = proc.poll() is None
+        proc.kill()
+        proc.wait()
+        return out, ("running" if alive else proc.returncode)
+
+    def expect(self, *patterns):
+        for pattern in patterns:
+            if not re.search(pattern, self.out, re.M):
+                raise Failure(f"console lacks /{pattern}/; console:\n{self.out[-2500:]}")
+
+    def refute(self, *patterns):
+        for pattern in patterns:
+            if re.search(pattern, self.out, re.M):
+                raise Failure(f"console has /{pattern}/; console:\n{self.out[-2500:]}")
+
+    def powered_off(self, status):
+        """A clean PSCI power-off (QEMU exit 0) after the marker with status."""
+        self.expect(rf"^exo: power off \(status {status}\)$")
+        if self.status != 0:
+            raise Failure(f"QEMU exited {self.status}, not 0 (power-off); console:\n{self.out[-2000:]}")
+
+
+def shim_boot(qemu, x0, dtb_file=None):
+    """Enter the kernel with x0 chosen by the test (see tests/qemu/shim.S)."""
+    extra = ["-device", f"loader,file={SHIM},addr=0x40200000,force-raw=on",
+             "-device", f"loader,addr=0x40200100,data={x0},data-len=8"]
+    if dtb_file:
+        extra += ["-device", f"loader,file={dtb_file},addr=0x44000000,force-raw=on"]
+    extra += ["-device", "loader,addr=0x40200000,cpu-num=0"]
+    return Qemu(qemu, extra=extra)
+
+
+def nm_symbols(nm):
+    out = subprocess.run([nm, "--defined-only", ELF], capture_output=True, text=True, check=True)
+    return {parts[2]: (int(parts[0], 16), parts[1])
+            for parts in (line.split() for line in out.stdout.splitlines()) if len(parts) == 3}
+
+
+# --- the QEMU tests: each returns a detail string or raises Failure ---
+
+def t_boot_demo(ctx):
+    run = Qemu(ctx.qemu)
+    run.expect(r"^exo: console up \d+ us after reset", r"entered at EL1, running at EL1",
+               r"RAM 0x40000000-0x60000000 \(512 MiB\)", r"^exo: tick 3$")
+    run.powered_off(0)
+    return re.search(r"console up (\d+ us)", run.out).group(0)
+
+
+def t_kernel_in_high_half(ctx):
+    run = Qemu(ctx.qemu)
+    printed = int(re.search(r"kmain at 0x([0-9a-f]+)", run.out).group(1), 16)
+    stack = int(re.search(r"stack at 0x([0-9a-f]+)", run.out).group(1), 16)
+    symbols = nm_symbols(ctx.nm)
+    if printed != symbols["kmain"][0]:
+        raise Failure(f"kmain printed 0x{printed:x}, nm says 0x{symbols['kmain'][0]:x}")
+    low = [name for name, (addr, kind) in symbols.items()
+           if kind in "tTdDbBrR" and not f"{addr:016x}".startswith("ffff0000400")]
+    if low or not f"{stack:x}".startswith("ffff0000400"):
+        raise Failure(f"symbols outside 0xffff0000400xxxxx: {low[:5]}, stack 0x{stack:x}")
+    return f"{len(symbols)} symbols, kmain 0x{printed:x}"
+
+
+def t_enters_at_el2(ctx):
+    run = Qemu(ctx.qemu, "test=ttbr0", machine="virt,virtualization=on")
+    run.expect(r"entered at EL2, running at EL1", r"selftest ttbr0: ok")
+    run.powered_off(0)
+
+
+def t_ram_size_from_dt(ctx):
+    run = Qemu(ctx.qemu, "test=frames", memory="2G")
+    run.expect(r"RAM 0x40000000-0xc0000000 \(2048 MiB\)", r"524288 in all",
+               r"RAM end 0xc0000000 reachable", r"selftest frames: ok")
+    run.powered_off(0)
+
+
+def t_cmdline_and_initrd(ctx):
+    run = Qemu(ctx.qemu, "hello=world  two", extra=["-initrd", INITRD])
+    size = os.path.getsize(INITRD)
+    run.expect(r'command line "hello=world  two"', rf"initrd 0x[0-9a-f]+-0x[0-9a-f]+ \({size} bytes\)")
+    start = int(re.search(r"initrd 0x([0-9a-f]+)", run.out).group(1), 16)
+    if start != 0x48000000:
+        raise Failure(f"initrd at 0x{start:x}, QEMU puts it at 0x48000000 for 512 MiB")
+    run.powered_off(0)
+
+
+def selftest(name):
+    def test(ctx):
+        run = Qemu(ctx.qemu, f"test={name}")
+        run.expect(rf"^exo: selftest {name}: ok$")
+        run.powered_off(0)
+        return next((line for line in run.out.splitlines() if line.startswith("exo: ")
+                     and "selftest" not in line and ("ticks in" in line or "TTBR0 =" in line
+                                                     or "frames allocated" in line)), "")
+    return test
+
+
+def fault_report(name, *patterns):
+    def test(ctx):
+        run = Qemu(ctx.qemu, f"test={name}")
+        run.expect(r"\*\*\* unexpected exception: ", r"ESR  0x[0-9a-f]{16}  FAR 0x[0-9a-f]{16}",
+                   r"^  x0  [0-9a-f]{16}", r"x30 [0-9a-f]{16}  sp  ffff0000400",
+                   r"backtrace:", r"#1  0x[0-9a-f]+ selftest_run\+0x", r"kmain\+0x", *patterns)
+        run.refute(r"selftest .*: (ok|FAILED)")
+        run.powered_off(3)
+    return test
+
+
+def t_ttbr0_regression_is_not_vacuous(ctx):
+    """The same switch, reached through TTBR0 like ../shared/seed/'s kernel, must die."""
+    run = Qemu(ctx.qemu, "test=ttbr0-low")
+    low = re.search(r"through TTBR0 at 0x([0-9a-f]+); a fetch after the switch, before 0x([0-9a-f]+)",
+                    run.out)
+    if not low:
+        raise Failure(f"no call through TTBR0; console:\n{run.out[-1500:]}")
+    start, end = int(low.group(1), 16), int(low.group(2), 16)
+    run.expect(r"instruction abort without a change in exception level",
+               r"translation fault at level 0, on an instruction fetch")
+    far = int(re.search(r"FAR 0x([0-9a-f]+)", run.out).group(1), 16)
+    if not start < far < end:
+        raise Failure(f"FAR 0x{far:x} not after the switch in [0x{start:x}, 0x{end:x})")
+    run.refute(r"selftest ttbr0-low: (ok|FAILED)")
+    run.powered_off(3)
+    return f"faulted at 0x{far:x}"
+
+
+def t_panic_halt(ctx):
+    run = Qemu(ctx.qemu, "test=fault panic=halt", until=r"halted \(panic=halt\)")
+    run.expect(r"unexpected exception", r"halted \(panic=halt\)")
+    run.refute(r"power off")
+    if run.status != "running":
+        raise Failure(f"QEMU exited ({run.status}) instead of staying halted")
+
+
+def t_no_device_tree(ctx):
+    run = shim_boot(ctx.qemu, 0)
+    run.expect(r"boot error: no device tree \(x0 = 0x0 at entry\)")
+    run.powered_off(2)
+
+
+def corrupt_dtb(name, mutate, reason):
+    def test(ctx):
+        blob = bytearray(open(VIRT_DTB, "rb").read())
+        mutate(blob)
+        with tempfile.NamedTemporaryFile(suffix=".dtb", delete=False) as f:
+            f.write(blob)
+        try:
+            run = shim_boot(ctx.qemu, 0x44000000, f.name)
+        finally:
+            os.unlink(f.name)
+        run.expect(reason)
+        run.powered_off(2)
+    return test
+
+
+def be32(blob, at, value):
+    blob[at:at + 4] = value.to_bytes(4, "big")
+
+
+def no_memory_type(blob):
+    at = blob.find(b"memory\0", blob.find(b"memory@") + 8)
+    blob[at:at + 6] = b"m3mory"  # the device_type value, not the node name
+
+
+QEMU_TESTS = [
+    ("qemu/boot_and_power_off", t_boot_demo),
+    ("qemu/kernel_symbols_in_high_half", t_kernel_in_high_half),
+    ("qemu/drops_from_el2_to_el1", t_enters_at_el2),
+    ("qemu/ram_size_from_device_tree_2g", t_ram_size_from_dt),
+    ("qemu/cmdline_and_initrd_from_device_tree", t_cmdline_and_initrd),
+    ("qemu/timer_ticks", selftest("ticks")),
+    ("qemu/frame_allocator", selftest("frames")),
+    ("qemu/ttbr0_switch_keeps_kernel_running", selftest("ttbr0")),
+    ("qemu/ttbr0_regression_fails_if_kernel_in_ttbr0", t_ttbr0_regression_is_not_vacuous),
+    ("qemu/fault_report_unmapped_write", fault_report(
+        "fault", r"data abort without a change in exception level \(EC 0x25\)",
+        r"FAR 0xffff7fffdead0000", r"translation fault at level \d, on a write",
+        r"ELR  0xffff0000400[0-9a-f]+ <arch_selftest_fault\+0x")),
+    ("qemu/kernel_text_read_only", fault_report(
+        "write-text", r"data abort without a change", r"permission fault at level 3, on a write")),
+    ("qemu/kernel_data_not_executable", fault_report(
+        "exec-data", r"instruction abort without a change",
+        r"permission fault at level 3, on an instruction fetch")),
+    ("qemu/undefined_instruction_report", fault_report(
+        "undef", r"unknown reason \(undefined instruction\?\) \(EC 0x00\)")),
+    ("qemu/panic_halt_stops_without_power_off", t_panic_halt),
+    ("qemu/no_device_tree", t_no_device_tree),
+    ("qemu/dtb_bad_magic", corrupt_dtb("magic", lambda b: be32(b, 0, 0xdeadbeef),
+                                       r"unusable: bad magic")),
+    ("qemu/dtb_totalsize_too_big", corrupt_dtb("size", lambda b: be32(b, 4, 0x10000000),
+                                               r"unusable: totalsize out of range")),
+    ("qemu/dtb_garbage_structure", corrupt_dtb(
+        "struct", lambda b: be32(b, int.from_bytes(b[8:12], "big"), 0x77),
+        r"unusable: malformed token in structure block")),
+    ("qemu/dtb_without_memory", corrupt_dtb("memory", no_memory_type,
+                                            r"device tree: no memory node")),
+]
+
+
+def run_qemu_test(ctx, name, test):
+    try:
+        return True, name, test(ctx) or ""
+    except Failure as failure:
+        return False, name, str(failure)
+    except Exception as error:  # a bug in the test itself is a failure too
+        return False, name, f"{type(error).__name__}: {error}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--qemu", required=True)
+    parser.add_argument("--nm", required=True)
+    parser.add_argument("-j", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("filter", nargs="?", default="")
+    ctx = parser.parse_args()
+    passed = failed = 0
+
+    def report(ok, name, detail):
+        nonlocal passed, failed
+        passed, failed = passed + ok, failed + (not ok)
+        first, _, rest = detail.strip().partition("\n")
+        print(f"{'PASS' if ok else 'FAIL'} {name}" + (f"  ({first})" if first and ok else ""))
+        if not ok and detail.strip():
+            print("    " + detail.strip().replace("\n", "\n    "))
+        sys.stdout.flush()
+
+    for result in run_host_tests():
+        if ctx.filter in result[1]:
+            report(*result)
+    chosen = [(name, test) for name, test in QEMU_TESTS if ctx.filter in name]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=ctx.j) as pool:
+        for result in pool.map(lambda item: run_qemu_test(ctx, *item), chosen):
+            report(*result)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not passed else 0)
+
+
+if __name__ == "__main__":
+    main()
