@@ -63,5 +63,7 @@ u64 arch_ticks(void);
 /* --- the symbol table linked into the kernel (ksyms.c) --- */
 /* The function containing addr and addr's offset in it, or NULL. */
 const char *ksym_lookup(u64 addr, u64 *offset);
+/* Print prefix, addr and "<function+offset>" when addr is kernel code. */
+void print_code_address(const char *prefix, u64 addr);
 
 #endif

@@ -4,6 +4,7 @@
  * tools/gen_ksyms.py and linked into the second; see kernel.ld.
  */
 #include "exo/kernel.h"
+#include "exo/printk.h"
 
 extern const u64 ksyms_count;
 extern const u64 ksyms_text_end;
@@ -26,4 +27,14 @@ const char *ksym_lookup(u64 addr, u64 *offset)
 	}
 	*offset = addr - ksyms_addrs[low];
 	return ksyms_names + ksyms_name_offsets[low];
+}
+
+void print_code_address(const char *prefix, u64 addr)
+{
+	u64 offset;
+	const char *name = ksym_lookup(addr, &offset);
+	if (name)
+		kprintf("%s0x%016lx <%s+0x%lx>\n", prefix, addr, name, offset);
+	else
+		kprintf("%s0x%016lx\n", prefix, addr);
 }

@@ -195,7 +195,7 @@ def fault_report(name, *patterns):
         run = Qemu(ctx.qemu, f"test={name}")
         run.expect(r"\*\*\* unexpected exception: ", r"ESR  0x[0-9a-f]{16}  FAR 0x[0-9a-f]{16}",
                    r"^  x0  [0-9a-f]{16}", r"x30 [0-9a-f]{16}  sp  ffff0000400",
-                   r"backtrace:", r"#1  0x[0-9a-f]+ selftest_run\+0x", r"kmain\+0x", *patterns)
+                   r"backtrace:", r"#1  0x[0-9a-f]+ <selftest_run\+0x", r"<kmain\+0x", *patterns)
         run.refute(r"selftest .*: (ok|FAILED)")
         run.powered_off(3)
     return test

@@ -11,12 +11,9 @@
 
 static void print_frame(unsigned depth, u64 addr)
 {
-	u64 offset;
-	const char *name = ksym_lookup(addr, &offset);
-	if (name)
-		kprintf("    #%-2u 0x%016lx %s+0x%lx\n", depth, addr, name, offset);
-	else
-		kprintf("    #%-2u 0x%016lx\n", depth, addr);
+	char prefix[16];
+	ksnprintf(prefix, sizeof(prefix), "    #%-2u ", depth);
+	print_code_address(prefix, addr);
 }
 
 void arch_backtrace(u64 pc, u64 fp)

@@ -20,16 +20,6 @@ static const char *vector_name(u64 vector)
 	return name;
 }
 
-static void print_symbolised(const char *label, u64 addr)
-{
-	u64 offset;
-	const char *name = ksym_lookup(addr, &offset);
-	if (name)
-		kprintf("%s 0x%016lx <%s+0x%lx>\n", label, addr, name, offset);
-	else
-		kprintf("%s 0x%016lx\n", label, addr);
-}
-
 static void print_registers(const struct trap_frame *frame)
 {
 	for (unsigned reg = 0; reg < 31; reg++)
@@ -44,7 +34,7 @@ static void report(const struct trap_frame *frame, u64 vector)
 	kprintf("\nexo: *** unexpected exception: %s (EC 0x%02x) ***\n", esr_class_name(class), class);
 	kprintf("  vector: %s\n", vector_name(vector));
 	kprintf("  ESR  0x%016lx  FAR 0x%016lx\n", esr, frame->far);
-	print_symbolised("  ELR ", frame->elr);
+	print_code_address("  ELR  ", frame->elr);
 	kprintf("  SPSR 0x%016lx (%s, DAIF 0x%lx)\n", frame->spsr,
 	        (frame->spsr & 0xf) == 0 ? "EL0t" : (frame->spsr & 0xf) == 5 ? "EL1h" : "EL1t",
 	        (frame->spsr >> 6) & 0xf);
