@@ -219,6 +219,19 @@ def t_ttbr0_regression_is_not_vacuous(ctx):
     return f"faulted at 0x{far:x}"
 
 
+def t_stack_overflow(ctx):
+    """Running out of kernel stack hits the guard page and is reported, not a hang."""
+    run = Qemu(ctx.qemu, "test=stack-overflow")
+    run.expect(r"kernel stack overflow: data abort without a change in exception level",
+               r"ELR  0xffff0000400[0-9a-f]+ <recurse\+0x")
+    far = int(re.search(r"FAR 0x([0-9a-f]+)", run.out).group(1), 16)
+    guard = nm_symbols(ctx.nm)["__stack_guard"][0]
+    if not guard <= far < guard + 4096:
+        raise Failure(f"FAR 0x{far:x} is not in the guard page at 0x{guard:x}")
+    run.powered_off(3)
+    return f"faulted in the guard page at 0x{far:x}"
+
+
 def t_panic_halt(ctx):
     run = Qemu(ctx.qemu, "test=fault panic=halt", until=r"halted \(panic=halt\)")
     run.expect(r"unexpected exception", r"halted \(panic=halt\)")
@@ -278,6 +291,7 @@ QEMU_TESTS = [
         r"permission fault at level 3, on an instruction fetch")),
     ("qemu/undefined_instruction_report", fault_report(
         "undef", r"unknown reason \(undefined instruction\?\) \(EC 0x00\)")),
+    ("qemu/kernel_stack_overflow_report", t_stack_overflow),
     ("qemu/panic_halt_stops_without_power_off", t_panic_halt),
     ("qemu/no_device_tree", t_no_device_tree),
     ("qemu/dtb_bad_magic", corrupt_dtb("magic", lambda b: be32(b, 0, 0xdeadbeef),

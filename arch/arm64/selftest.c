@@ -94,6 +94,18 @@ int arch_selftest_ttbr0(bool through_ttbr0)
 
 static u32 data_code[4] = { 0xd65f03c0 }; /* ret */
 
+/* Recursion the compiler cannot flatten: each level keeps 256 bytes live. */
+static volatile u64 recursion_limit = UINT64_MAX;
+
+static u64 recurse(u64 depth)
+{
+	volatile u64 pad[32];
+	pad[depth % 32] = depth;
+	if (depth >= recursion_limit)
+		return 0;
+	return recurse(depth + 1) + pad[depth % 32];
+}
+
 /* Faults that must produce the decoded exception report. */
 int arch_selftest_fault(const char *kind)
 {
@@ -106,6 +118,9 @@ int arch_selftest_fault(const char *kind)
 	} else if (strcmp(kind, "exec-data") == 0) {
 		kprintf("exo: jumping to kernel data at %p\n", (void *)data_code);
 		((void (*)(void))(uintptr_t)data_code)();
+	} else if (strcmp(kind, "stack-overflow") == 0) {
+		kprintf("exo: recursing until the kernel stack runs out\n");
+		kprintf("exo: (unreachable) %lu\n", recurse(0));
 	} else if (strcmp(kind, "undef") == 0) {
 		kprintf("exo: executing an undefined instruction\n");
 		__asm__ volatile(".word 0x00000000");

@@ -60,6 +60,18 @@ static void unexpected(struct trap_frame *frame, u64 vector)
 	machine_fatal();
 }
 
+/* From the vectors, on the emergency stack: the kernel stack ran out. */
+noreturn void kernel_stack_overflow(u64 elr, u64 far, u64 esr);
+noreturn void kernel_stack_overflow(u64 elr, u64 far, u64 esr)
+{
+	kprintf("\nexo: *** kernel stack overflow: %s (EC 0x%02x) with SP below the stack ***\n",
+	        esr_class_name(esr_class(esr)), esr_class(esr));
+	kprintf("  ESR  0x%016lx  FAR 0x%016lx\n", esr, far);
+	print_code_address("  ELR  ", elr);
+	kprintf("exo: stopped.\n");
+	machine_fatal();
+}
+
 void trap_dispatch(struct trap_frame *frame, u64 vector)
 {
 	if (vector == (VEC_EL1_SPX | VEC_IRQ)) {

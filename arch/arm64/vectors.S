@@ -5,9 +5,20 @@
  */
 #include "arch/arm64/trap_frame.h"
 
+/*
+ * An exception taken with the kernel stack nearly used up would fault again
+ * on its own first store (the guard page below the stack is unmapped), and
+ * again, forever.  So before storing anything, check that the frame fits;
+ * TPIDR_EL1 (otherwise unused) lends a scratch register for the check.
+ */
 .macro vector kind
 	.balign	0x80
 	sub	sp, sp, #FRAME_SIZE
+	msr	tpidr_el1, x0
+	ldr	x0, =__stack_bottom
+	cmp	sp, x0
+	b.lo	stack_overflow
+	mrs	x0, tpidr_el1
 	stp	x0, x1, [sp, #FRAME_X(0)]
 	mov	x1, #\kind
 	b	save_and_dispatch
@@ -33,6 +44,18 @@ exception_vectors:
 	vector	(VEC_EL0_32 | VEC_IRQ)
 	vector	(VEC_EL0_32 | VEC_FIQ)
 	vector	(VEC_EL0_32 | VEC_SERROR)
+
+	.ltorg
+
+/* Report on a stack of its own; the overflowed one cannot be trusted. */
+stack_overflow:
+	ldr	x0, =overflow_stack_top
+	mov	sp, x0
+	mov	x29, xzr
+	mrs	x0, elr_el1
+	mrs	x1, far_el1
+	mrs	x2, esr_el1
+	bl	kernel_stack_overflow	// does not return
 
 save_and_dispatch:
 	stp	x2, x3, [sp, #FRAME_X(2)]
@@ -96,3 +119,9 @@ save_and_dispatch:
 	ldp	x28, x29, [sp, #FRAME_X(28)]
 	add	sp, sp, #FRAME_SIZE
 	eret
+
+	.bss
+	.balign	16
+overflow_stack:
+	.space	4096
+overflow_stack_top:
