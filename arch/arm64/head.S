@@ -42,6 +42,12 @@ el1_start:
 	msr	daifset, #0xf
 	ldr	x1, =SCTLR_MMU_OFF
 	msr	sctlr_el1, x1
+	/*
+	 * FP/SIMD traps at EL1 and EL0 (CPACR_EL1.FPEN = 0) whatever the loader
+	 * left: the kernel is built -mgeneral-regs-only, so any FP use in it is a
+	 * bug that must show up as an exception, never as clobbered user state.
+	 */
+	msr	cpacr_el1, xzr
 	isb
 	/* bss (page-aligned) holds the stack and the table pool: zero it. */
 	adrp	x1, __bss_start
