@@ -8,14 +8,11 @@
 
 noreturn void demo(void)
 {
-	u64 start = arch_ticks();
 	kprintf("exo: demo: waiting for 3 timer ticks\n");
-	for (u64 seen = start; seen < start + 3;) {
-		arch_wait_for_interrupt();
-		if (arch_ticks() != seen) {
-			seen = arch_ticks();
-			kprintf("exo: tick %lu\n", seen - start);
-		}
+	for (unsigned tick = 1; tick <= 3; tick++) {
+		if (!wait_for_ticks(1))
+			panic("no timer tick for 5 s");
+		kprintf("exo: tick %u\n", tick);
 	}
 	kprintf("exo: %lu frames free; nothing more to run yet\n", frame_count(&kernel_frames, FRAME_FREE));
 	machine_exit(EXIT_OK);

@@ -60,6 +60,9 @@ void arch_irq_enable(void);
 void arch_wait_for_interrupt(void);
 u64 arch_ticks(void);
 
+/* Idle until count more timer ticks; false if none came for 5 s of counter time. */
+bool wait_for_ticks(u64 count);
+
 /* --- the symbol table linked into the kernel (ksyms.c) --- */
 /* The function containing addr and addr's offset in it, or NULL. */
 const char *ksym_lookup(u64 addr, u64 *offset);

@@ -50,5 +50,3 @@ int kmap_ram(const struct memmap *map)
 	}
 	return 0;
 }
-
-u32 kmap_tables_used(void) { return boot_pt_pool_used; }

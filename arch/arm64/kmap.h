@@ -8,7 +8,5 @@
 volatile void *kmap_device(u64 base, u64 size);
 /* Map every RAM range at PA + KERNEL_VA_OFFSET (the image is already mapped). */
 int kmap_ram(const struct memmap *map);
-/* Pages of the boot table pool used so far. */
-u32 kmap_tables_used(void);
 
 #endif

@@ -32,24 +32,13 @@ static void restore_empty_ttbr0(void)
 	tlb_flush_all();
 }
 
-static int wait_ticks(u64 count)
-{
-	u64 target = arch_ticks() + count, start = arch_counter();
-	while (arch_ticks() < target) {
-		wfi();
-		CHECK(arch_counter() - start < 5 * arch_counter_freq(), "no timer interrupt for 5 s");
-	}
-	return 0;
-}
-
 /* With TTBR0 = root: an exception, interrupts, and nothing low reachable. */
 static int run_on_empty_ttbr0(u64 ttbr0)
 {
 	u64 hits = selftest_brk_hits;
 	ttbr0_switch_and_trap(ttbr0);
 	CHECK(selftest_brk_hits == hits + 1, "the brk exception was not taken and returned from");
-	if (wait_ticks(3) < 0)
-		return -1;
+	CHECK(wait_for_ticks(3), "no timer interrupt for 5 s on the new TTBR0");
 	CHECK(read_sysreg(ttbr0_el1) == ttbr0, "TTBR0 changed under us");
 	CHECK(!translates(virt_to_phys(kmain).val), "kmain's physical address translates via TTBR0");
 	CHECK(!translates(0), "address 0 translates via TTBR0");
