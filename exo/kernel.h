@@ -60,6 +60,8 @@ void arch_irq_enable(void);
 void arch_wait_for_interrupt(void);
 u64 arch_ticks(void);
 
+/* Generic-timer counts in microseconds. */
+u64 counter_to_us(u64 counts);
 /* Idle until count more timer ticks; false if none came for 5 s of counter time. */
 bool wait_for_ticks(u64 count);
 

@@ -15,8 +15,6 @@ struct frame_pool kernel_frames;
 u64 kernel_entry_count;
 static struct boot_info boot;
 
-static u64 counts_to_us(u64 counts) { return counts / (arch_counter_freq() / 1000000); }
-
 static noreturn void boot_error(const char *fmt, ...)
 {
 	va_list args;
@@ -35,7 +33,7 @@ static void read_device_tree(struct fdt *fdt, u64 dtb_pa)
 	int err = blob ? fdt_open(fdt, blob, readable) : -E_NOENT;
 	arch_console_init(err ? NULL : fdt);
 	kprintf("exo: console up %lu us after reset (kernel entered at %lu us)\n",
-	        counts_to_us(arch_counter()), counts_to_us(kernel_entry_count));
+	        counter_to_us(arch_counter()), counter_to_us(kernel_entry_count));
 	if (!blob)
 		boot_error("no device tree (x0 = 0x%lx at entry): boot with QEMU -kernel, which passes one",
 		           dtb_pa);

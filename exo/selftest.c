@@ -13,7 +13,7 @@ static int test_ticks(void)
 	const u64 want = 10;
 	u64 start = arch_counter();
 	CHECK(wait_for_ticks(want), "no timer tick for 5 s");
-	u64 elapsed_us = (arch_counter() - start) / (arch_counter_freq() / 1000000);
+	u64 elapsed_us = counter_to_us(arch_counter() - start);
 	kprintf("exo: %lu ticks in %lu us\n", want, elapsed_us);
 	/*
 	 * Deadlines are absolute (100 Hz), so ten ticks can never take less than

@@ -1,7 +1,14 @@
-/* Waiting for timer ticks, with the CPU idle in between. */
+/* Counter time, and waiting for timer ticks with the CPU idle in between. */
 #include "exo/kernel.h"
 
 #define TICK_WAIT_LIMIT_S 5
+
+/* Split so that neither the product overflows nor a slow counter divides by 0. */
+u64 counter_to_us(u64 counts)
+{
+	u64 freq = arch_counter_freq();
+	return counts / freq * 1000000 + counts % freq * 1000000 / freq;
+}
 
 bool wait_for_ticks(u64 count)
 {
