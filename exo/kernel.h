@@ -23,7 +23,7 @@ noreturn void machine_exit(enum exit_status status);
 noreturn void machine_fatal(void);
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-void kmain(u64 dtb_pa, u64 entry_count, u64 entry_el);
+void kmain(u64 dtb_pa, u64 entry_count);
 noreturn void demo(void);
 /* The generic-timer count when the kernel was entered (head.S). */
 extern u64 kernel_entry_count;
@@ -33,7 +33,9 @@ extern struct frame_pool kernel_frames;
 extern bool panic_halts;
 
 /* --- provided by arch/ --- */
-u64 arch_counter(void);      /* generic timer count since reset */
+u64 arch_counter(void);      /* generic timer count (virtual: what the tick uses) */
+u64 arch_counter_since_reset(void); /* physical count: starts at 0 with the machine */
+u64 arch_entry_el(void);     /* the exception level the kernel was entered at */
 u64 arch_counter_freq(void); /* counts per second */
 noreturn void arch_poweroff(void);
 noreturn void arch_halt(void);

@@ -33,7 +33,7 @@ static void read_device_tree(struct fdt *fdt, u64 dtb_pa)
 	int err = blob ? fdt_open(fdt, blob, readable) : -E_NOENT;
 	arch_console_init(err ? NULL : fdt);
 	kprintf("exo: console up %lu us after reset (kernel entered at %lu us)\n",
-	        counter_to_us(arch_counter()), counter_to_us(kernel_entry_count));
+	        counter_to_us(arch_counter_since_reset()), counter_to_us(kernel_entry_count));
 	if (!blob)
 		boot_error("no device tree (x0 = 0x%lx at entry): boot with QEMU -kernel, which passes one",
 		           dtb_pa);
@@ -85,13 +85,13 @@ static void print_layout(void)
 	        image_end, (void *)kmain, (void *)&on_stack);
 }
 
-void kmain(u64 dtb_pa, u64 entry_count, u64 entry_el)
+void kmain(u64 dtb_pa, u64 entry_count)
 {
 	struct fdt fdt;
 	kernel_entry_count = entry_count;
 	read_device_tree(&fdt, dtb_pa);
 	kprintf("exo: exokernel for arm64, built " __DATE__ "; entered at EL%lu, running at EL1\n",
-	        entry_el);
+	        arch_entry_el());
 	print_boot_info();
 	char value[16];
 	panic_halts = cmdline_get(boot.cmdline, "panic", value, sizeof(value)) &&

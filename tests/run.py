@@ -113,14 +113,14 @@ class Qemu:
             raise Failure(f"QEMU exited {self.status}, not 0 (power-off); console:\n{self.out[-2000:]}")
 
 
-def shim_boot(qemu, x0, dtb_file=None):
+def shim_boot(qemu, x0, dtb_file=None, dtb_at=0x44000000, machine="virt"):
     """Enter the kernel with x0 chosen by the test (see tests/qemu/shim.S)."""
     extra = ["-device", f"loader,file={SHIM},addr=0x40200000,force-raw=on",
              "-device", f"loader,addr=0x40200100,data={x0},data-len=8"]
     if dtb_file:
-        extra += ["-device", f"loader,file={dtb_file},addr=0x44000000,force-raw=on"]
+        extra += ["-device", f"loader,file={dtb_file},addr={dtb_at:#x},force-raw=on"]
     extra += ["-device", "loader,addr=0x40200000,cpu-num=0"]
-    return Qemu(qemu, extra=extra)
+    return Qemu(qemu, machine=machine, extra=extra)
 
 
 def nm_symbols(nm):
@@ -243,6 +243,13 @@ def t_no_device_tree(ctx):
     run.powered_off(2)
 
 
+def t_no_device_tree_at_el2(ctx):
+    """Without a device tree PSCI must still power off when entered at EL2 (smc)."""
+    run = shim_boot(ctx.qemu, 0, machine="virt,virtualization=on")
+    run.expect(r"boot error: no device tree")
+    run.powered_off(2)
+
+
 def corrupt_dtb(mutate, reason):
     def test(ctx):
         blob = bytearray(open(VIRT_DTB, "rb").read())
@@ -291,6 +298,7 @@ QEMU_TESTS = [
     ("qemu/kernel_stack_overflow_report", t_stack_overflow),
     ("qemu/panic_halt_stops_without_power_off", t_panic_halt),
     ("qemu/no_device_tree", t_no_device_tree),
+    ("qemu/no_device_tree_at_el2_still_powers_off", t_no_device_tree_at_el2),
     ("qemu/dtb_bad_magic", corrupt_dtb(lambda b: be32(b, 0, 0xdeadbeef),
                                        r"unusable: bad magic")),
     ("qemu/dtb_totalsize_too_big", corrupt_dtb(lambda b: be32(b, 4, 0x10000000),

@@ -40,6 +40,7 @@ primary_entry:
 
 el1_start:
 	msr	daifset, #0xf
+	msr	spsel, #1		// the kernel runs on SP_EL1, whatever we were given
 	ldr	x1, =SCTLR_MMU_OFF
 	msr	sctlr_el1, x1
 	/*
@@ -49,7 +50,14 @@ el1_start:
 	 */
 	msr	cpacr_el1, xzr
 	isb
-	/* bss (page-aligned) holds the stack and the table pool: zero it. */
+	/*
+	 * bss (page-aligned) holds the stack and the table pool: zero it.  Drop
+	 * any cache lines over it first, so that no stale dirty line left by the
+	 * loader can be written back over what we store with caches off.
+	 */
+	adrp	x0, __bss_start
+	adrp	x1, __bss_end
+	bl	dcache_invalidate_range
 	adrp	x1, __bss_start
 	adrp	x2, __bss_end
 1:	stp	xzr, xzr, [x1], #16
@@ -61,6 +69,7 @@ el1_start:
 	bl	early_map
 	cbnz	x0, early_failed
 	/* Tables were written with caches off: drop any stale lines over them. */
+	dsb	sy
 	adrp	x0, __bss_start
 	adrp	x1, __bss_end
 	bl	dcache_invalidate_range
@@ -73,6 +82,10 @@ high_entry:
 	mov	sp, x1
 	adr	x1, exception_vectors	// PC is high now, so this is too
 	msr	vbar_el1, x1
+	isb
+	msr	daifclr, #0xc		// debug and SError from here on; IRQs once the GIC is up
+	adrp	x1, boot_entry_el	// bss is live now: keep the entry EL for PSCI and the log
+	str	x21, [x1, :lo12:boot_entry_el]
 	/* Leave TTBR0 pointing at an all-invalid table and forget the id map. */
 	adrp	x1, empty_ttbr0_table
 	add	x1, x1, :lo12:empty_ttbr0_table
@@ -87,7 +100,6 @@ high_entry:
 	mov	x30, xzr
 	mov	x0, x19
 	mov	x1, x20
-	mov	x2, x21
 	bl	kmain
 	b	halt_forever
 
@@ -140,6 +152,10 @@ dcache_invalidate_range:
 el2_to_el1:
 	mov	x1, #HCR_EL2_RW		// EL1 is AArch64; nothing else trapped
 	msr	hcr_el2, x1
+	isb
+	mrs	x1, pmcr_el0		// EL1 may use all the PMU counters (HPMN = N),
+	ubfx	x1, x1, #11, #5		// no debug or PMU traps to EL2
+	msr	mdcr_el2, x1
 	mrs	x1, cnthctl_el2
 	orr	x1, x1, #3		// EL1 may use the physical counter and timer
 	msr	cnthctl_el2, x1

@@ -9,6 +9,9 @@
 #include "exo/kernel.h"
 
 static struct platform plat;
+u64 boot_entry_el; /* written by head.S */
+
+u64 arch_entry_el(void) { return boot_entry_el; }
 
 const void *arch_boot_dtb(u64 *readable)
 {
@@ -20,7 +23,7 @@ const void *arch_boot_dtb(u64 *readable)
 
 void arch_console_init(const struct fdt *fdt)
 {
-	platform_defaults(&plat);
+	platform_defaults(&plat, boot_entry_el);
 	if (fdt)
 		platform_read_console(fdt, &plat);
 	psci_init(plat.psci_smc);

@@ -3,9 +3,9 @@
 #include "exo/errno.h"
 #include "exo/string.h"
 
-void platform_defaults(struct platform *plat)
+void platform_defaults(struct platform *plat, u64 entry_el)
 {
-	*plat = (struct platform){ .uart_pa = FALLBACK_UART_PA };
+	*plat = (struct platform){ .uart_pa = FALLBACK_UART_PA, .psci_smc = entry_el == 2 };
 }
 
 void platform_read_console(const struct fdt *fdt, struct platform *plat)

@@ -19,8 +19,12 @@ struct platform {
 	bool psci_smc;        /* conduit: smc, else hvc */
 };
 
-/* Defaults for the no-device-tree case: console and power-off only. */
-void platform_defaults(struct platform *plat);
+/*
+ * Defaults for the no-device-tree case: console and power-off only.  PSCI
+ * goes by smc if we were entered at EL2 (QEMU then implements PSCI at EL3;
+ * an hvc would trap to our own, empty, EL2), else by hvc.
+ */
+void platform_defaults(struct platform *plat, u64 entry_el);
 /* The console and PSCI: needed before anything can be reported. */
 void platform_read_console(const struct fdt *fdt, struct platform *plat);
 /* The GIC and the timer; 0, or -E_NOENT/-E_CORRUPT with *why set. */

@@ -17,13 +17,28 @@ u64 arch_counter(void)
 	return read_sysreg(cntvct_el0);
 }
 
+u64 arch_counter_since_reset(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
 u64 arch_counter_freq(void) { return read_sysreg(cntfrq_el0); }
 
+#define CNTV_CTL_ISTATUS (1u << 2)
+
+/*
+ * The timer's interrupt is level-triggered: a stale acknowledgement after
+ * the deadline moved must not count as a second tick, so check ISTATUS.
+ */
 static void timer_irq(void)
 {
+	if (!(read_sysreg(cntv_ctl_el0) & CNTV_CTL_ISTATUS))
+		return;
 	tick_count++;
 	next_deadline += tick_interval;
 	write_sysreg(cntv_cval_el0, next_deadline);
+	isb(); /* the new deadline takes effect before the GIC sees our EOI */
 }
 
 void timer_init(unsigned intid, unsigned hz)

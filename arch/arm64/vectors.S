@@ -49,6 +49,11 @@ exception_vectors:
 
 /* Report on a stack of its own; the overflowed one cannot be trusted. */
 stack_overflow:
+	/* A second overflow (in the report itself) would loop: stop instead. */
+	adrp	x0, overflow_reported
+	ldr	x1, [x0, :lo12:overflow_reported]
+	cbnz	x1, halt_forever
+	str	x0, [x0, :lo12:overflow_reported]
 	ldr	x0, =overflow_stack_top
 	mov	sp, x0
 	mov	x29, xzr
@@ -121,6 +126,9 @@ save_and_dispatch:
 	eret
 
 	.bss
+	.balign	16
+overflow_reported:
+	.quad	0
 	.balign	16
 overflow_stack:
 	.space	4096

@@ -42,7 +42,10 @@ static void reads_virt(void)
 	EXPECT(memmap_is_reserved(&info.mem, info.initrd_start, info.initrd_start + 1));
 	EXPECT(memmap_is_reserved(&info.mem, 0x48000000, 0x48000000 + fdt.size));
 	struct platform plat;
-	platform_defaults(&plat);
+	platform_defaults(&plat, 2);
+	EXPECT(plat.psci_smc && plat.uart_pa == FALLBACK_UART_PA);
+	platform_defaults(&plat, 1);
+	EXPECT(!plat.psci_smc);
 	platform_read_console(&fdt, &plat);
 	EXPECT(plat.uart_from_dt && plat.uart_pa == 0x09000000 && !plat.psci_smc);
 	EXPECT(platform_read_devices(&fdt, &plat, &why) == 0);
@@ -138,7 +141,7 @@ static void survive(const u8 *blob, size_t size)
 	const char *why;
 	struct platform plat;
 	bootinfo_read(&fdt, 0x48000000, &info, &why);
-	platform_defaults(&plat);
+	platform_defaults(&plat, 1);
 	platform_read_console(&fdt, &plat);
 	platform_read_devices(&fdt, &plat, &why);
 }
