@@ -92,7 +92,7 @@ static int check_header(struct fdt *fdt, const void *blob, u64 max_size)
 	if (header_field(blob, 0) != FDT_MAGIC)
 		return fail(fdt, "bad magic (not a device tree blob)");
 	u32 size = header_field(blob, 1);
-	if (size < HEADER_SIZE || size > max_size)
+	if (size < HEADER_SIZE || size > max_size || size > FDT_MAX_SIZE)
 		return fail(fdt, "totalsize out of range");
 	if (header_field(blob, 5) < 16 || header_field(blob, 6) > 17)
 		return fail(fdt, "unsupported version");
@@ -178,33 +178,42 @@ static void child_cells(const struct fdt *fdt, const struct fdt_node *node, u32 
 }
 
 /*
- * Advance to the next node.  Walking from the start each time keeps the cell
- * stack exact without storing state; trees are small and this runs at boot.
+ * Advance to the next node in document order.  Stepping into the current
+ * node records the cells its children use; leaving nodes pops the depth.
  */
 bool fdt_next_node(const struct fdt *fdt, struct fdt_node *node)
 {
-	u32 addr_stack[FDT_MAX_DEPTH + 1] = { 2 }, size_stack[FDT_MAX_DEPTH + 1] = { 1 };
-	u32 off = fdt->struct_off, depth = 0;
-	bool past_current = node->off == 0;
+	u32 off, depth, token, len;
+	const char *name;
+	const void *value;
+	if (node->off == 0) {
+		off = fdt->struct_off;
+		depth = 0;
+		node->addr_stack[0] = 2; /* the specification's defaults */
+		node->size_stack[0] = 1;
+	} else {
+		off = node->off;
+		depth = node->depth + 1;
+		if (read_token(fdt, &off, &token, &name, &value, &len) < 0 || depth > FDT_MAX_DEPTH)
+			return false;
+		child_cells(fdt, node, &node->addr_stack[depth], &node->size_stack[depth]);
+	}
 	for (;;) {
-		u32 token_off = off, token, len;
-		const char *name;
-		const void *value;
+		u32 token_off = off;
 		if (read_token(fdt, &off, &token, &name, &value, &len) < 0 || token == TOK_END)
 			return false;
-		if (token == TOK_END_NODE && depth > 0)
+		if (token == TOK_END_NODE) {
+			if (depth == 0)
+				return false;
 			depth--;
-		if (token != TOK_BEGIN_NODE)
-			continue;
-		struct fdt_node found = { token_off, depth, name, addr_stack[depth], size_stack[depth] };
-		if (depth < FDT_MAX_DEPTH)
-			child_cells(fdt, &found, &addr_stack[depth + 1], &size_stack[depth + 1]);
-		depth++;
-		if (past_current) {
-			*node = found;
+		} else if (token == TOK_BEGIN_NODE) {
+			node->off = token_off;
+			node->depth = depth;
+			node->name = name;
+			node->addr_cells = node->addr_stack[depth];
+			node->size_cells = node->size_stack[depth];
 			return true;
 		}
-		past_current = token_off == node->off;
 	}
 }
 

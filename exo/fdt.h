@@ -11,6 +11,8 @@
 
 #define FDT_MAGIC 0xd00dfeedu
 #define FDT_MAX_DEPTH 16
+/* Larger blobs are refused; it also keeps every offset sum far from 2^32. */
+#define FDT_MAX_SIZE (64u << 20)
 
 struct fdt {
 	const u8 *blob;
@@ -21,12 +23,17 @@ struct fdt {
 	const char *why; /* why fdt_open failed, for the console */
 };
 
-/* A node, with the #address-cells/#size-cells its "reg" is encoded with. */
+/*
+ * A node, with the #address-cells/#size-cells its "reg" is encoded with.
+ * It is also the iteration cursor: the cell stacks (what each depth's
+ * children use) let fdt_next_node continue from here in linear time.
+ */
 struct fdt_node {
 	u32 off; /* offset of the node's FDT_BEGIN_NODE token in the blob */
 	u32 depth;
 	const char *name;
 	u32 addr_cells, size_cells;
+	u32 addr_stack[FDT_MAX_DEPTH + 1], size_stack[FDT_MAX_DEPTH + 1];
 };
 
 u32 fdt_be32(const void *ptr);

@@ -112,11 +112,106 @@ static void refuses_corrupt_structure(void)
 	EXPECT(fdt_be32(virt_dtb + prop) == 3);
 	put_be32(copy() + prop + 8, strings_size), expect_corrupt(work, size, "name offset past strings");
 	put_be32(copy() + prop + 4, 0x7fffffff), expect_corrupt(work, size, "property longer than blob");
-	/* Strings block without its final NUL. */
-	put_be32(copy() + 32, strings_size - 1);
+	/*
+	 * Strings block cut by one byte: its last name (QEMU adds names as
+	 * properties use them, so some property uses it) loses its NUL.
+	 */
+	put_be32(copy() + 32, strings_size - 1), expect_corrupt(work, size, "unterminated name");
+}
+
+/* A tiny DTB writer for trees QEMU does not make. */
+struct builder {
+	u8 *blob;
+	u32 len, cap;
+};
+
+static void emit32(struct builder *b, u32 value)
+{
+	if (b->len + 4 > b->cap)
+		b->blob = realloc(b->blob, b->cap = b->cap * 2 + 64);
+	put_be32(b->blob + b->len, value);
+	b->len += 4;
+}
+
+/* Strings block: "#address-cells\0reg\0" (name offsets 0 and 15). */
+static const char builder_strings[] = "#address-cells\0reg";
+
+static void emit_prop(struct builder *b, u32 name_off, u32 value)
+{
+	emit32(b, 3), emit32(b, 4), emit32(b, name_off), emit32(b, value);
+}
+
+static void emit_node(struct builder *b) { emit32(b, 1), emit32(b, 0); /* empty name */ }
+
+static u8 *finish(struct builder *b, u32 *size)
+{
+	emit32(b, 9);
+	u32 struct_size = b->len - 56, strings_off = b->len;
+	for (u32 i = 0; i < sizeof(builder_strings); i += 4) {
+		u32 word = 0;
+		for (u32 j = 0; j < 4; j++)
+			word = word << 8 | (i + j < sizeof(builder_strings) ? (u8)builder_strings[i + j] : 0);
+		emit32(b, word);
+	}
+	u32 header[10] = { FDT_MAGIC, b->len, 56, strings_off, 40, 17, 16, 0, sizeof(builder_strings),
+		           struct_size };
+	for (int i = 0; i < 10; i++)
+		put_be32(b->blob + 4 * i, header[i]);
+	*size = b->len;
+	return b->blob;
+}
+
+static struct builder start_blob(void)
+{
+	struct builder b = { NULL, 0, 0 };
+	for (int i = 0; i < 14; i++)
+		emit32(&b, 0); /* header, then an empty reservation map at 40 */
+	return b;
+}
+
+static void iterates_big_trees_linearly(void)
+{
+	enum { NODES = 20000 };
+	struct builder b = start_blob();
+	emit_node(&b);
+	for (int i = 0; i < NODES; i++)
+		emit_node(&b), emit32(&b, 2);
+	emit32(&b, 2);
+	u32 size;
+	u8 *blob = finish(&b, &size);
 	struct fdt fdt;
-	int err = fdt_open(&fdt, work, size);
-	EXPECT(err == 0 || err == -E_CORRUPT); /* refused only if a name now runs off the end */
+	struct fdt_node node = { 0 };
+	EXPECT(fdt_open(&fdt, blob, size) == 0);
+	u32 count = 0;
+	while (fdt_next_node(&fdt, &node))
+		count++;
+	EXPECT(count == NODES + 1);
+	free(blob);
+}
+
+/* root (#address-cells 1) > a (#address-cells 2) > b; then sibling c of a. */
+static void cells_follow_the_parent(void)
+{
+	struct builder b = start_blob();
+	emit_node(&b), emit_prop(&b, 0, 1);
+	emit_node(&b), emit_prop(&b, 0, 2), emit_prop(&b, 15, 7);
+	emit_node(&b), emit32(&b, 2);
+	emit32(&b, 2);
+	emit_node(&b), emit32(&b, 2);
+	emit32(&b, 2);
+	u32 size, seen[4][2], count = 0;
+	u8 *blob = finish(&b, &size);
+	struct fdt fdt;
+	struct fdt_node node = { 0 };
+	EXPECT(fdt_open(&fdt, blob, size) == 0);
+	while (fdt_next_node(&fdt, &node) && count < 4)
+		seen[count][0] = node.depth, seen[count++][1] = node.addr_cells;
+	EXPECT(count == 4);
+	EXPECT(seen[0][0] == 0 && seen[0][1] == 2); /* root: the default */
+	EXPECT(seen[1][0] == 1 && seen[1][1] == 1); /* a: root's cells */
+	EXPECT(seen[2][0] == 2 && seen[2][1] == 2); /* b: a's cells */
+	EXPECT(seen[3][0] == 1 && seen[3][1] == 1); /* c: root's again */
+	free(blob);
 }
 
 static void cmdline_words(void)
@@ -150,8 +245,8 @@ static void survives_mutations(void)
 {
 	u32 seed = 0x5eed1234;
 	size_t used = fdt_be32(virt_dtb + 12) + fdt_be32(virt_dtb + 32); /* end of strings */
-	printf("    seed 0x%x, 3000 mutated trees\n", seed);
-	for (int round = 0; round < 3000; round++) {
+	printf("    seed 0x%x, 20000 mutated trees\n", seed);
+	for (int round = 0; round < 20000; round++) {
 		copy();
 		for (int flips = 1 + round % 4; flips > 0; flips--) {
 			seed = seed * 1103515245 + 12345;
@@ -188,6 +283,8 @@ int main(int argc, char **argv)
 	RUN("fdt", finds_nodes);
 	RUN("fdt", refuses_corrupt_headers);
 	RUN("fdt", refuses_corrupt_structure);
+	RUN("fdt", iterates_big_trees_linearly);
+	RUN("fdt", cells_follow_the_parent);
 	RUN("fdt", cmdline_words);
 	RUN("fdt", survives_mutations);
 	free(virt_dtb);
