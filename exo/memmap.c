@@ -2,22 +2,28 @@
 #include "exo/memmap.h"
 #include "exo/errno.h"
 
-/* [start, start+size) rounded out to whole pages, if it fits in 64 bits. */
-static int page_range(u64 start, u64 size, struct range *out)
+/*
+ * [start, start+size) in whole pages, if it fits in 64 bits: RAM rounds
+ * inward (a partial page is not usable), reservations outward (a partial
+ * page is in use).
+ */
+static int page_range(u64 start, u64 size, bool inward, struct range *out)
 {
 	if (size == 0 || start + size < start || start + size > UINT64_MAX - PAGE_SIZE)
 		return -E_RANGE;
-	out->start = ALIGN_DOWN(start, PAGE_SIZE);
-	out->end = ALIGN_UP(start + size, PAGE_SIZE);
+	out->start = inward ? ALIGN_UP(start, PAGE_SIZE) : ALIGN_DOWN(start, PAGE_SIZE);
+	out->end = inward ? ALIGN_DOWN(start + size, PAGE_SIZE) : ALIGN_UP(start + size, PAGE_SIZE);
 	return 0;
 }
 
-static int add(struct range *ranges, u32 *count, u64 start, u64 size)
+static int add(struct range *ranges, u32 *count, u64 start, u64 size, bool inward)
 {
 	struct range range;
-	int err = page_range(start, size, &range);
+	int err = page_range(start, size, inward, &range);
 	if (err)
 		return err;
+	if (range.start >= range.end)
+		return 0; /* less than a page of RAM: nothing usable */
 	if (*count == MEMMAP_MAX)
 		return -E_NOMEM;
 	ranges[(*count)++] = range;
@@ -26,12 +32,12 @@ static int add(struct range *ranges, u32 *count, u64 start, u64 size)
 
 int memmap_add_ram(struct memmap *map, u64 start, u64 size)
 {
-	return add(map->ram, &map->nram, start, size);
+	return add(map->ram, &map->nram, start, size, true);
 }
 
 int memmap_reserve(struct memmap *map, u64 start, u64 size)
 {
-	return add(map->reserved, &map->nreserved, start, size);
+	return add(map->reserved, &map->nreserved, start, size, false);
 }
 
 static bool overlaps(struct range range, u64 start, u64 end)
@@ -47,12 +53,19 @@ bool memmap_is_reserved(const struct memmap *map, u64 start, u64 end)
 	return false;
 }
 
+/* Covered by RAM, possibly by several adjacent ranges. */
 bool memmap_is_ram(const struct memmap *map, u64 start, u64 end)
 {
-	for (u32 i = 0; i < map->nram; i++)
-		if (map->ram[i].start <= start && end <= map->ram[i].end)
-			return true;
-	return false;
+	u64 covered = start;
+	for (bool grew = true; covered < end && grew;) {
+		grew = false;
+		for (u32 i = 0; i < map->nram; i++)
+			if (map->ram[i].start <= covered && covered < map->ram[i].end) {
+				covered = map->ram[i].end;
+				grew = true;
+			}
+	}
+	return covered >= end;
 }
 
 u64 memmap_ram_bytes(const struct memmap *map)

@@ -20,7 +20,10 @@ struct memmap {
 	u32 nram, nreserved;
 };
 
-/* Both round outward to pages; -E_RANGE on overflow, -E_NOMEM when full. */
+/*
+ * RAM rounds inward to pages, reservations outward; -E_RANGE on overflow,
+ * -E_NOMEM when full.  Less than a page of RAM is ignored.
+ */
 int memmap_add_ram(struct memmap *map, u64 start, u64 size);
 int memmap_reserve(struct memmap *map, u64 start, u64 size);
 

@@ -16,6 +16,13 @@ static void memmap_basics(void)
 	EXPECT(span.start == 0x40000000 && span.end == 0x80000000 + 4 * MiB);
 	EXPECT(memmap_is_ram(&map, 0x40000000, 0x40001000));
 	EXPECT(!memmap_is_ram(&map, 0x40fff000, 0x41001000)); /* runs off the end */
+	/* Adjacent ranges together are RAM; RAM rounds inward, reservations outward. */
+	EXPECT(memmap_add_ram(&map, 0x41000000, 4 * MiB) == 0);
+	EXPECT(memmap_is_ram(&map, 0x40fff000, 0x41001000));
+	EXPECT(!memmap_is_ram(&map, 0x413ff000, 0x41401000));
+	EXPECT(memmap_add_ram(&map, 0x50000800, 0x2000) == 0);
+	EXPECT(map.ram[3].start == 0x50001000 && map.ram[3].end == 0x50002000);
+	EXPECT(memmap_add_ram(&map, 0x60000800, 0x800) == 0 && map.nram == 4); /* no whole page */
 	/* Reservations round outward to whole pages. */
 	EXPECT(memmap_reserve(&map, 0x40000010, 0x10) == 0);
 	EXPECT(map.reserved[0].start == 0x40000000 && map.reserved[0].end == 0x40001000);
