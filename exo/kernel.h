@@ -51,7 +51,11 @@ struct memmap;
 struct range;
 /* The device tree in the boot window, and the bytes readable there; or NULL. */
 const void *arch_boot_dtb(u64 *readable);
-/* Find and map the console and learn how to power off (fdt may be NULL). */
+/*
+ * The console and power-off, first at the platform's defaults (so that even
+ * reading the device tree can fail loudly), then as the device tree says.
+ */
+void arch_console_early(void);
 void arch_console_init(const struct fdt *fdt);
 /* The kernel image's physical range, reserved from the frame allocator. */
 void arch_kernel_image(u64 *start, u64 *end);

@@ -29,11 +29,13 @@ static noreturn void boot_error(const char *fmt, ...)
 static void read_device_tree(struct fdt *fdt, u64 dtb_pa)
 {
 	u64 readable;
-	const void *blob = arch_boot_dtb(&readable);
-	int err = blob ? fdt_open(fdt, blob, readable) : -E_NOENT;
-	arch_console_init(err ? NULL : fdt);
+	arch_console_early();
 	kprintf("exo: console up %lu us after reset (kernel entered at %lu us)\n",
 	        counter_to_us(arch_counter_since_reset()), counter_to_us(kernel_entry_count));
+	const void *blob = arch_boot_dtb(&readable);
+	int err = blob ? fdt_open(fdt, blob, readable) : -E_NOENT;
+	if (!err)
+		arch_console_init(fdt);
 	if (!blob)
 		boot_error("no device tree (x0 = 0x%lx at entry): boot with QEMU -kernel, which passes one",
 		           dtb_pa);

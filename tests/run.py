@@ -49,7 +49,9 @@ def run_host_tests():
             else:
                 pending += line + "\n"
         mine = results[before:]
-        if proc.returncode != 0 and all(ok for ok, _, _ in mine):
+        if not mine:
+            results.append((False, os.path.basename(argv[0]), f"printed no test results\n{pending}"))
+        elif proc.returncode != 0 and all(ok for ok, _, _ in mine):
             results.append((False, os.path.basename(argv[0]),
                             f"exit {proc.returncode}\n{pending}{proc.stderr[-3000:]}"))
     return results
@@ -250,19 +252,35 @@ def t_no_device_tree_at_el2(ctx):
     run.powered_off(2)
 
 
+def boot_with_dtb(ctx, blob, dtb_at=0x44000000):
+    with tempfile.NamedTemporaryFile(suffix=".dtb", delete=False) as f:
+        f.write(blob)
+    try:
+        return shim_boot(ctx.qemu, dtb_at, f.name, dtb_at)
+    finally:
+        os.unlink(f.name)
+
+
 def corrupt_dtb(mutate, reason):
     def test(ctx):
         blob = bytearray(open(VIRT_DTB, "rb").read())
         mutate(blob)
-        with tempfile.NamedTemporaryFile(suffix=".dtb", delete=False) as f:
-            f.write(blob)
-        try:
-            run = shim_boot(ctx.qemu, 0x44000000, f.name)
-        finally:
-            os.unlink(f.name)
+        run = boot_with_dtb(ctx, blob)
         run.expect(reason)
         run.powered_off(2)
     return test
+
+
+def t_dtb_past_ram_end(ctx):
+    """A tree at the very end of RAM whose reservation map never ends: the
+    parser reads past RAM; that must be a report on the console, not silence."""
+    blob = bytearray(open(VIRT_DTB, "rb").read()[:0x2000])
+    be32(blob, 16, 0x1ff0)  # reservation map: the last 16 bytes, all 0xff
+    blob[0x1ff0:0x2000] = b"\xff" * 16
+    run = boot_with_dtb(ctx, blob, dtb_at=0x60000000 - len(blob))
+    run.expect(r"unexpected exception: data abort", r"external abort, on a read",
+               r"the address is in the device-tree window", r"<fdt_open\+0x")
+    run.powered_off(3)
 
 
 def be32(blob, at, value):
@@ -306,6 +324,7 @@ QEMU_TESTS = [
     ("qemu/dtb_garbage_structure", corrupt_dtb(
         lambda b: be32(b, int.from_bytes(b[8:12], "big"), 0x77),
         r"unusable: malformed token in structure block")),
+    ("qemu/dtb_past_the_end_of_ram_is_reported", t_dtb_past_ram_end),
     ("qemu/dtb_without_memory", corrupt_dtb(no_memory_type,
                                             r"device tree: no memory node")),
 ]

@@ -21,14 +21,21 @@ const void *arch_boot_dtb(u64 *readable)
 	return (const void *)(uintptr_t)boot_dtb_va;
 }
 
-void arch_console_init(const struct fdt *fdt)
+void arch_console_early(void)
 {
 	platform_defaults(&plat, boot_entry_el);
-	if (fdt)
-		platform_read_console(fdt, &plat);
 	psci_init(plat.psci_smc);
 	if (!uart_init(plat.uart_pa))
 		arch_halt(); /* nowhere to say anything */
+}
+
+void arch_console_init(const struct fdt *fdt)
+{
+	u64 early_uart = plat.uart_pa;
+	platform_read_console(fdt, &plat);
+	psci_init(plat.psci_smc);
+	if (plat.uart_pa != early_uart && !uart_init(plat.uart_pa))
+		plat.uart_pa = early_uart; /* keep talking where we can */
 }
 
 void *phys_to_kernel(paddr_t addr) { return phys_to_virt(addr); }

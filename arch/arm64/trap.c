@@ -41,6 +41,9 @@ static void report(const struct trap_frame *frame, u64 vector)
 	char detail[96];
 	if (esr_describe(esr, detail, sizeof(detail)))
 		kprintf("  %s\n", detail);
+	if (frame->far >= DTB_WINDOW_VA && frame->far < DTB_WINDOW_VA + DTB_WINDOW_SIZE)
+		kprintf("  note: the address is in the device-tree window: the device tree claims "
+		        "memory that is not there\n");
 	print_registers(frame);
 	kprintf("  backtrace:\n");
 	arch_backtrace(frame->elr, frame->x[29]);
