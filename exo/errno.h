@@ -1,16 +1,23 @@
-/* The kernel's one set of error codes, returned negated. */
+/* The kernel's one set of error codes, returned negated; the same numbers as exo/abi.h. */
 #ifndef EXO_ERRNO_H
 #define EXO_ERRNO_H
 
-enum exo_error {
+#include "exo/abi.h"
+
+enum kernel_error {
 	E_OK = 0,
-	E_INVAL = 1,   /* an argument is malformed */
-	E_NOMEM = 2,   /* no free frame or table */
-	E_RANGE = 3,   /* an address or length is out of range */
-	E_EXIST = 4,   /* something is already there */
-	E_NOENT = 5,   /* something asked for is not there */
-	E_CORRUPT = 6, /* a structure from outside the kernel is malformed */
-	E_PERM = 7,    /* the caller may not do this */
+	E_INVAL = EXO_EINVAL,     /* an argument is malformed */
+	E_NOMEM = EXO_ENOMEM,     /* no free frame or slot */
+	E_RANGE = EXO_ERANGE,     /* an address or length is out of range */
+	E_EXIST = EXO_EEXIST,     /* something is already there */
+	E_NOENT = EXO_ENOENT,     /* something asked for is not there */
+	E_CORRUPT = EXO_ECORRUPT, /* a structure from outside the kernel is malformed */
+	E_PERM = EXO_EPERM,       /* the caller may not do this */
+	E_BUSY = EXO_EBUSY,       /* still in use */
+	E_AGAIN = EXO_EAGAIN,     /* nothing there yet, or no room yet */
+	E_NOSYS = EXO_ENOSYS,     /* no such call */
+	E_FAULT = EXO_EFAULT,     /* a user address is not usable */
+	E_QUOTA = EXO_EQUOTA,     /* over quota */
 };
 
 const char *exo_strerror(int err);

@@ -15,6 +15,11 @@ static void set_type(struct frame_pool *pool, struct frame *frame, enum frame_ty
 	pool->count[type]++;
 }
 
+void frame_retype(struct frame_pool *pool, struct frame *frame, enum frame_type type)
+{
+	set_type(pool, frame, type);
+}
+
 void frame_pool_init(struct frame_pool *pool, struct frame *records, const struct memmap *map)
 {
 	struct range span = memmap_ram_span(map);
@@ -26,17 +31,16 @@ void frame_pool_init(struct frame_pool *pool, struct frame *records, const struc
 	for (u32 index = pool->nframes; index-- > 0;) {
 		struct frame *frame = &records[index];
 		u64 addr = pool->base + (u64)index * PAGE_SIZE;
-		*frame = (struct frame){ .type = FRAME_ABSENT, .next_free = FRAME_NONE };
+		*frame = (struct frame){ .type = FRAME_ABSENT, .next = FRAME_NONE, .prev = FRAME_NONE };
 		if (!memmap_is_ram(map, addr, addr + PAGE_SIZE))
 			continue;
 		if (memmap_is_reserved(map, addr, addr + PAGE_SIZE)) {
 			set_type(pool, frame, FRAME_KERNEL);
 			frame->flags = FRAME_RESERVED;
-			frame->refcount = 1;
 			continue;
 		}
 		set_type(pool, frame, FRAME_FREE);
-		frame->next_free = pool->free_head;
+		frame->next = pool->free_head;
 		pool->free_head = index;
 	}
 }
@@ -57,12 +61,10 @@ int frame_alloc(struct frame_pool *pool, enum frame_type type, u32 level, u32 ow
 		return -E_NOMEM;
 	u32 index = pool->free_head;
 	struct frame *frame = &pool->frames[index];
-	pool->free_head = frame->next_free;
+	pool->free_head = frame->next;
 	set_type(pool, frame, type);
-	frame->level = (u8)level;
-	frame->owner = owner;
-	frame->refcount = 1;
-	frame->next_free = FRAME_NONE;
+	*frame = (struct frame){ .type = (u8)type, .level = (u8)level, .owner = owner,
+		                 .next = FRAME_NONE, .prev = FRAME_NONE, .pos_root = FRAME_NONE };
 	*out = pa(pool->base + (u64)index * PAGE_SIZE);
 	return 0;
 }
@@ -74,12 +76,8 @@ int frame_free(struct frame_pool *pool, paddr_t addr)
 	    (frame->flags & FRAME_RESERVED))
 		return -E_INVAL;
 	set_type(pool, frame, FRAME_FREE);
-	frame->level = 0;
-	frame->flags = 0;
-	frame->owner = FRAME_NO_OWNER;
-	frame->refcount = 0;
-	frame->next_free = pool->free_head;
-	pool->free_head = (u32)(frame - pool->frames);
+	*frame = (struct frame){ .type = FRAME_FREE, .next = pool->free_head, .prev = FRAME_NONE };
+	pool->free_head = frame_index(pool, frame);
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * Physical frames: one record per 4 KiB frame of the RAM span, saying what
- * the frame is, who owns it and how many references it has.  Later issues
- * build ownership checks and "no frame is lost" accounting on these counts.
- * The pool is plain data (no hardware), unit-tested on the host.
+ * the frame is, who owns it and how many descriptors refer to it.  The
+ * exokernel's ownership checks, "no frame is lost" accounting and TLB
+ * maintenance all read these records.  The pool is plain data (no
+ * hardware), unit-tested on the host.
  */
 #ifndef EXO_FRAME_H
 #define EXO_FRAME_H
@@ -21,6 +22,7 @@ enum frame_type {
 
 /* frame.flags */
 #define FRAME_RESERVED 0x1u /* reserved at boot: never freed */
+#define FRAME_MARK 0x2u     /* scratch: "seen already" while a call validates a batch */
 
 #define FRAME_NO_OWNER 0u
 #define FRAME_NONE UINT32_MAX
@@ -28,11 +30,28 @@ enum frame_type {
 struct frame {
 	u8 type;  /* enum frame_type */
 	u8 level; /* page-table level 0..3 for FRAME_PAGETABLE */
-	u16 flags;
-	u32 owner;    /* environment id, FRAME_NO_OWNER for the kernel */
-	u32 refcount; /* references held on the frame */
-	u32 next_free;
+	u8 flags;
+	u8 share;   /* rights (EXO_R/W/X) the owner shares with its descendants */
+	u32 owner;  /* environment id, FRAME_NO_OWNER for the kernel */
+	u32 maps;   /* page descriptors that map this frame */
+	u32 links;  /* table descriptors pointing at it; a level-0 table: environments using it */
+	u32 next;   /* the free list, or the owner's list of frames */
+	u32 prev;   /* the owner's list */
+	u16 used;   /* page tables: valid entries */
+	u16 asid;   /* level-0 tables: the ASID, valid while asid_gen is current */
+	u32 asid_gen;
+	/*
+	 * Page tables: where the table sits, when that is known for certain
+	 * (one root, one address), so that a change can be invalidated by ASID
+	 * and address; FRAME_NONE means unknown: invalidate everywhere.
+	 */
+	u32 pos_root; /* frame index of the level-0 table */
+	u32 pad;
+	u64 pos_va;
+	u32 check_maps, check_links; /* the isolation checker's recount */
+	u64 reserved;
 };
+_Static_assert(sizeof(struct frame) == 64, "frame records are 64 bytes");
 
 struct frame_pool {
 	struct frame *frames;
@@ -51,14 +70,25 @@ u64 frame_pool_bytes(const struct memmap *map);
  */
 void frame_pool_init(struct frame_pool *pool, struct frame *records, const struct memmap *map);
 
-/* Take a free frame, set its type, level and owner, refcount 1. */
+/* Take a free frame, set its type, level and owner, no references. */
 int frame_alloc(struct frame_pool *pool, enum frame_type type, u32 level, u32 owner, paddr_t *out);
 /* Give an allocated (non-kernel-reserved) frame back; -E_INVAL otherwise. */
 int frame_free(struct frame_pool *pool, paddr_t frame);
 
+/* Change an allocated frame's type, keeping the counts per type right. */
+void frame_retype(struct frame_pool *pool, struct frame *frame, enum frame_type type);
+
 /* The record of the frame at addr, or NULL if addr is outside the span. */
 struct frame *frame_lookup(struct frame_pool *pool, paddr_t addr);
 u64 frame_count(const struct frame_pool *pool, enum frame_type type);
+static inline u32 frame_index(const struct frame_pool *pool, const struct frame *frame)
+{
+	return (u32)(frame - pool->frames);
+}
+static inline paddr_t frame_addr(const struct frame_pool *pool, const struct frame *frame)
+{
+	return pa(pool->base + (u64)frame_index(pool, frame) * PAGE_SIZE);
+}
 const char *frame_type_name(enum frame_type type);
 
 #endif

@@ -44,6 +44,8 @@ void arch_backtrace(u64 pc, u64 fp);
 
 /* The kernel's address for a physical address (the linear map). */
 void *phys_to_kernel(paddr_t addr);
+/* Zero one 4 KiB page at a kernel address. */
+void arch_zero_page(void *kva);
 
 /* Boot-time hooks, called in this order by kmain. */
 struct fdt;
@@ -63,11 +65,14 @@ int arch_map_ram(const struct memmap *map);
 /* Interrupt controller and timer tick; -E_* with *why on failure. */
 int arch_devices_init(const struct fdt *fdt, const char **why);
 void arch_irq_enable(void);
+void arch_irq_disable(void);
 void arch_wait_for_interrupt(void);
 u64 arch_ticks(void);
 
-/* Generic-timer counts in microseconds. */
+/* Generic-timer counts in microseconds and nanoseconds, and back. */
 u64 counter_to_us(u64 counts);
+u64 counter_to_ns(u64 counts);
+u64 ns_to_counter(u64 ns);
 /* Idle until count more timer ticks; false if none came for 5 s of counter time. */
 bool wait_for_ticks(u64 count);
 

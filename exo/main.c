@@ -2,14 +2,17 @@
  * kmain: the architecture-neutral boot sequence.  The arch code has the MMU
  * on, the kernel running in the high half and TTBR0 pointing at nothing.
  */
+#include "exo/boot_env.h"
 #include "exo/bootinfo.h"
 #include "exo/cmdline.h"
 #include "exo/errno.h"
 #include "exo/frame.h"
 #include "exo/kernel.h"
 #include "exo/printk.h"
+#include "exo/sched.h"
 #include "exo/selftest.h"
 #include "exo/string.h"
+#include "exo/tlb.h"
 
 struct frame_pool kernel_frames;
 u64 kernel_entry_count;
@@ -87,6 +90,28 @@ static void print_layout(void)
 	        image_end, (void *)kmain, (void *)&on_stack);
 }
 
+/* ASIDs as the CPU has them, or fewer (asid_bits=N) to make tests reuse them. */
+static u32 asid_bits(void)
+{
+	char value[8];
+	u32 bits = arch_asid_bits();
+	if (cmdline_get(boot.cmdline, "asid_bits", value, sizeof(value)) && value[0] >= '1' &&
+	    value[0] <= '8' && value[1] == 0)
+		bits = MIN(bits, (u32)(value[0] - '0'));
+	return bits;
+}
+
+static noreturn void start_user_space(const char *init)
+{
+	u32 bits = asid_bits();
+	tlb_init(bits);
+	arch_user_init();
+	arch_irq_disable(); /* the kernel runs masked from now on: it is not preemptible */
+	boot_first_env(&boot, init);
+	kprintf("exo: %u-bit ASIDs\n", bits);
+	sched_start();
+}
+
 void kmain(u64 dtb_pa, u64 entry_count)
 {
 	struct fdt fdt;
@@ -109,5 +134,9 @@ void kmain(u64 dtb_pa, u64 entry_count)
 	char test[32];
 	if (cmdline_get(boot.cmdline, "test", test, sizeof(test)))
 		selftest_run(test);
+	char init[64];
+	if (cmdline_get(boot.cmdline, "init", init, sizeof(init))) {
+		start_user_space(init);
+	}
 	demo();
 }

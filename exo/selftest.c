@@ -33,7 +33,7 @@ static int alloc_many(paddr_t *frames, u32 count)
 		for (u32 j = 0; j < i; j++)
 			CHECK(frames[i].val != frames[j].val, "frame 0x%lx handed out twice", frames[i].val);
 		struct frame *record = frame_lookup(&kernel_frames, frames[i]);
-		CHECK(record && record->type == FRAME_USER && record->owner == 42 && record->refcount == 1,
+		CHECK(record && record->type == FRAME_USER && record->owner == 42 && record->maps == 0 && record->links == 0,
 		      "record of 0x%lx", frames[i].val);
 	}
 	return 0;

@@ -1,5 +1,6 @@
 /* Freestanding string functions; clang also emits calls to memset/memcpy. */
 #include "exo/string.h"
+#include <stdint.h>
 
 void *memset(void *dst, int byte, size_t len)
 {
@@ -13,6 +14,13 @@ void *memcpy(void *dst, const void *src, size_t len)
 {
 	unsigned char *out = dst;
 	const unsigned char *in = src;
+	/* Words when both are aligned (legal even with the MMU off): upcalls copy ~300 bytes. */
+	if ((((uintptr_t)out | (uintptr_t)in) & 7) == 0) {
+		for (; len >= 16; len -= 16, out += 16, in += 16) {
+			((uint64_t *)out)[0] = ((const uint64_t *)in)[0];
+			((uint64_t *)out)[1] = ((const uint64_t *)in)[1];
+		}
+	}
 	while (len--)
 		*out++ = *in++;
 	return dst;

@@ -10,6 +10,22 @@ u64 counter_to_us(u64 counts)
 	return counts / freq * 1000000 + counts % freq * 1000000 / freq;
 }
 
+u64 counter_to_ns(u64 counts)
+{
+	u64 freq = arch_counter_freq();
+	return counts / freq * 1000000000 + counts % freq * 1000000000 / freq;
+}
+
+/* Saturates rather than wraps: a huge timeout is "practically never". */
+u64 ns_to_counter(u64 ns)
+{
+	u64 freq = arch_counter_freq();
+	u64 seconds = ns / 1000000000;
+	if (seconds > UINT64_MAX / freq / 2)
+		return UINT64_MAX / 2;
+	return seconds * freq + ns % 1000000000 * freq / 1000000000;
+}
+
 bool wait_for_ticks(u64 count)
 {
 	u64 target = arch_ticks() + count, start = arch_counter();

@@ -21,6 +21,7 @@ ELF = f"{BUILD}/kernel.elf"
 SHIM = f"{BUILD}/test/shim.bin"
 VIRT_DTB = f"{BUILD}/test/virt.dtb"
 INITRD = "tests/qemu/initrd.txt"
+USER_INITRD = f"{BUILD}/user/initrd.cpio"
 TIMEOUT = 60  # seconds per QEMU run; a boot takes well under one
 
 HOST_TESTS = [
@@ -292,6 +293,40 @@ def no_memory_type(blob):
     blob[at:at + 6] = b"m3mory"  # the device_type value, not the node name
 
 
+def user_program(cmdline, memory="512M", expect=()):
+    """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
+    test of its own.  The run must end with every environment gone and every frame back."""
+    def test(ctx):
+        run = Qemu(ctx.qemu, cmdline, memory=memory, extra=["-initrd", USER_INITRD])
+        results = []
+        pending = ""
+        for line in run.out.splitlines():
+            match = re.match(r"^utest: (PASS|FAIL) (\S+)(.*)$", line)
+            if match:
+                results.append((match.group(1) == "PASS", f"qemu/{match.group(2)}",
+                                match.group(3).strip(" ():") + ("\n" + pending if pending else "")))
+                pending = ""
+            elif line.startswith("utest:   ") or line.startswith("exo: env ") or line.startswith("exo: check"):
+                pending += line + "\n"
+        summary = re.search(r"^utest: (\d+) passed, (\d+) failed$", run.out, re.M)
+        problems = []
+        if not summary:
+            problems.append("no summary line")
+        if not re.search(r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
+                         run.out, re.M):
+            problems.append("frames not all returned")
+        for pattern in expect:
+            if not re.search(pattern, run.out, re.M):
+                problems.append(f"console lacks /{pattern}/")
+        if not re.search(r"^exo: power off \(status 0\)$", run.out, re.M) or run.status != 0:
+            problems.append(f"did not power off with status 0 (QEMU {run.status})")
+        results.append((not problems, f"qemu/{cmdline.split()[0]}[{' '.join(cmdline.split()[1:])}]/whole_run",
+                        "; ".join(problems) + ("\n" + run.out[-2500:] if problems else "")))
+        return results
+    test.multi = True
+    return test
+
+
 QEMU_TESTS = [
     ("qemu/boot_and_power_off", t_boot_demo),
     ("qemu/kernel_symbols_in_high_half", t_kernel_in_high_half),
@@ -327,10 +362,20 @@ QEMU_TESTS = [
     ("qemu/dtb_past_the_end_of_ram_is_reported", t_dtb_past_ram_end),
     ("qemu/dtb_without_memory", corrupt_dtb(no_memory_type,
                                             r"device tree: no memory node")),
+    ("qemu/calls", user_program("init=t_calls", expect=[r"16-bit ASIDs"])),
+    ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
+                                          expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]
 
 
 def run_qemu_test(ctx, name, test):
+    if getattr(test, "multi", False):
+        try:
+            return test(ctx)
+        except Failure as failure:
+            return [(False, name, str(failure))]
+        except Exception as error:
+            return [(False, name, f"{type(error).__name__}: {error}")]
     try:
         return True, name, test(ctx) or ""
     except Failure as failure:
@@ -363,7 +408,8 @@ def main():
     chosen = [(name, test) for name, test in QEMU_TESTS if ctx.filter in name]
     with concurrent.futures.ThreadPoolExecutor(max_workers=ctx.j) as pool:
         for result in pool.map(lambda item: run_qemu_test(ctx, *item), chosen):
-            report(*result)
+            for one in (result if isinstance(result, list) else [result]):
+                report(*one)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)
 

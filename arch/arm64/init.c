@@ -62,6 +62,7 @@ int arch_devices_init(const struct fdt *fdt, const char **why)
 }
 
 void arch_irq_enable(void) { irq_enable(); }
+void arch_irq_disable(void) { irq_disable(); }
 
 void arch_wait_for_interrupt(void) { wfi(); }
 

@@ -7,6 +7,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
 #include "exo/kernel.h"
+#include "exo/sched.h"
 
 static u64 tick_interval, next_deadline;
 static volatile u64 tick_count;
@@ -39,6 +40,7 @@ static void timer_irq(void)
 	next_deadline += tick_interval;
 	write_sysreg(cntv_cval_el0, next_deadline);
 	isb(); /* the new deadline takes effect before the GIC sees our EOI */
+	sched_tick();
 }
 
 void timer_init(unsigned intid, unsigned hz)

@@ -1,6 +1,6 @@
 /*
- * Exception dispatch, and the decoded report for exceptions the kernel does
- * not expect (today: all but IRQs and the self-test breakpoint).
+ * Exception dispatch: EL0's exceptions go to user.c; at EL1 only IRQs and the
+ * self-test breakpoint are expected, anything else gets a decoded report.
  */
 #include "arch/arm64/esr.h"
 #include "arch/arm64/gic.h"
@@ -75,8 +75,14 @@ noreturn void kernel_stack_overflow(u64 elr, u64 far, u64 esr)
 	machine_fatal();
 }
 
+void user_trap(struct trap_frame *frame, u64 vector);
+
 void trap_dispatch(struct trap_frame *frame, u64 vector)
 {
+	if (vector & VEC_FROM_EL0) {
+		user_trap(frame, vector);
+		return;
+	}
 	if (vector == (VEC_EL1_SPX | VEC_IRQ)) {
 		gic_handle_irq();
 		return;

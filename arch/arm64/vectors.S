@@ -99,6 +99,8 @@ save_and_dispatch:
 	bl	trap_dispatch
 	add	sp, sp, #16
 
+	.globl	trap_restore
+trap_restore:
 	ldp	x2, x3, [sp, #FRAME_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3

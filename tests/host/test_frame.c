@@ -84,7 +84,7 @@ static void pool_alloc_all_then_free(void)
 	for (int i = 0; i < 124; i++) {
 		EXPECT(frame_alloc(&pool, FRAME_USER, 0, 7, &frames[i]) == 0);
 		struct frame *record = frame_lookup(&pool, frames[i]);
-		EXPECT(record && record->type == FRAME_USER && record->owner == 7 && record->refcount == 1);
+		EXPECT(record && record->type == FRAME_USER && record->owner == 7 && record->maps == 0 && record->links == 0);
 		EXPECT(memmap_is_ram(&(struct memmap){ .ram = { { 0x40004000, 0x40040000 },
 		                                               { 0x40080000, 0x400c0000 } },
 		                                       .nram = 2 },

@@ -1,0 +1,195 @@
+/*
+ * EL0 on arm64: user contexts, routing of exceptions from EL0 (exokernel
+ * calls, reflected svc #0, faults), and upcall delivery and return.
+ */
+#include "arch/arm64/esr.h"
+#include "arch/arm64/gic.h"
+#include "arch/arm64/layout.h"
+#include "arch/arm64/sysreg.h"
+#include "exo/calls.h"
+#include "exo/env.h"
+#include "exo/errno.h"
+#include "exo/kernel.h"
+#include "exo/printk.h"
+#include "exo/sched.h"
+#include "exo/string.h"
+#include "exo/uaccess.h"
+
+#define SPSR_EL0T 0
+#define SPSR_NZCV 0xf0000000ull
+#define CPACR_FPEN_ALL (3u << 20)
+#define CNTKCTL_EL0VCTEN (1u << 1)
+
+extern char empty_ttbr0_table[];
+
+/* The frame of the trap from EL0 being handled (the running environment's registers). */
+static struct trap_frame *running_frame;
+
+void arch_user_init(void)
+{
+	/* FP/SIMD for EL0 (the kernel itself is built without it); EL0 reads CNTVCT. */
+	write_sysreg(cpacr_el1, CPACR_FPEN_ALL);
+	write_sysreg(cntkctl_el1, CNTKCTL_EL0VCTEN);
+	isb();
+}
+
+void arch_context_init(struct arch_context *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->frame.spsr = SPSR_EL0T;
+}
+
+void arch_context_save(struct arch_context *ctx, const struct trap_frame *frame)
+{
+	ctx->frame = *frame;
+	fpsimd_save(&ctx->fp);
+}
+
+void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame)
+{
+	*frame = ctx->frame;
+	fpsimd_load(&ctx->fp);
+}
+
+static struct trap_frame *frame_of(const struct env *env)
+{
+	return env == curenv && running_frame ? running_frame : (struct trap_frame *)&env->ctx.frame;
+}
+
+void arch_regs_read(const struct env *env, struct exo_regs *regs)
+{
+	const struct trap_frame *frame = frame_of(env);
+	memcpy(regs->x, frame->x, sizeof(regs->x));
+	regs->sp = frame->sp;
+	regs->pc = frame->elr;
+	regs->pstate = frame->spsr & SPSR_NZCV;
+}
+
+/* Only the condition flags come from user space: always EL0, interrupts on. */
+void arch_regs_write(struct env *env, const struct exo_regs *regs)
+{
+	struct trap_frame *frame = frame_of(env);
+	memcpy(frame->x, regs->x, sizeof(frame->x));
+	frame->sp = regs->sp;
+	frame->elr = regs->pc;
+	frame->spsr = SPSR_EL0T | (regs->pstate & SPSR_NZCV);
+}
+
+void arch_set_call_result(struct trap_frame *frame, i64 value) { frame->x[0] = (u64)value; }
+
+void arch_set_user_root(u64 root, u16 asid)
+{
+	u64 table = root ? root : virt_to_phys(empty_ttbr0_table).val;
+	write_sysreg(ttbr0_el1, table | (u64)asid << TTBR_ASID_SHIFT);
+	isb();
+}
+
+void arch_idle(void)
+{
+	irq_enable();
+	wfi();
+	irq_disable();
+}
+
+static const char *upcall_name(u64 kind)
+{
+	return kind == EXO_UPCALL_SYSCALL ? "svc #0" : kind == EXO_UPCALL_FAULT ? "page fault" : "exception";
+}
+
+/*
+ * Hand an event to the environment's handler: the interrupted state goes on
+ * its upcall stack (or below the handler's own stack when upcalls nest), and
+ * it resumes at the handler with x0 pointing at that record.
+ */
+static void no_handler(struct env *env, u64 kind, const struct trap_frame *frame)
+{
+	char event[64];
+	ksnprintf(event, sizeof(event), "no handler for %s (%s)", upcall_name(kind),
+	          esr_class_name(esr_class(frame->esr)));
+	env_kill(env, event, frame->far, frame->elr);
+}
+
+static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
+{
+	u64 entry = kind == EXO_UPCALL_SYSCALL ? env->syscall_entry : env->fault_entry;
+	if (!entry)
+		return no_handler(env, kind, frame);
+	if (kind != EXO_UPCALL_SYSCALL && env->upcall_faults)
+		return env_kill(env, "fault inside its fault handler", frame->far, frame->elr);
+	if (env->upcall_depth >= UPCALL_MAX_DEPTH)
+		return env_kill(env, "upcalls nested too deep", frame->far, frame->elr);
+	u64 top = env->upcall_depth ? frame->sp : env->upcall_stack;
+	u64 sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
+	struct exo_upcall record;
+	arch_regs_read(env, &record.regs);
+	record.kind = kind;
+	record.esr = frame->esr;
+	record.far = frame->far;
+	record.depth = env->upcall_depth + 1u;
+	if (top < sizeof(struct exo_upcall) || copy_to_user(sp, &record, sizeof(record)) < 0)
+		return env_kill(env, "upcall stack not writable", sp, frame->elr);
+	if (kind != EXO_UPCALL_SYSCALL)
+		env->upcall_faults |= (u8)(1u << env->upcall_depth);
+	env->upcall_depth++;
+	frame->x[0] = sp;
+	frame->x[30] = 0;
+	frame->sp = sp;
+	frame->elr = entry;
+	frame->spsr = SPSR_EL0T;
+}
+
+/* EXO_UPCALL_RETURN: resume the state in the record (registers it may have changed). */
+static i64 upcall_return(struct env *env, u64 record_uva, struct trap_frame *frame)
+{
+	struct exo_upcall record;
+	if (env->upcall_depth == 0)
+		return -E_INVAL;
+	if (copy_from_user(&record, record_uva, sizeof(record)) < 0)
+		return -E_FAULT;
+	env->upcall_depth--;
+	env->upcall_faults &= (u8)~(1u << env->upcall_depth);
+	arch_regs_write(env, &record.regs);
+	(void)frame;
+	return 0;
+}
+
+static void exo_call_entry(struct trap_frame *frame)
+{
+	u64 number = frame->x[8];
+	if (number == EXO_UPCALL_RETURN) {
+		i64 result = upcall_return(curenv, frame->x[0], frame);
+		if (result < 0) /* on success x0 is the resumed state's */
+			frame->x[0] = (u64)result;
+		return;
+	}
+	i64 result = exo_call(number, frame->x);
+	if (result != CALL_NO_RESULT)
+		frame->x[0] = (u64)result;
+}
+
+static void user_sync(struct trap_frame *frame)
+{
+	unsigned class = esr_class(frame->esr);
+	if (class == EC_SVC64) {
+		u64 imm = frame->esr & 0xffff;
+		if (imm == EXO_SVC_CALL)
+			return exo_call_entry(frame);
+		return upcall(curenv, imm == 0 ? EXO_UPCALL_SYSCALL : EXO_UPCALL_EXCEPTION, frame);
+	}
+	bool abort = class == EC_IABT_LOWER || class == EC_DABT_LOWER;
+	upcall(curenv, abort ? EXO_UPCALL_FAULT : EXO_UPCALL_EXCEPTION, frame);
+}
+
+/* From trap_dispatch: an exception taken from EL0. */
+void user_trap(struct trap_frame *frame, u64 vector)
+{
+	running_frame = frame;
+	if (vector == (VEC_EL0_64 | VEC_IRQ))
+		gic_handle_irq();
+	else if (vector == (VEC_EL0_64 | VEC_SYNC))
+		user_sync(frame);
+	else
+		env_kill(curenv, "unexpected exception (FIQ, SError or AArch32)", frame->far, frame->elr);
+	sched_return(frame);
+	running_frame = NULL;
+}

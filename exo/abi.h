@@ -1,0 +1,190 @@
+/*
+ * The exokernel's interface to user space: call numbers, argument
+ * structures, rights and the descriptor bits user space writes.  Shared
+ * word for word by the kernel and by libos; doc/exo-abi.md explains every
+ * call.  Only fixed-width types, so it compiles freestanding on both sides.
+ */
+#ifndef EXO_ABI_H
+#define EXO_ABI_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
+
+/*
+ * Calling convention: `svc #EXO_SVC_CALL` with the call number in x8 and
+ * arguments in x0..x6; the result comes back in x0 (>= 0 success, a negated
+ * EXO_E* code on failure); no other register changes.  `svc #0` is never
+ * interpreted: it is reflected to the environment's system-call handler.
+ */
+#define EXO_SVC_CALL 1
+
+/* Call numbers (x8).  Defines, not an enum, so assembly can use them. */
+#define EXO_NULL 0 /* () -> 0 */
+#define EXO_SELF 1 /* () -> own environment id */
+#define EXO_CONS_WRITE 2 /* (buf, len) -> len */
+#define EXO_CONS_READ 3 /* (buf, len) -> bytes read, 0 if none waiting */
+#define EXO_CLOCK 4 /* () -> nanoseconds since boot */
+#define EXO_YIELD 5 /* () -> 0 */
+#define EXO_ENV_CREATE 6 /* (quota) -> child id */
+#define EXO_ENV_SET_ROOT 7 /* (env, root) -> 0 */
+#define EXO_ENV_SET_REGS 8 /* (env, const struct exo_regs *) -> 0 */
+#define EXO_ENV_GET_REGS 9 /* (env, struct exo_regs *) -> 0 */
+#define EXO_ENV_SET_UPCALLS 10 /* (env, fault_entry, syscall_entry, stack_top) -> 0 */
+#define EXO_ENV_RUN 11 /* (env) -> 0 */
+#define EXO_ENV_DESTROY 12 /* (env) -> 0 */
+#define EXO_ENV_EXIT 13 /* (status) -> does not return */
+#define EXO_ENV_INFO 14 /* (env, struct exo_env_info *) -> 0 */
+#define EXO_QUOTA_GIVE 15 /* (env, frames) -> 0 */
+#define EXO_SEND 16 /* (env, value) -> 0 */
+#define EXO_RECV 17 /* (struct exo_event *, flags, timeout_ns) -> 0 */
+#define EXO_FRAME_ALLOC 18 /* (env, count, uint64_t *frames) -> count */
+#define EXO_FRAME_FREE 19 /* (const uint64_t *frames, count) -> 0 */
+#define EXO_FRAME_SHARE 20 /* (frame, rights) -> 0 */
+#define EXO_PT_ALLOC 21 /* (env, level) -> table */
+#define EXO_PT_WRITE 22 /* (table, index, count, const uint64_t *descs) -> 0 */
+#define EXO_PT_COPY 23 /* (src, src_index, dst, dst_index, count, set_bits, flags) -> 0 */
+#define EXO_UPCALL_RETURN 24 /* (const struct exo_upcall *) -> resumes it */
+#define EXO_DEBUG_CHECK 25 /* (struct exo_check *) -> 0, or -EXO_ECORRUPT */
+#define EXO_NCALLS 26
+
+#ifndef __ASSEMBLER__
+/* Error codes (returned negated). */
+enum exo_error {
+	EXO_EINVAL = 1,   /* a malformed argument or descriptor */
+	EXO_ENOMEM = 2,   /* no free frame or environment slot */
+	EXO_ERANGE = 3,   /* an index, count or address out of range */
+	EXO_EEXIST = 4,   /* the destination is already in use */
+	EXO_ENOENT = 5,   /* no such environment or frame */
+	EXO_ECORRUPT = 6, /* the isolation checker found a broken invariant */
+	EXO_EPERM = 7,    /* the caller has no right to this */
+	EXO_EBUSY = 8,    /* the frame is still mapped, linked or installed */
+	EXO_EAGAIN = 9,   /* nothing to receive (EXO_RECV_NOWAIT), or a full queue */
+	EXO_ENOSYS = 10,  /* no such call */
+	EXO_EFAULT = 11,  /* a user buffer is not mapped with the access needed */
+	EXO_EQUOTA = 12,  /* the environment's frame quota is used up */
+};
+
+/* Rights on a frame. */
+#define EXO_R 1u
+#define EXO_W 2u
+#define EXO_X 4u
+
+/* Upcall kinds (struct exo_upcall.kind). */
+enum exo_upcall_kind {
+	EXO_UPCALL_SYSCALL = 1, /* svc #0: the Linux system-call ABI */
+	EXO_UPCALL_FAULT = 2,   /* data or instruction abort */
+	EXO_UPCALL_EXCEPTION = 3, /* anything else: undefined instruction, alignment, brk... */
+};
+
+/* The user register state, as the kernel saves and restores it. */
+struct exo_regs {
+	uint64_t x[31];
+	uint64_t sp;
+	uint64_t pc;
+	uint64_t pstate; /* only NZCV (bits 31:28) is honoured */
+};
+
+/* What an upcall handler receives (x0 points at it, on its upcall stack). */
+struct exo_upcall {
+	struct exo_regs regs; /* the interrupted state; pc is after an svc */
+	uint64_t kind;        /* enum exo_upcall_kind */
+	uint64_t esr;         /* the exception syndrome (ESR_EL1) */
+	uint64_t far;         /* the faulting address, for aborts */
+	uint64_t depth;       /* upcalls active in this environment, this one included */
+};
+
+/* Environment states (struct exo_env_info.status). */
+enum exo_env_status {
+	EXO_ENV_FREE = 0,
+	EXO_ENV_NOT_RUNNABLE = 1,
+	EXO_ENV_RUNNABLE = 2,
+	EXO_ENV_BLOCKED = 3,
+	EXO_ENV_ZOMBIE = 4,
+};
+
+struct exo_env_info {
+	uint64_t id, parent, status;
+	uint64_t root;       /* physical address of the TTBR0 table, 0 if none */
+	uint64_t quota;      /* frames it may own */
+	uint64_t used;       /* frames it owns */
+	uint64_t asid;       /* the root's current ASID, 0 if it has none */
+};
+
+/* EXO_RECV */
+#define EXO_RECV_NOWAIT 1u
+enum exo_event_kind {
+	EXO_EVENT_EXIT = 1,    /* a child ended: env, value = status */
+	EXO_EVENT_MESSAGE = 2, /* env sent value */
+};
+struct exo_event {
+	uint64_t kind, env, value;
+};
+
+/* EXO_DEBUG_CHECK fills this in. */
+struct exo_check {
+	uint64_t free_frames;  /* frames on the kernel's free list */
+	uint64_t envs;         /* environments alive (zombies included) */
+	uint64_t tables;       /* page-table frames walked */
+	uint64_t mappings;     /* valid page descriptors seen */
+	uint64_t problems;     /* broken invariants found (each printed on the console) */
+	uint64_t tlb_flushes;  /* TLB maintenance operations so far, by kind: */
+	uint64_t tlb_by_va, tlb_by_asid, tlb_all;
+	uint64_t asid_generation;
+};
+
+#endif /* __ASSEMBLER__ */
+
+/* --- page tables: 4 KiB granule, 48-bit VA, levels 0..3 --- */
+#define EXO_PT_LEVELS 4
+#define EXO_PT_ENTRIES 512
+/* Level-0 slot the kernel keeps for the read-only window onto the tables. */
+#define EXO_PT_WINDOW_SLOT 511
+#define EXO_PT_WINDOW_BASE 0x0000ff8000000000ull
+/* The window address of the table reached by the first `depth` indices of va. */
+#define EXO_PT_WINDOW_L0 (EXO_PT_WINDOW_BASE + (511ull << 30) + (511ull << 21) + (511ull << 12))
+#define EXO_PT_WINDOW_L1(va) \
+	(EXO_PT_WINDOW_BASE + (511ull << 30) + (511ull << 21) + ((((va) >> 39) & 511) << 12))
+#define EXO_PT_WINDOW_L2(va) \
+	(EXO_PT_WINDOW_BASE + (511ull << 30) + ((((va) >> 39) & 511) << 21) + ((((va) >> 30) & 511) << 12))
+#define EXO_PT_WINDOW_L3(va)                                                       \
+	(EXO_PT_WINDOW_BASE + ((((va) >> 39) & 511) << 30) + ((((va) >> 30) & 511) << 21) + \
+	 ((((va) >> 21) & 511) << 12))
+/* User virtual addresses end where the window begins. */
+#define EXO_USER_VA_END EXO_PT_WINDOW_BASE
+
+/*
+ * Descriptor bits user space writes (ARMv8-A stage 1).  A page (level 3):
+ *   EXO_PTE_PAGE | frame | EXO_PTE_USER | [EXO_PTE_RO] | [EXO_PTE_UXN] | [EXO_PTE_SW*]
+ * (EXO_PTE_AF may be left clear to take an access-flag fault.)  A table
+ * (levels 0-2): EXO_PTE_TABLE | table | [EXO_PTE_APT_RO] | [EXO_PTE_UXNT] | [EXO_PTE_SW*].
+ * An invalid entry is 0.  Blocks are not accepted.
+ */
+#define EXO_PTE_VALID (1ull << 0)
+#define EXO_PTE_TABLE 3ull
+#define EXO_PTE_PAGE 3ull
+#define EXO_PTE_ATTR_NORMAL (2ull << 2) /* MAIR slot 2: normal write-back */
+#define EXO_PTE_EL0 (1ull << 6)         /* AP[1] */
+#define EXO_PTE_RO (1ull << 7)          /* AP[2] */
+#define EXO_PTE_SH_INNER (3ull << 8)
+#define EXO_PTE_AF (1ull << 10)
+#define EXO_PTE_NG (1ull << 11)
+#define EXO_PTE_PXN (1ull << 53)
+#define EXO_PTE_UXN (1ull << 54)
+#define EXO_PTE_SW0 (1ull << 55) /* bits 55..58: free for libos (copy-on-write...) */
+#define EXO_PTE_SW_MASK (0xfull << 55)
+#define EXO_PTE_ADDR_MASK 0x0000fffffffff000ull
+/* The attributes every page must carry. */
+#define EXO_PTE_USER (EXO_PTE_ATTR_NORMAL | EXO_PTE_EL0 | EXO_PTE_SH_INNER | EXO_PTE_AF | \
+                      EXO_PTE_NG | EXO_PTE_PXN)
+/* Hierarchical limits in a table descriptor: only ever take rights away. */
+#define EXO_PTE_PXNT (1ull << 59)
+#define EXO_PTE_UXNT (1ull << 60)
+#define EXO_PTE_APT_NOEL0 (1ull << 61)
+#define EXO_PTE_APT_RO (1ull << 62)
+
+/* EXO_PT_COPY flags */
+#define EXO_COPY_BOTH 1u  /* apply set_bits to the source entries too */
+#define EXO_COPY_SHARE 2u /* share the frames/tables copied with the caller's descendants */
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * The exokernel calls.  Each function decodes its arguments, checks all of
+ * them, and only then changes anything (doc/exo-abi.md lists the rules).
+ * User addresses stay integers; only exo/uaccess.h touches them.
+ */
+#include "exo/calls.h"
+#include "exo/console.h"
+#include "exo/env.h"
+#include "exo/errno.h"
+#include "exo/kernel.h"
+#include "exo/pt.h"
+#include "exo/sched.h"
+#include "exo/tlb.h"
+#include "exo/uaccess.h"
+
+#define BATCH_MAX EXO_PT_ENTRIES
+#define CONSOLE_CHUNK 256
+#define CONSOLE_MAX 4096
+
+/* One call at a time (single CPU, no preemption in the kernel): one batch buffer. */
+static u64 batch[BATCH_MAX];
+
+static i64 call_null(const u64 *a) { (void)a; return 0; }
+static i64 call_self(const u64 *a) { (void)a; return curenv->id; }
+
+static i64 call_cons_write(const u64 *a)
+{
+	u64 len = MIN(a[1], (u64)CONSOLE_MAX);
+	char chunk[CONSOLE_CHUNK];
+	for (u64 done = 0; done < len; done += CONSOLE_CHUNK) {
+		u64 n = MIN(len - done, (u64)CONSOLE_CHUNK);
+		if (copy_from_user(chunk, a[0] + done, n) < 0)
+			return done ? (i64)done : -E_FAULT;
+		console_write(chunk, n);
+	}
+	return (i64)len;
+}
+
+static i64 call_cons_read(const u64 *a)
+{
+	char chunk[CONSOLE_CHUNK];
+	u64 want = MIN(a[1], (u64)CONSOLE_CHUNK);
+	if (user_check_write(a[0], want) < 0)
+		return -E_FAULT;
+	u64 got = console_read(chunk, want);
+	copy_to_user(a[0], chunk, got);
+	return (i64)got;
+}
+
+static i64 call_clock(const u64 *a)
+{
+	(void)a;
+	return (i64)counter_to_ns(arch_counter_since_reset());
+}
+
+static i64 call_yield(const u64 *a)
+{
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+static i64 call_env_create(const u64 *a)
+{
+	struct env *child;
+	int err = env_create(curenv, a[0], &child);
+	return err ? (i64)err : (i64)child->id;
+}
+
+static i64 call_env_set_root(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (!err)
+		err = pt_check_root(curenv, a[1]);
+	if (err)
+		return err;
+	pt_set_root(env, a[1]);
+	return 0;
+}
+
+static i64 call_env_set_regs(const u64 *a)
+{
+	struct env *env;
+	struct exo_regs regs;
+	int err = env_target(curenv, a[0], &env);
+	if (!err && env == curenv)
+		err = -E_INVAL; /* its own registers change with EXO_UPCALL_RETURN */
+	if (!err)
+		err = copy_from_user(&regs, a[1], sizeof(regs));
+	if (err)
+		return err;
+	arch_regs_write(env, &regs);
+	return 0;
+}
+
+static i64 call_env_get_regs(const u64 *a)
+{
+	struct env *env;
+	struct exo_regs regs;
+	int err = env_target(curenv, a[0], &env);
+	if (!err)
+		err = user_check_write(a[1], sizeof(regs));
+	if (err)
+		return err;
+	arch_regs_read(env, &regs);
+	return copy_to_user(a[1], &regs, sizeof(regs));
+}
+
+static i64 call_env_set_upcalls(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (err)
+		return err;
+	if (a[1] >= EXO_USER_VA_END || a[2] >= EXO_USER_VA_END || a[3] > EXO_USER_VA_END)
+		return -E_RANGE;
+	env->fault_entry = a[1];
+	env->syscall_entry = a[2];
+	env->upcall_stack = a[3];
+	return 0;
+}
+
+static i64 call_env_run(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (err)
+		return err;
+	if (!env->root)
+		return -E_INVAL; /* nothing to run in */
+	if (env->status == EXO_ENV_NOT_RUNNABLE)
+		env->status = EXO_ENV_RUNNABLE;
+	return 0;
+}
+
+static i64 call_env_destroy(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (err)
+		return err;
+	bool self = env == curenv;
+	/* A parent destroying its child has its answer; anyone else gets an exit notice. */
+	env_destroy(env, -1, env->parent == curenv->id);
+	return self ? CALL_NO_RESULT : 0;
+}
+
+static i64 call_env_exit(const u64 *a)
+{
+	env_destroy(curenv, (i64)a[0], false);
+	return CALL_NO_RESULT;
+}
+
+static i64 call_env_info(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (!err)
+		err = user_check_write(a[1], sizeof(struct exo_env_info));
+	if (err)
+		return err;
+	struct exo_env_info info = {
+		.id = env->id, .parent = env->parent, .status = env->status, .root = env->root,
+		.quota = env->quota, .used = env->used,
+		.asid = env->root ? tlb_current_asid(pt_frame(env->root)) : 0,
+	};
+	return copy_to_user(a[1], &info, sizeof(info));
+}
+
+static i64 call_quota_give(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (!err && env == curenv)
+		err = -E_INVAL;
+	if (!err && a[1] > curenv->quota - curenv->used)
+		err = -E_QUOTA;
+	if (err)
+		return err;
+	curenv->quota -= a[1];
+	env->quota += a[1];
+	return 0;
+}
+
+/* Messages go up to the parent, down to descendants, or within an address space. */
+static i64 call_send(const u64 *a)
+{
+	struct env *to = env_lookup(a[0]);
+	if (!to || to->status == EXO_ENV_ZOMBIE)
+		return -E_NOENT;
+	bool allowed = to->id == curenv->parent || env_can_act(curenv, to) ||
+	               (to->root && to->root == curenv->root);
+	return allowed ? env_send(curenv, to, a[1]) : -E_PERM;
+}
+
+static i64 call_recv(const u64 *a)
+{
+	struct exo_event event;
+	if (a[1] & ~(u64)EXO_RECV_NOWAIT)
+		return -E_INVAL;
+	if (user_check_write(a[0], sizeof(event)) < 0)
+		return -E_FAULT;
+	if (env_take_event(curenv, &event) == 0)
+		return copy_to_user(a[0], &event, sizeof(event));
+	if (a[1] & EXO_RECV_NOWAIT)
+		return -E_AGAIN;
+	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
+	sched_block_recv(curenv, a[0], deadline);
+	return CALL_NO_RESULT;
+}
+
+static i64 call_frame_alloc(const u64 *a)
+{
+	struct env *owner;
+	int err = env_target(curenv, a[0], &owner);
+	if (!err && (a[1] == 0 || a[1] > BATCH_MAX))
+		err = -E_RANGE;
+	if (!err)
+		err = user_check_write(a[2], a[1] * sizeof(u64));
+	if (!err)
+		err = frames_alloc(owner, a[1], (paddr_t *)batch);
+	if (err)
+		return err;
+	copy_to_user(a[2], batch, a[1] * sizeof(u64)); /* checked writable above */
+	return (i64)a[1];
+}
+
+static i64 call_frame_free(const u64 *a)
+{
+	if (a[1] == 0 || a[1] > BATCH_MAX)
+		return -E_RANGE;
+	int err = copy_from_user(batch, a[0], a[1] * sizeof(u64));
+	return err ? err : frames_free(curenv, batch, a[1]);
+}
+
+static i64 call_frame_share(const u64 *a) { return frame_share(curenv, a[0], a[1]); }
+
+static i64 call_pt_alloc(const u64 *a)
+{
+	struct env *owner;
+	paddr_t table;
+	int err = env_target(curenv, a[0], &owner);
+	if (!err)
+		err = pt_alloc(owner, a[1], &table);
+	return err ? err : (i64)table.val;
+}
+
+static i64 call_pt_write(const u64 *a)
+{
+	if (a[2] > BATCH_MAX)
+		return -E_RANGE;
+	int err = copy_from_user(batch, a[3], a[2] * sizeof(u64));
+	return err ? err : pt_write(curenv, a[0], a[1], a[2], batch);
+}
+
+static i64 call_pt_copy(const u64 *a)
+{
+	return pt_copy(curenv, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+}
+
+static i64 call_debug_check(const u64 *a)
+{
+	struct exo_check check;
+	if (user_check_write(a[0], sizeof(check)) < 0)
+		return -E_FAULT;
+	u64 problems = pt_check_all(&check);
+	copy_to_user(a[0], &check, sizeof(check));
+	return problems ? -E_CORRUPT : 0;
+}
+
+static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
+	[EXO_NULL] = call_null,
+	[EXO_SELF] = call_self,
+	[EXO_CONS_WRITE] = call_cons_write,
+	[EXO_CONS_READ] = call_cons_read,
+	[EXO_CLOCK] = call_clock,
+	[EXO_YIELD] = call_yield,
+	[EXO_ENV_CREATE] = call_env_create,
+	[EXO_ENV_SET_ROOT] = call_env_set_root,
+	[EXO_ENV_SET_REGS] = call_env_set_regs,
+	[EXO_ENV_GET_REGS] = call_env_get_regs,
+	[EXO_ENV_SET_UPCALLS] = call_env_set_upcalls,
+	[EXO_ENV_RUN] = call_env_run,
+	[EXO_ENV_DESTROY] = call_env_destroy,
+	[EXO_ENV_EXIT] = call_env_exit,
+	[EXO_ENV_INFO] = call_env_info,
+	[EXO_QUOTA_GIVE] = call_quota_give,
+	[EXO_SEND] = call_send,
+	[EXO_RECV] = call_recv,
+	[EXO_FRAME_ALLOC] = call_frame_alloc,
+	[EXO_FRAME_FREE] = call_frame_free,
+	[EXO_FRAME_SHARE] = call_frame_share,
+	[EXO_PT_ALLOC] = call_pt_alloc,
+	[EXO_PT_WRITE] = call_pt_write,
+	[EXO_PT_COPY] = call_pt_copy,
+	[EXO_DEBUG_CHECK] = call_debug_check,
+};
+
+i64 exo_call(u64 number, const u64 *args)
+{
+	if (number >= EXO_NCALLS || !calls[number])
+		return -E_NOSYS;
+	return calls[number](args);
+}

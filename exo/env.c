@@ -1,0 +1,169 @@
+/* The environment table: ids, the family tree, creation, destruction, messages. */
+#include "exo/env.h"
+#include "exo/errno.h"
+#include "exo/frame.h"
+#include "exo/kernel.h"
+#include "exo/printk.h"
+#include "exo/pt.h"
+#include "exo/sched.h"
+#include "exo/string.h"
+
+struct env envs[NENV];
+struct env *curenv;
+i64 first_env_status = -1;
+static u32 generation[NENV];
+
+struct env *env_lookup(u64 id)
+{
+	if (id == 0 || id > UINT32_MAX)
+		return NULL;
+	struct env *env = &envs[id % NENV];
+	return env->id == id && env->status != EXO_ENV_FREE ? env : NULL;
+}
+
+bool env_is_ancestor(const struct env *ancestor, const struct env *env)
+{
+	/* Parents are always live environments, so the chain is at most NENV long. */
+	for (u32 hops = 0; env->parent && hops < NENV; hops++) {
+		env = env_lookup(env->parent);
+		if (!env)
+			return false;
+		if (env == ancestor)
+			return true;
+	}
+	return false;
+}
+
+bool env_can_act(const struct env *actor, const struct env *target)
+{
+	if (actor == target || env_is_ancestor(actor, target))
+		return true;
+	/* A thread (a descendant running in its ancestor's address space) acts for it. */
+	return actor->root && actor->root == target->root && env_is_ancestor(target, actor);
+}
+
+int env_target(struct env *caller, u64 id, struct env **out)
+{
+	struct env *target = env_lookup(id);
+	if (!target || target->status == EXO_ENV_ZOMBIE)
+		return -E_NOENT;
+	if (!env_can_act(caller, target))
+		return -E_PERM;
+	*out = target;
+	return 0;
+}
+
+u32 env_count(void)
+{
+	u32 count = 0;
+	for (u32 slot = 1; slot < NENV; slot++)
+		count += envs[slot].status != EXO_ENV_FREE;
+	return count;
+}
+
+int env_create(struct env *parent, u64 quota, struct env **out)
+{
+	if (parent && quota > parent->quota - parent->used)
+		return -E_QUOTA;
+	u32 slot = 1;
+	while (slot < NENV && envs[slot].status != EXO_ENV_FREE)
+		slot++;
+	if (slot == NENV)
+		return -E_NOMEM;
+	struct env *env = &envs[slot];
+	/* Generations make a stale id miss rather than reach the slot's next tenant. */
+	u32 gen = generation[slot]++;
+	memset(env, 0, sizeof(*env));
+	env->id = gen * NENV + slot;
+	env->parent = parent ? parent->id : 0;
+	env->status = EXO_ENV_NOT_RUNNABLE;
+	env->quota = quota;
+	env->frames_head = FRAME_NONE;
+	arch_context_init(&env->ctx);
+	if (parent)
+		parent->quota -= quota;
+	*out = env;
+	return 0;
+}
+
+static void reparent_children(struct env *env, u32 heir)
+{
+	for (u32 slot = 1; slot < NENV; slot++)
+		if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id)
+			envs[slot].parent = heir;
+}
+
+static void free_slot(struct env *env)
+{
+	env->status = EXO_ENV_FREE;
+	env->id = 0;
+}
+
+void env_destroy(struct env *env, i64 status, bool reap)
+{
+	struct env *parent = env_lookup(env->parent);
+	if (!parent) {
+		/* The first environment: nothing may outlive it. */
+		for (u32 slot = 1; slot < NENV; slot++)
+			if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id)
+				env_destroy(&envs[slot], -1, true);
+	}
+	if (env->status == EXO_ENV_ZOMBIE) {
+		if (reap)
+			free_slot(env);
+		return;
+	}
+	sched_remove(env);
+	pt_set_root(env, 0);
+	reparent_children(env, env->parent);
+	env_release_frames(env, parent);
+	if (parent)
+		parent->quota += env->quota;
+	env->quota = 0;
+	env->exit_status = status;
+	if (!parent)
+		first_env_status = status;
+	if (reap || !parent) {
+		free_slot(env);
+		return;
+	}
+	env->status = EXO_ENV_ZOMBIE;
+	if (parent->recv_pending)
+		sched_wake(parent);
+}
+
+void env_kill(struct env *env, const char *event, u64 addr, u64 pc)
+{
+	kprintf("exo: env %u killed: %s at 0x%lx (pc 0x%lx)\n", env->id, event, addr, pc);
+	env_destroy(env, -1, false);
+}
+
+int env_send(struct env *from, struct env *to, u64 value)
+{
+	if (to->msg_count == ENV_MSGS)
+		return -E_AGAIN;
+	to->msgs[(to->msg_head + to->msg_count) % ENV_MSGS] = (struct env_msg){ from->id, value };
+	to->msg_count++;
+	if (to->recv_pending)
+		sched_wake(to);
+	return 0;
+}
+
+int env_take_event(struct env *env, struct exo_event *event)
+{
+	for (u32 slot = 1; slot < NENV; slot++) {
+		struct env *child = &envs[slot];
+		if (child->status == EXO_ENV_ZOMBIE && child->parent == env->id) {
+			*event = (struct exo_event){ EXO_EVENT_EXIT, child->id, (u64)child->exit_status };
+			free_slot(child);
+			return 0;
+		}
+	}
+	if (env->msg_count == 0)
+		return -E_AGAIN;
+	struct env_msg *msg = &env->msgs[env->msg_head];
+	*event = (struct exo_event){ EXO_EVENT_MESSAGE, msg->from, msg->value };
+	env->msg_head = (env->msg_head + 1) % ENV_MSGS;
+	env->msg_count--;
+	return 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * Environments: the kernel's unit of protection and scheduling.  An
+ * environment has saved registers, a TTBR0 root (shared by the environments
+ * of one address space), a parent, a frame quota, upcall entry points and a
+ * small message queue.  An environment may act on itself, on its
+ * descendants, and (a thread) on the ancestors whose address space it runs in.
+ */
+#ifndef EXO_ENV_H
+#define EXO_ENV_H
+
+#include "arch/arm64/context.h"
+#include "exo/abi.h"
+#include "exo/kernel.h"
+#include "exo/types.h"
+
+struct frame;
+
+#define NENV 64        /* slots; slot 0 is never used, so id 0 means "none" */
+#define ENV_MSGS 16    /* queued messages per environment */
+#define UPCALL_MAX_DEPTH 8
+
+struct env_msg {
+	u32 from;
+	u64 value;
+};
+
+struct env {
+	u32 id;     /* generation * NENV + slot */
+	u32 parent; /* id of the parent, 0 for the first environment */
+	u8 status;  /* enum exo_env_status */
+	u8 upcall_depth;
+	u8 upcall_faults; /* bit d: the upcall at depth d is a fault */
+	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
+	u64 recv_uva;
+	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
+	u64 root;   /* physical address of the level-0 table, 0 if none */
+	u64 quota;  /* frames it may own */
+	u64 used;   /* frames it owns */
+	u32 frames_head; /* its frames (frame.next / frame.prev), FRAME_NONE if none */
+	u64 fault_entry, syscall_entry, upcall_stack;
+	i64 exit_status;
+	u32 msg_head, msg_count;
+	struct env_msg msgs[ENV_MSGS];
+	struct arch_context ctx;
+};
+
+extern struct env envs[NENV];
+extern struct env *curenv;
+/* The exit status of the first environment, once it has ended. */
+extern i64 first_env_status;
+
+/* The live (or zombie) environment with this id, or NULL. */
+struct env *env_lookup(u64 id);
+/* Is ancestor a proper ancestor of env? */
+bool env_is_ancestor(const struct env *ancestor, const struct env *env);
+/* May actor act on target: itself, a descendant, or an ancestor whose address space it shares. */
+bool env_can_act(const struct env *actor, const struct env *target);
+/* target for a call from caller: -E_NOENT if there is none, -E_PERM if caller may not act on it. */
+int env_target(struct env *caller, u64 id, struct env **out);
+
+int env_create(struct env *parent, u64 quota, struct env **out);
+/*
+ * End env: it stops running; its frames go back to the free list or, where
+ * something else still refers to them, to its parent; its children move to
+ * its parent.  A zombie holds the exit status until the parent receives it,
+ * unless reap is set (the parent destroyed it itself).
+ */
+void env_destroy(struct env *env, i64 status, bool reap);
+/* Print a one-line report and destroy env (no handler, or a broken upcall). */
+void env_kill(struct env *env, const char *event, u64 addr, u64 pc);
+u32 env_count(void);
+
+/* --- arch/arm64/user.c: user contexts --- */
+/* A fresh user context: EL0, registers and FP state zero. */
+void arch_context_init(struct arch_context *ctx);
+void arch_context_save(struct arch_context *ctx, const struct trap_frame *frame);
+void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame);
+/* An environment's registers (from the trap frame if it is the one running). */
+void arch_regs_read(const struct env *env, struct exo_regs *regs);
+void arch_regs_write(struct env *env, const struct exo_regs *regs);
+void arch_set_call_result(struct trap_frame *frame, i64 value);
+/* TTBR0 := root with asid (root 0: the empty table, ASID 0). */
+void arch_set_user_root(u64 root, u16 asid);
+/* Wait for an interrupt with interrupts enabled, then mask them again. */
+void arch_idle(void);
+/* Enable what EL0 may use (FP/SIMD, the virtual counter) before the first entry. */
+void arch_user_init(void);
+noreturn void user_enter(const struct trap_frame *frame);
+
+/* Messages and exit notices. */
+int env_send(struct env *from, struct env *to, u64 value);
+/* Fill event from env's queue or zombie children: 0, or -E_AGAIN if nothing. */
+int env_take_event(struct env *env, struct exo_event *event);
+
+/* Ownership lists and quota (env_frames.c). */
+void env_own_frame(struct env *env, struct frame *frame);
+void env_disown_frame(struct env *env, struct frame *frame);
+void env_release_frames(struct env *env, struct env *heir);
+
+#endif

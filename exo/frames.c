@@ -1,0 +1,116 @@
+/* Frame calls: allocate (zeroed), free, share; and the rights rule for mappings. */
+#include "exo/errno.h"
+#include "exo/kernel.h"
+#include "exo/pt.h"
+
+#define RWX (EXO_R | EXO_W | EXO_X)
+#define BATCH_MAX 512
+
+struct frame *pt_frame(u64 addr)
+{
+	return frame_lookup(&kernel_frames, pa(addr));
+}
+
+/*
+ * A mapping in user's tables may have: everything on frames of environments
+ * user may act for; what an ancestor shared on its frames; what the kernel
+ * shares on boot-archive frames (owner 0).  For a page table, X means "may
+ * let execute rights through a table descriptor"; it is never mapped
+ * writable or executable itself (pt.c).
+ */
+u32 frame_rights(const struct env *user, const struct frame *frame)
+{
+	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
+		return 0;
+	u32 most = frame->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX;
+	if (frame->owner == FRAME_NO_OWNER)
+		return frame->share & most;
+	const struct env *owner = env_lookup(frame->owner);
+	if (!owner)
+		return 0;
+	if (env_can_act(user, owner))
+		return most;
+	return env_is_ancestor(owner, user) ? frame->share & most : 0;
+}
+
+/* Decide first: quota, then free frames; after that nothing can fail. */
+int frames_alloc(struct env *owner, u64 count, paddr_t *out)
+{
+	if (count == 0 || count > BATCH_MAX)
+		return -E_RANGE;
+	if (count > owner->quota || owner->used > owner->quota - count)
+		return -E_QUOTA;
+	if (frame_count(&kernel_frames, FRAME_FREE) < count)
+		return -E_NOMEM;
+	for (u64 i = 0; i < count; i++) {
+		frame_alloc(&kernel_frames, FRAME_USER, 0, owner->id, &out[i]);
+		/* Confidentiality: no frame reaches user space with old contents. */
+		arch_zero_page(phys_to_kernel(out[i]));
+		env_own_frame(owner, frame_lookup(&kernel_frames, out[i]));
+	}
+	return 0;
+}
+
+static int check_free(struct env *caller, u64 addr)
+{
+	struct frame *frame = pt_frame(addr);
+	if (!frame)
+		return -E_RANGE;
+	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
+		return -E_PERM;
+	struct env *owner = env_lookup(frame->owner);
+	if (!owner || !env_can_act(caller, owner))
+		return -E_PERM;
+	if (frame->maps || frame->links)
+		return -E_BUSY;
+	if (frame->flags & FRAME_MARK)
+		return -E_INVAL; /* listed twice */
+	return 0;
+}
+
+static void unmark(const u64 *addrs, u64 count)
+{
+	for (u64 i = 0; i < count; i++)
+		pt_frame(addrs[i])->flags &= (u8)~FRAME_MARK;
+}
+
+int frames_free(struct env *caller, const u64 *addrs, u64 count)
+{
+	if (count == 0 || count > BATCH_MAX)
+		return -E_RANGE;
+	for (u64 i = 0; i < count; i++) {
+		int err = check_free(caller, addrs[i]);
+		if (err) {
+			unmark(addrs, i);
+			return err;
+		}
+		pt_frame(addrs[i])->flags |= FRAME_MARK;
+	}
+	unmark(addrs, count);
+	for (u64 i = 0; i < count; i++) {
+		struct frame *frame = pt_frame(addrs[i]);
+		if (frame->type == FRAME_PAGETABLE)
+			pt_release_table(frame);
+		env_disown_frame(env_lookup(frame->owner), frame);
+		frame_free(&kernel_frames, pa(addrs[i]));
+	}
+	return 0;
+}
+
+/* Sharing only ever grows, so no existing mapping loses its justification. */
+int frame_share(struct env *caller, u64 addr, u64 rights)
+{
+	struct frame *frame = pt_frame(addr);
+	if (!frame)
+		return -E_RANGE;
+	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
+		return -E_PERM;
+	struct env *owner = env_lookup(frame->owner);
+	if (!owner || !env_can_act(caller, owner))
+		return -E_PERM;
+	u32 most = frame->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX;
+	if (rights & ~(u64)most)
+		return -E_INVAL;
+	frame->share |= (u8)rights;
+	return 0;
+}

@@ -1,0 +1,317 @@
+/* User page-table calls: decode and check every entry, then apply (exo/pt.h). */
+#include "arch/arm64/desc.h"
+#include "exo/errno.h"
+#include "exo/kernel.h"
+#include "exo/pt.h"
+#include "exo/tlb.h"
+
+#define RWX (EXO_R | EXO_W | EXO_X)
+
+u64 *pt_entries(const struct frame *table)
+{
+	return phys_to_kernel(frame_addr(&kernel_frames, table));
+}
+
+/* The slot a level-0 table keeps pointing at itself: the read-only window. */
+static u64 window_entry(const struct frame *root)
+{
+	return pte_make_table(frame_addr(&kernel_frames, root)) | DESC_TABLE_WINDOW_BITS |
+	       EXO_PTE_APT_RO | EXO_PTE_UXNT | EXO_PTE_PXNT;
+}
+
+int pt_alloc(struct env *owner, u64 level, paddr_t *out)
+{
+	if (level >= EXO_PT_LEVELS)
+		return -E_INVAL;
+	if (owner->used >= owner->quota)
+		return -E_QUOTA;
+	if (frame_alloc(&kernel_frames, FRAME_PAGETABLE, (u32)level, owner->id, out) < 0)
+		return -E_NOMEM;
+	struct frame *table = frame_lookup(&kernel_frames, *out);
+	arch_zero_page(phys_to_kernel(*out));
+	env_own_frame(owner, table);
+	if (level == 0) {
+		table->pos_root = frame_index(&kernel_frames, table);
+		table->pos_va = 0;
+		pt_entries(table)[EXO_PT_WINDOW_SLOT] = window_entry(table);
+	}
+	return 0;
+}
+
+/* A table the caller may change: -E_RANGE if not RAM, -E_INVAL if not a table. */
+static int writable_table(struct env *caller, u64 addr, struct frame **out, struct env **owner)
+{
+	struct frame *table = pt_frame(addr);
+	if (!table)
+		return -E_RANGE;
+	if (table->type != FRAME_PAGETABLE)
+		return -E_INVAL;
+	*owner = env_lookup(table->owner);
+	if (!*owner || !env_can_act(caller, *owner))
+		return -E_PERM;
+	*out = table;
+	return 0;
+}
+
+static int check_range(const struct frame *table, u64 index, u64 count)
+{
+	if (index >= EXO_PT_ENTRIES || count > EXO_PT_ENTRIES - index)
+		return -E_RANGE;
+	if (table->level == 0 && count && index + count > EXO_PT_WINDOW_SLOT)
+		return -E_PERM; /* the window slot is the kernel's */
+	return 0;
+}
+
+/* A page: a user frame with at most the rights the table's owner holds; a table only read-only. */
+static int check_page(const struct env *owner, const struct frame *target, u32 rights)
+{
+	u32 held = frame_rights(owner, target);
+	if (target->type == FRAME_PAGETABLE && (rights & ~EXO_R))
+		return -E_PERM;
+	return rights & ~held ? -E_PERM : 0;
+}
+
+/*
+ * A table descriptor: a table of the next level that the owner may act
+ * on, or that an ancestor shared, with no more rights than it shared.
+ */
+static int check_link(const struct env *owner, u32 level, const struct frame *target, u32 rights)
+{
+	if (target->type != FRAME_PAGETABLE || target->level != level + 1)
+		return -E_INVAL;
+	const struct env *target_owner = env_lookup(target->owner);
+	if (!target_owner)
+		return -E_PERM;
+	if (env_can_act(owner, target_owner))
+		return 0;
+	if (env_is_ancestor(target_owner, owner) && (target->share & EXO_R) && !(rights & ~target->share))
+		return 0;
+	return -E_PERM;
+}
+
+static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc_info *info)
+{
+	if (desc_decode(level, desc, info) < 0)
+		return -E_INVAL;
+	if (info->kind == DESC_INVALID)
+		return 0;
+	const struct frame *target = frame_lookup(&kernel_frames, info->out);
+	if (!target)
+		return -E_RANGE; /* not RAM: device memory, or nothing */
+	if (info->kind == DESC_PAGE)
+		return check_page(owner, target, info->rights);
+	return check_link(owner, level, target, info->rights);
+}
+
+/* Forget where a table and everything under it sits: invalidate everywhere from now on. */
+static void forget_position(struct frame *table)
+{
+	table->pos_root = FRAME_NONE;
+	if (table->level == EXO_PT_LEVELS - 1 || table->used == 0)
+		return;
+	u64 *entries = pt_entries(table);
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++)
+		if (pte_is_table(table->level, entries[i]) && !(table->level == 0 && i == EXO_PT_WINDOW_SLOT))
+			forget_position(frame_lookup(&kernel_frames, pte_addr(entries[i])));
+}
+
+static bool position_known(const struct frame *table)
+{
+	return table->pos_root != FRAME_NONE && (table->level == 0 || table->links > 0);
+}
+
+/* A table linked for the first time, with nothing under it, has one known place. */
+static void note_link(const struct frame *parent, u32 index, struct frame *child)
+{
+	bool fresh = child->links == 0 && (child->level == EXO_PT_LEVELS - 1 || child->used == 0);
+	if (fresh && position_known(parent)) {
+		child->pos_root = parent->pos_root;
+		child->pos_va = parent->pos_va + (u64)index * pt_level_size(parent->level);
+	} else {
+		forget_position(child);
+	}
+}
+
+static void entry_ref(struct frame *table, u32 index, u64 desc)
+{
+	if (!pte_valid(desc))
+		return;
+	struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
+	table->used++;
+	if (table->level == EXO_PT_LEVELS - 1) {
+		target->maps++;
+	} else {
+		note_link(table, index, target);
+		target->links++;
+	}
+}
+
+static void entry_unref(struct frame *table, u32 index, u64 desc, bool reachable)
+{
+	if (!pte_valid(desc))
+		return;
+	struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
+	table->used--;
+	if (table->level == EXO_PT_LEVELS - 1) {
+		target->maps--;
+		if (reachable)
+			tlb_note_page(table, index);
+	} else {
+		target->links--;
+		if (reachable)
+			tlb_note_table(table, index);
+	}
+}
+
+/* Replace one entry (already checked): references, then the entry, then the TLB note. */
+static void set_entry(struct frame *table, u32 index, u64 desc)
+{
+	u64 *slot = &pt_entries(table)[index];
+	u64 old = *slot;
+	if (old == desc)
+		return;
+	entry_ref(table, index, desc);
+	entry_unref(table, index, old, true);
+	*slot = desc;
+}
+
+static u64 stored_form(u32 level, u64 desc)
+{
+	struct desc_info info;
+	desc_decode(level, desc, &info); /* checked before */
+	return info.kind == DESC_INVALID ? 0 : info.stored;
+}
+
+int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64 *descs)
+{
+	struct frame *table;
+	struct env *owner;
+	int err = writable_table(caller, table_addr, &table, &owner);
+	if (!err)
+		err = check_range(table, index, count);
+	for (u64 i = 0; !err && i < count; i++) {
+		struct desc_info info;
+		err = check_entry(owner, table->level, descs[i], &info);
+	}
+	if (err)
+		return err;
+	for (u64 i = 0; i < count; i++)
+		set_entry(table, (u32)(index + i), stored_form(table->level, descs[i]));
+	tlb_commit();
+	return 0;
+}
+
+#define COPY_FLAGS (EXO_COPY_BOTH | EXO_COPY_SHARE)
+
+/* Would sharing the entry's target with the destination's owner make it legal? */
+static bool can_share(const struct env *caller, const struct env *dst_owner, u64 desc)
+{
+	const struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
+	const struct env *target_owner = env_lookup(target->owner);
+	return target_owner && env_can_act(caller, target_owner) &&
+	       env_is_ancestor(target_owner, dst_owner);
+}
+
+static int check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
+                            u64 desc, u64 flags)
+{
+	struct desc_info info;
+	int err = check_entry(dst_owner, level, desc, &info);
+	if (err == -E_PERM && (flags & EXO_COPY_SHARE) && can_share(caller, dst_owner, desc))
+		return 0;
+	return err;
+}
+
+static void share_for(const struct env *dst_owner, u32 level, u64 desc)
+{
+	struct desc_info info;
+	desc_decode(level, desc, &info);
+	struct frame *target = frame_lookup(&kernel_frames, info.out);
+	if (check_entry(dst_owner, level, desc, &info) == 0)
+		return; /* already legal: share nothing more */
+	target->share |= (u8)(info.rights & (target->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX));
+}
+
+static int check_copy(struct env *caller, struct frame *src, u64 src_index, struct frame *dst,
+                      u64 dst_index, u64 count, u64 set_bits, u64 flags)
+{
+	if (src->level != dst->level || (flags & ~(u64)COPY_FLAGS) ||
+	    (set_bits & ~(DESC_SET_PAGE | DESC_SET_TABLE)))
+		return -E_INVAL;
+	int err = check_range(src, src_index, count);
+	if (!err)
+		err = check_range(dst, dst_index, count);
+	if (err)
+		return err;
+	if (src == dst && src_index < dst_index + count && dst_index < src_index + count)
+		return -E_INVAL; /* overlapping ranges of one table */
+	const u64 *from = pt_entries(src), *to = pt_entries(dst);
+	for (u64 i = 0; i < count; i++)
+		if (to[dst_index + i])
+			return -E_EXIST;
+	const struct env *dst_owner = env_lookup(dst->owner);
+	for (u64 i = 0; !err && i < count; i++) {
+		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
+		err = check_copy_entry(caller, dst_owner, src->level, desc, flags);
+	}
+	return err;
+}
+
+int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 dst_index,
+            u64 count, u64 set_bits, u64 flags)
+{
+	struct frame *src, *dst;
+	struct env *src_owner, *dst_owner;
+	int err = writable_table(caller, src_addr, &src, &src_owner);
+	if (!err)
+		err = writable_table(caller, dst_addr, &dst, &dst_owner);
+	if (!err)
+		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags);
+	if (err)
+		return err;
+	u64 *from = pt_entries(src);
+	for (u64 i = 0; i < count; i++) {
+		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
+		if (!desc)
+			continue;
+		if (flags & EXO_COPY_SHARE)
+			share_for(dst_owner, src->level, desc);
+		if (flags & EXO_COPY_BOTH)
+			set_entry(src, (u32)(src_index + i), desc);
+		set_entry(dst, (u32)(dst_index + i), desc);
+	}
+	tlb_commit();
+	return 0;
+}
+
+int pt_check_root(struct env *caller, u64 root)
+{
+	if (root == 0)
+		return 0;
+	struct frame *table;
+	struct env *owner;
+	int err = writable_table(caller, root, &table, &owner);
+	if (err)
+		return err;
+	return table->level == 0 ? 0 : -E_INVAL;
+}
+
+void pt_set_root(struct env *env, u64 root)
+{
+	if (env->root)
+		pt_frame(env->root)->links--;
+	if (root)
+		pt_frame(root)->links++;
+	env->root = root;
+}
+
+void pt_release_table(struct frame *table)
+{
+	u64 *entries = pt_entries(table);
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
+		if (table->level == 0 && i == EXO_PT_WINDOW_SLOT)
+			continue;
+		entry_unref(table, i, entries[i], false);
+		entries[i] = 0;
+	}
+}

@@ -1,0 +1,38 @@
+/*
+ * User page tables: typed page-table frames that user space fills through
+ * validated calls.  Every entry is checked against the rules in
+ * doc/exo-abi.md before anything changes; then the change, its reference
+ * counts and its TLB maintenance are applied in a step that cannot fail.
+ */
+#ifndef EXO_PT_H
+#define EXO_PT_H
+
+#include "exo/env.h"
+#include "exo/frame.h"
+
+/* Rights (EXO_R/W/X) that mappings in user's tables may have on frame. */
+u32 frame_rights(const struct env *user, const struct frame *frame);
+
+int frames_alloc(struct env *owner, u64 count, paddr_t *out);
+int frames_free(struct env *caller, const u64 *addrs, u64 count);
+int frame_share(struct env *caller, u64 addr, u64 rights);
+
+int pt_alloc(struct env *owner, u64 level, paddr_t *out);
+int pt_write(struct env *caller, u64 table, u64 index, u64 count, const u64 *descs);
+int pt_copy(struct env *caller, u64 src, u64 src_index, u64 dst, u64 dst_index, u64 count,
+            u64 set_bits, u64 flags);
+/* May caller install root as env's TTBR0 table? */
+int pt_check_root(struct env *caller, u64 root);
+/* Install (or with 0 remove) env's root; cannot fail once checked. */
+void pt_set_root(struct env *env, u64 root);
+/* Drop the references a table's entries hold (the table is unreachable). */
+void pt_release_table(struct frame *table);
+/* The frame record of a kernel-checked physical address, or NULL. */
+struct frame *pt_frame(u64 addr);
+u64 *pt_entries(const struct frame *table);
+
+/* The isolation checker (pt_check.c): broken invariants found, each printed. */
+struct exo_check;
+u64 pt_check_all(struct exo_check *out);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * The isolation checker (EXO_DEBUG_CHECK): recount every reference from
+ * scratch and check every user mapping against the rules, independently of
+ * the bookkeeping the calls keep.  Slow (it visits every frame record), so
+ * it is a debug call that tests run after each program.
+ */
+#include "arch/arm64/desc.h"
+#include "exo/kernel.h"
+#include "exo/printk.h"
+#include "exo/pt.h"
+#include "exo/tlb.h"
+
+#define MAX_REPORTS 10
+
+static u64 problems;
+
+static void problem(const char *fmt, ...)
+{
+	if (problems++ < MAX_REPORTS) {
+		va_list args;
+		va_start(args, fmt);
+		kprintf("exo: check: ");
+		kvprintf(fmt, args);
+		kprintf("\n");
+		va_end(args);
+	}
+}
+
+static u64 addr_of(const struct frame *frame) { return frame_addr(&kernel_frames, frame).val; }
+
+static void check_page_entry(const struct frame *table, u32 index, const struct desc_info *info,
+                             struct frame *target)
+{
+	const struct env *owner = env_lookup(table->owner);
+	u32 held = owner ? frame_rights(owner, target) : 0;
+	if (target->type == FRAME_PAGETABLE && (info->rights & ~EXO_R))
+		problem("table 0x%lx[%u] maps page table 0x%lx with rights %u", addr_of(table), index,
+		        addr_of(target), info->rights);
+	else if (info->rights & ~held)
+		problem("table 0x%lx[%u] (env %u) maps 0x%lx (%s, owner %u) with rights %u, holds %u",
+		        addr_of(table), index, table->owner, addr_of(target),
+		        frame_type_name(target->type), target->owner, info->rights, held);
+	target->check_maps++;
+}
+
+static void check_link_entry(const struct frame *table, u32 index, const struct desc_info *info,
+                             struct frame *target)
+{
+	if (target->type != FRAME_PAGETABLE || target->level != table->level + 1) {
+		problem("table 0x%lx[%u] links 0x%lx, not a level-%u table", addr_of(table), index,
+		        addr_of(target), table->level + 1);
+		return;
+	}
+	const struct env *owner = env_lookup(table->owner), *target_owner = env_lookup(target->owner);
+	bool ok = owner && target_owner &&
+	          (env_can_act(owner, target_owner) ||
+	           (env_is_ancestor(target_owner, owner) && !(info->rights & ~target->share)));
+	if (!ok)
+		problem("table 0x%lx[%u] (env %u) links table 0x%lx (env %u) with rights %u, shared %u",
+		        addr_of(table), index, table->owner, addr_of(target), target->owner, info->rights,
+		        target->share);
+	target->check_links++;
+}
+
+static void check_window(const struct frame *root)
+{
+	u64 entry = pt_entries(root)[EXO_PT_WINDOW_SLOT];
+	u64 want = pte_make_table(frame_addr(&kernel_frames, root)) | DESC_TABLE_WINDOW_BITS |
+	           EXO_PTE_APT_RO | EXO_PTE_UXNT | EXO_PTE_PXNT;
+	if (entry != want)
+		problem("root 0x%lx: window slot is 0x%lx, not 0x%lx", addr_of(root), entry, want);
+}
+
+static void check_table(const struct frame *table, struct exo_check *out)
+{
+	const u64 *entries = pt_entries(table);
+	u32 valid = 0;
+	out->tables++;
+	if (!env_lookup(table->owner))
+		problem("table 0x%lx owned by env %u, which is gone", addr_of(table), table->owner);
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
+		if (table->level == 0 && i == EXO_PT_WINDOW_SLOT) {
+			check_window(table);
+			continue;
+		}
+		struct desc_info info;
+		if (desc_decode(table->level, entries[i], &info) < 0) {
+			problem("table 0x%lx[%u] holds malformed 0x%lx", addr_of(table), i, entries[i]);
+			continue;
+		}
+		if (info.kind == DESC_INVALID)
+			continue;
+		valid++;
+		struct frame *target = frame_lookup(&kernel_frames, info.out);
+		if (!target) {
+			problem("table 0x%lx[%u] points outside RAM at 0x%lx", addr_of(table), i, info.out.val);
+		} else if (info.kind == DESC_PAGE) {
+			out->mappings++;
+			check_page_entry(table, i, &info, target);
+		} else {
+			check_link_entry(table, i, &info, target);
+		}
+	}
+	if (valid != table->used)
+		problem("table 0x%lx: %u valid entries, %u counted", addr_of(table), valid, table->used);
+}
+
+static void check_counts(const struct frame *frame, u64 *owned)
+{
+	if (frame->maps != frame->check_maps || frame->links != frame->check_links)
+		problem("frame 0x%lx (%s): maps %u links %u, recounted %u and %u", addr_of(frame),
+		        frame_type_name(frame->type), frame->maps, frame->links, frame->check_maps,
+		        frame->check_links);
+	if (frame->type == FRAME_USER || frame->type == FRAME_PAGETABLE) {
+		const struct env *owner = env_lookup(frame->owner);
+		if (owner)
+			owned[owner - envs]++;
+		else if (!(frame->flags & FRAME_RESERVED))
+			problem("frame 0x%lx owned by env %u, which is gone", addr_of(frame), frame->owner);
+	}
+}
+
+u64 pt_check_all(struct exo_check *out)
+{
+	static u64 owned[NENV];
+	struct frame_pool *pool = &kernel_frames;
+	problems = 0;
+	*out = (struct exo_check){ 0 };
+	for (u32 i = 0; i < pool->nframes; i++)
+		pool->frames[i].check_maps = pool->frames[i].check_links = 0;
+	for (u32 i = 0; i < pool->nframes; i++)
+		if (pool->frames[i].type == FRAME_PAGETABLE)
+			check_table(&pool->frames[i], out);
+	for (u32 slot = 1; slot < NENV; slot++) {
+		owned[slot] = 0;
+		if (envs[slot].status != EXO_ENV_FREE && envs[slot].root) {
+			out->envs++;
+			pt_frame(envs[slot].root)->check_links++;
+		} else if (envs[slot].status != EXO_ENV_FREE) {
+			out->envs++;
+		}
+	}
+	for (u32 i = 0; i < pool->nframes; i++)
+		check_counts(&pool->frames[i], owned);
+	for (u32 slot = 1; slot < NENV; slot++)
+		if (envs[slot].status != EXO_ENV_FREE && owned[slot] != envs[slot].used)
+			problem("env %u owns %lu frames, counted %lu", envs[slot].id, owned[slot], envs[slot].used);
+	out->free_frames = frame_count(pool, FRAME_FREE);
+	out->problems = problems;
+	out->tlb_by_va = tlb_stats.by_va;
+	out->tlb_by_asid = tlb_stats.by_asid;
+	out->tlb_all = tlb_stats.all;
+	out->tlb_flushes = tlb_stats.by_va + tlb_stats.by_asid + tlb_stats.all;
+	out->asid_generation = tlb_stats.generation;
+	return problems;
+}

@@ -1,0 +1,166 @@
+/* Round-robin scheduling, blocking receives with deadlines, the idle loop (exo/sched.h). */
+#include "exo/sched.h"
+#include "exo/errno.h"
+#include "exo/frame.h"
+#include "exo/kernel.h"
+#include "exo/printk.h"
+#include "exo/pt.h"
+#include "exo/tlb.h"
+#include "exo/uaccess.h"
+
+u64 sched_baseline_free;
+static bool need_resched;
+/* The environment whose registers the trap frame (and the FP registers) hold. */
+static struct env *loaded;
+static u32 loaded_id;
+static u64 loaded_root = ~0ull;
+static u16 loaded_asid;
+
+void sched_tick(void)
+{
+	need_resched = true;
+	u64 now = arch_counter();
+	for (u32 slot = 1; slot < NENV; slot++)
+		if (envs[slot].status == EXO_ENV_BLOCKED && envs[slot].recv_deadline &&
+		    now >= envs[slot].recv_deadline)
+			envs[slot].status = EXO_ENV_RUNNABLE;
+}
+
+void sched_yield(void) { need_resched = true; }
+
+void sched_wake(struct env *env)
+{
+	if (env->status == EXO_ENV_BLOCKED)
+		env->status = EXO_ENV_RUNNABLE;
+}
+
+void sched_remove(struct env *env)
+{
+	env->status = EXO_ENV_NOT_RUNNABLE;
+	if (env == loaded) {
+		/* Its tables are about to be freed: stop translating through them now. */
+		loaded = NULL;
+		loaded_root = 0;
+		arch_set_user_root(0, 0);
+	}
+}
+
+void sched_block_recv(struct env *env, u64 event_uva, u64 deadline)
+{
+	env->status = EXO_ENV_BLOCKED;
+	env->recv_pending = true;
+	env->recv_uva = event_uva;
+	env->recv_deadline = deadline;
+}
+
+static bool alive(const struct env *env)
+{
+	return env && env->id == loaded_id && env->status != EXO_ENV_FREE &&
+	       env->status != EXO_ENV_ZOMBIE;
+}
+
+static struct env *pick_next(u32 after)
+{
+	for (u32 step = 1; step <= NENV; step++) {
+		struct env *env = &envs[(after + step) % NENV];
+		if (env->status == EXO_ENV_RUNNABLE)
+			return env;
+	}
+	return NULL;
+}
+
+static noreturn void all_ended(void)
+{
+	u64 free = frame_count(&kernel_frames, FRAME_FREE);
+	bool frames_back = free == sched_baseline_free;
+	kprintf("exo: all environments ended (first exited with status %ld)\n", first_env_status);
+	kprintf("exo: frames: %lu free, %lu before the first environment: %s\n", free,
+	        sched_baseline_free, frames_back ? "all returned" : "LEAKED");
+	machine_exit(frames_back && first_env_status == 0 ? EXIT_OK : EXIT_TEST_FAILED);
+}
+
+/* Nothing runnable: wait for an interrupt if one could wake somebody. */
+static void idle(void)
+{
+	if (env_count() == 0)
+		all_ended();
+	bool sleeper = false;
+	for (u32 slot = 1; slot < NENV; slot++)
+		sleeper |= envs[slot].status == EXO_ENV_BLOCKED && envs[slot].recv_deadline;
+	if (!sleeper) {
+		kprintf("exo: deadlock: %u environments, none runnable and none with a deadline\n",
+		        env_count());
+		static const char *const names[] = { "free", "not runnable", "runnable", "blocked", "zombie" };
+		for (u32 slot = 1; slot < NENV; slot++)
+			if (envs[slot].status != EXO_ENV_FREE)
+				kprintf("exo:   env %u (parent %u): %s%s\n", envs[slot].id, envs[slot].parent,
+				        names[envs[slot].status], envs[slot].recv_pending ? ", in recv" : "");
+		machine_exit(EXIT_TEST_FAILED);
+	}
+	arch_idle();
+}
+
+/* Finish a blocked EXO_RECV now that its environment runs (its tables are loaded). */
+static bool complete_recv(struct env *env, struct trap_frame *frame)
+{
+	struct exo_event event;
+	i64 result = 0;
+	if (user_check_write(env->recv_uva, sizeof(event)) < 0)
+		result = -E_FAULT;
+	else if (env_take_event(env, &event) == 0)
+		copy_to_user(env->recv_uva, &event, sizeof(event));
+	else if (env->recv_deadline && arch_counter() >= env->recv_deadline)
+		result = -E_AGAIN;
+	else {
+		env->status = EXO_ENV_BLOCKED; /* woken for someone else's event */
+		return false;
+	}
+	env->recv_pending = false;
+	arch_set_call_result(frame, result);
+	return true;
+}
+
+static void switch_to(struct env *next, struct trap_frame *frame)
+{
+	if (next != loaded) {
+		if (alive(loaded))
+			arch_context_save(&loaded->ctx, frame);
+		arch_context_load(&next->ctx, frame);
+		loaded = next;
+		loaded_id = next->id;
+	}
+	u16 asid = next->root ? tlb_asid_for(pt_frame(next->root)) : 0;
+	if (next->root != loaded_root || asid != loaded_asid) {
+		arch_set_user_root(next->root, asid);
+		loaded_root = next->root;
+		loaded_asid = asid;
+	}
+}
+
+void sched_return(struct trap_frame *frame)
+{
+	for (;;) {
+		struct env *current = alive(loaded) ? loaded : NULL;
+		if (!(current && current->status == EXO_ENV_RUNNABLE && !need_resched)) {
+			need_resched = false;
+			struct env *next = pick_next(current ? (u32)(current - envs) : loaded_id % NENV);
+			if (!next) {
+				idle();
+				continue;
+			}
+			switch_to(next, frame);
+		} else if (current->root != loaded_root) {
+			switch_to(current, frame); /* it changed its own root */
+		}
+		curenv = loaded;
+		if (!curenv->recv_pending || complete_recv(curenv, frame))
+			return;
+	}
+}
+
+noreturn void sched_start(void)
+{
+	static struct trap_frame first;
+	sched_return(&first);
+	user_enter(&first);
+}

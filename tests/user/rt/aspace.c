@@ -1,0 +1,88 @@
+/*
+ * Address spaces built with the raw calls: one's own (walked through the
+ * read-only window onto its tables) or a child's (its tables remembered
+ * here, since they are not in our window).
+ */
+#include "tests/user/rt/rt.h"
+
+#define ADDR(desc) ((desc) & EXO_PTE_ADDR_MASK)
+
+void as_self(struct aspace *as)
+{
+	*as = (struct aspace){ .env = rt_id, .root = rt_root, .self = true };
+}
+
+int as_new(struct aspace *as, u64 env)
+{
+	i64 root = exo_pt_alloc(env, 0);
+	if (root < 0)
+		return (int)root;
+	*as = (struct aspace){ .env = env, .root = (u64)root };
+	return 0;
+}
+
+static u64 key_of(u32 level, u64 va) { return (u64)level << 56 | va >> (48 - 9 * level); }
+
+/* The table at level+1 below entry va of a level-`level` table, 0 if none. */
+static u64 next_table(struct aspace *as, u32 level, u64 va)
+{
+	if (as->self) {
+		u64 desc = exo_window_table(level, va)[exo_pt_index(level, va)];
+		return desc & EXO_PTE_VALID ? ADDR(desc) : 0;
+	}
+	u64 key = key_of(level + 1, va);
+	for (u32 i = 0; i < as->ntables; i++)
+		if (as->tables[i].key == key)
+			return as->tables[i].table;
+	return 0;
+}
+
+i64 as_table(struct aspace *as, u32 level, u64 va, bool create)
+{
+	u64 table = as->root;
+	for (u32 at = 0; at < level; at++) {
+		u64 next = next_table(as, at, va);
+		if (!next) {
+			if (!create || (!as->self && as->ntables == 32))
+				return -EXO_ENOENT;
+			i64 fresh = exo_pt_alloc(as->env, at + 1);
+			if (fresh < 0)
+				return fresh;
+			u64 desc = (u64)fresh | EXO_PTE_TABLE;
+			i64 err = exo_pt_write(table, exo_pt_index(at, va), 1, &desc);
+			if (err < 0)
+				return err;
+			if (!as->self)
+				as->tables[as->ntables++] = (struct as_table_entry){ key_of(at + 1, va), (u64)fresh };
+			next = (u64)fresh;
+		}
+		table = next;
+	}
+	return (i64)table;
+}
+
+int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs)
+{
+	i64 table = as_table(as, 3, va, true);
+	if (table < 0)
+		return (int)table;
+	u64 desc = frame | attrs;
+	return (int)exo_pt_write((u64)table, exo_pt_index(3, va), 1, &desc);
+}
+
+int as_unmap(struct aspace *as, u64 va)
+{
+	i64 table = as_table(as, 3, va, false);
+	if (table < 0)
+		return (int)table;
+	u64 zero = 0;
+	return (int)exo_pt_write((u64)table, exo_pt_index(3, va), 1, &zero);
+}
+
+u64 as_lookup_self(u64 va)
+{
+	for (u32 level = 0; level < 3; level++)
+		if (!(exo_window_table(level, va)[exo_pt_index(level, va)] & EXO_PTE_VALID))
+			return 0;
+	return exo_window_table(3, va)[exo_pt_index(3, va)];
+}

@@ -1,0 +1,98 @@
+/*
+ * A small runtime for the exokernel's test programs, written against the
+ * raw calls only: printing, a test harness that runs each test in a fresh
+ * child environment and counts frames after it, address-space building and
+ * spawning a copy of the running image.
+ */
+#ifndef TESTS_USER_RT_H
+#define TESTS_USER_RT_H
+
+#include "libos/exo_call.h"
+#include "exo/printk.h"
+#include "exo/string.h"
+#include "exo/types.h"
+
+#define rt_printf kprintf
+
+extern u64 rt_id, rt_root, rt_archive, rt_archive_size;
+extern const char *rt_cmdline;
+
+/* Upcall hooks: return 0 if handled (the record may be changed), else the default kills. */
+extern int (*rt_fault_hook)(struct exo_upcall *up);
+extern int (*rt_syscall_hook)(struct exo_upcall *up);
+void rt_fault_entry(void);
+void rt_syscall_entry(void);
+
+/* The test program's main. */
+int main(void);
+
+/* --- tests: each runs in its own child; 0 means passed --- */
+struct rt_test {
+	const char *name;
+	int (*run)(u64 arg);
+	u64 arg;
+};
+/* Run them all (or those whose name contains only); print one line each and a summary. */
+int rt_run_tests(const struct rt_test *tests, u32 count);
+/* The value of key=value on the command line, or NULL. */
+const char *rt_arg(const char *key, char *buf, u32 size);
+
+#define T_CHECK(cond, ...)                                                       \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			rt_printf("utest:   check failed (line %d): ", __LINE__);   \
+			rt_printf(__VA_ARGS__);                                  \
+			rt_printf("\n");                                         \
+			return 1;                                                \
+		}                                                                \
+	} while (0)
+#define T_EQ(got, want) T_CHECK((i64)(got) == (i64)(want), "%s = %ld, want %ld", #got, (i64)(got), (i64)(want))
+
+/* --- address spaces --- */
+struct aspace {
+	u64 env, root;
+	bool self; /* the running one: read through the window */
+	u32 ntables;
+	struct as_table_entry {
+		u64 key, table;
+	} tables[32];
+};
+void as_self(struct aspace *as);
+int as_new(struct aspace *as, u64 env);
+/* The level-`level` table covering va, created if create; negative if none/failed. */
+i64 as_table(struct aspace *as, u32 level, u64 va, bool create);
+int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs);
+int as_unmap(struct aspace *as, u64 va);
+/* The page descriptor for va in the running address space (through the window), 0 if none. */
+u64 as_lookup_self(u64 va);
+
+#define PAGE_RW (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN)
+#define PAGE_RO (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN | EXO_PTE_RO)
+#define PAGE_RX (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_RO)
+#define SCRATCH_VA 0x0000010000000000ull
+#define CHILD_STACK_TOP 0x0000800000000000ull
+#define CHILD_UPCALL_TOP 0x00007fff00000000ull
+
+/* Spawn a copy of this image running fn(arg) in a new address space; its id. */
+i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota);
+/* Spawn fn(arg) as a thread: a child environment in this address space, on its own stack. */
+i64 rt_spawn_thread(int (*fn)(u64), u64 arg, u64 stack_top);
+/* Wait for a child to end; its status. */
+i64 rt_wait(u64 child);
+/* Free frames right now (from the isolation checker), and whether it found problems. */
+u64 rt_free_frames(u64 *problems);
+
+static inline u64 rt_counter(void)
+{
+	u64 value;
+	__asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(value));
+	return value;
+}
+static inline u64 rt_counter_freq(void)
+{
+	u64 value;
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(value));
+	return value;
+}
+
+#endif

@@ -1,0 +1,496 @@
+/*
+ * The exokernel calls' happy paths, each test in its own child environment
+ * (frames counted and the isolation checker run after each by the harness).
+ */
+#include "tests/user/rt/rt.h"
+
+#define DATA_VA 0x0000020000000000ull
+
+static int null_and_self(u64 arg)
+{
+	(void)arg;
+	T_EQ(exo_null(), 0);
+	T_EQ(exo_self(), rt_id);
+	T_EQ(EXO_CALL0(EXO_NCALLS), -EXO_ENOSYS);
+	T_EQ(EXO_CALL0(9999), -EXO_ENOSYS);
+	return 0;
+}
+
+static int clock_and_console(u64 arg)
+{
+	(void)arg;
+	i64 first = exo_clock(), second = exo_clock();
+	T_CHECK(first > 0 && second >= first, "clock went %ld then %ld", first, second);
+	static const char text[] = "utest:   (console output from a test)\n";
+	T_EQ(exo_cons_write(text, sizeof(text) - 1), sizeof(text) - 1);
+	char buf[8];
+	T_CHECK(exo_cons_read(buf, sizeof(buf)) >= 0, "console read failed");
+	return 0;
+}
+
+static int env_info(u64 arg)
+{
+	(void)arg;
+	struct exo_env_info info;
+	T_EQ(exo_env_info(rt_id, &info), 0);
+	T_EQ(info.id, rt_id);
+	T_EQ(info.root, rt_root);
+	T_EQ(info.status, EXO_ENV_RUNNABLE);
+	T_CHECK(info.used > 0 && info.used <= info.quota, "used %lu of %lu", info.used, info.quota);
+	T_CHECK(info.asid != 0, "running with ASID 0");
+	return 0;
+}
+
+/* Allocation gives distinct zeroed frames counted against the quota; free gives them back. */
+static int frames_alloc_free(u64 arg)
+{
+	(void)arg;
+	struct exo_env_info before, during;
+	u64 frames[16];
+	exo_env_info(rt_id, &before);
+	T_EQ(exo_frame_alloc(rt_id, 16, frames), 16);
+	exo_env_info(rt_id, &during);
+	T_EQ(during.used, before.used + 16);
+	struct aspace self;
+	as_self(&self);
+	for (int i = 0; i < 16; i++) {
+		for (int j = 0; j < i; j++)
+			T_CHECK(frames[i] != frames[j], "frame 0x%lx twice", frames[i]);
+		T_EQ(as_map(&self, DATA_VA, frames[i], PAGE_RW), 0);
+		const u64 *words = (const u64 *)DATA_VA;
+		for (int w = 0; w < 512; w++)
+			T_CHECK(words[w] == 0, "frame 0x%lx word %d not zero", frames[i], w);
+		((u64 *)DATA_VA)[0] = 0xfeedface; /* dirty it: the next owner must not see this */
+		T_EQ(as_unmap(&self, DATA_VA), 0);
+	}
+	T_EQ(exo_frame_free(frames, 16), 0);
+	T_EQ(exo_frame_free(frames, 1), -EXO_EPERM); /* free now: not ours to free again */
+	return 0;
+}
+
+/* The same frames come back zeroed to the next allocation (confidentiality). */
+static int frames_reused_are_zeroed(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	for (int round = 0; round < 2; round++) {
+		u64 frame;
+		T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+		T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+		T_EQ(((u64 *)DATA_VA)[7], 0);
+		((u64 *)DATA_VA)[7] = 0x5ec2e7;
+		T_EQ(as_unmap(&self, DATA_VA), 0);
+		T_EQ(exo_frame_free(&frame, 1), 0);
+	}
+	return 0;
+}
+
+/* Map, write, read back; the window shows the entry we wrote. */
+static int map_and_window(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 frame;
+	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+	*(volatile u64 *)DATA_VA = 0x1234;
+	T_EQ(*(volatile u64 *)DATA_VA, 0x1234);
+	T_EQ(as_lookup_self(DATA_VA), frame | PAGE_RW);
+	/* The root through the window: its own window slot points at itself. */
+	T_EQ(exo_window_l0()[EXO_PT_WINDOW_SLOT] & EXO_PTE_ADDR_MASK, rt_root);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_lookup_self(DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* A page-table frame may be mapped read-only and reads as the table. */
+static int table_mapped_read_only(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	i64 table = as_table(&self, 3, DATA_VA, true);
+	T_CHECK(table > 0, "no table: %ld", table);
+	u64 frame;
+	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+	T_EQ(as_map(&self, DATA_VA + 4096, (u64)table, PAGE_RO), 0);
+	const u64 *entries = (const u64 *)(DATA_VA + 4096);
+	T_EQ(entries[exo_pt_index(3, DATA_VA)], frame | PAGE_RW);
+	T_EQ(as_unmap(&self, DATA_VA + 4096), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* A fault handler that maps the page and resumes: demand paging. */
+static u64 demand_frame, faults_seen;
+static int map_on_fault(struct exo_upcall *up)
+{
+	faults_seen++;
+	if (up->kind != EXO_UPCALL_FAULT || (up->far & ~4095ull) != DATA_VA)
+		return -1;
+	struct aspace self;
+	as_self(&self);
+	return as_map(&self, DATA_VA, demand_frame, PAGE_RW);
+}
+
+static int fault_upcall_maps_page(u64 arg)
+{
+	(void)arg;
+	T_EQ(exo_frame_alloc(rt_id, 1, &demand_frame), 1);
+	rt_fault_hook = map_on_fault;
+	volatile u64 *word = (u64 *)(DATA_VA + 64);
+	*word = 77; /* faults, the handler maps, the store is retried */
+	T_EQ(*word, 77);
+	T_EQ(faults_seen, 1);
+	struct aspace self;
+	as_self(&self);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&demand_frame, 1), 0);
+	return 0;
+}
+
+/* A handler that changes registers: skip the faulting load and set x0 (via pc + 4). */
+static int skip_and_set(struct exo_upcall *up)
+{
+	up->regs.pc += 4;
+	up->regs.x[1] = 0xabc;
+	return 0;
+}
+
+static int fault_upcall_changes_registers(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = skip_and_set;
+	u64 result;
+	__asm__ volatile("mov x1, #5\n mov x2, #0\n ldr x2, [x2]\n mov %0, x1" : "=r"(result) : : "x1", "x2", "memory");
+	T_EQ(result, 0xabc);
+	return 0;
+}
+
+/* svc #0 goes to the system-call handler, with the arguments and number; x0 comes back. */
+static int fake_linux(struct exo_upcall *up)
+{
+	if (up->kind != EXO_UPCALL_SYSCALL || up->regs.x[8] != 172)
+		return -1;
+	up->regs.x[0] = up->regs.x[1] + up->regs.x[2];
+	return 0;
+}
+
+static int svc0_reflected(u64 arg)
+{
+	(void)arg;
+	rt_syscall_hook = fake_linux;
+	register u64 x0 __asm__("x0") = 0;
+	register u64 x1 __asm__("x1") = 40;
+	register u64 x2 __asm__("x2") = 2;
+	register u64 x8 __asm__("x8") = 172;
+	register u64 x19 __asm__("x19") = 0x1919;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x8), "r"(x19) : "memory");
+	T_EQ(x0, 42);
+	T_EQ(x19, 0x1919);
+	return 0;
+}
+
+static int exit_with(u64 status) { return (int)status; }
+
+static int child_lifecycle(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(exit_with, 7, 256);
+	T_CHECK(child > 0, "spawn: %ld", child);
+	T_EQ(rt_wait((u64)child), 7);
+	struct exo_env_info info;
+	T_EQ(exo_env_info((u64)child, &info), -EXO_ENOENT); /* reaped */
+	return 0;
+}
+
+static int reply_to_parent(u64 parent)
+{
+	struct exo_event event;
+	if (exo_send(parent, 100) < 0 || exo_recv(&event, 0, 0) < 0)
+		return 1;
+	return event.kind == EXO_EVENT_MESSAGE && event.env == parent && event.value == 200 ? 0 : 2;
+}
+
+static int messages(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(reply_to_parent, rt_id, 256);
+	T_CHECK(child > 0, "spawn: %ld", child);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, 0, 0), 0);
+	T_EQ(event.kind, EXO_EVENT_MESSAGE);
+	T_EQ(event.env, child);
+	T_EQ(event.value, 100);
+	T_EQ(exo_send((u64)child, 200), 0);
+	T_EQ(rt_wait((u64)child), 0);
+	T_EQ(exo_recv(&event, EXO_RECV_NOWAIT, 0), -EXO_EAGAIN);
+	return 0;
+}
+
+/* Nothing to receive and nobody runnable: the kernel idles until the deadline. */
+static int recv_timeout_idles(u64 arg)
+{
+	(void)arg;
+	struct exo_event event;
+	u64 start = rt_counter();
+	T_EQ(exo_recv(&event, 0, 30000000), -EXO_EAGAIN);
+	u64 us = (rt_counter() - start) * 1000000 / rt_counter_freq();
+	T_CHECK(us >= 30000, "woke after %lu us", us);
+	return 0;
+}
+
+static int spin_forever(u64 arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+/* A child that never yields does not keep its parent from running. */
+static int preempts_spinner(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(spin_forever, 0, 256);
+	T_CHECK(child > 0, "spawn: %ld", child);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, 0, 50000000), -EXO_EAGAIN); /* runs again only if the spinner is preempted */
+	T_EQ(exo_env_destroy((u64)child), 0);
+	return 0;
+}
+
+/* Two environments fill the FP/SIMD registers with their own pattern and check it for 100 ms. */
+static int fp_checker(u64 seed)
+{
+	u64 deadline = rt_counter() + rt_counter_freq() / 10, mismatches = 0;
+	__asm__ volatile("dup v0.2d, %0\n dup v31.2d, %0\n dup v15.2d, %0\n msr fpcr, %1" ::"r"(seed),
+	                 "r"((seed & 1) << 22));
+	while (rt_counter() < deadline) {
+		u64 lo0, hi31, mid15, fpcr;
+		__asm__ volatile("mov %0, v0.d[0]\n mov %1, v31.d[1]\n mov %2, v15.d[1]\n mrs %3, fpcr"
+		                 : "=r"(lo0), "=r"(hi31), "=r"(mid15), "=r"(fpcr));
+		mismatches += lo0 != seed || hi31 != seed || mid15 != seed || fpcr != (seed & 1) << 22;
+	}
+	return mismatches != 0;
+}
+
+static int fp_survives_preemption(u64 arg)
+{
+	(void)arg;
+	i64 first = rt_spawn(fp_checker, 0x1111111111111111ull, 256);
+	i64 second = rt_spawn(fp_checker, 0x2222222222222223ull, 256);
+	T_CHECK(first > 0 && second > 0, "spawn %ld %ld", first, second);
+	T_EQ(rt_wait((u64)first), 0);
+	T_EQ(rt_wait((u64)second), 0);
+	return 0;
+}
+
+/* Threads: a second environment in this address space sees and changes our memory. */
+static volatile u64 shared_word;
+static int bump_shared(u64 by)
+{
+	shared_word += by;
+	return 0;
+}
+
+static int threads_share_memory(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 stack;
+	T_EQ(exo_frame_alloc(rt_id, 1, &stack), 1);
+	T_EQ(as_map(&self, DATA_VA, stack, PAGE_RW), 0);
+	shared_word = 1;
+	i64 thread = rt_spawn_thread(bump_shared, 41, DATA_VA + 4096);
+	T_CHECK(thread > 0, "thread: %ld", thread);
+	T_EQ(rt_wait((u64)thread), 0);
+	T_EQ(shared_word, 42);
+	struct exo_env_info info;
+	(void)info;
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&stack, 1), 0);
+	return 0;
+}
+
+/* Remapping a page, or taking write away, is seen at once (TLB maintenance). */
+static int write_fault_count;
+static int count_write_faults(struct exo_upcall *up)
+{
+	write_fault_count++;
+	up->regs.pc += 4;
+	return 0;
+}
+
+static int tlb_sees_changes(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 frames[2];
+	T_EQ(exo_frame_alloc(rt_id, 2, frames), 2);
+	T_EQ(as_map(&self, DATA_VA, frames[0], PAGE_RW), 0);
+	*(volatile u64 *)DATA_VA = 0xaaaa;
+	T_EQ(as_map(&self, DATA_VA, frames[1], PAGE_RW), 0); /* valid -> valid */
+	T_EQ(*(volatile u64 *)DATA_VA, 0);
+	*(volatile u64 *)DATA_VA = 0xbbbb;
+	T_EQ(as_map(&self, DATA_VA, frames[0], PAGE_RW), 0);
+	T_EQ(*(volatile u64 *)DATA_VA, 0xaaaa);
+	T_EQ(as_map(&self, DATA_VA, frames[0], PAGE_RO), 0); /* write taken away */
+	rt_fault_hook = count_write_faults;
+	*(volatile u64 *)DATA_VA = 0xcccc;
+	T_EQ(write_fault_count, 1);
+	T_EQ(*(volatile u64 *)DATA_VA, 0xaaaa);
+	struct exo_check check;
+	exo_debug_check(&check);
+	T_CHECK(check.tlb_by_va > 0, "no invalidation by address was used");
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(frames, 2), 0);
+	return 0;
+}
+
+/* Copy-on-write style: copy a table's entries taking write away in both. */
+static int copy_takes_write_away(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 frame;
+	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+	*(volatile u64 *)DATA_VA = 0x600d;
+	i64 src = as_table(&self, 3, DATA_VA, false);
+	i64 dst = as_table(&self, 3, DATA_VA + (2ull << 20), true);
+	T_CHECK(src > 0 && dst > 0, "tables %ld %ld", src, dst);
+	T_EQ(exo_pt_copy((u64)src, 0, (u64)dst, 0, 512, EXO_PTE_RO | EXO_PTE_SW0, EXO_COPY_BOTH), 0);
+	T_EQ(as_lookup_self(DATA_VA), frame | PAGE_RO | EXO_PTE_SW0);
+	T_EQ(as_lookup_self(DATA_VA + (2ull << 20)), frame | PAGE_RO | EXO_PTE_SW0);
+	T_EQ(*(volatile u64 *)(DATA_VA + (2ull << 20)), 0x600d);
+	rt_fault_hook = count_write_faults;
+	*(volatile u64 *)DATA_VA = 1; /* the original is read-only now too */
+	T_EQ(write_fault_count, 1);
+	T_EQ(exo_pt_copy((u64)src, 0, (u64)dst, 0, 1, 0, 0), -EXO_EEXIST);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_unmap(&self, DATA_VA + (2ull << 20)), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* Shared-table fork: a child links our last-level table read-only and reads our data. */
+static int child_faults;
+static int count_child_faults(struct exo_upcall *up)
+{
+	child_faults++;
+	up->regs.pc += 4;
+	return 0;
+}
+
+static int link_shared_table(u64 table)
+{
+	struct aspace self;
+	as_self(&self);
+	i64 l2 = as_table(&self, 2, DATA_VA, true);
+	if (l2 < 0)
+		return 10;
+	u64 link = table | EXO_PTE_TABLE | EXO_PTE_APT_RO;
+	if (exo_pt_write((u64)l2, exo_pt_index(2, DATA_VA), 1, &link) < 0)
+		return 11;
+	if (*(volatile u64 *)DATA_VA != 0x5a5a)
+		return 12;
+	rt_fault_hook = count_child_faults;
+	*(volatile u64 *)DATA_VA = 1; /* read-only through the link */
+	if (child_faults != 1 || *(volatile u64 *)DATA_VA != 0x5a5a)
+		return 13;
+	u64 zero = 0;
+	return exo_pt_write((u64)l2, exo_pt_index(2, DATA_VA), 1, &zero) < 0 ? 14 : 0;
+}
+
+static int shared_table_read_only(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 frame;
+	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+	*(volatile u64 *)DATA_VA = 0x5a5a;
+	i64 table = as_table(&self, 3, DATA_VA, false);
+	T_EQ(exo_frame_share((u64)table, EXO_R | EXO_X), 0);
+	i64 child = rt_spawn(link_shared_table, (u64)table, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), 0);
+	T_EQ(*(volatile u64 *)DATA_VA, 0x5a5a);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* Many address spaces on few ASIDs (boot with asid_bits=2): each still sees only its own page. */
+static int own_value(u64 value)
+{
+	for (int round = 0; round < 20; round++) {
+		if (*(volatile u64 *)DATA_VA != value)
+			return 1;
+		exo_yield();
+	}
+	return 0;
+}
+
+static int private_value(u64 value)
+{
+	struct aspace self;
+	as_self(&self);
+	u64 frame;
+	if (exo_frame_alloc(rt_id, 1, &frame) < 0 || as_map(&self, DATA_VA, frame, PAGE_RW) < 0)
+		return 20;
+	*(volatile u64 *)DATA_VA = value;
+	return own_value(value);
+}
+
+static int asids_reused_safely(u64 arg)
+{
+	(void)arg;
+	enum { SPACES = 8 };
+	i64 children[SPACES];
+	struct exo_check before, after;
+	exo_debug_check(&before);
+	for (u64 i = 0; i < SPACES; i++) {
+		children[i] = rt_spawn(private_value, 0x1000 + i, 128);
+		T_CHECK(children[i] > 0, "spawn %ld", children[i]);
+	}
+	for (u64 i = 0; i < SPACES; i++)
+		T_EQ(rt_wait((u64)children[i]), 0);
+	exo_debug_check(&after);
+	rt_printf("utest:   ASID generations %lu -> %lu\n", before.asid_generation, after.asid_generation);
+	return 0;
+}
+
+static const struct rt_test tests[] = {
+	{ "calls/null_and_self", null_and_self, 0 },
+	{ "calls/clock_and_console", clock_and_console, 0 },
+	{ "calls/env_info", env_info, 0 },
+	{ "calls/frames_alloc_free", frames_alloc_free, 0 },
+	{ "calls/frames_reused_are_zeroed", frames_reused_are_zeroed, 0 },
+	{ "calls/map_and_window", map_and_window, 0 },
+	{ "calls/table_mapped_read_only", table_mapped_read_only, 0 },
+	{ "calls/fault_upcall_maps_page", fault_upcall_maps_page, 0 },
+	{ "calls/fault_upcall_changes_registers", fault_upcall_changes_registers, 0 },
+	{ "calls/svc0_reflected", svc0_reflected, 0 },
+	{ "calls/child_lifecycle", child_lifecycle, 0 },
+	{ "calls/messages", messages, 0 },
+	{ "calls/recv_timeout_idles", recv_timeout_idles, 0 },
+	{ "calls/preempts_spinner", preempts_spinner, 0 },
+	{ "calls/fp_survives_preemption", fp_survives_preemption, 0 },
+	{ "calls/threads_share_memory", threads_share_memory, 0 },
+	{ "calls/tlb_sees_changes", tlb_sees_changes, 0 },
+	{ "calls/copy_takes_write_away", copy_takes_write_away, 0 },
+	{ "calls/shared_table_read_only", shared_table_read_only, 0 },
+	{ "calls/asids_reused_safely", asids_reused_safely, 0 },
+};
+
+int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
