@@ -363,6 +363,11 @@ QEMU_TESTS = [
     ("qemu/dtb_without_memory", corrupt_dtb(no_memory_type,
                                             r"device tree: no memory node")),
     ("qemu/calls", user_program("init=t_calls", expect=[r"16-bit ASIDs"])),
+    ("qemu/hostile", user_program("init=t_hostile", expect=[
+        r"^exo: env \d+ killed: fault inside its fault handler at 0x40 \(pc 0x[0-9a-f]+\)$",
+        r"^exo: env \d+ killed: no handler for svc #0 \(SVC from AArch64\) at 0x[0-9a-f]+ \(pc 0x",
+        r"^exo: env \d+ killed: no handler for exception \(unknown reason"])),
+    ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]

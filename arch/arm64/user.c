@@ -101,12 +101,18 @@ static const char *upcall_name(u64 kind)
  * its upcall stack (or below the handler's own stack when upcalls nest), and
  * it resumes at the handler with x0 pointing at that record.
  */
+/* The address an event is about: the fault address for an abort, else the pc. */
+static u64 event_address(u64 kind, const struct trap_frame *frame)
+{
+	return kind == EXO_UPCALL_FAULT ? frame->far : frame->elr;
+}
+
 static void no_handler(struct env *env, u64 kind, const struct trap_frame *frame)
 {
-	char event[64];
+	char event[96];
 	ksnprintf(event, sizeof(event), "no handler for %s (%s)", upcall_name(kind),
 	          esr_class_name(esr_class(frame->esr)));
-	env_kill(env, event, frame->far, frame->elr);
+	env_kill(env, event, event_address(kind, frame), frame->elr);
 }
 
 static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
@@ -115,9 +121,9 @@ static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
 	if (!entry)
 		return no_handler(env, kind, frame);
 	if (kind != EXO_UPCALL_SYSCALL && env->upcall_faults)
-		return env_kill(env, "fault inside its fault handler", frame->far, frame->elr);
+		return env_kill(env, "fault inside its fault handler", event_address(kind, frame), frame->elr);
 	if (env->upcall_depth >= UPCALL_MAX_DEPTH)
-		return env_kill(env, "upcalls nested too deep", frame->far, frame->elr);
+		return env_kill(env, "upcalls nested too deep", event_address(kind, frame), frame->elr);
 	u64 top = env->upcall_depth ? frame->sp : env->upcall_stack;
 	u64 sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
 	struct exo_upcall record;

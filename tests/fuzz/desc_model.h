@@ -25,6 +25,15 @@ struct model_verdict model_decode(unsigned level, u64 desc);
 /* What desc_take_rights(level, stored, set) should return; level 0..3 only. */
 u64 model_take_rights(unsigned level, u64 stored, u64 set);
 
+/*
+ * Run desc.c's desc_decode and desc_take_rights on (level, desc, set) and
+ * hold them against the model and against the properties take_rights must
+ * have (rights never grow, its result decodes to itself, applying it twice
+ * changes nothing).  NULL if all agree, else what differed.  The only part
+ * of the model that calls desc.c.
+ */
+const char *model_disagreement(unsigned level, u64 desc, u64 set);
+
 /* The model's own encodings of desc.h's constants, for cross-checking them. */
 u64 model_table_window_bits(void);
 u64 model_settable_page_bits(void);

@@ -1,0 +1,538 @@
+/*
+ * Hostile programs: one attack per test, each in its own child environment.
+ * Every attack must get an error code (or, for the self-destructive ones,
+ * end only the attacker) and leave a live kernel, frames all returned and
+ * the isolation checker clean (the harness checks the last two).
+ */
+#include "tests/user/rt/rt.h"
+
+#define DATA_VA 0x0000020000000000ull
+#define KERNEL_VA 0xffff000040080000ull
+#define KERNEL_PA 0x40080000ull
+#define UART_PA 0x09000000ull
+
+static u64 own_frame(void)
+{
+	u64 frame = 0;
+	exo_frame_alloc(rt_id, 1, &frame);
+	return frame;
+}
+
+static i64 own_table(u32 level, u64 va)
+{
+	struct aspace self;
+	as_self(&self);
+	return as_table(&self, level, va, true);
+}
+
+static int bad_pointers(u64 arg)
+{
+	(void)arg;
+	struct exo_env_info info;
+	u64 frame;
+	T_EQ(exo_cons_write(NULL, 8), -EXO_EFAULT);
+	T_EQ(exo_cons_write((void *)KERNEL_VA, 8), -EXO_EFAULT);
+	T_EQ(exo_cons_write((void *)EXO_PT_WINDOW_BASE - 4, 8), -EXO_EFAULT); /* runs into the window */
+	T_EQ(exo_env_info(rt_id, (struct exo_env_info *)KERNEL_VA), -EXO_EFAULT);
+	T_EQ(exo_env_info(rt_id, (struct exo_env_info *)0x10), -EXO_EFAULT);
+	/* Read-only memory is not writable by the kernel on our behalf either. */
+	T_EQ(exo_env_info(rt_id, (struct exo_env_info *)(u64)bad_pointers), -EXO_EFAULT);
+	T_EQ(exo_env_info(rt_id, (struct exo_env_info *)EXO_PT_WINDOW_L0), -EXO_EFAULT);
+	u64 free_before = rt_free_frames(NULL);
+	T_EQ(exo_frame_alloc(rt_id, 4, (u64 *)(u64)bad_pointers), -EXO_EFAULT);
+	T_EQ(rt_free_frames(NULL), free_before); /* nothing allocated on a failed call */
+	T_EQ(exo_pt_write((u64)own_table(3, DATA_VA), 0, 4, (const u64 *)0x1000), -EXO_EFAULT);
+	T_EQ(exo_frame_free((const u64 *)KERNEL_VA, 1), -EXO_EFAULT);
+	struct exo_event *event = (struct exo_event *)0x8;
+	T_EQ(exo_recv(event, EXO_RECV_NOWAIT, 0), -EXO_EFAULT);
+	T_EQ(exo_env_set_regs(rt_id, (struct exo_regs *)KERNEL_VA), -EXO_EINVAL); /* self first */
+	T_EQ(exo_debug_check((struct exo_check *)KERNEL_VA), -EXO_EFAULT);
+	(void)info;
+	(void)frame;
+	return 0;
+}
+
+static int bad_lengths(u64 arg)
+{
+	(void)arg;
+	u64 frames[4];
+	static u64 descs[600];
+	i64 table = own_table(3, DATA_VA);
+	T_CHECK(table > 0, "table %ld", table);
+	T_EQ(exo_pt_write((u64)table, 0, 513, descs), -EXO_ERANGE);
+	T_EQ(exo_pt_write((u64)table, 511, 2, descs), -EXO_ERANGE);
+	T_EQ(exo_pt_write((u64)table, 512, 0, descs), -EXO_ERANGE);
+	T_EQ(exo_pt_write((u64)table, ~0ull, 2, descs), -EXO_ERANGE);
+	T_EQ(exo_pt_write((u64)table, 2, ~0ull - 1, descs), -EXO_ERANGE);
+	T_EQ(exo_frame_alloc(rt_id, 0, frames), -EXO_ERANGE);
+	T_EQ(exo_frame_alloc(rt_id, 513, frames), -EXO_ERANGE);
+	T_EQ(exo_frame_alloc(rt_id, ~0ull, frames), -EXO_ERANGE);
+	T_EQ(exo_frame_free(frames, 0), -EXO_ERANGE);
+	T_EQ(exo_frame_free(frames, 1ull << 61), -EXO_ERANGE);
+	T_EQ(exo_pt_copy((u64)table, 0, (u64)table, 256, 257, 0, 0), -EXO_ERANGE);
+	T_EQ(exo_pt_copy((u64)table, ~0ull, (u64)table, 0, 1, 0, 0), -EXO_ERANGE);
+	/* A console write that runs off the end of our memory fails, without a kernel fault. */
+	T_CHECK(exo_cons_write((void *)(CHILD_STACK_TOP - 16), ~0ull) <= 16, "wrote past the stack");
+	T_EQ(exo_cons_write((void *)~0ull, 2), -EXO_EFAULT);
+	return 0;
+}
+
+/* Frames nobody gave us: free RAM, the kernel, devices, nothing at all. */
+static int frames_not_given(u64 arg)
+{
+	(void)arg;
+	i64 table = own_table(3, DATA_VA);
+	u64 mine = own_frame();
+	u64 unknown = mine + (64ull << 20); /* RAM, but not ours (free, or someone else's) */
+	u64 page = unknown | PAGE_RW;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &page), -EXO_EPERM);
+	T_EQ(exo_frame_free(&unknown, 1), -EXO_EPERM);
+	T_EQ(exo_frame_share(unknown, EXO_R), -EXO_EPERM);
+	u64 kernel = KERNEL_PA | PAGE_RO;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &kernel), -EXO_EPERM);
+	u64 kernel_pa = KERNEL_PA;
+	T_EQ(exo_frame_free(&kernel_pa, 1), -EXO_EPERM);
+	T_EQ(exo_pt_write(KERNEL_PA, 0, 1, &page), -EXO_EINVAL); /* not a table */
+	u64 device = UART_PA | PAGE_RW;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &device), -EXO_ERANGE);
+	u64 beyond = 0x0000800000000000ull | PAGE_RW;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &beyond), -EXO_ERANGE); /* far past the end of RAM */
+	u64 huge = 0x00000f0000000000ull | PAGE_RW;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &huge), -EXO_ERANGE);
+	T_EQ(exo_frame_free(&mine, 1), 0);
+	return 0;
+}
+
+/* A sibling's frames and tables: it tells the parent, the parent tells us (data copied at spawn). */
+static u64 sibling_frame, sibling_table;
+static int hold_frames(u64 parent)
+{
+	u64 frame = own_frame();
+	i64 table = own_table(3, DATA_VA);
+	struct aspace self;
+	as_self(&self);
+	if (!frame || table < 0 || as_map(&self, DATA_VA, frame, PAGE_RW) < 0)
+		return 1;
+	*(volatile u64 *)DATA_VA = 0xca7a11;
+	exo_send(parent, frame);
+	exo_send(parent, (u64)table);
+	struct exo_event event;
+	exo_recv(&event, 0, 0); /* until the attacker is done */
+	return *(volatile u64 *)DATA_VA == 0xca7a11 ? 0 : 2;
+}
+
+static int attack_sibling(u64 arg)
+{
+	(void)arg;
+	i64 table = own_table(3, DATA_VA);
+	u64 page = sibling_frame | PAGE_RO;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &page), -EXO_EPERM);
+	T_EQ(exo_frame_free(&sibling_frame, 1), -EXO_EPERM);
+	T_EQ(exo_frame_share(sibling_frame, EXO_R), -EXO_EPERM);
+	u64 link = sibling_table | EXO_PTE_TABLE | EXO_PTE_APT_RO;
+	T_EQ(exo_pt_write((u64)own_table(2, DATA_VA), 0, 1, &link), -EXO_EPERM);
+	T_EQ(exo_pt_write(sibling_table, 0, 1, &page), -EXO_EPERM);
+	T_EQ(exo_pt_copy(sibling_table, 0, (u64)table, 1, 1, EXO_PTE_RO, EXO_COPY_SHARE), -EXO_EPERM);
+	T_EQ(exo_pt_write((u64)table, 0, 1, &(u64){ sibling_table | PAGE_RO }), -EXO_EPERM);
+	return 0;
+}
+
+static int frames_of_a_sibling(u64 arg)
+{
+	(void)arg;
+	i64 holder = rt_spawn(hold_frames, rt_id, 256);
+	T_CHECK(holder > 0, "spawn %ld", holder);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, 0, 0), 0);
+	sibling_frame = event.value;
+	T_EQ(exo_recv(&event, 0, 0), 0);
+	sibling_table = event.value;
+	i64 attacker = rt_spawn(attack_sibling, 0, 256);
+	T_CHECK(attacker > 0, "spawn %ld", attacker);
+	T_EQ(rt_wait((u64)attacker), 0);
+	T_EQ(exo_send((u64)holder, 1), 0);
+	T_EQ(rt_wait((u64)holder), 0); /* its data intact */
+	return 0;
+}
+
+/* Page tables are never writable from EL0; read-only is fine. */
+static int table_mapped_writable(u64 arg)
+{
+	(void)arg;
+	i64 table = own_table(3, DATA_VA);
+	u64 rw = (u64)table | PAGE_RW, rwx = (u64)table | (PAGE_RX & ~EXO_PTE_RO);
+	T_EQ(exo_pt_write((u64)table, 5, 1, &rw), -EXO_EPERM);
+	T_EQ(exo_pt_write((u64)table, 5, 1, &rwx), -EXO_EPERM);
+	u64 rx = (u64)table | PAGE_RX;
+	T_EQ(exo_pt_write((u64)table, 5, 1, &rx), -EXO_EPERM); /* nor executable */
+	u64 root_rw = rt_root | PAGE_RW;
+	T_EQ(exo_pt_write((u64)table, 5, 1, &root_rw), -EXO_EPERM);
+	/* Copying a read-only mapping of a table cannot make it writable either. */
+	u64 ro = (u64)table | PAGE_RO;
+	T_EQ(exo_pt_write((u64)table, 5, 1, &ro), 0);
+	T_EQ(exo_pt_copy((u64)table, 5, (u64)table, 6, 1, 0, 0), 0);
+	T_EQ(*(volatile u64 *)(DATA_VA + 6 * 4096 + 5 * 8), ro); /* reads itself */
+	u64 zero[2] = { 0, 0 };
+	T_EQ(exo_pt_write((u64)table, 5, 2, zero), 0);
+	return 0;
+}
+
+static int data_frame_as_table(u64 arg)
+{
+	(void)arg;
+	u64 frame = own_frame();
+	u64 link = frame | EXO_PTE_TABLE;
+	T_EQ(exo_pt_write((u64)own_table(2, DATA_VA), 7, 1, &link), -EXO_EINVAL);
+	T_EQ(exo_pt_write(frame, 0, 1, &(u64){ 0 }), -EXO_EINVAL); /* writing "entries" of a data frame */
+	T_EQ(exo_env_set_root(rt_id, frame), -EXO_EINVAL);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+static int table_of_wrong_level(u64 arg)
+{
+	(void)arg;
+	i64 l3 = own_table(3, DATA_VA), l2 = own_table(2, DATA_VA);
+	i64 spare1 = exo_pt_alloc(rt_id, 1), spare3 = exo_pt_alloc(rt_id, 3);
+	T_CHECK(l3 > 0 && l2 > 0 && spare1 > 0 && spare3 > 0, "tables");
+	u64 link1 = (u64)spare1 | EXO_PTE_TABLE, link3 = (u64)spare3 | EXO_PTE_TABLE;
+	T_EQ(exo_pt_write((u64)l2, 9, 1, &link1), -EXO_EINVAL); /* L1 under L2 */
+	T_EQ(exo_pt_write(rt_root, 9, 1, &link3), -EXO_EINVAL); /* L3 under L0 */
+	T_EQ(exo_pt_write((u64)l3, 9, 1, &link3), -EXO_EINVAL); /* a table entry in a last-level table */
+	u64 root_link = rt_root | EXO_PTE_TABLE;
+	T_EQ(exo_pt_write((u64)l2, 9, 1, &root_link), -EXO_EINVAL); /* a root anywhere */
+	T_EQ(exo_pt_alloc(rt_id, 4), -EXO_EINVAL);
+	u64 spares[2] = { (u64)spare1, (u64)spare3 };
+	T_EQ(exo_frame_free(spares, 2), 0);
+	return 0;
+}
+
+static int root_not_level0(u64 arg)
+{
+	(void)arg;
+	i64 child = exo_env_create(8);
+	i64 l1 = exo_pt_alloc((u64)child, 1);
+	T_CHECK(child > 0 && l1 > 0, "child %ld table %ld", child, l1);
+	T_EQ(exo_env_set_root((u64)child, (u64)l1), -EXO_EINVAL);
+	T_EQ(exo_env_set_root((u64)child, KERNEL_PA), -EXO_EINVAL);
+	T_EQ(exo_env_set_root((u64)child, UART_PA), -EXO_ERANGE);
+	T_EQ(exo_env_run((u64)child), -EXO_EINVAL); /* no root: nothing to run */
+	T_EQ(exo_env_destroy((u64)child), 0);
+	return 0;
+}
+
+/* A table shared read-only may only be linked read-only, and not written by the borrower. */
+static int raise_through_shared(u64 table)
+{
+	i64 l2 = own_table(2, DATA_VA);
+	u64 link_rw = table | EXO_PTE_TABLE, link_x = table | EXO_PTE_TABLE | EXO_PTE_APT_RO;
+	if (exo_pt_write((u64)l2, 0, 1, &link_rw) != -EXO_EPERM)
+		return 1;
+	if (exo_pt_write((u64)l2, 0, 1, &link_x) != 0) /* R+X was shared: fine */
+		return 2;
+	u64 page = own_frame() | PAGE_RW;
+	if (exo_pt_write(table, 3, 1, &page) != -EXO_EPERM) /* it is not ours to change */
+		return 3;
+	u64 table_desc = 0;
+	if (exo_pt_copy(table, 0, table, 1, 1, 0, 0) != -EXO_EPERM)
+		return 4;
+	(void)table_desc;
+	u64 zero = 0;
+	return exo_pt_write((u64)l2, 0, 1, &zero) == 0 ? 0 : 5;
+}
+
+static int raise_rights_through_shared_table(u64 arg)
+{
+	(void)arg;
+	i64 table = own_table(3, DATA_VA);
+	T_EQ(exo_frame_share((u64)table, EXO_R | EXO_X), 0);
+	T_EQ(exo_frame_share((u64)table, EXO_W), -EXO_EINVAL); /* a table is never shared writable */
+	i64 child = rt_spawn(raise_through_shared, (u64)table, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), 0);
+	return 0;
+}
+
+/* The parent, a sibling: not ours to act on. */
+static int act_on_others(u64 parent)
+{
+	struct exo_regs regs = { 0 };
+	u64 frames[1];
+	if (exo_env_destroy(parent) != -EXO_EPERM || exo_env_set_regs(parent, &regs) != -EXO_EPERM ||
+	    exo_env_run(parent) != -EXO_EPERM || exo_frame_alloc(parent, 1, frames) != -EXO_EPERM ||
+	    exo_env_set_root(parent, rt_root) != -EXO_EPERM || exo_pt_alloc(parent, 0) != -EXO_EPERM ||
+	    exo_env_set_upcalls(parent, 0, 0, 0) != -EXO_EPERM || exo_quota_give(parent, 1) != -EXO_EPERM)
+		return 1;
+	if (exo_env_destroy(1) != -EXO_EPERM || exo_env_destroy(0) != -EXO_ENOENT ||
+	    exo_env_destroy(~0ull) != -EXO_ENOENT)
+		return 2;
+	struct exo_env_info info;
+	return exo_env_info(parent, &info) == -EXO_EPERM ? 0 : 3;
+}
+
+static int act_on_non_descendant(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(act_on_others, rt_id, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), 0);
+	return 0;
+}
+
+static int exceed_quota(u64 arg)
+{
+	(void)arg;
+	struct exo_env_info info;
+	T_EQ(exo_env_info(rt_id, &info), 0);
+	u64 spare = info.quota - info.used;
+	T_EQ(exo_env_create(spare + 1), -EXO_EQUOTA);
+	i64 child = exo_env_create(10);
+	T_CHECK(child > 0, "create %ld", child);
+	u64 frames[11];
+	T_EQ(exo_frame_alloc((u64)child, 11, frames), -EXO_EQUOTA);
+	T_EQ(exo_frame_alloc((u64)child, 10, frames), 10);
+	T_EQ(exo_pt_alloc((u64)child, 0), -EXO_EQUOTA);
+	T_EQ(exo_frame_alloc((u64)child, 1, frames), -EXO_EQUOTA);
+	T_EQ(exo_quota_give((u64)child, ~0ull), -EXO_EQUOTA);
+	T_EQ(exo_quota_give((u64)child, 1), 0);
+	T_EQ(exo_pt_alloc((u64)child, 0) > 0, 1);
+	T_EQ(exo_env_destroy((u64)child), 0); /* its frames come back with it */
+	exo_env_info(rt_id, &info);
+	T_EQ(info.quota - info.used, spare);
+	return 0;
+}
+
+static int free_while_mapped(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 frame = own_frame();
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+	T_EQ(exo_frame_free(&frame, 1), -EXO_EBUSY);
+	i64 table = as_table(&self, 3, DATA_VA, false);
+	T_EQ(exo_frame_free((u64 *)&table, 1), -EXO_EBUSY); /* linked */
+	T_EQ(exo_frame_free(&rt_root, 1), -EXO_EBUSY);      /* our running root */
+	u64 twice[2] = { own_frame(), 0 };
+	twice[1] = twice[0];
+	T_EQ(exo_frame_free(twice, 2), -EXO_EINVAL); /* the same frame twice in one batch */
+	T_EQ(exo_frame_free(twice, 1), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+static int destroy_self(u64 arg)
+{
+	(void)arg;
+	own_frame(); /* something to reclaim */
+	exo_env_destroy(exo_self());
+	return 99; /* never reached */
+}
+
+static int destroying_itself_mid_call(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(destroy_self, 0, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), -1);
+	return 0;
+}
+
+static int fault_again(struct exo_upcall *up)
+{
+	(void)up;
+	return *(volatile int *)0x40; /* the handler faults itself */
+}
+
+static int faulting_handler(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = fault_again;
+	return *(volatile int *)0x80;
+}
+
+static int fault_handler_that_faults(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(faulting_handler, 0, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), -1); /* killed with a report */
+	return 0;
+}
+
+/* No handlers at all: the environment is killed with a report, the kernel goes on. */
+static int no_handlers_svc(u64 arg)
+{
+	(void)arg;
+	exo_env_set_upcalls(exo_self(), 0, 0, 0);
+	__asm__ volatile("mov x8, #93\n svc #0" ::: "x8", "memory");
+	return 98;
+}
+
+static int no_handlers_undef(u64 arg)
+{
+	(void)arg;
+	exo_env_set_upcalls(exo_self(), 0, 0, 0);
+	__asm__ volatile(".word 0x00000000" ::: "memory"); /* udf */
+	return 98;
+}
+
+static int no_handler_kills(u64 arg)
+{
+	(void)arg;
+	i64 first = rt_spawn(no_handlers_svc, 0, 256), second = rt_spawn(no_handlers_undef, 0, 256);
+	T_CHECK(first > 0 && second > 0, "spawn");
+	T_EQ(rt_wait((u64)first), -1);
+	T_EQ(rt_wait((u64)second), -1);
+	return 0;
+}
+
+/* Descriptors with reserved or forbidden bits are refused, one bit at a time. */
+static int reserved_descriptor_bits(u64 arg)
+{
+	(void)arg;
+	i64 table = own_table(3, DATA_VA);
+	u64 frame = own_frame();
+	u64 good = frame | PAGE_RW;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &good), 0);
+	static const u64 bad_bits[] = {
+		1ull << 5,  /* NS */
+		1ull << 52, /* contiguous */
+		1ull << 51, 1ull << 48, /* output address above 48 bits (and DBM) */
+		1ull << 59, 1ull << 63, /* PBHA / ignored high bits */
+	};
+	for (u32 i = 0; i < ARRAY_LEN(bad_bits); i++) {
+		u64 desc = good | bad_bits[i];
+		T_CHECK(exo_pt_write((u64)table, 1, 1, &desc) == -EXO_EINVAL, "bit 0x%lx accepted", bad_bits[i]);
+	}
+	static const u64 cleared[] = { EXO_PTE_PXN, EXO_PTE_NG, EXO_PTE_EL0, EXO_PTE_SH_INNER, 2ull };
+	for (u32 i = 0; i < ARRAY_LEN(cleared); i++) {
+		u64 desc = good & ~cleared[i];
+		T_CHECK(exo_pt_write((u64)table, 1, 1, &desc) == -EXO_EINVAL, "without 0x%lx accepted", cleared[i]);
+	}
+	u64 device = (good & ~(7ull << 2)) | (1ull << 2);
+	T_EQ(exo_pt_write((u64)table, 1, 1, &device), -EXO_EINVAL);
+	u64 block = (frame & ~0x1fffffull) | 1 | EXO_PTE_USER;
+	T_EQ(exo_pt_write((u64)own_table(2, DATA_VA + (1ull << 30)), 0, 1, &block), -EXO_EINVAL);
+	u64 junk = 0x40; /* an invalid entry must be all zero */
+	T_EQ(exo_pt_write((u64)table, 1, 1, &junk), -EXO_EINVAL);
+	T_EQ(exo_pt_copy((u64)table, 0, (u64)table, 2, 1, ~EXO_PTE_RO, 0), -EXO_EINVAL); /* copy may only take away */
+	T_EQ(exo_pt_copy((u64)table, 0, (u64)table, 2, 1, 0, 4), -EXO_EINVAL);
+	/* A batch with one bad entry changes nothing. */
+	u64 batch[3] = { good, good | (1ull << 5), good };
+	T_EQ(exo_pt_write((u64)table, 10, 3, batch), -EXO_EINVAL);
+	T_EQ(as_lookup_self(DATA_VA + 10 * 4096), 0);
+	u64 zero = 0;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &zero), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* The window slot is the kernel's, and the window is read-only. */
+static int window_is_read_only(u64 arg)
+{
+	(void)arg;
+	u64 link = (u64)exo_pt_alloc(rt_id, 1) | EXO_PTE_TABLE;
+	T_EQ(exo_pt_write(rt_root, EXO_PT_WINDOW_SLOT, 1, &link), -EXO_EPERM);
+	T_EQ(exo_pt_write(rt_root, 500, 12, (u64[12]){ 0 }), -EXO_EPERM);
+	T_EQ(exo_pt_copy(rt_root, 0, rt_root, EXO_PT_WINDOW_SLOT, 1, 0, 0), -EXO_EPERM);
+	T_EQ(exo_pt_copy(rt_root, EXO_PT_WINDOW_SLOT, rt_root, 300, 1, 0, 0), -EXO_EPERM);
+	rt_fault_hook = NULL;
+	u64 l1 = link & EXO_PTE_ADDR_MASK;
+	T_EQ(exo_frame_free(&l1, 1), 0);
+	return 0;
+}
+
+static int write_window(u64 arg)
+{
+	(void)arg;
+	*(volatile u64 *)EXO_PT_WINDOW_L0 = 0; /* no handler: killed */
+	return 97;
+}
+
+static int window_write_faults(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(write_window, 0, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), 100 + EXO_UPCALL_FAULT); /* the default handler's verdict */
+	return 0;
+}
+
+/* A resumed state cannot claim EL1: pstate other than NZCV is ignored. */
+static int forge_el1(struct exo_upcall *up)
+{
+	if (up->kind != EXO_UPCALL_SYSCALL)
+		return -1;
+	up->regs.pstate = 0x3c5; /* EL1h, interrupts masked */
+	up->regs.x[0] = 0;
+	return 0;
+}
+
+static int read_current_el(u64 arg)
+{
+	(void)arg;
+	rt_syscall_hook = forge_el1;
+	__asm__ volatile("svc #0" ::: "x0", "memory");
+	u64 el;
+	__asm__ volatile("mrs %0, CurrentEL" : "=r"(el)); /* undefined at EL0: an exception upcall */
+	return 96;
+}
+
+static int forged_pstate_stays_el0(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(read_current_el, 0, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), 100 + EXO_UPCALL_EXCEPTION);
+	return 0;
+}
+
+/* Registers pointing into the kernel only hurt the environment that has them. */
+static int spin(u64 arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+static int kernel_addresses_in_registers(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(spin, 0, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	struct exo_regs regs;
+	T_EQ(exo_env_get_regs((u64)child, &regs), 0);
+	regs.pc = KERNEL_VA;
+	regs.sp = KERNEL_VA + 0x1000;
+	regs.pstate = ~0ull;
+	T_EQ(exo_env_set_regs((u64)child, &regs), 0);
+	T_EQ(rt_wait((u64)child), 100 + EXO_UPCALL_FAULT);
+	return 0;
+}
+
+static const struct rt_test tests[] = {
+	{ "hostile/bad_pointers", bad_pointers, 0 },
+	{ "hostile/bad_lengths", bad_lengths, 0 },
+	{ "hostile/frames_not_given", frames_not_given, 0 },
+	{ "hostile/frames_of_a_sibling", frames_of_a_sibling, 0 },
+	{ "hostile/table_mapped_writable", table_mapped_writable, 0 },
+	{ "hostile/data_frame_as_table", data_frame_as_table, 0 },
+	{ "hostile/table_of_wrong_level", table_of_wrong_level, 0 },
+	{ "hostile/root_not_level0", root_not_level0, 0 },
+	{ "hostile/raise_rights_through_shared_table", raise_rights_through_shared_table, 0 },
+	{ "hostile/act_on_non_descendant", act_on_non_descendant, 0 },
+	{ "hostile/exceed_quota", exceed_quota, 0 },
+	{ "hostile/free_while_mapped", free_while_mapped, 0 },
+	{ "hostile/destroying_itself_mid_call", destroying_itself_mid_call, 0 },
+	{ "hostile/fault_handler_that_faults", fault_handler_that_faults, 0 },
+	{ "hostile/no_handler_kills", no_handler_kills, 0 },
+	{ "hostile/reserved_descriptor_bits", reserved_descriptor_bits, 0 },
+	{ "hostile/window_is_read_only", window_is_read_only, 0 },
+	{ "hostile/window_write_faults", window_write_faults, 0 },
+	{ "hostile/forged_pstate_stays_el0", forged_pstate_stays_el0, 0 },
+	{ "hostile/kernel_addresses_in_registers", kernel_addresses_in_registers, 0 },
+};
+
+int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
