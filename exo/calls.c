@@ -4,6 +4,7 @@
  * User addresses stay integers; only exo/uaccess.h touches them.
  */
 #include "exo/calls.h"
+#include "exo/calls_fast.h"
 #include "exo/console.h"
 #include "exo/env.h"
 #include "exo/errno.h"
@@ -296,6 +297,12 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_PT_COPY] = call_pt_copy,
 	[EXO_DEBUG_CHECK] = call_debug_check,
 };
+
+_Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");
+_Static_assert(!(EXO_FAST_CALLS & (FAST(EXO_YIELD) | FAST(EXO_ENV_SET_ROOT) | FAST(EXO_ENV_SET_REGS) |
+                                   FAST(EXO_ENV_GET_REGS) | FAST(EXO_ENV_DESTROY) |
+                                   FAST(EXO_ENV_EXIT) | FAST(EXO_RECV) | FAST(EXO_UPCALL_RETURN))),
+               "calls that switch or touch the caller's registers take the full path");
 
 i64 exo_call(u64 number, const u64 *args)
 {

@@ -139,6 +139,10 @@ static void switch_to(struct env *next, struct trap_frame *frame)
 
 void sched_return(struct trap_frame *frame)
 {
+	/* The common case: the same environment goes on, nothing changed. */
+	if (loaded && loaded == curenv && loaded->id == loaded_id && loaded->status == EXO_ENV_RUNNABLE &&
+	    !need_resched && !loaded->recv_pending && loaded->root == loaded_root)
+		return;
 	for (;;) {
 		struct env *current = alive(loaded) ? loaded : NULL;
 		if (!(current && current->status == EXO_ENV_RUNNABLE && !need_resched)) {

@@ -13,5 +13,10 @@
 int copy_from_user(void *dst, u64 uva, u64 len);
 int copy_to_user(u64 uva, const void *src, u64 len);
 int user_check_write(u64 uva, u64 len);
+/*
+ * The kernel address of [uva, uva+len) if it lies in one page the current
+ * environment may read (write), else NULL: for small records on hot paths.
+ */
+void *user_page_ptr(u64 uva, u64 len, bool write);
 
 #endif

@@ -68,3 +68,12 @@ int copy_to_user(u64 uva, const void *src, u64 len)
 }
 
 int user_check_write(u64 uva, u64 len) { return each_piece(uva, len, true, NULL, NULL); }
+
+void *user_page_ptr(u64 uva, u64 len, bool write)
+{
+	paddr_t frame;
+	if (!range_ok(uva, len) || len == 0 || (uva & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
+	    !translate(uva, write, &frame))
+		return NULL;
+	return phys_to_virt(frame);
+}

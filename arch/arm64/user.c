@@ -22,6 +22,10 @@
 
 extern char empty_ttbr0_table[];
 
+void copy_256(void *dst, const void *src);
+_Static_assert(__builtin_offsetof(struct exo_regs, sp) == 31 * 8 && FRAME_SP == 31 * 8,
+               "exo_regs and trap_frame both start with x0-x30, sp");
+
 /* The frame of the trap from EL0 being handled (the running environment's registers). */
 static struct trap_frame *running_frame;
 
@@ -115,6 +119,18 @@ static void no_handler(struct env *env, u64 kind, const struct trap_frame *frame
 	env_kill(env, event, event_address(kind, frame), frame->elr);
 }
 
+static void fill_record(struct exo_upcall *record, const struct env *env, u64 kind,
+                        const struct trap_frame *frame)
+{
+	copy_256(&record->regs, frame); /* x0-x30 and sp, laid out alike */
+	record->regs.pc = frame->elr;
+	record->regs.pstate = frame->spsr & SPSR_NZCV;
+	record->kind = kind;
+	record->esr = frame->esr;
+	record->far = frame->far;
+	record->depth = env->upcall_depth + 1u;
+}
+
 static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
 {
 	u64 entry = kind == EXO_UPCALL_SYSCALL ? env->syscall_entry : env->fault_entry;
@@ -126,13 +142,12 @@ static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
 		return env_kill(env, "upcalls nested too deep", event_address(kind, frame), frame->elr);
 	u64 top = env->upcall_depth ? frame->sp : env->upcall_stack;
 	u64 sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
-	struct exo_upcall record;
-	arch_regs_read(env, &record.regs);
-	record.kind = kind;
-	record.esr = frame->esr;
-	record.far = frame->far;
-	record.depth = env->upcall_depth + 1u;
-	if (top < sizeof(struct exo_upcall) || copy_to_user(sp, &record, sizeof(record)) < 0)
+	/* Written in place when the record sits in one page (nearly always), else copied. */
+	struct exo_upcall staged, *record = user_page_ptr(sp, sizeof(staged), true);
+	if (top < sizeof(struct exo_upcall))
+		return env_kill(env, "upcall stack not writable", sp, frame->elr);
+	fill_record(record ? record : &staged, env, kind, frame);
+	if (!record && copy_to_user(sp, &staged, sizeof(staged)) < 0)
 		return env_kill(env, "upcall stack not writable", sp, frame->elr);
 	if (kind != EXO_UPCALL_SYSCALL)
 		env->upcall_faults |= (u8)(1u << env->upcall_depth);
@@ -144,30 +159,34 @@ static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
 	frame->spsr = SPSR_EL0T;
 }
 
-/* EXO_UPCALL_RETURN: resume the state in the record (registers it may have changed). */
-static i64 upcall_return(struct env *env, u64 record_uva, struct trap_frame *frame)
+/*
+ * EXO_UPCALL_RETURN, from vectors.S: resume the state in the record
+ * (registers the handler may have changed): 0, or an error for x0.
+ */
+i64 upcall_return(u64 record_uva, struct trap_frame *frame);
+i64 upcall_return(u64 record_uva, struct trap_frame *frame)
 {
-	struct exo_upcall record;
+	struct env *env = curenv;
+	struct exo_upcall staged;
+	const struct exo_upcall *record = user_page_ptr(record_uva, sizeof(staged), false);
 	if (env->upcall_depth == 0)
 		return -E_INVAL;
-	if (copy_from_user(&record, record_uva, sizeof(record)) < 0)
-		return -E_FAULT;
+	if (!record) {
+		if (copy_from_user(&staged, record_uva, sizeof(staged)) < 0)
+			return -E_FAULT;
+		record = &staged;
+	}
 	env->upcall_depth--;
 	env->upcall_faults &= (u8)~(1u << env->upcall_depth);
-	arch_regs_write(env, &record.regs);
-	(void)frame;
+	copy_256(frame, &record->regs);
+	frame->elr = record->regs.pc;
+	frame->spsr = SPSR_EL0T | (record->regs.pstate & SPSR_NZCV);
 	return 0;
 }
 
 static void exo_call_entry(struct trap_frame *frame)
 {
 	u64 number = frame->x[8];
-	if (number == EXO_UPCALL_RETURN) {
-		i64 result = upcall_return(curenv, frame->x[0], frame);
-		if (result < 0) /* on success x0 is the resumed state's */
-			frame->x[0] = (u64)result;
-		return;
-	}
 	i64 result = exo_call(number, frame->x);
 	if (result != CALL_NO_RESULT)
 		frame->x[0] = (u64)result;

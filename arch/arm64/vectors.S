@@ -4,6 +4,7 @@
  * the (possibly changed) frame is restored and we eret.
  */
 #include "arch/arm64/trap_frame.h"
+#include "exo/calls_fast.h"
 
 /*
  * An exception taken with the kernel stack nearly used up would fault again
@@ -24,6 +25,37 @@
 	b	save_and_dispatch
 .endm
 
+/* x2-x18, x29, x30 into the frame (x0/x1 are there already): what C code may change. */
+.macro save_c_clobbered
+	stp	x2, x3, [sp, #FRAME_X(2)]
+	stp	x4, x5, [sp, #FRAME_X(4)]
+	stp	x6, x7, [sp, #FRAME_X(6)]
+	stp	x8, x9, [sp, #FRAME_X(8)]
+	stp	x10, x11, [sp, #FRAME_X(10)]
+	stp	x12, x13, [sp, #FRAME_X(12)]
+	stp	x14, x15, [sp, #FRAME_X(14)]
+	stp	x16, x17, [sp, #FRAME_X(16)]
+	str	x18, [sp, #FRAME_X(18)]
+	stp	x29, x30, [sp, #FRAME_X(29)]
+	mov	x29, xzr		// the end of the backtrace chain
+.endm
+
+/*
+ * From EL0 the kernel stack is empty, so no overflow check: straight to
+ * saving.  Synchronous exceptions first look for a fast exokernel call.
+ */
+.macro vector_el0 kind
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X(0)]
+	.if \kind == (VEC_EL0_64 | VEC_SYNC)
+	b	el0_sync
+	.else
+	mov	x1, #\kind
+	b	save_and_dispatch
+	.endif
+.endm
+
 	.text
 	.balign	2048
 	.globl	exception_vectors
@@ -36,16 +68,78 @@ exception_vectors:
 	vector	(VEC_EL1_SPX | VEC_IRQ)
 	vector	(VEC_EL1_SPX | VEC_FIQ)
 	vector	(VEC_EL1_SPX | VEC_SERROR)
-	vector	(VEC_EL0_64 | VEC_SYNC)
-	vector	(VEC_EL0_64 | VEC_IRQ)
-	vector	(VEC_EL0_64 | VEC_FIQ)
-	vector	(VEC_EL0_64 | VEC_SERROR)
-	vector	(VEC_EL0_32 | VEC_SYNC)
-	vector	(VEC_EL0_32 | VEC_IRQ)
-	vector	(VEC_EL0_32 | VEC_FIQ)
-	vector	(VEC_EL0_32 | VEC_SERROR)
+	vector_el0	(VEC_EL0_64 | VEC_SYNC)
+	vector_el0	(VEC_EL0_64 | VEC_IRQ)
+	vector_el0	(VEC_EL0_64 | VEC_FIQ)
+	vector_el0	(VEC_EL0_64 | VEC_SERROR)
+	vector_el0	(VEC_EL0_32 | VEC_SYNC)
+	vector_el0	(VEC_EL0_32 | VEC_IRQ)
+	vector_el0	(VEC_EL0_32 | VEC_FIQ)
+	vector_el0	(VEC_EL0_32 | VEC_SERROR)
 
 	.ltorg
+
+/* svc #EXO_SVC_CALL with a call number in EXO_FAST_CALLS: the short path. */
+el0_sync:
+	mrs	x0, esr_el1
+	lsr	x1, x0, #26
+	cmp	x1, #0x15		// EC: SVC from AArch64
+	b.ne	1f
+	and	x1, x0, #0xffff
+	cmp	x1, #EXO_SVC_CALL
+	b.ne	1f
+	cmp	x8, #EXO_UPCALL_RETURN
+	b.eq	upcall_return_call
+	cmp	x8, #31
+	b.hi	1f
+	mov	x1, #(EXO_FAST_CALLS & 0xffff)
+	movk	x1, #(EXO_FAST_CALLS >> 16), lsl #16
+	lsr	x1, x1, x8
+	tbnz	x1, #0, fast_call
+1:	mov	x1, #(VEC_EL0_64 | VEC_SYNC)
+	b	save_and_dispatch
+
+/*
+ * x0/x1 are saved; save what C may change, call exo_call(number, args)
+ * with the arguments in the frame, and return with its result in x0.
+ * ELR/SPSR/SP_EL0 need no saving: nothing here can take an exception
+ * that returns (interrupts are masked; a kernel fault is fatal).
+ */
+fast_call:
+	save_c_clobbered
+	mov	x0, x8
+	mov	x1, sp
+	bl	exo_call
+	b	restore_c_clobbered
+
+/*
+ * EXO_UPCALL_RETURN replaces every register from the record, so on success
+ * it leaves through the full restore; on failure (x0 an error) only what C
+ * may have changed is restored, like a fast call.
+ */
+upcall_return_call:
+	save_c_clobbered
+	ldr	x0, [sp, #FRAME_X(0)]	// the record (x0 held ESR here)
+	mov	x1, sp
+	bl	upcall_return
+	cbz	x0, trap_restore
+	b	restore_c_clobbered
+
+/* Back to EL0 after a fast call: x0 is the result, the rest as saved. */
+restore_c_clobbered:
+	ldr	x1, [sp, #FRAME_X(1)]
+	ldp	x2, x3, [sp, #FRAME_X(2)]
+	ldp	x4, x5, [sp, #FRAME_X(4)]
+	ldp	x6, x7, [sp, #FRAME_X(6)]
+	ldp	x8, x9, [sp, #FRAME_X(8)]
+	ldp	x10, x11, [sp, #FRAME_X(10)]
+	ldp	x12, x13, [sp, #FRAME_X(12)]
+	ldp	x14, x15, [sp, #FRAME_X(14)]
+	ldp	x16, x17, [sp, #FRAME_X(16)]
+	ldr	x18, [sp, #FRAME_X(18)]
+	ldp	x29, x30, [sp, #FRAME_X(29)]
+	add	sp, sp, #FRAME_SIZE
+	eret
 
 /* Report on a stack of its own; the overflowed one cannot be trusted. */
 stack_overflow:

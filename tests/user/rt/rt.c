@@ -33,6 +33,14 @@ void rt_main_entry(u64 id, u64 root, const char *cmdline, u64 archive, u64 archi
 	rt_archive = archive;
 	rt_archive_size = archive_size;
 	console_putc = rt_putc;
+	/* The kernel starts us without upcalls: an upcall stack and our handlers first. */
+	u64 stack[2];
+	struct aspace self;
+	as_self(&self);
+	if (exo_frame_alloc(rt_id, 2, stack) != 2 || as_map(&self, CHILD_UPCALL_TOP - 8192, stack[0], PAGE_RW) ||
+	    as_map(&self, CHILD_UPCALL_TOP - 4096, stack[1], PAGE_RW) ||
+	    exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP) < 0)
+		rt_printf("utest: cannot set up upcalls\n");
 	int status = main();
 	flush_line();
 	exo_env_exit(status);

@@ -1,0 +1,149 @@
+/*
+ * The exokernel primitives' costs in guest instructions (doc/exo-abi.md
+ * records the figures): null call, fault upcall round trip, reflected
+ * svc #0, mapping 512 pages, copying a full table with write taken away,
+ * and an environment's whole life.
+ */
+#include "bench/bench.h"
+
+#define DATA_VA 0x0000030000000000ull
+#define BATCH 32
+
+void bench_report(const char *suite, const char *name, u64 *samples, u32 count)
+{
+	for (u32 i = 1; i < count; i++)
+		for (u32 j = i; j > 0 && samples[j - 1] > samples[j]; j--) {
+			u64 swap = samples[j];
+			samples[j] = samples[j - 1];
+			samples[j - 1] = swap;
+		}
+	u64 median = samples[count / 2], least = samples[0], p90 = samples[count * 9 / 10];
+	rt_printf("bench: suite=%s case=%s median=%lu min=%lu p90=%lu unit=insns\n", suite, name,
+	          (median + 8) / 16, (least + 8) / 16, (p90 + 8) / 16);
+}
+
+static u64 samples[BENCH_SAMPLES];
+
+static void null_call(void)
+{
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		u64 start = rt_counter();
+		for (u32 i = 0; i < BATCH; i++)
+			exo_null();
+		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+	}
+	bench_report("abi", "null_call", samples, BENCH_SAMPLES);
+}
+
+static int skip_instruction(struct exo_upcall *up)
+{
+	up->regs.pc += 4;
+	return 0;
+}
+
+static void upcall_roundtrip(void)
+{
+	rt_fault_hook = skip_instruction;
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		u64 start = rt_counter();
+		for (u32 i = 0; i < BATCH; i++)
+			__asm__ volatile("mov x9, #0x1000\n ldr x9, [x9]" ::: "x9", "memory");
+		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+	}
+	rt_fault_hook = NULL;
+	bench_report("abi", "upcall_roundtrip", samples, BENCH_SAMPLES);
+}
+
+static int answer_getppid(struct exo_upcall *up)
+{
+	up->regs.x[0] = 1;
+	return 0;
+}
+
+static void svc_reflect(void)
+{
+	rt_syscall_hook = answer_getppid;
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		u64 start = rt_counter();
+		for (u32 i = 0; i < BATCH; i++)
+			__asm__ volatile("mov x8, #173\n svc #0" ::: "x0", "x8", "memory");
+		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+	}
+	rt_syscall_hook = NULL;
+	bench_report("abi", "svc_reflect", samples, BENCH_SAMPLES);
+}
+
+static u64 frames[512], descs[512], zeros[512];
+
+static i64 table_at(u64 va)
+{
+	struct aspace self;
+	as_self(&self);
+	return as_table(&self, 3, va, true);
+}
+
+static void map_512(void)
+{
+	i64 table = table_at(DATA_VA);
+	for (u32 i = 0; i < 512; i++)
+		descs[i] = frames[i] | PAGE_RW;
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		u64 start = rt_counter();
+		exo_pt_write((u64)table, 0, 512, descs);
+		samples[s] = bench_insns_x16(rt_counter() - start);
+		exo_pt_write((u64)table, 0, 512, zeros);
+	}
+	bench_report("abi", "map_512", samples, BENCH_SAMPLES);
+}
+
+static void copy_table_wp(void)
+{
+	i64 src = table_at(DATA_VA), dst = table_at(DATA_VA + (2ull << 20));
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		exo_pt_write((u64)src, 0, 512, descs); /* writable again */
+		u64 start = rt_counter();
+		exo_pt_copy((u64)src, 0, (u64)dst, 0, 512, EXO_PTE_RO | EXO_PTE_SW0, EXO_COPY_BOTH);
+		samples[s] = bench_insns_x16(rt_counter() - start);
+		exo_pt_write((u64)dst, 0, 512, zeros);
+	}
+	exo_pt_write((u64)src, 0, 512, zeros);
+	bench_report("abi", "copy_table_wp", samples, BENCH_SAMPLES);
+}
+
+void bench_exit_at_once(void);
+__asm__(".globl bench_exit_at_once\nbench_exit_at_once:\n mov x0, #0\n mov x8, #13\n svc #1\n");
+
+/* Create, run to its first instruction (which exits), and gone: a thread in our address space. */
+static void env_lifecycle(void)
+{
+	struct exo_regs regs = { .pc = (u64)bench_exit_at_once };
+	struct exo_event event;
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		u64 start = rt_counter();
+		i64 child = exo_env_create(0);
+		exo_env_set_root((u64)child, rt_root);
+		exo_env_set_regs((u64)child, &regs);
+		exo_env_run((u64)child);
+		exo_recv(&event, 0, 0);
+		samples[s] = bench_insns_x16(rt_counter() - start);
+		if (event.kind != EXO_EVENT_EXIT || event.env != (u64)child)
+			rt_printf("bench: env_lifecycle: unexpected event %lu from %lu\n", event.kind, event.env);
+	}
+	bench_report("abi", "env_lifecycle", samples, BENCH_SAMPLES);
+}
+
+int main(void)
+{
+	if (exo_frame_alloc(rt_id, 512, frames) != 512) {
+		rt_printf("bench: cannot allocate frames\n");
+		return 1;
+	}
+	null_call();
+	upcall_roundtrip();
+	svc_reflect();
+	map_512();
+	copy_table_wp();
+	env_lifecycle();
+	exo_frame_free(frames, 512);
+	return 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * Exokernel calls that take the short way in and out of the kernel
+ * (arch/arm64/vectors.S): those that never switch environments and never
+ * read or write the caller's saved registers, so only the registers C code
+ * may change (x0-x18, x29, x30) need saving.  Usable from assembly.
+ */
+#ifndef EXO_CALLS_FAST_H
+#define EXO_CALLS_FAST_H
+
+#include "exo/abi.h"
+
+#define FAST(call) (1 << (call))
+#define EXO_FAST_CALLS                                                                         \
+	(FAST(EXO_NULL) | FAST(EXO_SELF) | FAST(EXO_CONS_WRITE) | FAST(EXO_CONS_READ) |        \
+	 FAST(EXO_CLOCK) | FAST(EXO_ENV_CREATE) | FAST(EXO_ENV_SET_UPCALLS) | FAST(EXO_ENV_RUN) | \
+	 FAST(EXO_ENV_INFO) | FAST(EXO_QUOTA_GIVE) | FAST(EXO_SEND) | FAST(EXO_FRAME_ALLOC) |   \
+	 FAST(EXO_FRAME_FREE) | FAST(EXO_FRAME_SHARE) | FAST(EXO_PT_ALLOC) | FAST(EXO_PT_WRITE) | \
+	 FAST(EXO_PT_COPY) | FAST(EXO_DEBUG_CHECK))
+
+#endif
