@@ -23,6 +23,8 @@ u32 frame_rights(const struct env *user, const struct frame *frame)
 	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
 		return 0;
 	u32 most = frame->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX;
+	if (frame->owner == user->id)
+		return most;
 	if (frame->owner == FRAME_NO_OWNER)
 		return frame->share & most;
 	const struct env *owner = env_lookup(frame->owner);

@@ -38,6 +38,15 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 	return 0;
 }
 
+/*
+ * What the check step learned about each entry of a batch, so that the
+ * apply step neither decodes nor looks up twice.  One call at a time.
+ */
+static struct checked {
+	u64 stored;           /* the value to store */
+	struct frame *target; /* its frame, NULL for an invalid entry */
+} checked[EXO_PT_ENTRIES];
+
 /* A table the caller may change: -E_RANGE if not RAM, -E_INVAL if not a table. */
 static int writable_table(struct env *caller, u64 addr, struct frame **out, struct env **owner)
 {
@@ -89,15 +98,19 @@ static int check_link(const struct env *owner, u32 level, const struct frame *ta
 	return -E_PERM;
 }
 
-static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc_info *info)
+/* Check one entry; on success *out says what to store and where it points. */
+static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc_info *info,
+                       struct checked *out)
 {
 	if (desc_decode(level, desc, info) < 0)
 		return -E_INVAL;
+	*out = (struct checked){ 0, NULL };
 	if (info->kind == DESC_INVALID)
 		return 0;
-	const struct frame *target = frame_lookup(&kernel_frames, info->out);
+	struct frame *target = frame_lookup(&kernel_frames, info->out);
 	if (!target)
 		return -E_RANGE; /* not RAM: device memory, or nothing */
+	*out = (struct checked){ info->stored, target };
 	if (info->kind == DESC_PAGE)
 		return check_page(owner, target, info->rights);
 	return check_link(owner, level, target, info->rights);
@@ -132,11 +145,10 @@ static void note_link(const struct frame *parent, u32 index, struct frame *child
 	}
 }
 
-static void entry_ref(struct frame *table, u32 index, u64 desc)
+static void entry_ref(struct frame *table, u32 index, struct frame *target)
 {
-	if (!pte_valid(desc))
+	if (!target)
 		return;
-	struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
 	table->used++;
 	if (table->level == EXO_PT_LEVELS - 1) {
 		target->maps++;
@@ -164,22 +176,23 @@ static void entry_unref(struct frame *table, u32 index, u64 desc, bool reachable
 }
 
 /* Replace one entry (already checked): references, then the entry, then the TLB note. */
-static void set_entry(struct frame *table, u32 index, u64 desc)
+static void set_entry(struct frame *table, u64 *entries, u32 index, const struct checked *entry)
 {
-	u64 *slot = &pt_entries(table)[index];
-	u64 old = *slot;
-	if (old == desc)
+	u64 old = entries[index];
+	if (old == entry->stored)
 		return;
-	entry_ref(table, index, desc);
+	if (pte_valid(old) && entry->target && pte_addr(old).val == frame_addr(&kernel_frames, entry->target).val) {
+		/* Same frame, other rights: no reference changes, only the TLB. */
+		entries[index] = entry->stored;
+		if (table->level == EXO_PT_LEVELS - 1)
+			tlb_note_page(table, index);
+		else
+			tlb_note_table(table, index);
+		return;
+	}
+	entry_ref(table, index, entry->target);
 	entry_unref(table, index, old, true);
-	*slot = desc;
-}
-
-static u64 stored_form(u32 level, u64 desc)
-{
-	struct desc_info info;
-	desc_decode(level, desc, &info); /* checked before */
-	return info.kind == DESC_INVALID ? 0 : info.stored;
+	entries[index] = entry->stored;
 }
 
 int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64 *descs)
@@ -191,12 +204,13 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 		err = check_range(table, index, count);
 	for (u64 i = 0; !err && i < count; i++) {
 		struct desc_info info;
-		err = check_entry(owner, table->level, descs[i], &info);
+		err = check_entry(owner, table->level, descs[i], &info, &checked[i]);
 	}
 	if (err)
 		return err;
+	u64 *entries = pt_entries(table);
 	for (u64 i = 0; i < count; i++)
-		set_entry(table, (u32)(index + i), stored_form(table->level, descs[i]));
+		set_entry(table, entries, (u32)(index + i), &checked[i]);
 	tlb_commit();
 	return 0;
 }
@@ -212,25 +226,21 @@ static bool can_share(const struct env *caller, const struct env *dst_owner, u64
 	       env_is_ancestor(target_owner, dst_owner);
 }
 
+/* Rights to share on the target for the copy to be legal (0 if none needed), in *share. */
 static int check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
-                            u64 desc, u64 flags)
+                            u64 desc, u64 flags, struct checked *out, u8 *share)
 {
 	struct desc_info info;
-	int err = check_entry(dst_owner, level, desc, &info);
-	if (err == -E_PERM && (flags & EXO_COPY_SHARE) && can_share(caller, dst_owner, desc))
+	int err = check_entry(dst_owner, level, desc, &info, out);
+	*share = 0;
+	if (err == -E_PERM && (flags & EXO_COPY_SHARE) && can_share(caller, dst_owner, desc)) {
+		*share = (u8)(info.rights & (out->target->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX));
 		return 0;
+	}
 	return err;
 }
 
-static void share_for(const struct env *dst_owner, u32 level, u64 desc)
-{
-	struct desc_info info;
-	desc_decode(level, desc, &info);
-	struct frame *target = frame_lookup(&kernel_frames, info.out);
-	if (check_entry(dst_owner, level, desc, &info) == 0)
-		return; /* already legal: share nothing more */
-	target->share |= (u8)(info.rights & (target->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX));
-}
+static u8 share_needed[EXO_PT_ENTRIES];
 
 static int check_copy(struct env *caller, struct frame *src, u64 src_index, struct frame *dst,
                       u64 dst_index, u64 count, u64 set_bits, u64 flags)
@@ -252,7 +262,7 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	const struct env *dst_owner = env_lookup(dst->owner);
 	for (u64 i = 0; !err && i < count; i++) {
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
-		err = check_copy_entry(caller, dst_owner, src->level, desc, flags);
+		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, &checked[i], &share_needed[i]);
 	}
 	return err;
 }
@@ -269,16 +279,14 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags);
 	if (err)
 		return err;
-	u64 *from = pt_entries(src);
+	u64 *from = pt_entries(src), *to = pt_entries(dst);
 	for (u64 i = 0; i < count; i++) {
-		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
-		if (!desc)
+		if (!checked[i].target)
 			continue;
-		if (flags & EXO_COPY_SHARE)
-			share_for(dst_owner, src->level, desc);
+		checked[i].target->share |= share_needed[i];
 		if (flags & EXO_COPY_BOTH)
-			set_entry(src, (u32)(src_index + i), desc);
-		set_entry(dst, (u32)(dst_index + i), desc);
+			set_entry(src, from, (u32)(src_index + i), &checked[i]);
+		set_entry(dst, to, (u32)(dst_index + i), &checked[i]);
 	}
 	tlb_commit();
 	return 0;

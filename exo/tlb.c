@@ -70,13 +70,21 @@ static void add_asid(u16 asid)
 		batch.asids[batch.nasids++] = asid;
 }
 
+static bool asid_listed(u16 asid)
+{
+	for (u32 i = 0; i < batch.nasids; i++)
+		if (batch.asids[i] == asid)
+			return true;
+	return false;
+}
+
 void tlb_note_page(const struct frame *table, u32 index)
 {
 	u16 asid;
 	enum reach reach = table_reach(table, &asid);
 	if (reach == UNKNOWN)
 		batch.all = true;
-	if (reach != KNOWN || batch.all)
+	if (reach != KNOWN || batch.all || asid_listed(asid))
 		return;
 	if (batch.npages == BATCH_PAGES) {
 		/* Too many pages to name one by one: the whole ASIDs instead. */
@@ -99,14 +107,6 @@ void tlb_note_table(const struct frame *table, u32 index)
 		batch.all = true;
 	else if (reach == KNOWN)
 		add_asid(asid);
-}
-
-static bool asid_listed(u16 asid)
-{
-	for (u32 i = 0; i < batch.nasids; i++)
-		if (batch.asids[i] == asid)
-			return true;
-	return false;
 }
 
 void tlb_commit(void)

@@ -29,11 +29,30 @@ HOST_TESTS = [
     [f"{BUILD}/test/host_frame"],
     [f"{BUILD}/test/host_pte"],
     [f"{BUILD}/test/host_printk"],
+    [f"{BUILD}/test/host_desc"],
+    [f"{BUILD}/test/host_cpio"],
+    [f"{BUILD}/test/host_elf", f"{BUILD}/user/t_calls"],
+]
+# libFuzzer runs: (name, argv); a clean exit is a pass.
+FUZZ_RUNS = [
+    ("host/fuzz/descriptor_validator_vs_model",
+     [f"{BUILD}/test/fuzz_desc", "-runs=2000000", "-seed=1"]),
 ]
 
 
 class Failure(Exception):
     pass
+
+
+def run_fuzzers():
+    results = []
+    for name, argv in FUZZ_RUNS:
+        proc = subprocess.run(argv, capture_output=True, text=True)
+        runs = re.search(r"Done (\d+) runs", proc.stderr)
+        detail = f"{runs.group(1)} inputs, seed 1" if runs else ""
+        results.append((proc.returncode == 0 and runs is not None, name,
+                        detail if proc.returncode == 0 else proc.stderr[-3000:]))
+    return results
 
 
 def run_host_tests():
@@ -407,7 +426,7 @@ def main():
             print("    " + detail.strip().replace("\n", "\n    "))
         sys.stdout.flush()
 
-    for result in run_host_tests():
+    for result in run_host_tests() + run_fuzzers():
         if ctx.filter in result[1]:
             report(*result)
     chosen = [(name, test) for name, test in QEMU_TESTS if ctx.filter in name]
