@@ -175,7 +175,7 @@ static i64 call_quota_give(const u64 *a)
 	int err = env_target(curenv, a[0], &env);
 	if (!err && env == curenv)
 		err = -E_INVAL;
-	if (!err && a[1] > curenv->quota - curenv->used)
+	if (!err && a[1] > env_spare(curenv))
 		err = -E_QUOTA;
 	if (err)
 		return err;

@@ -63,7 +63,7 @@ u32 env_count(void)
 
 int env_create(struct env *parent, u64 quota, struct env **out)
 {
-	if (parent && quota > parent->quota - parent->used)
+	if (parent && quota > env_spare(parent))
 		return -E_QUOTA;
 	u32 slot = 1;
 	while (slot < NENV && envs[slot].status != EXO_ENV_FREE)

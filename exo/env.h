@@ -58,6 +58,12 @@ bool env_can_act(const struct env *actor, const struct env *target);
 /* target for a call from caller: -E_NOENT if there is none, -E_PERM if caller may not act on it. */
 int env_target(struct env *caller, u64 id, struct env **out);
 
+/* Frames env may still take (0 when frames inherited at a child's end pushed it over quota). */
+static inline u64 env_spare(const struct env *env)
+{
+	return env->used < env->quota ? env->quota - env->used : 0;
+}
+
 int env_create(struct env *parent, u64 quota, struct env **out);
 /*
  * End env: it stops running; its frames go back to the free list or, where

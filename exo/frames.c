@@ -40,7 +40,7 @@ int frames_alloc(struct env *owner, u64 count, paddr_t *out)
 {
 	if (count == 0 || count > BATCH_MAX)
 		return -E_RANGE;
-	if (count > owner->quota || owner->used > owner->quota - count)
+	if (count > env_spare(owner))
 		return -E_QUOTA;
 	if (frame_count(&kernel_frames, FRAME_FREE) < count)
 		return -E_NOMEM;

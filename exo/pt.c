@@ -23,7 +23,7 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 {
 	if (level >= EXO_PT_LEVELS)
 		return -E_INVAL;
-	if (owner->used >= owner->quota)
+	if (env_spare(owner) == 0)
 		return -E_QUOTA;
 	if (frame_alloc(&kernel_frames, FRAME_PAGETABLE, (u32)level, owner->id, out) < 0)
 		return -E_NOMEM;

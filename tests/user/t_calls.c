@@ -354,6 +354,34 @@ static int tlb_sees_changes(u64 arg)
 	return 0;
 }
 
+/* Unlinking a whole table is invalidated by ASID: the page under it faults at once. */
+static int tlb_unlinked_table_by_asid(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 frame;
+	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RW), 0);
+	*(volatile u64 *)DATA_VA = 0xdd;
+	i64 l2 = as_table(&self, 2, DATA_VA, false), l3 = as_table(&self, 3, DATA_VA, false);
+	struct exo_check before, after;
+	exo_debug_check(&before);
+	u64 zero = 0;
+	T_EQ(exo_pt_write((u64)l2, exo_pt_index(2, DATA_VA), 1, &zero), 0);
+	exo_debug_check(&after);
+	T_CHECK(after.tlb_by_asid > before.tlb_by_asid, "no invalidation by ASID (%lu -> %lu)",
+	        before.tlb_by_asid, after.tlb_by_asid);
+	T_EQ(after.tlb_all, before.tlb_all);
+	rt_fault_hook = count_write_faults;
+	*(volatile u64 *)DATA_VA = 1; /* no table there any more */
+	T_EQ(write_fault_count, 1);
+	u64 l3_table = (u64)l3;
+	T_EQ(exo_frame_free(&l3_table, 1), 0); /* its page's reference goes with it */
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
 /* Copy-on-write style: copy a table's entries taking write away in both. */
 static int copy_takes_write_away(u64 arg)
 {
@@ -488,6 +516,7 @@ static const struct rt_test tests[] = {
 	{ "calls/fp_survives_preemption", fp_survives_preemption, 0 },
 	{ "calls/threads_share_memory", threads_share_memory, 0 },
 	{ "calls/tlb_sees_changes", tlb_sees_changes, 0 },
+	{ "calls/tlb_unlinked_table_by_asid", tlb_unlinked_table_by_asid, 0 },
 	{ "calls/copy_takes_write_away", copy_takes_write_away, 0 },
 	{ "calls/shared_table_read_only", shared_table_read_only, 0 },
 	{ "calls/asids_reused_safely", asids_reused_safely, 0 },
