@@ -53,7 +53,8 @@ int frames_alloc(struct env *owner, u64 count, paddr_t *out)
 	return 0;
 }
 
-static int check_free(struct env *caller, u64 addr)
+/* A user or page-table frame whose owner the caller may act on. */
+static int acting_on_frame(struct env *caller, u64 addr, struct frame **out)
 {
 	struct frame *frame = pt_frame(addr);
 	if (!frame)
@@ -63,6 +64,16 @@ static int check_free(struct env *caller, u64 addr)
 	struct env *owner = env_lookup(frame->owner);
 	if (!owner || !env_can_act(caller, owner))
 		return -E_PERM;
+	*out = frame;
+	return 0;
+}
+
+static int check_free(struct env *caller, u64 addr)
+{
+	struct frame *frame;
+	int err = acting_on_frame(caller, addr, &frame);
+	if (err)
+		return err;
 	if (frame->maps || frame->links)
 		return -E_BUSY;
 	if (frame->flags & FRAME_MARK)
@@ -102,14 +113,10 @@ int frames_free(struct env *caller, const u64 *addrs, u64 count)
 /* Sharing only ever grows, so no existing mapping loses its justification. */
 int frame_share(struct env *caller, u64 addr, u64 rights)
 {
-	struct frame *frame = pt_frame(addr);
-	if (!frame)
-		return -E_RANGE;
-	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
-		return -E_PERM;
-	struct env *owner = env_lookup(frame->owner);
-	if (!owner || !env_can_act(caller, owner))
-		return -E_PERM;
+	struct frame *frame;
+	int err = acting_on_frame(caller, addr, &frame);
+	if (err)
+		return err;
 	u32 most = frame->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX;
 	if (rights & ~(u64)most)
 		return -E_INVAL;

@@ -40,6 +40,21 @@
 	mov	x29, xzr		// the end of the backtrace chain
 .endm
 
+/* The inverse, but for x0 (a result, or loaded apart) and x30's pair partner x29 included. */
+.macro load_c_clobbered
+	ldr	x1, [sp, #FRAME_X(1)]
+	ldp	x2, x3, [sp, #FRAME_X(2)]
+	ldp	x4, x5, [sp, #FRAME_X(4)]
+	ldp	x6, x7, [sp, #FRAME_X(6)]
+	ldp	x8, x9, [sp, #FRAME_X(8)]
+	ldp	x10, x11, [sp, #FRAME_X(10)]
+	ldp	x12, x13, [sp, #FRAME_X(12)]
+	ldp	x14, x15, [sp, #FRAME_X(14)]
+	ldp	x16, x17, [sp, #FRAME_X(16)]
+	ldr	x18, [sp, #FRAME_X(18)]
+	ldp	x29, x30, [sp, #FRAME_X(29)]
+.endm
+
 /*
  * From EL0 the kernel stack is empty, so no overflow check: straight to
  * saving.  Synchronous exceptions first look for a fast exokernel call.
@@ -127,17 +142,7 @@ upcall_return_call:
 
 /* Back to EL0 after a fast call: x0 is the result, the rest as saved. */
 restore_c_clobbered:
-	ldr	x1, [sp, #FRAME_X(1)]
-	ldp	x2, x3, [sp, #FRAME_X(2)]
-	ldp	x4, x5, [sp, #FRAME_X(4)]
-	ldp	x6, x7, [sp, #FRAME_X(6)]
-	ldp	x8, x9, [sp, #FRAME_X(8)]
-	ldp	x10, x11, [sp, #FRAME_X(10)]
-	ldp	x12, x13, [sp, #FRAME_X(12)]
-	ldp	x14, x15, [sp, #FRAME_X(14)]
-	ldp	x16, x17, [sp, #FRAME_X(16)]
-	ldr	x18, [sp, #FRAME_X(18)]
-	ldp	x29, x30, [sp, #FRAME_X(29)]
+	load_c_clobbered
 	add	sp, sp, #FRAME_SIZE
 	eret
 
@@ -157,27 +162,19 @@ stack_overflow:
 	bl	kernel_stack_overflow	// does not return
 
 save_and_dispatch:
-	stp	x2, x3, [sp, #FRAME_X(2)]
-	stp	x4, x5, [sp, #FRAME_X(4)]
-	stp	x6, x7, [sp, #FRAME_X(6)]
-	stp	x8, x9, [sp, #FRAME_X(8)]
-	stp	x10, x11, [sp, #FRAME_X(10)]
-	stp	x12, x13, [sp, #FRAME_X(12)]
-	stp	x14, x15, [sp, #FRAME_X(14)]
-	stp	x16, x17, [sp, #FRAME_X(16)]
-	stp	x18, x19, [sp, #FRAME_X(18)]
-	stp	x20, x21, [sp, #FRAME_X(20)]
-	stp	x22, x23, [sp, #FRAME_X(22)]
-	stp	x24, x25, [sp, #FRAME_X(24)]
-	stp	x26, x27, [sp, #FRAME_X(26)]
-	stp	x28, x29, [sp, #FRAME_X(28)]
+	save_c_clobbered
+	stp	x19, x20, [sp, #FRAME_X(19)]
+	stp	x21, x22, [sp, #FRAME_X(21)]
+	stp	x23, x24, [sp, #FRAME_X(23)]
+	stp	x25, x26, [sp, #FRAME_X(25)]
+	stp	x27, x28, [sp, #FRAME_X(27)]
 	/* The interrupted SP: SP_EL0 if we came from EL0, else ours before the frame. */
 	tst	x1, #VEC_FROM_EL0
 	b.eq	1f
 	mrs	x2, sp_el0
 	b	2f
 1:	add	x2, sp, #FRAME_SIZE
-2:	stp	x30, x2, [sp, #FRAME_X(30)]
+2:	str	x2, [sp, #FRAME_SP]
 	mrs	x2, elr_el1
 	mrs	x3, spsr_el1
 	stp	x2, x3, [sp, #FRAME_ELR]
@@ -203,21 +200,13 @@ trap_restore:
 	and	x3, x3, #0xf
 	cbnz	x3, 3f
 	msr	sp_el0, x2
-3:	ldp	x0, x1, [sp, #FRAME_X(0)]
-	ldp	x2, x3, [sp, #FRAME_X(2)]
-	ldp	x4, x5, [sp, #FRAME_X(4)]
-	ldp	x6, x7, [sp, #FRAME_X(6)]
-	ldp	x8, x9, [sp, #FRAME_X(8)]
-	ldp	x10, x11, [sp, #FRAME_X(10)]
-	ldp	x12, x13, [sp, #FRAME_X(12)]
-	ldp	x14, x15, [sp, #FRAME_X(14)]
-	ldp	x16, x17, [sp, #FRAME_X(16)]
-	ldp	x18, x19, [sp, #FRAME_X(18)]
-	ldp	x20, x21, [sp, #FRAME_X(20)]
-	ldp	x22, x23, [sp, #FRAME_X(22)]
-	ldp	x24, x25, [sp, #FRAME_X(24)]
-	ldp	x26, x27, [sp, #FRAME_X(26)]
-	ldp	x28, x29, [sp, #FRAME_X(28)]
+3:	ldr	x0, [sp, #FRAME_X(0)]
+	load_c_clobbered
+	ldp	x19, x20, [sp, #FRAME_X(19)]
+	ldp	x21, x22, [sp, #FRAME_X(21)]
+	ldp	x23, x24, [sp, #FRAME_X(23)]
+	ldp	x25, x26, [sp, #FRAME_X(25)]
+	ldp	x27, x28, [sp, #FRAME_X(27)]
 	add	sp, sp, #FRAME_SIZE
 	eret
 
