@@ -512,7 +512,57 @@ static int kernel_addresses_in_registers(u64 arg)
 	return 0;
 }
 
+/* Every other way to misuse a call: each gets its error and changes nothing. */
+static i64 bad_return_result;
+static int upcall_return_outside(struct exo_upcall *up)
+{
+	(void)up;
+	bad_return_result = exo_upcall_return((struct exo_upcall *)KERNEL_VA);
+	return -1; /* not handled: the runtime's default answers */
+}
+
+static int misuse_each_call(u64 arg)
+{
+	(void)arg;
+	char buf[8];
+	struct exo_regs regs;
+	i64 child = exo_env_create(16);
+	T_CHECK(child > 0, "create %ld", child);
+	T_EQ(exo_cons_read((void *)KERNEL_VA, 8), -EXO_EFAULT);
+	T_EQ(exo_cons_read(buf, 0), 0);
+	T_EQ(exo_env_set_regs((u64)child, (struct exo_regs *)KERNEL_VA), -EXO_EFAULT);
+	T_EQ(exo_env_get_regs((u64)child, (struct exo_regs *)KERNEL_VA), -EXO_EFAULT);
+	T_EQ(exo_env_get_regs((u64)child, (struct exo_regs *)(u64)misuse_each_call), -EXO_EFAULT);
+	T_EQ(exo_env_get_regs(12345, &regs), -EXO_ENOENT);
+	T_EQ(exo_env_set_upcalls((u64)child, KERNEL_VA, 0, 0), -EXO_ERANGE);
+	T_EQ(exo_env_set_upcalls((u64)child, 0, EXO_USER_VA_END, 0), -EXO_ERANGE);
+	T_EQ(exo_env_set_upcalls((u64)child, 0, 0, ~0ull), -EXO_ERANGE);
+	T_EQ(exo_quota_give(rt_id, 1), -EXO_EINVAL);
+	T_EQ(exo_send(12345, 1), -EXO_ENOENT);
+	T_EQ(exo_send(0, 1), -EXO_ENOENT);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, 0x80, 0), -EXO_EINVAL);
+	T_EQ(exo_frame_share(own_frame() , 8), -EXO_EINVAL);
+	T_EQ(exo_frame_share(0, EXO_R), -EXO_ERANGE);
+	i64 l3 = own_table(3, DATA_VA), l2 = own_table(2, DATA_VA);
+	T_EQ(exo_pt_copy((u64)l3, 0, (u64)l2, 0, 1, 0, 0), -EXO_EINVAL);     /* levels differ */
+	T_EQ(exo_pt_copy((u64)l3, 0, (u64)l3, 4, 8, 0, 0), -EXO_EINVAL);     /* overlapping */
+	T_EQ(exo_pt_copy((u64)l3, 0, KERNEL_PA, 0, 1, 0, 0), -EXO_EINVAL);   /* not a table */
+	T_EQ(exo_pt_copy((u64)l3, 0, UART_PA, 0, 1, 0, 0), -EXO_ERANGE);
+	T_EQ(exo_upcall_return((struct exo_upcall *)&regs), -EXO_EINVAL);   /* not in an upcall */
+	T_EQ(exo_env_destroy((u64)child), 0);
+	T_EQ(exo_env_run((u64)child), -EXO_ENOENT); /* gone */
+	/* In an upcall, a bad record is refused; the handler goes on. */
+	rt_syscall_hook = upcall_return_outside;
+	register u64 x0 __asm__("x0") = 0;
+	__asm__ volatile("mov x8, #1\n svc #0" : "+r"(x0) : : "x8", "memory");
+	T_EQ(bad_return_result, -EXO_EFAULT);
+	T_EQ(x0, (u64)-38); /* the handler went on; the default answered ENOSYS */
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "hostile/misuse_each_call", misuse_each_call, 0 },
 	{ "hostile/bad_pointers", bad_pointers, 0 },
 	{ "hostile/bad_lengths", bad_lengths, 0 },
 	{ "hostile/frames_not_given", frames_not_given, 0 },
