@@ -80,28 +80,29 @@ def run_host_tests():
 class Qemu:
     """One QEMU run of the kernel; .out is the console, .status QEMU's exit."""
 
-    def __init__(self, qemu, cmdline="", machine="virt", memory="512M", extra=(), until=None):
+    def __init__(self, qemu, cmdline="", machine="virt", memory="512M", extra=(), until=None,
+                 timeout=TIMEOUT):
         argv = [qemu, "-M", machine, "-cpu", "cortex-a72", "-m", memory,
                 "-nographic", "-nic", "none", "-no-reboot",
                 "-kernel", KERNEL, "-append", cmdline, *extra]
         self.argv = argv
+        self.timeout = timeout
         self.out, self.status = self._run(argv, until)
 
-    @staticmethod
-    def _run(argv, until):
+    def _run(self, argv, until):
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
         if until is None:
             try:
-                out, _ = proc.communicate(timeout=TIMEOUT)
+                out, _ = proc.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, _ = proc.communicate()
-                raise Failure(f"timed out after {TIMEOUT}s; console:\n{out[-2000:]}")
+                raise Failure(f"timed out after {self.timeout}s; console:\n{out[-2000:]}")
             return out.replace("\r", ""), proc.returncode
         # Read until a pattern appears, then stop QEMU ourselves.
         out = ""
-        deadline = time.time() + TIMEOUT
+        deadline = time.time() + self.timeout
         while time.time() < deadline and not re.search(until, out):
             ready, _, _ = select.select([proc.stdout], [], [], 0.5)
             if ready:
@@ -312,11 +313,11 @@ def no_memory_type(blob):
     blob[at:at + 6] = b"m3mory"  # the device_type value, not the node name
 
 
-def user_program(cmdline, memory="512M", expect=()):
+def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
     def test(ctx):
-        run = Qemu(ctx.qemu, cmdline, memory=memory, extra=["-initrd", USER_INITRD])
+        run = Qemu(ctx.qemu, cmdline, memory=memory, extra=["-initrd", USER_INITRD], timeout=timeout)
         results = []
         pending = ""
         for line in run.out.splitlines():
@@ -386,7 +387,7 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: fault inside its fault handler at 0x40 \(pc 0x[0-9a-f]+\)$",
         r"^exo: env \d+ killed: no handler for svc #0 \(SVC from AArch64\) at 0x[0-9a-f]+ \(pc 0x",
         r"^exo: env \d+ killed: no handler for exception \(unknown reason"])),
-    ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000")),
+    ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]

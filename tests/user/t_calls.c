@@ -196,6 +196,40 @@ static int svc0_reflected(u64 arg)
 	return 0;
 }
 
+/* Upcalls nest: a fault handler may make a reflected system call (depth 2) and return. */
+static u64 nested_answer, nested_depth;
+static int fault_calls_linux(struct exo_upcall *up)
+{
+	register u64 x0 __asm__("x0") = 0;
+	register u64 x1 __asm__("x1") = 20;
+	register u64 x2 __asm__("x2") = 22;
+	register u64 x8 __asm__("x8") = 172;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x8) : "memory");
+	nested_answer = x0;
+	nested_depth = up->depth;
+	up->regs.pc += 4;
+	return 0;
+}
+
+static u64 syscall_depth;
+static int fake_linux_depth(struct exo_upcall *up)
+{
+	syscall_depth = up->depth;
+	return fake_linux(up);
+}
+
+static int nested_upcalls(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = fault_calls_linux;
+	rt_syscall_hook = fake_linux_depth;
+	__asm__ volatile("mov x9, #0x2000\n ldr x9, [x9]" ::: "x9", "memory");
+	T_EQ(nested_answer, 42);
+	T_EQ(nested_depth, 1);
+	T_EQ(syscall_depth, 2);
+	return 0;
+}
+
 static int exit_with(u64 status) { return (int)status; }
 
 static int child_lifecycle(u64 arg)
@@ -509,6 +543,7 @@ static const struct rt_test tests[] = {
 	{ "calls/fault_upcall_maps_page", fault_upcall_maps_page, 0 },
 	{ "calls/fault_upcall_changes_registers", fault_upcall_changes_registers, 0 },
 	{ "calls/svc0_reflected", svc0_reflected, 0 },
+	{ "calls/nested_upcalls", nested_upcalls, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },
 	{ "calls/recv_timeout_idles", recv_timeout_idles, 0 },
