@@ -24,7 +24,7 @@
 #define EXO_SELF 1 /* () -> own environment id */
 #define EXO_CONS_WRITE 2 /* (buf, len) -> len */
 #define EXO_CONS_READ 3 /* (buf, len) -> bytes read, 0 if none waiting */
-#define EXO_CLOCK 4 /* () -> nanoseconds since boot */
+#define EXO_CLOCK 4 /* () -> nanoseconds since the machine was reset */
 #define EXO_YIELD 5 /* () -> 0 */
 #define EXO_ENV_CREATE 6 /* (quota) -> child id */
 #define EXO_ENV_SET_ROOT 7 /* (env, root) -> 0 */
@@ -55,11 +55,11 @@ enum exo_error {
 	EXO_ENOMEM = 2,   /* no free frame or environment slot */
 	EXO_ERANGE = 3,   /* an index, count or address out of range */
 	EXO_EEXIST = 4,   /* the destination is already in use */
-	EXO_ENOENT = 5,   /* no such environment or frame */
+	EXO_ENOENT = 5,   /* no such environment (or it has ended) */
 	EXO_ECORRUPT = 6, /* the isolation checker found a broken invariant */
 	EXO_EPERM = 7,    /* the caller has no right to this */
 	EXO_EBUSY = 8,    /* the frame is still mapped, linked or installed */
-	EXO_EAGAIN = 9,   /* nothing to receive (EXO_RECV_NOWAIT), or a full queue */
+	EXO_EAGAIN = 9,   /* nothing received (EXO_RECV_NOWAIT, or the timeout passed), or a full queue */
 	EXO_ENOSYS = 10,  /* no such call */
 	EXO_EFAULT = 11,  /* a user buffer is not mapped with the access needed */
 	EXO_EQUOTA = 12,  /* the environment's frame quota is used up */

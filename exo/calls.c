@@ -92,6 +92,11 @@ static i64 call_env_set_regs(const u64 *a)
 	if (err)
 		return err;
 	arch_regs_write(env, &regs);
+	/* New registers, new story: a receive it was blocked in is abandoned. */
+	if (env->recv_pending) {
+		env->recv_pending = false;
+		sched_wake(env);
+	}
 	return 0;
 }
 

@@ -89,7 +89,7 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 static void reparent_children(struct env *env, u32 heir)
 {
 	for (u32 slot = 1; slot < NENV; slot++)
-		if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id)
+		if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id && envs[slot].id != heir)
 			envs[slot].parent = heir;
 }
 
@@ -99,26 +99,55 @@ static void free_slot(struct env *env)
 	env->id = 0;
 }
 
+/*
+ * Who takes over what an ending environment leaves: a child running in
+ * its address space (a thread that carries the process on), so that every
+ * mapping in that address space stays one its owner may make; else its
+ * parent, who had authority over all of it anyway.  NULL for the first.
+ */
+static struct env *heir_of(struct env *env)
+{
+	for (u32 slot = 1; slot < NENV; slot++) {
+		struct env *child = &envs[slot];
+		if (child->parent == env->id && child != env && env->root && child->root == env->root &&
+		    child->status != EXO_ENV_FREE && child->status != EXO_ENV_ZOMBIE)
+			return child;
+	}
+	return env_lookup(env->parent);
+}
+
+/* The first environment: nothing may outlive it (children of children included). */
+static void destroy_descendants(struct env *env)
+{
+	for (bool found = true; found;) {
+		found = false;
+		for (u32 slot = 1; slot < NENV; slot++)
+			if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id) {
+				env_destroy(&envs[slot], -1, true);
+				found = true;
+			}
+	}
+}
+
 void env_destroy(struct env *env, i64 status, bool reap)
 {
 	struct env *parent = env_lookup(env->parent);
-	if (!parent) {
-		/* The first environment: nothing may outlive it. */
-		for (u32 slot = 1; slot < NENV; slot++)
-			if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id)
-				env_destroy(&envs[slot], -1, true);
-	}
+	if (!parent)
+		destroy_descendants(env);
 	if (env->status == EXO_ENV_ZOMBIE) {
 		if (reap)
 			free_slot(env);
 		return;
 	}
+	struct env *heir = parent ? heir_of(env) : NULL;
 	sched_remove(env);
 	pt_set_root(env, 0);
-	reparent_children(env, env->parent);
-	env_release_frames(env, parent);
-	if (parent)
-		parent->quota += env->quota;
+	if (heir && heir != parent)
+		heir->parent = env->parent; /* the thread steps into its place */
+	reparent_children(env, heir ? heir->id : 0);
+	env_release_frames(env, heir);
+	if (heir)
+		heir->quota += env->quota;
 	env->quota = 0;
 	env->exit_status = status;
 	if (!parent)

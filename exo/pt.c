@@ -12,6 +12,14 @@ u64 *pt_entries(const struct frame *table)
 	return phys_to_kernel(frame_addr(&kernel_frames, table));
 }
 
+struct frame *pt_entry_target(const struct frame *table, u32 index)
+{
+	u64 entry = pt_entries(table)[index];
+	if (!pte_valid(entry) || (table->level == 0 && index == EXO_PT_WINDOW_SLOT))
+		return NULL;
+	return frame_lookup(&kernel_frames, pte_addr(entry));
+}
+
 /* The slot a level-0 table keeps pointing at itself: the read-only window. */
 static u64 window_entry(const struct frame *root)
 {
@@ -226,18 +234,37 @@ static bool can_share(const struct env *caller, const struct env *dst_owner, u64
 	       env_is_ancestor(target_owner, dst_owner);
 }
 
-/* Rights to share on the target for the copy to be legal (0 if none needed), in *share. */
+/*
+ * What may ever be shared of a frame for this use: a page table only read
+ * (as a page) or read and execute-through (as a table); a user frame all.
+ */
+static u32 shareable(const struct frame *target, enum desc_kind kind)
+{
+	if (target->type != FRAME_PAGETABLE)
+		return RWX;
+	return kind == DESC_PAGE ? EXO_R : EXO_R | EXO_X;
+}
+
+/*
+ * Check a copied entry against the destination's owner; with EXO_COPY_SHARE
+ * an entry the owner lacks rights for is legal if the caller may share the
+ * frame and the rights are ones a share can give: *share says which.
+ */
 static int check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
                             u64 desc, u64 flags, struct checked *out, u8 *share)
 {
 	struct desc_info info;
 	int err = check_entry(dst_owner, level, desc, &info, out);
 	*share = 0;
-	if (err == -E_PERM && (flags & EXO_COPY_SHARE) && can_share(caller, dst_owner, desc)) {
-		*share = (u8)(info.rights & (out->target->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX));
-		return 0;
-	}
-	return err;
+	if (err != -E_PERM || !(flags & EXO_COPY_SHARE) || !can_share(caller, dst_owner, desc))
+		return err;
+	if (info.rights & ~shareable(out->target, info.kind))
+		return -E_PERM;
+	*share = (u8)info.rights;
+	/* A table link also needs R shared to be legal (check_link): give it. */
+	if (info.kind == DESC_TABLE)
+		*share |= EXO_R;
+	return 0;
 }
 
 static u8 share_needed[EXO_PT_ENTRIES];
@@ -245,8 +272,8 @@ static u8 share_needed[EXO_PT_ENTRIES];
 static int check_copy(struct env *caller, struct frame *src, u64 src_index, struct frame *dst,
                       u64 dst_index, u64 count, u64 set_bits, u64 flags)
 {
-	if (src->level != dst->level || (flags & ~(u64)COPY_FLAGS) ||
-	    (set_bits & ~(DESC_SET_PAGE | DESC_SET_TABLE)))
+	u64 settable = src->level == EXO_PT_LEVELS - 1 ? DESC_SET_PAGE : DESC_SET_TABLE;
+	if (src->level != dst->level || (flags & ~(u64)COPY_FLAGS) || (set_bits & ~settable))
 		return -E_INVAL;
 	int err = check_range(src, src_index, count);
 	if (!err)

@@ -54,7 +54,8 @@ static void check_link_entry(const struct frame *table, u32 index, const struct 
 	const struct env *owner = env_lookup(table->owner), *target_owner = env_lookup(target->owner);
 	bool ok = owner && target_owner &&
 	          (env_can_act(owner, target_owner) ||
-	           (env_is_ancestor(target_owner, owner) && !(info->rights & ~target->share)));
+	           (env_is_ancestor(target_owner, owner) && (target->share & EXO_R) &&
+	            !(info->rights & ~target->share)));
 	if (!ok)
 		problem("table 0x%lx[%u] (env %u) links table 0x%lx (env %u) with rights %u, shared %u",
 		        addr_of(table), index, table->owner, addr_of(target), target->owner, info->rights,

@@ -313,6 +313,16 @@ def no_memory_type(blob):
     blob[at:at + 6] = b"m3mory"  # the device_type value, not the node name
 
 
+def t_orphans(ctx):
+    """The first environment ends with a grandchild in a lower slot than its parent."""
+    run = Qemu(ctx.qemu, "init=t_calls orphans=1", extra=["-initrd", USER_INITRD])
+    run.expect(r"^utest: left grandchild \d+ of thread \d+ behind$",
+               r"^exo: all environments ended \(first exited with status 0\)$",
+               r"^exo: frames: \d+ free, \d+ before the first environment: all returned$")
+    run.refute(r"deadlock", r"BUG")
+    run.powered_off(0)
+
+
 def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
@@ -388,6 +398,7 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: no handler for svc #0 \(SVC from AArch64\) at 0x[0-9a-f]+ \(pc 0x",
         r"^exo: env \d+ killed: no handler for exception \(unknown reason"])),
     ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
+    ("qemu/first_env_end_takes_grandchildren", t_orphans),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]

@@ -557,4 +557,41 @@ static const struct rt_test tests[] = {
 	{ "calls/asids_reused_safely", asids_reused_safely, 0 },
 };
 
-int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
+/*
+ * orphans=1: leave a grandchild behind in a slot below its parent's and
+ * end; the kernel must end everything and get every frame back.
+ */
+#define ORPHAN_STACK_VA 0x0000040000000000ull
+static int make_grandchild(u64 parent)
+{
+	struct exo_event event;
+	exo_recv(&event, 0, 0);
+	exo_send(parent, (u64)exo_env_create(0));
+	exo_recv(&event, 0, 0);
+	return 0;
+}
+
+static int leave_orphans(void)
+{
+	struct aspace self;
+	as_self(&self);
+	u64 stack;
+	if (exo_frame_alloc(rt_id, 1, &stack) != 1 || as_map(&self, ORPHAN_STACK_VA, stack, PAGE_RW))
+		return 1;
+	i64 placeholder = exo_env_create(0);
+	i64 thread = rt_spawn_thread(make_grandchild, rt_id, ORPHAN_STACK_VA + 4096);
+	exo_env_destroy((u64)placeholder); /* frees a slot below the thread's */
+	exo_send((u64)thread, 1);
+	struct exo_event event;
+	exo_recv(&event, 0, 0);
+	rt_printf("utest: left grandchild %lu of thread %ld behind\n", event.value, thread);
+	return 0;
+}
+
+int main(void)
+{
+	char flag[4];
+	if (rt_arg("orphans", flag, sizeof(flag)))
+		return leave_orphans();
+	return rt_run_tests(tests, ARRAY_LEN(tests));
+}

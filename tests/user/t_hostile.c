@@ -561,7 +561,121 @@ static int misuse_each_call(u64 arg)
 	return 0;
 }
 
+/* Sharing by copy gives at most what a share can: never write through a parent's table. */
+static int copy_share_cannot_give_write(u64 arg)
+{
+	(void)arg;
+	i64 l1 = own_table(1, DATA_VA);
+	i64 child = exo_env_create(16);
+	i64 child_root = exo_pt_alloc((u64)child, 0);
+	T_CHECK(l1 > 0 && child > 0 && child_root > 0, "setup");
+	u32 index = exo_pt_index(0, DATA_VA);
+	u64 rw = (u64)l1 | EXO_PTE_TABLE;
+	T_EQ(exo_pt_write((u64)child_root, index, 1, &rw), -EXO_EPERM);
+	T_EQ(exo_pt_copy(rt_root, index, (u64)child_root, index, 1, 0, EXO_COPY_SHARE), -EXO_EPERM);
+	T_EQ(exo_pt_copy(rt_root, index, (u64)child_root, index, 1, EXO_PTE_APT_RO, EXO_COPY_SHARE), 0);
+	u64 problems;
+	rt_free_frames(&problems);
+	T_EQ(problems, 0);
+	T_EQ(exo_env_destroy((u64)child), 0);
+	return 0;
+}
+
+/* Tables that map themselves (or each other) still go back when their owner ends. */
+static int map_own_table(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	i64 table = as_table(&self, 3, DATA_VA, true);
+	return table < 0 ? 1 : as_map(&self, DATA_VA + 4096, (u64)table, PAGE_RO);
+}
+
+static int nothing(u64 arg) { return (int)arg; }
+
+static int self_mapped_table_reclaimed(u64 arg)
+{
+	(void)arg;
+	i64 warm = rt_spawn(nothing, 0, 256); /* our scratch tables for spawning, made once */
+	T_EQ(rt_wait((u64)warm), 0);
+	u64 problems, before = rt_free_frames(NULL);
+	i64 child = rt_spawn(map_own_table, 0, 256);
+	T_CHECK(child > 0, "spawn %ld", child);
+	T_EQ(rt_wait((u64)child), 0);
+	T_EQ(rt_free_frames(&problems), before);
+	T_EQ(problems, 0);
+	return 0;
+}
+
+/* A thread's mappings of the frames of the environment it ran for stay legal when that one ends. */
+#define THREAD_STACK_VA 0x0000050000000000ull
+static u64 shared_frame, shared_l2;
+static int thread_maps_for_parent(u64 parent)
+{
+	i64 table = exo_pt_alloc((u64)exo_self(), 3); /* the thread's own table... */
+	u64 link = (u64)table | EXO_PTE_TABLE, page = shared_frame | PAGE_RW;
+	if (table < 0 || exo_pt_write(shared_l2, exo_pt_index(2, DATA_VA), 1, &link) < 0 ||
+	    exo_pt_write((u64)table, 0, 1, &page) < 0) /* ...mapping its parent's frame */
+		return 1;
+	exo_send(parent, (u64)exo_self());
+	struct exo_event event;
+	exo_recv(&event, 0, 0);
+	return *(volatile u64 *)DATA_VA == 0x77 ? 0 : 2;
+}
+
+static int process_with_thread(u64 grandparent)
+{
+	struct aspace self;
+	as_self(&self);
+	u64 stack;
+	if (exo_frame_alloc(rt_id, 1, &stack) != 1 || exo_frame_alloc(rt_id, 1, &shared_frame) != 1 ||
+	    as_map(&self, THREAD_STACK_VA, stack, PAGE_RW))
+		return 10;
+	shared_l2 = (u64)as_table(&self, 2, DATA_VA, true);
+	i64 thread = rt_spawn_thread(thread_maps_for_parent, rt_id, THREAD_STACK_VA + 4096);
+	if (thread < 0 || exo_quota_give((u64)thread, 4) < 0)
+		return 11;
+	struct exo_event event;
+	if (exo_recv(&event, 0, 0) < 0 || event.value != (u64)thread)
+		return 12;
+	*(volatile u64 *)DATA_VA = 0x77;
+	exo_send(grandparent, (u64)thread);
+	return 0; /* ends; the thread carries the address space on */
+}
+
+static int orphaned_thread_stays_legal(u64 arg)
+{
+	(void)arg;
+	i64 process = rt_spawn(process_with_thread, rt_id, 256);
+	T_CHECK(process > 0, "spawn %ld", process);
+	/* Two events, in either order: the thread's id, and the process's end. */
+	u64 thread = 0;
+	i64 status = -100;
+	for (int i = 0; i < 2; i++) {
+		struct exo_event event;
+		T_EQ(exo_recv(&event, 0, 0), 0);
+		if (event.kind == EXO_EVENT_MESSAGE)
+			thread = event.value;
+		else if (event.env == (u64)process)
+			status = (i64)event.value;
+	}
+	T_EQ(status, 0);
+	T_CHECK(thread != 0, "no thread id");
+	u64 problems;
+	rt_free_frames(&problems);
+	T_EQ(problems, 0);
+	struct exo_env_info info;
+	T_EQ(exo_env_info(thread, &info), 0);
+	T_EQ(info.parent, rt_id); /* it took its creator's place */
+	T_EQ(exo_send(thread, 1), 0);
+	T_EQ(rt_wait(thread), 0);
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "hostile/copy_share_cannot_give_write", copy_share_cannot_give_write, 0 },
+	{ "hostile/self_mapped_table_reclaimed", self_mapped_table_reclaimed, 0 },
+	{ "hostile/orphaned_thread_stays_legal", orphaned_thread_stays_legal, 0 },
 	{ "hostile/misuse_each_call", misuse_each_call, 0 },
 	{ "hostile/bad_pointers", bad_pointers, 0 },
 	{ "hostile/bad_lengths", bad_lengths, 0 },
