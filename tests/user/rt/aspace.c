@@ -86,3 +86,17 @@ u64 as_lookup_self(u64 va)
 			return 0;
 	return exo_window_table(3, va)[exo_pt_index(3, va)];
 }
+
+u64 rt_map_fresh(u64 va)
+{
+	struct aspace self;
+	u64 frame;
+	as_self(&self);
+	if (exo_frame_alloc(rt_id, 1, &frame) != 1)
+		return 0;
+	if (as_map(&self, va, frame, PAGE_RW) < 0) {
+		exo_frame_free(&frame, 1);
+		return 0;
+	}
+	return frame;
+}

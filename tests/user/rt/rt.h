@@ -63,6 +63,8 @@ int as_new(struct aspace *as, u64 env);
 i64 as_table(struct aspace *as, u32 level, u64 va, bool create);
 int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs);
 int as_unmap(struct aspace *as, u64 va);
+/* A fresh frame of ours mapped read-write at va in our own address space; 0 on failure. */
+u64 rt_map_fresh(u64 va);
 /* The page descriptor for va in the running address space (through the window), 0 if none. */
 u64 as_lookup_self(u64 va);
 
