@@ -189,3 +189,12 @@ int rt_run_tests(const struct rt_test *tests, u32 count)
 	rt_printf("utest: %u passed, %u failed\n", passed, failed);
 	return failed != 0;
 }
+
+void as_self(struct aspace *as) { as_self_of(as, rt_id, rt_root); }
+
+u64 rt_map_fresh(u64 va)
+{
+	struct aspace self;
+	as_self(&self);
+	return as_map_fresh(&self, va);
+}

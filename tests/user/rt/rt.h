@@ -48,29 +48,11 @@ const char *rt_arg(const char *key, char *buf, u32 size);
 	} while (0)
 #define T_EQ(got, want) T_CHECK((i64)(got) == (i64)(want), "%s = %ld, want %ld", #got, (i64)(got), (i64)(want))
 
-/* --- address spaces --- */
-struct aspace {
-	u64 env, root;
-	bool self; /* the running one: read through the window */
-	u32 ntables;
-	struct as_table_entry {
-		u64 key, table;
-	} tables[32];
-};
-void as_self(struct aspace *as);
-int as_new(struct aspace *as, u64 env);
-/* The level-`level` table covering va, created if create; negative if none/failed. */
-i64 as_table(struct aspace *as, u32 level, u64 va, bool create);
-int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs);
-int as_unmap(struct aspace *as, u64 va);
-/* A fresh frame of ours mapped read-write at va in our own address space; 0 on failure. */
-u64 rt_map_fresh(u64 va);
-/* The page descriptor for va in the running address space (through the window), 0 if none. */
-u64 as_lookup_self(u64 va);
+#include "libos/aspace.h"
 
-#define PAGE_RW (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN)
-#define PAGE_RO (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN | EXO_PTE_RO)
-#define PAGE_RX (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_RO)
+/* A fresh frame of ours mapped read-write at va; 0 on failure. */
+u64 rt_map_fresh(u64 va);
+
 #define SCRATCH_VA 0x0000010000000000ull
 #define CHILD_STACK_TOP 0x0000800000000000ull
 #define CHILD_UPCALL_TOP 0x00007fff00000000ull

@@ -3,13 +3,13 @@
  * read-only window onto its tables) or a child's (its tables remembered
  * here, since they are not in our window).
  */
-#include "tests/user/rt/rt.h"
+#include "libos/aspace.h"
 
 #define ADDR(desc) ((desc) & EXO_PTE_ADDR_MASK)
 
-void as_self(struct aspace *as)
+void as_self_of(struct aspace *as, u64 env, u64 root)
 {
-	*as = (struct aspace){ .env = rt_id, .root = rt_root, .self = true };
+	*as = (struct aspace){ .env = env, .root = root, .self = true };
 }
 
 int as_new(struct aspace *as, u64 env)
@@ -87,14 +87,12 @@ u64 as_lookup_self(u64 va)
 	return exo_window_table(3, va)[exo_pt_index(3, va)];
 }
 
-u64 rt_map_fresh(u64 va)
+u64 as_map_fresh(struct aspace *as, u64 va)
 {
-	struct aspace self;
 	u64 frame;
-	as_self(&self);
-	if (exo_frame_alloc(rt_id, 1, &frame) != 1)
+	if (exo_frame_alloc(as->env, 1, &frame) != 1)
 		return 0;
-	if (as_map(&self, va, frame, PAGE_RW) < 0) {
+	if (as_map(as, va, frame, PAGE_RW) < 0) {
 		exo_frame_free(&frame, 1);
 		return 0;
 	}

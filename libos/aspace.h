@@ -1,0 +1,39 @@
+/*
+ * Address spaces built with the raw calls: one's own (walked through the
+ * kernel's read-only window onto its tables, no trap) or a child's (its
+ * tables remembered here, since they are not in our window).  Freestanding:
+ * used by libos and by the test runtime.
+ */
+#ifndef LIBOS_ASPACE_H
+#define LIBOS_ASPACE_H
+
+#include "libos/exo_call.h"
+#include "exo/types.h"
+
+struct aspace {
+	u64 env, root;
+	bool self; /* the running one: read through the window */
+	u32 ntables;
+	struct as_table_entry {
+		u64 key, table;
+	} tables[32];
+};
+/* Our own address space: env and root as the kernel gave them. */
+void as_self_of(struct aspace *as, u64 env, u64 root);
+/* The running program's own (each user of this library defines it). */
+void as_self(struct aspace *as);
+int as_new(struct aspace *as, u64 env);
+/* The level-`level` table covering va, created if create; negative if none/failed. */
+i64 as_table(struct aspace *as, u32 level, u64 va, bool create);
+int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs);
+int as_unmap(struct aspace *as, u64 va);
+/* The page descriptor for va in the running address space (through the window), 0 if none. */
+u64 as_lookup_self(u64 va);
+
+#define PAGE_RW (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN)
+#define PAGE_RO (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN | EXO_PTE_RO)
+#define PAGE_RX (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_RO)
+/* A fresh frame of env's own mapped read-write at va in its address space; 0 on failure. */
+u64 as_map_fresh(struct aspace *as, u64 va);
+
+#endif
