@@ -11,14 +11,18 @@
  *   - no register but x0 changes (x1-x30, sp, NZCV, q0-q31);
  *   - call numbers past the last say ENOSYS;
  *   - the kernel writes nothing past a call's output, nothing on failure;
- *   - fresh frames come zeroed;
- *   - its "playground" (a live level-2 table it scribbles on) reads as its
- *     tables say: no stale TLB entry outlives a change;
+ *   - fresh frames come zeroed, and never one still in use;
+ *   - its "playground" (a live level-2 table it scribbles on, with fresh
+ *     tables planted in it) reads as its tables say: no stale TLB entry
+ *     outlives a change;
  *   - every 1000 calls, the kernel answers and the isolation checker is clean;
  *   - after clearing its tables it can free every frame it was given, and
- *     its frame count is back where it started.
- * Then the victim checks its canaries.  A failure prints the seed and the
- * call index: replay with init=t_fuzz seed=N calls=M only=<test>.
+ *     its frame count and quota are back where they started.
+ * Then the victim checks its canaries.  The run is deterministic (children
+ * it starts run to their end at once, not at a timer tick), so a failure,
+ * which prints the seed and the call index, replays with init=t_fuzz
+ * seed=N calls=M; add check_every=1 to run the isolation checker after
+ * every call (the calls stay the same) to find the one that broke it.
  */
 #include <stddef.h>
 
@@ -28,7 +32,8 @@
 #define DEFAULT_CALLS 100000
 #define DEFAULT_CHECK_EVERY 1000 /* calls between isolation checks; check_every=1 to bisect */
 #define HOUSEKEEPING_EVERY 1000  /* calls between sweeps and clean slates (fixed: part of the replay) */
-#define SIBLING_CALLS_DIVISOR 4 /* the sibling-focused test makes calls / 4 */
+#define PLANT_EVERY 100          /* calls between fresh tables planted in the playground */
+#define SIBLING_CALLS_DIVISOR 2 /* the sibling-focused test makes calls / 2 */
 
 #define MODE_GENERAL 0
 #define MODE_SIBLING 1
@@ -55,6 +60,7 @@
 #define TAG_SALT 0x7a60000000000000ull
 #define TAGS_PER_ALLOC 4
 #define PROBE_SET 16
+#define PLANTED_SET 4
 #define SETTLE_ROUNDS 16 /* yields before a runnable child counts as looping */
 #define SWEEP_MAX 1024
 
@@ -76,6 +82,20 @@ static struct victim {
 	u64 frames[CANARY_PAGES];
 	u64 tables[EXO_PT_LEVELS]; /* its root, and the tables down to the canaries */
 } victim;
+
+/*
+ * A digest of the shared data, passed to the fuzzer in a register too: if
+ * spawn's copy went wrong (a stale TLB entry in its scratch mapping, say),
+ * the fuzzer would fuzz with zeros and prove nothing.
+ */
+static u64 shared_digest(void)
+{
+	u64 digest = seed * 31 + ncalls;
+	const u64 *words = (const u64 *)&victim;
+	for (u32 i = 0; i < sizeof(victim) / 8; i++)
+		digest = digest * 0x100000001b3ull ^ words[i];
+	return digest >> 8; /* the low byte of the spawn argument is the mode */
+}
 
 /* ================================================================== */
 /* The victim                                                          */
@@ -182,15 +202,16 @@ static bool failed;
 static u64 call_index;
 static const char *test_name;
 
-#define FAIL(...)                                                                      \
-	do {                                                                           \
-		if (!failed)                                                           \
-			rt_printf("utest:   fuzz %s FAILED at call %lu (seed %lu, calls %lu)\n", \
-			          test_name, call_index, seed, ncalls);                \
-		rt_printf("utest:   fuzz: ");                                      \
-		rt_printf(__VA_ARGS__);                                                \
-		rt_printf("\n");                                                       \
-		failed = true;                                                         \
+#define FAIL(...)                                                                   \
+	do {                                                                        \
+		if (!failed)                                                        \
+			rt_printf("utest:   fuzz %s FAILED at call %lu; replay: "   \
+			          "init=t_fuzz seed=%lu calls=%lu\n",               \
+			          test_name, call_index, seed, ncalls);             \
+		rt_printf("utest:   fuzz: ");                                           \
+		rt_printf(__VA_ARGS__);                                             \
+		rt_printf("\n");                                                    \
+		failed = true;                                                      \
 	} while (0)
 
 static struct stats {
@@ -199,7 +220,11 @@ static struct stats {
 } stats;
 
 static u32 bucket_of(u64 number) { return number < EXO_NCALLS ? (u32)number : EXO_NCALLS; }
-static u32 outcome_of(i64 result) { return result >= 0 ? 0 : result >= -EXO_EQUOTA ? (u32)-result : OUTCOMES - 1; }
+/* 0 for success, the error code, or the last bucket for anything that is no error code. */
+static u32 outcome_of(i64 result)
+{
+	return result >= 0 ? 0 : result >= -EXO_EQUOTA ? (u32)-result : OUTCOMES - 1;
+}
 
 /* ================================================================== */
 /* Calls with every register checked                                   */
@@ -751,6 +776,18 @@ static u64 any_code_address(void)
 	return percent(20) ? (u64)&victim_main : percent(80) ? PICK(values) : rnd();
 }
 
+/*
+ * Upcall stacks: page-aligned or unusable, so an upcall record the kernel
+ * pushes for a child into a frame of the fuzzer's never covers word 0 of
+ * a page (the word the playground checks).
+ */
+static u64 any_stack_top(void)
+{
+	static const u64 values[] = { 0, 4096, EXO_USER_VA_END - 4096, EXO_USER_VA_END, EXO_USER_VA_END + 1,
+		                      KERNEL_VA, ~0ull, CHILD_UPCALL_TOP, CHILD_STACK_TOP };
+	return percent(30) ? PLAY_VA + below(1u << 18) * 4096 : PICK(values);
+}
+
 static u64 any_value(void)
 {
 	switch (below(7)) {
@@ -810,6 +847,18 @@ static u64 table_desc(u64 table)
 	return flip_some(desc);
 }
 
+/*
+ * A table to link under one of this level.  Never the playground's own
+ * table: linked a second time anywhere, the kernel forgets where it sits for
+ * good and every playground change takes the flush-everything path, leaving
+ * the per-address invalidations untested.
+ */
+static u64 link_target(u64 level)
+{
+	u64 table = level < 3 && percent(70) ? tracked_table_at(level + 1) : any_table();
+	return table == play_l2 ? random_ram_page() : table;
+}
+
 /* An entry for a table of this level (EXO_PT_LEVELS: unknown), mostly of the right kind. */
 static u64 entry_for(u64 level)
 {
@@ -817,12 +866,10 @@ static u64 entry_for(u64 level)
 	if (r < 20)
 		return 0;
 	bool page = level == 3 ? r < 85 : level < 3 ? r >= 85 : r < 60;
-	if (page)
-		return page_desc(any_frame());
-	return table_desc(level < 3 && percent(70) ? tracked_table_at(level + 1) : any_table());
+	return page ? page_desc(any_frame()) : table_desc(link_target(level));
 }
 
-/* Entries in one of three styles: all different, a run from one template, or sparse. */
+/* Entries in one of three styles: all different, a run (one set of bits, many targets), or sparse. */
 static void fill_descs(u64 level, u64 count)
 {
 	u32 n = (u32)MIN(count, (u64)EXO_PT_ENTRIES);
@@ -832,12 +879,11 @@ static void fill_descs(u64 level, u64 count)
 			descs[i] = entry_for(level);
 		break;
 	case 1: {
-		u64 template = entry_for(level);
-		bool page = level == 3 || (template & 3) != 3;
+		bool pages = level == 3 || (level == EXO_PT_LEVELS && percent(50));
+		u64 bits = percent(10) ? 0 : (pages ? page_desc(0) : table_desc(0)) & ~EXO_PTE_ADDR_MASK;
 		for (u32 i = 0; i < n; i++) {
-			u64 target = page ? (percent(70) ? tracked_frame() : any_frame()) :
-			             level < 3 ? tracked_table_at(level + 1) : any_table();
-			descs[i] = template ? (template & ~EXO_PTE_ADDR_MASK) | target : 0;
+			u64 target = pages ? (percent(70) ? tracked_frame() : any_frame()) : link_target(level);
+			descs[i] = bits ? bits | target : 0;
 		}
 		break;
 	}
@@ -851,11 +897,15 @@ static void fill_descs(u64 level, u64 count)
 /* One call: its arguments, and what must hold afterwards              */
 /* ================================================================== */
 
+static u32 aim_at_probes; /* percent of table changes aimed at what the probe set reads */
+static u64 aim_at_probe(u64 *table, u64 *index);
+
 struct call {
 	u64 number;
 	u64 a[7];
 	const char *must_fail; /* why the call must be refused, or NULL */
 	u64 out, out_len;      /* a buffer the kernel may write, and its size */
+	u64 aimed_va;          /* a probe-set address whose entry it may change, or 0 */
 };
 
 static void refuse_if(struct call *c, bool cond, const char *why)
@@ -917,7 +967,7 @@ static void build_env_call(struct call *c)
 		env_arg(c, 0, true);
 		c->a[1] = any_code_address();
 		c->a[2] = any_code_address();
-		c->a[3] = any_code_address();
+		c->a[3] = any_stack_top();
 		break;
 	case EXO_ENV_RUN:
 		env_arg(c, 0, true);
@@ -958,8 +1008,10 @@ static void build_frame_free(struct call *c)
 	u32 style = (u32)below(100);
 	for (u32 i = 0; i < n; i++)
 		list[i] = style < 45 ? tracked_frame() : style < 55 ? tracked_table() : any_frame();
-	if (style >= 55 && style < 65 && n >= 2)
-		list[below(n)] = list[below(n)]; /* maybe listed twice */
+	if (style >= 55 && style < 65 && n >= 2) {
+		u64 from = below(n);
+		list[below(n)] = list[from]; /* maybe listed twice */
+	}
 	c->a[0] = in_ptr((u64)list, false);
 	c->a[1] = count;
 	if (c->a[0] == (u64)list)
@@ -1002,6 +1054,11 @@ static void build_pt_write(struct call *c)
 	u64 index = any_index();
 	if (level < EXO_PT_LEVELS && count <= EXO_PT_ENTRIES && percent(60))
 		index = below(EXO_PT_ENTRIES - count + 1); /* in range, so the entries get judged */
+	if (percent(aim_at_probes)) {
+		c->aimed_va = aim_at_probe(&table, &index);
+		level = level_of(table);
+		count = 1 + below(2);
+	}
 	fill_descs(level, count);
 	c->a[0] = table;
 	c->a[1] = index;
@@ -1029,10 +1086,14 @@ static void build_pt_copy(struct call *c)
 	c->a[1] = percent(60) && count < EXO_PT_ENTRIES ? below(EXO_PT_ENTRIES - count) : any_index();
 	c->a[2] = dst;
 	c->a[3] = percent(60) && count < EXO_PT_ENTRIES ? below(EXO_PT_ENTRIES - count) : any_index();
+	if (percent(aim_at_probes)) {
+		u32 side = percent(50) ? 0 : 2; /* with EXO_COPY_BOTH, the source's entries change too */
+		c->aimed_va = aim_at_probe(&c->a[side], &c->a[side + 1]);
+	}
 	c->a[4] = count;
 	c->a[5] = percent(50) ? 0 : percent(90) ? PICK(set_bits) : rnd();
 	c->a[6] = PICK(flags);
-	refuse_if(c, !ours(src) || !ours(dst), "copying from or into a table it does not own");
+	refuse_if(c, !ours(c->a[0]) || !ours(c->a[2]), "copying from or into a table it does not own");
 }
 
 /* Past the last call: numbers that would alias real calls if truncated or masked. */
@@ -1094,7 +1155,13 @@ static void build_call(struct call *c)
 	case EXO_CONS_READ:
 		build_console(c);
 		break;
-	case EXO_ENV_CREATE ... EXO_ENV_DESTROY:
+	case EXO_ENV_CREATE:
+	case EXO_ENV_SET_ROOT:
+	case EXO_ENV_SET_REGS:
+	case EXO_ENV_GET_REGS:
+	case EXO_ENV_SET_UPCALLS:
+	case EXO_ENV_RUN:
+	case EXO_ENV_DESTROY:
 	case EXO_ENV_INFO:
 	case EXO_QUOTA_GIVE:
 		build_env_call(c);
@@ -1103,7 +1170,10 @@ static void build_call(struct call *c)
 	case EXO_RECV:
 		build_messages(c);
 		break;
-	case EXO_FRAME_ALLOC ... EXO_PT_ALLOC:
+	case EXO_FRAME_ALLOC:
+	case EXO_FRAME_FREE:
+	case EXO_FRAME_SHARE:
+	case EXO_PT_ALLOC:
 		build_frame_call(c);
 		break;
 	case EXO_PT_WRITE:
@@ -1113,7 +1183,8 @@ static void build_call(struct call *c)
 		build_pt_copy(c);
 		break;
 	case EXO_DEBUG_CHECK:
-		c->a[0] = out_ptr();
+		/* A full check costs milliseconds: mostly the cheap refusal instead. */
+		c->a[0] = percent(25) ? scratch_ptr() : percent(50) ? read_only_ptr() : bad_ptr();
 		expect_output(c, c->a[0], sizeof(struct exo_check));
 		break;
 	}
@@ -1187,7 +1258,8 @@ static bool result_plausible(const struct call *c, i64 result)
 
 static volatile u64 probe_target; /* the address being read, 0 when none */
 static volatile bool probe_faulted;
-static u64 probe_set[PROBE_SET];
+static u64 probe_set[PROBE_SET]; /* addresses read after every change: in the TLB */
+static u64 planted[PLANTED_SET]; /* ...and pages of the tables planted last, kept apart */
 
 static int skip_probe_fault(struct exo_upcall *up)
 {
@@ -1284,6 +1356,8 @@ static void recheck_probe_set(void)
 {
 	for (u32 i = 0; i < PROBE_SET && !failed; i++)
 		probe(probe_set[i]);
+	for (u32 i = 0; i < PLANTED_SET && !failed; i++)
+		probe(planted[i]);
 }
 
 /* After a table changed: what was cached must be gone, and new reads cache the new state. */
@@ -1294,6 +1368,57 @@ static void after_table_change(u64 table, u64 index, u64 count)
 		u64 va = i < 2 ? play_va_near(table, index, count) : mapped_play_va();
 		probe_set[below(PROBE_SET)] = va;
 		probe(va);
+	}
+}
+
+/*
+ * The entry behind an address of the probe set: its page in its level-3
+ * table, or its link in the playground's table.  A change there is one
+ * the TLB holds a translation for, so a missing invalidation shows.
+ */
+static u64 aim_at_probe(u64 *table, u64 *index)
+{
+	u64 va = percent(50) ? planted[below(PLANTED_SET)] : probe_set[below(PROBE_SET)];
+	u64 link = play_links()[exo_pt_index(2, va)];
+	u32 kind = kind_of(ADDR(link));
+	if ((link & EXO_PTE_VALID) && kind == KIND_TABLE && percent(80)) {
+		*table = ADDR(link);
+		*index = exo_pt_index(3, va);
+	} else {
+		*table = play_l2;
+		*index = exo_pt_index(2, va);
+	}
+	return va;
+}
+
+/*
+ * A fresh level-3 table with a few of its frames, linked into a playground
+ * slot: the kernel knows exactly where such a table sits (it is linked
+ * once), so changes to it take the per-address invalidation path, the one
+ * a wrong address would break.  Random links elsewhere soon make a table's
+ * place unknown (then everything is flushed), so new ones keep coming.
+ */
+static void plant_fresh_table(void)
+{
+	if (!nframes || ntables == MAX_TABLES)
+		return;
+	i64 table = exo_pt_alloc(rt_id, 3);
+	if (table < 0 || !track_table((u64)table, 3))
+		return;
+	for (u32 i = 0; i < 8; i++) {
+		u64 desc = tracked_frame() | (percent(50) ? PAGE_RW : PAGE_RO);
+		exo_pt_write((u64)table, below(EXO_PT_ENTRIES), 1, &desc); /* a stale one is refused */
+	}
+	u64 slot = below(EXO_PT_ENTRIES), link = (u64)table | EXO_PTE_TABLE;
+	if (exo_pt_write(play_l2, slot, 1, &link) < 0)
+		return;
+	u64 base = PLAY_VA + slot * (2ull << 20);
+	const u64 *pages = exo_window_table(3, base);
+	for (u32 i = 0, p = 0; i < PLANTED_SET && !failed; i++) {
+		while (p < EXO_PT_ENTRIES && !(pages[p] & EXO_PTE_VALID))
+			p++;
+		planted[i] = base + (p < EXO_PT_ENTRIES ? p++ : below(EXO_PT_ENTRIES)) * 4096ull;
+		probe(planted[i]);
 	}
 }
 
@@ -1526,6 +1651,9 @@ static void make_room(u64 number)
 		reset_world();
 }
 
+static struct call last_call; /* the call just made: the suspect when a check fails */
+static i64 last_result;
+
 /* No randomness and no change of state: so check_every=1 replays the same calls. */
 static void check_kernel(void)
 {
@@ -1535,6 +1663,8 @@ static void check_kernel(void)
 	exo_debug_check(&check);
 	if (check.problems)
 		FAIL("the isolation checker found %lu problems (console above)", check.problems);
+	if (failed)
+		print_call(&last_call, last_result);
 }
 
 static void checkpoint(void)
@@ -1572,6 +1702,8 @@ static bool set_up(void)
 		set_kind(victim.tables[i], KIND_VICTIM, 0);
 	for (u32 i = 0; i < PROBE_SET; i++)
 		probe_set[i] = play_va();
+	for (u32 i = 0; i < PLANTED_SET; i++)
+		planted[i] = play_va();
 	rt_fault_hook = skip_probe_fault;
 	fill_scratch();
 	new_vector_values();
@@ -1584,6 +1716,8 @@ static void make_one_call(void)
 	struct call c;
 	build_call(&c);
 	make_room(c.number);
+	if (c.aimed_va)
+		probe(c.aimed_va); /* its translation cached right before the change */
 	arm_output(&c);
 	i64 result = checked_call(c.number, c.a);
 	stats.calls++;
@@ -1596,6 +1730,8 @@ static void make_one_call(void)
 		after_success(&c, result);
 	if (failed)
 		print_call(&c, result);
+	last_call = c;
+	last_result = result;
 }
 
 static void print_outcomes(const char *label, const u32 *counts)
@@ -1628,10 +1764,16 @@ static void print_stats(void)
 	}
 }
 
-static int fuzzer_main(u64 fuzz_mode)
+static int fuzzer_main(u64 arg)
 {
-	mode = (u32)fuzz_mode;
+	if (arg >> 8 != shared_digest() || ncalls == 0) {
+		rt_printf("utest:   fuzz: the data copied at spawn is wrong (%lu calls): nothing to fuzz with\n",
+		          ncalls);
+		return 3;
+	}
+	mode = (u32)(arg & 0xff);
 	victim_bias = mode == MODE_SIBLING ? 50 : 8;
+	aim_at_probes = mode == MODE_SIBLING ? 5 : 20;
 	test_name = mode == MODE_SIBLING ? "fuzz/canaries_intact" : "fuzz/random_calls";
 	u64 count = mode == MODE_SIBLING ? ncalls / SIBLING_CALLS_DIVISOR : ncalls;
 	rng_seed(seed * 2 + mode);
@@ -1643,6 +1785,8 @@ static int fuzzer_main(u64 fuzz_mode)
 			check_kernel();
 		if ((call_index + 1) % HOUSEKEEPING_EVERY == 0 && !failed)
 			checkpoint();
+		if ((call_index + 1) % PLANT_EVERY == 0 && !failed)
+			plant_fresh_table();
 	}
 	bool failed_fuzzing = failed;
 	reset_world();
@@ -1684,7 +1828,7 @@ static int siblings(u64 fuzz_mode)
 		T_CHECK(false, "the victim did not send its addresses");
 	}
 	exo_env_info(rt_id, &me);
-	i64 fuzzer = rt_spawn(fuzzer_main, fuzz_mode, me.quota - me.used - QUOTA_SPARE);
+	i64 fuzzer = rt_spawn(fuzzer_main, shared_digest() << 8 | fuzz_mode, me.quota - me.used - QUOTA_SPARE);
 	i64 fuzz_status = fuzzer > 0 ? rt_wait((u64)fuzzer) : fuzzer;
 	exo_send((u64)holder, VICTIM_CHECK);
 	i64 victim_status = rt_wait((u64)holder);
