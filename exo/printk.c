@@ -142,14 +142,20 @@ void kprintf(const char *fmt, ...)
 	va_end(args);
 }
 
-size_t ksnprintf(char *buf, size_t size, const char *fmt, ...)
+size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list args)
 {
 	struct sink sink = { buf, size, 0 };
-	va_list args;
-	va_start(args, fmt);
 	format(&sink, fmt, args);
-	va_end(args);
 	if (size)
 		buf[MIN(sink.len, size - 1)] = '\0';
 	return sink.len;
+}
+
+size_t ksnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	size_t len = kvsnprintf(buf, size, fmt, args);
+	va_end(args);
+	return len;
 }

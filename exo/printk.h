@@ -9,6 +9,7 @@
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list args);
 /* Format into buf (always NUL-terminated); returns the length written. */
+size_t kvsnprintf(char *buf, size_t size, const char *fmt, va_list args);
 size_t ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Where output goes; the arch code sets it when the UART is mapped. */

@@ -323,6 +323,16 @@ def t_orphans(ctx):
     run.powered_off(0)
 
 
+def t_hello(ctx):
+    """An unmodified musl program on libos: stdio with floating point, malloc, arguments."""
+    run = Qemu(ctx.qemu, "init=hello -- one two", extra=["-initrd", USER_INITRD])
+    run.expect(r"^hello from hello on exo \(2 arguments\)$", r'^  argv\[2\] = "two"$',
+               r"^the 10th harmonic number is 2\.928968$",
+               r"^malloc/free of 5050000 bytes and one 4 MiB block: ok$",
+               r"^exo: frames: \d+ free, \d+ before the first environment: all returned$")
+    run.powered_off(0)
+
+
 def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
@@ -399,6 +409,7 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: no handler for exception \(unknown reason"])),
     ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
     ("qemu/first_env_end_takes_grandchildren", t_orphans),
+    ("qemu/libos/hello_musl_printf_malloc", t_hello),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]

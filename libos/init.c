@@ -1,0 +1,117 @@
+/*
+ * Start-up: upcalls first, then memory, then the initial stack musl's
+ * _start expects (argc, argv, envp, auxv), as Linux would build it.
+ */
+#include "libos/libos.h"
+#include <string.h>
+
+struct libos libos;
+void _start(void);
+extern const char __ehdr_start[]; /* the ELF header, which the first segment maps */
+extern char _end[];
+
+#define UPCALL_STACK_TOP 0x00007fff00000000ull
+#define UPCALL_STACK_PAGES 4
+#define MAX_ARGS 32
+
+/* Linux auxiliary vector keys. */
+enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_ENTRY = 9,
+       AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_HWCAP = 16, AT_SECURE = 23,
+       AT_RANDOM = 25 };
+#define HWCAP_FP 1
+#define HWCAP_ASIMD 2
+
+void as_self(struct aspace *as) { *as = libos.self; }
+
+static u64 counter_now(void)
+{
+	u64 value;
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(value));
+	return value;
+}
+
+static void init_upcalls(void)
+{
+	for (u64 page = 1; page <= UPCALL_STACK_PAGES; page++)
+		if (!as_map_fresh(&libos.self, UPCALL_STACK_TOP - page * 4096))
+			libos_exit(127);
+	exo_env_set_upcalls(libos.env, (u64)libos_fault_entry, (u64)libos_syscall_entry, UPCALL_STACK_TOP);
+}
+
+/*
+ * The command line: init=NAME for the program; words NAME=VALUE starting
+ * with a capital letter are its environment; words after "--" its arguments.
+ */
+struct words {
+	char *argv[MAX_ARGS + 1], *envp[MAX_ARGS + 1];
+	u32 argc, envc;
+};
+
+static char cmdline_copy[512];
+
+static void split_cmdline(struct words *words)
+{
+	strncpy(cmdline_copy, libos.cmdline, sizeof(cmdline_copy) - 1);
+	bool args = false;
+	for (char *at = cmdline_copy; *at;) {
+		while (*at == ' ')
+			*at++ = 0;
+		if (!*at)
+			break;
+		char *word = at;
+		while (*at && *at != ' ')
+			at++;
+		if (*at)
+			*at++ = 0;
+		if (strcmp(word, "--") == 0)
+			args = true;
+		else if (args && words->argc < MAX_ARGS)
+			words->argv[words->argc++] = word;
+		else if (!args && strncmp(word, "init=", 5) == 0 && words->argc == 0)
+			words->argv[words->argc++] = word + 5;
+		else if (!args && word[0] >= 'A' && word[0] <= 'Z' && strchr(word, '=') && words->envc < MAX_ARGS)
+			words->envp[words->envc++] = word;
+	}
+}
+
+/* Strings at the top, then the vectors below them, 16-byte aligned. */
+static u64 *push_stack(u64 sp, const struct words *words)
+{
+	char *strings = (char *)(sp - 1024);
+	u64 *auxv_random = (u64 *)(strings - 32);
+	auxv_random[0] = counter_now() * 0x9e3779b97f4a7c15ull;
+	auxv_random[1] = auxv_random[0] ^ (u64)libos.env << 32;
+	const u64 *ehdr = (const u64 *)__ehdr_start;
+	u64 phoff = ehdr[4], phnum = ((const u16 *)__ehdr_start)[28];
+	u64 auxv[][2] = {
+		{ AT_PHDR, (u64)__ehdr_start + phoff }, { AT_PHENT, 56 }, { AT_PHNUM, phnum },
+		{ AT_PAGESZ, 4096 }, { AT_ENTRY, (u64)_start }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+		{ AT_EGID, 0 }, { AT_HWCAP, HWCAP_FP | HWCAP_ASIMD }, { AT_SECURE, 0 },
+		{ AT_RANDOM, (u64)auxv_random }, { AT_NULL, 0 },
+	};
+	u64 slots = 1 + words->argc + 1 + words->envc + 1 + 2 * ARRAY_LEN(auxv);
+	u64 *stack = (u64 *)(((u64)auxv_random - slots * 8) & ~15ull);
+	u64 *at = stack;
+	*at++ = words->argc;
+	for (u32 i = 0; i < words->argc; i++)
+		*at++ = (u64)words->argv[i];
+	*at++ = 0;
+	for (u32 i = 0; i < words->envc; i++)
+		*at++ = (u64)words->envp[i];
+	*at++ = 0;
+	memcpy(at, auxv, sizeof(auxv));
+	return stack;
+}
+
+u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp);
+u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp)
+{
+	libos = (struct libos){ .env = env, .root = root, .archive = archive, .archive_size = archive_size,
+		                .cmdline = cmdline };
+	as_self_of(&libos.self, env, root);
+	init_upcalls();
+	mm_init(((u64)_end + 4095) & ~4095ull);
+	static struct words words;
+	split_cmdline(&words);
+	return (u64)push_stack(sp, &words);
+}

@@ -1,0 +1,48 @@
+/*
+ * libos internals: the library OS linked into every app.  It starts before
+ * musl, owns the app's address space (through libos/aspace.c), and answers
+ * the Linux system calls musl makes (svc #0, reflected by the kernel).
+ */
+#ifndef LIBOS_LIBOS_H
+#define LIBOS_LIBOS_H
+
+#include "libos/aspace.h"
+
+struct libos {
+	u64 env, root;
+	u64 archive, archive_size; /* the boot archive, read-only */
+	const char *cmdline;
+	struct aspace self;
+};
+extern struct libos libos;
+
+/* Linux errno values libos returns (negated), as musl expects them. */
+enum {
+	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_ENOMEM = 12, L_EFAULT = 14, L_EINVAL = 22,
+	L_ENOTTY = 25, L_ENOSYS = 38,
+};
+
+/* Upcall entries (start.S) and their C halves. */
+void libos_fault_entry(void);
+void libos_syscall_entry(void);
+struct exo_upcall *libos_on_fault(struct exo_upcall *up);
+struct exo_upcall *libos_on_syscall(struct exo_upcall *up);
+
+/* Memory (mm.c). */
+enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK };
+void mm_init(u64 heap_start);
+i64 mm_brk(u64 addr);
+i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);
+i64 mm_munmap(u64 addr, u64 len);
+i64 mm_mprotect(u64 addr, u64 len, u64 prot);
+/* A fault at addr: 0 if handled (a demand-zero page now there). */
+int mm_fault(u64 addr, bool write);
+
+/* Console and output (console.c). */
+i64 console_write_all(const void *buf, u64 len);
+void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Process end (exit). */
+__attribute__((noreturn)) void libos_exit(i64 status);
+
+#endif

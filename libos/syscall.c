@@ -1,0 +1,179 @@
+/*
+ * Linux system calls, as musl makes them (svc #0, number in x8, arguments
+ * in x0..x5, result in x0), answered in user space.  Anything not here
+ * returns -ENOSYS.
+ */
+#include "libos/libos.h"
+#include <string.h>
+
+/* Linux arm64 system-call numbers. */
+enum {
+	SYS_ioctl = 29, SYS_write = 64, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
+	SYS_set_tid_address = 96, SYS_clock_gettime = 113, SYS_sched_yield = 124,
+	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
+	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
+	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278,
+};
+
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
+
+typedef i64 (*syscall_fn)(const u64 *args);
+
+static i64 sys_write(const u64 *a)
+{
+	if (a[0] != 1 && a[0] != 2)
+		return -L_EBADF;
+	return console_write_all((const void *)a[1], a[2]);
+}
+
+struct iovec_l {
+	u64 base, len;
+};
+
+static i64 sys_writev(const u64 *a)
+{
+	const struct iovec_l *iov = (const struct iovec_l *)a[1];
+	i64 total = 0;
+	for (u64 i = 0; i < a[2]; i++) {
+		u64 args[3] = { a[0], iov[i].base, iov[i].len };
+		i64 n = sys_write(args);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+	}
+	return total;
+}
+
+/* The console is a terminal: stdio line-buffers it. */
+static i64 sys_ioctl(const u64 *a)
+{
+	if (a[0] > 2)
+		return -L_EBADF;
+	if (a[1] == TIOCGWINSZ) {
+		u16 *size = (u16 *)a[2];
+		size[0] = 24, size[1] = 80, size[2] = size[3] = 0;
+		return 0;
+	}
+	if (a[1] == TCGETS) {
+		memset((void *)a[2], 0, 60); /* struct termios: a plain tty */
+		return 0;
+	}
+	return -L_ENOTTY;
+}
+
+static i64 sys_exit(const u64 *a) { libos_exit((i64)(a[0] & 0xff) << 8); }
+static i64 sys_zero(const u64 *a) { (void)a; return 0; }
+static i64 sys_getpid(const u64 *a) { (void)a; return (i64)libos.env; }
+static i64 sys_getppid(const u64 *a)
+{
+	(void)a;
+	struct exo_env_info info;
+	return exo_env_info(libos.env, &info) < 0 ? 0 : (i64)info.parent;
+}
+
+struct timespec_l {
+	i64 sec, nsec;
+};
+
+static i64 sys_clock_gettime(const u64 *a)
+{
+	i64 ns = exo_clock();
+	struct timespec_l *ts = (struct timespec_l *)a[1];
+	ts->sec = ns / 1000000000;
+	ts->nsec = ns % 1000000000;
+	return 0;
+}
+
+static i64 sys_yield(const u64 *a)
+{
+	(void)a;
+	exo_yield();
+	return 0;
+}
+
+static void set_field(char *field, const char *text)
+{
+	strncpy(field, text, 64);
+}
+
+static i64 sys_uname(const u64 *a)
+{
+	char *fields = (char *)a[0];
+	memset(fields, 0, 6 * 65);
+	set_field(fields + 0 * 65, "exo");
+	set_field(fields + 1 * 65, "exo");
+	set_field(fields + 2 * 65, "0.1");
+	set_field(fields + 3 * 65, "libos");
+	set_field(fields + 4 * 65, "aarch64");
+	return 0;
+}
+
+static i64 sys_brk(const u64 *a) { return mm_brk(a[0]); }
+static i64 sys_mmap(const u64 *a) { return mm_mmap(a[0], a[1], a[2], a[3], (i64)a[4], a[5]); }
+static i64 sys_munmap(const u64 *a) { return mm_munmap(a[0], a[1]); }
+static i64 sys_mprotect(const u64 *a) { return mm_mprotect(a[0], a[1], a[2]); }
+
+/* Not cryptographic: the counter mixed; enough for musl's malloc and hash seeds. */
+static i64 sys_getrandom(const u64 *a)
+{
+	u8 *out = (u8 *)a[0];
+	u64 state;
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(state));
+	for (u64 i = 0; i < a[1]; i++) {
+		state = state * 6364136223846793005ull + 1442695040888963407ull;
+		out[i] = (u8)(state >> 33);
+	}
+	return (i64)a[1];
+}
+
+static const syscall_fn syscalls[] = {
+	[SYS_ioctl] = sys_ioctl,
+	[SYS_write] = sys_write,
+	[SYS_writev] = sys_writev,
+	[SYS_exit] = sys_exit,
+	[SYS_exit_group] = sys_exit,
+	[SYS_set_tid_address] = sys_getpid,
+	[SYS_clock_gettime] = sys_clock_gettime,
+	[SYS_sched_yield] = sys_yield,
+	[SYS_rt_sigaction] = sys_zero,
+	[SYS_rt_sigprocmask] = sys_zero,
+	[SYS_uname] = sys_uname,
+	[SYS_getpid] = sys_getpid,
+	[SYS_getppid] = sys_getppid,
+	[SYS_gettid] = sys_getpid,
+	[SYS_brk] = sys_brk,
+	[SYS_munmap] = sys_munmap,
+	[SYS_mmap] = sys_mmap,
+	[SYS_mprotect] = sys_mprotect,
+	[SYS_madvise] = sys_zero,
+	[SYS_getrandom] = sys_getrandom,
+};
+
+struct exo_upcall *libos_on_syscall(struct exo_upcall *up)
+{
+	u64 number = up->regs.x[8];
+	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
+	up->regs.x[0] = (u64)(fn ? fn(up->regs.x) : -L_ENOSYS);
+	return up;
+}
+
+static const char *fault_kind(u64 esr, bool write)
+{
+	unsigned class = (unsigned)(esr >> 26) & 0x3f;
+	if (class == 0x20)
+		return "an instruction fetch";
+	if (class != 0x24)
+		return "an exception";
+	return write ? "a write" : "a read";
+}
+
+struct exo_upcall *libos_on_fault(struct exo_upcall *up)
+{
+	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
+	if (up->kind == EXO_UPCALL_FAULT && mm_fault(up->far, write) == 0)
+		return up;
+	libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
+	             fault_kind(up->esr, write), up->far, up->regs.pc, libos.env);
+	libos_exit(11); /* as a wait status: killed by SIGSEGV */
+}
