@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-PROGRAMS = ["bench_abi"]
+PROGRAMS = ["bench_abi", "bench_libos"]
 LINE = re.compile(r"^bench: (suite=\S+ case=\S+ median=\d+ min=\d+ p90=\d+ unit=insns)$", re.M)
 
 

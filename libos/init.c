@@ -51,7 +51,8 @@ static char cmdline_copy[512];
 
 static void split_cmdline(struct words *words)
 {
-	strncpy(cmdline_copy, libos.cmdline, sizeof(cmdline_copy) - 1);
+	for (u32 i = 0; i < sizeof(cmdline_copy) - 1 && libos.cmdline[i]; i++)
+		cmdline_copy[i] = libos.cmdline[i];
 	bool args = false;
 	for (char *at = cmdline_copy; *at;) {
 		while (*at == ' ')

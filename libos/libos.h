@@ -2,6 +2,9 @@
  * libos internals: the library OS linked into every app.  It starts before
  * musl, owns the app's address space (through libos/aspace.c), and answers
  * the Linux system calls musl makes (svc #0, reflected by the kernel).
+ * Built without FP/SIMD, and never calling into musl (its string calls are
+ * renamed to libos's own, libos/private.syms), so upcall handlers leave the
+ * interrupted program's FP/SIMD registers alone without saving them.
  */
 #ifndef LIBOS_LIBOS_H
 #define LIBOS_LIBOS_H

@@ -94,7 +94,8 @@ static i64 sys_yield(const u64 *a)
 
 static void set_field(char *field, const char *text)
 {
-	strncpy(field, text, 64);
+	for (u32 i = 0; i < 64 && text[i]; i++)
+		field[i] = text[i];
 }
 
 static i64 sys_uname(const u64 *a)
