@@ -112,6 +112,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	as_self_of(&libos.self, env, root);
 	init_upcalls();
 	mm_init(((u64)_end + 4095) & ~4095ull);
+	fs_init();
 	static struct words words;
 	split_cmdline(&words);
 	return (u64)push_stack(sp, &words);

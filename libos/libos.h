@@ -43,6 +43,19 @@ int mm_fault(u64 addr, bool write);
 
 /* Console and output (console.c). */
 i64 console_write_all(const void *buf, u64 len);
+/* Console input, a line at a time with editing; 0 at end of input (Ctrl-D). */
+i64 console_read_line(void *buf, u64 len);
+
+/* The boot archive as a read-only file system, and the fd table (fs.c). */
+void fs_init(void);
+i64 fs_open(const char *path, u64 flags);
+i64 fs_close(i64 fd);
+i64 fs_read(i64 fd, void *buf, u64 len);
+i64 fs_write(i64 fd, const void *buf, u64 len);
+i64 fs_lseek(i64 fd, i64 offset, u64 whence);
+i64 fs_fstat(i64 fd, void *statbuf);
+i64 fs_stat(const char *path, void *statbuf);
+i64 fs_getdents(i64 fd, void *buf, u64 len);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Process end (exit). */

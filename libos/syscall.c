@@ -8,7 +8,9 @@
 
 /* Linux arm64 system-call numbers. */
 enum {
-	SYS_ioctl = 29, SYS_write = 64, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
+	SYS_getcwd = 17, SYS_ioctl = 29, SYS_chdir = 49, SYS_openat = 56, SYS_close = 57,
+	SYS_getdents64 = 61, SYS_lseek = 62, SYS_read = 63, SYS_readv = 65, SYS_newfstatat = 79,
+	SYS_fstat = 80, SYS_write = 64, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
 	SYS_set_tid_address = 96, SYS_clock_gettime = 113, SYS_sched_yield = 124,
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
@@ -20,16 +22,58 @@ enum {
 
 typedef i64 (*syscall_fn)(const u64 *args);
 
-static i64 sys_write(const u64 *a)
+static i64 sys_write(const u64 *a) { return fs_write((i64)a[0], (const void *)a[1], a[2]); }
+static i64 sys_read(const u64 *a) { return fs_read((i64)a[0], (void *)a[1], a[2]); }
+static i64 sys_openat(const u64 *a) { return fs_open((const char *)a[1], a[2]); }
+static i64 sys_close(const u64 *a) { return fs_close((i64)a[0]); }
+static i64 sys_lseek(const u64 *a) { return fs_lseek((i64)a[0], (i64)a[1], a[2]); }
+static i64 sys_fstat(const u64 *a) { return fs_fstat((i64)a[0], (void *)a[1]); }
+static i64 sys_getdents64(const u64 *a) { return fs_getdents((i64)a[0], (void *)a[1], a[2]); }
+
+#define AT_EMPTY_PATH 0x1000
+static i64 sys_newfstatat(const u64 *a)
 {
-	if (a[0] != 1 && a[0] != 2)
-		return -L_EBADF;
-	return console_write_all((const void *)a[1], a[2]);
+	const char *path = (const char *)a[1];
+	if ((a[3] & AT_EMPTY_PATH) && path[0] == 0)
+		return fs_fstat((i64)a[0], (void *)a[2]);
+	return fs_stat(path, (void *)a[2]);
+}
+
+/* One directory: the archive's root. */
+static i64 sys_getcwd(const u64 *a)
+{
+	if (a[1] < 2)
+		return -L_EINVAL;
+	char *buf = (char *)a[0];
+	buf[0] = '/', buf[1] = 0;
+	return 2;
+}
+
+static i64 sys_chdir(const u64 *a)
+{
+	u64 stat[16];
+	i64 err = fs_stat((const char *)a[0], stat);
+	return err < 0 ? err : (((u32 *)stat)[4] & 0040000) ? 0 : -20; /* ENOTDIR */
 }
 
 struct iovec_l {
 	u64 base, len;
 };
+
+static i64 sys_readv(const u64 *a)
+{
+	const struct iovec_l *iov = (const struct iovec_l *)a[1];
+	i64 total = 0;
+	for (u64 i = 0; i < a[2]; i++) {
+		i64 n = fs_read((i64)a[0], (void *)iov[i].base, iov[i].len);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+		if ((u64)n < iov[i].len)
+			break;
+	}
+	return total;
+}
 
 static i64 sys_writev(const u64 *a)
 {
@@ -48,8 +92,11 @@ static i64 sys_writev(const u64 *a)
 /* The console is a terminal: stdio line-buffers it. */
 static i64 sys_ioctl(const u64 *a)
 {
-	if (a[0] > 2)
+	u64 stat[16];
+	if (fs_fstat((i64)a[0], stat) < 0)
 		return -L_EBADF;
+	if ((((u32 *)stat)[4] & 0170000) != 0020000)
+		return -L_ENOTTY; /* only the console is a terminal */
 	if (a[1] == TIOCGWINSZ) {
 		u16 *size = (u16 *)a[2];
 		size[0] = 24, size[1] = 80, size[2] = size[3] = 0;
@@ -129,6 +176,16 @@ static i64 sys_getrandom(const u64 *a)
 }
 
 static const syscall_fn syscalls[] = {
+	[SYS_getcwd] = sys_getcwd,
+	[SYS_chdir] = sys_chdir,
+	[SYS_openat] = sys_openat,
+	[SYS_close] = sys_close,
+	[SYS_getdents64] = sys_getdents64,
+	[SYS_lseek] = sys_lseek,
+	[SYS_read] = sys_read,
+	[SYS_readv] = sys_readv,
+	[SYS_newfstatat] = sys_newfstatat,
+	[SYS_fstat] = sys_fstat,
 	[SYS_ioctl] = sys_ioctl,
 	[SYS_write] = sys_write,
 	[SYS_writev] = sys_writev,

@@ -81,17 +81,26 @@ class Qemu:
     """One QEMU run of the kernel; .out is the console, .status QEMU's exit."""
 
     def __init__(self, qemu, cmdline="", machine="virt", memory="512M", extra=(), until=None,
-                 timeout=TIMEOUT):
+                 timeout=TIMEOUT, typed=None):
         argv = [qemu, "-M", machine, "-cpu", "cortex-a72", "-m", memory,
                 "-nographic", "-nic", "none", "-no-reboot",
                 "-kernel", KERNEL, "-append", cmdline, *extra]
         self.argv = argv
         self.timeout = timeout
+        self.typed = typed
         self.out, self.status = self._run(argv, until)
 
     def _run(self, argv, until):
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace")
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if self.typed else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                errors="replace")
+        if self.typed:
+            # Keys typed on the console once the program is up, a little apart.
+            time.sleep(1.5)
+            for key in self.typed:
+                proc.stdin.write(key)
+                proc.stdin.flush()
+                time.sleep(0.02)
         if until is None:
             try:
                 out, _ = proc.communicate(timeout=self.timeout)
@@ -333,6 +342,29 @@ def t_hello(ctx):
     run.powered_off(0)
 
 
+def app(cmdline, patterns, typed=None, refute=()):
+    """An app from the boot archive: patterns on the console, a clean end, every frame back."""
+    def test(ctx):
+        run = Qemu(ctx.qemu, cmdline, extra=["-initrd", USER_INITRD], typed=typed)
+        run.expect(*patterns,
+                   r"^exo: frames: \d+ free, \d+ before the first environment: all returned$")
+        run.refute(*refute)
+        run.powered_off(0)
+    return test
+
+
+def crash(how, kind):
+    """A program that faults ends with a report (and the SIGSEGV status); the kernel goes on."""
+    def test(ctx):
+        run = Qemu(ctx.qemu, f"init=crash -- {how}", extra=["-initrd", USER_INITRD])
+        run.expect(rf"^crash: {how}$",
+                   rf"^libos: segmentation fault: {kind} at 0x[0-9a-f]+ \(pc 0x[0-9a-f]+\), process 1 killed$",
+                   r"^exo: all environments ended \(first exited with status 11\)$",
+                   r"^exo: frames: \d+ free, \d+ before the first environment: all returned$")
+        run.powered_off(1)
+    return test
+
+
 def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
@@ -410,6 +442,14 @@ QEMU_TESTS = [
     ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
     ("qemu/first_env_end_takes_grandchildren", t_orphans),
     ("qemu/libos/hello_musl_printf_malloc", t_hello),
+    ("qemu/libos/ls_lists_the_boot_archive", app("init=ls", [r"^\s+\d+  welcome\.txt$", r"^\s+\d+  hello$"])),
+    ("qemu/libos/cat_reads_a_file", app("init=cat -- welcome.txt",
+                                        [r"^Welcome to exo\.$", r"^This file lives in the boot archive\.$"])),
+    ("qemu/libos/echo_arguments", app("init=echo -- one two", [r"^one two$"])),
+    ("qemu/libos/null_dereference_reported", crash("null", "a read")),
+    ("qemu/libos/write_to_text_reported", crash("readonly", "a write")),
+    ("qemu/libos/stack_overflow_reported", crash("stack", "a write")),
+    ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]
