@@ -27,7 +27,7 @@
 #define EXO_CLOCK 4 /* () -> nanoseconds since the machine was reset */
 #define EXO_YIELD 5 /* () -> 0 */
 #define EXO_ENV_CREATE 6 /* (quota) -> child id */
-#define EXO_ENV_SET_ROOT 7 /* (env, root) -> 0 */
+#define EXO_ENV_SET_ROOT 7 /* (env, root, const struct exo_regs * or 0) -> 0 */
 #define EXO_ENV_SET_REGS 8 /* (env, const struct exo_regs *) -> 0 */
 #define EXO_ENV_GET_REGS 9 /* (env, struct exo_regs *) -> 0 */
 #define EXO_ENV_SET_UPCALLS 10 /* (env, fault_entry, syscall_entry, stack_top) -> 0 */

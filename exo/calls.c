@@ -68,16 +68,32 @@ static i64 call_env_create(const u64 *a)
 	return err ? (i64)err : (i64)child->id;
 }
 
+/*
+ * The root, and with a[2] also the registers, in one step: an environment
+ * replacing its own image (exec) switches address space and program
+ * counter at once, and starts afresh (no upcall in progress).
+ */
 static i64 call_env_set_root(const u64 *a)
 {
 	struct env *env;
+	struct exo_regs regs;
 	int err = env_target(curenv, a[0], &env);
 	if (!err)
 		err = pt_check_root(curenv, a[1]);
+	if (!err && a[2])
+		err = copy_from_user(&regs, a[2], sizeof(regs));
 	if (err)
 		return err;
 	pt_set_root(env, a[1]);
-	return 0;
+	if (!a[2])
+		return 0;
+	arch_regs_write(env, &regs);
+	env->upcall_depth = env->upcall_faults = 0;
+	if (env->recv_pending) {
+		env->recv_pending = false;
+		sched_wake(env);
+	}
+	return env == curenv ? CALL_NO_RESULT : 0;
 }
 
 static i64 call_env_set_regs(const u64 *a)

@@ -41,6 +41,11 @@ static inline int64_t exo_clock(void) { return EXO_CALL0(EXO_CLOCK); }
 static inline int64_t exo_yield(void) { return EXO_CALL0(EXO_YIELD); }
 static inline int64_t exo_env_create(uint64_t quota) { return EXO_CALL1(EXO_ENV_CREATE, quota); }
 static inline int64_t exo_env_set_root(uint64_t env, uint64_t root) { return EXO_CALL2(EXO_ENV_SET_ROOT, env, root); }
+/* Root and registers at once: for oneself, an exec (it returns only on error). */
+static inline int64_t exo_env_set_root_regs(uint64_t env, uint64_t root, const struct exo_regs *regs)
+{
+	return EXO_CALL3(EXO_ENV_SET_ROOT, env, root, regs);
+}
 static inline int64_t exo_env_set_regs(uint64_t env, const struct exo_regs *regs) { return EXO_CALL2(EXO_ENV_SET_REGS, env, regs); }
 static inline int64_t exo_env_get_regs(uint64_t env, struct exo_regs *regs) { return EXO_CALL2(EXO_ENV_GET_REGS, env, regs); }
 static inline int64_t exo_env_set_upcalls(uint64_t env, uint64_t fault, uint64_t syscall, uint64_t stack)
