@@ -83,6 +83,7 @@ struct exo_regs {
 	uint64_t sp;
 	uint64_t pc;
 	uint64_t pstate; /* only NZCV (bits 31:28) is honoured */
+	uint64_t tp;     /* TPIDR_EL0, the thread pointer */
 };
 
 /* What an upcall handler receives (x0 points at it, on its upcall stack). */

@@ -25,10 +25,6 @@ void libos_report(const char *fmt, ...)
 	console_write_all(line, MIN(len, sizeof(line) - 1));
 }
 
-__attribute__((noreturn)) void libos_exit(i64 status)
-{
-	exo_env_exit(status);
-}
 
 /*
  * Events (exit notices, messages) that arrive while libos waits for
@@ -38,18 +34,30 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 static struct exo_event stashed[32];
 static u32 nstashed;
 
-static void stash(const struct exo_event *event)
+void libos_keep_event(const struct exo_event *event)
 {
 	if (nstashed < ARRAY_LEN(stashed))
 		stashed[nstashed++] = *event;
 }
 
 /* Sleep up to timeout_ns, or until an event arrives (kept for later). */
-static void nap(u64 timeout_ns)
+void libos_nap(u64 timeout_ns)
 {
 	struct exo_event event;
 	if (exo_recv(&event, 0, timeout_ns) == 0)
-		stash(&event);
+		libos_keep_event(&event);
+}
+
+i64 libos_next_event(struct exo_event *event, u64 flags)
+{
+	if (nstashed) {
+		*event = stashed[0];
+		for (u32 i = 1; i < nstashed; i++)
+			stashed[i - 1] = stashed[i];
+		nstashed--;
+		return 0;
+	}
+	return exo_recv(event, flags, 0);
 }
 
 #define CTRL_D 4
@@ -72,7 +80,7 @@ static void read_line(void)
 	for (;;) {
 		char ch;
 		if (exo_cons_read(&ch, 1) <= 0) {
-			nap(CONSOLE_POLL_NS);
+			libos_nap(CONSOLE_POLL_NS);
 			continue;
 		}
 		if (ch == '\r' || ch == '\n') {

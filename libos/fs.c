@@ -28,17 +28,87 @@ struct file {
 	u64 size;
 };
 
-enum fd_kind { FD_FREE, FD_CONSOLE, FD_FILE, FD_DIR };
-
-struct fd {
-	u8 kind;
-	u32 file; /* FD_FILE: index in files */
-	u64 offset;
-};
-
 static struct file files[MAX_FILES];
 static u32 nfiles;
-static struct fd fds[MAX_FDS];
+
+enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE };
+
+/*
+ * An open file (what dup shares: the offset), and the descriptor tables
+ * that point at open files.  Every environment running in this address
+ * space has its own table (a vfork child gets a copy), all in this memory.
+ */
+struct pipe {
+	u8 buf[4096];
+	u32 head, len;
+	u32 readers, writers;
+};
+
+struct open_file {
+	u8 kind;
+	bool write_end; /* pipes */
+	u32 refs;
+	u32 file; /* OPEN_FILE: index in files */
+	u64 offset;
+	struct pipe *pipe;
+};
+
+struct fdtable {
+	u64 env; /* 0: unused */
+	struct open_file *fd[MAX_FDS];
+	bool cloexec[MAX_FDS];
+};
+
+#define MAX_OPEN 128
+#define MAX_PIPES 8
+#define MAX_TABLES 8
+static struct open_file opens[MAX_OPEN];
+static struct pipe pipes[MAX_PIPES];
+static struct fdtable tables[MAX_TABLES];
+static struct open_file console = { .kind = OPEN_CONSOLE, .refs = 1 };
+
+static struct fdtable *current_table(void)
+{
+	u64 self = (u64)exo_self();
+	for (u32 i = 0; i < MAX_TABLES; i++)
+		if (tables[i].env == self)
+			return &tables[i];
+	return &tables[0]; /* not reached: every environment here got one */
+}
+
+static struct open_file *new_open(u8 kind)
+{
+	for (u32 i = 0; i < MAX_OPEN; i++)
+		if (opens[i].kind == OPEN_FREE) {
+			opens[i] = (struct open_file){ .kind = kind, .refs = 1 };
+			return &opens[i];
+		}
+	return NULL;
+}
+
+static void drop_open(struct open_file *open)
+{
+	if (--open->refs || open == &console)
+		return;
+	if (open->kind == OPEN_PIPE) {
+		if (open->write_end)
+			open->pipe->writers--;
+		else
+			open->pipe->readers--;
+	}
+	open->kind = OPEN_FREE;
+}
+
+static i64 install(struct fdtable *table, struct open_file *open, i64 from, bool cloexec)
+{
+	for (i64 fd = from; fd < MAX_FDS; fd++)
+		if (!table->fd[fd]) {
+			table->fd[fd] = open;
+			table->cloexec[fd] = cloexec;
+			return fd;
+		}
+	return -L_EMFILE;
+}
 
 void fs_init(void)
 {
@@ -51,8 +121,44 @@ void fs_init(void)
 		const char *name = strncmp(entry.name, "./", 2) == 0 ? entry.name + 2 : entry.name;
 		files[nfiles++] = (struct file){ name, entry.data, entry.size };
 	}
-	for (int fd = 0; fd < 3; fd++)
-		fds[fd].kind = FD_CONSOLE;
+	tables[0].env = libos.env;
+	for (int fd = 0; fd < 3; fd++) {
+		tables[0].fd[fd] = &console;
+		console.refs++;
+	}
+}
+
+/* A vfork child's table: a copy of the creator's, each open file shared once more. */
+int fs_fork_table(u64 child)
+{
+	struct fdtable *parent = current_table();
+	for (u32 i = 0; i < MAX_TABLES; i++)
+		if (tables[i].env == 0) {
+			tables[i] = *parent;
+			tables[i].env = child;
+			for (u32 fd = 0; fd < MAX_FDS; fd++)
+				if (tables[i].fd[fd])
+					tables[i].fd[fd]->refs++;
+			return 0;
+		}
+	return -L_ENOMEM;
+}
+
+/* The environment leaves this address space (exec) or ends: its table goes. */
+void fs_drop_table(u64 env, bool cloexec_only)
+{
+	for (u32 i = 0; i < MAX_TABLES; i++) {
+		struct fdtable *table = &tables[i];
+		if (table->env != env)
+			continue;
+		for (u32 fd = 0; fd < MAX_FDS; fd++)
+			if (table->fd[fd] && (!cloexec_only || table->cloexec[fd])) {
+				drop_open(table->fd[fd]);
+				table->fd[fd] = NULL;
+			}
+		if (!cloexec_only)
+			table->env = 0;
+	}
 }
 
 /* "/hello", "hello", "./hello": a file; "/", ".", "": the directory. */
@@ -72,10 +178,12 @@ static int lookup(const char *path, u32 *file)
 	return -L_ENOENT;
 }
 
-static struct fd *fd_at(i64 fd)
+static struct open_file *fd_at(i64 fd)
 {
-	return fd >= 0 && fd < MAX_FDS && fds[fd].kind != FD_FREE ? &fds[fd] : NULL;
+	return fd >= 0 && fd < MAX_FDS ? current_table()->fd[fd] : NULL;
 }
+
+#define O_CLOEXEC 02000000
 
 i64 fs_open(const char *path, u64 flags)
 {
@@ -87,60 +195,164 @@ i64 fs_open(const char *path, u64 flags)
 		return -L_EROFS;
 	if (found == 0 && (flags & O_DIRECTORY))
 		return -L_ENOTDIR;
-	for (i64 fd = 0; fd < MAX_FDS; fd++)
-		if (fds[fd].kind == FD_FREE) {
-			fds[fd] = (struct fd){ found ? FD_DIR : FD_FILE, file, 0 };
-			return fd;
-		}
-	return -L_EMFILE;
+	struct open_file *open = new_open(found ? OPEN_DIR : OPEN_FILE);
+	if (!open)
+		return -L_EMFILE;
+	open->file = file;
+	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		drop_open(open);
+	return fd;
 }
 
 i64 fs_close(i64 fd)
 {
-	struct fd *entry = fd_at(fd);
-	if (!entry)
+	struct open_file *open = fd_at(fd);
+	if (!open)
 		return -L_EBADF;
-	entry->kind = FD_FREE;
+	current_table()->fd[fd] = NULL;
+	drop_open(open);
 	return 0;
+}
+
+i64 fs_dup(i64 fd, i64 to, u64 flags)
+{
+	struct open_file *open = fd_at(fd);
+	struct fdtable *table = current_table();
+	if (!open || to >= MAX_FDS)
+		return -L_EBADF;
+	open->refs++;
+	if (to < 0)
+		return install(table, open, 0, false);
+	if (to == fd) {
+		open->refs--;
+		return -L_EINVAL;
+	}
+	if (table->fd[to])
+		drop_open(table->fd[to]);
+	table->fd[to] = open;
+	table->cloexec[to] = flags & O_CLOEXEC;
+	return to;
+}
+
+i64 fs_pipe(int *out, u64 flags)
+{
+	struct pipe *pipe = NULL;
+	for (u32 i = 0; i < MAX_PIPES && !pipe; i++)
+		if (!pipes[i].readers && !pipes[i].writers)
+			pipe = &pipes[i];
+	struct open_file *reader = pipe ? new_open(OPEN_PIPE) : NULL;
+	struct open_file *writer = reader ? new_open(OPEN_PIPE) : NULL;
+	if (!writer) {
+		if (reader)
+			reader->kind = OPEN_FREE;
+		return -L_EMFILE;
+	}
+	*pipe = (struct pipe){ .readers = 1, .writers = 1 };
+	reader->pipe = writer->pipe = pipe;
+	writer->write_end = true;
+	struct fdtable *table = current_table();
+	i64 read_fd = install(table, reader, 0, flags & O_CLOEXEC);
+	i64 write_fd = read_fd < 0 ? read_fd : install(table, writer, 0, flags & O_CLOEXEC);
+	if (write_fd < 0) {
+		if (read_fd >= 0)
+			table->fd[read_fd] = NULL;
+		drop_open(reader);
+		drop_open(writer);
+		return -L_EMFILE;
+	}
+	out[0] = (int)read_fd;
+	out[1] = (int)write_fd;
+	return 0;
+}
+
+#define L_EPIPE 32
+#define PIPE_NAP_NS 10000000
+
+static i64 pipe_read(struct pipe *pipe, u8 *buf, u64 len)
+{
+	while (pipe->len == 0) {
+		if (pipe->writers == 0)
+			return 0;
+		libos_nap(PIPE_NAP_NS);
+	}
+	u64 n = MIN(len, (u64)pipe->len);
+	for (u64 i = 0; i < n; i++)
+		buf[i] = pipe->buf[(pipe->head + i) % sizeof(pipe->buf)];
+	pipe->head = (u32)((pipe->head + n) % sizeof(pipe->buf));
+	pipe->len -= (u32)n;
+	return (i64)n;
+}
+
+static i64 pipe_write(struct pipe *pipe, const u8 *buf, u64 len)
+{
+	u64 done = 0;
+	while (done < len) {
+		if (pipe->readers == 0)
+			return done ? (i64)done : -L_EPIPE;
+		if (pipe->len == sizeof(pipe->buf)) {
+			libos_nap(PIPE_NAP_NS);
+			continue;
+		}
+		pipe->buf[(pipe->head + pipe->len) % sizeof(pipe->buf)] = buf[done++];
+		pipe->len++;
+	}
+	return (i64)done;
 }
 
 i64 fs_read(i64 fd, void *buf, u64 len)
 {
-	struct fd *entry = fd_at(fd);
-	if (!entry)
+	struct open_file *open = fd_at(fd);
+	if (!open)
 		return -L_EBADF;
-	if (entry->kind == FD_CONSOLE)
+	if (open->kind == OPEN_CONSOLE)
 		return console_read_line(buf, len);
-	if (entry->kind == FD_DIR)
+	if (open->kind == OPEN_PIPE)
+		return open->write_end ? -L_EBADF : pipe_read(open->pipe, buf, len);
+	if (open->kind == OPEN_DIR)
 		return -L_EISDIR;
-	const struct file *file = &files[entry->file];
-	u64 n = entry->offset < file->size ? MIN(len, file->size - entry->offset) : 0;
-	memcpy(buf, file->data + entry->offset, n);
-	entry->offset += n;
+	const struct file *file = &files[open->file];
+	u64 n = open->offset < file->size ? MIN(len, file->size - open->offset) : 0;
+	memcpy(buf, file->data + open->offset, n);
+	open->offset += n;
 	return (i64)n;
 }
 
 i64 fs_write(i64 fd, const void *buf, u64 len)
 {
-	struct fd *entry = fd_at(fd);
-	if (!entry)
+	struct open_file *open = fd_at(fd);
+	if (!open)
 		return -L_EBADF;
-	return entry->kind == FD_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
+	if (open->kind == OPEN_PIPE)
+		return open->write_end ? pipe_write(open->pipe, buf, len) : -L_EBADF;
+	return open->kind == OPEN_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
 }
 
 i64 fs_lseek(i64 fd, i64 offset, u64 whence)
 {
-	struct fd *entry = fd_at(fd);
-	if (!entry)
+	struct open_file *open = fd_at(fd);
+	if (!open)
 		return -L_EBADF;
-	if (entry->kind == FD_CONSOLE)
+	if (open->kind == OPEN_CONSOLE || open->kind == OPEN_PIPE)
 		return -L_ESPIPE;
-	i64 base = whence == 0 ? 0 : whence == 1 ? (i64)entry->offset :
-	           entry->kind == FD_FILE ? (i64)files[entry->file].size : (i64)nfiles;
+	i64 base = whence == 0 ? 0 : whence == 1 ? (i64)open->offset :
+	           open->kind == OPEN_FILE ? (i64)files[open->file].size : (i64)nfiles;
 	if (whence > 2 || base + offset < 0)
 		return -L_EINVAL;
-	entry->offset = (u64)(base + offset);
-	return (i64)entry->offset;
+	open->offset = (u64)(base + offset);
+	return (i64)open->offset;
+}
+
+/* The archive's bytes for a path (exec reads programs from here). */
+int fs_find(const char *path, const u8 **data, u64 *size)
+{
+	u32 file = 0;
+	int found = lookup(path, &file);
+	if (found != 0)
+		return found < 0 ? found : -L_EISDIR;
+	*data = files[file].data;
+	*size = files[file].size;
+	return 0;
 }
 
 /* struct stat as arm64 Linux lays it out (asm-generic). */
@@ -160,10 +372,12 @@ static void fill_stat(struct stat_l *st, u8 kind, u32 file)
 	memset(st, 0, sizeof(*st));
 	st->nlink = 1;
 	st->blksize = 4096;
-	if (kind == FD_CONSOLE) {
+	if (kind == OPEN_PIPE) {
+		st->mode = 0010000 | 0600; /* S_IFIFO */
+	} else if (kind == OPEN_CONSOLE) {
 		st->mode = S_IFCHR | 0620;
 		st->rdev = 0x8800; /* a tty */
-	} else if (kind == FD_DIR) {
+	} else if (kind == OPEN_DIR) {
 		st->mode = S_IFDIR | 0555;
 		st->ino = 1;
 	} else {
@@ -176,10 +390,10 @@ static void fill_stat(struct stat_l *st, u8 kind, u32 file)
 
 i64 fs_fstat(i64 fd, void *statbuf)
 {
-	struct fd *entry = fd_at(fd);
-	if (!entry)
+	struct open_file *open = fd_at(fd);
+	if (!open)
 		return -L_EBADF;
-	fill_stat(statbuf, entry->kind, entry->file);
+	fill_stat(statbuf, open->kind, open->file);
 	return 0;
 }
 
@@ -189,17 +403,17 @@ i64 fs_stat(const char *path, void *statbuf)
 	int found = lookup(path, &file);
 	if (found < 0)
 		return found;
-	fill_stat(statbuf, found ? FD_DIR : FD_FILE, file);
+	fill_stat(statbuf, found ? OPEN_DIR : OPEN_FILE, file);
 	return 0;
 }
 
 /* struct linux_dirent64 records, one per file, offset = index. */
 i64 fs_getdents(i64 fd, void *buf, u64 len)
 {
-	struct fd *entry = fd_at(fd);
+	struct open_file *entry = fd_at(fd);
 	if (!entry)
 		return -L_EBADF;
-	if (entry->kind != FD_DIR)
+	if (entry->kind != OPEN_DIR)
 		return -L_ENOTDIR;
 	u8 *out = buf;
 	u64 used = 0;

@@ -104,16 +104,34 @@ static u64 *push_stack(u64 sp, const struct words *words)
 	return stack;
 }
 
-u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp);
-u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp)
+/* After exec: the arguments the caller passed, from the exec block (exec.c). */
+static void words_from_block(struct words *words, const u64 *block)
+{
+	u64 at = 1;
+	for (u64 i = 0; i < block[0] && words->argc < MAX_ARGS; i++)
+		words->argv[words->argc++] = (char *)block[at++];
+	at = 1 + block[0] + 1;
+	while (block[at] && words->envc < MAX_ARGS)
+		words->envp[words->envc++] = (char *)block[at++];
+}
+
+u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,
+               const u64 *exec_block, u64 old_root);
+u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,
+               const u64 *exec_block, u64 old_root)
 {
 	libos = (struct libos){ .env = env, .root = root, .archive = archive, .archive_size = archive_size,
-		                .cmdline = cmdline };
+		                .cmdline = cmdline ? cmdline : "" };
 	as_self_of(&libos.self, env, root);
 	init_upcalls();
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	fs_init();
+	if (old_root)
+		libos_reclaim_space(old_root);
 	static struct words words;
-	split_cmdline(&words);
-	return (u64)push_stack(sp, &words);
+	if (exec_block)
+		words_from_block(&words, exec_block);
+	else
+		split_cmdline(&words);
+	return (u64)push_stack(exec_block ? (u64)exec_block : sp, &words);
 }

@@ -56,9 +56,25 @@ i64 fs_lseek(i64 fd, i64 offset, u64 whence);
 i64 fs_fstat(i64 fd, void *statbuf);
 i64 fs_stat(const char *path, void *statbuf);
 i64 fs_getdents(i64 fd, void *buf, u64 len);
+i64 fs_dup(i64 fd, i64 to, u64 flags);
+i64 fs_pipe(int *out, u64 flags);
+int fs_find(const char *path, const u8 **data, u64 *size);
+int fs_fork_table(u64 child);
+void fs_drop_table(u64 env, bool cloexec_only);
+
+/* Waiting: a nap that keeps any event that arrives for whoever waits for it. */
+void libos_nap(u64 timeout_ns);
+/* The next event (an exit notice or a message): a kept one first; flags as EXO_RECV. */
+i64 libos_next_event(struct exo_event *event, u64 flags);
+void libos_keep_event(const struct exo_event *event);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Process end (exit). */
+/* Processes (proc.c, exec.c).  Statuses are Linux wait statuses. */
 __attribute__((noreturn)) void libos_exit(i64 status);
+i64 libos_clone(struct exo_upcall *up);
+i64 libos_wait4(i64 pid, int *status, u64 options);
+i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
+void libos_vfork_release(u64 me);
+void libos_reclaim_space(u64 root);
 
 #endif

@@ -10,7 +10,8 @@
 enum {
 	SYS_getcwd = 17, SYS_ioctl = 29, SYS_chdir = 49, SYS_openat = 56, SYS_close = 57,
 	SYS_getdents64 = 61, SYS_lseek = 62, SYS_read = 63, SYS_readv = 65, SYS_newfstatat = 79,
-	SYS_fstat = 80, SYS_write = 64, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
+	SYS_fstat = 80, SYS_write = 64, SYS_dup = 23, SYS_dup3 = 24, SYS_fcntl = 25, SYS_pipe2 = 59,
+	SYS_kill = 129, SYS_clone = 220, SYS_execve = 221, SYS_wait4 = 260, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
 	SYS_set_tid_address = 96, SYS_clock_gettime = 113, SYS_sched_yield = 124,
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
@@ -111,7 +112,40 @@ static i64 sys_ioctl(const u64 *a)
 
 static i64 sys_exit(const u64 *a) { libos_exit((i64)(a[0] & 0xff) << 8); }
 static i64 sys_zero(const u64 *a) { (void)a; return 0; }
-static i64 sys_getpid(const u64 *a) { (void)a; return (i64)libos.env; }
+static i64 sys_getpid(const u64 *a) { (void)a; return exo_self(); }
+static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
+static i64 sys_dup3(const u64 *a) { return fs_dup((i64)a[0], (i64)a[1], a[2]); }
+static i64 sys_pipe2(const u64 *a) { return fs_pipe((int *)a[0], a[1]); }
+static i64 sys_wait4(const u64 *a) { return libos_wait4((i64)a[0], (int *)a[1], a[2]); }
+static i64 sys_execve(const u64 *a)
+{
+	return libos_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
+}
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+static i64 sys_fcntl(const u64 *a)
+{
+	u64 stat[16];
+	if (fs_fstat((i64)a[0], stat) < 0)
+		return -L_EBADF;
+	switch (a[1]) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return fs_dup((i64)a[0], -1, 0);
+	case F_GETFD:
+	case F_SETFD:
+	case F_SETFL:
+		return 0;
+	case F_GETFL:
+		return 2; /* O_RDWR */
+	}
+	return -L_EINVAL;
+}
 static i64 sys_getppid(const u64 *a)
 {
 	(void)a;
@@ -176,6 +210,13 @@ static i64 sys_getrandom(const u64 *a)
 }
 
 static const syscall_fn syscalls[] = {
+	[SYS_dup] = sys_dup,
+	[SYS_dup3] = sys_dup3,
+	[SYS_fcntl] = sys_fcntl,
+	[SYS_pipe2] = sys_pipe2,
+	[SYS_kill] = sys_zero,
+	[SYS_execve] = sys_execve,
+	[SYS_wait4] = sys_wait4,
 	[SYS_getcwd] = sys_getcwd,
 	[SYS_chdir] = sys_chdir,
 	[SYS_openat] = sys_openat,
@@ -211,6 +252,10 @@ static const syscall_fn syscalls[] = {
 struct exo_upcall *libos_on_syscall(struct exo_upcall *up)
 {
 	u64 number = up->regs.x[8];
+	if (number == SYS_clone) { /* needs the caller's whole register state */
+		up->regs.x[0] = (u64)libos_clone(up);
+		return up;
+	}
 	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
 	up->regs.x[0] = (u64)(fn ? fn(up->regs.x) : -L_ENOSYS);
 	return up;

@@ -449,6 +449,13 @@ QEMU_TESTS = [
     ("qemu/libos/null_dereference_reported", crash("null", "a read")),
     ("qemu/libos/write_to_text_reported", crash("readonly", "a write")),
     ("qemu/libos/stack_overflow_reported", crash("stack", "a write")),
+    ("qemu/libos/posix_spawn_waitpid", app("init=spawn", [
+        r"^spawned child$", r"^spawn echo: exited with 0$",
+        r"^spawn nonexistent: No such file or directory$",
+        r"^libos: segmentation fault: a read at 0x0 \(pc 0x[0-9a-f]+\), process \d+ killed$",
+        r"^spawn crash: killed by signal 11$", r"^spawn: done$"])),
+    ("qemu/libos/execve_replaces_the_image", app("init=spawn -- exec", [
+        r"^spawn: pid 1 execs echo$", r"^after exec$"], refute=[r"^execve:"])),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),

@@ -12,6 +12,7 @@ struct fpsimd_state {
 struct arch_context {
 	struct trap_frame frame; /* x0..x30, sp, pc (elr), pstate (spsr) */
 	struct fpsimd_state fp;
+	u64 tpidr; /* TPIDR_EL0: user state the trap frame does not hold */
 };
 
 /* fpsimd.S */

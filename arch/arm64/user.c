@@ -47,12 +47,14 @@ void arch_context_save(struct arch_context *ctx, const struct trap_frame *frame)
 {
 	ctx->frame = *frame;
 	fpsimd_save(&ctx->fp);
+	ctx->tpidr = read_sysreg(tpidr_el0);
 }
 
 void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame)
 {
 	*frame = ctx->frame;
 	fpsimd_load(&ctx->fp);
+	write_sysreg(tpidr_el0, ctx->tpidr);
 }
 
 static struct trap_frame *frame_of(const struct env *env)
@@ -67,6 +69,7 @@ void arch_regs_read(const struct env *env, struct exo_regs *regs)
 	regs->sp = frame->sp;
 	regs->pc = frame->elr;
 	regs->pstate = frame->spsr & SPSR_NZCV;
+	regs->tp = env == curenv && running_frame ? read_sysreg(tpidr_el0) : env->ctx.tpidr;
 }
 
 /* Only the condition flags come from user space: always EL0, interrupts on. */
@@ -77,6 +80,10 @@ void arch_regs_write(struct env *env, const struct exo_regs *regs)
 	frame->sp = regs->sp;
 	frame->elr = regs->pc;
 	frame->spsr = SPSR_EL0T | (regs->pstate & SPSR_NZCV);
+	if (env == curenv && running_frame)
+		write_sysreg(tpidr_el0, regs->tp);
+	else
+		env->ctx.tpidr = regs->tp;
 }
 
 void arch_set_call_result(struct trap_frame *frame, i64 value) { frame->x[0] = (u64)value; }
@@ -125,6 +132,7 @@ static void fill_record(struct exo_upcall *record, const struct env *env, u64 ki
 	copy_256(&record->regs, frame); /* x0-x30 and sp, laid out alike */
 	record->regs.pc = frame->elr;
 	record->regs.pstate = frame->spsr & SPSR_NZCV;
+	record->regs.tp = read_sysreg(tpidr_el0);
 	record->kind = kind;
 	record->esr = frame->esr;
 	record->far = frame->far;
@@ -181,6 +189,7 @@ i64 upcall_return(u64 record_uva, struct trap_frame *frame)
 	copy_256(frame, &record->regs);
 	frame->elr = record->regs.pc;
 	frame->spsr = SPSR_EL0T | (record->regs.pstate & SPSR_NZCV);
+	write_sysreg(tpidr_el0, record->regs.tp);
 	return 0;
 }
 

@@ -296,17 +296,19 @@ static int preempts_spinner(u64 arg)
 	return 0;
 }
 
-/* Two environments fill the FP/SIMD registers with their own pattern and check it for 100 ms. */
+/* Two environments fill the FP/SIMD registers and the thread pointer with their own pattern and check them for 100 ms. */
 static int fp_checker(u64 seed)
 {
 	u64 deadline = rt_counter() + rt_counter_freq() / 10, mismatches = 0;
-	__asm__ volatile("dup v0.2d, %0\n dup v31.2d, %0\n dup v15.2d, %0\n msr fpcr, %1" ::"r"(seed),
-	                 "r"((seed & 1) << 22));
+	__asm__ volatile("dup v0.2d, %0\n dup v31.2d, %0\n dup v15.2d, %0\n msr fpcr, %1\n msr tpidr_el0, %0"
+	                 ::"r"(seed), "r"((seed & 1) << 22));
 	while (rt_counter() < deadline) {
-		u64 lo0, hi31, mid15, fpcr;
-		__asm__ volatile("mov %0, v0.d[0]\n mov %1, v31.d[1]\n mov %2, v15.d[1]\n mrs %3, fpcr"
-		                 : "=r"(lo0), "=r"(hi31), "=r"(mid15), "=r"(fpcr));
-		mismatches += lo0 != seed || hi31 != seed || mid15 != seed || fpcr != (seed & 1) << 22;
+		u64 lo0, hi31, mid15, fpcr, tp;
+		__asm__ volatile("mov %0, v0.d[0]\n mov %1, v31.d[1]\n mov %2, v15.d[1]\n mrs %3, fpcr\n"
+		                 "mrs %4, tpidr_el0"
+		                 : "=r"(lo0), "=r"(hi31), "=r"(mid15), "=r"(fpcr), "=r"(tp));
+		mismatches += lo0 != seed || hi31 != seed || mid15 != seed || fpcr != (seed & 1) << 22 ||
+		              tp != seed;
 	}
 	return mismatches != 0;
 }

@@ -1,0 +1,146 @@
+/*
+ * execve: build the new program's address space beside the running one
+ * (from the boot archive), then switch root and registers in one kernel
+ * call.  The new image's libos frees the old address space if it was its
+ * own (a vfork child runs in its parent's, which stays).
+ */
+#include "libos/libos.h"
+#include "exo/elf.h"
+#include <string.h>
+
+#define STACK_TOP 0x0000800000000000ull
+#define STACK_PAGES 16
+#define SCRATCH_VA 0x0000010000000000ull
+#define ARGS_BYTES 4096 /* the top stack page: the exec block */
+#define PAGE 4096ull
+
+/* A fresh frame of env's, filled through a scratch mapping in the running space, mapped in `to`. */
+static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 len, u64 attrs)
+{
+	u64 frame;
+	if (exo_frame_alloc(to->env, 1, &frame) != 1)
+		return -L_ENOMEM;
+	if (as_map(&libos.self, SCRATCH_VA, frame, PAGE_RW) < 0)
+		return -L_ENOMEM;
+	if (len)
+		memcpy((u8 *)SCRATCH_VA + skip, from, len);
+	as_unmap(&libos.self, SCRATCH_VA);
+	return as_map(to, va, frame, attrs) < 0 ? -L_ENOMEM : 0;
+}
+
+static u64 segment_attrs(u32 flags)
+{
+	u64 attrs = EXO_PTE_PAGE | EXO_PTE_USER;
+	if (!(flags & EXO_W))
+		attrs |= EXO_PTE_RO;
+	if (!(flags & EXO_X))
+		attrs |= EXO_PTE_UXN;
+	return attrs;
+}
+
+static int load_segment(struct aspace *to, const u8 *file, const struct elf_segment *seg)
+{
+	for (u64 page = seg->vaddr & ~(PAGE - 1); page < seg->vaddr + seg->memsz; page += PAGE) {
+		u64 from = MAX(page, seg->vaddr), to_end = MIN(page + PAGE, seg->vaddr + seg->filesz);
+		u64 len = from < to_end ? to_end - from : 0;
+		int err = copy_page(to, page, file + seg->offset + (from - seg->vaddr), from - page, len,
+		                    segment_attrs(seg->flags));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The boot archive: the same frames (the kernel's, readable by all), at the same place. */
+static int map_archive(struct aspace *to)
+{
+	u64 start = libos.archive & ~(PAGE - 1);
+	for (u64 va = start; va < libos.archive + libos.archive_size; va += PAGE) {
+		u64 desc = as_lookup_self(va);
+		if (as_map(to, va, desc & EXO_PTE_ADDR_MASK, PAGE_RO) < 0)
+			return -L_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The exec block, at the top of the new stack: argc, argv[], NULL, envp[],
+ * NULL, then the strings, with pointers as the new program will see them.
+ */
+static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *out_sp)
+{
+	u64 base = STACK_TOP - ARGS_BYTES, argc = 0, envc = 0;
+	while (argv && argv[argc])
+		argc++;
+	while (envp && envp[envc])
+		envc++;
+	u64 *words = (u64 *)block;
+	u64 strings = (argc + envc + 3) * 8, at = 0;
+	if (strings >= ARGS_BYTES)
+		return -7; /* E2BIG */
+	words[at++] = argc;
+	for (int pass = 0; pass < 2; pass++) {
+		char *const *list = pass ? envp : argv;
+		for (u64 i = 0; i < (pass ? envc : argc); i++) {
+			u64 len = strlen(list[i]) + 1;
+			if (strings + len > ARGS_BYTES - 16)
+				return -7;
+			memcpy(block + strings, list[i], len);
+			words[at++] = base + strings;
+			strings += len;
+		}
+		words[at++] = 0;
+	}
+	*out_sp = base - 16;
+	return 0;
+}
+
+static int build_stack(struct aspace *to, char *const argv[], char *const envp[], u64 *sp)
+{
+	static u8 block[ARGS_BYTES];
+	memset(block, 0, sizeof(block));
+	int err = build_args(block, argv, envp, sp);
+	for (u64 page = 1; !err && page <= STACK_PAGES; page++)
+		err = copy_page(to, STACK_TOP - page * PAGE, block, 0, page == 1 ? ARGS_BYTES : 0, PAGE_RW);
+	return err;
+}
+
+i64 libos_execve(const char *path, char *const argv[], char *const envp[])
+{
+	const u8 *file;
+	u64 size;
+	struct elf_image image;
+	const char *why;
+	int err = fs_find(path, &file, &size);
+	if (err)
+		return err;
+	if (elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0)
+		return -8; /* ENOEXEC */
+	u64 me = (u64)exo_self();
+	struct aspace space;
+	if (as_new(&space, me) < 0)
+		return -L_ENOMEM;
+	u64 sp = 0;
+	for (u32 i = 0; !err && i < image.nsegments; i++)
+		err = load_segment(&space, file, &image.segments[i]);
+	if (!err)
+		err = build_stack(&space, argv, envp, &sp);
+	if (!err)
+		err = map_archive(&space);
+	if (err)
+		return err; /* what was built stays ours until we end: not leaked, reclaimed then */
+	struct exo_env_info info;
+	exo_env_info(me, &info);
+	bool own_space = libos.env == me;
+	struct exo_regs regs = { .pc = image.entry, .sp = sp };
+	regs.x[0] = me;
+	regs.x[1] = space.root;
+	regs.x[3] = libos.archive;
+	regs.x[4] = libos.archive_size;
+	regs.x[6] = STACK_TOP - ARGS_BYTES;     /* the exec block */
+	regs.x[7] = own_space ? info.root : 0; /* the old space, for the new image to free */
+	fs_drop_table(me, false); /* the new image starts with the console on 0-2 */
+	libos_vfork_release(me);
+	exo_env_set_root_regs(me, space.root, &regs);
+	return -L_EINVAL; /* refused: nothing switched */
+}

@@ -1,0 +1,163 @@
+/*
+ * Processes: a process is an environment.  clone(CLONE_VM|CLONE_VFORK) (what
+ * musl's posix_spawn issues) runs the child in our address space, with its
+ * own descriptor table and upcall stack, until it execs or exits; wait4
+ * takes exit notices; exec (exec.c) moves a process to a new address space.
+ */
+#include "libos/libos.h"
+#include <string.h>
+
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define WNOHANG 1
+#define L_ECHILD 10
+#define VFORK_DONE 0x7f0f /* the message a vfork child sends when it leaves our space */
+#define CHILD_UPCALL_BASE 0x00007ffe00000000ull
+#define CHILD_UPCALL_PAGES 4
+#define SIGKILL 9
+#define PAGE 4096ull
+
+/* A vfork child's upcall stack, in our space, while it runs here (one at a time). */
+static u64 child_upcall_top(void) { return CHILD_UPCALL_BASE; }
+
+static int map_child_stack(void)
+{
+	for (u64 page = 1; page <= CHILD_UPCALL_PAGES; page++) {
+		u64 va = child_upcall_top() - page * PAGE;
+		if (!(as_lookup_self(va) & EXO_PTE_VALID) && !as_map_fresh(&libos.self, va))
+			return -L_ENOMEM;
+	}
+	return 0;
+}
+
+/* Until the child has left our space: its exec notice, or its end (kept for wait4). */
+static void wait_vfork(u64 child)
+{
+	struct exo_event kept[16];
+	u32 nkept = 0;
+	for (;;) {
+		struct exo_event event;
+		if (exo_recv(&event, 0, 0) < 0)
+			break;
+		if (event.env == child && event.kind == EXO_EVENT_MESSAGE && event.value == VFORK_DONE)
+			break;
+		if (nkept < ARRAY_LEN(kept))
+			kept[nkept++] = event;
+		if (event.env == child && event.kind == EXO_EVENT_EXIT)
+			break;
+	}
+	for (u32 i = 0; i < nkept; i++)
+		libos_keep_event(&kept[i]);
+}
+
+i64 libos_clone(struct exo_upcall *up)
+{
+	u64 flags = up->regs.x[0], stack = up->regs.x[1];
+	if (!(flags & CLONE_VM) || !(flags & CLONE_VFORK) || (flags & CLONE_THREAD))
+		return -L_ENOSYS; /* fork and threads: not yet */
+	struct exo_env_info info;
+	exo_env_info((u64)exo_self(), &info);
+	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
+	i64 child = exo_env_create(spare / 2);
+	if (child < 0)
+		return -L_ENOMEM;
+	struct exo_regs regs = up->regs;
+	regs.x[0] = 0; /* the child's clone() returns 0 */
+	regs.sp = stack;
+	i64 err = map_child_stack();
+	if (!err)
+		err = fs_fork_table((u64)child);
+	if (!err)
+		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
+		                          child_upcall_top());
+	if (!err)
+		err = exo_env_set_root((u64)child, info.root);
+	if (!err)
+		err = exo_env_set_regs((u64)child, &regs);
+	if (!err)
+		err = exo_env_run((u64)child);
+	if (err) {
+		exo_env_destroy((u64)child);
+		return -L_ENOMEM;
+	}
+	wait_vfork((u64)child);
+	return child;
+}
+
+/* Called by exec just before the switch: a vfork child tells its parent it has left. */
+void libos_vfork_release(u64 me)
+{
+	struct exo_env_info info;
+	if (me != libos.env && exo_env_info(me, &info) == 0)
+		exo_send(info.parent, VFORK_DONE);
+}
+
+/* Kernel statuses are libos's wait statuses; a kill (-1) reads as SIGKILL. */
+static int wait_status(u64 value) { return (i64)value < 0 ? SIGKILL : (int)value; }
+
+i64 libos_wait4(i64 pid, int *status, u64 options)
+{
+	struct exo_event skipped[16];
+	u32 nskipped = 0;
+	i64 result = 0;
+	for (;;) {
+		struct exo_event event;
+		i64 err = libos_next_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
+		if (err < 0) {
+			struct exo_env_info info;
+			bool exists = pid > 0 && exo_env_info((u64)pid, &info) == 0;
+			result = err == -EXO_EAGAIN && (pid == -1 || exists) ? 0 : -L_ECHILD;
+			break;
+		}
+		if (event.kind == EXO_EVENT_EXIT && (pid == -1 || event.env == (u64)pid)) {
+			if (status)
+				*status = wait_status(event.value);
+			result = (i64)event.env;
+			break;
+		}
+		if (nskipped < ARRAY_LEN(skipped))
+			skipped[nskipped++] = event;
+	}
+	for (u32 i = 0; i < nskipped; i++)
+		libos_keep_event(&skipped[i]);
+	return result;
+}
+
+__attribute__((noreturn)) void libos_exit(i64 status)
+{
+	u64 me = (u64)exo_self();
+	if (me != libos.env)
+		fs_drop_table(me, false); /* a vfork child: its table lives in our parent's memory */
+	exo_env_exit(status);
+}
+
+/* exec's other half, in the new image: free the address space left behind. */
+static u64 zeros[EXO_PT_ENTRIES];
+#define RECLAIM_VA 0x0000011000000000ull
+
+static void reclaim_table(u64 table, u32 level)
+{
+	u64 entries[EXO_PT_ENTRIES];
+	u64 window = RECLAIM_VA + level * PAGE;
+	if (as_map(&libos.self, window, table, PAGE_RO) < 0)
+		return;
+	memcpy(entries, (const void *)window, sizeof(entries));
+	as_unmap(&libos.self, window);
+	u32 count = level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES;
+	exo_pt_write(table, 0, count, zeros); /* every reference it held goes */
+	for (u32 i = 0; i < count; i++) {
+		if (!(entries[i] & EXO_PTE_VALID))
+			continue;
+		u64 target = entries[i] & EXO_PTE_ADDR_MASK;
+		if (level < EXO_PT_LEVELS - 1)
+			reclaim_table(target, level + 1);
+		exo_frame_free(&target, 1); /* refused for frames not ours (the archive's): fine */
+	}
+}
+
+void libos_reclaim_space(u64 root)
+{
+	reclaim_table(root, 0);
+	exo_frame_free(&root, 1);
+}
