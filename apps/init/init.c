@@ -1,0 +1,30 @@
+/*
+ * init: the first program.  Runs the program named by its arguments (or
+ * the shell), says how it ended, and ends with it.
+ */
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+int main(int argc, char **argv)
+{
+	char *shell[] = { "sh", NULL };
+	char **command = argc > 1 ? argv + 1 : shell;
+	pid_t pid;
+	int err = posix_spawn(&pid, command[0], NULL, NULL, command, environ);
+	if (err) {
+		printf("init: cannot run %s: %s\n", command[0], strerror(err));
+		return 1;
+	}
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		return 1;
+	if (WIFEXITED(status))
+		printf("init: %s exited with status %d\n", command[0], WEXITSTATUS(status));
+	else
+		printf("init: %s killed by signal %d\n", command[0], WTERMSIG(status));
+	return 0;
+}
