@@ -65,7 +65,8 @@ static int map_archive(struct aspace *to)
 
 /*
  * The exec block, at the top of the new stack: argc, argv[], NULL, envp[],
- * NULL, then the strings, with pointers as the new program will see them.
+ * NULL, the inherited descriptors, then the strings, with pointers as the
+ * new program will see them.
  */
 static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *out_sp)
 {
@@ -75,7 +76,9 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 	while (envp && envp[envc])
 		envc++;
 	u64 *words = (u64 *)block;
-	u64 strings = (argc + envc + 3) * 8, at = 0;
+	u64 fds[16 * 4];
+	u64 nfds = fs_export(fds);
+	u64 strings = (argc + envc + 4 + 4 * nfds) * 8, at = 0;
 	if (strings >= ARGS_BYTES)
 		return -7; /* E2BIG */
 	words[at++] = argc;
@@ -91,6 +94,9 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 		}
 		words[at++] = 0;
 	}
+	/* Then the inherited descriptors (fs_export): a count and 4 words each. */
+	words[at++] = nfds;
+	memcpy(&words[at], fds, nfds * 4 * 8);
 	*out_sp = base - 16;
 	return 0;
 }

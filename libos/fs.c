@@ -38,11 +38,18 @@ enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE };
  * that point at open files.  Every environment running in this address
  * space has its own table (a vfork child gets a copy), all in this memory.
  */
+/*
+ * A pipe is one frame, shared by every process that holds an end: the
+ * creator's, shared read-write with its descendants (which map it after
+ * exec).  The header counts ends across processes.
+ */
 struct pipe {
-	u8 buf[4096];
-	u32 head, len;
-	u32 readers, writers;
+	volatile u32 head, len;
+	volatile u32 readers, writers;
+	u8 buf[4096 - 16];
 };
+_Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
+#define PIPE_VA(slot) (0x0000030000000000ull + (u64)(slot) * 4096)
 
 struct open_file {
 	u8 kind;
@@ -50,7 +57,8 @@ struct open_file {
 	u32 refs;
 	u32 file; /* OPEN_FILE: index in files */
 	u64 offset;
-	struct pipe *pipe;
+	struct pipe *pipe; /* mapped at PIPE_VA(pipe_slot) */
+	u64 pipe_frame;
 };
 
 struct fdtable {
@@ -60,10 +68,10 @@ struct fdtable {
 };
 
 #define MAX_OPEN 128
-#define MAX_PIPES 8
+#define MAX_PIPES 16
 #define MAX_TABLES 8
 static struct open_file opens[MAX_OPEN];
-static struct pipe pipes[MAX_PIPES];
+static u64 pipe_frames[MAX_PIPES]; /* what is mapped at each PIPE_VA slot, 0 if nothing */
 static struct fdtable tables[MAX_TABLES];
 static struct open_file console = { .kind = OPEN_CONSOLE, .refs = 1 };
 
@@ -235,22 +243,59 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 	return to;
 }
 
+/*
+ * Map a pipe's frame in this space (a fresh slot, or the one it has);
+ * frames of ended pipes are given back on the way (the creator's only).
+ */
+static struct pipe *map_pipe(u64 frame)
+{
+	for (u32 slot = 0; slot < MAX_PIPES; slot++)
+		if (pipe_frames[slot] == frame)
+			return (struct pipe *)PIPE_VA(slot);
+	for (u32 slot = 0; slot < MAX_PIPES; slot++) {
+		if (pipe_frames[slot]) {
+			struct pipe *old = (struct pipe *)PIPE_VA(slot);
+			if (old->readers || old->writers)
+				continue;
+			as_unmap(&libos.self, PIPE_VA(slot));
+			exo_frame_free(&pipe_frames[slot], 1); /* refused while another still maps it */
+			pipe_frames[slot] = 0;
+		}
+		if (as_map(&libos.self, PIPE_VA(slot), frame, PAGE_RW) < 0)
+			return NULL;
+		pipe_frames[slot] = frame;
+		return (struct pipe *)PIPE_VA(slot);
+	}
+	return NULL;
+}
+
+static struct open_file *pipe_end(u64 frame, struct pipe *pipe, bool write_end)
+{
+	struct open_file *end = new_open(OPEN_PIPE);
+	if (end) {
+		end->pipe = pipe;
+		end->pipe_frame = frame;
+		end->write_end = write_end;
+	}
+	return end;
+}
+
 i64 fs_pipe(int *out, u64 flags)
 {
-	struct pipe *pipe = NULL;
-	for (u32 i = 0; i < MAX_PIPES && !pipe; i++)
-		if (!pipes[i].readers && !pipes[i].writers)
-			pipe = &pipes[i];
-	struct open_file *reader = pipe ? new_open(OPEN_PIPE) : NULL;
-	struct open_file *writer = reader ? new_open(OPEN_PIPE) : NULL;
+	u64 frame;
+	if (exo_frame_alloc(libos.env, 1, &frame) != 1)
+		return -L_ENOMEM;
+	exo_frame_share(frame, EXO_R | EXO_W); /* for the children that inherit an end */
+	struct pipe *pipe = map_pipe(frame);
+	struct open_file *reader = pipe ? pipe_end(frame, pipe, false) : NULL;
+	struct open_file *writer = reader ? pipe_end(frame, pipe, true) : NULL;
 	if (!writer) {
 		if (reader)
 			reader->kind = OPEN_FREE;
 		return -L_EMFILE;
 	}
-	*pipe = (struct pipe){ .readers = 1, .writers = 1 };
-	reader->pipe = writer->pipe = pipe;
-	writer->write_end = true;
+	pipe->head = pipe->len = 0;
+	pipe->readers = pipe->writers = 1;
 	struct fdtable *table = current_table();
 	i64 read_fd = install(table, reader, 0, flags & O_CLOEXEC);
 	i64 write_fd = read_fd < 0 ? read_fd : install(table, writer, 0, flags & O_CLOEXEC);
@@ -264,6 +309,67 @@ i64 fs_pipe(int *out, u64 flags)
 	out[0] = (int)read_fd;
 	out[1] = (int)write_fd;
 	return 0;
+}
+
+/*
+ * Descriptors across exec: the exec block carries, per inherited fd, its
+ * kind and what names it (a file and offset, a pipe frame and end).  Each
+ * pipe end passed on counts once more, so the new image takes it over.
+ */
+enum { PASS_CONSOLE = 1, PASS_FILE = 2, PASS_PIPE_READ = 3, PASS_PIPE_WRITE = 4 };
+#define PASS_FDS 16
+
+u32 fs_export(u64 *out)
+{
+	struct fdtable *table = current_table();
+	u32 count = 0;
+	for (u32 fd = 0; fd < PASS_FDS; fd++) {
+		struct open_file *open = table->fd[fd];
+		if (!open || table->cloexec[fd] || open->kind == OPEN_DIR)
+			continue;
+		u64 *record = out + 4 * count++;
+		record[0] = fd;
+		if (open->kind == OPEN_CONSOLE) {
+			record[1] = PASS_CONSOLE;
+		} else if (open->kind == OPEN_FILE) {
+			record[1] = PASS_FILE, record[2] = open->file, record[3] = open->offset;
+		} else {
+			record[1] = open->write_end ? PASS_PIPE_WRITE : PASS_PIPE_READ;
+			record[2] = open->pipe_frame;
+			if (open->write_end)
+				open->pipe->writers++;
+			else
+				open->pipe->readers++;
+		}
+	}
+	return count;
+}
+
+void fs_import(const u64 *records, u64 count)
+{
+	struct fdtable *table = &tables[0];
+	for (u32 fd = 0; fd < 3; fd++)
+		if (table->fd[fd]) {
+			drop_open(table->fd[fd]);
+			table->fd[fd] = NULL;
+		}
+	for (u64 i = 0; i < count && i < PASS_FDS; i++) {
+		const u64 *record = records + 4 * i;
+		struct open_file *open = NULL;
+		if (record[1] == PASS_CONSOLE) {
+			open = &console;
+			console.refs++;
+		} else if (record[1] == PASS_FILE && record[2] < nfiles) {
+			open = new_open(OPEN_FILE);
+			if (open)
+				open->file = (u32)record[2], open->offset = record[3];
+		} else if (record[1] == PASS_PIPE_READ || record[1] == PASS_PIPE_WRITE) {
+			struct pipe *pipe = map_pipe(record[2]);
+			open = pipe ? pipe_end(record[2], pipe, record[1] == PASS_PIPE_WRITE) : NULL;
+		}
+		if (open && record[0] < MAX_FDS)
+			table->fd[record[0]] = open;
+	}
 }
 
 #define L_EPIPE 32

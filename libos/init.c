@@ -113,6 +113,9 @@ static void words_from_block(struct words *words, const u64 *block)
 	at = 1 + block[0] + 1;
 	while (block[at] && words->envc < MAX_ARGS)
 		words->envp[words->envc++] = (char *)block[at++];
+	while (block[at])
+		at++;
+	fs_import(&block[at + 2], block[at + 1]);
 }
 
 u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,

@@ -60,6 +60,9 @@ i64 fs_dup(i64 fd, i64 to, u64 flags);
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
 int fs_fork_table(u64 child);
+/* Inherited descriptors for exec: 4 words each into out (16 at most); their count. */
+u32 fs_export(u64 *out);
+void fs_import(const u64 *records, u64 count);
 void fs_drop_table(u64 env, bool cloexec_only);
 
 /* Waiting: a nap that keeps any event that arrives for whoever waits for it. */

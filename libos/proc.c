@@ -126,9 +126,8 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
-	u64 me = (u64)exo_self();
-	if (me != libos.env)
-		fs_drop_table(me, false); /* a vfork child: its table lives in our parent's memory */
+	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
+	fs_drop_table((u64)exo_self(), false);
 	exo_env_exit(status);
 }
 

@@ -459,8 +459,9 @@ QEMU_TESTS = [
     ("qemu/libos/shell_session", app("init=init", [
         r"^exo\$ echo hi there$", r"^hi there$", r"^\s+53  welcome\.txt$",
         r"^sh: crash: killed by signal 11 \(segmentation fault\)$", r"^sh: nosuch: not found$",
-        r"^Welcome to exo\.$", r"^init: sh exited with status 3$"],
-        typed="echo hi there\rls\rcrash null\rnosuch\rcat welcome.txt\rexit 3\r")),
+        r"^Welcome to exo\.$", r"^piped along$", r"^init: sh exited with status 3$"],
+        typed="echo hi there\rls\rcrash null\rnosuch\rcat welcome.txt\r"
+              "echo piped along | cat | cat\rexit 3\r")),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
