@@ -136,5 +136,8 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 		words_from_block(&words, exec_block);
 	else
 		split_cmdline(&words);
+	for (u32 i = 0; i < words.envc; i++)
+		if (strcmp(words.envp[i], "EXO_STRACE=1") == 0)
+			libos_strace = true;
 	return (u64)push_stack(exec_block ? (u64)exec_block : sp, &words);
 }

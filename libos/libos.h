@@ -41,6 +41,10 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot);
 /* A fault at addr: 0 if handled (a demand-zero page now there). */
 int mm_fault(u64 addr, bool write);
 
+/* EXO_STRACE=1 in the environment: print every system call (strace.c). */
+extern bool libos_strace;
+void libos_strace_call(const struct exo_upcall *up, i64 result);
+
 /* Console and output (console.c). */
 i64 console_write_all(const void *buf, u64 len);
 /* Console input, a line at a time with editing; 0 at end of input (Ctrl-D). */

@@ -252,12 +252,18 @@ static const syscall_fn syscalls[] = {
 struct exo_upcall *libos_on_syscall(struct exo_upcall *up)
 {
 	u64 number = up->regs.x[8];
+	i64 result;
+	if (libos_strace && (number == SYS_exit || number == SYS_exit_group))
+		libos_strace_call(up, 0); /* it does not come back */
 	if (number == SYS_clone) { /* needs the caller's whole register state */
-		up->regs.x[0] = (u64)libos_clone(up);
-		return up;
+		result = libos_clone(up);
+	} else {
+		syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
+		result = fn ? fn(up->regs.x) : -L_ENOSYS;
 	}
-	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
-	up->regs.x[0] = (u64)(fn ? fn(up->regs.x) : -L_ENOSYS);
+	if (libos_strace)
+		libos_strace_call(up, result);
+	up->regs.x[0] = (u64)result;
 	return up;
 }
 

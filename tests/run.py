@@ -462,6 +462,11 @@ QEMU_TESTS = [
         r"^Welcome to exo\.$", r"^piped along$", r"^init: sh exited with status 3$"],
         typed="echo hi there\rls\rcrash null\rnosuch\rcat welcome.txt\r"
               "echo piped along | cat | cat\rexit 3\r")),
+    ("qemu/libos/strace", app("init=cat EXO_STRACE=1 -- welcome.txt", [
+        r'^\[pid 1\] openat\(-100, "welcome\.txt", 0x[0-9a-f]+\) = 3$',
+        r"^\[pid 1\] read\(3, 0x[0-9a-f]+, 4096\) = 53$",
+        r'^\[pid 1\] write\(1, "Welcome to exo\.\\nThis file lives \.\.\.", 53\) = 53$',
+        r"^\[pid 1\] exit_group\(0\) = 0$"])),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
