@@ -77,7 +77,7 @@ static struct open_file console = { .kind = OPEN_CONSOLE, .refs = 1 };
 
 static struct fdtable *current_table(void)
 {
-	u64 self = (u64)exo_self();
+	u64 self = libos_process_of((u64)exo_self()); /* threads share their process's table */
 	for (u32 i = 0; i < MAX_TABLES; i++)
 		if (tables[i].env == self)
 			return &tables[i];

@@ -84,4 +84,15 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
 void libos_vfork_release(u64 me);
 void libos_reclaim_space(u64 root);
 
+/* Threads and futexes (thread.c). */
+void libos_lock(void);
+void libos_unlock(void);
+u64 libos_process_of(u64 env);
+bool libos_is_thread(u64 env);
+i64 libos_thread_clone(struct exo_upcall *up);
+__attribute__((noreturn)) void libos_thread_exit(u64 env);
+void libos_end_threads(u64 process, u64 except);
+i64 libos_futex_wake(const int *address, u64 count);
+i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns);
+
 #endif

@@ -54,8 +54,10 @@ static void wait_vfork(u64 child)
 i64 libos_clone(struct exo_upcall *up)
 {
 	u64 flags = up->regs.x[0], stack = up->regs.x[1];
-	if (!(flags & CLONE_VM) || !(flags & CLONE_VFORK) || (flags & CLONE_THREAD))
-		return -L_ENOSYS; /* fork and threads: not yet */
+	if ((flags & CLONE_VM) && (flags & CLONE_THREAD))
+		return libos_thread_clone(up);
+	if (!(flags & CLONE_VM) || !(flags & CLONE_VFORK))
+		return -L_ENOSYS; /* fork: the next issue's */
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
 	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
@@ -124,10 +126,17 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 	return result;
 }
 
+/* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
+	u64 self = (u64)exo_self(), process = libos_process_of(self);
+	libos_end_threads(process, self);
+	if (process != self) {
+		/* A thread ends the process: it takes the process's place, then ends. */
+		exo_env_destroy(process);
+	}
 	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
-	fs_drop_table((u64)exo_self(), false);
+	fs_drop_table(process, false);
 	exo_env_exit(status);
 }
 

@@ -15,7 +15,8 @@ enum {
 	SYS_set_tid_address = 96, SYS_clock_gettime = 113, SYS_sched_yield = 124,
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
-	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278,
+	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278, SYS_futex = 98,
+	SYS_nanosleep = 101,
 };
 
 #define TCGETS 0x5401
@@ -110,7 +111,33 @@ static i64 sys_ioctl(const u64 *a)
 	return -L_ENOTTY;
 }
 
-static i64 sys_exit(const u64 *a) { libos_exit((i64)(a[0] & 0xff) << 8); }
+static i64 sys_exit_group(const u64 *a) { libos_exit((i64)(a[0] & 0xff) << 8); }
+
+/* exit: one thread ends; the process's main thread ending is the process ending. */
+static i64 sys_exit(const u64 *a)
+{
+	u64 self = (u64)exo_self();
+	if (libos_is_thread(self))
+		libos_thread_exit(self);
+	libos_exit((i64)(a[0] & 0xff) << 8);
+}
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE 128
+struct timespec_l;
+static u64 timeout_ns(const struct timespec_l *timeout);
+
+static i64 sys_futex(const u64 *a)
+{
+	switch (a[1] & ~(u64)FUTEX_PRIVATE) {
+	case FUTEX_WAIT:
+		return libos_futex_wait((const int *)a[0], (int)a[2], timeout_ns((const struct timespec_l *)a[3]));
+	case FUTEX_WAKE:
+		return libos_futex_wake((const int *)a[0], a[2]);
+	}
+	return -L_ENOSYS;
+}
 static i64 sys_zero(const u64 *a) { (void)a; return 0; }
 static i64 sys_getpid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
@@ -157,6 +184,24 @@ struct timespec_l {
 	i64 sec, nsec;
 };
 
+static u64 timeout_ns(const struct timespec_l *timeout)
+{
+	if (!timeout)
+		return 0;
+	u64 ns = (u64)timeout->sec * 1000000000ull + (u64)timeout->nsec;
+	return ns ? ns : 1;
+}
+
+/* Sleep (events that arrive are kept for their waiters). */
+static i64 sys_nanosleep(const u64 *a)
+{
+	u64 ns = timeout_ns((const struct timespec_l *)a[0]);
+	i64 until = exo_clock() + (i64)ns;
+	for (i64 now = exo_clock(); now < until; now = exo_clock())
+		libos_nap((u64)(until - now));
+	return 0;
+}
+
 static i64 sys_clock_gettime(const u64 *a)
 {
 	i64 ns = exo_clock();
@@ -191,10 +236,23 @@ static i64 sys_uname(const u64 *a)
 	return 0;
 }
 
-static i64 sys_brk(const u64 *a) { return mm_brk(a[0]); }
-static i64 sys_mmap(const u64 *a) { return mm_mmap(a[0], a[1], a[2], a[3], (i64)a[4], a[5]); }
-static i64 sys_munmap(const u64 *a) { return mm_munmap(a[0], a[1]); }
-static i64 sys_mprotect(const u64 *a) { return mm_mprotect(a[0], a[1], a[2]); }
+/* The memory map is the process's: one thread at a time changes it. */
+static i64 locked(i64 (*change)(const u64 *), const u64 *a)
+{
+	libos_lock();
+	i64 result = change(a);
+	libos_unlock();
+	return result;
+}
+
+static i64 do_brk(const u64 *a) { return mm_brk(a[0]); }
+static i64 do_mmap(const u64 *a) { return mm_mmap(a[0], a[1], a[2], a[3], (i64)a[4], a[5]); }
+static i64 do_munmap(const u64 *a) { return mm_munmap(a[0], a[1]); }
+static i64 do_mprotect(const u64 *a) { return mm_mprotect(a[0], a[1], a[2]); }
+static i64 sys_brk(const u64 *a) { return locked(do_brk, a); }
+static i64 sys_mmap(const u64 *a) { return locked(do_mmap, a); }
+static i64 sys_munmap(const u64 *a) { return locked(do_munmap, a); }
+static i64 sys_mprotect(const u64 *a) { return locked(do_mprotect, a); }
 
 /* Not cryptographic: the counter mixed; enough for musl's malloc and hash seeds. */
 static i64 sys_getrandom(const u64 *a)
@@ -231,7 +289,9 @@ static const syscall_fn syscalls[] = {
 	[SYS_write] = sys_write,
 	[SYS_writev] = sys_writev,
 	[SYS_exit] = sys_exit,
-	[SYS_exit_group] = sys_exit,
+	[SYS_exit_group] = sys_exit_group,
+	[SYS_futex] = sys_futex,
+	[SYS_nanosleep] = sys_nanosleep,
 	[SYS_set_tid_address] = sys_getpid,
 	[SYS_clock_gettime] = sys_clock_gettime,
 	[SYS_sched_yield] = sys_yield,
@@ -280,8 +340,13 @@ static const char *fault_kind(u64 esr, bool write)
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
-	if (up->kind == EXO_UPCALL_FAULT && mm_fault(up->far, write) == 0)
-		return up;
+	if (up->kind == EXO_UPCALL_FAULT) {
+		libos_lock();
+		int handled = mm_fault(up->far, write);
+		libos_unlock();
+		if (handled == 0)
+			return up;
+	}
 	libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
 	             fault_kind(up->esr, write), up->far, up->regs.pc, libos.env);
 	libos_exit(11); /* as a wait status: killed by SIGSEGV */

@@ -467,6 +467,9 @@ QEMU_TESTS = [
         r"^\[pid 1\] read\(3, 0x[0-9a-f]+, 4096\) = 53$",
         r'^\[pid 1\] write\(1, "Welcome to exo\.\\nThis file lives \.\.\.", 53\) = 53$',
         r"^\[pid 1\] exit_group\(0\) = 0$"])),
+    ("qemu/libos/threads_mutex_cond_join", app("init=threads", [
+        r"^threads: 8 threads, counter 16000 \(want 16000\), join results sum 280 \(want 280\)$",
+        r"^exo: all environments ended \(first exited with status 0\)$"])),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),

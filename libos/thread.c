@@ -1,0 +1,193 @@
+/*
+ * Threads: clone(CLONE_VM|CLONE_THREAD) as musl's pthread_create issues it
+ * makes an environment in this address space (a child of the creating
+ * one, so it may act for the process), with its own upcall stack and
+ * thread pointer, sharing the descriptor table.  futex waits and wakes
+ * with messages; a lock keeps libos's shared state whole under preemption.
+ */
+#include "libos/libos.h"
+
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define MAX_THREADS 16
+#define THREAD_UPCALL_BASE 0x00007ffd00000000ull
+#define THREAD_UPCALL_PAGES 4
+#define FUTEX_WAKE_MESSAGE 0x7f1e
+#define L_EAGAIN 11
+#define L_ETIMEDOUT 110
+#define PAGE 4096ull
+
+struct thread {
+	u64 env;      /* 0: a free slot */
+	u64 process;  /* the environment whose address space and descriptors it shares */
+	int *clear_tid;
+};
+
+static struct thread threads[MAX_THREADS];
+static struct waiter {
+	u64 env;
+	const int *address;
+} waiters[MAX_THREADS + 1];
+static volatile u32 lock_word;
+
+/* Preemption can stop a holder: yield to it rather than spin out a time slice. */
+void libos_lock(void)
+{
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+		exo_yield();
+}
+
+void libos_unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE); }
+
+u64 libos_process_of(u64 env)
+{
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		if (threads[i].env == env)
+			return threads[i].process;
+	return env;
+}
+
+static u64 upcall_top(u32 slot) { return THREAD_UPCALL_BASE - (u64)slot * THREAD_UPCALL_PAGES * 2 * PAGE; }
+
+static int map_upcall_stack(u32 slot)
+{
+	for (u64 page = 1; page <= THREAD_UPCALL_PAGES; page++) {
+		u64 va = upcall_top(slot) - page * PAGE;
+		if (!(as_lookup_self(va) & EXO_PTE_VALID) && !as_map_fresh(&libos.self, va))
+			return -L_ENOMEM;
+	}
+	return 0;
+}
+
+static int free_slot(void)
+{
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		if (!threads[i].env)
+			return (int)i;
+	return -1;
+}
+
+i64 libos_thread_clone(struct exo_upcall *up)
+{
+	u64 flags = up->regs.x[0];
+	libos_lock();
+	int slot = free_slot();
+	i64 child = slot < 0 ? -L_EAGAIN : exo_env_create(0);
+	if (child < 0) {
+		libos_unlock();
+		return slot < 0 ? -L_EAGAIN : -L_ENOMEM;
+	}
+	struct exo_regs regs = up->regs;
+	regs.x[0] = 0;
+	regs.sp = up->regs.x[1];
+	if (flags & CLONE_SETTLS)
+		regs.tp = up->regs.x[3];
+	i64 err = map_upcall_stack((u32)slot);
+	if (!err)
+		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
+		                          upcall_top((u32)slot));
+	if (!err)
+		err = exo_env_set_root((u64)child, libos.root);
+	if (!err)
+		err = exo_env_set_regs((u64)child, &regs);
+	if (err) {
+		exo_env_destroy((u64)child);
+		libos_unlock();
+		return -L_ENOMEM;
+	}
+	threads[slot] = (struct thread){ (u64)child, libos_process_of((u64)exo_self()),
+		                         (flags & CLONE_CHILD_CLEARTID) ? (int *)up->regs.x[4] : NULL };
+	if (flags & CLONE_PARENT_SETTID)
+		*(int *)up->regs.x[2] = (int)child;
+	libos_unlock();
+	exo_env_run((u64)child);
+	return child;
+}
+
+bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
+
+/* A thread's exit: clear its tid for pthread_join, wake the joiner, and go. */
+__attribute__((noreturn)) void libos_thread_exit(u64 env)
+{
+	libos_lock();
+	int *clear_tid = NULL;
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		if (threads[i].env == env) {
+			clear_tid = threads[i].clear_tid;
+			threads[i].env = 0;
+		}
+	libos_unlock();
+	if (clear_tid) {
+		__atomic_store_n(clear_tid, 0, __ATOMIC_RELEASE);
+		libos_futex_wake(clear_tid, 1);
+	}
+	exo_env_exit(0);
+}
+
+/* exit_group: the other threads of the process end first. */
+void libos_end_threads(u64 process, u64 except)
+{
+	libos_lock();
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		if (threads[i].env && threads[i].process == process && threads[i].env != except) {
+			exo_env_destroy(threads[i].env);
+			threads[i].env = 0;
+		}
+	libos_unlock();
+}
+
+i64 libos_futex_wake(const int *address, u64 count)
+{
+	u64 woken = 0;
+	libos_lock();
+	for (u32 i = 0; i < ARRAY_LEN(waiters) && woken < count; i++)
+		if (waiters[i].env && waiters[i].address == address) {
+			exo_send(waiters[i].env, FUTEX_WAKE_MESSAGE);
+			waiters[i].env = 0;
+			woken++;
+		}
+	libos_unlock();
+	return (i64)woken;
+}
+
+static void forget_waiter(u64 env)
+{
+	libos_lock();
+	for (u32 i = 0; i < ARRAY_LEN(waiters); i++)
+		if (waiters[i].env == env)
+			waiters[i].env = 0;
+	libos_unlock();
+}
+
+/* Wait for a wake message (a message sent before we block is queued: no wake is lost). */
+i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns)
+{
+	u64 self = (u64)exo_self();
+	libos_lock();
+	if (__atomic_load_n(address, __ATOMIC_ACQUIRE) != expected) {
+		libos_unlock();
+		return -L_EAGAIN;
+	}
+	u32 slot = 0;
+	while (slot < ARRAY_LEN(waiters) && waiters[slot].env)
+		slot++;
+	if (slot == ARRAY_LEN(waiters)) {
+		libos_unlock();
+		return -L_EAGAIN; /* no room: the caller retries */
+	}
+	waiters[slot] = (struct waiter){ self, address };
+	libos_unlock();
+	for (;;) {
+		struct exo_event event;
+		i64 err = exo_recv(&event, 0, timeout_ns);
+		if (err == -EXO_EAGAIN) {
+			forget_waiter(self);
+			return -L_ETIMEDOUT;
+		}
+		if (err == 0 && event.kind == EXO_EVENT_MESSAGE && event.value == FUTEX_WAKE_MESSAGE)
+			return 0;
+		if (err == 0)
+			libos_keep_event(&event);
+	}
+}
