@@ -181,8 +181,13 @@ save_and_dispatch:
 	mrs	x2, esr_el1
 	mrs	x3, far_el1
 	stp	x2, x3, [sp, #FRAME_ESR]
-	/* A frame record {interrupted FP, ELR}, so backtraces cross the trap. */
-	ldr	x2, [sp, #FRAME_ELR]
+	/* From EL0 the backtrace ends here (x29 is 0); from EL1 a frame record crosses the trap. */
+	tst	x1, #VEC_FROM_EL0
+	b.eq	4f
+	mov	x0, sp
+	bl	trap_dispatch
+	b	trap_restore
+4:	ldr	x2, [sp, #FRAME_ELR]
 	ldr	x3, [sp, #FRAME_X(29)]
 	stp	x3, x2, [sp, #-16]!
 	mov	x29, sp
