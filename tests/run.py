@@ -365,6 +365,43 @@ def crash(how, kind):
     return test
 
 
+LINUX_KERNEL = f"{BUILD}/linux/vmlinuz"
+LINUX_INITRAMFS = f"{BUILD}/linux/initramfs.cpio"
+
+
+def conformance_lines(out):
+    """The app's own lines, from its first to its last, without the system-specific ones
+    ("~ ..."), kernel log lines or exo's."""
+    lines = out.replace("\r", "").splitlines()
+    try:
+        first = lines.index("check: start, argc 2")
+        last = max(i for i, line in enumerate(lines) if line.startswith("check: done"))
+    except ValueError:
+        raise Failure(f"no complete run of libc_check; console:\n{out[-2500:]}")
+    return [line for line in lines[first:last + 1]
+            if not line.startswith(("~", "[", "exo:", "libos:"))]
+
+
+def t_libc_differential(ctx):
+    """libc_check under exo, and as /init under Debian's Linux in the same QEMU: same lines."""
+    exo = Qemu(ctx.qemu, "init=libc_check -- poweroff", extra=["-initrd", USER_INITRD])
+    exo.powered_off(0)
+    linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
+                            "-nic", "none", "-no-reboot", "-kernel", LINUX_KERNEL,
+                            "-initrd", LINUX_INITRAMFS,
+                            "-append", "console=ttyAMA0 quiet panic=-1 -- poweroff"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           errors="replace", timeout=TIMEOUT).stdout
+    ours, theirs = conformance_lines(exo.out), conformance_lines(linux)
+    if ours != theirs:
+        import difflib
+        diff = "\n".join(difflib.unified_diff(theirs, ours, "linux", "exo", lineterm=""))
+        raise Failure(f"exo and Linux differ:\n{diff}")
+    if "check: done, 0 failures" not in ours:
+        raise Failure("the app found failures:\n" + "\n".join(ours))
+    return f"{len(ours)} lines identical"
+
+
 def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
@@ -470,6 +507,7 @@ QEMU_TESTS = [
     ("qemu/libos/threads_mutex_cond_join", app("init=threads", [
         r"^threads: 8 threads, counter 16000 \(want 16000\), join results sum 280 \(want 280\)$",
         r"^exo: all environments ended \(first exited with status 0\)$"])),
+    ("qemu/libos/libc_conformance_same_as_linux", t_libc_differential),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),

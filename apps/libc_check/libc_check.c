@@ -1,0 +1,277 @@
+/*
+ * libc_check: what real programs use of libc, checked.  An ordinary static
+ * musl program: the suite runs it on exo and, as /init, under Debian's own
+ * Linux in the same QEMU, and compares the lines (those starting with "~"
+ * are system-specific: pids, times, sizes).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+static int failures;
+
+#define CHECK(cond, ...)                                   \
+	do {                                               \
+		if (!(cond)) {                             \
+			printf("check: FAILED: " __VA_ARGS__); \
+			printf("\n");                      \
+			failures++;                        \
+		}                                          \
+	} while (0)
+
+static void stdio_formatting(void)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%d|%5d|%-5d|%05d|%x|%#o|%lld", 42, -7, 3, 12, 255, 8, -1234567890123LL);
+	printf("check: printf ints: %s\n", buf);
+	snprintf(buf, sizeof(buf), "%.3f|%e|%g|%g|%.0f|%a", 3.14159, 12345.678, 0.0001, 1e20, 2.5, 1.0);
+	printf("check: printf floats: %s\n", buf);
+	snprintf(buf, sizeof(buf), "%s|%10s|%-4s|%c|%%|%.2s", "str", "right", "l", 'c', "trunc");
+	printf("check: printf strings: %s\n", buf);
+	double parsed = strtod("6.02214076e23", NULL);
+	printf("check: strtod: %.8e, atoi %d, strtol %ld\n", parsed, atoi("-99"), strtol("0x1f", NULL, 16));
+}
+
+static void heap_stress(void)
+{
+	enum { SLOTS = 200 };
+	static char *blocks[SLOTS];
+	static size_t sizes[SLOTS];
+	unsigned seed = 12345, corrupt = 0;
+	for (int round = 0; round < 5000; round++) {
+		seed = seed * 1103515245 + 12345;
+		int slot = (int)(seed >> 8) % SLOTS;
+		if (blocks[slot]) {
+			for (size_t i = 0; i < sizes[slot]; i++)
+				corrupt += blocks[slot][i] != (char)(slot + sizes[slot]);
+			size_t grow = (seed >> 4) % 3000 + 1;
+			char *bigger = realloc(blocks[slot], grow);
+			if (!bigger) {
+				corrupt++;
+				continue;
+			}
+			for (size_t i = 0; i < (grow < sizes[slot] ? grow : sizes[slot]); i++)
+				corrupt += bigger[i] != (char)(slot + sizes[slot]);
+			free(bigger);
+			blocks[slot] = NULL;
+		} else {
+			sizes[slot] = (seed >> 3) % 5000 + 1;
+			blocks[slot] = malloc(sizes[slot]);
+			if (blocks[slot])
+				memset(blocks[slot], (char)(slot + sizes[slot]), sizes[slot]);
+		}
+	}
+	for (int slot = 0; slot < SLOTS; slot++)
+		free(blocks[slot]);
+	printf("check: malloc/realloc/free: 5000 operations, %u corrupt bytes\n", corrupt);
+	CHECK(corrupt == 0, "heap corruption");
+}
+
+static int compare_ints(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+static void strings_and_sort(void)
+{
+	int values[] = { 9, -3, 7, 0, 42, 7, -100, 5 };
+	qsort(values, 8, sizeof(int), compare_ints);
+	printf("check: qsort: %d %d %d %d %d %d %d %d\n", values[0], values[1], values[2], values[3], values[4],
+	       values[5], values[6], values[7]);
+	char text[64] = "hello";
+	strcat(text, ", world");
+	printf("check: strings: len %zu, strchr %s, strstr %s, strcmp %d, memcmp %d\n", strlen(text),
+	       strchr(text, 'w'), strstr(text, "lo,"), strcmp("abc", "abd") < 0, memcmp("ab", "ab", 2));
+	char *copy = strdup(text);
+	printf("check: strdup/toupper: %s %c\n", copy, text[0] - 32);
+	free(copy);
+}
+
+static void errno_values(void)
+{
+	errno = 0;
+	int fd = open("/no/such/file", O_RDONLY);
+	printf("check: open missing: %d, errno %s\n", fd, strerror(errno));
+	errno = 0;
+	ssize_t n = read(99, NULL, 1);
+	printf("check: read bad fd: %zd, errno %s\n", n, strerror(errno));
+	errno = 0;
+	n = write(-1, "x", 1);
+	printf("check: write fd -1: %zd, errno %s\n", n, strerror(errno));
+	errno = 0;
+	int err = lseek(1, 0, SEEK_SET) < 0 ? errno : 0;
+	printf("check: lseek on the console: %s\n", strerror(err));
+}
+
+static void clocks(void)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	struct timespec pause = { 0, 20000000 };
+	nanosleep(&pause, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	long long ns = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+	printf("check: clock monotonic and nanosleep(20 ms): %s\n", ns >= 20000000 ? "ok" : "went backwards or fast");
+	printf("~ slept %lld ns\n", ns);
+	CHECK(ns >= 20000000, "clock");
+}
+
+static void memory_calls(void)
+{
+	/* musl's sbrk only reports; the brk system call itself moves the break. */
+	char *start = (char *)syscall(SYS_brk, 0);
+	char *end = (char *)syscall(SYS_brk, start + 8192);
+	if (end == start + 8192)
+		end[-1] = 1;
+	printf("check: brk: grew by %ld, back %d\n", (long)(end - start),
+	       (char *)syscall(SYS_brk, start) == start);
+	size_t len = 64 * 4096;
+	char *area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int zero = 1;
+	for (size_t i = 0; i < len; i += 4096)
+		zero &= area[i] == 0;
+	area[4096] = 7;
+	printf("check: mmap: zeroed %d, written %d\n", zero, area[4096]);
+	printf("check: mprotect read-only: %d\n", mprotect(area, 4096, PROT_READ));
+	printf("check: munmap: %d, again %d\n", munmap(area, len), munmap(area, len));
+	errno = 0;
+	void *bad = mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("check: mmap of 0 bytes: %s, errno %s\n", bad == MAP_FAILED ? "failed" : "worked", strerror(errno));
+}
+
+static void files(void)
+{
+	FILE *file = fopen("welcome.txt", "r");
+	char line[128];
+	CHECK(file != NULL, "fopen welcome.txt");
+	if (!file)
+		return;
+	while (fgets(line, sizeof(line), file))
+		printf("check: welcome.txt: %s", line);
+	struct stat st;
+	fstat(fileno(file), &st);
+	printf("check: fstat: size %lld, regular %d\n", (long long)st.st_size, S_ISREG(st.st_mode));
+	fseek(file, 11, SEEK_SET);
+	printf("check: fseek/fgetc: %c%c%c\n", fgetc(file), fgetc(file), fgetc(file));
+	fclose(file);
+	DIR *dir = opendir("/");
+	int seen = 0;
+	struct dirent *entry;
+	while (dir && (entry = readdir(dir)))
+		seen |= strcmp(entry->d_name, "welcome.txt") == 0;
+	if (dir)
+		closedir(dir);
+	printf("check: readdir / lists welcome.txt: %d\n", seen);
+}
+
+static int spawn_wait(char *const argv[], posix_spawn_file_actions_t *actions)
+{
+	pid_t pid;
+	int err = posix_spawn(&pid, argv[0], actions, NULL, argv, environ);
+	if (err)
+		return -err;
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void processes(void)
+{
+	char *echo[] = { "echo", "spawned", "with", "args", NULL };
+	printf("check: posix_spawn echo: status %d\n", spawn_wait(echo, NULL));
+	char *missing[] = { "no-such-program", NULL };
+	int status = spawn_wait(missing, NULL);
+	printf("check: posix_spawn missing: %s\n", status < 0 ? strerror(-status) : "ran");
+	int pipe_fds[2];
+	pipe(pipe_fds);
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+	posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+	posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+	char *cat[] = { "cat", "welcome.txt", NULL };
+	pid_t pid;
+	posix_spawn(&pid, "cat", &actions, NULL, cat, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	close(pipe_fds[1]);
+	char buf[256];
+	size_t got = 0;
+	ssize_t n;
+	while ((n = read(pipe_fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = 0;
+	close(pipe_fds[0]);
+	waitpid(pid, &status, 0);
+	printf("check: cat through a pipe: %zu bytes, first line \"%.15s\"\n", got, buf);
+}
+
+#define THREADS 6
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static long counter;
+static int ready;
+
+static void *thread_work(void *arg)
+{
+	for (int i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&lock);
+		counter++;
+		pthread_mutex_unlock(&lock);
+	}
+	pthread_mutex_lock(&lock);
+	ready++;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	return arg;
+}
+
+static void threads(void)
+{
+	pthread_t ids[THREADS];
+	for (long i = 0; i < THREADS; i++)
+		pthread_create(&ids[i], NULL, thread_work, (void *)i);
+	pthread_mutex_lock(&lock);
+	while (ready < THREADS)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	long sum = 0;
+	for (int i = 0; i < THREADS; i++) {
+		void *result;
+		pthread_join(ids[i], &result);
+		sum += (long)result;
+	}
+	printf("check: threads: counter %ld, joined sum %ld\n", counter, sum);
+}
+
+int main(int argc, char **argv)
+{
+	printf("check: start, argc %d\n", argc);
+	printf("~ pid %d, parent %d\n", getpid(), getppid());
+	stdio_formatting();
+	heap_stress();
+	strings_and_sort();
+	errno_values();
+	clocks();
+	memory_calls();
+	files();
+	processes();
+	threads();
+	printf("check: done, %d failures\n", failures);
+	fflush(stdout);
+	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
+		sync();
+		reboot(RB_POWER_OFF); /* under Linux, as /init: end the machine */
+	}
+	return failures != 0;
+}
