@@ -21,7 +21,7 @@
 
 /* Call numbers (x8).  Defines, not an enum, so assembly can use them. */
 #define EXO_NULL 0 /* () -> 0 */
-#define EXO_SELF 1 /* () -> own environment id */
+#define EXO_SELF 1 /* (0) -> own id; (1) -> the parent's id */
 #define EXO_CONS_WRITE 2 /* (buf, len) -> len */
 #define EXO_CONS_READ 3 /* (buf, len) -> bytes read, 0 if none waiting */
 #define EXO_CLOCK 4 /* () -> nanoseconds since the machine was reset */

@@ -22,7 +22,13 @@
 static u64 batch[BATCH_MAX];
 
 static i64 call_null(const u64 *a) { (void)a; return 0; }
-static i64 call_self(const u64 *a) { (void)a; return curenv->id; }
+/* a[0] = 0: its own id; 1: its parent's (0 for the first environment). */
+static i64 call_self(const u64 *a)
+{
+	if (a[0] > 1)
+		return -E_INVAL;
+	return a[0] ? curenv->parent : curenv->id;
+}
 
 static i64 call_cons_write(const u64 *a)
 {

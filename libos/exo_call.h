@@ -34,7 +34,8 @@ static inline int64_t exo_call(uint64_t number, uint64_t a0, uint64_t a1, uint64
 	exo_call((n), (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), 0, 0, 0)
 
 static inline int64_t exo_null(void) { return EXO_CALL0(EXO_NULL); }
-static inline int64_t exo_self(void) { return EXO_CALL0(EXO_SELF); }
+static inline int64_t exo_self(void) { return EXO_CALL1(EXO_SELF, 0); }
+static inline int64_t exo_parent(void) { return EXO_CALL1(EXO_SELF, 1); }
 static inline int64_t exo_cons_write(const void *buf, uint64_t len) { return EXO_CALL2(EXO_CONS_WRITE, buf, len); }
 static inline int64_t exo_cons_read(void *buf, uint64_t len) { return EXO_CALL2(EXO_CONS_READ, buf, len); }
 static inline int64_t exo_clock(void) { return EXO_CALL0(EXO_CLOCK); }

@@ -176,8 +176,7 @@ static i64 sys_fcntl(const u64 *a)
 static i64 sys_getppid(const u64 *a)
 {
 	(void)a;
-	struct exo_env_info info;
-	return exo_env_info(libos.env, &info) < 0 ? 0 : (i64)info.parent;
+	return exo_parent();
 }
 
 struct timespec_l {

@@ -11,6 +11,10 @@ static int null_and_self(u64 arg)
 	(void)arg;
 	T_EQ(exo_null(), 0);
 	T_EQ(exo_self(), rt_id);
+	struct exo_env_info info;
+	T_EQ(exo_env_info(rt_id, &info), 0);
+	T_EQ(exo_parent(), info.parent);
+	T_EQ(EXO_CALL1(EXO_SELF, 2), -EXO_EINVAL);
 	T_EQ(EXO_CALL0(EXO_NCALLS), -EXO_ENOSYS);
 	T_EQ(EXO_CALL0(9999), -EXO_ENOSYS);
 	return 0;
