@@ -97,6 +97,13 @@ static u64 shared_digest(void)
 	return digest >> 8; /* the low byte of the spawn argument is the mode */
 }
 
+/* Our parent's id, asked the long way (EXO_SELF(1) is what is being checked). */
+static u64 rt_parent_id(void)
+{
+	struct exo_env_info info;
+	return exo_env_info(rt_id, &info) == 0 ? info.parent : ~0ull;
+}
+
 /* ================================================================== */
 /* The victim                                                          */
 /* ================================================================== */
@@ -1244,7 +1251,7 @@ static bool result_plausible(const struct call *c, i64 result)
 		return false;
 	}
 	bool sane = result < 0 || (c->number == EXO_NULL ? result == 0 :
-	                           c->number == EXO_SELF ? (u64)result == rt_id :
+	                           c->number == EXO_SELF ? (u64)result == (c->a[0] ? rt_parent_id() : rt_id) :
 	                           c->number == EXO_FRAME_ALLOC ? (u64)result == c->a[1] :
 	                           c->number == EXO_PT_ALLOC ? ((u64)result & 4095) == 0 : true);
 	if (!sane)
