@@ -11,6 +11,8 @@
 struct env envs[NENV];
 struct env *curenv;
 i64 first_env_status = -1;
+bool check_at_exit;
+u64 exit_checks, exit_check_problems;
 static u32 generation[NENV];
 
 struct env *env_lookup(u64 id)
@@ -129,6 +131,19 @@ static void destroy_descendants(struct env *env)
 	}
 }
 
+/* check=exit on the command line: the isolation checker after every environment's end. */
+static void check_after_end(const struct env *env)
+{
+	if (!check_at_exit)
+		return;
+	struct exo_check check;
+	u64 problems = pt_check_all(&check);
+	exit_checks++;
+	exit_check_problems += problems;
+	if (problems)
+		kprintf("exo: isolation check after env %u ended: %lu problems\n", env->id, problems);
+}
+
 void env_destroy(struct env *env, i64 status, bool reap)
 {
 	struct env *parent = env_lookup(env->parent);
@@ -154,11 +169,13 @@ void env_destroy(struct env *env, i64 status, bool reap)
 		first_env_status = status;
 	if (reap || !parent) {
 		free_slot(env);
+		check_after_end(env);
 		return;
 	}
 	env->status = EXO_ENV_ZOMBIE;
 	if (parent->recv_pending)
 		sched_wake(parent);
+	check_after_end(env);
 }
 
 void env_kill(struct env *env, const char *event, u64 addr, u64 pc)

@@ -48,6 +48,9 @@ extern struct env envs[NENV];
 extern struct env *curenv;
 /* The exit status of the first environment, once it has ended. */
 extern i64 first_env_status;
+/* check=exit: run the isolation checker whenever an environment ends; its tally. */
+extern bool check_at_exit;
+extern u64 exit_checks, exit_check_problems;
 
 /* The live (or zombie) environment with this id, or NULL. */
 struct env *env_lookup(u64 id);

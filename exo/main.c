@@ -5,6 +5,7 @@
 #include "exo/boot_env.h"
 #include "exo/bootinfo.h"
 #include "exo/cmdline.h"
+#include "exo/env.h"
 #include "exo/errno.h"
 #include "exo/frame.h"
 #include "exo/kernel.h"
@@ -104,6 +105,8 @@ static u32 asid_bits(void)
 static noreturn void start_user_space(const char *init)
 {
 	u32 bits = asid_bits();
+	char check[8];
+	check_at_exit = cmdline_get(boot.cmdline, "check", check, sizeof(check)) && strcmp(check, "exit") == 0;
 	tlb_init(bits);
 	arch_user_init();
 	arch_irq_disable(); /* the kernel runs masked from now on: it is not preemptible */

@@ -20,10 +20,14 @@
 #define STACK_MAX (8ull << 20)
 #define PAGE 4096ull
 
+/* What a fork does with a region: copy it (private) or share it (shared). */
+enum fork_policy { FORK_PRIVATE, FORK_SHARED };
+
 struct region {
 	u64 start, end; /* page-aligned; end exclusive */
 	u32 prot;
 	u8 kind;
+	u8 policy; /* enum fork_policy: recorded now, used by fork (the next issue) */
 };
 
 static struct region regions[MAX_REGIONS];
@@ -42,7 +46,7 @@ static int add_region(u64 start, u64 end, u32 prot, u8 kind)
 {
 	if (nregions == MAX_REGIONS)
 		return -L_ENOMEM;
-	regions[nregions++] = (struct region){ start, end, prot, kind };
+	regions[nregions++] = (struct region){ start, end, prot, kind, FORK_PRIVATE };
 	return 0;
 }
 
@@ -98,12 +102,14 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 	(void)offset;
 	if (!(flags & MAP_ANONYMOUS) || fd != -1)
 		return -L_ENOSYS; /* file mappings: not yet */
-	if (len == 0 || len > (1ull << 40) || (flags & MAP_FIXED))
+	if (len == 0 || len > (1ull << 40) || (flags & MAP_FIXED) ||
+	    !(flags & (MAP_SHARED | MAP_PRIVATE)) || (flags & MAP_SHARED && flags & MAP_PRIVATE))
 		return -L_EINVAL;
 	u64 start = mmap_next, size = (len + PAGE - 1) & ~(PAGE - 1);
 	int err = add_region(start, start + size, (u32)prot, REGION_ANON);
 	if (err)
 		return err;
+	regions[nregions - 1].policy = (flags & MAP_SHARED) ? FORK_SHARED : FORK_PRIVATE;
 	mmap_next += size + PAGE; /* a hole between mappings catches overruns */
 	return (i64)start;
 }
@@ -120,6 +126,7 @@ static int punch(u64 start, u64 end)
 			if (err)
 				return err;
 			r = &regions[i];
+			regions[nregions - 1].policy = r->policy;
 			r->end = start;
 		} else if (start > r->start) {
 			r->end = start;
@@ -157,9 +164,10 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot)
 	struct region *first = region_at(addr);
 	if (first->kind == REGION_ANON && (first->start != addr || first->end != end)) {
 		u32 old = first->prot;
-		u8 kind = first->kind;
+		u8 kind = first->kind, policy = first->policy;
 		if (punch(addr, end) < 0 || add_region(addr, end, old, kind) < 0)
 			return -L_ENOMEM;
+		regions[nregions - 1].policy = policy;
 	}
 	for (u64 va = addr; va < end; va += PAGE) {
 		region_at(va)->prot = (u32)prot;

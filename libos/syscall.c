@@ -140,6 +140,34 @@ static i64 sys_futex(const u64 *a)
 }
 static i64 sys_zero(const u64 *a) { (void)a; return 0; }
 static i64 sys_getpid(const u64 *a) { (void)a; return exo_self(); }
+/*
+ * kill: signal 0 asks whether the process exists; any other ends it (no
+ * handlers yet), which its parent's wait4 reads as SIGKILL.
+ */
+#define L_ESRCH 3
+static i64 sys_kill(const u64 *a)
+{
+	i64 pid = (i64)a[0];
+	struct exo_env_info info;
+	if (pid <= 0)
+		return -L_EINVAL; /* process groups: not yet */
+	i64 err = exo_env_info((u64)pid, &info);
+	if (err < 0)
+		return err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;
+	if (a[1] == 0)
+		return 0;
+	if ((u64)pid == (u64)exo_self())
+		libos_exit((i64)(a[1] & 0x7f));
+	if (exo_env_destroy((u64)pid) < 0)
+		return -L_EPERM;
+	/* The kernel tells no parent of a child it destroyed itself: keep the notice for wait4. */
+	if (info.parent == (u64)exo_self()) {
+		struct exo_event ended = { EXO_EVENT_EXIT, (u64)pid, (u64)(a[1] & 0x7f) };
+		libos_keep_event(&ended);
+	}
+	return 0;
+}
+
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
 static i64 sys_dup3(const u64 *a) { return fs_dup((i64)a[0], (i64)a[1], a[2]); }
 static i64 sys_pipe2(const u64 *a) { return fs_pipe((int *)a[0], a[1]); }
@@ -271,7 +299,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_dup3] = sys_dup3,
 	[SYS_fcntl] = sys_fcntl,
 	[SYS_pipe2] = sys_pipe2,
-	[SYS_kill] = sys_zero,
+	[SYS_kill] = sys_kill,
 	[SYS_execve] = sys_execve,
 	[SYS_wait4] = sys_wait4,
 	[SYS_getcwd] = sys_getcwd,

@@ -334,7 +334,7 @@ def t_orphans(ctx):
 
 def t_hello(ctx):
     """An unmodified musl program on libos: stdio with floating point, malloc, arguments."""
-    run = Qemu(ctx.qemu, "init=hello -- one two", extra=["-initrd", USER_INITRD])
+    run = Qemu(ctx.qemu, "check=exit init=hello -- one two", extra=["-initrd", USER_INITRD])
     run.expect(r"^hello from hello on exo \(2 arguments\)$", r'^  argv\[2\] = "two"$',
                r"^the 10th harmonic number is 2\.928968$",
                r"^malloc/free of 5050000 bytes and one 4 MiB block: ok$",
@@ -345,9 +345,10 @@ def t_hello(ctx):
 def app(cmdline, patterns, typed=None, refute=()):
     """An app from the boot archive: patterns on the console, a clean end, every frame back."""
     def test(ctx):
-        run = Qemu(ctx.qemu, cmdline, extra=["-initrd", USER_INITRD], typed=typed)
+        run = Qemu(ctx.qemu, "check=exit " + cmdline, extra=["-initrd", USER_INITRD], typed=typed)
         run.expect(*patterns,
-                   r"^exo: frames: \d+ free, \d+ before the first environment: all returned$")
+                   r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
+                   r"^exo: isolation checks at \d+ environment ends: all clean$")
         run.refute(*refute)
         run.powered_off(0)
     return test
@@ -356,11 +357,12 @@ def app(cmdline, patterns, typed=None, refute=()):
 def crash(how, kind):
     """A program that faults ends with a report (and the SIGSEGV status); the kernel goes on."""
     def test(ctx):
-        run = Qemu(ctx.qemu, f"init=crash -- {how}", extra=["-initrd", USER_INITRD])
+        run = Qemu(ctx.qemu, f"check=exit init=crash -- {how}", extra=["-initrd", USER_INITRD])
         run.expect(rf"^crash: {how}$",
                    rf"^libos: segmentation fault: {kind} at 0x[0-9a-f]+ \(pc 0x[0-9a-f]+\), process 1 killed$",
                    r"^exo: all environments ended \(first exited with status 11\)$",
-                   r"^exo: frames: \d+ free, \d+ before the first environment: all returned$")
+                   r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
+                   r"^exo: isolation checks at \d+ environment ends: all clean$")
         run.powered_off(1)
     return test
 
@@ -384,7 +386,8 @@ def conformance_lines(out):
 
 def t_libc_differential(ctx):
     """libc_check under exo, and as /init under Debian's Linux in the same QEMU: same lines."""
-    exo = Qemu(ctx.qemu, "init=libc_check -- poweroff", extra=["-initrd", USER_INITRD])
+    exo = Qemu(ctx.qemu, "check=exit init=libc_check -- poweroff", extra=["-initrd", USER_INITRD])
+    exo.expect(r"^exo: isolation checks at \d+ environment ends: all clean$")
     exo.powered_off(0)
     linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
                             "-nic", "none", "-no-reboot", "-kernel", LINUX_KERNEL,

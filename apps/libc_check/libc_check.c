@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -214,6 +215,11 @@ static void processes(void)
 	close(pipe_fds[0]);
 	waitpid(pid, &status, 0);
 	printf("check: cat through a pipe: %zu bytes, first line \"%.15s\"\n", got, buf);
+	char *reader[] = { "cat", NULL }; /* waits for console input that never comes */
+	posix_spawn(&pid, "cat", NULL, NULL, reader, environ);
+	printf("check: kill 0: %d, kill SIGKILL: %d\n", kill(pid, 0), kill(pid, SIGKILL));
+	waitpid(pid, &status, 0);
+	printf("check: killed child: signaled %d, signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
 }
 
 #define THREADS 6
