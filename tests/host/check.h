@@ -6,6 +6,7 @@
 #ifndef TESTS_HOST_CHECK_H
 #define TESTS_HOST_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 static int check_failed_now, check_failures;
@@ -28,5 +29,15 @@ static inline void check_run(const char *suite, const char *name, void (*test)(v
 }
 
 #define RUN(suite, test) check_run(suite, #test, test)
+
+/* xorshift32 (Marsaglia): seeded mutations that replay without the C library's rand. */
+static inline uint32_t xorshift32(uint32_t *state)
+{
+	uint32_t x = *state;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
 
 #endif

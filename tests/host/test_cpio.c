@@ -302,14 +302,6 @@ static void survives_every_truncation(void)
 	free(a.bytes);
 }
 
-static u32 xorshift32(u32 *state)
-{
-	u32 x = *state;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *state = x;
-}
 
 /* Whatever was found lies inside the archive. */
 static bool inside(const unsigned char *archive, size_t len, const void *data, u64 size)

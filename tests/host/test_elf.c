@@ -339,14 +339,6 @@ static void survives_every_truncation(void)
 	free(file);
 }
 
-static u32 xorshift32(u32 *state)
-{
-	u32 x = *state;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *state = x;
-}
 
 /* An accepted image must keep every promise elf.h makes, checked independently. */
 static bool image_is_sound(const struct elf_image *image, u64 file_size)
