@@ -145,7 +145,8 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 	regs.x[4] = libos.archive_size;
 	regs.x[6] = STACK_TOP - ARGS_BYTES;     /* the exec block */
 	regs.x[7] = own_space ? info.root : 0; /* the old space, for the new image to free */
-	fs_drop_table(me, false); /* the new image starts with the console on 0-2 */
+	fs_pin_exports();         /* the ends passed on stay counted for the new image */
+	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
 	libos_vfork_release(me);
 	exo_env_set_root_regs(me, space.root, &regs);
 	return -L_EINVAL; /* refused: nothing switched */

@@ -172,6 +172,8 @@ void fs_drop_table(u64 env, bool cloexec_only)
 /* "/hello", "hello", "./hello": a file; "/", ".", "": the directory. */
 static int lookup(const char *path, u32 *file)
 {
+	if (*path == 0)
+		return -L_ENOENT;
 	while (*path == '/')
 		path++;
 	if (strncmp(path, "./", 2) == 0)
@@ -223,15 +225,55 @@ i64 fs_close(i64 fd)
 	return 0;
 }
 
+/* F_DUPFD: the lowest free fd from `from` up. */
+i64 fs_dup_from(i64 fd, i64 from, bool cloexec)
+{
+	struct open_file *open = fd_at(fd);
+	if (!open)
+		return -L_EBADF;
+	if (from < 0 || from >= MAX_FDS)
+		return -L_EINVAL;
+	i64 to = install(current_table(), open, from, cloexec);
+	if (to >= 0)
+		open->refs++;
+	return to;
+}
+
+/* F_GETFD (set < 0) and F_SETFD. */
+i64 fs_cloexec(i64 fd, int set)
+{
+	if (!fd_at(fd))
+		return -L_EBADF;
+	struct fdtable *table = current_table();
+	if (set >= 0)
+		table->cloexec[fd] = set;
+	return set >= 0 ? 0 : table->cloexec[fd];
+}
+
+/* F_GETFL: the access mode. */
+i64 fs_status_flags(i64 fd)
+{
+	struct open_file *open = fd_at(fd);
+	if (!open)
+		return -L_EBADF;
+	if (open->kind == OPEN_PIPE)
+		return open->write_end ? 1 : 0;
+	return open->kind == OPEN_CONSOLE ? 2 : 0;
+}
+
 i64 fs_dup(i64 fd, i64 to, u64 flags)
 {
 	struct open_file *open = fd_at(fd);
 	struct fdtable *table = current_table();
 	if (!open || to >= MAX_FDS)
 		return -L_EBADF;
+	if (to < 0) {
+		i64 got = install(table, open, 0, false);
+		if (got >= 0)
+			open->refs++;
+		return got;
+	}
 	open->refs++;
-	if (to < 0)
-		return install(table, open, 0, false);
 	if (to == fd) {
 		open->refs--;
 		return -L_EINVAL;
@@ -336,13 +378,24 @@ u32 fs_export(u64 *out)
 		} else {
 			record[1] = open->write_end ? PASS_PIPE_WRITE : PASS_PIPE_READ;
 			record[2] = open->pipe_frame;
-			if (open->write_end)
-				open->pipe->writers++;
-			else
-				open->pipe->readers++;
 		}
 	}
 	return count;
+}
+
+/* Just before exec switches: each pipe end passed on counts once more (the new image's). */
+void fs_pin_exports(void)
+{
+	struct fdtable *table = current_table();
+	for (u32 fd = 0; fd < PASS_FDS; fd++) {
+		struct open_file *open = table->fd[fd];
+		if (!open || table->cloexec[fd] || open->kind != OPEN_PIPE)
+			continue;
+		if (open->write_end)
+			__atomic_fetch_add(&open->pipe->writers, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_add(&open->pipe->readers, 1, __ATOMIC_RELAXED);
+	}
 }
 
 void fs_import(const u64 *records, u64 count)

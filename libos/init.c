@@ -12,7 +12,7 @@ extern char _end[];
 
 #define UPCALL_STACK_TOP 0x00007fff00000000ull
 #define UPCALL_STACK_PAGES 4
-#define MAX_ARGS 32
+#define MAX_ARGS 256
 
 /* Linux auxiliary vector keys. */
 enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_ENTRY = 9,
@@ -129,13 +129,13 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	init_upcalls();
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	fs_init();
-	if (old_root)
-		libos_reclaim_space(old_root);
 	static struct words words;
 	if (exec_block)
-		words_from_block(&words, exec_block);
+		words_from_block(&words, exec_block); /* maps inherited pipes before... */
 	else
 		split_cmdline(&words);
+	if (old_root)
+		libos_reclaim_space(old_root); /* ...the old space (which may own them) is freed */
 	for (u32 i = 0; i < words.envc; i++)
 		if (strcmp(words.envp[i], "EXO_STRACE=1") == 0)
 			libos_strace = true;

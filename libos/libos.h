@@ -61,12 +61,16 @@ i64 fs_fstat(i64 fd, void *statbuf);
 i64 fs_stat(const char *path, void *statbuf);
 i64 fs_getdents(i64 fd, void *buf, u64 len);
 i64 fs_dup(i64 fd, i64 to, u64 flags);
+i64 fs_dup_from(i64 fd, i64 from, bool cloexec);
+i64 fs_cloexec(i64 fd, int set);
+i64 fs_status_flags(i64 fd);
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
 int fs_fork_table(u64 child);
 /* Inherited descriptors for exec: 4 words each into out (16 at most); their count. */
 u32 fs_export(u64 *out);
 void fs_import(const u64 *records, u64 count);
+void fs_pin_exports(void);
 void fs_drop_table(u64 env, bool cloexec_only);
 
 /* Waiting: a nap that keeps any event that arrives for whoever waits for it. */
@@ -83,6 +87,8 @@ i64 libos_wait4(i64 pid, int *status, u64 options);
 i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
 void libos_vfork_release(u64 me);
 void libos_reclaim_space(u64 root);
+void libos_exit_entry(void);
+extern u32 libos_children;
 
 /* Threads and futexes (thread.c). */
 void libos_lock(void);

@@ -142,7 +142,7 @@ static int punch(u64 start, u64 end)
 
 i64 mm_munmap(u64 addr, u64 len)
 {
-	if (addr & (PAGE - 1) || len == 0)
+	if (addr & (PAGE - 1) || len == 0 || len > (1ull << 40))
 		return -L_EINVAL;
 	u64 end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
 	int err = punch(addr, end);
@@ -156,6 +156,8 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot)
 {
 	if (addr & (PAGE - 1))
 		return -L_EINVAL;
+	if (len == 0)
+		return 0;
 	u64 end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
 	for (u64 va = addr; va < end; va += PAGE)
 		if (!region_at(va))
@@ -184,8 +186,12 @@ int mm_fault(u64 addr, bool write)
 	if (!r || !(r->prot & PROT_READ) || (write && !(r->prot & PROT_WRITE)))
 		return -1;
 	u64 page = addr & ~(PAGE - 1);
-	if (as_lookup_self(page) & EXO_PTE_VALID)
-		return -1; /* present: a real permission fault */
+	u64 present = as_lookup_self(page);
+	if (present & EXO_PTE_VALID) {
+		/* Another thread mapped it first: fine if it allows the access; else a real fault. */
+		bool allows = (present & EXO_PTE_AF) && (!write || !(present & EXO_PTE_RO));
+		return allows ? 0 : -1;
+	}
 	u64 frame;
 	if (exo_frame_alloc(libos.env, 1, &frame) != 1)
 		return -1;

@@ -84,6 +84,7 @@ i64 libos_clone(struct exo_upcall *up)
 		return -L_ENOMEM;
 	}
 	wait_vfork((u64)child);
+	__atomic_fetch_add(&libos_children, 1, __ATOMIC_RELAXED);
 	return child;
 }
 
@@ -96,6 +97,9 @@ void libos_vfork_release(u64 me)
 }
 
 /* Kernel statuses are libos's wait statuses; a kill (-1) reads as SIGKILL. */
+/* Children spawned and not yet waited for: none means wait4 says ECHILD at once. */
+u32 libos_children;
+
 static int wait_status(u64 value) { return (i64)value < 0 ? SIGKILL : (int)value; }
 
 i64 libos_wait4(i64 pid, int *status, u64 options)
@@ -103,6 +107,8 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 	struct exo_event skipped[16];
 	u32 nskipped = 0;
 	i64 result = 0;
+	if (libos_children == 0)
+		return -L_ECHILD;
 	for (;;) {
 		struct exo_event event;
 		i64 err = libos_next_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
@@ -116,6 +122,7 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 			if (status)
 				*status = wait_status(event.value);
 			result = (i64)event.env;
+			__atomic_fetch_sub(&libos_children, 1, __ATOMIC_RELAXED);
 			break;
 		}
 		if (nskipped < ARRAY_LEN(skipped))
@@ -132,8 +139,18 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 	u64 self = (u64)exo_self(), process = libos_process_of(self);
 	libos_end_threads(process, self);
 	if (process != self) {
-		/* A thread ends the process: it takes the process's place, then ends. */
-		exo_env_destroy(process);
+		/*
+		 * A thread ends the process: the process's own environment must be
+		 * the one to exit, so that its parent hears the right status.  Send
+		 * it to libos_exit_entry with the status, and leave.
+		 */
+		struct exo_regs regs;
+		exo_env_get_regs(process, &regs);
+		regs.pc = (u64)libos_exit_entry;
+		regs.x[0] = (u64)status;
+		regs.sp = (regs.sp - 512) & ~15ull;
+		exo_env_set_regs(process, &regs);
+		libos_thread_exit(self);
 	}
 	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
 	fs_drop_table(process, false);

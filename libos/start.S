@@ -17,6 +17,13 @@ libos_start:
 	mov	x30, #0
 	b	_start			// musl's crt1
 
+/* Where a thread sends its process's own environment to end it (x0 the status). */
+	.globl	libos_exit_entry
+libos_exit_entry:
+	mov	x29, #0
+	bl	libos_exit
+	brk	#1
+
 /*
  * Upcalls: x0 = sp = the record.  The handlers are C built without FP/SIMD
  * that never calls into musl (libos.h), so the interrupted program's FP/SIMD

@@ -45,7 +45,7 @@ static i64 sys_newfstatat(const u64 *a)
 static i64 sys_getcwd(const u64 *a)
 {
 	if (a[1] < 2)
-		return -L_EINVAL;
+		return -34; /* ERANGE */
 	char *buf = (char *)a[0];
 	buf[0] = '/', buf[1] = 0;
 	return 2;
@@ -105,7 +105,7 @@ static i64 sys_ioctl(const u64 *a)
 		return 0;
 	}
 	if (a[1] == TCGETS) {
-		memset((void *)a[2], 0, 60); /* struct termios: a plain tty */
+		memset((void *)a[2], 0, 36); /* the kernel's struct termios: a plain tty */
 		return 0;
 	}
 	return -L_ENOTTY;
@@ -139,7 +139,8 @@ static i64 sys_futex(const u64 *a)
 	return -L_ENOSYS;
 }
 static i64 sys_zero(const u64 *a) { (void)a; return 0; }
-static i64 sys_getpid(const u64 *a) { (void)a; return exo_self(); }
+static i64 sys_getpid(const u64 *a) { (void)a; return (i64)libos_process_of((u64)exo_self()); }
+static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
 /*
  * kill: signal 0 asks whether the process exists; any other ends it (no
  * handlers yet), which its parent's wait4 reads as SIGKILL.
@@ -148,28 +149,36 @@ static i64 sys_getpid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_kill(const u64 *a)
 {
 	i64 pid = (i64)a[0];
+	u64 sig = a[1];
 	struct exo_env_info info;
-	if (pid <= 0)
+	if (pid <= 0 || sig > 64)
 		return -L_EINVAL; /* process groups: not yet */
 	i64 err = exo_env_info((u64)pid, &info);
 	if (err < 0)
 		return err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;
-	if (a[1] == 0)
+	/* Signal 0, and those ignored by default (SIGCHLD, SIGCONT, SIGURG, SIGWINCH), do nothing. */
+	if (sig == 0 || sig == 17 || sig == 18 || sig == 23 || sig == 28)
 		return 0;
-	if ((u64)pid == (u64)exo_self())
-		libos_exit((i64)(a[1] & 0x7f));
+	u64 self = libos_process_of((u64)exo_self());
+	if ((u64)pid == self)
+		libos_exit((i64)sig);
 	if (exo_env_destroy((u64)pid) < 0)
 		return -L_EPERM;
 	/* The kernel tells no parent of a child it destroyed itself: keep the notice for wait4. */
-	if (info.parent == (u64)exo_self()) {
-		struct exo_event ended = { EXO_EVENT_EXIT, (u64)pid, (u64)(a[1] & 0x7f) };
+	if (info.parent == self) {
+		struct exo_event ended = { EXO_EVENT_EXIT, (u64)pid, sig };
 		libos_keep_event(&ended);
 	}
 	return 0;
 }
 
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
-static i64 sys_dup3(const u64 *a) { return fs_dup((i64)a[0], (i64)a[1], a[2]); }
+static i64 sys_dup3(const u64 *a)
+{
+	if (a[2] & ~(u64)02000000) /* only O_CLOEXEC */
+		return -L_EINVAL;
+	return fs_dup((i64)a[0], (i64)a[1], a[2]);
+}
 static i64 sys_pipe2(const u64 *a) { return fs_pipe((int *)a[0], a[1]); }
 static i64 sys_wait4(const u64 *a) { return libos_wait4((i64)a[0], (int *)a[1], a[2]); }
 static i64 sys_execve(const u64 *a)
@@ -191,20 +200,26 @@ static i64 sys_fcntl(const u64 *a)
 	switch (a[1]) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		return fs_dup((i64)a[0], -1, 0);
+		return fs_dup_from((i64)a[0], (i64)a[2], a[1] == F_DUPFD_CLOEXEC);
 	case F_GETFD:
+		return fs_cloexec((i64)a[0], -1);
 	case F_SETFD:
+		return fs_cloexec((i64)a[0], (int)(a[2] & 1));
 	case F_SETFL:
 		return 0;
 	case F_GETFL:
-		return 2; /* O_RDWR */
+		return fs_status_flags((i64)a[0]);
 	}
 	return -L_EINVAL;
 }
 static i64 sys_getppid(const u64 *a)
 {
 	(void)a;
-	return exo_parent();
+	u64 self = (u64)exo_self(), process = libos_process_of(self);
+	if (process == self)
+		return exo_parent();
+	struct exo_env_info info;
+	return exo_env_info(process, &info) < 0 ? 0 : (i64)info.parent;
 }
 
 struct timespec_l {
@@ -222,6 +237,9 @@ static u64 timeout_ns(const struct timespec_l *timeout)
 /* Sleep (events that arrive are kept for their waiters). */
 static i64 sys_nanosleep(const u64 *a)
 {
+	const struct timespec_l *req = (const struct timespec_l *)a[0];
+	if (req->sec < 0 || req->nsec < 0 || req->nsec >= 1000000000)
+		return -L_EINVAL;
 	u64 ns = timeout_ns((const struct timespec_l *)a[0]);
 	i64 until = exo_clock() + (i64)ns;
 	for (i64 now = exo_clock(); now < until; now = exo_clock())
@@ -231,6 +249,8 @@ static i64 sys_nanosleep(const u64 *a)
 
 static i64 sys_clock_gettime(const u64 *a)
 {
+	if (a[0] > 7) /* REALTIME, MONOTONIC, the CPU-time and BOOTTIME clocks: all the one clock */
+		return -L_EINVAL;
 	i64 ns = exo_clock();
 	struct timespec_l *ts = (struct timespec_l *)a[1];
 	ts->sec = ns / 1000000000;
@@ -319,7 +339,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_exit_group] = sys_exit_group,
 	[SYS_futex] = sys_futex,
 	[SYS_nanosleep] = sys_nanosleep,
-	[SYS_set_tid_address] = sys_getpid,
+	[SYS_set_tid_address] = sys_gettid,
 	[SYS_clock_gettime] = sys_clock_gettime,
 	[SYS_sched_yield] = sys_yield,
 	[SYS_rt_sigaction] = sys_zero,
@@ -327,7 +347,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_uname] = sys_uname,
 	[SYS_getpid] = sys_getpid,
 	[SYS_getppid] = sys_getppid,
-	[SYS_gettid] = sys_getpid,
+	[SYS_gettid] = sys_gettid,
 	[SYS_brk] = sys_brk,
 	[SYS_munmap] = sys_munmap,
 	[SYS_mmap] = sys_mmap,

@@ -30,15 +30,30 @@ static struct waiter {
 	const int *address;
 } waiters[MAX_THREADS + 1];
 static volatile u32 lock_word;
+static u64 lock_owner; /* the environment holding it: a fault inside libos may take it again */
+static u32 lock_depth;
 
 /* Preemption can stop a holder: yield to it rather than spin out a time slice. */
 void libos_lock(void)
 {
+	u64 self = (u64)exo_self();
+	if (lock_owner == self) {
+		lock_depth++;
+		return;
+	}
 	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
 		exo_yield();
+	lock_owner = self;
+	lock_depth = 1;
 }
 
-void libos_unlock(void) { __atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE); }
+void libos_unlock(void)
+{
+	if (--lock_depth)
+		return;
+	lock_owner = 0;
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
 
 u64 libos_process_of(u64 env)
 {

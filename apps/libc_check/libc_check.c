@@ -220,6 +220,17 @@ static void processes(void)
 	printf("check: kill 0: %d, kill SIGKILL: %d\n", kill(pid, 0), kill(pid, SIGKILL));
 	waitpid(pid, &status, 0);
 	printf("check: killed child: signaled %d, signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
+	errno = 0;
+	printf("check: wait with no children: %d, errno %s\n", (int)wait(&status), strerror(errno));
+	printf("check: kill SIGCHLD to self: %d\n", kill(getpid(), SIGCHLD));
+	int fd = open("welcome.txt", O_RDONLY);
+	int before = fcntl(fd, F_GETFD);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 9);
+	printf("check: fcntl: cloexec %d -> %d, F_DUPFD_CLOEXEC(9) %d with %d, F_GETFL %d\n", before,
+	       fcntl(fd, F_GETFD), copy, fcntl(copy, F_GETFD), fcntl(fd, F_GETFL) & O_ACCMODE);
+	close(copy);
+	close(fd);
 }
 
 #define THREADS 6
@@ -228,8 +239,12 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static long counter;
 static int ready;
 
+static pid_t thread_pid;
+
 static void *thread_work(void *arg)
 {
+	if (arg == 0)
+		thread_pid = getpid();
 	for (int i = 0; i < 1000; i++) {
 		pthread_mutex_lock(&lock);
 		counter++;
@@ -257,7 +272,8 @@ static void threads(void)
 		pthread_join(ids[i], &result);
 		sum += (long)result;
 	}
-	printf("check: threads: counter %ld, joined sum %ld\n", counter, sum);
+	printf("check: threads: counter %ld, joined sum %ld, getpid same in a thread %d\n", counter, sum,
+	       thread_pid == getpid());
 }
 
 int main(int argc, char **argv)
