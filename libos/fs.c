@@ -44,9 +44,9 @@ enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE };
  * exec).  The header counts ends across processes.
  */
 struct pipe {
-	volatile u32 head, len;
-	volatile u32 readers, writers;
-	u8 buf[4096 - 16];
+	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */
+	u32 readers, writers; /* ends held, across processes (atomic) */
+	u8 buf[4096 - 24];
 };
 _Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
 #define PIPE_VA(slot) (0x0000030000000000ull + (u64)(slot) * 4096)
@@ -100,9 +100,9 @@ static void drop_open(struct open_file *open)
 		return;
 	if (open->kind == OPEN_PIPE) {
 		if (open->write_end)
-			open->pipe->writers--;
+			__atomic_fetch_sub(&open->pipe->writers, 1, __ATOMIC_RELEASE);
 		else
-			open->pipe->readers--;
+			__atomic_fetch_sub(&open->pipe->readers, 1, __ATOMIC_RELEASE);
 	}
 	open->kind = OPEN_FREE;
 }
@@ -336,7 +336,7 @@ i64 fs_pipe(int *out, u64 flags)
 			reader->kind = OPEN_FREE;
 		return -L_EMFILE;
 	}
-	pipe->head = pipe->len = 0;
+	pipe->head = pipe->tail = 0;
 	pipe->readers = pipe->writers = 1;
 	struct fdtable *table = current_table();
 	i64 read_fd = install(table, reader, 0, flags & O_CLOEXEC);
@@ -428,18 +428,27 @@ void fs_import(const u64 *records, u64 count)
 #define L_EPIPE 32
 #define PIPE_NAP_NS 10000000
 
+static u64 pipe_used(const struct pipe *pipe)
+{
+	return __atomic_load_n(&pipe->tail, __ATOMIC_ACQUIRE) - __atomic_load_n(&pipe->head, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * One reader and one writer at a time may share a pipe without a lock:
+ * each moves only its own counter, after the bytes (release/acquire).
+ */
 static i64 pipe_read(struct pipe *pipe, u8 *buf, u64 len)
 {
-	while (pipe->len == 0) {
-		if (pipe->writers == 0)
+	while (pipe_used(pipe) == 0) {
+		if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0)
 			return 0;
 		libos_nap(PIPE_NAP_NS);
 	}
-	u64 n = MIN(len, (u64)pipe->len);
+	u64 n = MIN(len, pipe_used(pipe));
+	u64 head = pipe->head;
 	for (u64 i = 0; i < n; i++)
-		buf[i] = pipe->buf[(pipe->head + i) % sizeof(pipe->buf)];
-	pipe->head = (u32)((pipe->head + n) % sizeof(pipe->buf));
-	pipe->len -= (u32)n;
+		buf[i] = pipe->buf[(head + i) % sizeof(pipe->buf)];
+	__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
 	return (i64)n;
 }
 
@@ -447,14 +456,19 @@ static i64 pipe_write(struct pipe *pipe, const u8 *buf, u64 len)
 {
 	u64 done = 0;
 	while (done < len) {
-		if (pipe->readers == 0)
+		if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0)
 			return done ? (i64)done : -L_EPIPE;
-		if (pipe->len == sizeof(pipe->buf)) {
+		u64 room = sizeof(pipe->buf) - pipe_used(pipe);
+		if (room == 0) {
 			libos_nap(PIPE_NAP_NS);
 			continue;
 		}
-		pipe->buf[(pipe->head + pipe->len) % sizeof(pipe->buf)] = buf[done++];
-		pipe->len++;
+		u64 tail = pipe->tail;
+		u64 n = MIN(len - done, room);
+		for (u64 i = 0; i < n; i++)
+			pipe->buf[(tail + i) % sizeof(pipe->buf)] = buf[done + i];
+		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
+		done += n;
 	}
 	return (i64)done;
 }
