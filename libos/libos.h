@@ -91,6 +91,7 @@ void libos_exit_entry(void);
 extern u32 libos_children;
 
 /* Threads and futexes (thread.c). */
+extern u32 libos_nthreads;
 void libos_lock(void);
 void libos_unlock(void);
 u64 libos_process_of(u64 env);

@@ -215,6 +215,8 @@ static i64 sys_fcntl(const u64 *a)
 static i64 sys_getppid(const u64 *a)
 {
 	(void)a;
+	if (libos_nthreads == 0)
+		return exo_parent(); /* no threads: the caller is its process */
 	u64 self = (u64)exo_self(), process = libos_process_of(self);
 	if (process == self)
 		return exo_parent();
@@ -356,21 +358,25 @@ static const syscall_fn syscalls[] = {
 	[SYS_getrandom] = sys_getrandom,
 };
 
+/* The same with EXO_STRACE=1: every call printed with its result. */
+static struct exo_upcall *traced(struct exo_upcall *up, u64 number)
+{
+	if (number == SYS_exit || number == SYS_exit_group)
+		libos_strace_call(up, 0); /* it does not come back */
+	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
+	i64 result = fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS;
+	libos_strace_call(up, result);
+	up->regs.x[0] = (u64)result;
+	return up;
+}
+
 struct exo_upcall *libos_on_syscall(struct exo_upcall *up)
 {
 	u64 number = up->regs.x[8];
-	i64 result;
-	if (libos_strace && (number == SYS_exit || number == SYS_exit_group))
-		libos_strace_call(up, 0); /* it does not come back */
-	if (number == SYS_clone) { /* needs the caller's whole register state */
-		result = libos_clone(up);
-	} else {
-		syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
-		result = fn ? fn(up->regs.x) : -L_ENOSYS;
-	}
 	if (libos_strace)
-		libos_strace_call(up, result);
-	up->regs.x[0] = (u64)result;
+		return traced(up, number);
+	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
+	up->regs.x[0] = (u64)(fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS);
 	return up;
 }
 

@@ -25,18 +25,31 @@ struct thread {
 };
 
 static struct thread threads[MAX_THREADS];
+u32 libos_nthreads; /* threads alive: 0 lets the common paths skip the thread table */
 static struct waiter {
 	u64 env;
 	const int *address;
 } waiters[MAX_THREADS + 1];
 static volatile u32 lock_word;
-static u64 lock_owner; /* the environment holding it: a fault inside libos may take it again */
+static u64 lock_owner; /* the thread holding it: a fault inside libos may take it again */
 static u32 lock_depth;
+
+/*
+ * Who is asking: the thread pointer, which musl gives every thread its own
+ * (a vfork child shares its parent's, but the two never run at once).
+ * One instruction, where asking the kernel would cost a call.
+ */
+static u64 lock_self(void)
+{
+	u64 tp;
+	__asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
+	return tp + 1; /* never 0, which means "nobody" */
+}
 
 /* Preemption can stop a holder: yield to it rather than spin out a time slice. */
 void libos_lock(void)
 {
-	u64 self = (u64)exo_self();
+	u64 self = lock_self();
 	if (lock_owner == self) {
 		lock_depth++;
 		return;
@@ -57,6 +70,8 @@ void libos_unlock(void)
 
 u64 libos_process_of(u64 env)
 {
+	if (libos_nthreads == 0)
+		return env;
 	for (u32 i = 0; i < MAX_THREADS; i++)
 		if (threads[i].env == env)
 			return threads[i].process;
@@ -111,6 +126,7 @@ i64 libos_thread_clone(struct exo_upcall *up)
 		libos_unlock();
 		return -L_ENOMEM;
 	}
+	libos_nthreads++;
 	threads[slot] = (struct thread){ (u64)child, libos_process_of((u64)exo_self()),
 		                         (flags & CLONE_CHILD_CLEARTID) ? (int *)up->regs.x[4] : NULL };
 	if (flags & CLONE_PARENT_SETTID)
@@ -131,6 +147,7 @@ __attribute__((noreturn)) void libos_thread_exit(u64 env)
 		if (threads[i].env == env) {
 			clear_tid = threads[i].clear_tid;
 			threads[i].env = 0;
+			libos_nthreads--;
 		}
 	libos_unlock();
 	if (clear_tid) {
@@ -148,6 +165,7 @@ void libos_end_threads(u64 process, u64 except)
 		if (threads[i].env && threads[i].process == process && threads[i].env != except) {
 			exo_env_destroy(threads[i].env);
 			threads[i].env = 0;
+			libos_nthreads--;
 		}
 	libos_unlock();
 }

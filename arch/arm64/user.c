@@ -118,12 +118,19 @@ static u64 event_address(u64 kind, const struct trap_frame *frame)
 	return kind == EXO_UPCALL_FAULT ? frame->far : frame->elr;
 }
 
-static void no_handler(struct env *env, u64 kind, const struct trap_frame *frame)
+static bool no_handler(struct env *env, u64 kind, const struct trap_frame *frame)
 {
 	char event[96];
 	ksnprintf(event, sizeof(event), "no handler for %s (%s)", upcall_name(kind),
 	          esr_class_name(esr_class(frame->esr)));
 	env_kill(env, event, event_address(kind, frame), frame->elr);
+	return false;
+}
+
+static bool kill_for(struct env *env, const char *why, u64 addr, u64 pc)
+{
+	env_kill(env, why, addr, pc);
+	return false;
 }
 
 static void fill_record(struct exo_upcall *record, const struct env *env, u64 kind,
@@ -139,24 +146,25 @@ static void fill_record(struct exo_upcall *record, const struct env *env, u64 ki
 	record->depth = env->upcall_depth + 1u;
 }
 
-static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
+/* true if delivered: the same environment goes on, nothing for the scheduler to decide. */
+static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 {
 	u64 entry = kind == EXO_UPCALL_SYSCALL ? env->syscall_entry : env->fault_entry;
 	if (!entry)
 		return no_handler(env, kind, frame);
 	if (kind != EXO_UPCALL_SYSCALL && env->upcall_faults)
-		return env_kill(env, "fault inside its fault handler", event_address(kind, frame), frame->elr);
+		return kill_for(env, "fault inside its fault handler", event_address(kind, frame), frame->elr);
 	if (env->upcall_depth >= UPCALL_MAX_DEPTH)
-		return env_kill(env, "upcalls nested too deep", event_address(kind, frame), frame->elr);
+		return kill_for(env, "upcalls nested too deep", event_address(kind, frame), frame->elr);
 	u64 top = env->upcall_depth ? frame->sp : env->upcall_stack;
 	u64 sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
 	/* Written in place when the record sits in one page (nearly always), else copied. */
 	struct exo_upcall staged, *record = user_page_ptr(sp, sizeof(staged), true);
 	if (top < sizeof(struct exo_upcall))
-		return env_kill(env, "upcall stack not writable", sp, frame->elr);
+		return kill_for(env, "upcall stack not writable", sp, frame->elr);
 	fill_record(record ? record : &staged, env, kind, frame);
 	if (!record && copy_to_user(sp, &staged, sizeof(staged)) < 0)
-		return env_kill(env, "upcall stack not writable", sp, frame->elr);
+		return kill_for(env, "upcall stack not writable", sp, frame->elr);
 	if (kind != EXO_UPCALL_SYSCALL)
 		env->upcall_faults |= (u8)(1u << env->upcall_depth);
 	env->upcall_depth++;
@@ -165,6 +173,7 @@ static void upcall(struct env *env, u64 kind, struct trap_frame *frame)
 	frame->sp = sp;
 	frame->elr = entry;
 	frame->spsr = SPSR_EL0T;
+	return true;
 }
 
 /*
@@ -201,29 +210,38 @@ static void exo_call_entry(struct trap_frame *frame)
 		frame->x[0] = (u64)result;
 }
 
-static void user_sync(struct trap_frame *frame)
+/* Returns true if the scheduler has nothing to decide (an upcall was delivered). */
+static bool user_sync(struct trap_frame *frame)
 {
 	unsigned class = esr_class(frame->esr);
 	if (class == EC_SVC64) {
 		u64 imm = frame->esr & 0xffff;
-		if (imm == EXO_SVC_CALL)
-			return exo_call_entry(frame);
+		if (imm == EXO_SVC_CALL) {
+			exo_call_entry(frame);
+			return false;
+		}
 		return upcall(curenv, imm == 0 ? EXO_UPCALL_SYSCALL : EXO_UPCALL_EXCEPTION, frame);
 	}
 	bool abort = class == EC_IABT_LOWER || class == EC_DABT_LOWER;
-	upcall(curenv, abort ? EXO_UPCALL_FAULT : EXO_UPCALL_EXCEPTION, frame);
+	return upcall(curenv, abort ? EXO_UPCALL_FAULT : EXO_UPCALL_EXCEPTION, frame);
 }
 
 /* From trap_dispatch: an exception taken from EL0. */
 void user_trap(struct trap_frame *frame, u64 vector)
 {
 	running_frame = frame;
+	/*
+	 * A delivered upcall changes nothing the scheduler looks at (interrupts
+	 * are masked here, so no tick came in): skip it on that hot path.
+	 */
+	bool same_env = false;
 	if (vector == (VEC_EL0_64 | VEC_IRQ))
 		gic_handle_irq();
 	else if (vector == (VEC_EL0_64 | VEC_SYNC))
-		user_sync(frame);
+		same_env = user_sync(frame);
 	else
 		env_kill(curenv, "unexpected exception (FIQ, SError or AArch32)", frame->far, frame->elr);
-	sched_return(frame);
+	if (!same_env)
+		sched_return(frame);
 	running_frame = NULL;
 }
