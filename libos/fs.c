@@ -180,10 +180,13 @@ static int lookup(const char *path, u32 *file)
 		path += 2;
 	if (*path == 0 || strcmp(path, ".") == 0)
 		return 1;
+	/* "name/" names a directory: a file by that name is ENOTDIR. */
+	u64 len = strlen(path);
+	bool as_dir = path[len - 1] == '/';
 	for (u32 i = 0; i < nfiles; i++)
-		if (strcmp(files[i].name, path) == 0) {
+		if (strncmp(files[i].name, path, len - as_dir) == 0 && files[i].name[len - as_dir] == 0) {
 			*file = i;
-			return 0;
+			return as_dir ? -L_ENOTDIR : 0;
 		}
 	return -L_ENOENT;
 }

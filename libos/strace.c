@@ -79,6 +79,15 @@ static u32 put_arg(char *out, u32 size, u8 kind, u64 value, u64 length)
 	return at + (u32)ksnprintf(out + at, size - at, "%s\"", kind == BUF && length > 32 ? "..." : "");
 }
 
+/* Linux errno names, as strace prints a failed call. */
+static const char *const errno_names[] = {
+	[1] = "EPERM", [2] = "ENOENT", [3] = "ESRCH", [4] = "EINTR", [7] = "E2BIG", [8] = "ENOEXEC",
+	[9] = "EBADF", [10] = "ECHILD", [11] = "EAGAIN", [12] = "ENOMEM", [13] = "EACCES",
+	[14] = "EFAULT", [17] = "EEXIST", [20] = "ENOTDIR", [21] = "EISDIR", [22] = "EINVAL",
+	[24] = "EMFILE", [25] = "ENOTTY", [29] = "ESPIPE", [30] = "EROFS", [32] = "EPIPE",
+	[34] = "ERANGE", [38] = "ENOSYS", [110] = "ETIMEDOUT",
+};
+
 void libos_strace_call(const struct exo_upcall *up, i64 result)
 {
 	u64 number = up->regs.x[8];
@@ -96,6 +105,10 @@ void libos_strace_call(const struct exo_upcall *up, i64 result)
 		}
 		at += (u32)ksnprintf(line + at, sizeof(line) - at, ")");
 	}
-	ksnprintf(line + at, sizeof(line) - at, " = %ld\n", result);
+	const char *name = result < 0 && -result < (i64)ARRAY_LEN(errno_names) ? errno_names[-result] : NULL;
+	if (name)
+		ksnprintf(line + at, sizeof(line) - at, " = -1 %s\n", name);
+	else
+		ksnprintf(line + at, sizeof(line) - at, " = %ld\n", result);
 	console_write_all(line, strlen(line));
 }

@@ -511,6 +511,8 @@ QEMU_TESTS = [
         r"^threads: 8 threads, counter 16000 \(want 16000\), join results sum 280 \(want 280\)$",
         r"^exo: all environments ended \(first exited with status 0\)$"])),
     ("qemu/libos/libc_conformance_same_as_linux", t_libc_differential),
+    ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
+        r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$'])),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),

@@ -174,6 +174,8 @@ static void files(void)
 	if (dir)
 		closedir(dir);
 	printf("check: readdir / lists welcome.txt: %d\n", seen);
+	errno = 0;
+	printf("check: stat welcome.txt/: %d, errno %s\n", stat("welcome.txt/", &st), strerror(errno));
 }
 
 static int spawn_wait(char *const argv[], posix_spawn_file_actions_t *actions)
