@@ -342,7 +342,7 @@ def t_hello(ctx):
     run.powered_off(0)
 
 
-def app(cmdline, patterns, typed=None, refute=()):
+def app(cmdline, patterns, typed=None, refute=(), status=0):
     """An app from the boot archive: patterns on the console, a clean end, every frame back."""
     def test(ctx):
         run = Qemu(ctx.qemu, "check=exit " + cmdline, extra=["-initrd", USER_INITRD], typed=typed)
@@ -350,7 +350,7 @@ def app(cmdline, patterns, typed=None, refute=()):
                    r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
                    r"^exo: isolation checks at \d+ environment ends: all clean$")
         run.refute(*refute)
-        run.powered_off(0)
+        run.powered_off(status)
     return test
 
 
@@ -512,7 +512,8 @@ QEMU_TESTS = [
         r"^exo: all environments ended \(first exited with status 0\)$"])),
     ("qemu/libos/libc_conformance_same_as_linux", t_libc_differential),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
-        r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$'])),
+        r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
+        r"^exo: all environments ended \(first exited with status 256\)$"], status=1)),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
