@@ -11,15 +11,9 @@
 
 void bench_report(const char *suite, const char *name, u64 *samples, u32 count)
 {
-	for (u32 i = 1; i < count; i++)
-		for (u32 j = i; j > 0 && samples[j - 1] > samples[j]; j--) {
-			u64 swap = samples[j];
-			samples[j] = samples[j - 1];
-			samples[j - 1] = swap;
-		}
-	u64 median = samples[count / 2], least = samples[0], p90 = samples[count * 9 / 10];
+	struct bench_figures figures = bench_figures(samples, count);
 	rt_printf("bench: suite=%s case=%s median=%lu min=%lu p90=%lu unit=insns\n", suite, name,
-	          (median + 8) / 16, (least + 8) / 16, (p90 + 8) / 16);
+	          figures.median, figures.min, figures.p90);
 }
 
 static u64 samples[BENCH_SAMPLES];

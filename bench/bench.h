@@ -7,6 +7,7 @@
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
 
+#include "bench/stats.h"
 #include "tests/user/rt/rt.h"
 
 #define BENCH_SAMPLES 101

@@ -3,6 +3,7 @@
  * bench/bench.h for the method): a reflected getppid() through musl, and
  * the first touch of a demand-zero page.  An ordinary musl program.
  */
+#include "bench/stats.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -30,15 +31,10 @@ static uint64_t insns_x16(uint64_t counts) { return counts * 16000000000ull / fr
 
 static void report(const char *name, uint64_t *samples)
 {
-	for (int i = 1; i < SAMPLES; i++)
-		for (int j = i; j > 0 && samples[j - 1] > samples[j]; j--) {
-			uint64_t swap = samples[j];
-			samples[j] = samples[j - 1];
-			samples[j - 1] = swap;
-		}
+	struct bench_figures figures = bench_figures(samples, SAMPLES);
 	printf("bench: suite=libos case=%s median=%llu min=%llu p90=%llu unit=insns\n", name,
-	       (unsigned long long)(samples[SAMPLES / 2] + 8) / 16, (unsigned long long)(samples[0] + 8) / 16,
-	       (unsigned long long)(samples[SAMPLES * 9 / 10] + 8) / 16);
+	       (unsigned long long)figures.median, (unsigned long long)figures.min,
+	       (unsigned long long)figures.p90);
 }
 
 static uint64_t samples[SAMPLES];

@@ -20,6 +20,4 @@ enum kernel_error {
 	E_QUOTA = EXO_EQUOTA,     /* over quota */
 };
 
-const char *exo_strerror(int err);
-
 #endif

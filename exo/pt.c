@@ -21,7 +21,7 @@ struct frame *pt_entry_target(const struct frame *table, u32 index)
 }
 
 /* The slot a level-0 table keeps pointing at itself: the read-only window. */
-static u64 window_entry(const struct frame *root)
+u64 pt_window_entry(const struct frame *root)
 {
 	return pte_make_table(frame_addr(&kernel_frames, root)) | DESC_TABLE_WINDOW_BITS |
 	       EXO_PTE_APT_RO | EXO_PTE_UXNT | EXO_PTE_PXNT;
@@ -41,7 +41,7 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 	if (level == 0) {
 		table->pos_root = frame_index(&kernel_frames, table);
 		table->pos_va = 0;
-		pt_entries(table)[EXO_PT_WINDOW_SLOT] = window_entry(table);
+		pt_entries(table)[EXO_PT_WINDOW_SLOT] = pt_window_entry(table);
 	}
 	return 0;
 }

@@ -30,6 +30,8 @@ void pt_release_table(struct frame *table);
 /* The frame record of a kernel-checked physical address, or NULL. */
 struct frame *pt_frame(u64 addr);
 u64 *pt_entries(const struct frame *table);
+/* What slot 511 of a level-0 table always holds: itself, read-only, never executable. */
+u64 pt_window_entry(const struct frame *root);
 /* The frame entry index of table refers to (page or table), NULL if invalid or the window slot. */
 struct frame *pt_entry_target(const struct frame *table, u32 index);
 

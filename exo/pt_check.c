@@ -65,9 +65,7 @@ static void check_link_entry(const struct frame *table, u32 index, const struct 
 
 static void check_window(const struct frame *root)
 {
-	u64 entry = pt_entries(root)[EXO_PT_WINDOW_SLOT];
-	u64 want = pte_make_table(frame_addr(&kernel_frames, root)) | DESC_TABLE_WINDOW_BITS |
-	           EXO_PTE_APT_RO | EXO_PTE_UXNT | EXO_PTE_PXNT;
+	u64 entry = pt_entries(root)[EXO_PT_WINDOW_SLOT], want = pt_window_entry(root);
 	if (entry != want)
 		problem("root 0x%lx: window slot is 0x%lx, not 0x%lx", addr_of(root), entry, want);
 }

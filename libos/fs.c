@@ -253,6 +253,18 @@ i64 fs_cloexec(i64 fd, int set)
 	return set >= 0 ? 0 : table->cloexec[fd];
 }
 
+i64 fs_is_console(i64 fd)
+{
+	struct open_file *open = fd_at(fd);
+	return open ? open->kind == OPEN_CONSOLE : -L_EBADF;
+}
+
+i64 fs_is_dir(const char *path)
+{
+	u32 file;
+	return lookup(path, &file);
+}
+
 /* F_GETFL: the access mode. */
 i64 fs_status_flags(i64 fd)
 {

@@ -32,9 +32,8 @@ static u64 counter_now(void)
 
 static void init_upcalls(void)
 {
-	for (u64 page = 1; page <= UPCALL_STACK_PAGES; page++)
-		if (!as_map_fresh(&libos.self, UPCALL_STACK_TOP - page * 4096))
-			libos_exit(127);
+	if (mm_map_stack(UPCALL_STACK_TOP, UPCALL_STACK_PAGES) < 0)
+		libos_exit(127);
 	exo_env_set_upcalls(libos.env, (u64)libos_fault_entry, (u64)libos_syscall_entry, UPCALL_STACK_TOP);
 }
 

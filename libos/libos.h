@@ -38,6 +38,8 @@ i64 mm_brk(u64 addr);
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);
 i64 mm_munmap(u64 addr, u64 len);
 i64 mm_mprotect(u64 addr, u64 len, u64 prot);
+/* Map fresh pages below top (an upcall stack) where none are yet. */
+int mm_map_stack(u64 top, u32 pages);
 /* A fault at addr: 0 if handled (a demand-zero page now there). */
 int mm_fault(u64 addr, bool write);
 
@@ -64,6 +66,10 @@ i64 fs_dup(i64 fd, i64 to, u64 flags);
 i64 fs_dup_from(i64 fd, i64 from, bool cloexec);
 i64 fs_cloexec(i64 fd, int set);
 i64 fs_status_flags(i64 fd);
+/* 1 if fd is the console (a terminal), 0 if another file, -EBADF if not open. */
+i64 fs_is_console(i64 fd);
+/* 1 if path names the directory, 0 a file, or -errno. */
+i64 fs_is_dir(const char *path);
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
 int fs_fork_table(u64 child);

@@ -201,3 +201,14 @@ int mm_fault(u64 addr, bool write)
 	}
 	return 0;
 }
+
+/* pages of fresh memory below top (an upcall stack), those not there already. */
+int mm_map_stack(u64 top, u32 pages)
+{
+	for (u64 page = 1; page <= pages; page++) {
+		u64 va = top - page * PAGE;
+		if (!(as_lookup_self(va) & EXO_PTE_VALID) && !as_map_fresh(&libos.self, va))
+			return -L_ENOMEM;
+	}
+	return 0;
+}

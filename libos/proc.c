@@ -21,16 +21,6 @@
 /* A vfork child's upcall stack, in our space, while it runs here (one at a time). */
 static u64 child_upcall_top(void) { return CHILD_UPCALL_BASE; }
 
-static int map_child_stack(void)
-{
-	for (u64 page = 1; page <= CHILD_UPCALL_PAGES; page++) {
-		u64 va = child_upcall_top() - page * PAGE;
-		if (!(as_lookup_self(va) & EXO_PTE_VALID) && !as_map_fresh(&libos.self, va))
-			return -L_ENOMEM;
-	}
-	return 0;
-}
-
 /* Until the child has left our space: its exec notice, or its end (kept for wait4). */
 static void wait_vfork(u64 child)
 {
@@ -67,7 +57,7 @@ i64 libos_clone(struct exo_upcall *up)
 	struct exo_regs regs = up->regs;
 	regs.x[0] = 0; /* the child's clone() returns 0 */
 	regs.sp = stack;
-	i64 err = map_child_stack();
+	i64 err = mm_map_stack(child_upcall_top(), CHILD_UPCALL_PAGES);
 	if (!err)
 		err = fs_fork_table((u64)child);
 	if (!err)

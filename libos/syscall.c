@@ -53,9 +53,8 @@ static i64 sys_getcwd(const u64 *a)
 
 static i64 sys_chdir(const u64 *a)
 {
-	u64 stat[16];
-	i64 err = fs_stat((const char *)a[0], stat);
-	return err < 0 ? err : (((u32 *)stat)[4] & 0040000) ? 0 : -20; /* ENOTDIR */
+	i64 dir = fs_is_dir((const char *)a[0]);
+	return dir < 0 ? dir : dir ? 0 : -20; /* ENOTDIR */
 }
 
 struct iovec_l {
@@ -94,11 +93,9 @@ static i64 sys_writev(const u64 *a)
 /* The console is a terminal: stdio line-buffers it. */
 static i64 sys_ioctl(const u64 *a)
 {
-	u64 stat[16];
-	if (fs_fstat((i64)a[0], stat) < 0)
-		return -L_EBADF;
-	if ((((u32 *)stat)[4] & 0170000) != 0020000)
-		return -L_ENOTTY; /* only the console is a terminal */
+	i64 console = fs_is_console((i64)a[0]);
+	if (console <= 0)
+		return console < 0 ? console : -L_ENOTTY; /* only the console is a terminal */
 	if (a[1] == TIOCGWINSZ) {
 		u16 *size = (u16 *)a[2];
 		size[0] = 24, size[1] = 80, size[2] = size[3] = 0;
@@ -194,8 +191,7 @@ static i64 sys_execve(const u64 *a)
 #define F_DUPFD_CLOEXEC 1030
 static i64 sys_fcntl(const u64 *a)
 {
-	u64 stat[16];
-	if (fs_fstat((i64)a[0], stat) < 0)
+	if (fs_is_console((i64)a[0]) < 0)
 		return -L_EBADF;
 	switch (a[1]) {
 	case F_DUPFD:

@@ -80,16 +80,6 @@ u64 libos_process_of(u64 env)
 
 static u64 upcall_top(u32 slot) { return THREAD_UPCALL_BASE - (u64)slot * THREAD_UPCALL_PAGES * 2 * PAGE; }
 
-static int map_upcall_stack(u32 slot)
-{
-	for (u64 page = 1; page <= THREAD_UPCALL_PAGES; page++) {
-		u64 va = upcall_top(slot) - page * PAGE;
-		if (!(as_lookup_self(va) & EXO_PTE_VALID) && !as_map_fresh(&libos.self, va))
-			return -L_ENOMEM;
-	}
-	return 0;
-}
-
 static int free_slot(void)
 {
 	for (u32 i = 0; i < MAX_THREADS; i++)
@@ -113,7 +103,7 @@ i64 libos_thread_clone(struct exo_upcall *up)
 	regs.sp = up->regs.x[1];
 	if (flags & CLONE_SETTLS)
 		regs.tp = up->regs.x[3];
-	i64 err = map_upcall_stack((u32)slot);
+	i64 err = mm_map_stack(upcall_top((u32)slot), THREAD_UPCALL_PAGES);
 	if (!err)
 		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
 		                          upcall_top((u32)slot));
