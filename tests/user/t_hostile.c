@@ -550,6 +550,14 @@ static int misuse_each_call(u64 arg)
 	T_EQ(exo_pt_copy((u64)l3, 0, KERNEL_PA, 0, 1, 0, 0), -EXO_EINVAL);   /* not a table */
 	T_EQ(exo_pt_copy((u64)l3, 0, UART_PA, 0, 1, 0, 0), -EXO_ERANGE);
 	T_EQ(exo_upcall_return((struct exo_upcall *)&regs), -EXO_EINVAL);   /* not in an upcall */
+	/* exec's form of SET_ROOT: bad registers change nothing, not even the root. */
+	struct exo_env_info before, after;
+	exo_env_info(rt_id, &before);
+	T_EQ(exo_env_set_root_regs(rt_id, rt_root, (struct exo_regs *)KERNEL_VA), -EXO_EFAULT);
+	T_EQ(exo_env_set_root_regs(rt_id, KERNEL_PA, &regs), -EXO_EINVAL);
+	T_EQ(EXO_CALL1(EXO_SELF, 7), -EXO_EINVAL);
+	exo_env_info(rt_id, &after);
+	T_EQ(after.root, before.root);
 	T_EQ(exo_env_destroy((u64)child), 0);
 	T_EQ(exo_env_run((u64)child), -EXO_ENOENT); /* gone */
 	/* In an upcall, a bad record is refused; the handler goes on. */
