@@ -1,7 +1,7 @@
 /*
  * The exokernel primitives' costs in guest instructions (doc/exo-abi.md
  * records the figures): null call, fault upcall round trip, reflected
- * svc #0, mapping 512 pages, copying a full table with write taken away,
+ * svc #0 (with a full record, and the light way), mapping 512 pages, copying a full table with write taken away,
  * and an environment's whole life.
  */
 #include "bench/bench.h"
@@ -65,6 +65,26 @@ static void svc_reflect(void)
 	}
 	rt_syscall_hook = NULL;
 	bench_report("abi", "svc_reflect", samples, BENCH_SAMPLES);
+}
+
+/* The smallest light handler: the answer, and back (doc/exo-abi.md, EXO_UPCALL_LIGHT). */
+void bench_light_handler(void);
+__asm__(".text\n.globl bench_light_handler\nbench_light_handler:\n"
+        "	mov x0, #1\n	svc #2\n	brk #1\n");
+_Static_assert(EXO_SVC_SYSRET == 2, "the handler above says svc #2");
+
+static void svc_reflect_light(void)
+{
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)bench_light_handler, CHILD_UPCALL_TOP,
+	                    EXO_UPCALL_LIGHT);
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		u64 start = rt_counter();
+		for (u32 i = 0; i < BATCH; i++)
+			__asm__ volatile("mov x8, #173\n svc #0" ::: "x0", "x8", "memory");
+		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+	}
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0);
+	bench_report("abi", "svc_reflect_light", samples, BENCH_SAMPLES);
 }
 
 static u64 frames[512], descs[512], zeros[512];
@@ -135,6 +155,7 @@ int main(void)
 	null_call();
 	upcall_roundtrip();
 	svc_reflect();
+	svc_reflect_light();
 	map_512();
 	copy_table_wp();
 	env_lifecycle();

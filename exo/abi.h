@@ -18,6 +18,13 @@
  * interpreted: it is reflected to the environment's system-call handler.
  */
 #define EXO_SVC_CALL 1
+/*
+ * `svc #EXO_SVC_SYSRET` ends a light system call (EXO_UPCALL_LIGHT): it
+ * resumes the program where its `svc #0` left it, with the registers as they
+ * are at this svc (x0 the result).  No register names a call, so none is
+ * spent.  Outside a light system-call handler it returns -EXO_EINVAL in x0.
+ */
+#define EXO_SVC_SYSRET 2
 
 /* Call numbers (x8).  Defines, not an enum, so assembly can use them. */
 #define EXO_NULL 0 /* () -> 0 */
@@ -30,7 +37,7 @@
 #define EXO_ENV_SET_ROOT 7 /* (env, root, const struct exo_regs * or 0) -> 0 */
 #define EXO_ENV_SET_REGS 8 /* (env, const struct exo_regs *) -> 0 */
 #define EXO_ENV_GET_REGS 9 /* (env, struct exo_regs *) -> 0 */
-#define EXO_ENV_SET_UPCALLS 10 /* (env, fault_entry, syscall_entry, stack_top) -> 0 */
+#define EXO_ENV_SET_UPCALLS 10 /* (env, fault_entry, syscall_entry, stack_top, flags) -> 0 */
 #define EXO_ENV_RUN 11 /* (env) -> 0 */
 #define EXO_ENV_DESTROY 12 /* (env) -> 0 */
 #define EXO_ENV_EXIT 13 /* (status) -> does not return */
@@ -46,7 +53,11 @@
 #define EXO_PT_COPY 23 /* (src, src_index, dst, dst_index, count, set_bits, flags) -> 0 */
 #define EXO_UPCALL_RETURN 24 /* (const struct exo_upcall *) -> resumes it */
 #define EXO_DEBUG_CHECK 25 /* (struct exo_check *) -> 0, or -EXO_ECORRUPT */
-#define EXO_NCALLS 26
+#define EXO_SYSCALL_ORIGIN 26 /* (struct exo_regs *) -> 0: sp, pc, pstate of the light call's caller */
+#define EXO_NCALLS 27
+
+/* EXO_ENV_SET_UPCALLS flags. */
+#define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
 
 #ifndef __ASSEMBLER__
 /* Error codes (returned negated). */
@@ -77,12 +88,14 @@ enum exo_upcall_kind {
 	EXO_UPCALL_EXCEPTION = 3, /* anything else: undefined instruction, alignment, brk... */
 };
 
+#define EXO_PSTATE_NZCV 0xf0000000ull /* the condition flags, bits 31:28 */
+
 /* The user register state, as the kernel saves and restores it. */
 struct exo_regs {
 	uint64_t x[31];
 	uint64_t sp;
 	uint64_t pc;
-	uint64_t pstate; /* only NZCV (bits 31:28) is honoured */
+	uint64_t pstate; /* only NZCV (EXO_PSTATE_NZCV) is honoured */
 	uint64_t tp;     /* TPIDR_EL0, the thread pointer */
 };
 

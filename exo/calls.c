@@ -94,7 +94,7 @@ static i64 call_env_set_root(const u64 *a)
 	if (!a[2])
 		return 0;
 	arch_regs_write(env, &regs);
-	env->upcall_depth = env->upcall_faults = 0;
+	upcall_forget(env);
 	if (env->recv_pending) {
 		env->recv_pending = false;
 		sched_wake(env);
@@ -114,7 +114,8 @@ static i64 call_env_set_regs(const u64 *a)
 	if (err)
 		return err;
 	arch_regs_write(env, &regs);
-	/* New registers, new story: a receive it was blocked in is abandoned. */
+	/* New registers, new story: upcalls in progress and a receive it was blocked in are abandoned. */
+	upcall_forget(env);
 	if (env->recv_pending) {
 		env->recv_pending = false;
 		sched_wake(env);
@@ -143,10 +144,25 @@ static i64 call_env_set_upcalls(const u64 *a)
 		return err;
 	if (a[1] >= EXO_USER_VA_END || a[2] >= EXO_USER_VA_END || a[3] > EXO_USER_VA_END)
 		return -E_RANGE;
-	env->fault_entry = a[1];
-	env->syscall_entry = a[2];
-	env->upcall_stack = a[3];
+	if ((a[4] & ~(u64)EXO_UPCALL_LIGHT) || ((a[4] & EXO_UPCALL_LIGHT) && !a[2]))
+		return -E_INVAL; /* an unknown flag, or the light way into no handler */
+	env->upcall.fault_entry = a[1];
+	env->upcall.syscall_entry = a[2];
+	env->upcall.stack = a[3];
+	env->upcall.light = (u8)(a[4] & EXO_UPCALL_LIGHT);
 	return 0;
+}
+
+/* Where the light system call being handled came from (only sp, pc and pstate are written). */
+static i64 call_syscall_origin(const u64 *a)
+{
+	const struct upcall_state *up = &curenv->upcall;
+	u64 origin[3] = { up->ret_sp, up->ret_pc, up->ret_pstate & EXO_PSTATE_NZCV };
+	if (!up->light_active)
+		return -E_INVAL;
+	if (a[0] >= EXO_USER_VA_END)
+		return -E_FAULT;
+	return copy_to_user(a[0] + __builtin_offsetof(struct exo_regs, sp), origin, sizeof(origin));
 }
 
 static i64 call_env_run(const u64 *a)
@@ -323,6 +339,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_PT_WRITE] = call_pt_write,
 	[EXO_PT_COPY] = call_pt_copy,
 	[EXO_DEBUG_CHECK] = call_debug_check,
+	[EXO_SYSCALL_ORIGIN] = call_syscall_origin,
 };
 
 _Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");

@@ -7,6 +7,17 @@
 #include "exo/pt.h"
 #include "exo/sched.h"
 #include "exo/string.h"
+#include "exo/upcall_offsets.h"
+
+#define OFFSET_IS(field, offset) _Static_assert(__builtin_offsetof(struct env, field) == (offset), #field)
+OFFSET_IS(upcall.syscall_entry, UPCALL_SYSCALL_ENTRY);
+OFFSET_IS(upcall.stack, UPCALL_STACK);
+OFFSET_IS(upcall.ret_pc, UPCALL_RET_PC);
+OFFSET_IS(upcall.ret_sp, UPCALL_RET_SP);
+OFFSET_IS(upcall.ret_pstate, UPCALL_RET_PSTATE);
+OFFSET_IS(upcall.depth, UPCALL_DEPTH);
+OFFSET_IS(upcall.light_active, UPCALL_LIGHT_ACTIVE);
+OFFSET_IS(upcall.light, UPCALL_LIGHT);
 
 struct env envs[NENV];
 struct env *curenv;

@@ -24,12 +24,30 @@ struct env_msg {
 	u64 value;
 };
 
+/*
+ * Where an environment's upcalls go and how deep they are.  The first member
+ * of struct env, at offsets fixed in exo/upcall_offsets.h: the light
+ * system-call path in arch/arm64/vectors.S reads and writes it directly.
+ */
+struct upcall_state {
+	u64 syscall_entry;
+	u64 stack;        /* the upcall stack's top */
+	u64 ret_pc;       /* a light system call's return point (EXO_UPCALL_LIGHT) */
+	u64 ret_sp;
+	u64 ret_pstate;
+	u8 depth;         /* upcalls in progress */
+	u8 light_active;  /* the upcall at depth 1 is a light system call */
+	u8 light;         /* svc #0 enters syscall_entry the light way */
+	u8 faults;        /* bit d: the upcall at depth d is a fault */
+	u32 unused;
+	u64 fault_entry;
+};
+
 struct env {
+	struct upcall_state upcall;
 	u32 id;     /* generation * NENV + slot */
 	u32 parent; /* id of the parent, 0 for the first environment */
 	u8 status;  /* enum exo_env_status */
-	u8 upcall_depth;
-	u8 upcall_faults; /* bit d: the upcall at depth d is a fault */
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
 	u64 recv_uva;
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
@@ -37,12 +55,17 @@ struct env {
 	u64 quota;  /* frames it may own */
 	u64 used;   /* frames it owns */
 	u32 frames_head; /* its frames (frame.next / frame.prev), FRAME_NONE if none */
-	u64 fault_entry, syscall_entry, upcall_stack;
 	i64 exit_status;
 	u32 msg_head, msg_count;
 	struct env_msg msgs[ENV_MSGS];
 	struct arch_context ctx;
 };
+
+/* No upcall in progress any more: new registers, a new story. */
+static inline void upcall_forget(struct env *env)
+{
+	env->upcall.depth = env->upcall.faults = env->upcall.light_active = 0;
+}
 
 extern struct env envs[NENV];
 extern struct env *curenv;

@@ -34,7 +34,8 @@ static void init_upcalls(void)
 {
 	if (mm_map_stack(UPCALL_STACK_TOP, UPCALL_STACK_PAGES) < 0)
 		libos_exit(127);
-	exo_env_set_upcalls(libos.env, (u64)libos_fault_entry, (u64)libos_syscall_entry, UPCALL_STACK_TOP);
+	exo_env_set_upcalls(libos.env, (u64)libos_fault_entry, (u64)libos_syscall_entry, UPCALL_STACK_TOP,
+	                    LIBOS_UPCALL_FLAGS);
 }
 
 /*

@@ -25,11 +25,19 @@ enum {
 	L_ENOTTY = 25, L_ENOSYS = 38,
 };
 
-/* Upcall entries (start.S) and their C halves. */
+/*
+ * Upcall entries (start.S) and their C halves.  System calls come the light
+ * way (EXO_UPCALL_LIGHT): start.S saves x0-x30 into a record on the upcall
+ * stack and libos_on_syscall returns the result for x0.  The record's sp,
+ * pc, pstate and tp are not filled in; libos_syscall_origin fetches them
+ * for the calls that need the caller's whole state (clone).
+ */
 void libos_fault_entry(void);
 void libos_syscall_entry(void);
 struct exo_upcall *libos_on_fault(struct exo_upcall *up);
-struct exo_upcall *libos_on_syscall(struct exo_upcall *up);
+i64 libos_on_syscall(struct exo_upcall *up);
+void libos_syscall_origin(struct exo_regs *regs);
+#define LIBOS_UPCALL_FLAGS EXO_UPCALL_LIGHT
 
 /* Memory (mm.c). */
 enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK };

@@ -44,6 +44,7 @@ static void wait_vfork(u64 child)
 i64 libos_clone(struct exo_upcall *up)
 {
 	u64 flags = up->regs.x[0], stack = up->regs.x[1];
+	libos_syscall_origin(&up->regs); /* the children start from the caller's whole state */
 	if ((flags & CLONE_VM) && (flags & CLONE_THREAD))
 		return libos_thread_clone(up);
 	if (!(flags & CLONE_VM) || !(flags & CLONE_VFORK))
@@ -62,7 +63,7 @@ i64 libos_clone(struct exo_upcall *up)
 		err = fs_fork_table((u64)child);
 	if (!err)
 		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
-		                          child_upcall_top());
+		                          child_upcall_top(), LIBOS_UPCALL_FLAGS);
 	if (!err)
 		err = exo_env_set_root((u64)child, info.root);
 	if (!err)

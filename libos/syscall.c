@@ -355,25 +355,33 @@ static const syscall_fn syscalls[] = {
 };
 
 /* The same with EXO_STRACE=1: every call printed with its result. */
-static struct exo_upcall *traced(struct exo_upcall *up, u64 number)
+static i64 traced(struct exo_upcall *up, u64 number)
 {
 	if (number == SYS_exit || number == SYS_exit_group)
 		libos_strace_call(up, 0); /* it does not come back */
 	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
 	i64 result = fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS;
 	libos_strace_call(up, result);
-	up->regs.x[0] = (u64)result;
-	return up;
+	return result;
 }
 
-struct exo_upcall *libos_on_syscall(struct exo_upcall *up)
+_Static_assert(sizeof(struct exo_upcall) <= 320 && sizeof(struct exo_upcall) > 304,
+               "start.S reserves 320 bytes for the record");
+
+i64 libos_on_syscall(struct exo_upcall *up)
 {
 	u64 number = up->regs.x[8];
 	if (libos_strace)
 		return traced(up, number);
 	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
-	up->regs.x[0] = (u64)(fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS);
-	return up;
+	return fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS;
+}
+
+void libos_syscall_origin(struct exo_regs *regs)
+{
+	/* Inside a light system call this cannot fail: regs is on the upcall stack. */
+	exo_syscall_origin(regs);
+	__asm__ volatile("mrs %0, tpidr_el0" : "=r"(regs->tp));
 }
 
 static const char *fault_kind(u64 esr, bool write)

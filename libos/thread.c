@@ -106,7 +106,7 @@ i64 libos_thread_clone(struct exo_upcall *up)
 	i64 err = mm_map_stack(upcall_top((u32)slot), THREAD_UPCALL_PAGES);
 	if (!err)
 		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
-		                          upcall_top((u32)slot));
+		                          upcall_top((u32)slot), LIBOS_UPCALL_FLAGS);
 	if (!err)
 		err = exo_env_set_root((u64)child, libos.root);
 	if (!err)

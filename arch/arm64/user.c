@@ -16,7 +16,7 @@
 #include "exo/uaccess.h"
 
 #define SPSR_EL0T 0
-#define SPSR_NZCV 0xf0000000ull
+#define SPSR_NZCV EXO_PSTATE_NZCV
 #define CPACR_FPEN_ALL (3u << 20)
 #define CNTKCTL_EL0VCTEN (1u << 1)
 
@@ -25,6 +25,8 @@ extern char empty_ttbr0_table[];
 void copy_256(void *dst, const void *src);
 _Static_assert(__builtin_offsetof(struct exo_regs, sp) == 31 * 8 && FRAME_SP == 31 * 8,
                "exo_regs and trap_frame both start with x0-x30, sp");
+
+_Static_assert(EXO_EINVAL == 1, "vectors.S returns -1 for a misplaced svc #EXO_SVC_SYSRET");
 
 /* The frame of the trap from EL0 being handled (the running environment's registers). */
 static struct trap_frame *running_frame;
@@ -143,20 +145,25 @@ static void fill_record(struct exo_upcall *record, const struct env *env, u64 ki
 	record->kind = kind;
 	record->esr = frame->esr;
 	record->far = frame->far;
-	record->depth = env->upcall_depth + 1u;
+	record->depth = env->upcall.depth + 1u;
 }
 
 /* true if delivered: the same environment goes on, nothing for the scheduler to decide. */
 static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 {
-	u64 entry = kind == EXO_UPCALL_SYSCALL ? env->syscall_entry : env->fault_entry;
+	struct upcall_state *up = &env->upcall;
+	u64 entry = kind == EXO_UPCALL_SYSCALL ? up->syscall_entry : up->fault_entry;
 	if (!entry)
 		return no_handler(env, kind, frame);
-	if (kind != EXO_UPCALL_SYSCALL && env->upcall_faults)
+	/* vectors.S takes svc #0 the light way when no upcall is in progress; here one is. */
+	if (kind == EXO_UPCALL_SYSCALL && up->light)
+		return kill_for(env, "svc #0 inside an upcall handler (light system calls do not nest)",
+		                frame->elr, frame->elr);
+	if (kind != EXO_UPCALL_SYSCALL && up->faults)
 		return kill_for(env, "fault inside its fault handler", event_address(kind, frame), frame->elr);
-	if (env->upcall_depth >= UPCALL_MAX_DEPTH)
+	if (up->depth >= UPCALL_MAX_DEPTH)
 		return kill_for(env, "upcalls nested too deep", event_address(kind, frame), frame->elr);
-	u64 top = env->upcall_depth ? frame->sp : env->upcall_stack;
+	u64 top = up->depth ? frame->sp : up->stack;
 	u64 sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
 	/* Written in place when the record sits in one page (nearly always), else copied. */
 	struct exo_upcall staged, *record = user_page_ptr(sp, sizeof(staged), true);
@@ -166,8 +173,8 @@ static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 	if (!record && copy_to_user(sp, &staged, sizeof(staged)) < 0)
 		return kill_for(env, "upcall stack not writable", sp, frame->elr);
 	if (kind != EXO_UPCALL_SYSCALL)
-		env->upcall_faults |= (u8)(1u << env->upcall_depth);
-	env->upcall_depth++;
+		up->faults |= (u8)(1u << up->depth);
+	up->depth++;
 	frame->x[0] = sp;
 	frame->x[30] = 0;
 	frame->sp = sp;
@@ -178,23 +185,27 @@ static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 
 /*
  * EXO_UPCALL_RETURN, from vectors.S: resume the state in the record
- * (registers the handler may have changed): 0, or an error for x0.
+ * (registers the handler may have changed): 0, or an error for x0.  From a
+ * light system-call handler it ends the light call, resuming the record
+ * instead of the call's return point.
  */
 i64 upcall_return(u64 record_uva, struct trap_frame *frame);
 i64 upcall_return(u64 record_uva, struct trap_frame *frame)
 {
-	struct env *env = curenv;
+	struct upcall_state *up = &curenv->upcall;
 	struct exo_upcall staged;
 	const struct exo_upcall *record = user_page_ptr(record_uva, sizeof(staged), false);
-	if (env->upcall_depth == 0)
+	if (up->depth == 0)
 		return -E_INVAL;
 	if (!record) {
 		if (copy_from_user(&staged, record_uva, sizeof(staged)) < 0)
 			return -E_FAULT;
 		record = &staged;
 	}
-	env->upcall_depth--;
-	env->upcall_faults &= (u8)~(1u << env->upcall_depth);
+	up->depth--;
+	up->faults &= (u8)~(1u << up->depth);
+	if (up->depth == 0)
+		up->light_active = 0;
 	copy_256(frame, &record->regs);
 	frame->elr = record->regs.pc;
 	frame->spsr = SPSR_EL0T | (record->regs.pstate & SPSR_NZCV);

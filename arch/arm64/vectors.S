@@ -5,6 +5,7 @@
  */
 #include "arch/arm64/trap_frame.h"
 #include "exo/calls_fast.h"
+#include "exo/upcall_offsets.h"
 
 /*
  * An exception taken with the kernel stack nearly used up would fault again
@@ -94,13 +95,20 @@ exception_vectors:
 
 	.ltorg
 
-/* svc #EXO_SVC_CALL with a call number in EXO_FAST_CALLS: the short path. */
+/*
+ * Synchronous exceptions from EL0 (x0/x1 saved): svc #EXO_SVC_CALL with a
+ * call number in EXO_FAST_CALLS, EXO_UPCALL_RETURN, a light svc #0 and
+ * svc #EXO_SVC_SYSRET take short paths; everything else the general one.
+ */
 el0_sync:
 	mrs	x0, esr_el1
 	lsr	x1, x0, #26
 	cmp	x1, #0x15		// EC: SVC from AArch64
 	b.ne	1f
-	and	x1, x0, #0xffff
+	ands	x1, x0, #0xffff		// the svc immediate
+	b.eq	light_syscall
+	cmp	x1, #EXO_SVC_SYSRET
+	b.eq	light_sysret
 	cmp	x1, #EXO_SVC_CALL
 	b.ne	1f
 	cmp	x8, #EXO_UPCALL_RETURN
@@ -113,6 +121,58 @@ el0_sync:
 	tbnz	x1, #0, fast_call
 1:	mov	x1, #(VEC_EL0_64 | VEC_SYNC)
 	b	save_and_dispatch
+
+/*
+ * svc #0 of an environment with light system calls and no upcall in
+ * progress: keep the return point (pc, sp, flags) in its struct env and
+ * enter its handler on the upcall stack with every other register as it
+ * is.  Otherwise (a full upcall, or a kill) the general path decides.
+ */
+light_syscall:
+	adrp	x0, curenv
+	ldr	x0, [x0, :lo12:curenv]
+	ldr	w1, [x0, #UPCALL_DEPTH]	// depth, light_active, light, faults
+	and	w1, w1, #0x00ff00ff	// depth and light
+	cmp	w1, #0x00010000		// depth 0, light 1
+	b.ne	1b
+	mrs	x1, elr_el1
+	str	x1, [x0, #UPCALL_RET_PC]
+	mrs	x1, sp_el0
+	str	x1, [x0, #UPCALL_RET_SP]
+	mrs	x1, spsr_el1
+	str	x1, [x0, #UPCALL_RET_PSTATE]
+	ldr	x1, [x0, #UPCALL_STACK]
+	msr	sp_el0, x1
+	ldr	x1, [x0, #UPCALL_SYSCALL_ENTRY]
+	msr	elr_el1, x1
+	msr	spsr_el1, xzr		// EL0t, flags clear, interrupts unmasked
+	mov	w1, #0x0101
+	strh	w1, [x0, #UPCALL_DEPTH]	// depth 1, light_active 1
+	ldp	x0, x1, [sp, #FRAME_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	eret
+
+/* svc #EXO_SVC_SYSRET: back to the light call's return point, or -EXO_EINVAL in x0. */
+light_sysret:
+	adrp	x0, curenv
+	ldr	x0, [x0, :lo12:curenv]
+	ldrh	w1, [x0, #UPCALL_DEPTH]
+	cmp	w1, #0x0101		// depth 1 and it is the light call
+	b.ne	2f
+	strh	wzr, [x0, #UPCALL_DEPTH]
+	ldr	x1, [x0, #UPCALL_RET_PC]
+	msr	elr_el1, x1
+	ldr	x1, [x0, #UPCALL_RET_SP]
+	msr	sp_el0, x1
+	ldr	x1, [x0, #UPCALL_RET_PSTATE]
+	msr	spsr_el1, x1		// as saved at the svc: EL0t, its flags
+	ldp	x0, x1, [sp, #FRAME_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	eret
+2:	mov	x0, #-1		// -EXO_EINVAL (user.c checks the value)
+	ldr	x1, [sp, #FRAME_X(1)]
+	add	sp, sp, #FRAME_SIZE
+	eret
 
 /*
  * x0/x1 are saved; save what C may change, call exo_call(number, args)

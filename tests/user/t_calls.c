@@ -232,6 +232,124 @@ static int nested_upcalls(u64 arg)
 	return 0;
 }
 
+/*
+ * Light system calls (EXO_UPCALL_LIGHT).  The barest handler adds x1 and x2
+ * into x0 and returns: everything else the program sees again must be what
+ * it had, kept by the kernel (sp, pc, flags) or untouched (the rest).
+ */
+void bare_light_handler(void);
+__asm__(".text\n.globl bare_light_handler\nbare_light_handler:\n"
+        "	add x0, x1, x2\n	svc #2\n	brk #6\n");
+_Static_assert(EXO_SVC_SYSRET == 2, "bare_light_handler says svc #2");
+
+static i64 go_light(void (*entry)(void))
+{
+	return exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)entry, CHILD_UPCALL_TOP, EXO_UPCALL_LIGHT);
+}
+
+static int light_svc0_keeps_registers(u64 arg)
+{
+	(void)arg;
+	static struct svc_frame frame;
+	T_EQ(go_light(bare_light_handler), 0);
+	for (u32 round = 0; round < 4; round++) {
+		for (u32 i = 0; i < 31; i++)
+			frame.x_in[i] = 0x0123456789abcdefull * (i + 1) + round;
+		frame.x_in[1] = 40, frame.x_in[2] = 2 + round;
+		frame.nzcv_in = (u64)(round * 5 % 16) << 28; /* flags the handler does not see */
+		for (u32 i = 0; i < ARRAY_LEN(frame.q_in); i++)
+			frame.q_in[i] = ~0ull / (i + 3) + round;
+		rt_svc0_all(&frame);
+		char why[96];
+		T_EQ(frame.x_out[0], 42 + round);
+		const char *changed = rt_svc_changed(&frame, why, sizeof(why));
+		T_CHECK(!changed, "round %u: %s", round, changed);
+	}
+	return 0;
+}
+
+/* A C handler: where the call came from, a fault inside it, then the sum. */
+static u64 origin_pc, origin_sp;
+static i64 origin_bad;
+static i64 light_sum(struct exo_upcall *up)
+{
+	struct exo_regs regs;
+	if (exo_syscall_origin(&regs) < 0)
+		return -1;
+	origin_pc = regs.pc, origin_sp = regs.sp;
+	origin_bad = exo_syscall_origin((struct exo_regs *)0x10); /* nothing mapped there */
+	*(volatile u64 *)(DATA_VA + 8) = 5; /* a fault upcall nested in the light call */
+	return (i64)(up->regs.x[1] + up->regs.x[2]);
+}
+
+static int light_syscall_origin_and_fault(u64 arg)
+{
+	(void)arg;
+	T_EQ(exo_frame_alloc(rt_id, 1, &demand_frame), 1);
+	rt_fault_hook = map_on_fault;
+	rt_light_hook = light_sum;
+	T_EQ(go_light(rt_light_entry), 0);
+	register u64 x0 __asm__("x0") = 0;
+	register u64 x1 __asm__("x1") = 40;
+	register u64 x2 __asm__("x2") = 2;
+	register u64 x8 __asm__("x8") = 172;
+	u64 pc_after, sp_at;
+	__asm__ volatile("mov %1, sp\n adr %2, 1f\n svc #0\n1:"
+	                 : "+r"(x0), "=&r"(sp_at), "=&r"(pc_after)
+	                 : "r"(x1), "r"(x2), "r"(x8)
+	                 : "memory");
+	T_EQ(x0, 42);
+	T_EQ(origin_pc, pc_after);
+	T_EQ(origin_sp, sp_at);
+	T_EQ(origin_bad, -EXO_EFAULT);
+	T_EQ(faults_seen, 1);
+	T_EQ(*(volatile u64 *)(DATA_VA + 8), 5);
+	struct exo_regs regs;
+	T_EQ(exo_syscall_origin(&regs), -EXO_EINVAL); /* no light call in progress now */
+	struct aspace self;
+	as_self(&self);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&demand_frame, 1), 0);
+	return 0;
+}
+
+/* EXO_UPCALL_RETURN from a light handler resumes its record instead, and ends the call. */
+static u64 resume_at;
+static i64 light_redirect(struct exo_upcall *up)
+{
+	struct exo_upcall record = *up;
+	exo_syscall_origin(&record.regs);
+	__asm__ volatile("mrs %0, tpidr_el0" : "=r"(record.regs.tp));
+	record.regs.pc = resume_at;
+	record.regs.x[0] = 7;
+	return exo_upcall_return(&record); /* only on failure */
+}
+
+static int light_upcall_return_redirects(u64 arg)
+{
+	(void)arg;
+	rt_light_hook = light_redirect;
+	T_EQ(go_light(rt_light_entry), 0);
+	register u64 x0 __asm__("x0") = 0;
+	register u64 x8 __asm__("x8") = 172;
+	__asm__ volatile("adr x9, 1f\n str x9, [%2]\n svc #0\n mov x0, #99\n1:"
+	                 : "+r"(x0) : "r"(x8), "r"(&resume_at) : "x9", "memory");
+	T_EQ(x0, 7);
+	/* The light call ended: the next svc #0 is light again (nested, it would be killed). */
+	rt_light_hook = light_sum;
+	T_EQ(exo_frame_alloc(rt_id, 1, &demand_frame), 1);
+	rt_fault_hook = map_on_fault;
+	register u64 x1 __asm__("x1") = 1;
+	register u64 x2 __asm__("x2") = 2;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x8) : "memory");
+	T_EQ(x0, 3);
+	struct aspace self;
+	as_self(&self);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&demand_frame, 1), 0);
+	return 0;
+}
+
 static int exit_with(u64 status) { return (int)status; }
 
 static int child_lifecycle(u64 arg)
@@ -545,6 +663,9 @@ static const struct rt_test tests[] = {
 	{ "calls/fault_upcall_changes_registers", fault_upcall_changes_registers, 0 },
 	{ "calls/svc0_reflected", svc0_reflected, 0 },
 	{ "calls/nested_upcalls", nested_upcalls, 0 },
+	{ "calls/light_svc0_keeps_registers", light_svc0_keeps_registers, 0 },
+	{ "calls/light_syscall_origin_and_fault", light_syscall_origin_and_fault, 0 },
+	{ "calls/light_upcall_return_redirects", light_upcall_return_redirects, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },
 	{ "calls/recv_timeout_idles", recv_timeout_idles, 0 },

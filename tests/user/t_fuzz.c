@@ -197,7 +197,7 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"null", "self", "cons_write", "cons_read", "clock", "yield", "env_create", "env_set_root",
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
-	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "unknown",
+	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",
@@ -237,136 +237,6 @@ static u32 outcome_of(i64 result)
 /* Calls with every register checked                                   */
 /* ================================================================== */
 
-/*
- * fuzz_svc loads x0-x30, NZCV and q0-q31 from the frame, makes the call,
- * and stores them all back: the ABI says only x0 may change.  In assembly
- * because C cannot name every register around one instruction.
- */
-struct svc_frame {
-	u64 x_in[31]; /* x8 is the call number */
-	u64 nzcv_in;
-	u64 x_out[31];
-	u64 nzcv_out;
-	u64 sp_before, sp_after;
-	u64 q_in[64];
-	u64 q_out[64];
-} __attribute__((aligned(16)));
-_Static_assert(offsetof(struct svc_frame, nzcv_in) == 248, "fuzz_svc offsets");
-_Static_assert(offsetof(struct svc_frame, x_out) == 256, "fuzz_svc offsets");
-_Static_assert(offsetof(struct svc_frame, nzcv_out) == 504, "fuzz_svc offsets");
-_Static_assert(offsetof(struct svc_frame, sp_before) == 512, "fuzz_svc offsets");
-_Static_assert(offsetof(struct svc_frame, q_in) == 528, "fuzz_svc offsets");
-_Static_assert(offsetof(struct svc_frame, q_out) == 1040, "fuzz_svc offsets");
-
-void fuzz_svc(struct svc_frame *frame);
-__asm__(".text\n"
-        ".balign 4\n"
-        ".globl fuzz_svc\n"
-        ".type fuzz_svc, %function\n"
-        "fuzz_svc:\n"
-        "	stp x29, x30, [sp, #-176]!\n"
-        "	mov x29, sp\n"
-        "	stp x19, x20, [sp, #16]\n"
-        "	stp x21, x22, [sp, #32]\n"
-        "	stp x23, x24, [sp, #48]\n"
-        "	stp x25, x26, [sp, #64]\n"
-        "	stp x27, x28, [sp, #80]\n"
-        "	stp d8, d9, [sp, #96]\n"
-        "	stp d10, d11, [sp, #112]\n"
-        "	stp d12, d13, [sp, #128]\n"
-        "	stp d14, d15, [sp, #144]\n"
-        "	str x0, [sp, #160]\n"
-        "	add x9, x0, #528\n"
-        "	ldp q0, q1, [x9], #32\n"
-        "	ldp q2, q3, [x9], #32\n"
-        "	ldp q4, q5, [x9], #32\n"
-        "	ldp q6, q7, [x9], #32\n"
-        "	ldp q8, q9, [x9], #32\n"
-        "	ldp q10, q11, [x9], #32\n"
-        "	ldp q12, q13, [x9], #32\n"
-        "	ldp q14, q15, [x9], #32\n"
-        "	ldp q16, q17, [x9], #32\n"
-        "	ldp q18, q19, [x9], #32\n"
-        "	ldp q20, q21, [x9], #32\n"
-        "	ldp q22, q23, [x9], #32\n"
-        "	ldp q24, q25, [x9], #32\n"
-        "	ldp q26, q27, [x9], #32\n"
-        "	ldp q28, q29, [x9], #32\n"
-        "	ldp q30, q31, [x9], #32\n"
-        "	mov x9, sp\n"
-        "	str x9, [x0, #512]\n"
-        "	ldr x9, [x0, #248]\n"
-        "	msr nzcv, x9\n"
-        "	ldp x2, x3, [x0, #16]\n"
-        "	ldp x4, x5, [x0, #32]\n"
-        "	ldp x6, x7, [x0, #48]\n"
-        "	ldp x8, x9, [x0, #64]\n"
-        "	ldp x10, x11, [x0, #80]\n"
-        "	ldp x12, x13, [x0, #96]\n"
-        "	ldp x14, x15, [x0, #112]\n"
-        "	ldp x16, x17, [x0, #128]\n"
-        "	ldp x18, x19, [x0, #144]\n"
-        "	ldp x20, x21, [x0, #160]\n"
-        "	ldp x22, x23, [x0, #176]\n"
-        "	ldp x24, x25, [x0, #192]\n"
-        "	ldp x26, x27, [x0, #208]\n"
-        "	ldp x28, x29, [x0, #224]\n"
-        "	ldr x30, [x0, #240]\n"
-        "	ldr x1, [x0, #8]\n"
-        "	ldr x0, [x0]\n"
-        "	svc #1\n"
-        "	str x30, [sp, #168]\n"
-        "	ldr x30, [sp, #160]\n"
-        "	stp x0, x1, [x30, #256]\n"
-        "	stp x2, x3, [x30, #272]\n"
-        "	stp x4, x5, [x30, #288]\n"
-        "	stp x6, x7, [x30, #304]\n"
-        "	stp x8, x9, [x30, #320]\n"
-        "	stp x10, x11, [x30, #336]\n"
-        "	stp x12, x13, [x30, #352]\n"
-        "	stp x14, x15, [x30, #368]\n"
-        "	stp x16, x17, [x30, #384]\n"
-        "	stp x18, x19, [x30, #400]\n"
-        "	stp x20, x21, [x30, #416]\n"
-        "	stp x22, x23, [x30, #432]\n"
-        "	stp x24, x25, [x30, #448]\n"
-        "	stp x26, x27, [x30, #464]\n"
-        "	stp x28, x29, [x30, #480]\n"
-        "	mrs x9, nzcv\n"
-        "	str x9, [x30, #504]\n"
-        "	ldr x9, [sp, #168]\n"
-        "	str x9, [x30, #496]\n"
-        "	mov x9, sp\n"
-        "	str x9, [x30, #520]\n"
-        "	add x9, x30, #1040\n"
-        "	stp q0, q1, [x9], #32\n"
-        "	stp q2, q3, [x9], #32\n"
-        "	stp q4, q5, [x9], #32\n"
-        "	stp q6, q7, [x9], #32\n"
-        "	stp q8, q9, [x9], #32\n"
-        "	stp q10, q11, [x9], #32\n"
-        "	stp q12, q13, [x9], #32\n"
-        "	stp q14, q15, [x9], #32\n"
-        "	stp q16, q17, [x9], #32\n"
-        "	stp q18, q19, [x9], #32\n"
-        "	stp q20, q21, [x9], #32\n"
-        "	stp q22, q23, [x9], #32\n"
-        "	stp q24, q25, [x9], #32\n"
-        "	stp q26, q27, [x9], #32\n"
-        "	stp q28, q29, [x9], #32\n"
-        "	stp q30, q31, [x9], #32\n"
-        "	ldp d8, d9, [sp, #96]\n"
-        "	ldp d10, d11, [sp, #112]\n"
-        "	ldp d12, d13, [sp, #128]\n"
-        "	ldp d14, d15, [sp, #144]\n"
-        "	ldp x19, x20, [sp, #16]\n"
-        "	ldp x21, x22, [sp, #32]\n"
-        "	ldp x23, x24, [sp, #48]\n"
-        "	ldp x25, x26, [sp, #64]\n"
-        "	ldp x27, x28, [sp, #80]\n"
-        "	ldp x29, x30, [sp], #176\n"
-        "	ret\n"
-        ".size fuzz_svc, . - fuzz_svc\n");
 
 static struct svc_frame svc;
 
@@ -382,28 +252,17 @@ static i64 checked_call(u64 number, const u64 *args)
 	for (u32 i = 0; i < 31; i++)
 		svc.x_in[i] = i < 7 ? args[i] : i == 8 ? number : rnd();
 	svc.nzcv_in = (rnd() & 0xf) << 28;
-	fuzz_svc(&svc);
+	rt_svc_call_all(&svc);
 	return (i64)svc.x_out[0];
 }
 
 static bool registers_kept(void)
 {
-	for (u32 i = 1; i < 31; i++)
-		if (svc.x_out[i] != svc.x_in[i]) {
-			FAIL("x%u changed from 0x%lx to 0x%lx", i, svc.x_in[i], svc.x_out[i]);
-			return false;
-		}
-	if (svc.sp_after != svc.sp_before || svc.nzcv_out != svc.nzcv_in) {
-		FAIL("sp 0x%lx -> 0x%lx, nzcv 0x%lx -> 0x%lx", svc.sp_before, svc.sp_after, svc.nzcv_in,
-		     svc.nzcv_out);
-		return false;
-	}
-	for (u32 i = 0; i < ARRAY_LEN(svc.q_in); i++)
-		if (svc.q_out[i] != svc.q_in[i]) {
-			FAIL("q%u changed (word %u: 0x%lx -> 0x%lx)", i / 2, i % 2, svc.q_in[i], svc.q_out[i]);
-			return false;
-		}
-	return true;
+	char why[96];
+	if (!rt_svc_changed(&svc, why, sizeof(why)))
+		return true;
+	FAIL("%s", why);
+	return false;
 }
 
 /* ================================================================== */
@@ -975,6 +834,7 @@ static void build_env_call(struct call *c)
 		c->a[1] = any_code_address();
 		c->a[2] = any_code_address();
 		c->a[3] = any_stack_top();
+		c->a[4] = percent(60) ? 0 : percent(75) ? EXO_UPCALL_LIGHT : any_value();
 		break;
 	case EXO_ENV_RUN:
 		env_arg(c, 0, true);
@@ -1123,7 +983,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 4, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 3, [EXO_RECV] = 3, [EXO_FRAME_ALLOC] = 8, [EXO_FRAME_FREE] = 8,
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_NCALLS] = 3,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -1132,7 +992,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 3, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 4, [EXO_RECV] = 1, [EXO_FRAME_ALLOC] = 4, [EXO_FRAME_FREE] = 10,
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_NCALLS] = 1,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1193,6 +1053,11 @@ static void build_call(struct call *c)
 		/* A full check costs milliseconds: mostly the cheap refusal instead. */
 		c->a[0] = percent(25) ? scratch_ptr() : percent(50) ? read_only_ptr() : bad_ptr();
 		expect_output(c, c->a[0], sizeof(struct exo_check));
+		break;
+	case EXO_SYSCALL_ORIGIN:
+		/* Never inside a light system call here: refused whatever the pointer. */
+		c->a[0] = percent(50) ? scratch_ptr() : bad_ptr();
+		c->must_fail = "syscall_origin outside a light system call";
 		break;
 	}
 }
@@ -1453,7 +1318,7 @@ static void sweep_playground(void)
 
 static void restore_upcalls(void)
 {
-	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP);
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0);
 }
 
 static void destroy_kid(u32 at);

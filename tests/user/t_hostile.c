@@ -261,7 +261,7 @@ static int act_on_others(u64 parent)
 	if (exo_env_destroy(parent) != -EXO_EPERM || exo_env_set_regs(parent, &regs) != -EXO_EPERM ||
 	    exo_env_run(parent) != -EXO_EPERM || exo_frame_alloc(parent, 1, frames) != -EXO_EPERM ||
 	    exo_env_set_root(parent, rt_root) != -EXO_EPERM || exo_pt_alloc(parent, 0) != -EXO_EPERM ||
-	    exo_env_set_upcalls(parent, 0, 0, 0) != -EXO_EPERM || exo_quota_give(parent, 1) != -EXO_EPERM)
+	    exo_env_set_upcalls(parent, 0, 0, 0, 0) != -EXO_EPERM || exo_quota_give(parent, 1) != -EXO_EPERM)
 		return 1;
 	if (exo_env_destroy(1) != -EXO_EPERM || exo_env_destroy(0) != -EXO_ENOENT ||
 	    exo_env_destroy(~0ull) != -EXO_ENOENT)
@@ -365,7 +365,7 @@ static int fault_handler_that_faults(u64 arg)
 static int no_handlers_svc(u64 arg)
 {
 	(void)arg;
-	exo_env_set_upcalls(exo_self(), 0, 0, 0);
+	exo_env_set_upcalls(exo_self(), 0, 0, 0, 0);
 	__asm__ volatile("mov x8, #93\n svc #0" ::: "x8", "memory");
 	return 98;
 }
@@ -373,7 +373,7 @@ static int no_handlers_svc(u64 arg)
 static int no_handlers_undef(u64 arg)
 {
 	(void)arg;
-	exo_env_set_upcalls(exo_self(), 0, 0, 0);
+	exo_env_set_upcalls(exo_self(), 0, 0, 0, 0);
 	__asm__ volatile(".word 0x00000000" ::: "memory"); /* udf */
 	return 98;
 }
@@ -385,6 +385,123 @@ static int no_handler_kills(u64 arg)
 	T_CHECK(first > 0 && second > 0, "spawn");
 	T_EQ(rt_wait((u64)first), -1);
 	T_EQ(rt_wait((u64)second), -1);
+	return 0;
+}
+
+/*
+ * Light system calls (EXO_UPCALL_LIGHT).  svc #EXO_SVC_SYSRET with no light
+ * call to end is an error in x0 and nothing else: every register as it was.
+ */
+static int sysret_without_light_call(u64 arg)
+{
+	(void)arg;
+	static struct svc_frame frame;
+	for (u32 i = 0; i < 31; i++)
+		frame.x_in[i] = 0x9e3779b97f4a7c15ull * (i + 1);
+	frame.nzcv_in = 0x60000000;
+	for (u32 i = 0; i < ARRAY_LEN(frame.q_in); i++)
+		frame.q_in[i] = 0xdeadbeef00000000ull | i;
+	rt_svc_sysret_all(&frame);
+	char why[96];
+	T_EQ(frame.x_out[0], -EXO_EINVAL);
+	const char *changed = rt_svc_changed(&frame, why, sizeof(why));
+	T_CHECK(!changed, "%s", changed);
+	return 0;
+}
+
+/* Refused settings change nothing: svc #0 still reaches the full-record handler. */
+static int answer_full(struct exo_upcall *up)
+{
+	up->regs.x[0] = 1234;
+	return 0;
+}
+
+static int light_flags_checked(u64 arg)
+{
+	(void)arg;
+	rt_syscall_hook = answer_full;
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, 2),
+	     -EXO_EINVAL);
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, ~0ull),
+	     -EXO_EINVAL);
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, 0, CHILD_UPCALL_TOP, EXO_UPCALL_LIGHT),
+	     -EXO_EINVAL); /* the light way into no handler */
+	register u64 x0 __asm__("x0") = 0;
+	register u64 x8 __asm__("x8") = 172;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8) : "memory");
+	T_EQ(x0, 1234);
+	struct exo_regs regs;
+	T_EQ(exo_syscall_origin(&regs), -EXO_EINVAL);
+	return 0;
+}
+
+static i64 light_then_svc0(struct exo_upcall *up)
+{
+	(void)up;
+	__asm__ volatile("mov x8, #172\n svc #0" ::: "x0", "x8", "memory");
+	return 0;
+}
+
+static int light_nesting_svc0(u64 arg)
+{
+	(void)arg;
+	rt_light_hook = light_then_svc0;
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, EXO_UPCALL_LIGHT);
+	__asm__ volatile("mov x8, #172\n svc #0" ::: "x0", "x8", "memory");
+	return 98; /* not reached: killed in the handler */
+}
+
+static int light_with_bad_stack(u64 arg)
+{
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, arg, EXO_UPCALL_LIGHT);
+	__asm__ volatile("mov x8, #172\n svc #0" ::: "x0", "x8", "memory");
+	return 98;
+}
+
+/* Inside a fault nested in a light call, svc #EXO_SVC_SYSRET is refused: the fault comes first. */
+static i64 sysret_in_fault;
+static int fault_tries_sysret(struct exo_upcall *up)
+{
+	register i64 x0 __asm__("x0") = 0;
+	__asm__ volatile("svc #2" : "+r"(x0) : : "memory");
+	sysret_in_fault = x0;
+	up->regs.pc += 4; /* skip the faulting load */
+	return 0;
+}
+
+static i64 light_faults(struct exo_upcall *up)
+{
+	(void)up;
+	__asm__ volatile("mov x9, #0x2000\n ldr x9, [x9]" ::: "x9", "memory");
+	return 55;
+}
+
+static int sysret_inside_nested_fault(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = fault_tries_sysret;
+	rt_light_hook = light_faults;
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, EXO_UPCALL_LIGHT);
+	register i64 x0 __asm__("x0") = 0;
+	register u64 x8 __asm__("x8") = 172;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8) : "memory");
+	T_EQ(x0, 55);
+	T_EQ(sysret_in_fault, -EXO_EINVAL);
+	return 0;
+}
+
+static int light_calls_misused(u64 arg)
+{
+	(void)arg;
+	i64 nesting = rt_spawn(light_nesting_svc0, 0, 256);
+	i64 unmapped = rt_spawn(light_with_bad_stack, 0x1000, 256);
+	i64 kernel = rt_spawn(light_with_bad_stack, 0, 256); /* sp 0: the record would wrap */
+	i64 faulting = rt_spawn(sysret_inside_nested_fault, 0, 256);
+	T_CHECK(nesting > 0 && unmapped > 0 && kernel > 0 && faulting > 0, "spawn");
+	T_EQ(rt_wait((u64)nesting), -1); /* killed with a report */
+	T_EQ(rt_wait((u64)unmapped), -1);
+	T_EQ(rt_wait((u64)kernel), -1);
+	T_EQ(rt_wait((u64)faulting), 0);
 	return 0;
 }
 
@@ -534,9 +651,9 @@ static int misuse_each_call(u64 arg)
 	T_EQ(exo_env_get_regs((u64)child, (struct exo_regs *)KERNEL_VA), -EXO_EFAULT);
 	T_EQ(exo_env_get_regs((u64)child, (struct exo_regs *)(u64)misuse_each_call), -EXO_EFAULT);
 	T_EQ(exo_env_get_regs(12345, &regs), -EXO_ENOENT);
-	T_EQ(exo_env_set_upcalls((u64)child, KERNEL_VA, 0, 0), -EXO_ERANGE);
-	T_EQ(exo_env_set_upcalls((u64)child, 0, EXO_USER_VA_END, 0), -EXO_ERANGE);
-	T_EQ(exo_env_set_upcalls((u64)child, 0, 0, ~0ull), -EXO_ERANGE);
+	T_EQ(exo_env_set_upcalls((u64)child, KERNEL_VA, 0, 0, 0), -EXO_ERANGE);
+	T_EQ(exo_env_set_upcalls((u64)child, 0, EXO_USER_VA_END, 0, 0), -EXO_ERANGE);
+	T_EQ(exo_env_set_upcalls((u64)child, 0, 0, ~0ull, 0), -EXO_ERANGE);
 	T_EQ(exo_quota_give(rt_id, 1), -EXO_EINVAL);
 	T_EQ(exo_send(12345, 1), -EXO_ENOENT);
 	T_EQ(exo_send(0, 1), -EXO_ENOENT);
@@ -700,6 +817,9 @@ static const struct rt_test tests[] = {
 	{ "hostile/destroying_itself_mid_call", destroying_itself_mid_call, 0 },
 	{ "hostile/fault_handler_that_faults", fault_handler_that_faults, 0 },
 	{ "hostile/no_handler_kills", no_handler_kills, 0 },
+	{ "hostile/sysret_without_light_call", sysret_without_light_call, 0 },
+	{ "hostile/light_flags_checked", light_flags_checked, 0 },
+	{ "hostile/light_calls_misused", light_calls_misused, 0 },
 	{ "hostile/reserved_descriptor_bits", reserved_descriptor_bits, 0 },
 	{ "hostile/window_is_read_only", window_is_read_only, 0 },
 	{ "hostile/window_write_faults", window_write_faults, 0 },

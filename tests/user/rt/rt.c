@@ -5,6 +5,7 @@ u64 rt_id, rt_root, rt_archive, rt_archive_size;
 const char *rt_cmdline = "";
 int (*rt_fault_hook)(struct exo_upcall *up);
 int (*rt_syscall_hook)(struct exo_upcall *up);
+i64 (*rt_light_hook)(struct exo_upcall *up);
 
 /* Console output a line at a time: one call per line, not per byte. */
 static char line[256];
@@ -39,7 +40,7 @@ void rt_main_entry(u64 id, u64 root, const char *cmdline, u64 archive, u64 archi
 	as_self(&self);
 	if (exo_frame_alloc(rt_id, 2, stack) != 2 || as_map(&self, CHILD_UPCALL_TOP - 8192, stack[0], PAGE_RW) ||
 	    as_map(&self, CHILD_UPCALL_TOP - 4096, stack[1], PAGE_RW) ||
-	    exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP) < 0)
+	    exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0) < 0)
 		rt_printf("utest: cannot set up upcalls\n");
 	int status = main();
 	flush_line();
@@ -53,6 +54,7 @@ void rt_child_main(int (*fn)(u64), u64 arg, u64 root)
 	rt_root = root;
 	line_len = 0;
 	rt_fault_hook = rt_syscall_hook = NULL;
+	rt_light_hook = NULL;
 	int status = fn(arg);
 	flush_line();
 	exo_env_exit(status);
@@ -76,6 +78,33 @@ struct exo_upcall *rt_on_syscall(struct exo_upcall *up)
 		return up;
 	up->regs.x[0] = (u64)-38; /* ENOSYS, as Linux would say */
 	return up;
+}
+
+i64 rt_on_light(struct exo_upcall *up);
+i64 rt_on_light(struct exo_upcall *up)
+{
+	return rt_light_hook ? rt_light_hook(up) : -38; /* ENOSYS */
+}
+
+const char *rt_svc_changed(const struct svc_frame *frame, char *why, u32 size)
+{
+	for (u32 i = 1; i < 31; i++)
+		if (frame->x_out[i] != frame->x_in[i]) {
+			ksnprintf(why, size, "x%u changed from 0x%lx to 0x%lx", i, frame->x_in[i], frame->x_out[i]);
+			return why;
+		}
+	if (frame->sp_after != frame->sp_before || frame->nzcv_out != frame->nzcv_in) {
+		ksnprintf(why, size, "sp 0x%lx -> 0x%lx, nzcv 0x%lx -> 0x%lx", frame->sp_before,
+		          frame->sp_after, frame->nzcv_in, frame->nzcv_out);
+		return why;
+	}
+	for (u32 i = 0; i < ARRAY_LEN(frame->q_in); i++)
+		if (frame->q_out[i] != frame->q_in[i]) {
+			ksnprintf(why, size, "q%u changed (word %u: 0x%lx -> 0x%lx)", i / 2, i % 2, frame->q_in[i],
+			          frame->q_out[i]);
+			return why;
+		}
+	return NULL;
 }
 
 const char *rt_arg(const char *key, char *buf, u32 size)

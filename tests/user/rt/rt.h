@@ -20,6 +20,9 @@ extern const char *rt_cmdline;
 /* Upcall hooks: return 0 if handled (the record may be changed), else the default kills. */
 extern int (*rt_fault_hook)(struct exo_upcall *up);
 extern int (*rt_syscall_hook)(struct exo_upcall *up);
+/* Light system calls (rt_light_entry, EXO_UPCALL_LIGHT): x0-x30 in up->regs, returns x0. */
+extern i64 (*rt_light_hook)(struct exo_upcall *up);
+void rt_light_entry(void);
 void rt_fault_entry(void);
 void rt_syscall_entry(void);
 
@@ -78,5 +81,30 @@ static inline u64 rt_counter_freq(void)
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(value));
 	return value;
 }
+
+/*
+ * For rt_svc_call_all / rt_svc0_all (svc_all.S): every register before and
+ * after one svc.
+ */
+struct svc_frame {
+	u64 x_in[31]; /* x8 is the call number */
+	u64 nzcv_in;
+	u64 x_out[31];
+	u64 nzcv_out;
+	u64 sp_before, sp_after;
+	u64 q_in[64];
+	u64 q_out[64];
+} __attribute__((aligned(16)));
+_Static_assert(offsetof(struct svc_frame, nzcv_in) == 248, "svc_all.S offsets");
+_Static_assert(offsetof(struct svc_frame, x_out) == 256, "svc_all.S offsets");
+_Static_assert(offsetof(struct svc_frame, nzcv_out) == 504, "svc_all.S offsets");
+_Static_assert(offsetof(struct svc_frame, sp_before) == 512, "svc_all.S offsets");
+_Static_assert(offsetof(struct svc_frame, q_in) == 528, "svc_all.S offsets");
+_Static_assert(offsetof(struct svc_frame, q_out) == 1040, "svc_all.S offsets");
+void rt_svc_call_all(struct svc_frame *frame);
+void rt_svc0_all(struct svc_frame *frame);
+void rt_svc_sysret_all(struct svc_frame *frame);
+/* NULL if every register but x0 came back as it went in, else what changed (written to why). */
+const char *rt_svc_changed(const struct svc_frame *frame, char *why, u32 size);
 
 #endif

@@ -70,7 +70,7 @@ static int build_child(struct aspace *child, int (*fn)(u64), u64 arg)
 	regs.x[1] = arg;
 	regs.x[2] = child->root;
 	i64 result = exo_env_set_upcalls(child->env, (u64)rt_fault_entry, (u64)rt_syscall_entry,
-	                                 CHILD_UPCALL_TOP);
+	                                 CHILD_UPCALL_TOP, 0);
 	if (result >= 0)
 		result = exo_env_set_regs(child->env, &regs);
 	if (result >= 0)
