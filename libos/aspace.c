@@ -87,6 +87,31 @@ u64 as_lookup_self(u64 va)
 	return exo_window_table(3, va)[exo_pt_index(3, va)];
 }
 
+int as_each_leaf_table_self(u64 start, u64 end, as_leaf_visit visit, void *arg)
+{
+	for (u64 va = start; va < end;) {
+		u32 level = 0;
+		u64 desc = 0;
+		for (; level < 3; level++) {
+			desc = exo_window_table(level, va)[exo_pt_index(level, va)];
+			if (!(desc & EXO_PTE_VALID))
+				break;
+		}
+		/* What one entry at the level reached covers: a missing table's span, or a last-level table's. */
+		u32 shift = level < 3 ? 39 - 9 * level : 21;
+		u64 next = (va | ((1ull << shift) - 1)) + 1;
+		if (level == 3) {
+			u64 stop = next < end ? next : end;
+			u32 first = exo_pt_index(3, va), last = first + (u32)((stop - va) >> 12);
+			int err = visit(ADDR(desc), first, last, exo_window_table(3, va), arg);
+			if (err)
+				return err;
+		}
+		va = next;
+	}
+	return 0;
+}
+
 u64 as_map_fresh(struct aspace *as, u64 va)
 {
 	u64 frame;

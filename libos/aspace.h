@@ -29,6 +29,16 @@ int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs);
 int as_unmap(struct aspace *as, u64 va);
 /* The page descriptor for va in the running address space (through the window), 0 if none. */
 u64 as_lookup_self(u64 va);
+/*
+ * For each last-level table of the running address space that the
+ * page-aligned [start, end) reaches: visit(table, first, last, entries, arg)
+ * with the table's physical address and its entries (read-only, through the
+ * window), of which [first, last) lie in the range.  Missing upper-level
+ * tables are skipped whole, so the cost follows the tables present, not the
+ * length.  Stops at, and returns, the first non-zero visit result.
+ */
+typedef int (*as_leaf_visit)(u64 table, u32 first, u32 last, const u64 *entries, void *arg);
+int as_each_leaf_table_self(u64 start, u64 end, as_leaf_visit visit, void *arg);
 
 #define PAGE_RW (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN)
 #define PAGE_RO (EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN | EXO_PTE_RO)

@@ -21,8 +21,8 @@ extern struct libos libos;
 
 /* Linux errno values libos returns (negated), as musl expects them. */
 enum {
-	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_ENOMEM = 12, L_EFAULT = 14, L_EINVAL = 22,
-	L_ENOTTY = 25, L_ENOSYS = 38,
+	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
+	L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSYS = 38,
 };
 
 /*
@@ -40,7 +40,6 @@ void libos_syscall_origin(struct exo_regs *regs);
 #define LIBOS_UPCALL_FLAGS EXO_UPCALL_LIGHT
 
 /* Memory (mm.c). */
-enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK };
 void mm_init(u64 heap_start);
 i64 mm_brk(u64 addr);
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);

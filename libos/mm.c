@@ -1,61 +1,44 @@
 /*
- * The app's memory: a map of regions (heap, anonymous mappings, stack),
- * each with its protection; pages arrive zeroed on first touch (the fault
- * upcall) and every frame taken is given back on munmap or at exit.
+ * The app's memory: the region map (region.c) says what may be touched and
+ * how; the page tables follow it.  Pages arrive zeroed on first touch (the
+ * fault upcall); munmap, brk and mprotect change the regions and then the
+ * pages present, a last-level table at a time (one batched write and one
+ * batched free per table, whatever the length).  Every frame taken is given
+ * back on munmap or at exit.
  */
 #include "libos/libos.h"
+#include "libos/region.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
+#define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
 
-#define MAX_REGIONS 64
 #define HEAP_MAX (1ull << 30)
 #define MMAP_BASE 0x0000200000000000ull
+#define MMAP_END 0x0000600000000000ull
 #define STACK_TOP 0x0000800000000000ull
 #define STACK_MAX (8ull << 20)
+#define MAP_LEN_MAX (1ull << 40)
 #define PAGE 4096ull
+#define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 
-/* What a fork does with a region: copy it (private) or share it (shared). */
-enum fork_policy { FORK_PRIVATE, FORK_SHARED };
-
-struct region {
-	u64 start, end; /* page-aligned; end exclusive */
-	u32 prot;
-	u8 kind;
-	u8 policy; /* enum fork_policy: recorded now, used by fork (the next issue) */
-};
-
-static struct region regions[MAX_REGIONS];
-static u32 nregions;
-static u64 heap_start, heap_end, mmap_next = MMAP_BASE;
-
-static struct region *region_at(u64 addr)
-{
-	for (u32 i = 0; i < nregions; i++)
-		if (addr >= regions[i].start && addr < regions[i].end)
-			return &regions[i];
-	return NULL;
-}
-
-static int add_region(u64 start, u64 end, u32 prot, u8 kind)
-{
-	if (nregions == MAX_REGIONS)
-		return -L_ENOMEM;
-	regions[nregions++] = (struct region){ start, end, prot, kind, FORK_PRIVATE };
-	return 0;
-}
+static struct region_map map;
+static u64 heap_start, heap_top, heap_end;
 
 void mm_init(u64 heap)
 {
-	heap_start = heap_end = heap;
-	/* The heap region grows with brk; the stack is demand-zero down to a guard page. */
-	add_region(heap_start, heap_start, PROT_READ | PROT_WRITE, REGION_HEAP);
-	add_region(STACK_TOP - STACK_MAX + PAGE, STACK_TOP, PROT_READ | PROT_WRITE, REGION_STACK);
+	heap_start = heap_top = heap_end = heap;
+	/* The stack is demand-zero down to a guard page; the heap grows with brk. */
+	region_insert(&map, (struct region){ STACK_TOP - STACK_MAX + PAGE, STACK_TOP, PROT_READ | PROT_WRITE,
+	                                     REGION_STACK, FORK_PRIVATE });
 }
 
 static u64 attrs_for(u32 prot)
@@ -70,120 +53,138 @@ static u64 attrs_for(u32 prot)
 	return attrs;
 }
 
+/* One last-level table's share of a release: its entries cleared, its frames freed, a call each. */
+static int release_visit(u64 table, u32 first, u32 last, const u64 *entries, void *arg)
+{
+	(void)arg;
+	static u64 frames[EXO_PT_ENTRIES], zeros[EXO_PT_ENTRIES];
+	u32 count = 0;
+	for (u32 i = first; i < last; i++)
+		if (entries[i] & EXO_PTE_VALID)
+			frames[count++] = entries[i] & EXO_PTE_ADDR_MASK;
+	if (count == 0)
+		return 0;
+	exo_pt_write(table, first, last - first, zeros);
+	exo_frame_free(frames, count);
+	return 0;
+}
+
 /* Unmap and free whatever pages of [start, end) are present. */
 static void release_pages(u64 start, u64 end)
 {
-	for (u64 va = start; va < end; va += PAGE) {
-		u64 desc = as_lookup_self(va);
-		if (!(desc & EXO_PTE_VALID))
-			continue;
-		u64 frame = desc & EXO_PTE_ADDR_MASK;
-		as_unmap(&libos.self, va);
-		exo_frame_free(&frame, 1);
-	}
+	as_each_leaf_table_self(start, end, release_visit, NULL);
 }
 
+/* One last-level table's share of mprotect: present pages get the new rights, one write. */
+static int protect_visit(u64 table, u32 first, u32 last, const u64 *entries, void *arg)
+{
+	static u64 descs[EXO_PT_ENTRIES];
+	u64 attrs = *(const u64 *)arg;
+	bool any = false;
+	for (u32 i = first; i < last; i++) {
+		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs : 0;
+		any |= descs[i - first] != 0;
+	}
+	if (any)
+		exo_pt_write(table, first, last - first, descs);
+	return 0;
+}
+
+/* brk: the heap is [heap_start, heap_top) in regions of kind heap; its pages go when it shrinks. */
 i64 mm_brk(u64 addr)
 {
-	struct region *heap = &regions[0];
 	if (addr < heap_start || addr > heap_start + HEAP_MAX)
 		return (i64)heap_end;
-	u64 new_end = (addr + PAGE - 1) & ~(PAGE - 1);
-	if (new_end < heap->end)
-		release_pages(new_end, heap->end);
-	heap->end = new_end;
+	u64 new_top = PAGE_UP(addr);
+	if (new_top > heap_top) {
+		struct region grown = { heap_top, new_top, PROT_READ | PROT_WRITE, REGION_HEAP, FORK_PRIVATE };
+		if (!region_range_free(&map, heap_top, new_top) || region_insert(&map, grown) < 0)
+			return (i64)heap_end; /* something is mapped there, or no room: brk fails */
+	} else if (new_top < heap_top) {
+		if (region_remove(&map, new_top, heap_top) < 0)
+			return (i64)heap_end;
+		release_pages(new_top, heap_top);
+	}
+	heap_top = new_top;
 	heap_end = addr;
 	return (i64)heap_end;
 }
 
-i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
+/*
+ * May a MAP_FIXED mapping go at [start, end)?  In the mmap area, or over
+ * the program's own regions: never over what libos keeps elsewhere for
+ * itself (upcall stacks, pipes, the boot archive, the program image).
+ */
+static bool fixed_allowed(u64 start, u64 end)
 {
-	(void)addr;
-	(void)offset;
-	if (!(flags & MAP_ANONYMOUS) || fd != -1)
-		return -L_ENOSYS; /* file mappings: not yet */
-	if (len == 0 || len > (1ull << 40) || (flags & MAP_FIXED) ||
-	    !(flags & (MAP_SHARED | MAP_PRIVATE)) || (flags & MAP_SHARED && flags & MAP_PRIVATE))
-		return -L_EINVAL;
-	u64 start = mmap_next, size = (len + PAGE - 1) & ~(PAGE - 1);
-	int err = add_region(start, start + size, (u32)prot, REGION_ANON);
-	if (err)
-		return err;
-	regions[nregions - 1].policy = (flags & MAP_SHARED) ? FORK_SHARED : FORK_PRIVATE;
-	mmap_next += size + PAGE; /* a hole between mappings catches overruns */
-	return (i64)start;
+	return (start >= MMAP_BASE && end <= MMAP_END) || region_range_covered(&map, start, end);
 }
 
-/* Take [start, end) out of the region map, splitting regions it cuts. */
-static int punch(u64 start, u64 end)
+i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 {
-	for (u32 i = 0; i < nregions; i++) {
-		struct region *r = &regions[i];
-		if (r->kind != REGION_ANON || end <= r->start || start >= r->end)
-			continue;
-		if (start > r->start && end < r->end) {
-			int err = add_region(end, r->end, r->prot, r->kind);
-			if (err)
-				return err;
-			r = &regions[i];
-			regions[nregions - 1].policy = r->policy;
-			r->end = start;
-		} else if (start > r->start) {
-			r->end = start;
-		} else if (end < r->end) {
-			r->start = end;
-		} else {
-			*r = regions[--nregions];
-			i--;
-		}
-	}
-	return 0;
+	(void)offset;
+	u64 type = flags & MAP_TYPE;
+	if (len == 0 || len > MAP_LEN_MAX || (prot & ~(u64)PROT_KNOWN) ||
+	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
+		return -L_EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return fd < 0 ? -L_EBADF : -L_ENODEV; /* file mappings: not yet */
+	u64 size = PAGE_UP(len);
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (fixed && (addr & (PAGE - 1)))
+		return -L_EINVAL;
+	if (fixed && (addr < PAGE || addr >= STACK_TOP || size > STACK_TOP - addr ||
+	              !fixed_allowed(addr, addr + size)))
+		return -L_ENOMEM;
+	if ((flags & MAP_FIXED_NOREPLACE) && !region_range_free(&map, addr, addr + size))
+		return -L_EEXIST;
+	/* First fit in the mmap area, a page's hole between mappings to catch overruns. */
+	u64 start = fixed ? addr : region_find_gap(&map, MMAP_BASE, MMAP_END, size, PAGE);
+	if (!start)
+		return -L_ENOMEM;
+	struct region region = { start, start + size, (u32)prot, REGION_ANON,
+	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED };
+	/* MAP_FIXED replaces whatever was there: its pages go, as with munmap. */
+	if (region_remove(&map, start, start + size) < 0 || region_insert(&map, region) < 0)
+		return -L_ENOMEM;
+	release_pages(start, start + size);
+	return (i64)start;
 }
 
 i64 mm_munmap(u64 addr, u64 len)
 {
-	if (addr & (PAGE - 1) || len == 0 || len > (1ull << 40))
+	if ((addr & (PAGE - 1)) || len == 0 || len > MAP_LEN_MAX || addr >= STACK_TOP ||
+	    PAGE_UP(len) > STACK_TOP - addr)
 		return -L_EINVAL;
-	u64 end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
-	int err = punch(addr, end);
-	if (err)
-		return err;
+	u64 end = addr + PAGE_UP(len);
+	if (region_remove(&map, addr, end) < 0)
+		return -L_ENOMEM;
 	release_pages(addr, end);
 	return 0;
 }
 
 i64 mm_mprotect(u64 addr, u64 len, u64 prot)
 {
-	if (addr & (PAGE - 1))
+	if ((addr & (PAGE - 1)) || (prot & ~(u64)PROT_KNOWN))
 		return -L_EINVAL;
 	if (len == 0)
 		return 0;
-	u64 end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
-	for (u64 va = addr; va < end; va += PAGE)
-		if (!region_at(va))
-			return -L_ENOMEM;
-	/* Whole regions only change protection; a part of one is split off first. */
-	struct region *first = region_at(addr);
-	if (first->kind == REGION_ANON && (first->start != addr || first->end != end)) {
-		u32 old = first->prot;
-		u8 kind = first->kind, policy = first->policy;
-		if (punch(addr, end) < 0 || add_region(addr, end, old, kind) < 0)
-			return -L_ENOMEM;
-		regions[nregions - 1].policy = policy;
-	}
-	for (u64 va = addr; va < end; va += PAGE) {
-		region_at(va)->prot = (u32)prot;
-		u64 desc = as_lookup_self(va);
-		if (desc & EXO_PTE_VALID)
-			as_map(&libos.self, va, desc & EXO_PTE_ADDR_MASK, attrs_for((u32)prot));
-	}
+	if (len > MAP_LEN_MAX || addr >= STACK_TOP || PAGE_UP(len) > STACK_TOP - addr)
+		return -L_ENOMEM;
+	u64 end = addr + PAGE_UP(len);
+	if (!region_range_covered(&map, addr, end))
+		return -L_ENOMEM; /* as Linux: part of the range is not mapped */
+	if (region_protect(&map, addr, end, (u32)prot) < 0)
+		return -L_ENOMEM;
+	u64 attrs = attrs_for((u32)prot);
+	as_each_leaf_table_self(addr, end, protect_visit, &attrs);
 	return 0;
 }
 
 int mm_fault(u64 addr, bool write)
 {
-	struct region *r = region_at(addr);
-	if (!r || !(r->prot & PROT_READ) || (write && !(r->prot & PROT_WRITE)))
+	struct region *region = region_find(&map, addr);
+	if (!region || !(region->prot & PROT_READ) || (write && !(region->prot & PROT_WRITE)))
 		return -1;
 	u64 page = addr & ~(PAGE - 1);
 	u64 present = as_lookup_self(page);
@@ -195,7 +196,7 @@ int mm_fault(u64 addr, bool write)
 	u64 frame;
 	if (exo_frame_alloc(libos.env, 1, &frame) != 1)
 		return -1;
-	if (as_map(&libos.self, page, frame, attrs_for(r->prot)) < 0) {
+	if (as_map(&libos.self, page, frame, attrs_for(region->prot)) < 0) {
 		exo_frame_free(&frame, 1);
 		return -1;
 	}

@@ -32,6 +32,7 @@ HOST_TESTS = [
     [f"{BUILD}/test/host_desc"],
     [f"{BUILD}/test/host_cpio"],
     [f"{BUILD}/test/host_elf", f"{BUILD}/user/t_calls"],
+    [f"{BUILD}/test/host_region"],
 ]
 # libFuzzer runs: (name, argv); a clean exit is a pass.
 FUZZ_RUNS = [
@@ -354,11 +355,11 @@ def app(cmdline, patterns, typed=None, refute=(), status=0):
     return test
 
 
-def crash(how, kind):
+def crash(how, kind, before=()):
     """A program that faults ends with a report (and the SIGSEGV status); the kernel goes on."""
     def test(ctx):
         run = Qemu(ctx.qemu, f"check=exit init=crash -- {how}", extra=["-initrd", USER_INITRD])
-        run.expect(rf"^crash: {how}$",
+        run.expect(rf"^crash: {how}$", *before,
                    rf"^libos: segmentation fault: {kind} at 0x[0-9a-f]+ \(pc 0x[0-9a-f]+\), process 1 killed$",
                    r"^exo: all environments ended \(first exited with status 11\)$",
                    r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
@@ -492,6 +493,8 @@ QEMU_TESTS = [
     ("qemu/libos/null_dereference_reported", crash("null", "a read")),
     ("qemu/libos/write_to_text_reported", crash("readonly", "a write")),
     ("qemu/libos/stack_overflow_reported", crash("stack", "a write")),
+    ("qemu/libos/partial_mprotect_faults", crash("mprotect", "a write",
+                                                     before=[r"^crash: neighbours written$"])),
     ("qemu/libos/posix_spawn_waitpid", app("init=spawn", [
         r"^spawned child$", r"^spawn echo: exited with 0$",
         r"^spawn nonexistent: No such file or directory$",

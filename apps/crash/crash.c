@@ -1,6 +1,7 @@
-/* crash: faults on purpose (null, readonly, stack), to show how a program dies. */
+/* crash: faults on purpose (null, readonly, stack, mprotect), to show how a program dies. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Recurses until the stack runs into its guard page (the limit only stops a compiler's warning). */
 static int depth(volatile char *previous, unsigned long limit)
@@ -25,5 +26,16 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(how, "stack") == 0)
 		return depth(NULL, ~0ul);
+	if (strcmp(how, "mprotect") == 0) {
+		/* Only the middle page of three is made read-only: its neighbours stay writable. */
+		char *area = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (area == MAP_FAILED || mprotect(area + 4096, 4096, PROT_READ) != 0)
+			return 2;
+		area[0] = area[2 * 4096] = 1;
+		printf("crash: neighbours written\n");
+		fflush(stdout);
+		area[4096] = 1;
+		return 0;
+	}
 	return 0;
 }

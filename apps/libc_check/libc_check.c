@@ -151,6 +151,54 @@ static void memory_calls(void)
 	printf("check: mmap of 0 bytes: %s, errno %s\n", bad == MAP_FAILED ? "failed" : "worked", strerror(errno));
 }
 
+/* Parts of mappings: protection, holes, fixed mappings into a reservation, brk shrinking. */
+static void memory_parts(void)
+{
+	const size_t page = 4096;
+	char *area = mmap(NULL, 8 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(area != MAP_FAILED, "mmap 8 pages");
+	for (int i = 0; i < 8; i++)
+		area[i * page] = (char)('a' + i);
+	printf("check: mprotect a middle page read-only: %d\n", mprotect(area + 3 * page, page, PROT_READ));
+	area[2 * page] = 'C', area[4 * page] = 'E'; /* the neighbours stay writable */
+	printf("check: mprotect none and back keeps data: %d %d %c\n", mprotect(area + 5 * page, page, PROT_NONE),
+	       mprotect(area + 5 * page, page, PROT_READ | PROT_WRITE), area[5 * page]);
+	printf("check: neighbours and the read-only page: %c %c %c\n", area[2 * page], area[3 * page], area[4 * page]);
+	printf("check: munmap a middle page: %d\n", munmap(area + 6 * page, page));
+	errno = 0;
+	printf("check: mprotect across the hole: %d %s\n", mprotect(area + 5 * page, 3 * page, PROT_READ),
+	       strerror(errno));
+	errno = 0;
+	printf("check: mprotect with unknown bits: %d %s\n", mprotect(area, page, 0x100), strerror(errno));
+	char *again = mmap(area + 6 * page, page, PROT_READ | PROT_WRITE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	printf("check: the hole is free again: %d, zeroed %d\n", again == area + 6 * page, again[0] == 0);
+	errno = 0;
+	void *taken = mmap(area, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	printf("check: fixed-noreplace over a mapping: %s %s\n", taken == MAP_FAILED ? "failed" : "worked",
+	       strerror(errno));
+	char *fixed = mmap(area + page, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+	                   -1, 0);
+	printf("check: MAP_FIXED replaces: %d, now %d %d, kept %c %c\n", fixed == area + page, fixed[0],
+	       fixed[page], area[0], area[3 * page]);
+	printf("check: munmap the rest: %d\n", munmap(area, 8 * page));
+	/* A reservation without access, then parts of it made usable, as allocators do. */
+	char *reserve = mmap(NULL, 16 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int opened = mprotect(reserve + 4 * page, 4 * page, PROT_READ | PROT_WRITE);
+	reserve[4 * page] = 'r', reserve[7 * page] = 's';
+	printf("check: reserve, open a part: %d %c%c\n", opened, reserve[4 * page], reserve[7 * page]);
+	printf("check: munmap the reservation: %d\n", munmap(reserve, 16 * page));
+	/* The heap shrunk and grown again reads zero (its pages went back). */
+	char *start = (char *)syscall(SYS_brk, 0);
+	char *grown = (char *)syscall(SYS_brk, start + 3 * page);
+	if (grown == start + 3 * page)
+		memset(start, 'h', 3 * page);
+	syscall(SYS_brk, start + page);
+	grown = (char *)syscall(SYS_brk, start + 3 * page);
+	printf("check: brk shrink and grow: %c %d %d\n", start[0], start[page + 100], start[2 * page + 5]);
+	syscall(SYS_brk, start);
+}
+
 static void files(void)
 {
 	FILE *file = fopen("welcome.txt", "r");
@@ -288,6 +336,7 @@ int main(int argc, char **argv)
 	errno_values();
 	clocks();
 	memory_calls();
+	memory_parts();
 	files();
 	processes();
 	threads();

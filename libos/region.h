@@ -1,0 +1,50 @@
+/*
+ * libos's map of its address space: sorted, non-overlapping regions, each
+ * with a protection, a kind and a fork policy.  Pure bookkeeping (no
+ * exokernel calls), so the host tests drive it directly
+ * (tests/host/test_region.c); libos/mm.c makes the page tables follow it.
+ */
+#ifndef LIBOS_REGION_H
+#define LIBOS_REGION_H
+
+#include "exo/types.h"
+
+#define REGION_MAX 256
+
+enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK };
+/* What a fork does with a region: copy it (private) or share it (shared). */
+enum fork_policy { FORK_PRIVATE, FORK_SHARED };
+
+struct region {
+	u64 start, end; /* page-aligned, end exclusive, start < end */
+	u32 prot;       /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	u8 kind;        /* enum region_kind */
+	u8 policy;      /* enum fork_policy */
+};
+
+struct region_map {
+	struct region at[REGION_MAX]; /* sorted by start */
+	u32 count;
+};
+
+/* The region holding addr, or NULL. */
+struct region *region_find(struct region_map *map, u64 addr);
+/* Is [start, end) free of regions / wholly covered by regions (no gap)? */
+bool region_range_free(const struct region_map *map, u64 start, u64 end);
+bool region_range_covered(const struct region_map *map, u64 start, u64 end);
+/*
+ * The lowest start >= from for size bytes in [from, limit) with a free page
+ * (a guard) on each side, apart from at from itself; 0 if there is none.
+ */
+u64 region_find_gap(const struct region_map *map, u64 from, u64 limit, u64 size, u64 guard);
+/*
+ * The changes: 0, or -1 when the map has no room (it holds REGION_MAX
+ * regions, and a change may need two more while it splits).  A failed
+ * change leaves the map as it was.  Neighbours that end up alike (adjacent,
+ * same protection, kind and policy) are merged, so the map stays small.
+ */
+int region_insert(struct region_map *map, struct region region); /* [start, end) must be free */
+int region_remove(struct region_map *map, u64 start, u64 end);   /* whatever lies there */
+int region_protect(struct region_map *map, u64 start, u64 end, u32 prot); /* must be covered */
+
+#endif
