@@ -11,7 +11,7 @@ extern const char __ehdr_start[]; /* the ELF header, which the first segment map
 extern char _end[];
 
 #define UPCALL_STACK_TOP 0x00007fff00000000ull
-#define UPCALL_STACK_PAGES 4
+_Static_assert(UPCALL_STACK_TOP % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
 #define MAX_ARGS 256
 
 /* Linux auxiliary vector keys. */
@@ -32,7 +32,7 @@ static u64 counter_now(void)
 
 static void init_upcalls(void)
 {
-	if (mm_map_stack(UPCALL_STACK_TOP, UPCALL_STACK_PAGES) < 0)
+	if (mm_map_stack(UPCALL_STACK_TOP, UPCALL_PAGES) < 0)
 		libos_exit(127);
 	exo_env_set_upcalls(libos.env, (u64)libos_fault_entry, (u64)libos_syscall_entry, UPCALL_STACK_TOP,
 	                    LIBOS_UPCALL_FLAGS);

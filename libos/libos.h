@@ -38,6 +38,21 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up);
 i64 libos_on_syscall(struct exo_upcall *up);
 void libos_syscall_origin(struct exo_regs *regs);
 #define LIBOS_UPCALL_FLAGS EXO_UPCALL_LIGHT
+/*
+ * Every upcall stack (the process's, a vfork child's, each thread's) is
+ * UPCALL_PAGES long with its top aligned to UPCALL_TOP_ALIGN, so an address
+ * on one names its top, and so the light system call's record at the top.
+ */
+#define UPCALL_PAGES 4
+#define UPCALL_TOP_ALIGN (8 * 4096ull)
+#define UPCALL_RECORD_SPACE 320 /* start.S's record: sizeof(struct exo_upcall), rounded to 16 */
+static inline u64 libos_upcall_top(u64 on_stack)
+{
+	return (on_stack + UPCALL_TOP_ALIGN) & ~(UPCALL_TOP_ALIGN - 1);
+}
+/* start.S: resume the light system call whose record is at sp, failing it with EFAULT. */
+void libos_syscall_efault(void);
+void libos_lock_drop(void);
 
 /* Memory (mm.c). */
 void mm_init(u64 heap_start);

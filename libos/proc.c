@@ -14,7 +14,7 @@
 #define L_ECHILD 10
 #define VFORK_DONE 0x7f0f /* the message a vfork child sends when it leaves our space */
 #define CHILD_UPCALL_BASE 0x00007ffe00000000ull
-#define CHILD_UPCALL_PAGES 4
+_Static_assert(CHILD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
 #define SIGKILL 9
 #define PAGE 4096ull
 
@@ -58,7 +58,7 @@ i64 libos_clone(struct exo_upcall *up)
 	struct exo_regs regs = up->regs;
 	regs.x[0] = 0; /* the child's clone() returns 0 */
 	regs.sp = stack;
-	i64 err = mm_map_stack(child_upcall_top(), CHILD_UPCALL_PAGES);
+	i64 err = mm_map_stack(child_upcall_top(), UPCALL_PAGES);
 	if (!err)
 		err = fs_fork_table((u64)child);
 	if (!err)

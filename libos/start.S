@@ -45,7 +45,7 @@ libos_fault_entry:
  * only the rest come back before svc #EXO_SVC_SYSRET resumes the program
  * with x0 the result.
  */
-#define RECORD_SPACE 320	/* sizeof(struct exo_upcall), rounded to 16: syscall.c checks */
+#define RECORD_SPACE 320	/* UPCALL_RECORD_SPACE (libos.h) */
 	.globl	libos_syscall_entry
 libos_syscall_entry:
 	sub	sp, sp, #RECORD_SPACE
@@ -67,6 +67,7 @@ libos_syscall_entry:
 	str	x30, [sp, #240]
 	mov	x0, sp
 	bl	libos_on_syscall	// the result, for x0
+syscall_return:
 	ldr	x1, [sp, #8]
 	ldp	x2, x3, [sp, #16]
 	ldp	x4, x5, [sp, #32]
@@ -80,3 +81,19 @@ libos_syscall_entry:
 	ldp	x29, x30, [sp, #232]
 	svc	#EXO_SVC_SYSRET
 	brk	#1
+
+/*
+ * A system call that touched a bad user pointer (syscall.c, fail_syscall):
+ * entered with sp at its record and C's registers in any state, so x19-x28
+ * come back from the record too before the usual return with -EFAULT.
+ */
+	.globl	libos_syscall_efault
+libos_syscall_efault:
+	ldr	x19, [sp, #152]
+	ldp	x20, x21, [sp, #160]
+	ldp	x22, x23, [sp, #176]
+	ldp	x24, x25, [sp, #192]
+	ldp	x26, x27, [sp, #208]
+	ldr	x28, [sp, #224]
+	mov	x0, #-14		// -EFAULT
+	b	syscall_return

@@ -365,8 +365,9 @@ static i64 traced(struct exo_upcall *up, u64 number)
 	return result;
 }
 
-_Static_assert(sizeof(struct exo_upcall) <= 320 && sizeof(struct exo_upcall) > 304,
-               "start.S reserves 320 bytes for the record");
+_Static_assert(UPCALL_RECORD_SPACE == 320, "start.S's RECORD_SPACE");
+_Static_assert(sizeof(struct exo_upcall) <= UPCALL_RECORD_SPACE && sizeof(struct exo_upcall) > 304,
+               "start.S reserves UPCALL_RECORD_SPACE bytes for the record");
 
 i64 libos_on_syscall(struct exo_upcall *up)
 {
@@ -394,6 +395,21 @@ static const char *fault_kind(u64 esr, bool write)
 	return write ? "a write" : "a read";
 }
 
+/*
+ * A fault libos cannot resolve, inside a system call (the light call is
+ * depth 1, so this fault is depth 2): a bad pointer the program passed.  As
+ * on Linux the call fails with EFAULT instead of the program dying: resume
+ * at libos_syscall_efault on the light call's record, at the top of this
+ * upcall stack, which returns -EFAULT with the program's registers.
+ */
+static struct exo_upcall *fail_syscall(struct exo_upcall *up)
+{
+	libos_lock_drop();
+	up->regs.sp = libos_upcall_top(up->regs.sp) - UPCALL_RECORD_SPACE;
+	up->regs.pc = (u64)libos_syscall_efault;
+	return up;
+}
+
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
@@ -403,6 +419,8 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 		libos_unlock();
 		if (handled == 0)
 			return up;
+		if (up->depth == 2 && libos_upcall_top(up->regs.sp) - up->regs.sp <= UPCALL_PAGES * 4096)
+			return fail_syscall(up);
 	}
 	libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
 	             fault_kind(up->esr, write), up->far, up->regs.pc, libos.env);

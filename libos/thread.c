@@ -12,7 +12,7 @@
 #define CLONE_CHILD_CLEARTID 0x200000
 #define MAX_THREADS 16
 #define THREAD_UPCALL_BASE 0x00007ffd00000000ull
-#define THREAD_UPCALL_PAGES 4
+_Static_assert(THREAD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
 #define FUTEX_WAKE_MESSAGE 0x7f1e
 #define L_EAGAIN 11
 #define L_ETIMEDOUT 110
@@ -60,6 +60,15 @@ void libos_lock(void)
 	lock_depth = 1;
 }
 
+/* A system call abandoned halfway (EFAULT) lets go of the lock, however deep it held it. */
+void libos_lock_drop(void)
+{
+	if (lock_owner != lock_self())
+		return;
+	lock_depth = 1;
+	libos_unlock();
+}
+
 void libos_unlock(void)
 {
 	if (--lock_depth)
@@ -78,7 +87,9 @@ u64 libos_process_of(u64 env)
 	return env;
 }
 
-static u64 upcall_top(u32 slot) { return THREAD_UPCALL_BASE - (u64)slot * THREAD_UPCALL_PAGES * 2 * PAGE; }
+/* A stride of UPCALL_TOP_ALIGN: the stacks with a gap as long between them. */
+static u64 upcall_top(u32 slot) { return THREAD_UPCALL_BASE - (u64)slot * UPCALL_TOP_ALIGN; }
+_Static_assert(UPCALL_PAGES * 4096 * 2 <= UPCALL_TOP_ALIGN, "a gap below each thread's upcall stack");
 
 static int free_slot(void)
 {
@@ -103,7 +114,7 @@ i64 libos_thread_clone(struct exo_upcall *up)
 	regs.sp = up->regs.x[1];
 	if (flags & CLONE_SETTLS)
 		regs.tp = up->regs.x[3];
-	i64 err = mm_map_stack(upcall_top((u32)slot), THREAD_UPCALL_PAGES);
+	i64 err = mm_map_stack(upcall_top((u32)slot), UPCALL_PAGES);
 	if (!err)
 		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
 		                          upcall_top((u32)slot), LIBOS_UPCALL_FLAGS);

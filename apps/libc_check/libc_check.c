@@ -18,6 +18,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,6 +150,40 @@ static void memory_calls(void)
 	errno = 0;
 	void *bad = mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	printf("check: mmap of 0 bytes: %s, errno %s\n", bad == MAP_FAILED ? "failed" : "worked", strerror(errno));
+}
+
+/* Bad pointers given to system calls: EFAULT, and the program goes on. */
+static void bad_pointers(void)
+{
+	void *bad = (void *)16;
+	char *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fds[2] = { -1, -1 };
+	pipe(fds);
+	int file = open("welcome.txt", O_RDONLY);
+	struct timespec pause = { 0, 1000 };
+#define EFAULT_LINE(what, call)                                                                   \
+	do {                                                                                    \
+		errno = 0;                                                                      \
+		long result = (long)(call);                                                     \
+		printf("check: %s with a bad pointer: %ld %s\n", what, result, strerror(errno)); \
+	} while (0)
+	EFAULT_LINE("write to the console", write(1, bad, 10));
+	EFAULT_LINE("write to a pipe", write(fds[1], none, 10));
+	EFAULT_LINE("read a file", read(file, bad, 10));
+	EFAULT_LINE("read into PROT_NONE", read(file, none, 10));
+	EFAULT_LINE("open", open((const char *)bad, O_RDONLY));
+	/* The raw call: musl's stat() copies from a struct of its own, which would fault in musl. */
+	EFAULT_LINE("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, "welcome.txt", bad, 0));
+	EFAULT_LINE("uname", uname((struct utsname *)none));
+	EFAULT_LINE("pipe", pipe((int *)bad));
+	EFAULT_LINE("nanosleep", nanosleep((const struct timespec *)bad, NULL));
+	EFAULT_LINE("getcwd", getcwd((char *)bad, 64) == NULL ? -1 : 0);
+#undef EFAULT_LINE
+	char byte = 0;
+	printf("check: after them, the file reads from the start: %ld %c\n", (long)read(file, &byte, 1), byte);
+	printf("check: and nanosleep with a good pointer: %d\n", nanosleep(&pause, NULL));
+	close(file), close(fds[0]), close(fds[1]);
+	munmap(none, 4096);
 }
 
 /* Parts of mappings: protection, holes, fixed mappings into a reservation, brk shrinking. */
@@ -337,6 +372,7 @@ int main(int argc, char **argv)
 	clocks();
 	memory_calls();
 	memory_parts();
+	bad_pointers();
 	files();
 	processes();
 	threads();
