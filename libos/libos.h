@@ -50,6 +50,13 @@ static inline u64 libos_upcall_top(u64 on_stack)
 {
 	return (on_stack + UPCALL_TOP_ALIGN) & ~(UPCALL_TOP_ALIGN - 1);
 }
+/*
+ * kill() of another process points its registers here, with the signal in
+ * x0: a page no libos process maps, so the victim takes a fault upcall and
+ * its own libos ends it (its descriptors closed, the signal as its status).
+ * The same address in every image, so it works across exec.
+ */
+#define LIBOS_KILL_PC 0x00000000000de000ull
 /* start.S: resume the light system call whose record is at sp, failing it with EFAULT. */
 void libos_syscall_efault(void);
 void libos_lock_drop(void);

@@ -159,14 +159,13 @@ static i64 sys_kill(const u64 *a)
 	u64 self = libos_process_of((u64)exo_self());
 	if ((u64)pid == self)
 		libos_exit((i64)sig);
-	if (exo_env_destroy((u64)pid) < 0)
+	/* The victim ends itself (LIBOS_KILL_PC), so its descriptors close: a pipe it wrote sees the end. */
+	struct exo_regs regs;
+	if (exo_env_get_regs((u64)pid, &regs) < 0)
 		return -L_EPERM;
-	/* The kernel tells no parent of a child it destroyed itself: keep the notice for wait4. */
-	if (info.parent == self) {
-		struct exo_event ended = { EXO_EVENT_EXIT, (u64)pid, sig };
-		libos_keep_event(&ended);
-	}
-	return 0;
+	regs.pc = LIBOS_KILL_PC;
+	regs.x[0] = sig;
+	return exo_env_set_regs((u64)pid, &regs) < 0 ? -L_EPERM : 0;
 }
 
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
@@ -413,6 +412,8 @@ static struct exo_upcall *fail_syscall(struct exo_upcall *up)
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
+	if (up->kind == EXO_UPCALL_FAULT && up->regs.pc == LIBOS_KILL_PC)
+		libos_exit((i64)up->regs.x[0]); /* killed by another process (sys_kill) */
 	if (up->kind == EXO_UPCALL_FAULT) {
 		libos_lock();
 		int handled = mm_fault(up->far, write);

@@ -305,6 +305,22 @@ static void processes(void)
 	printf("check: kill 0: %d, kill SIGKILL: %d\n", kill(pid, 0), kill(pid, SIGKILL));
 	waitpid(pid, &status, 0);
 	printf("check: killed child: signaled %d, signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
+	/* A killed writer's end of a pipe closes with it: the reader sees the end, no hang. */
+	int ends[2];
+	pipe(ends);
+	posix_spawn_file_actions_t to_pipe;
+	posix_spawn_file_actions_init(&to_pipe);
+	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
+	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
+	posix_spawn(&pid, "cat", &to_pipe, NULL, reader, environ);
+	posix_spawn_file_actions_destroy(&to_pipe);
+	close(ends[1]);
+	kill(pid, SIGTERM);
+	char byte;
+	ssize_t got_after_kill = read(ends[0], &byte, 1);
+	waitpid(pid, &status, 0);
+	printf("check: pipe from a killed writer: read %zd, signal %d\n", got_after_kill, WTERMSIG(status));
+	close(ends[0]);
 	errno = 0;
 	printf("check: wait with no children: %d, errno %s\n", (int)wait(&status), strerror(errno));
 	printf("check: kill SIGCHLD to self: %d\n", kill(getpid(), SIGCHLD));
