@@ -46,7 +46,8 @@ enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE };
 struct pipe {
 	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */
 	u32 readers, writers; /* ends held, across processes (atomic) */
-	u8 buf[4096 - 24];
+	u32 read_lock, write_lock; /* the process reading / writing now (its id), 0 if none */
+	u8 buf[4096 - 32];
 };
 _Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
 #define PIPE_VA(slot) (0x0000030000000000ull + (u64)(slot) * 4096)
@@ -74,6 +75,8 @@ static struct open_file opens[MAX_OPEN];
 static u64 pipe_frames[MAX_PIPES]; /* what is mapped at each PIPE_VA slot, 0 if nothing */
 static struct fdtable tables[MAX_TABLES];
 static struct open_file console = { .kind = OPEN_CONSOLE, .refs = 1 };
+
+static void pipe_sides_release(struct pipe *pipe, u32 self);
 
 static struct fdtable *current_table(void)
 {
@@ -139,6 +142,7 @@ void fs_init(void)
 /* A vfork child's table: a copy of the creator's, each open file shared once more. */
 int fs_fork_table(u64 child)
 {
+	HOLD_LIBOS_LOCK();
 	struct fdtable *parent = current_table();
 	for (u32 i = 0; i < MAX_TABLES; i++)
 		if (tables[i].env == 0) {
@@ -155,12 +159,15 @@ int fs_fork_table(u64 child)
 /* The environment leaves this address space (exec) or ends: its table goes. */
 void fs_drop_table(u64 env, bool cloexec_only)
 {
+	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < MAX_TABLES; i++) {
 		struct fdtable *table = &tables[i];
 		if (table->env != env)
 			continue;
 		for (u32 fd = 0; fd < MAX_FDS; fd++)
 			if (table->fd[fd] && (!cloexec_only || table->cloexec[fd])) {
+				if (!cloexec_only && table->fd[fd]->kind == OPEN_PIPE)
+					pipe_sides_release(table->fd[fd]->pipe, (u32)env);
 				drop_open(table->fd[fd]);
 				table->fd[fd] = NULL;
 			}
@@ -200,6 +207,7 @@ static struct open_file *fd_at(i64 fd)
 
 i64 fs_open(const char *path, u64 flags)
 {
+	HOLD_LIBOS_LOCK();
 	u32 file = 0;
 	int found = lookup(path, &file);
 	if (found < 0)
@@ -220,6 +228,7 @@ i64 fs_open(const char *path, u64 flags)
 
 i64 fs_close(i64 fd)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
@@ -231,6 +240,7 @@ i64 fs_close(i64 fd)
 /* F_DUPFD: the lowest free fd from `from` up. */
 i64 fs_dup_from(i64 fd, i64 from, bool cloexec)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
@@ -245,6 +255,7 @@ i64 fs_dup_from(i64 fd, i64 from, bool cloexec)
 /* F_GETFD (set < 0) and F_SETFD. */
 i64 fs_cloexec(i64 fd, int set)
 {
+	HOLD_LIBOS_LOCK();
 	if (!fd_at(fd))
 		return -L_EBADF;
 	struct fdtable *table = current_table();
@@ -255,6 +266,7 @@ i64 fs_cloexec(i64 fd, int set)
 
 i64 fs_is_console(i64 fd)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	return open ? open->kind == OPEN_CONSOLE : -L_EBADF;
 }
@@ -268,6 +280,7 @@ i64 fs_is_dir(const char *path)
 /* F_GETFL: the access mode. */
 i64 fs_status_flags(i64 fd)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
@@ -278,6 +291,7 @@ i64 fs_status_flags(i64 fd)
 
 i64 fs_dup(i64 fd, i64 to, u64 flags)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	struct fdtable *table = current_table();
 	if (!open || to >= MAX_FDS)
@@ -339,6 +353,7 @@ static struct open_file *pipe_end(u64 frame, struct pipe *pipe, bool write_end)
 
 i64 fs_pipe(int *out, u64 flags)
 {
+	HOLD_LIBOS_LOCK();
 	/* A bad out faults here, before anything exists to leak (the fault makes it EFAULT). */
 	((volatile int *)out)[0] = ((volatile int *)out)[1] = -1;
 	u64 frame;
@@ -380,6 +395,7 @@ enum { PASS_CONSOLE = 1, PASS_FILE = 2, PASS_PIPE_READ = 3, PASS_PIPE_WRITE = 4 
 
 u32 fs_export(u64 *out)
 {
+	HOLD_LIBOS_LOCK();
 	struct fdtable *table = current_table();
 	u32 count = 0;
 	for (u32 fd = 0; fd < PASS_FDS; fd++) {
@@ -403,6 +419,7 @@ u32 fs_export(u64 *out)
 /* Just before exec switches: each pipe end passed on counts once more (the new image's). */
 void fs_pin_exports(void)
 {
+	HOLD_LIBOS_LOCK();
 	struct fdtable *table = current_table();
 	for (u32 fd = 0; fd < PASS_FDS; fd++) {
 		struct open_file *open = table->fd[fd];
@@ -417,6 +434,7 @@ void fs_pin_exports(void)
 
 void fs_import(const u64 *records, u64 count)
 {
+	HOLD_LIBOS_LOCK();
 	struct fdtable *table = &tables[0];
 	for (u32 fd = 0; fd < 3; fd++)
 		if (table->fd[fd]) {
@@ -443,7 +461,9 @@ void fs_import(const u64 *records, u64 count)
 }
 
 #define L_EPIPE 32
-#define PIPE_NAP_NS 10000000
+#define FS_NAP_NS 10000000 /* 10 ms, a tick: how often a waiting read or write tries again */
+/* Writes up to this long go in whole or wait (PIPE_BUF's promise), so writers never interleave. */
+#define PIPE_ATOMIC sizeof(((struct pipe *)0)->buf)
 
 static u64 pipe_used(const struct pipe *pipe)
 {
@@ -451,54 +471,81 @@ static u64 pipe_used(const struct pipe *pipe)
 }
 
 /*
- * One reader and one writer at a time may share a pipe without a lock:
- * each moves only its own counter, after the bytes (release/acquire).
+ * The reading and the writing side of a pipe each belong to one process at
+ * a time (the libos lock orders a process's own threads): its id goes in the
+ * side's lock word.  A word holding our own id is one a call abandoned
+ * (EFAULT), so it is ours again.  Each side then moves only its own
+ * counter, after the bytes (release/acquire).
  */
-static i64 pipe_read(struct pipe *pipe, u8 *buf, u64 len)
+static bool pipe_side_lock(u32 *word, u32 self)
 {
-	while (pipe_used(pipe) == 0) {
-		if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0)
-			return 0;
-		libos_nap(PIPE_NAP_NS);
-	}
-	u64 n = MIN(len, pipe_used(pipe));
-	u64 head = pipe->head;
-	for (u64 i = 0; i < n; i++)
-		buf[i] = pipe->buf[(head + i) % sizeof(pipe->buf)];
-	__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
-	return (i64)n;
+	u32 holder = 0;
+	return __atomic_compare_exchange_n(word, &holder, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
+	       holder == self;
 }
 
-static i64 pipe_write(struct pipe *pipe, const u8 *buf, u64 len)
+static void pipe_side_unlock(u32 *word) { __atomic_store_n(word, 0, __ATOMIC_RELEASE); }
+
+/* A process that ends lets go of any side it held (killed in the middle of a copy). */
+static void pipe_sides_release(struct pipe *pipe, u32 self)
 {
-	u64 done = 0;
-	while (done < len) {
-		if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0)
-			return done ? (i64)done : -L_EPIPE;
-		u64 room = sizeof(pipe->buf) - pipe_used(pipe);
-		if (room == 0) {
-			libos_nap(PIPE_NAP_NS);
-			continue;
-		}
-		u64 tail = pipe->tail;
-		u64 n = MIN(len - done, room);
+	u32 held = self;
+	__atomic_compare_exchange_n(&pipe->read_lock, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	held = self;
+	__atomic_compare_exchange_n(&pipe->write_lock, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+static u32 self_process(void) { return (u32)libos_process_of((u64)exo_self()); }
+
+static i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len)
+{
+	if (!pipe_side_lock(&pipe->read_lock, self_process()))
+		return FS_WOULD_BLOCK;
+	i64 result = FS_WOULD_BLOCK;
+	u64 used = pipe_used(pipe);
+	if (used) {
+		u64 n = MIN(len, used), head = pipe->head;
 		for (u64 i = 0; i < n; i++)
-			pipe->buf[(tail + i) % sizeof(pipe->buf)] = buf[done + i];
-		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
-		done += n;
+			buf[i] = pipe->buf[(head + i) % sizeof(pipe->buf)];
+		__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
+		result = (i64)n;
+	} else if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0) {
+		result = 0; /* every writer gone and nothing left: the end */
 	}
-	return (i64)done;
+	pipe_side_unlock(&pipe->read_lock);
+	return result;
 }
 
-i64 fs_read(i64 fd, void *buf, u64 len)
+static i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len)
 {
+	if (!pipe_side_lock(&pipe->write_lock, self_process()))
+		return FS_WOULD_BLOCK;
+	i64 result = FS_WOULD_BLOCK;
+	u64 room = sizeof(pipe->buf) - pipe_used(pipe);
+	if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0) {
+		result = -L_EPIPE;
+	} else if (room && (len > PIPE_ATOMIC || room >= len)) {
+		u64 n = MIN(len, room), tail = pipe->tail;
+		for (u64 i = 0; i < n; i++)
+			pipe->buf[(tail + i) % sizeof(pipe->buf)] = buf[i];
+		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
+		result = (i64)n;
+	}
+	pipe_side_unlock(&pipe->write_lock);
+	return result;
+}
+
+/* One attempt, under the lock: bytes read, 0 at the end, an error, or FS_WOULD_BLOCK. */
+static i64 read_now(i64 fd, void *buf, u64 len)
+{
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
 	if (open->kind == OPEN_CONSOLE)
-		return console_read_line(buf, len);
+		return console_read_now(buf, len);
 	if (open->kind == OPEN_PIPE)
-		return open->write_end ? -L_EBADF : pipe_read(open->pipe, buf, len);
+		return open->write_end ? -L_EBADF : pipe_read_now(open->pipe, buf, len);
 	if (open->kind == OPEN_DIR)
 		return -L_EISDIR;
 	const struct file *file = &files[open->file];
@@ -508,18 +555,48 @@ i64 fs_read(i64 fd, void *buf, u64 len)
 	return (i64)n;
 }
 
-i64 fs_write(i64 fd, const void *buf, u64 len)
+static i64 write_now(i64 fd, const void *buf, u64 len)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
 	if (open->kind == OPEN_PIPE)
-		return open->write_end ? pipe_write(open->pipe, buf, len) : -L_EBADF;
+		return open->write_end ? pipe_write_now(open->pipe, buf, len) : -L_EBADF;
 	return open->kind == OPEN_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
+}
+
+/* Reads and writes wait outside the lock, so the process's other threads go on meanwhile. */
+i64 fs_read(i64 fd, void *buf, u64 len)
+{
+	for (;;) {
+		i64 result = read_now(fd, buf, len);
+		if (result != FS_WOULD_BLOCK)
+			return result;
+		libos_nap(FS_NAP_NS);
+	}
+}
+
+i64 fs_write(i64 fd, const void *buf, u64 len)
+{
+	u64 done = 0;
+	for (;;) {
+		i64 result = write_now(fd, (const u8 *)buf + done, len - done);
+		if (result == FS_WOULD_BLOCK) {
+			libos_nap(FS_NAP_NS);
+			continue;
+		}
+		if (result < 0)
+			return done ? (i64)done : result;
+		done += (u64)result;
+		if (done >= len)
+			return (i64)done;
+	}
 }
 
 i64 fs_lseek(i64 fd, i64 offset, u64 whence)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
@@ -580,6 +657,7 @@ static void fill_stat(struct stat_l *st, u8 kind, u32 file)
 
 i64 fs_fstat(i64 fd, void *statbuf)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
@@ -600,6 +678,7 @@ i64 fs_stat(const char *path, void *statbuf)
 /* struct linux_dirent64 records, one per file, offset = index. */
 i64 fs_getdents(i64 fd, void *buf, u64 len)
 {
+	HOLD_LIBOS_LOCK();
 	struct open_file *entry = fd_at(fd);
 	if (!entry)
 		return -L_EBADF;

@@ -78,8 +78,12 @@ void libos_strace_call(const struct exo_upcall *up, i64 result);
 
 /* Console and output (console.c). */
 i64 console_write_all(const void *buf, u64 len);
-/* Console input, a line at a time with editing; 0 at end of input (Ctrl-D). */
-i64 console_read_line(void *buf, u64 len);
+/*
+ * What read() of the console gives now: a line at a time with editing, 0 at
+ * end of input (Ctrl-D), or FS_WOULD_BLOCK while the line is not finished.
+ */
+i64 console_read_now(void *buf, u64 len);
+#define FS_WOULD_BLOCK (-1000000) /* inside libos only: nothing yet, wait and try again */
 
 /* The boot archive as a read-only file system, and the fd table (fs.c). */
 void fs_init(void);
@@ -127,8 +131,22 @@ extern u32 libos_children;
 
 /* Threads and futexes (thread.c). */
 extern u32 libos_nthreads;
+/*
+ * The libos lock: one per process, recursive, held while a thread changes
+ * what the process's threads share (memory map, descriptors, kept events,
+ * thread table), never while waiting.
+ */
 void libos_lock(void);
 void libos_unlock(void);
+static inline void libos_unlock_at_scope_end(int *unused)
+{
+	(void)unused;
+	libos_unlock();
+}
+/* Holds the lock from here to the end of the enclosing block, every return included. */
+#define HOLD_LIBOS_LOCK()                                                                     \
+	libos_lock();                                                                        \
+	int libos_lock_scope __attribute__((cleanup(libos_unlock_at_scope_end), unused)) = 0
 u64 libos_process_of(u64 env);
 bool libos_is_thread(u64 env);
 i64 libos_thread_clone(struct exo_upcall *up);

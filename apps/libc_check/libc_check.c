@@ -358,6 +358,106 @@ static void *thread_work(void *arg)
 	return arg;
 }
 
+/* Threads opening, reading and closing files at once: the descriptor table is shared. */
+#define FILE_ROUNDS 100
+static void *read_files(void *arg)
+{
+	(void)arg;
+	long total = 0;
+	for (int i = 0; i < FILE_ROUNDS; i++) {
+		char buf[128];
+		int fd = open("welcome.txt", O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+		if (fd < 0 || close(fd) != 0 || n <= 0)
+			return (void *)-1L;
+		total += n;
+	}
+	return (void *)total;
+}
+
+static void threads_and_files(void)
+{
+	pthread_t ids[THREADS];
+	for (long i = 0; i < THREADS; i++)
+		pthread_create(&ids[i], NULL, read_files, NULL);
+	long total = 0, failed = 0;
+	for (int i = 0; i < THREADS; i++) {
+		void *result;
+		pthread_join(ids[i], &result);
+		failed += (long)result < 0;
+		total += (long)result < 0 ? 0 : (long)result;
+	}
+	int next = open("welcome.txt", O_RDONLY); /* every fd the threads took is free again */
+	printf("check: threads opening files: %d x %d reads, %ld bytes, %ld failed, next fd %d\n", THREADS,
+	       FILE_ROUNDS, total, failed, next);
+	close(next);
+}
+
+/*
+ * Several processes writing lines to one pipe at once: each write is one
+ * line under PIPE_BUF, so every line arrives whole (no interleaving).
+ */
+#define WRITERS 3
+#define WRITER_LINES 200
+#define LINE_LEN 100
+static int writer_main(const char *tag)
+{
+	char line[LINE_LEN];
+	for (int i = 0; i < WRITER_LINES; i++) {
+		memset(line, tag[0], sizeof(line));
+		snprintf(line, 8, "%c%05d", tag[0], i);
+		line[7] = '.';
+		line[LINE_LEN - 1] = '\n';
+		if (write(1, line, sizeof(line)) != (ssize_t)sizeof(line))
+			return 1;
+	}
+	return 0;
+}
+
+static void writers_share_a_pipe(const char *self)
+{
+	int ends[2];
+	pipe(ends);
+	posix_spawn_file_actions_t to_pipe;
+	posix_spawn_file_actions_init(&to_pipe);
+	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
+	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
+	pid_t pids[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		char tag[2] = { (char)('A' + w), 0 };
+		char *args[] = { (char *)self, "writer", tag, NULL };
+		posix_spawn(&pids[w], self, &to_pipe, NULL, args, environ);
+	}
+	posix_spawn_file_actions_destroy(&to_pipe);
+	close(ends[1]);
+	static char all[WRITERS * WRITER_LINES * LINE_LEN + 1];
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(all) && (n = read(ends[0], all + got, sizeof(all) - got)) > 0)
+		got += (size_t)n;
+	close(ends[0]);
+	int whole = 0, next[WRITERS] = { 0 }, statuses = 0;
+	for (size_t at = 0; at + LINE_LEN <= got; at += LINE_LEN) {
+		const char *line = all + at;
+		int w = line[0] - 'A', number = -1;
+		int ok = w >= 0 && w < WRITERS && sscanf(line + 1, "%5d", &number) == 1 && number == next[w] &&
+		          line[LINE_LEN - 1] == '\n';
+		for (int i = 7; ok && i < LINE_LEN - 1; i++)
+			ok = line[i] == (i == 7 ? '.' : line[0]);
+		if (!ok)
+			break;
+		next[w]++;
+		whole++;
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		waitpid(pids[w], &status, 0);
+		statuses += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	printf("check: %d writers, one pipe: %zu bytes, %d whole lines in order, %d exited 0\n", WRITERS, got,
+	       whole, statuses);
+}
+
 static void threads(void)
 {
 	pthread_t ids[THREADS];
@@ -379,6 +479,8 @@ static void threads(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "writer") == 0)
+		return writer_main(argv[2]);
 	printf("check: start, argc %d\n", argc);
 	printf("~ pid %d, parent %d\n", getpid(), getppid());
 	stdio_formatting();
@@ -392,6 +494,8 @@ int main(int argc, char **argv)
 	files();
 	processes();
 	threads();
+	threads_and_files();
+	writers_share_a_pipe(argv[0]);
 	printf("check: done, %d failures\n", failures);
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {

@@ -1,0 +1,42 @@
+/*
+ * Waiting for events.  Events (exit notices, messages) that arrive while
+ * libos waits for something else, such as console input, are kept here for
+ * whoever waits for them later; threads of a process share the list, so it
+ * changes under the libos lock.
+ */
+#include "libos/libos.h"
+
+static struct exo_event stashed[32];
+static u32 nstashed;
+
+void libos_keep_event(const struct exo_event *event)
+{
+	HOLD_LIBOS_LOCK();
+	if (nstashed < ARRAY_LEN(stashed))
+		stashed[nstashed++] = *event;
+}
+
+/* Sleep up to timeout_ns, or until an event arrives (kept for later). */
+void libos_nap(u64 timeout_ns)
+{
+	struct exo_event event;
+	if (exo_recv(&event, 0, timeout_ns) == 0)
+		libos_keep_event(&event);
+}
+
+static bool take_kept(struct exo_event *event)
+{
+	HOLD_LIBOS_LOCK();
+	if (nstashed == 0)
+		return false;
+	*event = stashed[0];
+	for (u32 i = 1; i < nstashed; i++)
+		stashed[i - 1] = stashed[i];
+	nstashed--;
+	return true;
+}
+
+i64 libos_next_event(struct exo_event *event, u64 flags)
+{
+	return take_kept(event) ? 0 : exo_recv(event, flags, 0);
+}
