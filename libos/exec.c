@@ -111,6 +111,51 @@ static int build_stack(struct aspace *to, char *const argv[], char *const envp[]
 	return err;
 }
 
+/* The point of no return: descriptors handed on, then root and registers switch at once. */
+static void commit(u64 me, u64 root, const struct exo_regs *regs)
+{
+	fs_pin_exports();         /* the ends passed on stay counted for the new image */
+	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
+	libos_vfork_release(me);
+	exo_env_set_root_regs(me, root, regs);
+}
+
+/*
+ * execve from a thread, as on Linux: every other thread ends and the new
+ * image runs as the process (same pid).  The process's environment must
+ * make the switch, so the thread hands it the exec (libos_exec_entry) and
+ * waits to be ended with the others: the old space is freed by the new
+ * image only once no thread runs in it.
+ */
+static struct {
+	u64 root;
+	struct exo_regs regs;
+} handed;
+
+__attribute__((noreturn)) static void exec_from_thread(u64 process, u64 root, const struct exo_regs *regs)
+{
+	handed.root = root;
+	handed.regs = *regs;
+	struct exo_regs to_process;
+	exo_env_get_regs(process, &to_process);
+	to_process.pc = (u64)libos_exec_entry;
+	to_process.sp = (to_process.sp - 512) & ~15ull;
+	exo_env_set_regs(process, &to_process);
+	for (;;) {
+		struct exo_event event;
+		exo_recv(&event, 0, 0); /* until the process ends this thread */
+	}
+}
+
+/* libos_exec_entry's C half, in the process's environment. */
+__attribute__((noreturn)) void libos_exec_handed(void)
+{
+	u64 me = (u64)exo_self();
+	libos_end_threads(me, me);
+	commit(me, handed.root, &handed.regs);
+	libos_exit(L_SIGKILL); /* past the point of no return: the process cannot go on */
+}
+
 i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 {
 	const u8 *file;
@@ -122,7 +167,8 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 		return err;
 	if (elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0)
 		return -8; /* ENOEXEC */
-	u64 me = (u64)exo_self();
+	/* A thread execs for its whole process: the image is the process's, with its pid. */
+	u64 caller = (u64)exo_self(), me = libos_process_of(caller);
 	struct aspace space;
 	if (as_new(&space, me) < 0)
 		return -L_ENOMEM;
@@ -145,9 +191,8 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 	regs.x[4] = libos.archive_size;
 	regs.x[6] = STACK_TOP - ARGS_BYTES;     /* the exec block */
 	regs.x[7] = own_space ? info.root : 0; /* the old space, for the new image to free */
-	fs_pin_exports();         /* the ends passed on stay counted for the new image */
-	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
-	libos_vfork_release(me);
-	exo_env_set_root_regs(me, space.root, &regs);
+	if (caller != me)
+		exec_from_thread(me, space.root, &regs);
+	commit(me, space.root, &regs);
 	return -L_EINVAL; /* refused: nothing switched */
 }

@@ -24,6 +24,7 @@ enum {
 	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
 	L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSYS = 38,
 };
+#define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
 
 /*
  * Upcall entries (start.S) and their C halves.  System calls come the light
@@ -127,6 +128,11 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
 void libos_vfork_release(u64 me);
 void libos_reclaim_space(u64 root);
 void libos_exit_entry(void);
+/* execve from a thread: the process's environment is sent here to make the switch (exec.c). */
+void libos_exec_entry(void);
+__attribute__((noreturn)) void libos_exec_handed(void);
+/* From a thread: the process's own environment exits with status (the thread ends). */
+__attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
 extern u32 libos_children;
 
 /* Threads and futexes (thread.c). */
@@ -151,6 +157,10 @@ u64 libos_process_of(u64 env);
 bool libos_is_thread(u64 env);
 i64 libos_thread_clone(struct exo_upcall *up);
 __attribute__((noreturn)) void libos_thread_exit(u64 env);
+__attribute__((noreturn)) void libos_park_main(i64 status);
+i64 libos_set_tid_address(int *address);
+/* A thread ends, and that is all (libos_thread_exit also ends a process whose main thread left). */
+__attribute__((noreturn)) void libos_thread_end(u64 env);
 void libos_end_threads(u64 process, u64 except);
 i64 libos_futex_wake(const int *address, u64 count);
 i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns);

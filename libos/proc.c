@@ -15,7 +15,6 @@
 #define VFORK_DONE 0x7f0f /* the message a vfork child sends when it leaves our space */
 #define CHILD_UPCALL_BASE 0x00007ffe00000000ull
 _Static_assert(CHILD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
-#define SIGKILL 9
 #define PAGE 4096ull
 
 /* A vfork child's upcall stack, in our space, while it runs here (one at a time). */
@@ -91,7 +90,7 @@ void libos_vfork_release(u64 me)
 /* Children spawned and not yet waited for: none means wait4 says ECHILD at once. */
 u32 libos_children;
 
-static int wait_status(u64 value) { return (i64)value < 0 ? SIGKILL : (int)value; }
+static int wait_status(u64 value) { return (i64)value < 0 ? L_SIGKILL : (int)value; }
 
 i64 libos_wait4(i64 pid, int *status, u64 options)
 {
@@ -124,25 +123,34 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 	return result;
 }
 
+/*
+ * A thread ends the process: the process's own environment must be the one
+ * to exit, so that its parent hears the right status.  Send it to `entry`
+ * with `arg` (abandoning whatever it was doing or waiting for), and leave.
+ */
+__attribute__((noreturn)) static void hand_to_process(u64 self, u64 process, void (*entry)(void), u64 arg)
+{
+	struct exo_regs regs;
+	exo_env_get_regs(process, &regs);
+	regs.pc = (u64)entry;
+	regs.x[0] = arg;
+	regs.sp = (regs.sp - 512) & ~15ull;
+	exo_env_set_regs(process, &regs);
+	libos_thread_end(self);
+}
+
+__attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status)
+{
+	hand_to_process(self, process, libos_exit_entry, (u64)status);
+}
+
 /* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
 	u64 self = (u64)exo_self(), process = libos_process_of(self);
 	libos_end_threads(process, self);
-	if (process != self) {
-		/*
-		 * A thread ends the process: the process's own environment must be
-		 * the one to exit, so that its parent hears the right status.  Send
-		 * it to libos_exit_entry with the status, and leave.
-		 */
-		struct exo_regs regs;
-		exo_env_get_regs(process, &regs);
-		regs.pc = (u64)libos_exit_entry;
-		regs.x[0] = (u64)status;
-		regs.sp = (regs.sp - 512) & ~15ull;
-		exo_env_set_regs(process, &regs);
-		libos_thread_exit(self);
-	}
+	if (process != self)
+		libos_end_process_from(self, process, status);
 	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
 	fs_drop_table(process, false);
 	exo_env_exit(status);

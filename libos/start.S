@@ -17,6 +17,13 @@ libos_start:
 	mov	x30, #0
 	b	_start			// musl's crt1
 
+/* Where a thread that execs sends its process's own environment to make the switch. */
+	.globl	libos_exec_entry
+libos_exec_entry:
+	mov	x29, #0
+	bl	libos_exec_handed
+	brk	#1
+
 /* Where a thread sends its process's own environment to end it (x0 the status). */
 	.globl	libos_exit_entry
 libos_exit_entry:

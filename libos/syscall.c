@@ -114,9 +114,12 @@ static i64 sys_exit_group(const u64 *a) { libos_exit((i64)(a[0] & 0xff) << 8); }
 static i64 sys_exit(const u64 *a)
 {
 	u64 self = (u64)exo_self();
+	i64 status = (i64)(a[0] & 0xff) << 8;
 	if (libos_is_thread(self))
 		libos_thread_exit(self);
-	libos_exit((i64)(a[0] & 0xff) << 8);
+	if (libos_nthreads)
+		libos_park_main(status); /* other threads live on, as on Linux */
+	libos_exit(status);
 }
 
 #define FUTEX_WAIT 0
@@ -138,6 +141,7 @@ static i64 sys_futex(const u64 *a)
 static i64 sys_zero(const u64 *a) { (void)a; return 0; }
 static i64 sys_getpid(const u64 *a) { (void)a; return (i64)libos_process_of((u64)exo_self()); }
 static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
+static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int *)a[0]); }
 /*
  * kill: signal 0 asks whether the process exists; any other ends it (no
  * handlers yet), which its parent's wait4 reads as SIGKILL.
@@ -336,7 +340,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_exit_group] = sys_exit_group,
 	[SYS_futex] = sys_futex,
 	[SYS_nanosleep] = sys_nanosleep,
-	[SYS_set_tid_address] = sys_gettid,
+	[SYS_set_tid_address] = sys_set_tid_address,
 	[SYS_clock_gettime] = sys_clock_gettime,
 	[SYS_sched_yield] = sys_yield,
 	[SYS_rt_sigaction] = sys_zero,

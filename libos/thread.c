@@ -140,7 +140,65 @@ i64 libos_thread_clone(struct exo_upcall *up)
 bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
 
 /* A thread's exit: clear its tid for pthread_join, wake the joiner, and go. */
-__attribute__((noreturn)) void libos_thread_exit(u64 env)
+/*
+ * The main thread's exit (SYS_exit, as musl's pthread_exit makes it) while
+ * other threads live: as on Linux the process goes on.  Its environment is
+ * the process (its parent hears its end), so it waits here, keeping events
+ * for the threads, until a thread ends the process (libos_exit points it at
+ * libos_exit_entry) or the last thread leaves (libos_thread_exit).
+ */
+static bool main_parked;
+static i64 parked_status;
+static int *main_clear_tid; /* set_tid_address of the process's own environment */
+
+/* The word the kernel would clear (and wake) when the calling thread exits. */
+i64 libos_set_tid_address(int *address)
+{
+	HOLD_LIBOS_LOCK();
+	u64 self = (u64)exo_self();
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		if (threads[i].env == self) {
+			threads[i].clear_tid = address;
+			return (i64)self;
+		}
+	main_clear_tid = address;
+	return (i64)self;
+}
+
+static void clear_and_wake(int *clear_tid)
+{
+	if (!clear_tid)
+		return;
+	__atomic_store_n(clear_tid, 0, __ATOMIC_RELEASE);
+	libos_futex_wake(clear_tid, 1);
+}
+
+__attribute__((noreturn)) void libos_park_main(i64 status)
+{
+	libos_lock();
+	parked_status = status;
+	main_parked = true;
+	int *clear_tid = main_clear_tid;
+	libos_unlock();
+	/* As the kernel does at a thread's exit: musl's thread-list lock is released this way. */
+	clear_and_wake(clear_tid);
+	for (;;) {
+		struct exo_event event;
+		if (exo_recv(&event, 0, 0) == 0)
+			libos_keep_event(&event);
+	}
+}
+
+static u32 threads_of(u64 process)
+{
+	u32 count = 0;
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		count += threads[i].env && threads[i].process == process;
+	return count;
+}
+
+/* env leaves the thread table and its joiner wakes: true if it was the last, after the main thread. */
+static bool thread_leave(u64 env, u64 process)
 {
 	libos_lock();
 	int *clear_tid = NULL;
@@ -150,11 +208,23 @@ __attribute__((noreturn)) void libos_thread_exit(u64 env)
 			threads[i].env = 0;
 			libos_nthreads--;
 		}
+	bool last = main_parked && threads_of(process) == 0;
 	libos_unlock();
-	if (clear_tid) {
-		__atomic_store_n(clear_tid, 0, __ATOMIC_RELEASE);
-		libos_futex_wake(clear_tid, 1);
-	}
+	clear_and_wake(clear_tid);
+	return last;
+}
+
+__attribute__((noreturn)) void libos_thread_end(u64 env)
+{
+	thread_leave(env, libos_process_of(env));
+	exo_env_exit(0);
+}
+
+__attribute__((noreturn)) void libos_thread_exit(u64 env)
+{
+	u64 process = libos_process_of(env);
+	if (thread_leave(env, process))
+		libos_end_process_from(env, process, parked_status); /* the main thread left first */
 	exo_env_exit(0);
 }
 

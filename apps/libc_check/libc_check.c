@@ -458,6 +458,79 @@ static void writers_share_a_pipe(const char *self)
 	       whole, statuses);
 }
 
+/* Child modes: the main thread leaves first; a thread execs. */
+static void *outlive_main(void *arg)
+{
+	(void)arg;
+	struct timespec pause = { 0, 30000000 };
+	nanosleep(&pause, NULL);
+	printf("thread outlived main\n");
+	fflush(stdout);
+	return NULL;
+}
+
+static void *exec_echo(void *arg)
+{
+	(void)arg;
+	char pid[24];
+	snprintf(pid, sizeof(pid), "pid=%d", getpid());
+	char *args[] = { "echo", pid, NULL };
+	execve("echo", args, environ);
+	printf("execve from a thread failed: %s\n", strerror(errno));
+	exit(3);
+}
+
+static int child_mode(const char *mode)
+{
+	pthread_t id;
+	if (strcmp(mode, "mainexit") == 0) {
+		pthread_create(&id, NULL, outlive_main, NULL);
+		pthread_exit(NULL); /* the process goes on while the thread runs */
+	}
+	pthread_create(&id, NULL, exec_echo, NULL);
+	pthread_join(id, NULL); /* never returns: the exec ends this thread too */
+	return 4;
+}
+
+/* A child's whole output through a pipe, and its wait status. */
+static void run_child(const char *self, const char *mode, char *out, size_t size, int *status, pid_t *pid)
+{
+	int ends[2];
+	pipe(ends);
+	posix_spawn_file_actions_t to_pipe;
+	posix_spawn_file_actions_init(&to_pipe);
+	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
+	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
+	char *args[] = { (char *)self, "child", (char *)mode, NULL };
+	posix_spawn(pid, self, &to_pipe, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&to_pipe);
+	close(ends[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got + 1 < size && (n = read(ends[0], out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	if (got && out[got - 1] == '\n')
+		out[got - 1] = 0;
+	close(ends[0]);
+	waitpid(*pid, status, 0);
+}
+
+static void thread_lifetimes(const char *self)
+{
+	char out[128], want[48];
+	int status;
+	pid_t pid;
+	run_child(self, "mainexit", out, sizeof(out), &status, &pid);
+	printf("check: main thread's pthread_exit: \"%s\", exited %d with %d\n", out, WIFEXITED(status),
+	       WEXITSTATUS(status));
+	run_child(self, "threadexec", out, sizeof(out), &status, &pid);
+	snprintf(want, sizeof(want), "pid=%d", pid);
+	printf("check: execve from a thread: same pid %d, exited %d with %d\n", strcmp(out, want) == 0,
+	       WIFEXITED(status), WEXITSTATUS(status));
+	printf("~ execve from a thread printed \"%s\"\n", out);
+}
+
 static void threads(void)
 {
 	pthread_t ids[THREADS];
@@ -481,6 +554,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "writer") == 0)
 		return writer_main(argv[2]);
+	if (argc > 2 && strcmp(argv[1], "child") == 0)
+		return child_mode(argv[2]);
 	printf("check: start, argc %d\n", argc);
 	printf("~ pid %d, parent %d\n", getpid(), getppid());
 	stdio_formatting();
@@ -496,6 +571,7 @@ int main(int argc, char **argv)
 	threads();
 	threads_and_files();
 	writers_share_a_pipe(argv[0]);
+	thread_lifetimes(argv[0]);
 	printf("check: done, %d failures\n", failures);
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
