@@ -28,23 +28,13 @@ static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 le
 	return as_map(to, va, frame, attrs) < 0 ? -L_ENOMEM : 0;
 }
 
-static u64 segment_attrs(u32 flags)
-{
-	u64 attrs = EXO_PTE_PAGE | EXO_PTE_USER;
-	if (!(flags & EXO_W))
-		attrs |= EXO_PTE_RO;
-	if (!(flags & EXO_X))
-		attrs |= EXO_PTE_UXN;
-	return attrs;
-}
-
 static int load_segment(struct aspace *to, const u8 *file, const struct elf_segment *seg)
 {
 	for (u64 page = seg->vaddr & ~(PAGE - 1); page < seg->vaddr + seg->memsz; page += PAGE) {
 		u64 from = MAX(page, seg->vaddr), to_end = MIN(page + PAGE, seg->vaddr + seg->filesz);
 		u64 len = from < to_end ? to_end - from : 0;
 		int err = copy_page(to, page, file + seg->offset + (from - seg->vaddr), from - page, len,
-		                    segment_attrs(seg->flags));
+		                    mm_page_attrs(seg->flags) /* EXO_R/W/X are PROT_* */);
 		if (err)
 			return err;
 	}

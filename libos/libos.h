@@ -10,6 +10,7 @@
 #define LIBOS_LIBOS_H
 
 #include "libos/aspace.h"
+#include "libos/light_entry.h"
 
 struct libos {
 	u64 env, root;
@@ -46,7 +47,6 @@ void libos_syscall_origin(struct exo_regs *regs);
  */
 #define UPCALL_PAGES 4
 #define UPCALL_TOP_ALIGN (8 * 4096ull)
-#define UPCALL_RECORD_SPACE 320 /* start.S's record: sizeof(struct exo_upcall), rounded to 16 */
 static inline u64 libos_upcall_top(u64 on_stack)
 {
 	return (on_stack + UPCALL_TOP_ALIGN) & ~(UPCALL_TOP_ALIGN - 1);
@@ -72,6 +72,8 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot);
 int mm_map_stack(u64 top, u32 pages);
 /* A fault at addr: 0 if handled (a demand-zero page now there). */
 int mm_fault(u64 addr, bool write);
+/* Page descriptor bits for PROT_* rights (the same bits as EXO_R/W/X); PROT_NONE faults on any touch. */
+u64 mm_page_attrs(u32 prot);
 
 /* EXO_STRACE=1 in the environment: print every system call (strace.c). */
 extern bool libos_strace;

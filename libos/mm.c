@@ -41,7 +41,9 @@ void mm_init(u64 heap)
 	                                     REGION_STACK, FORK_PRIVATE });
 }
 
-static u64 attrs_for(u32 prot)
+_Static_assert(PROT_READ == EXO_R && PROT_WRITE == EXO_W && PROT_EXEC == EXO_X, "one set of rights bits");
+
+u64 mm_page_attrs(u32 prot)
 {
 	u64 attrs = EXO_PTE_PAGE | EXO_PTE_USER;
 	if (!(prot & PROT_WRITE))
@@ -176,7 +178,7 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot)
 		return -L_ENOMEM; /* as Linux: part of the range is not mapped */
 	if (region_protect(&map, addr, end, (u32)prot) < 0)
 		return -L_ENOMEM;
-	u64 attrs = attrs_for((u32)prot);
+	u64 attrs = mm_page_attrs((u32)prot);
 	as_each_leaf_table_self(addr, end, protect_visit, &attrs);
 	return 0;
 }
@@ -196,7 +198,7 @@ int mm_fault(u64 addr, bool write)
 	u64 frame;
 	if (exo_frame_alloc(libos.env, 1, &frame) != 1)
 		return -1;
-	if (as_map(&libos.self, page, frame, attrs_for(region->prot)) < 0) {
+	if (as_map(&libos.self, page, frame, mm_page_attrs(region->prot)) < 0) {
 		exo_frame_free(&frame, 1);
 		return -1;
 	}

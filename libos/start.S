@@ -5,6 +5,7 @@
  * and musl's own _start takes over from there.
  */
 #include "exo/abi.h"
+#include "libos/light_entry.h"
 
 	.text
 	.globl	libos_start
@@ -44,50 +45,8 @@ libos_fault_entry:
 	svc	#EXO_SVC_CALL
 	brk	#1
 
-/*
- * Light system calls: the kernel enters with every register as the program
- * left it at svc #0 and sp at the upcall stack's top, and keeps the return
- * point itself.  x0-x30 go into a struct exo_upcall's registers (the C half
- * may read any of them: clone copies them all); C preserves x19-x28, so
- * only the rest come back before svc #EXO_SVC_SYSRET resumes the program
- * with x0 the result.
- */
-#define RECORD_SPACE 320	/* UPCALL_RECORD_SPACE (libos.h) */
-	.globl	libos_syscall_entry
-libos_syscall_entry:
-	sub	sp, sp, #RECORD_SPACE
-	stp	x0, x1, [sp, #0]
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
-	str	x30, [sp, #240]
-	mov	x0, sp
-	bl	libos_on_syscall	// the result, for x0
-syscall_return:
-	ldr	x1, [sp, #8]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldr	x18, [sp, #144]
-	ldp	x29, x30, [sp, #232]
-	svc	#EXO_SVC_SYSRET
-	brk	#1
+/* Light system calls (libos/light_entry.h): libos_on_syscall answers them. */
+	light_syscall_entry libos_syscall_entry, libos_on_syscall
 
 /*
  * A system call that touched a bad user pointer (syscall.c, fail_syscall):
@@ -103,4 +62,4 @@ libos_syscall_efault:
 	ldp	x26, x27, [sp, #208]
 	ldr	x28, [sp, #224]
 	mov	x0, #-14		// -EFAULT
-	b	syscall_return
+	b	libos_syscall_entry_return

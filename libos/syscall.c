@@ -368,9 +368,8 @@ static i64 traced(struct exo_upcall *up, u64 number)
 	return result;
 }
 
-_Static_assert(UPCALL_RECORD_SPACE == 320, "start.S's RECORD_SPACE");
-_Static_assert(sizeof(struct exo_upcall) <= UPCALL_RECORD_SPACE && sizeof(struct exo_upcall) > 304,
-               "start.S reserves UPCALL_RECORD_SPACE bytes for the record");
+_Static_assert(sizeof(struct exo_upcall) <= LIGHT_RECORD_SPACE && sizeof(struct exo_upcall) > LIGHT_RECORD_SPACE - 16,
+               "light_entry.h reserves LIGHT_RECORD_SPACE bytes for the record");
 
 i64 libos_on_syscall(struct exo_upcall *up)
 {
@@ -408,7 +407,7 @@ static const char *fault_kind(u64 esr, bool write)
 static struct exo_upcall *fail_syscall(struct exo_upcall *up)
 {
 	libos_lock_drop();
-	up->regs.sp = libos_upcall_top(up->regs.sp) - UPCALL_RECORD_SPACE;
+	up->regs.sp = libos_upcall_top(up->regs.sp) - LIGHT_RECORD_SPACE;
 	up->regs.pc = (u64)libos_syscall_efault;
 	return up;
 }

@@ -272,6 +272,31 @@ static int spawn_wait(char *const argv[], posix_spawn_file_actions_t *actions)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Spawn path with argv, its stdout the pipe's write end (the read end closed in the child). */
+static pid_t spawn_writer(const int ends[2], const char *path, char *const argv[])
+{
+	posix_spawn_file_actions_t to_pipe;
+	posix_spawn_file_actions_init(&to_pipe);
+	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
+	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
+	pid_t pid = -1;
+	posix_spawn(&pid, path, &to_pipe, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&to_pipe);
+	return pid;
+}
+
+/* Everything until end of file (or size - 1 bytes), NUL-terminated; closes fd. */
+static size_t read_all(int fd, char *out, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	while (got + 1 < size && (n = read(fd, out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	close(fd);
+	return got;
+}
+
 static void processes(void)
 {
 	char *echo[] = { "echo", "spawned", "with", "args", NULL };
@@ -292,12 +317,7 @@ static void processes(void)
 	posix_spawn_file_actions_destroy(&actions);
 	close(pipe_fds[1]);
 	char buf[256];
-	size_t got = 0;
-	ssize_t n;
-	while ((n = read(pipe_fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = 0;
-	close(pipe_fds[0]);
+	size_t got = read_all(pipe_fds[0], buf, sizeof(buf));
 	waitpid(pid, &status, 0);
 	printf("check: cat through a pipe: %zu bytes, first line \"%.15s\"\n", got, buf);
 	char *reader[] = { "cat", NULL }; /* waits for console input that never comes */
@@ -308,12 +328,7 @@ static void processes(void)
 	/* A killed writer's end of a pipe closes with it: the reader sees the end, no hang. */
 	int ends[2];
 	pipe(ends);
-	posix_spawn_file_actions_t to_pipe;
-	posix_spawn_file_actions_init(&to_pipe);
-	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
-	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
-	posix_spawn(&pid, "cat", &to_pipe, NULL, reader, environ);
-	posix_spawn_file_actions_destroy(&to_pipe);
+	pid = spawn_writer(ends, "cat", reader);
 	close(ends[1]);
 	kill(pid, SIGTERM);
 	char byte;
@@ -418,24 +433,15 @@ static void writers_share_a_pipe(const char *self)
 {
 	int ends[2];
 	pipe(ends);
-	posix_spawn_file_actions_t to_pipe;
-	posix_spawn_file_actions_init(&to_pipe);
-	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
-	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
 	pid_t pids[WRITERS];
 	for (int w = 0; w < WRITERS; w++) {
 		char tag[2] = { (char)('A' + w), 0 };
 		char *args[] = { (char *)self, "writer", tag, NULL };
-		posix_spawn(&pids[w], self, &to_pipe, NULL, args, environ);
+		pids[w] = spawn_writer(ends, self, args);
 	}
-	posix_spawn_file_actions_destroy(&to_pipe);
 	close(ends[1]);
 	static char all[WRITERS * WRITER_LINES * LINE_LEN + 1];
-	size_t got = 0;
-	ssize_t n;
-	while (got < sizeof(all) && (n = read(ends[0], all + got, sizeof(all) - got)) > 0)
-		got += (size_t)n;
-	close(ends[0]);
+	size_t got = read_all(ends[0], all, sizeof(all));
 	int whole = 0, next[WRITERS] = { 0 }, statuses = 0;
 	for (size_t at = 0; at + LINE_LEN <= got; at += LINE_LEN) {
 		const char *line = all + at;
@@ -497,22 +503,12 @@ static void run_child(const char *self, const char *mode, char *out, size_t size
 {
 	int ends[2];
 	pipe(ends);
-	posix_spawn_file_actions_t to_pipe;
-	posix_spawn_file_actions_init(&to_pipe);
-	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
-	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
 	char *args[] = { (char *)self, "child", (char *)mode, NULL };
-	posix_spawn(pid, self, &to_pipe, NULL, args, environ);
-	posix_spawn_file_actions_destroy(&to_pipe);
+	*pid = spawn_writer(ends, self, args);
 	close(ends[1]);
-	size_t got = 0;
-	ssize_t n;
-	while (got + 1 < size && (n = read(ends[0], out + got, size - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = 0;
+	size_t got = read_all(ends[0], out, size);
 	if (got && out[got - 1] == '\n')
 		out[got - 1] = 0;
-	close(ends[0]);
 	waitpid(*pid, status, 0);
 }
 

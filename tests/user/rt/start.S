@@ -1,5 +1,6 @@
 /* Entry points of a test program: first start, spawned children, upcalls. */
 #include "exo/abi.h"
+#include "libos/light_entry.h"
 
 	.section .text.start, "ax"
 	.globl	_start
@@ -32,45 +33,8 @@ rt_syscall_entry:
 	svc	#EXO_SVC_CALL
 	brk	#3
 
-/*
- * A light system-call entry (EXO_UPCALL_LIGHT), as libos has it: every
- * register as at svc #0, sp on the upcall stack.  x0-x30 go into a record's
- * registers for rt_on_light, whose result goes back in x0.
- */
-	.globl	rt_light_entry
-rt_light_entry:
-	sub	sp, sp, #320
-	stp	x0, x1, [sp, #0]
-	stp	x2, x3, [sp, #16]
-	stp	x4, x5, [sp, #32]
-	stp	x6, x7, [sp, #48]
-	stp	x8, x9, [sp, #64]
-	stp	x10, x11, [sp, #80]
-	stp	x12, x13, [sp, #96]
-	stp	x14, x15, [sp, #112]
-	stp	x16, x17, [sp, #128]
-	stp	x18, x19, [sp, #144]
-	stp	x20, x21, [sp, #160]
-	stp	x22, x23, [sp, #176]
-	stp	x24, x25, [sp, #192]
-	stp	x26, x27, [sp, #208]
-	stp	x28, x29, [sp, #224]
-	str	x30, [sp, #240]
-	mov	x0, sp
-	bl	rt_on_light
-	ldr	x1, [sp, #8]
-	ldp	x2, x3, [sp, #16]
-	ldp	x4, x5, [sp, #32]
-	ldp	x6, x7, [sp, #48]
-	ldp	x8, x9, [sp, #64]
-	ldp	x10, x11, [sp, #80]
-	ldp	x12, x13, [sp, #96]
-	ldp	x14, x15, [sp, #112]
-	ldp	x16, x17, [sp, #128]
-	ldr	x18, [sp, #144]
-	ldp	x29, x30, [sp, #232]
-	svc	#EXO_SVC_SYSRET
-	brk	#5
+/* A light system-call entry (EXO_UPCALL_LIGHT), as libos has it: rt_on_light answers. */
+	light_syscall_entry rt_light_entry, rt_on_light
 
 /* Threads: x0 function, x1 argument; the runtime's globals are the creator's, so touch none. */
 	.globl	rt_thread_start
