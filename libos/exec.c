@@ -126,11 +126,7 @@ __attribute__((noreturn)) static void exec_from_thread(u64 process, u64 root, co
 {
 	handed.root = root;
 	handed.regs = *regs;
-	struct exo_regs to_process;
-	exo_env_get_regs(process, &to_process);
-	to_process.pc = (u64)libos_exec_entry;
-	to_process.sp = (to_process.sp - 512) & ~15ull;
-	exo_env_set_regs(process, &to_process);
+	libos_redirect(process, (u64)libos_exec_entry, 0);
 	for (;;) {
 		struct exo_event event;
 		exo_recv(&event, 0, 0); /* until the process ends this thread */

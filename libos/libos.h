@@ -133,6 +133,12 @@ void libos_exit_entry(void);
 /* execve from a thread: the process's environment is sent here to make the switch (exec.c). */
 void libos_exec_entry(void);
 __attribute__((noreturn)) void libos_exec_handed(void);
+/*
+ * Send env (our process's own environment, or a child) to pc with x0 = arg,
+ * sp a little below where it was: whatever it was doing or waiting for
+ * (an upcall, a receive) is abandoned.
+ */
+i64 libos_redirect(u64 env, u64 pc, u64 arg);
 /* From a thread: the process's own environment exits with status (the thread ends). */
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
 extern u32 libos_children;

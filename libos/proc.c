@@ -123,25 +123,26 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 	return result;
 }
 
-/*
- * A thread ends the process: the process's own environment must be the one
- * to exit, so that its parent hears the right status.  Send it to `entry`
- * with `arg` (abandoning whatever it was doing or waiting for), and leave.
- */
-__attribute__((noreturn)) static void hand_to_process(u64 self, u64 process, void (*entry)(void), u64 arg)
+i64 libos_redirect(u64 env, u64 pc, u64 arg)
 {
 	struct exo_regs regs;
-	exo_env_get_regs(process, &regs);
-	regs.pc = (u64)entry;
+	i64 err = exo_env_get_regs(env, &regs);
+	if (err < 0)
+		return err;
+	regs.pc = pc;
 	regs.x[0] = arg;
-	regs.sp = (regs.sp - 512) & ~15ull;
-	exo_env_set_regs(process, &regs);
-	libos_thread_end(self);
+	regs.sp = (regs.sp - 512) & ~15ull; /* below whatever it was using */
+	return exo_env_set_regs(env, &regs);
 }
 
+/*
+ * A thread ends the process: the process's own environment must be the one
+ * to exit, so that its parent hears the right status.
+ */
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status)
 {
-	hand_to_process(self, process, libos_exit_entry, (u64)status);
+	libos_redirect(process, (u64)libos_exit_entry, (u64)status);
+	libos_thread_end(self);
 }
 
 /* exit_group: the whole process (its other threads first). */

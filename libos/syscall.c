@@ -144,7 +144,8 @@ static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int *)a[0]); }
 /*
  * kill: signal 0 asks whether the process exists; any other ends it (no
- * handlers yet), which its parent's wait4 reads as SIGKILL.
+ * handlers yet) with the signal as its status, which its parent's wait4
+ * reads as killed by that signal.
  */
 #define L_ESRCH 3
 static i64 sys_kill(const u64 *a)
@@ -164,12 +165,7 @@ static i64 sys_kill(const u64 *a)
 	if ((u64)pid == self)
 		libos_exit((i64)sig);
 	/* The victim ends itself (LIBOS_KILL_PC), so its descriptors close: a pipe it wrote sees the end. */
-	struct exo_regs regs;
-	if (exo_env_get_regs((u64)pid, &regs) < 0)
-		return -L_EPERM;
-	regs.pc = LIBOS_KILL_PC;
-	regs.x[0] = sig;
-	return exo_env_set_regs((u64)pid, &regs) < 0 ? -L_EPERM : 0;
+	return libos_redirect((u64)pid, LIBOS_KILL_PC, sig) < 0 ? -L_EPERM : 0;
 }
 
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
