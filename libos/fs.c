@@ -1,9 +1,11 @@
 /*
  * Files: the boot archive (a newc cpio, mapped read-only by the kernel) as a
- * read-only file system with one directory, and the console as fds 0-2.
+ * read-only file system with one directory, the console as fds 0-2, pipes
+ * (libos/pipe.c), and the descriptor tables that name them.
  */
 #include "libos/libos.h"
 #include "exo/cpio.h"
+#include "libos/pipe.h"
 #include <string.h>
 
 #define MAX_FDS 64
@@ -16,6 +18,7 @@
 #define O_ACCMODE 3
 #define O_CREAT 0100
 #define O_DIRECTORY 0200000
+#define FS_NAP_NS 10000000 /* 10 ms, a tick: how often a waiting read or write tries again */
 #define L_EROFS 30
 #define L_EISDIR 21
 #define L_ENOTDIR 20
@@ -38,27 +41,13 @@ enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE };
  * that point at open files.  Every environment running in this address
  * space has its own table (a vfork child gets a copy), all in this memory.
  */
-/*
- * A pipe is one frame, shared by every process that holds an end: the
- * creator's, shared read-write with its descendants (which map it after
- * exec).  The header counts ends across processes.
- */
-struct pipe {
-	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */
-	u32 readers, writers; /* ends held, across processes (atomic) */
-	u32 read_lock, write_lock; /* the process reading / writing now (its id), 0 if none */
-	u8 buf[4096 - 32];
-};
-_Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
-#define PIPE_VA(slot) (0x0000030000000000ull + (u64)(slot) * 4096)
-
 struct open_file {
 	u8 kind;
 	bool write_end; /* pipes */
 	u32 refs;
 	u32 file; /* OPEN_FILE: index in files */
 	u64 offset;
-	struct pipe *pipe; /* mapped at PIPE_VA(pipe_slot) */
+	struct pipe *pipe; /* pipe.c maps it */
 	u64 pipe_frame;
 };
 
@@ -69,14 +58,10 @@ struct fdtable {
 };
 
 #define MAX_OPEN 128
-#define MAX_PIPES 16
 #define MAX_TABLES 8
 static struct open_file opens[MAX_OPEN];
-static u64 pipe_frames[MAX_PIPES]; /* what is mapped at each PIPE_VA slot, 0 if nothing */
 static struct fdtable tables[MAX_TABLES];
 static struct open_file console = { .kind = OPEN_CONSOLE, .refs = 1 };
-
-static void pipe_sides_release(struct pipe *pipe, u32 self);
 
 static struct fdtable *current_table(void)
 {
@@ -102,10 +87,7 @@ static void drop_open(struct open_file *open)
 	if (--open->refs || open == &console)
 		return;
 	if (open->kind == OPEN_PIPE) {
-		if (open->write_end)
-			__atomic_fetch_sub(&open->pipe->writers, 1, __ATOMIC_RELEASE);
-		else
-			__atomic_fetch_sub(&open->pipe->readers, 1, __ATOMIC_RELEASE);
+		pipe_end_count(open->pipe, open->write_end, -1);
 	}
 	open->kind = OPEN_FREE;
 }
@@ -314,32 +296,6 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 	return to;
 }
 
-/*
- * Map a pipe's frame in this space (a fresh slot, or the one it has);
- * frames of ended pipes are given back on the way (the creator's only).
- */
-static struct pipe *map_pipe(u64 frame)
-{
-	for (u32 slot = 0; slot < MAX_PIPES; slot++)
-		if (pipe_frames[slot] == frame)
-			return (struct pipe *)PIPE_VA(slot);
-	for (u32 slot = 0; slot < MAX_PIPES; slot++) {
-		if (pipe_frames[slot]) {
-			struct pipe *old = (struct pipe *)PIPE_VA(slot);
-			if (old->readers || old->writers)
-				continue;
-			as_unmap(&libos.self, PIPE_VA(slot));
-			exo_frame_free(&pipe_frames[slot], 1); /* refused while another still maps it */
-			pipe_frames[slot] = 0;
-		}
-		if (as_map(&libos.self, PIPE_VA(slot), frame, PAGE_RW) < 0)
-			return NULL;
-		pipe_frames[slot] = frame;
-		return (struct pipe *)PIPE_VA(slot);
-	}
-	return NULL;
-}
-
 static struct open_file *pipe_end(u64 frame, struct pipe *pipe, bool write_end)
 {
 	struct open_file *end = new_open(OPEN_PIPE);
@@ -360,7 +316,7 @@ i64 fs_pipe(int *out, u64 flags)
 	if (exo_frame_alloc(libos.env, 1, &frame) != 1)
 		return -L_ENOMEM;
 	exo_frame_share(frame, EXO_R | EXO_W); /* for the children that inherit an end */
-	struct pipe *pipe = map_pipe(frame);
+	struct pipe *pipe = pipe_map(frame);
 	struct open_file *reader = pipe ? pipe_end(frame, pipe, false) : NULL;
 	struct open_file *writer = reader ? pipe_end(frame, pipe, true) : NULL;
 	if (!writer) {
@@ -368,8 +324,7 @@ i64 fs_pipe(int *out, u64 flags)
 			reader->kind = OPEN_FREE;
 		return -L_EMFILE;
 	}
-	pipe->head = pipe->tail = 0;
-	pipe->readers = pipe->writers = 1;
+	pipe_start(pipe);
 	struct fdtable *table = current_table();
 	i64 read_fd = install(table, reader, 0, flags & O_CLOEXEC);
 	i64 write_fd = read_fd < 0 ? read_fd : install(table, writer, 0, flags & O_CLOEXEC);
@@ -425,10 +380,7 @@ void fs_pin_exports(void)
 		struct open_file *open = table->fd[fd];
 		if (!open || table->cloexec[fd] || open->kind != OPEN_PIPE)
 			continue;
-		if (open->write_end)
-			__atomic_fetch_add(&open->pipe->writers, 1, __ATOMIC_RELAXED);
-		else
-			__atomic_fetch_add(&open->pipe->readers, 1, __ATOMIC_RELAXED);
+		pipe_end_count(open->pipe, open->write_end, +1);
 	}
 }
 
@@ -452,87 +404,12 @@ void fs_import(const u64 *records, u64 count)
 			if (open)
 				open->file = (u32)record[2], open->offset = record[3];
 		} else if (record[1] == PASS_PIPE_READ || record[1] == PASS_PIPE_WRITE) {
-			struct pipe *pipe = map_pipe(record[2]);
+			struct pipe *pipe = pipe_map(record[2]);
 			open = pipe ? pipe_end(record[2], pipe, record[1] == PASS_PIPE_WRITE) : NULL;
 		}
 		if (open && record[0] < MAX_FDS)
 			table->fd[record[0]] = open;
 	}
-}
-
-#define L_EPIPE 32
-#define FS_NAP_NS 10000000 /* 10 ms, a tick: how often a waiting read or write tries again */
-/* Writes up to this long go in whole or wait (PIPE_BUF's promise), so writers never interleave. */
-#define PIPE_ATOMIC sizeof(((struct pipe *)0)->buf)
-
-static u64 pipe_used(const struct pipe *pipe)
-{
-	return __atomic_load_n(&pipe->tail, __ATOMIC_ACQUIRE) - __atomic_load_n(&pipe->head, __ATOMIC_ACQUIRE);
-}
-
-/*
- * The reading and the writing side of a pipe each belong to one process at
- * a time (the libos lock orders a process's own threads): its id goes in the
- * side's lock word.  A word holding our own id is one a call abandoned
- * (EFAULT), so it is ours again.  Each side then moves only its own
- * counter, after the bytes (release/acquire).
- */
-static bool pipe_side_lock(u32 *word, u32 self)
-{
-	u32 holder = 0;
-	return __atomic_compare_exchange_n(word, &holder, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
-	       holder == self;
-}
-
-static void pipe_side_unlock(u32 *word) { __atomic_store_n(word, 0, __ATOMIC_RELEASE); }
-
-/* A process that ends lets go of any side it held (killed in the middle of a copy). */
-static void pipe_sides_release(struct pipe *pipe, u32 self)
-{
-	u32 held = self;
-	__atomic_compare_exchange_n(&pipe->read_lock, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-	held = self;
-	__atomic_compare_exchange_n(&pipe->write_lock, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-}
-
-static u32 self_process(void) { return (u32)libos_process_of((u64)exo_self()); }
-
-static i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len)
-{
-	if (!pipe_side_lock(&pipe->read_lock, self_process()))
-		return FS_WOULD_BLOCK;
-	i64 result = FS_WOULD_BLOCK;
-	u64 used = pipe_used(pipe);
-	if (used) {
-		u64 n = MIN(len, used), head = pipe->head;
-		for (u64 i = 0; i < n; i++)
-			buf[i] = pipe->buf[(head + i) % sizeof(pipe->buf)];
-		__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
-		result = (i64)n;
-	} else if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0) {
-		result = 0; /* every writer gone and nothing left: the end */
-	}
-	pipe_side_unlock(&pipe->read_lock);
-	return result;
-}
-
-static i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len)
-{
-	if (!pipe_side_lock(&pipe->write_lock, self_process()))
-		return FS_WOULD_BLOCK;
-	i64 result = FS_WOULD_BLOCK;
-	u64 room = sizeof(pipe->buf) - pipe_used(pipe);
-	if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0) {
-		result = -L_EPIPE;
-	} else if (room && (len > PIPE_ATOMIC || room >= len)) {
-		u64 n = MIN(len, room), tail = pipe->tail;
-		for (u64 i = 0; i < n; i++)
-			pipe->buf[(tail + i) % sizeof(pipe->buf)] = buf[i];
-		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
-		result = (i64)n;
-	}
-	pipe_side_unlock(&pipe->write_lock);
-	return result;
 }
 
 /* One attempt, under the lock: bytes read, 0 at the end, an error, or FS_WOULD_BLOCK. */

@@ -104,8 +104,8 @@ static u64 *push_stack(u64 sp, const struct words *words)
 	return stack;
 }
 
-/* After exec: the arguments the caller passed, from the exec block (exec.c). */
-static void words_from_block(struct words *words, const u64 *block)
+/* After exec: the arguments the caller passed, from the exec block (exec.c); who waits for us. */
+static u64 words_from_block(struct words *words, const u64 *block)
 {
 	u64 at = 1;
 	for (u64 i = 0; i < block[0] && words->argc < MAX_ARGS; i++)
@@ -115,7 +115,8 @@ static void words_from_block(struct words *words, const u64 *block)
 		words->envp[words->envc++] = (char *)block[at++];
 	while (block[at])
 		at++;
-	fs_import(&block[at + 2], block[at + 1]);
+	fs_import(&block[at + 3], block[at + 2]);
+	return block[at + 1];
 }
 
 u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,
@@ -130,12 +131,14 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	fs_init();
 	static struct words words;
+	u64 waiting_parent = 0;
 	if (exec_block)
-		words_from_block(&words, exec_block); /* maps inherited pipes before... */
+		waiting_parent = words_from_block(&words, exec_block); /* maps inherited pipes before... */
 	else
 		split_cmdline(&words);
 	if (old_root)
 		libos_reclaim_space(old_root); /* ...the old space (which may own them) is freed */
+	libos_vfork_ready(waiting_parent);
 	for (u32 i = 0; i < words.envc; i++)
 		if (strcmp(words.envp[i], "EXO_STRACE=1") == 0)
 			libos_strace = true;

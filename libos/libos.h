@@ -127,7 +127,8 @@ __attribute__((noreturn)) void libos_exit(i64 status);
 i64 libos_clone(struct exo_upcall *up);
 i64 libos_wait4(i64 pid, int *status, u64 options);
 i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
-void libos_vfork_release(u64 me);
+u64 libos_vfork_parent(void);
+void libos_vfork_ready(u64 parent);
 void libos_reclaim_space(u64 root);
 void libos_exit_entry(void);
 /* execve from a thread: the process's environment is sent here to make the switch (exec.c). */

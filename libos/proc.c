@@ -78,12 +78,23 @@ i64 libos_clone(struct exo_upcall *up)
 	return child;
 }
 
-/* Called by exec just before the switch: a vfork child tells its parent it has left. */
-void libos_vfork_release(u64 me)
+/*
+ * A vfork child's parent waits until the child's new image is ready: its
+ * handlers set and its descriptors taken over, so that from then on a kill
+ * ends it cleanly (its pipe ends close).  exec passes the parent on in the
+ * exec block; the new image's libos_init sends VFORK_DONE.
+ */
+u64 libos_vfork_parent(void)
 {
 	struct exo_env_info info;
-	if (me != libos.env && exo_env_info(me, &info) == 0)
-		exo_send(info.parent, VFORK_DONE);
+	u64 me = (u64)exo_self();
+	return !libos_is_thread(me) && me != libos.env && exo_env_info(me, &info) == 0 ? info.parent : 0;
+}
+
+void libos_vfork_ready(u64 parent)
+{
+	if (parent)
+		exo_send(parent, VFORK_DONE);
 }
 
 /* Kernel statuses are libos's wait statuses; a kill (-1) reads as SIGKILL. */

@@ -1,0 +1,140 @@
+/*
+ * Pipes.  A pipe is one frame: its creator's, shared read-write with its
+ * descendants (which map it after exec).  The header counts the ends held
+ * across processes and keeps two 64-bit counters, bytes ever read and ever
+ * written, each moved only by its own side, after the bytes
+ * (release/acquire).  Each side also has a lock word naming the process
+ * reading or writing now, so several processes may share a side; the libos
+ * lock orders a process's own threads.
+ */
+#include "libos/libos.h"
+#include "libos/pipe.h"
+#include <string.h>
+
+#define L_EPIPE 32
+#define MAX_PIPES 16
+#define PIPE_VA(slot) (0x0000030000000000ull + (u64)(slot) * 4096)
+
+struct pipe {
+	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */
+	u32 readers, writers; /* ends held, across processes (atomic) */
+	u32 read_lock, write_lock; /* the process reading / writing now (its id), 0 if none */
+	u8 buf[4096 - 32];
+};
+_Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
+
+/* Writes up to this long go in whole or wait (PIPE_BUF's promise), so writers never interleave. */
+#define PIPE_ATOMIC sizeof(((struct pipe *)0)->buf)
+
+static u64 pipe_frames[MAX_PIPES]; /* what is mapped at each PIPE_VA slot, 0 if nothing */
+
+/* Frames of ended pipes are given back on the way (the creator's only: others' frees are refused). */
+struct pipe *pipe_map(u64 frame)
+{
+	for (u32 slot = 0; slot < MAX_PIPES; slot++)
+		if (pipe_frames[slot] == frame)
+			return (struct pipe *)PIPE_VA(slot);
+	for (u32 slot = 0; slot < MAX_PIPES; slot++) {
+		if (pipe_frames[slot]) {
+			struct pipe *old = (struct pipe *)PIPE_VA(slot);
+			if (old->readers || old->writers)
+				continue;
+			as_unmap(&libos.self, PIPE_VA(slot));
+			exo_frame_free(&pipe_frames[slot], 1); /* refused while another still maps it */
+			pipe_frames[slot] = 0;
+		}
+		if (as_map(&libos.self, PIPE_VA(slot), frame, PAGE_RW) < 0)
+			return NULL;
+		pipe_frames[slot] = frame;
+		return (struct pipe *)PIPE_VA(slot);
+	}
+	return NULL;
+}
+
+void pipe_start(struct pipe *pipe)
+{
+	pipe->head = pipe->tail = 0;
+	pipe->read_lock = pipe->write_lock = 0;
+	pipe->readers = pipe->writers = 1;
+}
+
+void pipe_end_count(struct pipe *pipe, bool write_end, int change)
+{
+	__atomic_fetch_add(write_end ? &pipe->writers : &pipe->readers, (u32)change, __ATOMIC_ACQ_REL);
+}
+
+static u64 pipe_used(const struct pipe *pipe)
+{
+	return __atomic_load_n(&pipe->tail, __ATOMIC_ACQUIRE) - __atomic_load_n(&pipe->head, __ATOMIC_ACQUIRE);
+}
+
+/* A word holding our own id is one a call abandoned (EFAULT), so it is ours again. */
+static bool side_lock(u32 *word, u32 self)
+{
+	u32 holder = 0;
+	return __atomic_compare_exchange_n(word, &holder, self, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED) ||
+	       holder == self;
+}
+
+static void side_unlock(u32 *word) { __atomic_store_n(word, 0, __ATOMIC_RELEASE); }
+
+void pipe_sides_release(struct pipe *pipe, u32 process)
+{
+	u32 held = process;
+	__atomic_compare_exchange_n(&pipe->read_lock, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	held = process;
+	__atomic_compare_exchange_n(&pipe->write_lock, &held, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+static u32 self_process(void) { return (u32)libos_process_of((u64)exo_self()); }
+
+/* The ring's bytes [from, from + n) out, or n bytes in at from: two copies at most. */
+static void ring_out(const struct pipe *pipe, u64 from, u8 *dst, u64 n)
+{
+	u64 at = from % sizeof(pipe->buf), first = MIN(n, sizeof(pipe->buf) - at);
+	memcpy(dst, pipe->buf + at, first);
+	memcpy(dst + first, pipe->buf, n - first);
+}
+
+static void ring_in(struct pipe *pipe, u64 from, const u8 *src, u64 n)
+{
+	u64 at = from % sizeof(pipe->buf), first = MIN(n, sizeof(pipe->buf) - at);
+	memcpy(pipe->buf + at, src, first);
+	memcpy(pipe->buf, src + first, n - first);
+}
+
+i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len)
+{
+	if (!side_lock(&pipe->read_lock, self_process()))
+		return FS_WOULD_BLOCK;
+	i64 result = FS_WOULD_BLOCK;
+	u64 used = pipe_used(pipe);
+	if (used) {
+		u64 n = MIN(len, used), head = pipe->head;
+		ring_out(pipe, head, buf, n); /* a bad buf faults here, before head moves */
+		__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
+		result = (i64)n;
+	} else if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0) {
+		result = 0; /* every writer gone and nothing left: the end */
+	}
+	side_unlock(&pipe->read_lock);
+	return result;
+}
+
+i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len)
+{
+	if (!side_lock(&pipe->write_lock, self_process()))
+		return FS_WOULD_BLOCK;
+	i64 result = FS_WOULD_BLOCK;
+	u64 room = sizeof(pipe->buf) - pipe_used(pipe);
+	if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0) {
+		result = -L_EPIPE;
+	} else if (room && (len > PIPE_ATOMIC || room >= len)) {
+		u64 n = MIN(len, room), tail = pipe->tail;
+		ring_in(pipe, tail, buf, n);
+		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
+		result = (i64)n;
+	}
+	side_unlock(&pipe->write_lock);
+	return result;
+}

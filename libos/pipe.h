@@ -1,0 +1,24 @@
+/*
+ * Pipes (libos/pipe.c): one frame each, shared by every process holding an
+ * end.  fs.c keeps the descriptors and open files that name them.
+ */
+#ifndef LIBOS_PIPE_H
+#define LIBOS_PIPE_H
+
+#include "exo/types.h"
+
+struct pipe;
+
+/* The pipe in frame, mapped in this space (mapped once, however many ends); NULL if no slot is left. */
+struct pipe *pipe_map(u64 frame);
+/* A new pipe: empty, one reader and one writer. */
+void pipe_start(struct pipe *pipe);
+/* An end more (+1: passed on across exec) or less (-1: closed), counted across processes. */
+void pipe_end_count(struct pipe *pipe, bool write_end, int change);
+/* One attempt, never waiting: bytes moved, 0 at the end (read), an error, or FS_WOULD_BLOCK. */
+i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len);
+i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len);
+/* A process that ends lets go of any side of the pipe it held (killed in the middle of a copy). */
+void pipe_sides_release(struct pipe *pipe, u32 process);
+
+#endif
