@@ -68,7 +68,7 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 	u64 *words = (u64 *)block;
 	u64 fds[16 * 4];
 	u64 nfds = fs_export(fds);
-	u64 strings = (argc + envc + 5 + 4 * nfds) * 8, at = 0;
+	u64 strings = (argc + envc + 7 + 4 * nfds) * 8, at = 0;
 	if (strings >= ARGS_BYTES)
 		return -7; /* E2BIG */
 	words[at++] = argc;
@@ -84,8 +84,10 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 		}
 		words[at++] = 0;
 	}
-	/* Who waits for this image to be ready (a vfork parent), then the inherited descriptors. */
+	/* Who waits for this image to be ready (a vfork parent), the signal state kept, the descriptors. */
 	words[at++] = libos_vfork_parent();
+	sig_export(&words[at], &words[at + 1]);
+	at += 2;
 	words[at++] = nfds;
 	memcpy(&words[at], fds, nfds * 4 * 8);
 	*out_sp = base - 16;
@@ -107,6 +109,7 @@ static void commit(u64 me, u64 root, const struct exo_regs *regs)
 {
 	fs_pin_exports();         /* the ends passed on stay counted for the new image */
 	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
+	sig_drop(me);
 	exo_env_set_root_regs(me, root, regs); /* the new image tells a vfork parent when it is ready */
 }
 

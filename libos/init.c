@@ -115,7 +115,8 @@ static u64 words_from_block(struct words *words, const u64 *block)
 		words->envp[words->envc++] = (char *)block[at++];
 	while (block[at])
 		at++;
-	fs_import(&block[at + 3], block[at + 2]);
+	sig_init(block[at + 2], block[at + 3]);
+	fs_import(&block[at + 5], block[at + 4]);
 	return block[at + 1];
 }
 
@@ -135,7 +136,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	if (exec_block)
 		waiting_parent = words_from_block(&words, exec_block); /* maps inherited pipes before... */
 	else
-		split_cmdline(&words);
+		split_cmdline(&words), sig_init(0, 0);
 	if (old_root)
 		libos_reclaim_space(old_root); /* ...the old space (which may own them) is freed */
 	libos_vfork_ready(waiting_parent);

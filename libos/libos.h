@@ -122,6 +122,15 @@ i64 libos_next_event(struct exo_event *event, u64 flags);
 void libos_keep_event(const struct exo_event *event);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Signal actions and masks, recorded (signal.c). */
+void sig_init(u64 mask, u64 ignored);
+int sig_fork(u64 child, bool own_actions);
+void sig_drop(u64 env);
+void sig_export(u64 *mask, u64 *ignored);
+bool sig_ignored(u64 sig);
+i64 sig_action(u64 sig, const void *act, void *old, u64 setsize);
+i64 sig_procmask(u64 how, const u64 *set, u64 *old, u64 setsize);
+
 /* Processes (proc.c, exec.c).  Statuses are Linux wait statuses. */
 __attribute__((noreturn)) void libos_exit(i64 status);
 i64 libos_clone(struct exo_upcall *up);

@@ -61,6 +61,8 @@ i64 libos_clone(struct exo_upcall *up)
 	if (!err)
 		err = fs_fork_table((u64)child);
 	if (!err)
+		err = sig_fork((u64)child, true);
+	if (!err)
 		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
 		                          child_upcall_top(), LIBOS_UPCALL_FLAGS);
 	if (!err)
@@ -165,6 +167,7 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 		libos_end_process_from(self, process, status);
 	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
 	fs_drop_table(process, false);
+	sig_drop(process);
 	exo_env_exit(status);
 }
 

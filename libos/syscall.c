@@ -142,6 +142,8 @@ static i64 sys_zero(const u64 *a) { (void)a; return 0; }
 static i64 sys_getpid(const u64 *a) { (void)a; return (i64)libos_process_of((u64)exo_self()); }
 static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int *)a[0]); }
+static i64 sys_rt_sigaction(const u64 *a) { return sig_action(a[0], (const void *)a[1], (void *)a[2], a[3]); }
+static i64 sys_rt_sigprocmask(const u64 *a) { return sig_procmask(a[0], (const u64 *)a[1], (u64 *)a[2], a[3]); }
 /*
  * kill: signal 0 asks whether the process exists; any other ends it (no
  * handlers yet) with the signal as its status, which its parent's wait4
@@ -163,7 +165,7 @@ static i64 sys_kill(const u64 *a)
 		return 0;
 	u64 self = libos_process_of((u64)exo_self());
 	if ((u64)pid == self)
-		libos_exit((i64)sig);
+		return sig_ignored(sig) ? 0 : (libos_exit((i64)sig), 0); /* another's table is out of reach */
 	/* The victim ends itself (LIBOS_KILL_PC), so its descriptors close: a pipe it wrote sees the end. */
 	return libos_redirect((u64)pid, LIBOS_KILL_PC, sig) < 0 ? -L_EPERM : 0;
 }
@@ -339,8 +341,8 @@ static const syscall_fn syscalls[] = {
 	[SYS_set_tid_address] = sys_set_tid_address,
 	[SYS_clock_gettime] = sys_clock_gettime,
 	[SYS_sched_yield] = sys_yield,
-	[SYS_rt_sigaction] = sys_zero,
-	[SYS_rt_sigprocmask] = sys_zero,
+	[SYS_rt_sigaction] = sys_rt_sigaction,
+	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
 	[SYS_uname] = sys_uname,
 	[SYS_getpid] = sys_getpid,
 	[SYS_getppid] = sys_getppid,

@@ -122,7 +122,10 @@ i64 libos_thread_clone(struct exo_upcall *up)
 		err = exo_env_set_root((u64)child, libos.root);
 	if (!err)
 		err = exo_env_set_regs((u64)child, &regs);
+	if (!err)
+		err = sig_fork((u64)child, false); /* its mask is ours, its actions the process's */
 	if (err) {
+		sig_drop((u64)child);
 		exo_env_destroy((u64)child);
 		libos_unlock();
 		return -L_ENOMEM;
@@ -209,6 +212,7 @@ static bool thread_leave(u64 env, u64 process)
 			libos_nthreads--;
 		}
 	bool last = main_parked && threads_of(process) == 0;
+	sig_drop(env);
 	libos_unlock();
 	clear_and_wake(clear_tid);
 	return last;
@@ -235,6 +239,7 @@ void libos_end_threads(u64 process, u64 except)
 	for (u32 i = 0; i < MAX_THREADS; i++)
 		if (threads[i].env && threads[i].process == process && threads[i].env != except) {
 			exo_env_destroy(threads[i].env);
+			sig_drop(threads[i].env);
 			threads[i].env = 0;
 			libos_nthreads--;
 		}

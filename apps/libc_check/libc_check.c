@@ -152,6 +152,40 @@ static void memory_calls(void)
 	printf("check: mmap of 0 bytes: %s, errno %s\n", bad == MAP_FAILED ? "failed" : "worked", strerror(errno));
 }
 
+/* Signal actions and masks are recorded and read back (nothing is delivered here). */
+static void on_usr1(int sig) { (void)sig; }
+
+static void signal_state(void)
+{
+	void (*before)(int) = signal(SIGUSR1, SIG_IGN);
+	void (*ignored)(int) = signal(SIGUSR1, on_usr1);
+	struct sigaction now;
+	sigaction(SIGUSR1, NULL, &now);
+	printf("check: signal(): default %d, then ignored %d, then the handler %d\n", before == SIG_DFL,
+	       ignored == SIG_IGN, now.sa_handler == on_usr1);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigaction(SIGUSR1, &dfl, NULL);
+	errno = 0;
+	int kill_action = sigaction(SIGKILL, &dfl, NULL);
+	printf("check: sigaction(SIGKILL): %d %s\n", kill_action, strerror(errno));
+	errno = 0;
+	printf("check: sigaction(65): %d %s\n", sigaction(65, NULL, &now), strerror(errno));
+	sigset_t block, old, after;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGKILL);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigprocmask(SIG_SETMASK, NULL, &after);
+	printf("check: sigprocmask: USR2 blocked %d, KILL blocked %d, before %d\n", sigismember(&after, SIGUSR2),
+	       sigismember(&after, SIGKILL), sigismember(&old, SIGUSR2));
+	errno = 0;
+	printf("check: sigprocmask(how 7): %d %s\n", sigprocmask(7, &block, NULL), strerror(errno));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR2, SIG_IGN);
+	printf("check: kill of oneself with an ignored signal: %d, still here\n", kill(getpid(), SIGUSR2));
+	signal(SIGUSR2, SIG_DFL);
+}
+
 /* Bad pointers given to system calls: EFAULT, and the program goes on. */
 static void bad_pointers(void)
 {
@@ -562,6 +596,7 @@ int main(int argc, char **argv)
 	memory_calls();
 	memory_parts();
 	bad_pointers();
+	signal_state();
 	files();
 	processes();
 	threads();
