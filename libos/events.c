@@ -36,7 +36,16 @@ static bool take_kept(struct exo_event *event)
 	return true;
 }
 
+/*
+ * With threads about, another thread may keep an event meant for us while
+ * we sleep (the main thread parked by pthread_exit keeps its children's
+ * exit notices): sleep in naps then, and -EXO_EAGAIN says look again.
+ */
+#define KEPT_POLL_NS 10000000
+
 i64 libos_next_event(struct exo_event *event, u64 flags)
 {
-	return take_kept(event) ? 0 : exo_recv(event, flags, 0);
+	if (take_kept(event))
+		return 0;
+	return exo_recv(event, flags, libos_nthreads ? KEPT_POLL_NS : 0);
 }

@@ -104,13 +104,20 @@ static int build_stack(struct aspace *to, char *const argv[], char *const envp[]
 	return err;
 }
 
-/* The point of no return: descriptors handed on, then root and registers switch at once. */
-static void commit(u64 me, u64 root, const struct exo_regs *regs)
+/*
+ * The point of no return: the other threads end (as on Linux), the
+ * descriptors are handed on, then root and registers switch at once.  The
+ * switch cannot fail with what was built; if it did, the process cannot go
+ * on without its descriptors.
+ */
+__attribute__((noreturn)) static void commit(u64 me, u64 root, const struct exo_regs *regs)
 {
+	libos_end_threads(me, me);
 	fs_pin_exports();         /* the ends passed on stay counted for the new image */
 	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
 	sig_drop(me);
 	exo_env_set_root_regs(me, root, regs); /* the new image tells a vfork parent when it is ready */
+	libos_exit(L_SIGKILL);
 }
 
 /*
@@ -139,13 +146,27 @@ __attribute__((noreturn)) static void exec_from_thread(u64 process, u64 root, co
 /* libos_exec_entry's C half, in the process's environment. */
 __attribute__((noreturn)) void libos_exec_handed(void)
 {
-	u64 me = (u64)exo_self();
-	libos_end_threads(me, me);
-	commit(me, handed.root, &handed.regs);
-	libos_exit(L_SIGKILL); /* past the point of no return: the process cannot go on */
+	commit((u64)exo_self(), handed.root, &handed.regs);
 }
 
+static i64 build_and_switch(const char *path, char *const argv[], char *const envp[]);
+
+/*
+ * One exec builds at a time (the scratch mapping and the block are single):
+ * a vfork child's runs under its parent's spawn lock already.
+ */
 i64 libos_execve(const char *path, char *const argv[], char *const envp[])
+{
+	bool vfork_child = libos_vfork_parent() != 0;
+	if (!vfork_child)
+		libos_spawn_lock();
+	i64 err = build_and_switch(path, argv, envp); /* only on failure, before the point of no return */
+	if (!vfork_child)
+		libos_spawn_unlock();
+	return err;
+}
+
+static i64 build_and_switch(const char *path, char *const argv[], char *const envp[])
 {
 	const u8 *file;
 	u64 size;
@@ -183,5 +204,4 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 	if (caller != me)
 		exec_from_thread(me, space.root, &regs);
 	commit(me, space.root, &regs);
-	return -L_EINVAL; /* refused: nothing switched */
 }

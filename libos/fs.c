@@ -88,6 +88,7 @@ static void drop_open(struct open_file *open)
 		return;
 	if (open->kind == OPEN_PIPE) {
 		pipe_end_count(open->pipe, open->write_end, -1);
+		pipe_hold(open->pipe, -1);
 	}
 	open->kind = OPEN_FREE;
 }
@@ -303,6 +304,7 @@ static struct open_file *pipe_end(u64 frame, struct pipe *pipe, bool write_end)
 		end->pipe = pipe;
 		end->pipe_frame = frame;
 		end->write_end = write_end;
+		pipe_hold(pipe, +1);
 	}
 	return end;
 }
@@ -317,12 +319,16 @@ i64 fs_pipe(int *out, u64 flags)
 		return -L_ENOMEM;
 	exo_frame_share(frame, EXO_R | EXO_W); /* for the children that inherit an end */
 	struct pipe *pipe = pipe_map(frame);
-	struct open_file *reader = pipe ? pipe_end(frame, pipe, false) : NULL;
+	if (!pipe) {
+		exo_frame_free(&frame, 1);
+		return -L_EMFILE;
+	}
+	struct open_file *reader = pipe_end(frame, pipe, false);
 	struct open_file *writer = reader ? pipe_end(frame, pipe, true) : NULL;
 	if (!writer) {
 		if (reader)
-			reader->kind = OPEN_FREE;
-		return -L_EMFILE;
+			reader->kind = OPEN_FREE, pipe_hold(pipe, -1);
+		return -L_EMFILE; /* the slot, used by nothing, is reused later */
 	}
 	pipe_start(pipe);
 	struct fdtable *table = current_table();

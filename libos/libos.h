@@ -117,7 +117,10 @@ void fs_drop_table(u64 env, bool cloexec_only);
 
 /* Waiting: a nap that keeps any event that arrives for whoever waits for it. */
 void libos_nap(u64 timeout_ns);
-/* The next event (an exit notice or a message): a kept one first; flags as EXO_RECV. */
+/*
+ * The next event (an exit notice or a message): a kept one first; flags as
+ * EXO_RECV.  -EXO_EAGAIN without EXO_RECV_NOWAIT: look again (threads).
+ */
 i64 libos_next_event(struct exo_event *event, u64 flags);
 void libos_keep_event(const struct exo_event *event);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -151,7 +154,8 @@ __attribute__((noreturn)) void libos_exec_handed(void);
 i64 libos_redirect(u64 env, u64 pc, u64 arg);
 /* From a thread: the process's own environment exits with status (the thread ends). */
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
-extern u32 libos_children;
+void libos_spawn_lock(void);
+void libos_spawn_unlock(void);
 
 /* Threads and futexes (thread.c). */
 extern u32 libos_nthreads;

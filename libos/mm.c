@@ -147,7 +147,7 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 	struct region region = { start, start + size, (u32)prot, REGION_ANON,
 	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED };
 	/* MAP_FIXED replaces whatever was there: its pages go, as with munmap. */
-	if (region_remove(&map, start, start + size) < 0 || region_insert(&map, region) < 0)
+	if (region_replace(&map, region) < 0)
 		return -L_ENOMEM;
 	release_pages(start, start + size);
 	return (i64)start;

@@ -27,8 +27,14 @@ _Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
 #define PIPE_ATOMIC sizeof(((struct pipe *)0)->buf)
 
 static u64 pipe_frames[MAX_PIPES]; /* what is mapped at each PIPE_VA slot, 0 if nothing */
+/* Open files of ours on each slot: counted here, not in the shared frame, which any peer may write. */
+static u32 slot_opens[MAX_PIPES];
 
-/* Frames of ended pipes are given back on the way (the creator's only: others' frees are refused). */
+static u32 slot_of(const struct pipe *pipe) { return (u32)(((u64)pipe - PIPE_VA(0)) / 4096); }
+
+void pipe_hold(struct pipe *pipe, int change) { slot_opens[slot_of(pipe)] += (u32)change; }
+
+/* Slots of ended pipes are given back on the way (the frame too, if no one else maps it). */
 struct pipe *pipe_map(u64 frame)
 {
 	for (u32 slot = 0; slot < MAX_PIPES; slot++)
@@ -36,8 +42,10 @@ struct pipe *pipe_map(u64 frame)
 			return (struct pipe *)PIPE_VA(slot);
 	for (u32 slot = 0; slot < MAX_PIPES; slot++) {
 		if (pipe_frames[slot]) {
-			struct pipe *old = (struct pipe *)PIPE_VA(slot);
-			if (old->readers || old->writers)
+			/* Nothing of ours on it, and no end anywhere (ends in flight to a new image count too). */
+			const struct pipe *old = (const struct pipe *)PIPE_VA(slot);
+			if (slot_opens[slot] || __atomic_load_n(&old->readers, __ATOMIC_ACQUIRE) ||
+			    __atomic_load_n(&old->writers, __ATOMIC_ACQUIRE))
 				continue;
 			as_unmap(&libos.self, PIPE_VA(slot));
 			exo_frame_free(&pipe_frames[slot], 1); /* refused while another still maps it */
@@ -68,7 +76,7 @@ static u64 pipe_used(const struct pipe *pipe)
 	return __atomic_load_n(&pipe->tail, __ATOMIC_ACQUIRE) - __atomic_load_n(&pipe->head, __ATOMIC_ACQUIRE);
 }
 
-/* A word holding our own id is one a call abandoned (EFAULT), so it is ours again. */
+/* A word holding our own id is one a call abandoned, so it is ours again. */
 static bool side_lock(u32 *word, u32 self)
 {
 	u32 holder = 0;
@@ -103,15 +111,32 @@ static void ring_in(struct pipe *pipe, u64 from, const u8 *src, u64 n)
 	memcpy(pipe->buf, src + first, n - first);
 }
 
+/*
+ * Touch each page of what a copy may reach, as the copy will (a write
+ * stores the byte back), so a bad pointer faults (EFAULT) before a side lock
+ * is taken: a side lock left behind would stop the pipe's other processes.
+ */
+static void probe(u8 *buf, u64 len, bool write)
+{
+	u64 end = (u64)buf + MIN(len, sizeof(((struct pipe *)0)->buf));
+	for (u64 at = (u64)buf; at < end; at = (at | 4095) + 1) {
+		volatile u8 *byte = (volatile u8 *)at;
+		u8 value = *byte;
+		if (write)
+			*byte = value;
+	}
+}
+
 i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len)
 {
+	probe(buf, len, true);
 	if (!side_lock(&pipe->read_lock, self_process()))
 		return FS_WOULD_BLOCK;
 	i64 result = FS_WOULD_BLOCK;
 	u64 used = pipe_used(pipe);
 	if (used) {
 		u64 n = MIN(len, used), head = pipe->head;
-		ring_out(pipe, head, buf, n); /* a bad buf faults here, before head moves */
+		ring_out(pipe, head, buf, n);
 		__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
 		result = (i64)n;
 	} else if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0) {
@@ -123,6 +148,7 @@ i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len)
 
 i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len)
 {
+	probe((u8 *)buf, len, false);
 	if (!side_lock(&pipe->write_lock, self_process()))
 		return FS_WOULD_BLOCK;
 	i64 result = FS_WOULD_BLOCK;

@@ -11,6 +11,8 @@ struct pipe;
 
 /* The pipe in frame, mapped in this space (mapped once, however many ends); NULL if no slot is left. */
 struct pipe *pipe_map(u64 frame);
+/* An open file of ours on the pipe more (+1) or less (-1): a slot nobody here uses is reused. */
+void pipe_hold(struct pipe *pipe, int change);
 /* A new pipe: empty, one reader and one writer. */
 void pipe_start(struct pipe *pipe);
 /* An end more (+1: passed on across exec) or less (-1: closed), counted across processes. */

@@ -40,6 +40,63 @@ static void wait_vfork(u64 child)
 		libos_keep_event(&kept[i]);
 }
 
+/*
+ * Children spawned and not yet waited for (wait4 takes exit notices only
+ * from these: a thread's end notifies its creator too, and is no child's).
+ */
+static u64 children[64];
+static u32 nchildren;
+
+static void add_child(u64 child)
+{
+	HOLD_LIBOS_LOCK();
+	if (nchildren < ARRAY_LEN(children))
+		children[nchildren++] = child;
+}
+
+/* Take child off the list: true if it was ours. */
+static bool take_child(u64 child)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < nchildren; i++)
+		if (children[i] == child) {
+			children[i] = children[--nchildren];
+			return true;
+		}
+	return false;
+}
+
+static bool is_child(i64 pid)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < nchildren; i++)
+		if (pid == -1 || children[i] == (u64)pid)
+			return true;
+	return false;
+}
+
+/*
+ * One vfork child at a time in this address space (its upcall stack, and
+ * exec's scratch space, are single), and one exec building at a time: a
+ * lock that waits outside the libos lock, named by environment (a vfork
+ * child's exec runs while its parent holds it, and does not take it).
+ */
+static u32 spawn_holder;
+
+void libos_spawn_lock(void)
+{
+	u32 self = (u32)exo_self(), free_word = 0;
+	while (!__atomic_compare_exchange_n(&spawn_holder, &free_word, self, false, __ATOMIC_ACQUIRE,
+	                                    __ATOMIC_RELAXED)) {
+		free_word = 0;
+		exo_yield();
+	}
+}
+
+void libos_spawn_unlock(void) { __atomic_store_n(&spawn_holder, 0, __ATOMIC_RELEASE); }
+
+static i64 vfork_child(struct exo_upcall *up, u64 stack);
+
 i64 libos_clone(struct exo_upcall *up)
 {
 	u64 flags = up->regs.x[0], stack = up->regs.x[1];
@@ -48,6 +105,14 @@ i64 libos_clone(struct exo_upcall *up)
 		return libos_thread_clone(up);
 	if (!(flags & CLONE_VM) || !(flags & CLONE_VFORK))
 		return -L_ENOSYS; /* fork: the next issue's */
+	libos_spawn_lock();
+	i64 child = vfork_child(up, stack);
+	libos_spawn_unlock();
+	return child;
+}
+
+static i64 vfork_child(struct exo_upcall *up, u64 stack)
+{
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
 	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
@@ -73,10 +138,12 @@ i64 libos_clone(struct exo_upcall *up)
 		err = exo_env_run((u64)child);
 	if (err) {
 		exo_env_destroy((u64)child);
+		fs_drop_table((u64)child, false);
+		sig_drop((u64)child);
 		return -L_ENOMEM;
 	}
+	add_child((u64)child);
 	wait_vfork((u64)child);
-	__atomic_fetch_add(&libos_children, 1, __ATOMIC_RELAXED);
 	return child;
 }
 
@@ -100,9 +167,6 @@ void libos_vfork_ready(u64 parent)
 }
 
 /* Kernel statuses are libos's wait statuses; a kill (-1) reads as SIGKILL. */
-/* Children spawned and not yet waited for: none means wait4 says ECHILD at once. */
-u32 libos_children;
-
 static int wait_status(u64 value) { return (i64)value < 0 ? L_SIGKILL : (int)value; }
 
 i64 libos_wait4(i64 pid, int *status, u64 options)
@@ -110,24 +174,25 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 	struct exo_event skipped[16];
 	u32 nskipped = 0;
 	i64 result = 0;
-	if (libos_children == 0)
+	if (!is_child(pid))
 		return -L_ECHILD;
 	for (;;) {
 		struct exo_event event;
 		i64 err = libos_next_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
+		if (err == -EXO_EAGAIN && !(options & WNOHANG))
+			continue; /* a wait with threads about: the kept events were looked at again */
 		if (err < 0) {
-			struct exo_env_info info;
-			bool exists = pid > 0 && exo_env_info((u64)pid, &info) == 0;
-			result = err == -EXO_EAGAIN && (pid == -1 || exists) ? 0 : -L_ECHILD;
+			result = err == -EXO_EAGAIN ? 0 : -L_ECHILD;
 			break;
 		}
-		if (event.kind == EXO_EVENT_EXIT && (pid == -1 || event.env == (u64)pid)) {
+		if (event.kind == EXO_EVENT_EXIT && (pid == -1 || event.env == (u64)pid) && take_child(event.env)) {
 			if (status)
 				*status = wait_status(event.value);
 			result = (i64)event.env;
-			__atomic_fetch_sub(&libos_children, 1, __ATOMIC_RELAXED);
 			break;
 		}
+		if (event.kind == EXO_EVENT_EXIT && !is_child((i64)event.env))
+			continue; /* a thread's end, not a child's: nobody waits for it */
 		if (nskipped < ARRAY_LEN(skipped))
 			skipped[nskipped++] = event;
 	}

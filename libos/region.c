@@ -1,8 +1,8 @@
 /*
  * The region map (region.h).  A sorted array: lookups are binary searches,
  * changes move the tail, and the map stays small because alike neighbours
- * merge.  Every change first makes sure there is room for the two splits it
- * may need, so it cannot fail halfway.
+ * merge.  Every change first makes sure there is room for the splits it
+ * needs, so it cannot fail halfway.
  */
 #include "libos/region.h"
 
@@ -103,11 +103,22 @@ static void merge(struct region_map *map, u32 from, u32 to)
 	}
 }
 
-static bool room_for_two(const struct region_map *map) { return map->count + 2 <= REGION_MAX; }
+/* Does addr fall strictly inside a region (so a change there splits it)? */
+static bool inside(const struct region_map *map, u64 addr)
+{
+	u32 i = first_after(map, addr);
+	return i < map->count && map->at[i].start < addr;
+}
+
+/* Room for the regions a change at [start, end) adds by splitting, and `more` besides? */
+static bool room_for(const struct region_map *map, u64 start, u64 end, u32 more)
+{
+	return map->count + inside(map, start) + inside(map, end) + more <= REGION_MAX;
+}
 
 int region_insert(struct region_map *map, struct region region)
 {
-	if (!room_for_two(map))
+	if (map->count + 1 > REGION_MAX)
 		return -1;
 	u32 i = first_after(map, region.start);
 	open_gap(map, i);
@@ -118,7 +129,7 @@ int region_insert(struct region_map *map, struct region region)
 
 int region_remove(struct region_map *map, u64 start, u64 end)
 {
-	if (!room_for_two(map))
+	if (!room_for(map, start, end, 0))
 		return -1;
 	split_at(map, start);
 	split_at(map, end);
@@ -129,9 +140,18 @@ int region_remove(struct region_map *map, u64 start, u64 end)
 	return 0;
 }
 
+/* The removal's splits and then one more: enough for both steps, so neither can fail. */
+int region_replace(struct region_map *map, struct region region)
+{
+	if (!room_for(map, region.start, region.end, 1))
+		return -1;
+	region_remove(map, region.start, region.end);
+	return region_insert(map, region);
+}
+
 int region_protect(struct region_map *map, u64 start, u64 end, u32 prot)
 {
-	if (!room_for_two(map))
+	if (!room_for(map, start, end, 0))
 		return -1;
 	split_at(map, start);
 	split_at(map, end);

@@ -39,12 +39,13 @@ bool region_range_covered(const struct region_map *map, u64 start, u64 end);
 u64 region_find_gap(const struct region_map *map, u64 from, u64 limit, u64 size, u64 guard);
 /*
  * The changes: 0, or -1 when the map has no room (it holds REGION_MAX
- * regions, and a change may need two more while it splits).  A failed
- * change leaves the map as it was.  Neighbours that end up alike (adjacent,
+ * regions, and a change needs one more for each region it splits, one more
+ * for a region it adds).  A failed change leaves the map as it was.  Neighbours that end up alike (adjacent,
  * same protection, kind and policy) are merged, so the map stays small.
  */
 int region_insert(struct region_map *map, struct region region); /* [start, end) must be free */
 int region_remove(struct region_map *map, u64 start, u64 end);   /* whatever lies there */
 int region_protect(struct region_map *map, u64 start, u64 end, u32 prot); /* must be covered */
+int region_replace(struct region_map *map, struct region region); /* whatever lies there goes */
 
 #endif

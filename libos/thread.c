@@ -102,6 +102,8 @@ static int free_slot(void)
 i64 libos_thread_clone(struct exo_upcall *up)
 {
 	u64 flags = up->regs.x[0];
+	if (flags & CLONE_PARENT_SETTID)
+		*(volatile int *)up->regs.x[2] = 0; /* a bad pointer faults (EFAULT) before anything exists */
 	libos_lock();
 	int slot = free_slot();
 	i64 child = slot < 0 ? -L_EAGAIN : exo_env_create(0);
@@ -176,9 +178,21 @@ static void clear_and_wake(int *clear_tid)
 	libos_futex_wake(clear_tid, 1);
 }
 
+static u32 threads_of(u64 process)
+{
+	u32 count = 0;
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		count += threads[i].env && threads[i].process == process;
+	return count;
+}
+
 __attribute__((noreturn)) void libos_park_main(i64 status)
 {
 	libos_lock();
+	if (threads_of((u64)exo_self()) == 0) {
+		libos_unlock(); /* no thread of its own (left meanwhile, or a vfork child): it ends now */
+		libos_exit(status);
+	}
 	parked_status = status;
 	main_parked = true;
 	int *clear_tid = main_clear_tid;
@@ -192,13 +206,6 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 	}
 }
 
-static u32 threads_of(u64 process)
-{
-	u32 count = 0;
-	for (u32 i = 0; i < MAX_THREADS; i++)
-		count += threads[i].env && threads[i].process == process;
-	return count;
-}
 
 /* env leaves the thread table and its joiner wakes: true if it was the last, after the main thread. */
 static bool thread_leave(u64 env, u64 process)

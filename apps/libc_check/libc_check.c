@@ -152,6 +152,31 @@ static void memory_calls(void)
 	printf("check: mmap of 0 bytes: %s, errno %s\n", bad == MAP_FAILED ? "failed" : "worked", strerror(errno));
 }
 
+/* Spawn path with argv, its stdout the pipe's write end (the read end closed in the child). */
+static pid_t spawn_writer(const int ends[2], const char *path, char *const argv[])
+{
+	posix_spawn_file_actions_t to_pipe;
+	posix_spawn_file_actions_init(&to_pipe);
+	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
+	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
+	pid_t pid = -1;
+	posix_spawn(&pid, path, &to_pipe, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&to_pipe);
+	return pid;
+}
+
+/* Everything until end of file (or size - 1 bytes), NUL-terminated; closes fd. */
+static size_t read_all(int fd, char *out, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	while (got + 1 < size && (n = read(fd, out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	close(fd);
+	return got;
+}
+
 /* Signal actions and masks are recorded and read back (nothing is delivered here). */
 static void on_usr1(int sig) { (void)sig; }
 
@@ -216,7 +241,15 @@ static void bad_pointers(void)
 	char byte = 0;
 	printf("check: after them, the file reads from the start: %ld %c\n", (long)read(file, &byte, 1), byte);
 	printf("check: and nanosleep with a good pointer: %d\n", nanosleep(&pause, NULL));
-	close(file), close(fds[0]), close(fds[1]);
+	/* The failed write left the pipe usable by other processes: one writes through it. */
+	char *after[] = { "echo", "after", NULL };
+	pid_t pid = spawn_writer(fds, "echo", after);
+	close(fds[1]);
+	char text[32];
+	read_all(fds[0], text, sizeof(text));
+	waitpid(pid, NULL, 0);
+	printf("check: the pipe after a bad write: %s", text);
+	close(file);
 	munmap(none, 4096);
 }
 
@@ -304,31 +337,6 @@ static int spawn_wait(char *const argv[], posix_spawn_file_actions_t *actions)
 	int status;
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Spawn path with argv, its stdout the pipe's write end (the read end closed in the child). */
-static pid_t spawn_writer(const int ends[2], const char *path, char *const argv[])
-{
-	posix_spawn_file_actions_t to_pipe;
-	posix_spawn_file_actions_init(&to_pipe);
-	posix_spawn_file_actions_adddup2(&to_pipe, ends[1], 1);
-	posix_spawn_file_actions_addclose(&to_pipe, ends[0]);
-	pid_t pid = -1;
-	posix_spawn(&pid, path, &to_pipe, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&to_pipe);
-	return pid;
-}
-
-/* Everything until end of file (or size - 1 bytes), NUL-terminated; closes fd. */
-static size_t read_all(int fd, char *out, size_t size)
-{
-	size_t got = 0;
-	ssize_t n;
-	while (got + 1 < size && (n = read(fd, out + got, size - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = 0;
-	close(fd);
-	return got;
 }
 
 static void processes(void)

@@ -112,14 +112,24 @@ static void splits_and_merges(void)
 static void full_map_refuses_and_keeps(void)
 {
 	reset();
-	for (u32 i = 0; map.count < REGION_MAX - 1; i++) /* alternate prot so none merge */
+	for (u32 i = 0; map.count < REGION_MAX - 2; i++) /* alternate prot so none merge */
 		EXPECT(region_insert(&map, (struct region){ VA(2 * i), VA(2 * i + 1), 1 + i % 2, REGION_ANON,
 		                                            FORK_PRIVATE }) == 0);
+	/* One short of full: what needs two more is refused and changes nothing... */
+	EXPECT(region_insert(&map, (struct region){ VA(600), VA(610), 3, REGION_ANON, FORK_PRIVATE }) == 0);
 	struct region_map before = map;
-	EXPECT(region_insert(&map, (struct region){ VA(1), VA(2), 7, REGION_ANON, FORK_PRIVATE }) == -1);
-	EXPECT(region_remove(&map, VA(0) + 0, VA(1)) == -1);
-	EXPECT(region_protect(&map, VA(0), VA(1), 7) == -1);
+	EXPECT(map.count == REGION_MAX - 1);
+	EXPECT(region_remove(&map, VA(602), VA(603)) == -1);
+	EXPECT(region_protect(&map, VA(602), VA(603), 7) == -1);
+	EXPECT(region_replace(&map, (struct region){ VA(602), VA(603), 7, REGION_ANON, FORK_PRIVATE }) == -1);
 	EXPECT(memcmp(&before, &map, sizeof(map)) == 0);
+	/* ...what needs one more fits, and removing whole regions always works. */
+	EXPECT(region_protect(&map, VA(600), VA(605), 1) == 0 && map.count == REGION_MAX);
+	EXPECT(region_insert(&map, (struct region){ VA(1), VA(2), 7, REGION_ANON, FORK_PRIVATE }) == -1);
+	EXPECT(region_remove(&map, VA(0), VA(1)) == 0 && map.count == REGION_MAX - 1);
+	EXPECT(region_replace(&map, (struct region){ VA(600), VA(605), 2, REGION_ANON, FORK_PRIVATE }) == 0);
+	EXPECT(map.count == REGION_MAX - 1 && map_is_tidy());
+	EXPECT(region_find(&map, VA(604))->prot == 2 && region_find(&map, VA(605))->prot == 3);
 }
 
 static void random_against_model(void)
@@ -131,7 +141,7 @@ static void random_against_model(void)
 		u32 end = first + len > PAGES ? PAGES : first + len;
 		struct region r = { VA(first), VA(end), xorshift32(&seed) % 8, (u8)(xorshift32(&seed) % 3),
 		                    (u8)(xorshift32(&seed) % 2) };
-		switch (xorshift32(&seed) % 4) {
+		switch (xorshift32(&seed) % 5) {
 		case 0:
 			if (!model_free(first, end))
 				break;
@@ -148,6 +158,10 @@ static void random_against_model(void)
 			EXPECT(region_protect(&map, VA(first), VA(end), r.prot) == 0);
 			for (u32 page = first; page < end; page++)
 				model[page] = (model[page] - 1) / 8 * 8 + 1 + r.prot;
+			break;
+		case 4:
+			EXPECT(region_replace(&map, r) == 0);
+			model_set(first, end, code_of(&r));
 			break;
 		case 3:
 			EXPECT(region_find_gap(&map, VA(first), VA(PAGES), (u64)len * PAGE, PAGE) ==
