@@ -54,7 +54,8 @@
 #define EXO_UPCALL_RETURN 24 /* (const struct exo_upcall *) -> resumes it */
 #define EXO_DEBUG_CHECK 25 /* (struct exo_check *) -> 0, or -EXO_ECORRUPT */
 #define EXO_SYSCALL_ORIGIN 26 /* (struct exo_regs *) -> 0: sp, pc, pstate of the light call's caller */
-#define EXO_NCALLS 27
+#define EXO_ENV_ALERT 27 /* (env, bits) -> 0: an alert upcall once env is outside its handlers */
+#define EXO_NCALLS 28
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
@@ -86,6 +87,7 @@ enum exo_upcall_kind {
 	EXO_UPCALL_SYSCALL = 1, /* svc #0: the Linux system-call ABI */
 	EXO_UPCALL_FAULT = 2,   /* data or instruction abort */
 	EXO_UPCALL_EXCEPTION = 3, /* anything else: undefined instruction, alignment, brk... */
+	EXO_UPCALL_ALERT = 4,   /* EXO_ENV_ALERT: far = the alert bits, esr = who sent the last */
 };
 
 #define EXO_PSTATE_NZCV 0xf0000000ull /* the condition flags, bits 31:28 */
@@ -130,6 +132,7 @@ struct exo_env_info {
 enum exo_event_kind {
 	EXO_EVENT_EXIT = 1,    /* a child ended: env, value = status */
 	EXO_EVENT_MESSAGE = 2, /* env sent value */
+	EXO_EVENT_ALERT = 3,   /* env alerted us: value = the pending alert bits (still pending) */
 };
 struct exo_event {
 	uint64_t kind, env, value;

@@ -165,6 +165,23 @@ static i64 call_syscall_origin(const u64 *a)
 	return copy_to_user(a[0] + __builtin_offsetof(struct exo_regs, sp), origin, sizeof(origin));
 }
 
+/* Bits for env's alert upcall, delivered when it runs outside every handler; a receive learns at once. */
+static i64 call_env_alert(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (err)
+		return err;
+	if (a[1] == 0)
+		return -E_INVAL;
+	env->upcall.alert |= a[1];
+	env->upcall.alert_told = 0;
+	env->upcall.alert_from = curenv->id;
+	if (env->recv_pending)
+		sched_wake(env);
+	return 0;
+}
+
 static i64 call_env_run(const u64 *a)
 {
 	struct env *env;
@@ -340,6 +357,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_PT_COPY] = call_pt_copy,
 	[EXO_DEBUG_CHECK] = call_debug_check,
 	[EXO_SYSCALL_ORIGIN] = call_syscall_origin,
+	[EXO_ENV_ALERT] = call_env_alert,
 };
 
 _Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");

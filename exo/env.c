@@ -18,6 +18,7 @@ OFFSET_IS(upcall.ret_pstate, UPCALL_RET_PSTATE);
 OFFSET_IS(upcall.depth, UPCALL_DEPTH);
 OFFSET_IS(upcall.light_active, UPCALL_LIGHT_ACTIVE);
 OFFSET_IS(upcall.light, UPCALL_LIGHT);
+OFFSET_IS(upcall.alert, UPCALL_ALERT);
 
 struct env envs[NENV];
 struct env *curenv;
@@ -208,6 +209,12 @@ int env_send(struct env *from, struct env *to, u64 value)
 
 int env_take_event(struct env *env, struct exo_event *event)
 {
+	/* A pending alert first, once: the waiter is told, the alert stays for its upcall. */
+	if (env->upcall.alert && !env->upcall.alert_told) {
+		*event = (struct exo_event){ EXO_EVENT_ALERT, env->upcall.alert_from, env->upcall.alert };
+		env->upcall.alert_told = 1;
+		return 0;
+	}
 	for (u32 slot = 1; slot < NENV; slot++) {
 		struct env *child = &envs[slot];
 		if (child->status == EXO_ENV_ZOMBIE && child->parent == env->id) {

@@ -39,8 +39,11 @@ struct upcall_state {
 	u8 light_active;  /* the upcall at depth 1 is a light system call */
 	u8 light;         /* svc #0 enters syscall_entry the light way */
 	u8 faults;        /* bit d: the upcall at depth d is a fault */
-	u32 unused;
+	u8 alert_told;    /* a receive has reported the pending alert */
+	u8 unused[3];
 	u64 fault_entry;
+	u64 alert;        /* EXO_ENV_ALERT bits pending, delivered outside every handler */
+	u32 alert_from;   /* who sent the last */
 };
 
 struct env {
@@ -111,6 +114,8 @@ void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame)
 void arch_regs_read(const struct env *env, struct exo_regs *regs);
 void arch_regs_write(struct env *env, const struct exo_regs *regs);
 void arch_set_call_result(struct trap_frame *frame, i64 value);
+/* Turn env's pending alert into an upcall if it is outside every handler: false if it was killed. */
+bool arch_deliver_alert(struct env *env, struct trap_frame *frame);
 /* TTBR0 := root with asid (root 0: the empty table, ASID 0). */
 void arch_set_user_root(u64 root, u16 asid);
 /* Wait for an interrupt with interrupts enabled, then mask them again. */

@@ -145,7 +145,7 @@ void sched_return(struct trap_frame *frame)
 {
 	/* The common case: the same environment goes on, nothing changed. */
 	if (loaded && loaded == curenv && loaded->id == loaded_id && loaded->status == EXO_ENV_RUNNABLE &&
-	    !need_resched && !loaded->recv_pending && loaded->root == loaded_root)
+	    !need_resched && !loaded->recv_pending && loaded->root == loaded_root && !loaded->upcall.alert)
 		return;
 	for (;;) {
 		struct env *current = alive(loaded) ? loaded : NULL;
@@ -161,8 +161,10 @@ void sched_return(struct trap_frame *frame)
 			switch_to(current, frame); /* it changed its own root */
 		}
 		curenv = loaded;
-		if (!curenv->recv_pending || complete_recv(curenv, frame))
-			return;
+		if (curenv->recv_pending && !complete_recv(curenv, frame))
+			continue;
+		if (arch_deliver_alert(curenv, frame))
+			return; /* else it was killed (no handler): someone else runs */
 	}
 }
 

@@ -14,5 +14,6 @@
 #define UPCALL_DEPTH 40        /* u8; UPCALL_LIGHT_ACTIVE is the next byte */
 #define UPCALL_LIGHT_ACTIVE 41 /* u8 */
 #define UPCALL_LIGHT 42        /* u8 */
+#define UPCALL_ALERT 56        /* u64: alert bits pending */
 
 #endif

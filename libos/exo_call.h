@@ -55,6 +55,7 @@ static inline int64_t exo_env_set_upcalls(uint64_t env, uint64_t fault, uint64_t
 	return exo_call(EXO_ENV_SET_UPCALLS, env, fault, syscall, stack, flags, 0, 0);
 }
 static inline int64_t exo_syscall_origin(struct exo_regs *regs) { return EXO_CALL1(EXO_SYSCALL_ORIGIN, regs); }
+static inline int64_t exo_env_alert(uint64_t env, uint64_t bits) { return EXO_CALL2(EXO_ENV_ALERT, env, bits); }
 static inline int64_t exo_env_run(uint64_t env) { return EXO_CALL1(EXO_ENV_RUN, env); }
 static inline int64_t exo_env_destroy(uint64_t env) { return EXO_CALL1(EXO_ENV_DESTROY, env); }
 static inline __attribute__((noreturn)) void exo_env_exit(int64_t status)

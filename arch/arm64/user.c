@@ -106,7 +106,8 @@ void arch_idle(void)
 
 static const char *upcall_name(u64 kind)
 {
-	return kind == EXO_UPCALL_SYSCALL ? "svc #0" : kind == EXO_UPCALL_FAULT ? "page fault" : "exception";
+	return kind == EXO_UPCALL_SYSCALL ? "svc #0" : kind == EXO_UPCALL_FAULT ? "page fault" :
+	       kind == EXO_UPCALL_ALERT   ? "alert" : "exception";
 }
 
 /*
@@ -123,8 +124,11 @@ static u64 event_address(u64 kind, const struct trap_frame *frame)
 static bool no_handler(struct env *env, u64 kind, const struct trap_frame *frame)
 {
 	char event[96];
-	ksnprintf(event, sizeof(event), "no handler for %s (%s)", upcall_name(kind),
-	          esr_class_name(esr_class(frame->esr)));
+	if (kind == EXO_UPCALL_ALERT)
+		ksnprintf(event, sizeof(event), "no handler for alert 0x%lx", frame->far);
+	else
+		ksnprintf(event, sizeof(event), "no handler for %s (%s)", upcall_name(kind),
+		          esr_class_name(esr_class(frame->esr)));
 	env_kill(env, event, event_address(kind, frame), frame->elr);
 	return false;
 }
@@ -172,7 +176,7 @@ static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 	fill_record(record ? record : &staged, env, kind, frame);
 	if (!record && copy_to_user(sp, &staged, sizeof(staged)) < 0)
 		return kill_for(env, "upcall stack not writable", sp, frame->elr);
-	if (kind != EXO_UPCALL_SYSCALL)
+	if (kind == EXO_UPCALL_FAULT || kind == EXO_UPCALL_EXCEPTION)
 		up->faults |= (u8)(1u << up->depth);
 	up->depth++;
 	frame->x[0] = sp;
@@ -184,8 +188,26 @@ static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 }
 
 /*
+ * From the scheduler, about to resume env in frame: a pending alert becomes
+ * an upcall once env is outside every handler (depth 0), so a handler is
+ * never interrupted by one.  false if env was killed instead (no handler).
+ */
+bool arch_deliver_alert(struct env *env, struct trap_frame *frame)
+{
+	struct upcall_state *up = &env->upcall;
+	if (!up->alert || up->depth)
+		return true;
+	frame->esr = up->alert_from; /* the record's esr and far carry them */
+	frame->far = up->alert;
+	up->alert = 0;
+	up->alert_told = 0;
+	return upcall(env, EXO_UPCALL_ALERT, frame);
+}
+
+/*
  * EXO_UPCALL_RETURN, from vectors.S: resume the state in the record
- * (registers the handler may have changed): 0, or an error for x0.  From a
+ * (registers the handler may have changed): 0, 1 if an alert is now due
+ * (vectors.S then goes through user_reschedule), or an error for x0.  From a
  * light system-call handler it ends the light call, resuming the record
  * instead of the call's return point.
  */
@@ -210,7 +232,30 @@ i64 upcall_return(u64 record_uva, struct trap_frame *frame)
 	frame->elr = record->regs.pc;
 	frame->spsr = SPSR_EL0T | (record->regs.pstate & SPSR_NZCV);
 	write_sysreg(tpidr_el0, record->regs.tp);
-	return 0;
+	return up->depth == 0 && up->alert ? 1 : 0;
+}
+
+/* From vectors.S: the running environment's frame is whole; let the scheduler decide (an alert). */
+void user_reschedule(struct trap_frame *frame);
+void user_reschedule(struct trap_frame *frame)
+{
+	running_frame = frame;
+	sched_return(frame);
+	running_frame = NULL;
+}
+
+/* svc #EXO_SVC_SYSRET by the general path (an alert is pending): the same as vectors.S's. */
+static void light_sysret(struct trap_frame *frame)
+{
+	struct upcall_state *up = &curenv->upcall;
+	if (up->depth != 1 || !up->light_active) {
+		frame->x[0] = (u64)-E_INVAL;
+		return;
+	}
+	up->depth = up->light_active = 0;
+	frame->elr = up->ret_pc;
+	frame->sp = up->ret_sp;
+	frame->spsr = up->ret_pstate;
 }
 
 static void exo_call_entry(struct trap_frame *frame)
@@ -230,6 +275,10 @@ static bool user_sync(struct trap_frame *frame)
 		if (imm == EXO_SVC_CALL) {
 			exo_call_entry(frame);
 			return false;
+		}
+		if (imm == EXO_SVC_SYSRET) {
+			light_sysret(frame);
+			return false; /* the scheduler delivers the alert */
 		}
 		return upcall(curenv, imm == 0 ? EXO_UPCALL_SYSCALL : EXO_UPCALL_EXCEPTION, frame);
 	}

@@ -152,13 +152,19 @@ light_syscall:
 	add	sp, sp, #FRAME_SIZE
 	eret
 
-/* svc #EXO_SVC_SYSRET: back to the light call's return point, or -EXO_EINVAL in x0. */
+/*
+ * svc #EXO_SVC_SYSRET: back to the light call's return point, or
+ * -EXO_EINVAL in x0.  With an alert pending, the general path does it in C
+ * and the scheduler then delivers the alert.
+ */
 light_sysret:
 	adrp	x0, curenv
 	ldr	x0, [x0, :lo12:curenv]
 	ldrh	w1, [x0, #UPCALL_DEPTH]
 	cmp	w1, #0x0101		// depth 1 and it is the light call
 	b.ne	2f
+	ldr	x1, [x0, #UPCALL_ALERT]
+	cbnz	x1, 1b
 	strh	wzr, [x0, #UPCALL_DEPTH]
 	ldr	x1, [x0, #UPCALL_RET_PC]
 	msr	elr_el1, x1
@@ -189,8 +195,9 @@ fast_call:
 
 /*
  * EXO_UPCALL_RETURN replaces every register from the record, so on success
- * it leaves through the full restore; on failure (x0 an error) only what C
- * may have changed is restored, like a fast call.
+ * it leaves through the full restore (by way of the scheduler when an alert
+ * is due); on failure (x0 an error) only what C may have changed is
+ * restored, like a fast call.
  */
 upcall_return_call:
 	save_c_clobbered
@@ -198,7 +205,11 @@ upcall_return_call:
 	mov	x1, sp
 	bl	upcall_return
 	cbz	x0, trap_restore
-	b	restore_c_clobbered
+	cmp	x0, #1			// resumed, with an alert to deliver: the scheduler does it
+	b.ne	restore_c_clobbered
+	mov	x0, sp
+	bl	user_reschedule
+	b	trap_restore
 
 /* Back to EL0 after a fast call: x0 is the result, the rest as saved. */
 restore_c_clobbered:

@@ -350,6 +350,98 @@ static int light_upcall_return_redirects(u64 arg)
 	return 0;
 }
 
+/*
+ * Alerts (EXO_ENV_ALERT): an upcall once the environment is outside every
+ * handler, with the bits in far and the sender in esr; a receive learns of
+ * one at once.
+ */
+static volatile u64 alert_bits, alert_from, alert_depth, alerts_seen;
+static int take_alert(struct exo_upcall *up)
+{
+	if (up->kind != EXO_UPCALL_ALERT)
+		return -1;
+	alert_bits = up->far, alert_from = up->esr, alert_depth = up->depth;
+	alerts_seen++;
+	return 0;
+}
+
+/* The child spins in plain code until its alert has come and gone. */
+static int spin_until_alerted(u64 parent)
+{
+	rt_fault_hook = take_alert;
+	exo_send(parent, 1);
+	while (!alerts_seen)
+		;
+	return alert_bits == 0x50 && alert_from == parent && alert_depth == 1 ? 7 : 1;
+}
+
+static int alert_reaches_running_code(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(spin_until_alerted, rt_id, 256);
+	struct exo_event event;
+	T_CHECK(child > 0, "spawn");
+	T_EQ(exo_recv(&event, 0, 0), 0); /* it is spinning */
+	T_EQ(exo_env_alert((u64)child, 0x10), 0);
+	T_EQ(exo_env_alert((u64)child, 0x40), 0); /* bits gather until delivered */
+	T_EQ(rt_wait((u64)child), 7);
+	return 0;
+}
+
+/* A receive is told (once) and returns; the upcall follows at once (depth 0). */
+static int receive_then_alert(u64 parent)
+{
+	rt_fault_hook = take_alert;
+	struct exo_event event = { 0, 0, 0 };
+	exo_send(parent, 1);
+	i64 got = exo_recv(&event, 0, 0);
+	bool told = got == 0 && event.kind == EXO_EVENT_ALERT && event.env == parent && event.value == 3;
+	return told && alerts_seen == 1 && alert_bits == 3 ? 8 : 1;
+}
+
+static int alert_ends_a_receive(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(receive_then_alert, rt_id, 256);
+	struct exo_event event;
+	T_CHECK(child > 0, "spawn");
+	T_EQ(exo_recv(&event, 0, 0), 0);
+	for (int i = 0; i < 3; i++)
+		exo_yield(); /* let it block in its receive */
+	T_EQ(exo_env_alert((u64)child, 3), 0);
+	T_EQ(rt_wait((u64)child), 8);
+	return 0;
+}
+
+/* Inside a light system call the alert waits: it comes after svc #EXO_SVC_SYSRET, never in the handler. */
+static u64 seen_in_handler;
+static i64 alert_self_in_handler(struct exo_upcall *up)
+{
+	(void)up;
+	T_EQ(exo_env_alert(rt_id, 0x100), 0); /* to itself, at depth 1 */
+	for (int i = 0; i < 5; i++)
+		exo_yield();                   /* scheduled out and back: still not delivered */
+	seen_in_handler = alerts_seen;
+	return 5;
+}
+
+static int alert_waits_outside_handlers(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = take_alert;
+	rt_light_hook = alert_self_in_handler;
+	T_EQ(go_light(rt_light_entry), 0);
+	register u64 x0 __asm__("x0") = 0;
+	register u64 x8 __asm__("x8") = 172;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8) : "memory");
+	T_EQ(x0, 5);
+	T_EQ(seen_in_handler, 0);
+	T_EQ(alerts_seen, 1); /* delivered once back in plain code */
+	T_EQ(alert_bits, 0x100);
+	T_EQ(alert_from, rt_id);
+	return 0;
+}
+
 static int exit_with(u64 status) { return (int)status; }
 
 static int child_lifecycle(u64 arg)
@@ -666,6 +758,9 @@ static const struct rt_test tests[] = {
 	{ "calls/light_svc0_keeps_registers", light_svc0_keeps_registers, 0 },
 	{ "calls/light_syscall_origin_and_fault", light_syscall_origin_and_fault, 0 },
 	{ "calls/light_upcall_return_redirects", light_upcall_return_redirects, 0 },
+	{ "calls/alert_reaches_running_code", alert_reaches_running_code, 0 },
+	{ "calls/alert_ends_a_receive", alert_ends_a_receive, 0 },
+	{ "calls/alert_waits_outside_handlers", alert_waits_outside_handlers, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },
 	{ "calls/recv_timeout_idles", recv_timeout_idles, 0 },

@@ -197,7 +197,8 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"null", "self", "cons_write", "cons_read", "clock", "yield", "env_create", "env_set_root",
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
-	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "unknown",
+	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
+	"unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",
@@ -846,6 +847,11 @@ static void build_env_call(struct call *c)
 		env_arg(c, 0, true);
 		c->a[1] = percent(50) ? below(8) : percent(40) ? below(64) : nasty_int();
 		break;
+	case EXO_ENV_ALERT:
+		/* Not itself: its handler would run inside the register-checked call (t_calls tests that). */
+		env_arg(c, 0, false);
+		c->a[1] = percent(10) ? 0 : rnd() | 1;
+		break;
 	}
 }
 
@@ -983,7 +989,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 4, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 3, [EXO_RECV] = 3, [EXO_FRAME_ALLOC] = 8, [EXO_FRAME_FREE] = 8,
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_NCALLS] = 3,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -992,7 +998,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 3, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 4, [EXO_RECV] = 1, [EXO_FRAME_ALLOC] = 4, [EXO_FRAME_FREE] = 10,
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_NCALLS] = 1,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1031,6 +1037,7 @@ static void build_call(struct call *c)
 	case EXO_ENV_DESTROY:
 	case EXO_ENV_INFO:
 	case EXO_QUOTA_GIVE:
+	case EXO_ENV_ALERT:
 		build_env_call(c);
 		break;
 	case EXO_SEND:

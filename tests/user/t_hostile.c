@@ -505,6 +505,35 @@ static int light_calls_misused(u64 arg)
 	return 0;
 }
 
+/*
+ * EXO_ENV_ALERT: only on those one may act on, never 0 bits; an environment
+ * with no fault handler is killed with a report when its alert comes due.
+ */
+static int spin_without_handlers(u64 parent)
+{
+	exo_env_set_upcalls(exo_self(), 0, 0, 0, 0);
+	exo_send(parent, 1);
+	for (;;)
+		;
+}
+
+static int alert_misuse(u64 arg)
+{
+	(void)arg;
+	T_EQ(exo_env_alert((u64)exo_parent(), 1), -EXO_EPERM);
+	T_EQ(exo_env_alert(0, 1), -EXO_ENOENT);
+	T_EQ(exo_env_alert(~0ull, 1), -EXO_ENOENT);
+	T_EQ(exo_env_alert(rt_id, 0), -EXO_EINVAL); /* nothing pending: no upcall follows */
+	i64 child = rt_spawn(spin_without_handlers, rt_id, 256);
+	struct exo_event event;
+	T_CHECK(child > 0, "spawn");
+	T_EQ(exo_recv(&event, 0, 0), 0);
+	T_EQ(exo_env_alert((u64)child, 0x2a), 0);
+	T_EQ(rt_wait((u64)child), -1); /* killed: no handler for alert 0x2a */
+	T_EQ(exo_env_alert((u64)child, 1), -EXO_ENOENT);
+	return 0;
+}
+
 /* Descriptors with reserved or forbidden bits are refused, one bit at a time. */
 static int reserved_descriptor_bits(u64 arg)
 {
@@ -820,6 +849,7 @@ static const struct rt_test tests[] = {
 	{ "hostile/sysret_without_light_call", sysret_without_light_call, 0 },
 	{ "hostile/light_flags_checked", light_flags_checked, 0 },
 	{ "hostile/light_calls_misused", light_calls_misused, 0 },
+	{ "hostile/alert_misuse", alert_misuse, 0 },
 	{ "hostile/reserved_descriptor_bits", reserved_descriptor_bits, 0 },
 	{ "hostile/window_is_read_only", window_is_read_only, 0 },
 	{ "hostile/window_write_faults", window_write_faults, 0 },
