@@ -9,8 +9,15 @@
 static struct exo_event stashed[32];
 static u32 nstashed;
 
+/*
+ * Every wait in libos runs inside a system call and outside the libos lock,
+ * and every event it does not want comes here: an alert (kill) ends the
+ * process right there, a safe point, rather than after the call returns.
+ */
 void libos_keep_event(const struct exo_event *event)
 {
+	if (event->kind == EXO_EVENT_ALERT)
+		libos_alerted(event->value);
 	HOLD_LIBOS_LOCK();
 	if (nstashed < ARRAY_LEN(stashed))
 		stashed[nstashed++] = *event;
@@ -47,5 +54,13 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
 {
 	if (take_kept(event))
 		return 0;
-	return exo_recv(event, flags, libos_nthreads ? KEPT_POLL_NS : 0);
+	i64 err = exo_recv(event, flags, libos_nthreads ? KEPT_POLL_NS : 0);
+	if (err == 0 && event->kind == EXO_EVENT_ALERT)
+		libos_alerted(event->value);
+	return err;
+}
+
+void libos_alerted(u64 bits)
+{
+	libos_exit((i64)__builtin_ctzll(bits) + 1);
 }

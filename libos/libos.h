@@ -51,13 +51,6 @@ static inline u64 libos_upcall_top(u64 on_stack)
 {
 	return (on_stack + UPCALL_TOP_ALIGN) & ~(UPCALL_TOP_ALIGN - 1);
 }
-/*
- * kill() of another process points its registers here, with the signal in
- * x0: a page no libos process maps, so the victim takes a fault upcall and
- * its own libos ends it (its descriptors closed, the signal as its status).
- * The same address in every image, so it works across exec.
- */
-#define LIBOS_KILL_PC 0x00000000000de000ull
 /* start.S: resume the light system call whose record is at sp, failing it with EFAULT. */
 void libos_syscall_efault(void);
 void libos_lock_drop(void);
@@ -123,6 +116,8 @@ void libos_nap(u64 timeout_ns);
  */
 i64 libos_next_event(struct exo_event *event, u64 flags);
 void libos_keep_event(const struct exo_event *event);
+/* An alert came (kill: a bit per signal): the process ends with the lowest signal as its status. */
+__attribute__((noreturn)) void libos_alerted(u64 bits);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Signal actions and masks, recorded (signal.c). */

@@ -6,6 +6,7 @@
  */
 #include "exo/abi.h"
 #include "libos/light_entry.h"
+#include "libos/private_calls.h"
 
 	.text
 	.globl	libos_start
@@ -18,18 +19,22 @@ libos_start:
 	mov	x30, #0
 	b	_start			// musl's crt1
 
-/* Where a thread that execs sends its process's own environment to make the switch. */
+/*
+ * Where a thread sends its process's own environment (libos_redirect): to
+ * make the switch to the image the thread built, or to end with the status
+ * in x0.  Each is one light system call, so the work runs at depth 1, where
+ * no alert interrupts it halfway.
+ */
 	.globl	libos_exec_entry
 libos_exec_entry:
-	mov	x29, #0
-	bl	libos_exec_handed
+	mov	x8, #LIBOS_SYS_EXEC_HANDED
+	svc	#0
 	brk	#1
 
-/* Where a thread sends its process's own environment to end it (x0 the status). */
 	.globl	libos_exit_entry
 libos_exit_entry:
-	mov	x29, #0
-	bl	libos_exit
+	mov	x8, #LIBOS_SYS_EXIT_STATUS
+	svc	#0
 	brk	#1
 
 /*

@@ -4,6 +4,7 @@
  * returns -ENOSYS.
  */
 #include "libos/libos.h"
+#include "libos/private_calls.h"
 #include <string.h>
 
 /* Linux arm64 system-call numbers. */
@@ -166,8 +167,12 @@ static i64 sys_kill(const u64 *a)
 	u64 self = libos_process_of((u64)exo_self());
 	if ((u64)pid == self)
 		return sig_ignored(sig) ? 0 : (libos_exit((i64)sig), 0); /* another's table is out of reach */
-	/* The victim ends itself (LIBOS_KILL_PC), so its descriptors close: a pipe it wrote sees the end. */
-	return libos_redirect((u64)pid, LIBOS_KILL_PC, sig) < 0 ? -L_EPERM : 0;
+	/*
+	 * The victim ends itself, so its descriptors close (a pipe it wrote sees
+	 * the end): its libos exits on the alert, which comes when it is outside
+	 * libos's handlers, or at once if it waits inside one (events.c).
+	 */
+	return exo_env_alert((u64)pid, 1ull << (sig - 1)) < 0 ? -L_EPERM : 0;
 }
 
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
@@ -355,13 +360,25 @@ static const syscall_fn syscalls[] = {
 	[SYS_getrandom] = sys_getrandom,
 };
 
+/* What the table does not hold: clone (it needs the record), libos's own calls, ENOSYS. */
+static i64 other_call(struct exo_upcall *up, u64 number)
+{
+	if (number == SYS_clone)
+		return libos_clone(up);
+	if (number == LIBOS_SYS_EXIT_STATUS)
+		libos_exit((i64)up->regs.x[0]);
+	if (number == LIBOS_SYS_EXEC_HANDED)
+		libos_exec_handed();
+	return -L_ENOSYS;
+}
+
 /* The same with EXO_STRACE=1: every call printed with its result. */
 static i64 traced(struct exo_upcall *up, u64 number)
 {
 	if (number == SYS_exit || number == SYS_exit_group)
 		libos_strace_call(up, 0); /* it does not come back */
 	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
-	i64 result = fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS;
+	i64 result = fn ? fn(up->regs.x) : other_call(up, number);
 	libos_strace_call(up, result);
 	return result;
 }
@@ -375,7 +392,7 @@ i64 libos_on_syscall(struct exo_upcall *up)
 	if (libos_strace)
 		return traced(up, number);
 	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
-	return fn ? fn(up->regs.x) : number == SYS_clone ? libos_clone(up) : -L_ENOSYS;
+	return fn ? fn(up->regs.x) : other_call(up, number);
 }
 
 void libos_syscall_origin(struct exo_regs *regs)
@@ -413,8 +430,8 @@ static struct exo_upcall *fail_syscall(struct exo_upcall *up)
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
-	if (up->kind == EXO_UPCALL_FAULT && up->regs.pc == LIBOS_KILL_PC)
-		libos_exit((i64)up->regs.x[0]); /* killed by another process (sys_kill) */
+	if (up->kind == EXO_UPCALL_ALERT)
+		libos_alerted(up->far); /* killed by another process (sys_kill) */
 	if (up->kind == EXO_UPCALL_FAULT) {
 		libos_lock();
 		int handled = mm_fault(up->far, write);

@@ -1,0 +1,13 @@
+/*
+ * System-call numbers libos makes to itself (past Linux's): an environment
+ * another one sent to libos_exit_entry or libos_exec_entry (libos_redirect)
+ * goes on at depth 1, inside a light system call, where no alert
+ * interrupts it (doc/exo-abi.md, EXO_ENV_ALERT).  Usable from assembly.
+ */
+#ifndef LIBOS_PRIVATE_CALLS_H
+#define LIBOS_PRIVATE_CALLS_H
+
+#define LIBOS_SYS_EXIT_STATUS 1000 /* (wait status): the process ends */
+#define LIBOS_SYS_EXEC_HANDED 1001 /* (): switch to the image a thread built */
+
+#endif
