@@ -55,7 +55,8 @@
 #define EXO_DEBUG_CHECK 25 /* (struct exo_check *) -> 0, or -EXO_ECORRUPT */
 #define EXO_SYSCALL_ORIGIN 26 /* (struct exo_regs *) -> 0: sp, pc, pstate of the light call's caller */
 #define EXO_ENV_ALERT 27 /* (env, bits) -> 0: an alert upcall once env is outside its handlers */
-#define EXO_NCALLS 28
+#define EXO_WAKE 28 /* (const uint32_t *word, count) -> receivers woken from waiting on the word */
+#define EXO_NCALLS 29
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
@@ -127,12 +128,14 @@ struct exo_env_info {
 	uint64_t asid;       /* the root's current ASID, 0 if it has none */
 };
 
-/* EXO_RECV */
+/* EXO_RECV (event, flags, timeout_ns, word, expected) */
 #define EXO_RECV_NOWAIT 1u
+#define EXO_RECV_WORD 2u /* also end when the 32-bit word is not `expected`, or on EXO_WAKE of it */
 enum exo_event_kind {
 	EXO_EVENT_EXIT = 1,    /* a child ended: env, value = status */
 	EXO_EVENT_MESSAGE = 2, /* env sent value */
 	EXO_EVENT_ALERT = 3,   /* env alerted us: value = the pending alert bits (still pending) */
+	EXO_EVENT_WORD = 4,    /* EXO_RECV_WORD: env woke the word (0: it was not `expected`) */
 };
 struct exo_event {
 	uint64_t kind, env, value;

@@ -97,6 +97,7 @@ static i64 call_env_set_root(const u64 *a)
 	upcall_forget(env);
 	if (env->recv_pending) {
 		env->recv_pending = false;
+		env->recv_word = 0;
 		sched_wake(env);
 	}
 	return env == curenv ? CALL_NO_RESULT : 0;
@@ -118,6 +119,7 @@ static i64 call_env_set_regs(const u64 *a)
 	upcall_forget(env);
 	if (env->recv_pending) {
 		env->recv_pending = false;
+		env->recv_word = 0;
 		sched_wake(env);
 	}
 	return 0;
@@ -255,20 +257,57 @@ static i64 call_send(const u64 *a)
 	return allowed ? env_send(curenv, to, a[1]) : -E_PERM;
 }
 
+/* The 32-bit word at uva, readable by the caller, through the kernel's map (its identity for EXO_WAKE). */
+static int word_at(u64 uva, const volatile u32 **out)
+{
+	if (uva & 3)
+		return -E_INVAL;
+	*out = user_page_ptr(uva, sizeof(u32), false);
+	return *out ? 0 : -E_FAULT;
+}
+
 static i64 call_recv(const u64 *a)
 {
 	struct exo_event event;
-	if (a[1] & ~(u64)EXO_RECV_NOWAIT)
+	const volatile u32 *word = NULL;
+	if (a[1] & ~(u64)(EXO_RECV_NOWAIT | EXO_RECV_WORD))
 		return -E_INVAL;
 	if (user_check_write(a[0], sizeof(event)) < 0)
 		return -E_FAULT;
+	int err = (a[1] & EXO_RECV_WORD) ? word_at(a[3], &word) : 0;
+	if (err)
+		return err;
 	if (env_take_event(curenv, &event) == 0)
 		return copy_to_user(a[0], &event, sizeof(event));
+	if (word && *word != (u32)a[4]) {
+		event = (struct exo_event){ EXO_EVENT_WORD, 0, *word }; /* it changed already: no wait */
+		return copy_to_user(a[0], &event, sizeof(event));
+	}
 	if (a[1] & EXO_RECV_NOWAIT)
 		return -E_AGAIN;
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
+	curenv->recv_word = (u64)word;
 	return CALL_NO_RESULT;
+}
+
+/* Wake up to count receivers waiting on the word (any environment that can read it may). */
+static i64 call_wake(const u64 *a)
+{
+	const volatile u32 *word;
+	int err = word_at(a[0], &word);
+	if (err)
+		return err;
+	u64 woken = 0;
+	for (u32 slot = 1; slot < NENV && woken < a[1]; slot++) {
+		struct env *env = &envs[slot];
+		if (env->recv_pending && env->recv_word == (u64)word && !env->word_woken_by) {
+			env->word_woken_by = curenv->id;
+			sched_wake(env);
+			woken++;
+		}
+	}
+	return (i64)woken;
 }
 
 static i64 call_frame_alloc(const u64 *a)
@@ -358,6 +397,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_DEBUG_CHECK] = call_debug_check,
 	[EXO_SYSCALL_ORIGIN] = call_syscall_origin,
 	[EXO_ENV_ALERT] = call_env_alert,
+	[EXO_WAKE] = call_wake,
 };
 
 _Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");

@@ -54,6 +54,8 @@ struct env {
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
 	u64 recv_uva;
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
+	u64 recv_word;     /* EXO_RECV_WORD: the word's physical address, 0 if none */
+	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
 	u64 root;   /* physical address of the level-0 table, 0 if none */
 	u64 quota;  /* frames it may own */
 	u64 used;   /* frames it owns */

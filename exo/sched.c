@@ -113,13 +113,18 @@ static bool complete_recv(struct env *env, struct trap_frame *frame)
 		result = -E_FAULT;
 	else if (env_take_event(env, &event) == 0)
 		copy_to_user(env->recv_uva, &event, sizeof(event));
-	else if (env->recv_deadline && arch_counter() >= env->recv_deadline)
+	else if (env->word_woken_by) {
+		event = (struct exo_event){ EXO_EVENT_WORD, env->word_woken_by, 0 };
+		copy_to_user(env->recv_uva, &event, sizeof(event));
+	} else if (env->recv_deadline && arch_counter() >= env->recv_deadline)
 		result = -E_AGAIN;
 	else {
 		env->status = EXO_ENV_BLOCKED; /* woken for someone else's event */
 		return false;
 	}
 	env->recv_pending = false;
+	env->recv_word = 0;
+	env->word_woken_by = 0;
 	arch_set_call_result(frame, result);
 	return true;
 }

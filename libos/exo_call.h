@@ -56,6 +56,13 @@ static inline int64_t exo_env_set_upcalls(uint64_t env, uint64_t fault, uint64_t
 }
 static inline int64_t exo_syscall_origin(struct exo_regs *regs) { return EXO_CALL1(EXO_SYSCALL_ORIGIN, regs); }
 static inline int64_t exo_env_alert(uint64_t env, uint64_t bits) { return EXO_CALL2(EXO_ENV_ALERT, env, bits); }
+/* EXO_RECV that also ends when *word is not expected, or on EXO_WAKE of word. */
+static inline int64_t exo_recv_word(struct exo_event *event, uint64_t flags, uint64_t timeout_ns,
+                                    const volatile uint32_t *word, uint32_t expected)
+{
+	return exo_call(EXO_RECV, (uint64_t)event, flags | EXO_RECV_WORD, timeout_ns, (uint64_t)word, expected, 0, 0);
+}
+static inline int64_t exo_wake(const volatile uint32_t *word, uint64_t count) { return EXO_CALL2(EXO_WAKE, word, count); }
 static inline int64_t exo_env_run(uint64_t env) { return EXO_CALL1(EXO_ENV_RUN, env); }
 static inline int64_t exo_env_destroy(uint64_t env) { return EXO_CALL1(EXO_ENV_DESTROY, env); }
 static inline __attribute__((noreturn)) void exo_env_exit(int64_t status)

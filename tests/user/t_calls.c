@@ -566,6 +566,54 @@ static int threads_share_memory(u64 arg)
 	return 0;
 }
 
+/*
+ * Waiting on a word (EXO_RECV_WORD) and EXO_WAKE: a thread waits until the
+ * word moves; a word already changed ends the wait at once.
+ */
+static volatile u32 wait_word;
+static volatile u64 woken_kind, woken_by;
+static int wait_on_word(u64 arg)
+{
+	struct exo_event event = { 0, 0, 0 };
+	i64 got = exo_recv_word(&event, 0, 0, &wait_word, (u32)arg);
+	woken_kind = event.kind, woken_by = event.env;
+	return got == 0 ? 0 : 1;
+}
+
+static int word_wait_and_wake(u64 arg)
+{
+	(void)arg;
+	struct exo_event event;
+	T_EQ(exo_wake(&wait_word, 8), 0); /* nobody waits */
+	wait_word = 5;
+	T_EQ(exo_recv_word(&event, 0, 0, &wait_word, 4), 0); /* not 4: at once, with the value */
+	T_EQ(event.kind, EXO_EVENT_WORD);
+	T_EQ(event.value, 5);
+	T_EQ(exo_recv_word(&event, EXO_RECV_NOWAIT, 0, &wait_word, 5), -EXO_EAGAIN);
+	T_EQ(exo_recv_word(&event, 0, 0, (const volatile u32 *)((u64)&wait_word + 1), 5), -EXO_EINVAL);
+	T_EQ(exo_recv_word(&event, 0, 0, (const volatile u32 *)0x10, 5), -EXO_EFAULT);
+	T_EQ(exo_wake((const volatile u32 *)0x10, 1), -EXO_EFAULT);
+	struct aspace self;
+	as_self(&self);
+	u64 stack;
+	T_EQ(exo_frame_alloc(rt_id, 1, &stack), 1);
+	T_EQ(as_map(&self, DATA_VA, stack, PAGE_RW), 0);
+	i64 thread = rt_spawn_thread(wait_on_word, 5, DATA_VA + 4096);
+	T_CHECK(thread > 0, "thread: %ld", thread);
+	i64 woken = 0;
+	for (int i = 0; i < 50 && woken == 0; i++) {
+		exo_yield(); /* until it waits */
+		woken = exo_wake(&wait_word, 8);
+	}
+	T_EQ(woken, 1);
+	T_EQ(rt_wait((u64)thread), 0);
+	T_EQ(woken_kind, EXO_EVENT_WORD);
+	T_EQ(woken_by, rt_id);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&stack, 1), 0);
+	return 0;
+}
+
 /* Remapping a page, or taking write away, is seen at once (TLB maintenance). */
 static int write_fault_count;
 static int count_write_faults(struct exo_upcall *up)
@@ -758,6 +806,7 @@ static const struct rt_test tests[] = {
 	{ "calls/light_svc0_keeps_registers", light_svc0_keeps_registers, 0 },
 	{ "calls/light_syscall_origin_and_fault", light_syscall_origin_and_fault, 0 },
 	{ "calls/light_upcall_return_redirects", light_upcall_return_redirects, 0 },
+	{ "calls/word_wait_and_wake", word_wait_and_wake, 0 },
 	{ "calls/alert_reaches_running_code", alert_reaches_running_code, 0 },
 	{ "calls/alert_ends_a_receive", alert_ends_a_receive, 0 },
 	{ "calls/alert_waits_outside_handlers", alert_waits_outside_handlers, 0 },

@@ -198,7 +198,7 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
 	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
-	"unknown",
+	"wake", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",
@@ -868,9 +868,13 @@ static void build_messages(struct call *c)
 	static const u64 flags[] = { EXO_RECV_NOWAIT, EXO_RECV_NOWAIT, EXO_RECV_NOWAIT, 0, 2, 3, ~0ull };
 	c->a[0] = out_ptr();
 	c->a[1] = percent(95) ? PICK(flags) : nasty_int();
-	c->a[2] = c->a[1] == 0 ? 1 + below(2000000) : nasty_int();
-	if (c->a[1] == 0 && percent(80))
-		c->a[1] = EXO_RECV_NOWAIT; /* blocking costs up to a tick: keep it rare */
+	if ((c->a[1] == 0 || c->a[1] == EXO_RECV_WORD) && percent(80))
+		c->a[1] |= EXO_RECV_NOWAIT; /* blocking costs up to a tick: keep it rare */
+	bool may_block = !(c->a[1] & ~(u64)(EXO_RECV_WORD | EXO_RECV_NOWAIT)) && !(c->a[1] & EXO_RECV_NOWAIT);
+	c->a[2] = may_block ? 1 + below(2000000) : nasty_int();
+	/* A word: our scratch memory (its value or not), misaligned, or not ours. */
+	c->a[3] = percent(50) ? (scratch_ptr() & ~3ull) : percent(50) ? scratch_ptr() | 1 : any_value();
+	c->a[4] = percent(40) ? 0 : rnd(); /* 0 may be what the word holds: then it waits */
 	expect_output(c, c->a[0], sizeof(struct exo_event));
 }
 
@@ -989,7 +993,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 4, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 3, [EXO_RECV] = 3, [EXO_FRAME_ALLOC] = 8, [EXO_FRAME_FREE] = 8,
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_NCALLS] = 3,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -998,7 +1002,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 3, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 4, [EXO_RECV] = 1, [EXO_FRAME_ALLOC] = 4, [EXO_FRAME_FREE] = 10,
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_NCALLS] = 1,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1060,6 +1064,10 @@ static void build_call(struct call *c)
 		/* A full check costs milliseconds: mostly the cheap refusal instead. */
 		c->a[0] = percent(25) ? scratch_ptr() : percent(50) ? read_only_ptr() : bad_ptr();
 		expect_output(c, c->a[0], sizeof(struct exo_check));
+		break;
+	case EXO_WAKE:
+		c->a[0] = percent(60) ? (scratch_ptr() & ~3ull) : any_value();
+		c->a[1] = percent(50) ? below(4) : nasty_int();
 		break;
 	case EXO_SYSCALL_ORIGIN:
 		/* Never inside a light system call here: refused whatever the pointer. */
@@ -1388,9 +1396,10 @@ static void after_recv(const struct call *c)
 	if (!in_scratch(c->out))
 		return;
 	memcpy(&event, (const void *)c->out, sizeof(event));
+	bool word = event.kind == EXO_EVENT_WORD && (c->a[1] & EXO_RECV_WORD);
 	if (event.kind == EXO_EVENT_EXIT)
 		forget_kid(event.env);
-	else if (event.kind != EXO_EVENT_MESSAGE)
+	else if (event.kind != EXO_EVENT_MESSAGE && !word)
 		FAIL("received an event of kind %lu", event.kind);
 }
 
