@@ -1,13 +1,19 @@
 /*
  * libos's costs in guest instructions under QEMU -icount shift=0 (see
- * bench/bench.h for the method): a reflected getppid() through musl, and
- * the first touch of a demand-zero page.  An ordinary musl program.
+ * bench/bench.h for the method): a reflected getppid() through musl, the
+ * first touch of a demand-zero page, and a byte's round trip through two
+ * pipes to a spawned process and back.  An ordinary musl program.
  */
 #include "bench/stats.h"
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #define SAMPLES 101
 #define BATCH 32
@@ -39,8 +45,52 @@ static void report(const char *name, uint64_t *samples)
 
 static uint64_t samples[SAMPLES];
 
-int main(void)
+/* The far end: each byte read from stdin goes back on stdout, until the end. */
+static int echo_bytes(void)
 {
+	char byte;
+	while (read(0, &byte, 1) == 1)
+		if (write(1, &byte, 1) != 1)
+			return 1;
+	return 0;
+}
+
+/* A byte to a child and back: both sides sleep on the pipe's counter and are woken by the peer. */
+static void pipe_round_trip(const char *self)
+{
+	int to_child[2], from_child[2];
+	if (pipe(to_child) || pipe(from_child))
+		return;
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
+	posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
+	posix_spawn_file_actions_addclose(&actions, to_child[1]);
+	posix_spawn_file_actions_addclose(&actions, from_child[0]);
+	char *args[] = { (char *)self, "echo-bytes", NULL };
+	pid_t pid;
+	posix_spawn(&pid, self, &actions, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	close(to_child[0]);
+	close(from_child[1]);
+	char byte = 'x';
+	for (int s = 0; s < SAMPLES; s++) {
+		uint64_t start = counter();
+		for (int i = 0; i < BATCH / 4; i++)
+			if (write(to_child[1], &byte, 1) != 1 || read(from_child[0], &byte, 1) != 1)
+				return;
+		samples[s] = insns_x16(counter() - start) / (BATCH / 4);
+	}
+	close(to_child[1]);
+	close(from_child[0]);
+	waitpid(pid, NULL, 0);
+	report("pipe_round_trip", samples);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "echo-bytes") == 0)
+		return echo_bytes();
 	for (int s = 0; s < SAMPLES; s++) {
 		uint64_t start = counter();
 		for (int i = 0; i < BATCH; i++)
@@ -60,5 +110,6 @@ int main(void)
 	}
 	report("first_touch_fault", samples);
 	munmap((void *)area, pages * 4096);
+	pipe_round_trip(argv[0]);
 	return 0;
 }

@@ -31,6 +31,13 @@ void libos_nap(u64 timeout_ns)
 		libos_keep_event(&event);
 }
 
+void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns)
+{
+	struct exo_event event;
+	if (exo_recv_word(&event, 0, timeout_ns, word, expected) == 0 && event.kind != EXO_EVENT_WORD)
+		libos_keep_event(&event);
+}
+
 static bool take_kept(struct exo_event *event)
 {
 	HOLD_LIBOS_LOCK();

@@ -418,8 +418,8 @@ void fs_import(const u64 *records, u64 count)
 	}
 }
 
-/* One attempt, under the lock: bytes read, 0 at the end, an error, or FS_WOULD_BLOCK. */
-static i64 read_now(i64 fd, void *buf, u64 len)
+/* One attempt, under the lock: bytes read, 0 at the end, an error, or FS_WOULD_BLOCK (and *wait). */
+static i64 read_now(i64 fd, void *buf, u64 len, struct fs_wait *wait)
 {
 	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
@@ -428,7 +428,7 @@ static i64 read_now(i64 fd, void *buf, u64 len)
 	if (open->kind == OPEN_CONSOLE)
 		return console_read_now(buf, len);
 	if (open->kind == OPEN_PIPE)
-		return open->write_end ? -L_EBADF : pipe_read_now(open->pipe, buf, len);
+		return open->write_end ? -L_EBADF : pipe_read_now(open->pipe, buf, len, wait);
 	if (open->kind == OPEN_DIR)
 		return -L_EISDIR;
 	const struct file *file = &files[open->file];
@@ -438,25 +438,42 @@ static i64 read_now(i64 fd, void *buf, u64 len)
 	return (i64)n;
 }
 
-static i64 write_now(i64 fd, const void *buf, u64 len)
+static i64 write_now(i64 fd, const void *buf, u64 len, struct fs_wait *wait)
 {
 	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
 	if (open->kind == OPEN_PIPE)
-		return open->write_end ? pipe_write_now(open->pipe, buf, len) : -L_EBADF;
+		return open->write_end ? pipe_write_now(open->pipe, buf, len, wait) : -L_EBADF;
 	return open->kind == OPEN_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
 }
 
-/* Reads and writes wait outside the lock, so the process's other threads go on meanwhile. */
+/*
+ * Reads and writes wait outside the lock, so the process's other threads go
+ * on meanwhile.  A pipe's sleep also ends after FS_WORD_BACKSTOP_NS, in case
+ * its peer died before it could wake us (killed by the kernel).
+ */
+#define FS_WORD_BACKSTOP_NS 100000000
+
+static void fs_wait(const struct fs_wait *wait)
+{
+	if (wait->kind == FS_WAIT_WORD)
+		libos_wait_word(wait->word, wait->expected, FS_WORD_BACKSTOP_NS);
+	else if (wait->kind == FS_WAIT_YIELD)
+		exo_yield();
+	else
+		libos_nap(FS_NAP_NS);
+}
+
 i64 fs_read(i64 fd, void *buf, u64 len)
 {
 	for (;;) {
-		i64 result = read_now(fd, buf, len);
+		struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
+		i64 result = read_now(fd, buf, len, &wait);
 		if (result != FS_WOULD_BLOCK)
 			return result;
-		libos_nap(FS_NAP_NS);
+		fs_wait(&wait);
 	}
 }
 
@@ -464,9 +481,10 @@ i64 fs_write(i64 fd, const void *buf, u64 len)
 {
 	u64 done = 0;
 	for (;;) {
-		i64 result = write_now(fd, (const u8 *)buf + done, len - done);
+		struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
+		i64 result = write_now(fd, (const u8 *)buf + done, len - done, &wait);
 		if (result == FS_WOULD_BLOCK) {
-			libos_nap(FS_NAP_NS);
+			fs_wait(&wait);
 			continue;
 		}
 		if (result < 0)

@@ -80,6 +80,16 @@ i64 console_write_all(const void *buf, u64 len);
  */
 i64 console_read_now(void *buf, u64 len);
 #define FS_WOULD_BLOCK (-1000000) /* inside libos only: nothing yet, wait and try again */
+/*
+ * What a call that would block waits for: a word to move (a pipe's
+ * counter: its peer wakes it with EXO_WAKE), another process letting go
+ * (yield), or anything else (a nap: the console).
+ */
+struct fs_wait {
+	enum { FS_WAIT_NAP, FS_WAIT_WORD, FS_WAIT_YIELD } kind;
+	const volatile u32 *word;
+	u32 expected;
+};
 
 /* The boot archive as a read-only file system, and the fd table (fs.c). */
 void fs_init(void);
@@ -110,6 +120,8 @@ void fs_drop_table(u64 env, bool cloexec_only);
 
 /* Waiting: a nap that keeps any event that arrives for whoever waits for it. */
 void libos_nap(u64 timeout_ns);
+/* Until *word is not expected, it is woken (EXO_WAKE), or timeout_ns: events that arrive are kept. */
+void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns);
 /*
  * The next event (an exit notice or a message): a kept one first; flags as
  * EXO_RECV.  -EXO_EAGAIN without EXO_RECV_NOWAIT: look again (threads).

@@ -6,6 +6,12 @@
  * (release/acquire).  Each side also has a lock word naming the process
  * reading or writing now, so several processes may share a side; the libos
  * lock orders a process's own threads.
+ *
+ * A reader with nothing to read says so (read_waiting) and sleeps until the
+ * low word of tail moves (EXO_RECV_WORD); a writer that moves tail and finds
+ * a reader waiting wakes the word (EXO_WAKE).  A writer without room waits on
+ * head the same way.  Said before the sleep, checked by the kernel as it
+ * begins: a move in between ends the sleep at once, so no wake is lost.
  */
 #include "libos/libos.h"
 #include "libos/pipe.h"
@@ -19,7 +25,8 @@ struct pipe {
 	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */
 	u32 readers, writers; /* ends held, across processes (atomic) */
 	u32 read_lock, write_lock; /* the process reading / writing now (its id), 0 if none */
-	u8 buf[4096 - 32];
+	u32 read_waiting, write_waiting; /* someone sleeps until tail / head moves: wake it */
+	u8 buf[4096 - 40];
 };
 _Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
 
@@ -63,12 +70,19 @@ void pipe_start(struct pipe *pipe)
 {
 	pipe->head = pipe->tail = 0;
 	pipe->read_lock = pipe->write_lock = 0;
+	pipe->read_waiting = pipe->write_waiting = 0;
 	pipe->readers = pipe->writers = 1;
 }
 
+/* The low 32 bits of a counter, which a sleeper watches (little-endian). */
+static const volatile u32 *low_word(const u64 *counter) { return (const volatile u32 *)counter; }
+
 void pipe_end_count(struct pipe *pipe, bool write_end, int change)
 {
-	__atomic_fetch_add(write_end ? &pipe->writers : &pipe->readers, (u32)change, __ATOMIC_ACQ_REL);
+	u32 left = __atomic_add_fetch(write_end ? &pipe->writers : &pipe->readers, (u32)change, __ATOMIC_ACQ_REL);
+	/* The last writer gone is the end for sleeping readers; the last reader, EPIPE for writers. */
+	if (left == 0)
+		exo_wake(low_word(write_end ? &pipe->tail : &pipe->head), ~0ull);
 }
 
 static u64 pipe_used(const struct pipe *pipe)
@@ -127,30 +141,55 @@ static void probe(u8 *buf, u64 len, bool write)
 	}
 }
 
-i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len)
+/* Sleep until counter moves (the caller said it waits, just before). */
+static void wait_for_move(struct fs_wait *wait, const u64 *counter)
+{
+	wait->kind = FS_WAIT_WORD;
+	wait->word = low_word(counter);
+	wait->expected = (u32)__atomic_load_n(counter, __ATOMIC_ACQUIRE);
+}
+
+/* The counter moved: wake whoever sleeps on it, if anyone said so. */
+static void moved(u32 *waiting, const u64 *counter)
+{
+	if (__atomic_exchange_n(waiting, 0, __ATOMIC_ACQ_REL))
+		exo_wake(low_word(counter), ~0ull);
+}
+
+i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait)
 {
 	probe(buf, len, true);
-	if (!side_lock(&pipe->read_lock, self_process()))
+	if (!side_lock(&pipe->read_lock, self_process())) {
+		wait->kind = FS_WAIT_YIELD; /* another process is reading: a moment */
 		return FS_WOULD_BLOCK;
+	}
 	i64 result = FS_WOULD_BLOCK;
 	u64 used = pipe_used(pipe);
 	if (used) {
 		u64 n = MIN(len, used), head = pipe->head;
 		ring_out(pipe, head, buf, n);
 		__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
+		moved(&pipe->write_waiting, &pipe->head);
 		result = (i64)n;
 	} else if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0) {
-		result = 0; /* every writer gone and nothing left: the end */
+		result = 0; /* every writer gone and nothing left (looked at after them): the end */
+	} else {
+		__atomic_store_n(&pipe->read_waiting, 1, __ATOMIC_SEQ_CST);
+		wait_for_move(wait, &pipe->tail);
+		if (pipe_used(pipe) || __atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0)
+			wait->kind = FS_WAIT_YIELD; /* it changed as we said so: look again */
 	}
 	side_unlock(&pipe->read_lock);
 	return result;
 }
 
-i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len)
+i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len, struct fs_wait *wait)
 {
 	probe((u8 *)buf, len, false);
-	if (!side_lock(&pipe->write_lock, self_process()))
+	if (!side_lock(&pipe->write_lock, self_process())) {
+		wait->kind = FS_WAIT_YIELD; /* another process is writing: a moment */
 		return FS_WOULD_BLOCK;
+	}
 	i64 result = FS_WOULD_BLOCK;
 	u64 room = sizeof(pipe->buf) - pipe_used(pipe);
 	if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0) {
@@ -159,7 +198,13 @@ i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len)
 		u64 n = MIN(len, room), tail = pipe->tail;
 		ring_in(pipe, tail, buf, n);
 		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
+		moved(&pipe->read_waiting, &pipe->tail);
 		result = (i64)n;
+	} else {
+		__atomic_store_n(&pipe->write_waiting, 1, __ATOMIC_SEQ_CST);
+		wait_for_move(wait, &pipe->head);
+		if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0)
+			wait->kind = FS_WAIT_YIELD; /* the last reader left as we said so: look again */
 	}
 	side_unlock(&pipe->write_lock);
 	return result;

@@ -17,9 +17,13 @@ void pipe_hold(struct pipe *pipe, int change);
 void pipe_start(struct pipe *pipe);
 /* An end more (+1: passed on across exec) or less (-1: closed), counted across processes. */
 void pipe_end_count(struct pipe *pipe, bool write_end, int change);
-/* One attempt, never waiting: bytes moved, 0 at the end (read), an error, or FS_WOULD_BLOCK. */
-i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len);
-i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len);
+/*
+ * One attempt, never waiting: bytes moved, 0 at the end (read), an error, or
+ * FS_WOULD_BLOCK with what to wait for in *wait (the peer wakes that word).
+ */
+struct fs_wait;
+i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait);
+i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len, struct fs_wait *wait);
 /* A process that ends lets go of any side of the pipe it held (killed in the middle of a copy). */
 void pipe_sides_release(struct pipe *pipe, u32 process);
 
