@@ -13,7 +13,6 @@
 #define MAX_THREADS 16
 #define THREAD_UPCALL_BASE 0x00007ffd00000000ull
 _Static_assert(THREAD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
-#define FUTEX_WAKE_MESSAGE 0x7f1e
 #define L_EAGAIN 11
 #define L_ETIMEDOUT 110
 #define PAGE 4096ull
@@ -26,10 +25,6 @@ struct thread {
 
 static struct thread threads[MAX_THREADS];
 u32 libos_nthreads; /* threads alive: 0 lets the common paths skip the thread table */
-static struct waiter {
-	u64 env;
-	const int *address;
-} waiters[MAX_THREADS + 1];
 static volatile u32 lock_word;
 static u64 lock_owner; /* the thread holding it: a fault inside libos may take it again */
 static u32 lock_depth;
@@ -253,57 +248,33 @@ void libos_end_threads(u64 process, u64 except)
 	libos_unlock();
 }
 
+/*
+ * Futexes are the kernel's word waits (EXO_RECV_WORD, EXO_WAKE): the kernel
+ * checks the word as the sleep begins, so no wake is lost and libos keeps
+ * no table of waiters; they work between processes sharing memory too.
+ */
 i64 libos_futex_wake(const int *address, u64 count)
 {
-	u64 woken = 0;
-	libos_lock();
-	for (u32 i = 0; i < ARRAY_LEN(waiters) && woken < count; i++)
-		if (waiters[i].env && waiters[i].address == address) {
-			exo_send(waiters[i].env, FUTEX_WAKE_MESSAGE);
-			waiters[i].env = 0;
-			woken++;
-		}
-	libos_unlock();
-	return (i64)woken;
+	i64 woken = exo_wake((const volatile u32 *)address, count);
+	return woken < 0 ? (woken == -EXO_EINVAL ? -L_EINVAL : -L_EFAULT) : woken;
 }
 
-static void forget_waiter(u64 env)
-{
-	libos_lock();
-	for (u32 i = 0; i < ARRAY_LEN(waiters); i++)
-		if (waiters[i].env == env)
-			waiters[i].env = 0;
-	libos_unlock();
-}
-
-/* Wait for a wake message (a message sent before we block is queued: no wake is lost). */
 i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns)
 {
-	u64 self = (u64)exo_self();
-	libos_lock();
-	if (__atomic_load_n(address, __ATOMIC_ACQUIRE) != expected) {
-		libos_unlock();
-		return -L_EAGAIN;
-	}
-	u32 slot = 0;
-	while (slot < ARRAY_LEN(waiters) && waiters[slot].env)
-		slot++;
-	if (slot == ARRAY_LEN(waiters)) {
-		libos_unlock();
-		return -L_EAGAIN; /* no room: the caller retries */
-	}
-	waiters[slot] = (struct waiter){ self, address };
-	libos_unlock();
+	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
 	for (;;) {
-		struct exo_event event;
-		i64 err = exo_recv(&event, 0, timeout_ns);
-		if (err == -EXO_EAGAIN) {
-			forget_waiter(self);
+		i64 left = deadline ? deadline - exo_clock() : 0;
+		if (deadline && left <= 0)
 			return -L_ETIMEDOUT;
-		}
-		if (err == 0 && event.kind == EXO_EVENT_MESSAGE && event.value == FUTEX_WAKE_MESSAGE)
-			return 0;
-		if (err == 0)
-			libos_keep_event(&event);
+		struct exo_event event;
+		i64 err = exo_recv_word(&event, 0, (u64)left, (const volatile u32 *)address, (u32)expected);
+		if (err == -EXO_EAGAIN)
+			return -L_ETIMEDOUT;
+		if (err < 0)
+			return err == -EXO_EINVAL ? -L_EINVAL : -L_EFAULT;
+		if (event.kind == EXO_EVENT_WORD)
+			return event.env ? 0 : -L_EAGAIN; /* woken, or it was not `expected` */
+		libos_keep_event(&event); /* someone else's: kept, and the wait goes on */
 	}
 }
+
