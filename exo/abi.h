@@ -60,6 +60,7 @@
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
+#define EXO_UPCALL_HOLD_ALERTS 2u /* alerts stay pending, not delivered, until set without it */
 
 #ifndef __ASSEMBLER__
 /* Error codes (returned negated). */

@@ -94,10 +94,16 @@ static i64 call_env_set_root(const u64 *a)
 	if (!a[2])
 		return 0;
 	arch_regs_write(env, &regs);
+	/*
+	 * A new image: its upcalls are its own to set, and alerts wait until it
+	 * has (pending ones stay pending), rather than reach the old handlers.
+	 */
 	upcall_forget(env);
+	env->upcall.fault_entry = env->upcall.syscall_entry = env->upcall.stack = 0;
+	env->upcall.light = 0;
+	env->upcall.alerts_held = 1;
 	if (env->recv_pending) {
-		env->recv_pending = false;
-		env->recv_word = 0;
+		recv_forget(env);
 		sched_wake(env);
 	}
 	return env == curenv ? CALL_NO_RESULT : 0;
@@ -118,8 +124,7 @@ static i64 call_env_set_regs(const u64 *a)
 	/* New registers, new story: upcalls in progress and a receive it was blocked in are abandoned. */
 	upcall_forget(env);
 	if (env->recv_pending) {
-		env->recv_pending = false;
-		env->recv_word = 0;
+		recv_forget(env);
 		sched_wake(env);
 	}
 	return 0;
@@ -146,12 +151,13 @@ static i64 call_env_set_upcalls(const u64 *a)
 		return err;
 	if (a[1] >= EXO_USER_VA_END || a[2] >= EXO_USER_VA_END || a[3] > EXO_USER_VA_END)
 		return -E_RANGE;
-	if ((a[4] & ~(u64)EXO_UPCALL_LIGHT) || ((a[4] & EXO_UPCALL_LIGHT) && !a[2]))
+	if ((a[4] & ~(u64)(EXO_UPCALL_LIGHT | EXO_UPCALL_HOLD_ALERTS)) || ((a[4] & EXO_UPCALL_LIGHT) && !a[2]))
 		return -E_INVAL; /* an unknown flag, or the light way into no handler */
 	env->upcall.fault_entry = a[1];
 	env->upcall.syscall_entry = a[2];
 	env->upcall.stack = a[3];
 	env->upcall.light = (u8)(a[4] & EXO_UPCALL_LIGHT);
+	env->upcall.alerts_held = (a[4] & EXO_UPCALL_HOLD_ALERTS) != 0;
 	return 0;
 }
 
@@ -301,7 +307,8 @@ static i64 call_wake(const u64 *a)
 	u64 woken = 0;
 	for (u32 slot = 1; slot < NENV && woken < a[1]; slot++) {
 		struct env *env = &envs[slot];
-		if (env->recv_pending && env->recv_word == (u64)word && !env->word_woken_by) {
+		if (env->status == EXO_ENV_BLOCKED && env->recv_pending && env->recv_word == (u64)word &&
+		    !env->word_woken_by) {
 			env->word_woken_by = curenv->id;
 			sched_wake(env);
 			woken++;

@@ -40,7 +40,8 @@ struct upcall_state {
 	u8 light;         /* svc #0 enters syscall_entry the light way */
 	u8 faults;        /* bit d: the upcall at depth d is a fault */
 	u8 alert_told;    /* a receive has reported the pending alert */
-	u8 unused[3];
+	u8 alerts_held;   /* EXO_UPCALL_HOLD_ALERTS, or a new image that has not set its upcalls */
+	u8 unused[2];
 	u64 fault_entry;
 	u64 alert;        /* EXO_ENV_ALERT bits pending, delivered outside every handler */
 	u32 alert_from;   /* who sent the last */
@@ -70,6 +71,14 @@ struct env {
 static inline void upcall_forget(struct env *env)
 {
 	env->upcall.depth = env->upcall.faults = env->upcall.light_active = 0;
+}
+
+/* A receive ends (or is abandoned): nothing of its word wait is left. */
+static inline void recv_forget(struct env *env)
+{
+	env->recv_pending = false;
+	env->recv_word = 0;
+	env->word_woken_by = 0;
 }
 
 extern struct env envs[NENV];

@@ -37,6 +37,7 @@ void sched_wake(struct env *env)
 void sched_remove(struct env *env)
 {
 	env->status = EXO_ENV_NOT_RUNNABLE;
+	recv_forget(env); /* an ending environment waits for nothing: no wake may count it */
 	if (env == loaded) {
 		/* Its tables are about to be freed: stop translating through them now. */
 		loaded = NULL;
@@ -51,6 +52,8 @@ void sched_block_recv(struct env *env, u64 event_uva, u64 deadline)
 	env->recv_pending = true;
 	env->recv_uva = event_uva;
 	env->recv_deadline = deadline;
+	env->recv_word = 0;
+	env->word_woken_by = 0;
 }
 
 static bool alive(const struct env *env)
@@ -122,9 +125,7 @@ static bool complete_recv(struct env *env, struct trap_frame *frame)
 		env->status = EXO_ENV_BLOCKED; /* woken for someone else's event */
 		return false;
 	}
-	env->recv_pending = false;
-	env->recv_word = 0;
-	env->word_woken_by = 0;
+	recv_forget(env);
 	arch_set_call_result(frame, result);
 	return true;
 }

@@ -144,9 +144,10 @@ __attribute__((noreturn)) static void exec_from_thread(u64 process, u64 root, co
 }
 
 /* libos_exec_entry's C half, in the process's environment. */
-__attribute__((noreturn)) void libos_exec_handed(void)
+void libos_exec_handed(void)
 {
-	commit((u64)exo_self(), handed.root, &handed.regs);
+	if (handed.root) /* else nothing was handed over: a stray call, refused */
+		commit((u64)exo_self(), handed.root, &handed.regs);
 }
 
 static i64 build_and_switch(const char *path, char *const argv[], char *const envp[]);

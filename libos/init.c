@@ -30,12 +30,13 @@ static u64 counter_now(void)
 	return value;
 }
 
-static void init_upcalls(void)
+/* Alerts (a kill) are held until start-up has taken over the descriptors: then it can end cleanly. */
+static void init_upcalls(u64 held)
 {
 	if (mm_map_stack(UPCALL_STACK_TOP, UPCALL_PAGES) < 0)
 		libos_exit(127);
 	exo_env_set_upcalls(libos.env, (u64)libos_fault_entry, (u64)libos_syscall_entry, UPCALL_STACK_TOP,
-	                    LIBOS_UPCALL_FLAGS);
+	                    LIBOS_UPCALL_FLAGS | held);
 }
 
 /*
@@ -128,7 +129,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	libos = (struct libos){ .env = env, .root = root, .archive = archive, .archive_size = archive_size,
 		                .cmdline = cmdline ? cmdline : "" };
 	as_self_of(&libos.self, env, root);
-	init_upcalls();
+	init_upcalls(EXO_UPCALL_HOLD_ALERTS);
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	fs_init();
 	static struct words words;
@@ -139,6 +140,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 		split_cmdline(&words), sig_init(0, 0);
 	if (old_root)
 		libos_reclaim_space(old_root); /* ...the old space (which may own them) is freed */
+	init_upcalls(0); /* ready: a kill may come now */
 	libos_vfork_ready(waiting_parent);
 	for (u32 i = 0; i < words.envc; i++)
 		if (strcmp(words.envp[i], "EXO_STRACE=1") == 0)

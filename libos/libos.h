@@ -22,7 +22,7 @@ extern struct libos libos;
 
 /* Linux errno values libos returns (negated), as musl expects them. */
 enum {
-	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
+	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_EAGAIN = 11, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
 	L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSYS = 38,
 };
 #define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
@@ -152,7 +152,7 @@ void libos_reclaim_space(u64 root);
 void libos_exit_entry(void);
 /* execve from a thread: the process's environment is sent here to make the switch (exec.c). */
 void libos_exec_entry(void);
-__attribute__((noreturn)) void libos_exec_handed(void);
+void libos_exec_handed(void); /* returns only if no exec was handed over */
 /*
  * Send env (our process's own environment, or a child) to pc with x0 = arg,
  * sp a little below where it was: whatever it was doing or waiting for

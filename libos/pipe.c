@@ -7,11 +7,13 @@
  * reading or writing now, so several processes may share a side; the libos
  * lock orders a process's own threads.
  *
- * A reader with nothing to read says so (read_waiting) and sleeps until the
- * low word of tail moves (EXO_RECV_WORD); a writer that moves tail and finds
- * a reader waiting wakes the word (EXO_WAKE).  A writer without room waits on
- * head the same way.  Said before the sleep, checked by the kernel as it
- * begins: a move in between ends the sleep at once, so no wake is lost.
+ * A reader with nothing to read says so (read_waiting) and sleeps until
+ * read_seq moves (EXO_RECV_WORD); whoever gives it something to see (bytes
+ * written, the last writer gone) moves read_seq and, finding a reader
+ * waiting, wakes the word (EXO_WAKE).  Writers without room wait on
+ * write_seq the same way.  The sequence is read before the reader looks and
+ * checked by the kernel as the sleep begins: a move in between ends the
+ * sleep at once, so no wake is lost.
  */
 #include "libos/libos.h"
 #include "libos/pipe.h"
@@ -25,8 +27,9 @@ struct pipe {
 	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */
 	u32 readers, writers; /* ends held, across processes (atomic) */
 	u32 read_lock, write_lock; /* the process reading / writing now (its id), 0 if none */
-	u32 read_waiting, write_waiting; /* someone sleeps until tail / head moves: wake it */
-	u8 buf[4096 - 40];
+	u32 read_waiting, write_waiting; /* someone sleeps on read_seq / write_seq: wake it */
+	u32 read_seq, write_seq; /* move with everything a reader / writer waits for */
+	u8 buf[4096 - 48];
 };
 _Static_assert(sizeof(struct pipe) == 4096, "a pipe is one page");
 
@@ -71,18 +74,26 @@ void pipe_start(struct pipe *pipe)
 	pipe->head = pipe->tail = 0;
 	pipe->read_lock = pipe->write_lock = 0;
 	pipe->read_waiting = pipe->write_waiting = 0;
+	pipe->read_seq = pipe->write_seq = 0;
 	pipe->readers = pipe->writers = 1;
 }
 
-/* The low 32 bits of a counter, which a sleeper watches (little-endian). */
-static const volatile u32 *low_word(const u64 *counter) { return (const volatile u32 *)counter; }
+/* Something a sleeper on seq waits for happened: move seq, and wake it if it said it sleeps. */
+static void moved(u32 *waiting, u32 *seq)
+{
+	__atomic_fetch_add(seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(waiting, 0, __ATOMIC_SEQ_CST))
+		exo_wake(seq, ~0ull);
+}
 
 void pipe_end_count(struct pipe *pipe, bool write_end, int change)
 {
 	u32 left = __atomic_add_fetch(write_end ? &pipe->writers : &pipe->readers, (u32)change, __ATOMIC_ACQ_REL);
 	/* The last writer gone is the end for sleeping readers; the last reader, EPIPE for writers. */
-	if (left == 0)
-		exo_wake(low_word(write_end ? &pipe->tail : &pipe->head), ~0ull);
+	if (left == 0 && write_end)
+		moved(&pipe->read_waiting, &pipe->read_seq);
+	else if (left == 0)
+		moved(&pipe->write_waiting, &pipe->write_seq);
 }
 
 static u64 pipe_used(const struct pipe *pipe)
@@ -141,19 +152,13 @@ static void probe(u8 *buf, u64 len, bool write)
 	}
 }
 
-/* Sleep until counter moves (the caller said it waits, just before). */
-static void wait_for_move(struct fs_wait *wait, const u64 *counter)
+/* Sleep until seq moves from `seen` (read before looking); say so first. */
+static void sleep_on(struct fs_wait *wait, u32 *waiting, const u32 *seq, u32 seen)
 {
+	__atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
 	wait->kind = FS_WAIT_WORD;
-	wait->word = low_word(counter);
-	wait->expected = (u32)__atomic_load_n(counter, __ATOMIC_ACQUIRE);
-}
-
-/* The counter moved: wake whoever sleeps on it, if anyone said so. */
-static void moved(u32 *waiting, const u64 *counter)
-{
-	if (__atomic_exchange_n(waiting, 0, __ATOMIC_ACQ_REL))
-		exo_wake(low_word(counter), ~0ull);
+	wait->word = seq;
+	wait->expected = seen;
 }
 
 i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait)
@@ -164,20 +169,18 @@ i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait)
 		return FS_WOULD_BLOCK;
 	}
 	i64 result = FS_WOULD_BLOCK;
+	u32 seen = __atomic_load_n(&pipe->read_seq, __ATOMIC_SEQ_CST);
 	u64 used = pipe_used(pipe);
 	if (used) {
 		u64 n = MIN(len, used), head = pipe->head;
 		ring_out(pipe, head, buf, n);
 		__atomic_store_n(&pipe->head, head + n, __ATOMIC_RELEASE);
-		moved(&pipe->write_waiting, &pipe->head);
+		moved(&pipe->write_waiting, &pipe->write_seq);
 		result = (i64)n;
 	} else if (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 && pipe_used(pipe) == 0) {
 		result = 0; /* every writer gone and nothing left (looked at after them): the end */
 	} else {
-		__atomic_store_n(&pipe->read_waiting, 1, __ATOMIC_SEQ_CST);
-		wait_for_move(wait, &pipe->tail);
-		if (pipe_used(pipe) || __atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0)
-			wait->kind = FS_WAIT_YIELD; /* it changed as we said so: look again */
+		sleep_on(wait, &pipe->read_waiting, &pipe->read_seq, seen);
 	}
 	side_unlock(&pipe->read_lock);
 	return result;
@@ -191,6 +194,7 @@ i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len, struct fs_wait *wa
 		return FS_WOULD_BLOCK;
 	}
 	i64 result = FS_WOULD_BLOCK;
+	u32 seen = __atomic_load_n(&pipe->write_seq, __ATOMIC_SEQ_CST);
 	u64 room = sizeof(pipe->buf) - pipe_used(pipe);
 	if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0) {
 		result = -L_EPIPE;
@@ -198,13 +202,10 @@ i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len, struct fs_wait *wa
 		u64 n = MIN(len, room), tail = pipe->tail;
 		ring_in(pipe, tail, buf, n);
 		__atomic_store_n(&pipe->tail, tail + n, __ATOMIC_RELEASE);
-		moved(&pipe->read_waiting, &pipe->tail);
+		moved(&pipe->read_waiting, &pipe->read_seq);
 		result = (i64)n;
 	} else {
-		__atomic_store_n(&pipe->write_waiting, 1, __ATOMIC_SEQ_CST);
-		wait_for_move(wait, &pipe->head);
-		if (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0)
-			wait->kind = FS_WAIT_YIELD; /* the last reader left as we said so: look again */
+		sleep_on(wait, &pipe->write_waiting, &pipe->write_seq, seen);
 	}
 	side_unlock(&pipe->write_lock);
 	return result;

@@ -125,6 +125,8 @@ static i64 sys_exit(const u64 *a)
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 #define FUTEX_PRIVATE 128
 struct timespec_l;
 static u64 timeout_ns(const struct timespec_l *timeout);
@@ -136,6 +138,16 @@ static i64 sys_futex(const u64 *a)
 		return libos_futex_wait((const int *)a[0], (int)a[2], timeout_ns((const struct timespec_l *)a[3]));
 	case FUTEX_WAKE:
 		return libos_futex_wake((const int *)a[0], a[2]);
+	case FUTEX_CMP_REQUEUE:
+		if (*(const volatile int *)a[0] != (int)a[5])
+			return -L_EAGAIN;
+		/* fall through */
+	case FUTEX_REQUEUE:
+		/*
+		 * Moving waiters to another word is waking them instead: each looks
+		 * again and waits where it must (futex waiters allow spurious wakes).
+		 */
+		return libos_futex_wake((const int *)a[0], (u64)(u32)a[2] + (u64)(u32)a[3]);
 	}
 	return -L_ENOSYS;
 }
@@ -368,7 +380,7 @@ static i64 other_call(struct exo_upcall *up, u64 number)
 	if (number == LIBOS_SYS_EXIT_STATUS)
 		libos_exit((i64)up->regs.x[0]);
 	if (number == LIBOS_SYS_EXEC_HANDED)
-		libos_exec_handed();
+		libos_exec_handed(); /* returns only when nothing was handed over */
 	return -L_ENOSYS;
 }
 

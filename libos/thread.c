@@ -13,7 +13,6 @@
 #define MAX_THREADS 16
 #define THREAD_UPCALL_BASE 0x00007ffd00000000ull
 _Static_assert(THREAD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
-#define L_EAGAIN 11
 #define L_ETIMEDOUT 110
 #define PAGE 4096ull
 
@@ -261,20 +260,15 @@ i64 libos_futex_wake(const int *address, u64 count)
 
 i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns)
 {
-	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
-	for (;;) {
-		i64 left = deadline ? deadline - exo_clock() : 0;
-		if (deadline && left <= 0)
-			return -L_ETIMEDOUT;
-		struct exo_event event;
-		i64 err = exo_recv_word(&event, 0, (u64)left, (const volatile u32 *)address, (u32)expected);
-		if (err == -EXO_EAGAIN)
-			return -L_ETIMEDOUT;
-		if (err < 0)
-			return err == -EXO_EINVAL ? -L_EINVAL : -L_EFAULT;
-		if (event.kind == EXO_EVENT_WORD)
-			return event.env ? 0 : -L_EAGAIN; /* woken, or it was not `expected` */
-		libos_keep_event(&event); /* someone else's: kept, and the wait goes on */
-	}
+	struct exo_event event;
+	i64 err = exo_recv_word(&event, 0, timeout_ns, (const volatile u32 *)address, (u32)expected);
+	if (err == -EXO_EAGAIN)
+		return -L_ETIMEDOUT;
+	if (err < 0)
+		return err == -EXO_EINVAL ? -L_EINVAL : -L_EFAULT;
+	if (event.kind == EXO_EVENT_WORD)
+		return event.env ? 0 : -L_EAGAIN; /* woken, or it was not `expected` */
+	libos_keep_event(&event); /* someone else's event: kept for its waiter */
+	return 0;                 /* a spurious wake: the caller looks again (futex callers do) */
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -569,6 +570,45 @@ static void thread_lifetimes(const char *self)
 	printf("~ execve from a thread printed \"%s\"\n", out);
 }
 
+/* pthread_cond_broadcast with several waiters (musl requeues them with FUTEX_REQUEUE). */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate = PTHREAD_COND_INITIALIZER;
+static int gate_open, at_gate, through_gate;
+
+static void *wait_at_gate(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&gate_lock);
+	at_gate++;
+	while (!gate_open)
+		pthread_cond_wait(&gate, &gate_lock);
+	through_gate++;
+	pthread_mutex_unlock(&gate_lock);
+	return NULL;
+}
+
+static void broadcast_wakes_all(void)
+{
+	pthread_t ids[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&ids[i], NULL, wait_at_gate, NULL);
+	for (;;) {
+		pthread_mutex_lock(&gate_lock);
+		int waiting = at_gate;
+		pthread_mutex_unlock(&gate_lock);
+		if (waiting == THREADS)
+			break;
+		sched_yield();
+	}
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate);
+	pthread_mutex_unlock(&gate_lock);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(ids[i], NULL);
+	printf("check: pthread_cond_broadcast to %d waiters: %d through\n", THREADS, through_gate);
+}
+
 static void threads(void)
 {
 	pthread_t ids[THREADS];
@@ -608,6 +648,7 @@ int main(int argc, char **argv)
 	files();
 	processes();
 	threads();
+	broadcast_wakes_all();
 	threads_and_files();
 	writers_share_a_pipe(argv[0]);
 	thread_lifetimes(argv[0]);

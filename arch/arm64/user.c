@@ -195,7 +195,7 @@ static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
 bool arch_deliver_alert(struct env *env, struct trap_frame *frame)
 {
 	struct upcall_state *up = &env->upcall;
-	if (!up->alert || up->depth)
+	if (!up->alert || up->depth || up->alerts_held)
 		return true;
 	frame->esr = up->alert_from; /* the record's esr and far carry them */
 	frame->far = up->alert;

@@ -442,6 +442,27 @@ static int alert_waits_outside_handlers(u64 arg)
 	return 0;
 }
 
+/* EXO_UPCALL_HOLD_ALERTS: an alert waits, pending, until the upcalls are set without it. */
+static int alert_held_until_released(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = take_alert;
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP,
+	                         EXO_UPCALL_HOLD_ALERTS), 0);
+	T_EQ(exo_env_alert(rt_id, 0x8), 0);
+	for (int i = 0; i < 3; i++)
+		exo_yield();
+	T_EQ(alerts_seen, 0);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, EXO_RECV_NOWAIT, 0), 0); /* a receive is still told */
+	T_EQ(event.kind, EXO_EVENT_ALERT);
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0), 0);
+	exo_yield(); /* the next return through the scheduler delivers it */
+	T_EQ(alerts_seen, 1);
+	T_EQ(alert_bits, 0x8);
+	return 0;
+}
+
 static int exit_with(u64 status) { return (int)status; }
 
 static int child_lifecycle(u64 arg)
@@ -609,6 +630,13 @@ static int word_wait_and_wake(u64 arg)
 	T_EQ(rt_wait((u64)thread), 0);
 	T_EQ(woken_kind, EXO_EVENT_WORD);
 	T_EQ(woken_by, rt_id);
+	/* A waiter that is destroyed waits for nothing any more: a wake does not count it. */
+	thread = rt_spawn_thread(wait_on_word, 5, DATA_VA + 4096);
+	T_CHECK(thread > 0, "thread: %ld", thread);
+	for (int i = 0; i < 5; i++)
+		exo_yield(); /* it blocks on the word */
+	T_EQ(exo_env_destroy((u64)thread), 0);
+	T_EQ(exo_wake(&wait_word, 8), 0);
 	T_EQ(as_unmap(&self, DATA_VA), 0);
 	T_EQ(exo_frame_free(&stack, 1), 0);
 	return 0;
@@ -810,6 +838,7 @@ static const struct rt_test tests[] = {
 	{ "calls/alert_reaches_running_code", alert_reaches_running_code, 0 },
 	{ "calls/alert_ends_a_receive", alert_ends_a_receive, 0 },
 	{ "calls/alert_waits_outside_handlers", alert_waits_outside_handlers, 0 },
+	{ "calls/alert_held_until_released", alert_held_until_released, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },
 	{ "calls/recv_timeout_idles", recv_timeout_idles, 0 },
