@@ -534,6 +534,21 @@ static int alert_misuse(u64 arg)
 	return 0;
 }
 
+/* Word waits and wakes reach only memory the caller can read: never the kernel's, or the TTBR1 half. */
+static int words_outside_own_memory(u64 arg)
+{
+	(void)arg;
+	struct exo_event event;
+	static const u64 words[] = { KERNEL_VA, KERNEL_VA + 0x1000, 0xffff000040000000ull, 0x10, EXO_USER_VA_END - 4,
+		                     ~3ull };
+	for (u32 i = 0; i < ARRAY_LEN(words); i++) {
+		T_EQ(exo_wake((const volatile u32 *)words[i], 1), -EXO_EFAULT);
+		T_EQ(exo_recv_word(&event, 0, 0, (const volatile u32 *)words[i], 0), -EXO_EFAULT);
+	}
+	T_EQ(exo_recv_word(&event, ~0ull, 0, (const volatile u32 *)KERNEL_VA, 0), -EXO_EINVAL); /* flags first */
+	return 0;
+}
+
 /* Descriptors with reserved or forbidden bits are refused, one bit at a time. */
 static int reserved_descriptor_bits(u64 arg)
 {
@@ -850,6 +865,7 @@ static const struct rt_test tests[] = {
 	{ "hostile/light_flags_checked", light_flags_checked, 0 },
 	{ "hostile/light_calls_misused", light_calls_misused, 0 },
 	{ "hostile/alert_misuse", alert_misuse, 0 },
+	{ "hostile/words_outside_own_memory", words_outside_own_memory, 0 },
 	{ "hostile/reserved_descriptor_bits", reserved_descriptor_bits, 0 },
 	{ "hostile/window_is_read_only", window_is_read_only, 0 },
 	{ "hostile/window_write_faults", window_write_faults, 0 },
