@@ -91,6 +91,7 @@ static i64 call_env_set_root(const u64 *a)
 	if (err)
 		return err;
 	pt_set_root(env, a[1]);
+	husk_collect(); /* the old root may have been a husk's last reference */
 	if (!a[2])
 		return 0;
 	arch_regs_write(env, &regs);
@@ -256,7 +257,7 @@ static i64 call_quota_give(const u64 *a)
 static i64 call_send(const u64 *a)
 {
 	struct env *to = env_lookup(a[0]);
-	if (!to || to->status == EXO_ENV_ZOMBIE)
+	if (!to || env_ended(to))
 		return -E_NOENT;
 	bool allowed = to->id == curenv->parent || env_can_act(curenv, to) ||
 	               (to->root && to->root == curenv->root);
@@ -294,6 +295,8 @@ static i64 call_recv(const u64 *a)
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
 	curenv->recv_word = (u64)word;
+	if (word) /* so that freeing the frame ends the wait (sched_word_gone) */
+		pt_frame(kernel_to_phys((const void *)word).val & ~(u64)(PAGE_SIZE - 1))->flags |= FRAME_WORD;
 	return CALL_NO_RESULT;
 }
 

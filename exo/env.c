@@ -48,6 +48,11 @@ bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 	return false;
 }
 
+bool env_holds(const struct env *holder, const struct env *target)
+{
+	return holder == target || env_is_ancestor(holder, target);
+}
+
 bool env_can_act(const struct env *actor, const struct env *target)
 {
 	if (actor == target || env_is_ancestor(actor, target))
@@ -59,7 +64,7 @@ bool env_can_act(const struct env *actor, const struct env *target)
 int env_target(struct env *caller, u64 id, struct env **out)
 {
 	struct env *target = env_lookup(id);
-	if (!target || target->status == EXO_ENV_ZOMBIE)
+	if (!target || env_ended(target))
 		return -E_NOENT;
 	if (!env_can_act(caller, target))
 		return -E_PERM;
@@ -100,46 +105,89 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 	return 0;
 }
 
-static void reparent_children(struct env *env, u32 heir)
+void env_reparent_children(struct env *env, u32 heir)
 {
 	for (u32 slot = 1; slot < NENV; slot++)
 		if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id && envs[slot].id != heir)
 			envs[slot].parent = heir;
 }
 
-static void free_slot(struct env *env)
+void env_free_slot(struct env *env)
 {
 	env->status = EXO_ENV_FREE;
 	env->id = 0;
 }
 
+/* Its exit has been received (or never will be): the slot goes, unless it is a husk. */
+static void settle(struct env *env)
+{
+	if (env->husk)
+		env->status = ENV_HUSK;
+	else
+		env_free_slot(env);
+}
+
 /*
- * Who takes over what an ending environment leaves: a child running in
- * its address space (a thread that carries the process on), so that every
- * mapping in that address space stays one its owner may make; else its
- * parent, who had authority over all of it anyway.  NULL for the first.
+ * A thread that carries an ending environment's address space on: a live
+ * child running on the same root.  Every mapping in that address space then
+ * stays one its owner holds.  NULL if there is none.
  */
-static struct env *heir_of(struct env *env)
+static struct env *thread_heir(struct env *env)
 {
 	for (u32 slot = 1; slot < NENV; slot++) {
 		struct env *child = &envs[slot];
 		if (child->parent == env->id && child != env && env->root && child->root == env->root &&
-		    child->status != EXO_ENV_FREE && child->status != EXO_ENV_ZOMBIE)
+		    child->status != EXO_ENV_FREE && !env_ended(child))
 			return child;
 	}
-	return env_lookup(env->parent);
+	return NULL;
 }
 
-/* The first environment: nothing may outlive it (children of children included). */
-static void destroy_descendants(struct env *env)
+/* A husk's children whose exit nobody will receive: their notices are dropped. */
+static void settle_zombie_children(struct env *husk)
+{
+	for (u32 slot = 1; slot < NENV; slot++)
+		if (envs[slot].status == EXO_ENV_ZOMBIE && envs[slot].parent == husk->id)
+			settle(&envs[slot]);
+}
+
+/*
+ * The first environment ends: nothing may outlive it.  The others end as
+ * usual (they may leave husks); then what is left of them, husks and
+ * zombies, goes: every table emptied first, so no count still refers to a
+ * frame that is freed.
+ */
+static void end_all_others(struct env *first)
 {
 	for (bool found = true; found;) {
 		found = false;
 		for (u32 slot = 1; slot < NENV; slot++)
-			if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id) {
+			if (&envs[slot] != first && envs[slot].status != EXO_ENV_FREE && !env_ended(&envs[slot])) {
 				env_destroy(&envs[slot], -1, true);
 				found = true;
 			}
+	}
+	for (u32 slot = 1; slot < NENV; slot++) {
+		struct env *env = &envs[slot];
+		if (env != first && env->status != EXO_ENV_FREE)
+			env->husk_refs = ~0ull; /* kept from collection while the rest goes */
+	}
+	for (u32 slot = 1; slot < NENV; slot++) {
+		struct env *env = &envs[slot];
+		if (env == first || env->status == EXO_ENV_FREE)
+			continue;
+		for (u32 index = env->frames_head; index != FRAME_NONE; index = kernel_frames.frames[index].next)
+			if (kernel_frames.frames[index].type == FRAME_PAGETABLE)
+				pt_release_table(&kernel_frames.frames[index]);
+	}
+	for (u32 slot = 1; slot < NENV; slot++) {
+		struct env *env = &envs[slot];
+		if (env == first || env->status == EXO_ENV_FREE)
+			continue;
+		while (env->frames_head != FRAME_NONE)
+			env_free_frame(env, &kernel_frames.frames[env->frames_head]);
+		env->husk = false;
+		env_free_slot(env);
 	}
 }
 
@@ -156,37 +204,52 @@ static void check_after_end(const struct env *env)
 		kprintf("exo: isolation check after env %u ended: %lu problems\n", env->id, problems);
 }
 
+/* Its quota: a thread heir or a parent takes it all; a husk keeps what its frames need. */
+static void pass_quota(struct env *env, struct env *to)
+{
+	u64 keep = env->husk ? env->used : 0;
+	u64 give = env->quota > keep ? env->quota - keep : 0;
+	if (to)
+		to->quota += give;
+	env->quota -= give;
+}
+
 void env_destroy(struct env *env, i64 status, bool reap)
 {
 	struct env *parent = env_lookup(env->parent);
 	if (!parent)
-		destroy_descendants(env);
-	if (env->status == EXO_ENV_ZOMBIE) {
-		if (reap)
-			free_slot(env);
+		end_all_others(env);
+	if (env_ended(env)) {
+		if (reap && env->status == EXO_ENV_ZOMBIE)
+			settle(env);
 		return;
 	}
-	struct env *heir = parent ? heir_of(env) : NULL;
+	if (parent && parent->husk)
+		reap = true; /* an ended parent receives nothing */
+	struct env *heir = parent ? thread_heir(env) : NULL;
 	sched_remove(env);
 	pt_set_root(env, 0);
-	if (heir && heir != parent)
-		heir->parent = env->parent; /* the thread steps into its place */
-	reparent_children(env, heir ? heir->id : 0);
-	env_release_frames(env, heir);
 	if (heir)
-		heir->quota += env->quota;
-	env->quota = 0;
+		heir->parent = env->parent; /* the thread steps into its place */
+	bool husk = env_release_frames(env, heir);
+	if (husk && !parent)
+		kprintf("exo: BUG: the first environment's frames are still referenced\n");
+	if (husk)
+		settle_zombie_children(env); /* its children stay its own: its shares reach them alone */
+	else
+		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0);
+	pass_quota(env, heir ? heir : parent);
 	env->exit_status = status;
 	if (!parent)
 		first_env_status = status;
 	if (reap || !parent) {
-		free_slot(env);
-		check_after_end(env);
-		return;
+		settle(env);
+	} else {
+		env->status = EXO_ENV_ZOMBIE;
+		if (parent->recv_pending)
+			sched_wake(parent);
 	}
-	env->status = EXO_ENV_ZOMBIE;
-	if (parent->recv_pending)
-		sched_wake(parent);
+	husk_collect();
 	check_after_end(env);
 }
 
@@ -219,7 +282,7 @@ int env_take_event(struct env *env, struct exo_event *event)
 		struct env *child = &envs[slot];
 		if (child->status == EXO_ENV_ZOMBIE && child->parent == env->id) {
 			*event = (struct exo_event){ EXO_EVENT_EXIT, child->id, (u64)child->exit_status };
-			free_slot(child);
+			settle(child);
 			return 0;
 		}
 	}

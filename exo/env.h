@@ -18,6 +18,12 @@ struct frame;
 #define NENV 64        /* slots; slot 0 is never used, so id 0 means "none" */
 #define ENV_MSGS 16    /* queued messages per environment */
 #define UPCALL_MAX_DEPTH 8
+/*
+ * Status (beside enum exo_env_status) of an ended environment whose exit
+ * has been received, or never will be, but which still owns frames that
+ * others refer to: a husk (see `husk` below).  Never reported to user space.
+ */
+#define ENV_HUSK 5
 
 struct env_msg {
 	u32 from;
@@ -57,6 +63,16 @@ struct env {
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
 	u64 recv_word;     /* EXO_RECV_WORD: the word's physical address, 0 if none */
 	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
+	bool word_gone;    /* the frame holding recv_word was freed: the wait is over */
+	/*
+	 * A husk: it ended, but frames of its that others still refer to live
+	 * on as its own, so that what it shared reaches its descendants and no
+	 * one else, and its children stay its children.  husk_refs counts the
+	 * references into its frames from outside it (other environments'
+	 * tables and roots); at 0 all its frames go, and so does the husk.
+	 */
+	bool husk;
+	u64 husk_refs;
 	u64 root;   /* physical address of the level-0 table, 0 if none */
 	u64 quota;  /* frames it may own */
 	u64 used;   /* frames it owns */
@@ -79,6 +95,7 @@ static inline void recv_forget(struct env *env)
 	env->recv_pending = false;
 	env->recv_word = 0;
 	env->word_woken_by = 0;
+	env->word_gone = false;
 }
 
 extern struct env envs[NENV];
@@ -89,12 +106,24 @@ extern i64 first_env_status;
 extern bool check_at_exit;
 extern u64 exit_checks, exit_check_problems;
 
-/* The live (or zombie) environment with this id, or NULL. */
+/* Ended (a zombie or a husk): it runs no more and nobody may act on it. */
+static inline bool env_ended(const struct env *env)
+{
+	return env->status == EXO_ENV_ZOMBIE || env->status == ENV_HUSK;
+}
+
+/* The environment with this id (live, zombie or husk), or NULL. */
 struct env *env_lookup(u64 id);
 /* Is ancestor a proper ancestor of env? */
 bool env_is_ancestor(const struct env *ancestor, const struct env *env);
 /* May actor act on target: itself, a descendant, or an ancestor whose address space it shares. */
 bool env_can_act(const struct env *actor, const struct env *target);
+/*
+ * Does holder hold what target owns: itself or a descendant.  The rights of
+ * mappings in holder's tables are judged by this, never by the thread rule
+ * (doc/exo-abi.md, "Rights by derivation").
+ */
+bool env_holds(const struct env *holder, const struct env *target);
 /* target for a call from caller: -E_NOENT if there is none, -E_PERM if caller may not act on it. */
 int env_target(struct env *caller, u64 id, struct env **out);
 
@@ -112,6 +141,9 @@ int env_create(struct env *parent, u64 quota, struct env **out);
  * unless reap is set (the parent destroyed it itself).
  */
 void env_destroy(struct env *env, i64 status, bool reap);
+/* env's children (not heir itself) become heir's. */
+void env_reparent_children(struct env *env, u32 heir);
+void env_free_slot(struct env *env);
 /* Print a one-line report and destroy env (no handler, or a broken upcall). */
 void env_kill(struct env *env, const char *event, u64 addr, u64 pc);
 u32 env_count(void);
@@ -143,6 +175,19 @@ int env_take_event(struct env *env, struct exo_event *event);
 /* Ownership lists and quota (env_frames.c). */
 void env_own_frame(struct env *env, struct frame *frame);
 void env_disown_frame(struct env *env, struct frame *frame);
-void env_release_frames(struct env *env, struct env *heir);
+/*
+ * An ending environment's frames: those nothing outside it refers to go back
+ * to the free list; the others go to heir (a thread carrying its address
+ * space on) or, with heir NULL, stay its own: true if some did (a husk).
+ */
+bool env_release_frames(struct env *env, struct env *heir);
+/* A frame of env's goes back to the free list (waits on words in it end). */
+void env_free_frame(struct env *env, struct frame *frame);
+/* A reference into owner's frames from outside it came (+1) or went (-1): husks count them. */
+void husk_ref(u32 owner, u32 from, int change);
+/* Collect the husks nothing refers to any more (after any change that dropped references). */
+void husk_collect(void);
+/* Is this frame id-owned by a husk: live on, but no new authority over it. */
+bool env_owner_live(u32 owner);
 
 #endif

@@ -1,9 +1,15 @@
-/* Which frames an environment owns (a list through the frame records), and giving them back. */
+/*
+ * Which frames an environment owns (a list through the frame records), and
+ * what becomes of them when it ends: back to the free list, to a thread that
+ * carries its address space on, or kept in its husk while others refer to
+ * them (doc/exo-abi.md, "What happens when an environment ends").
+ */
 #include "exo/env.h"
 #include "exo/frame.h"
 #include "exo/kernel.h"
 #include "exo/printk.h"
 #include "exo/pt.h"
+#include "exo/sched.h"
 
 static struct frame *at(u32 index) { return index == FRAME_NONE ? NULL : &kernel_frames.frames[index]; }
 
@@ -31,24 +37,36 @@ void env_disown_frame(struct env *env, struct frame *frame)
 	env->used--;
 }
 
+/* Its memory may be someone else's next: a wait on a word in it ends first. */
+void env_free_frame(struct env *env, struct frame *frame)
+{
+	paddr_t addr = frame_addr(&kernel_frames, frame);
+	if (frame->flags & FRAME_WORD)
+		sched_word_gone(addr);
+	env_disown_frame(env, frame);
+	frame_free(&kernel_frames, addr);
+}
+
 /*
- * Which of an ending environment's frames must live on: those something
- * outside it still refers to (another environment's tables or TTBR0), and,
- * transitively, whatever the entries of such a table refer to.  Its own
- * tables referring to its own frames do not count, so a table that maps
- * itself, or tables that map each other, still go.  The frame records'
- * checker counts serve as scratch: internal references.
+ * Count, in check_maps / check_links (scratch), the references each of
+ * env's frames gets from env's own tables.  One pass over the valid
+ * entries of its tables.
  */
 static void count_internal_refs(struct env *env)
 {
-	for (struct frame *frame = at(env->frames_head); frame; frame = at(frame->next))
+	for (struct frame *frame = at(env->frames_head); frame; frame = at(frame->next)) {
 		frame->check_maps = frame->check_links = 0;
+		frame->flags &= (u8)~FRAME_MARK;
+	}
 	for (struct frame *table = at(env->frames_head); table; table = at(table->next)) {
 		if (table->type != FRAME_PAGETABLE)
 			continue;
-		for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
+		for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
 			struct frame *target = pt_entry_target(table, i);
-			if (!target || target->owner != env->id)
+			if (!target)
+				continue;
+			left--;
+			if (target->owner != env->id)
 				continue;
 			if (table->level == EXO_PT_LEVELS - 1)
 				target->check_maps++;
@@ -58,63 +76,126 @@ static void count_internal_refs(struct env *env)
 	}
 }
 
-static bool mark_kept(struct frame *frame)
+static void push(struct frame *frame, u32 *worklist)
 {
-	if (frame->flags & FRAME_MARK)
-		return false;
 	frame->flags |= FRAME_MARK;
-	return true;
-}
-
-static void mark_survivors(struct env *env)
-{
-	count_internal_refs(env);
-	for (struct frame *frame = at(env->frames_head); frame; frame = at(frame->next))
-		if (frame->maps > frame->check_maps || frame->links > frame->check_links)
-			mark_kept(frame);
-	/* Until nothing changes: what a kept table refers to is kept too. */
-	for (bool changed = true; changed;) {
-		changed = false;
-		for (struct frame *table = at(env->frames_head); table; table = at(table->next)) {
-			if (table->type != FRAME_PAGETABLE || !(table->flags & FRAME_MARK))
-				continue;
-			for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
-				struct frame *target = pt_entry_target(table, i);
-				if (target && target->owner == env->id)
-					changed |= mark_kept(target);
-			}
-		}
-	}
+	frame->work = *worklist;
+	*worklist = frame_index(&kernel_frames, frame);
 }
 
 /*
- * Everything not kept goes back to the free list (its tables' entries
- * released first, so every count they held drops); what is kept goes to
- * the heir, which already had authority over it.
+ * Mark the frames that must live on: those something outside env refers to
+ * (another environment's tables, or its TTBR0), and what the entries of a
+ * living table refer to, transitively.  References among env's own tables
+ * do not count, so tables that map themselves or each other still go.
+ * Each table is scanned once: linear in what env owns.  Returns the number
+ * of references from outside (0: nothing lives on).
  */
-void env_release_frames(struct env *env, struct env *heir)
+static u64 mark_survivors(struct env *env)
 {
-	mark_survivors(env);
+	count_internal_refs(env);
+	u32 worklist = FRAME_NONE;
+	u64 external = 0;
+	for (struct frame *frame = at(env->frames_head); frame; frame = at(frame->next)) {
+		u64 outside = (frame->maps - frame->check_maps) + (frame->links - frame->check_links);
+		if (outside) {
+			external += outside;
+			push(frame, &worklist);
+		}
+	}
+	while (worklist != FRAME_NONE) {
+		struct frame *table = at(worklist);
+		worklist = table->work;
+		if (table->type != FRAME_PAGETABLE)
+			continue;
+		for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
+			struct frame *target = pt_entry_target(table, i);
+			if (!target)
+				continue;
+			left--;
+			if (target->owner == env->id && !(target->flags & FRAME_MARK))
+				push(target, &worklist);
+		}
+	}
+	return external;
+}
+
+bool env_release_frames(struct env *env, struct env *heir)
+{
+	u64 external = mark_survivors(env);
 	for (struct frame *table = at(env->frames_head); table; table = at(table->next))
 		if (table->type == FRAME_PAGETABLE && !(table->flags & FRAME_MARK))
 			pt_release_table(table);
 	for (struct frame *frame = at(env->frames_head), *next; frame; frame = next) {
 		next = at(frame->next);
-		if (frame->flags & FRAME_MARK)
-			continue;
-		env_disown_frame(env, frame);
-		frame_free(&kernel_frames, frame_addr(&kernel_frames, frame));
+		if (!(frame->flags & FRAME_MARK))
+			env_free_frame(env, frame);
+		else
+			frame->flags &= (u8)~FRAME_MARK;
 	}
+	if (!heir) {
+		env->husk = env->frames_head != FRAME_NONE;
+		env->husk_refs = external;
+		return env->husk;
+	}
+	/* A thread carries the address space on: the frames become its own. */
 	while (env->frames_head != FRAME_NONE) {
 		struct frame *frame = at(env->frames_head);
-		frame->flags &= (u8)~FRAME_MARK;
 		env_disown_frame(env, frame);
-		if (heir) {
-			env_own_frame(heir, frame);
-		} else {
-			kprintf("exo: BUG: frame 0x%lx (%s) of env %u still referenced with no heir\n",
-			        frame_addr(&kernel_frames, frame).val, frame_type_name(frame->type), env->id);
-			frame->owner = FRAME_NO_OWNER;
-		}
+		env_own_frame(heir, frame);
+	}
+	return false;
+}
+
+bool env_owner_live(u32 owner)
+{
+	const struct env *env = env_lookup(owner);
+	return env && !env_ended(env);
+}
+
+static bool collect_pending;
+
+void husk_ref(u32 owner, u32 from, int change)
+{
+	if (owner == from || owner == FRAME_NO_OWNER)
+		return;
+	struct env *env = env_lookup(owner);
+	if (!env || !env->husk)
+		return;
+	env->husk_refs += (u64)(i64)change;
+	if (env->husk_refs == 0)
+		collect_pending = true;
+}
+
+/*
+ * Nothing outside the husk refers to its frames any more: its tables are
+ * emptied (which may leave other husks unreferenced), its frames freed, its
+ * children move to its parent and its quota goes back there.  A husk whose
+ * exit notice is still waiting stays a zombie without frames.
+ */
+static void husk_dissolve(struct env *husk)
+{
+	for (struct frame *table = at(husk->frames_head); table; table = at(table->next))
+		if (table->type == FRAME_PAGETABLE)
+			pt_release_table(table);
+	while (husk->frames_head != FRAME_NONE)
+		env_free_frame(husk, at(husk->frames_head));
+	husk->husk = false;
+	env_reparent_children(husk, husk->parent);
+	struct env *parent = env_lookup(husk->parent);
+	if (parent)
+		parent->quota += husk->quota;
+	husk->quota = 0;
+	if (husk->status == ENV_HUSK)
+		env_free_slot(husk);
+}
+
+void husk_collect(void)
+{
+	while (collect_pending) {
+		collect_pending = false;
+		for (u32 slot = 1; slot < NENV; slot++)
+			if (envs[slot].husk && envs[slot].husk_refs == 0)
+				husk_dissolve(&envs[slot]);
 	}
 }

@@ -23,6 +23,7 @@ enum frame_type {
 /* frame.flags */
 #define FRAME_RESERVED 0x1u /* reserved at boot: never freed */
 #define FRAME_MARK 0x2u     /* scratch: "seen already" while a call validates a batch */
+#define FRAME_WORD 0x4u     /* an EXO_RECV_WORD wait was made on a word in it */
 
 #define FRAME_NO_OWNER 0u
 #define FRAME_NONE UINT32_MAX
@@ -46,7 +47,7 @@ struct frame {
 	 * and address; FRAME_NONE means unknown: invalidate everywhere.
 	 */
 	u32 pos_root; /* frame index of the level-0 table */
-	u32 pad;
+	u32 work;     /* scratch: the next frame on a worklist (FRAME_NONE ends it) */
 	u64 pos_va;
 	u32 check_maps, check_links; /* the isolation checker's recount */
 	u64 reserved;

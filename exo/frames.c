@@ -12,11 +12,13 @@ struct frame *pt_frame(u64 addr)
 }
 
 /*
- * A mapping in user's tables may have: everything on frames of environments
- * user may act for; what an ancestor shared on its frames; what the kernel
- * shares on boot-archive frames (owner 0).  For a page table, X means "may
- * let execute rights through a table descriptor"; it is never mapped
- * writable or executable itself (pt.c).
+ * A mapping in user's tables may have: everything on frames user holds (its
+ * own and its descendants', never its ancestors' by the thread rule); what
+ * an ancestor shared on its frames; what the kernel shares on boot-archive
+ * frames (owner 0).  For a page table, X means "may let execute rights
+ * through a table descriptor"; it is never mapped writable or executable
+ * itself (pt.c).  The owner may have ended (a husk): its frames keep the
+ * rights they had, for exactly the environments they had them for.
  */
 u32 frame_rights(const struct env *user, const struct frame *frame)
 {
@@ -30,7 +32,7 @@ u32 frame_rights(const struct env *user, const struct frame *frame)
 	const struct env *owner = env_lookup(frame->owner);
 	if (!owner)
 		return 0;
-	if (env_can_act(user, owner))
+	if (env_holds(user, owner))
 		return most;
 	return env_is_ancestor(owner, user) ? frame->share & most : 0;
 }
@@ -53,7 +55,7 @@ int frames_alloc(struct env *owner, u64 count, paddr_t *out)
 	return 0;
 }
 
-/* A user or page-table frame whose owner the caller may act on. */
+/* A user or page-table frame whose owner is live and the caller may act on. */
 static int acting_on_frame(struct env *caller, u64 addr, struct frame **out)
 {
 	struct frame *frame = pt_frame(addr);
@@ -62,7 +64,7 @@ static int acting_on_frame(struct env *caller, u64 addr, struct frame **out)
 	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
 		return -E_PERM;
 	struct env *owner = env_lookup(frame->owner);
-	if (!owner || !env_can_act(caller, owner))
+	if (!owner || env_ended(owner) || !env_can_act(caller, owner))
 		return -E_PERM;
 	*out = frame;
 	return 0;
@@ -104,9 +106,9 @@ int frames_free(struct env *caller, const u64 *addrs, u64 count)
 		struct frame *frame = pt_frame(addrs[i]);
 		if (frame->type == FRAME_PAGETABLE)
 			pt_release_table(frame);
-		env_disown_frame(env_lookup(frame->owner), frame);
-		frame_free(&kernel_frames, pa(addrs[i]));
+		env_free_frame(env_lookup(frame->owner), frame);
 	}
+	husk_collect();
 	return 0;
 }
 

@@ -44,6 +44,8 @@ void arch_backtrace(u64 pc, u64 fp);
 
 /* The kernel's address for a physical address (the linear map). */
 void *phys_to_kernel(paddr_t addr);
+/* The physical address of a kernel address in the linear map. */
+paddr_t kernel_to_phys(const void *kva);
 /* Zero one 4 KiB page at a kernel address. */
 void arch_zero_page(void *kva);
 

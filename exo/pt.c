@@ -64,8 +64,8 @@ static int writable_table(struct env *caller, u64 addr, struct frame **out, stru
 	if (table->type != FRAME_PAGETABLE)
 		return -E_INVAL;
 	*owner = env_lookup(table->owner);
-	if (!*owner || !env_can_act(caller, *owner))
-		return -E_PERM;
+	if (!*owner || env_ended(*owner) || !env_can_act(caller, *owner))
+		return -E_PERM; /* an ended environment's tables stay as they are */
 	*out = table;
 	return 0;
 }
@@ -88,22 +88,55 @@ static int check_page(const struct env *owner, const struct frame *target, u32 r
 	return rights & ~held ? -E_PERM : 0;
 }
 
+bool link_allowed(const struct env *owner, const struct frame *target, u32 rights)
+{
+	const struct env *target_owner = env_lookup(target->owner);
+	if (!target_owner)
+		return false;
+	if (env_holds(owner, target_owner))
+		return true;
+	return env_is_ancestor(target_owner, owner) && (target->share & EXO_R) && !(rights & ~target->share);
+}
+
 /*
- * A table descriptor: a table of the next level that the owner may act
- * on, or that an ancestor shared, with no more rights than it shared.
+ * A table descriptor: a table of the next level that the owner holds, or
+ * that an ancestor shared, with no more rights than it shared.
  */
 static int check_link(const struct env *owner, u32 level, const struct frame *target, u32 rights)
 {
 	if (target->type != FRAME_PAGETABLE || target->level != level + 1)
 		return -E_INVAL;
-	const struct env *target_owner = env_lookup(target->owner);
-	if (!target_owner)
-		return -E_PERM;
-	if (env_can_act(owner, target_owner))
-		return 0;
-	if (env_is_ancestor(target_owner, owner) && (target->share & EXO_R) && !(rights & ~target->share))
-		return 0;
-	return -E_PERM;
+	return link_allowed(owner, target, rights) ? 0 : -E_PERM;
+}
+
+/*
+ * The caller's own reach, for an entry it writes into a table it acts on:
+ * it may act on the frame's owner, or the owner is its proper ancestor
+ * that shared these rights (R at least, for a table).  So a thread acting
+ * for its process cannot hand it a frame the thread itself could not
+ * touch.  The owner's authority over others is cached for the batch.
+ */
+static struct {
+	u32 owner;
+	bool acts;
+} reach_cache;
+
+static bool caller_reaches(const struct env *caller, const struct frame *target, enum desc_kind kind,
+                           u32 rights)
+{
+	if (target->owner != FRAME_NO_OWNER && target->owner == reach_cache.owner && reach_cache.acts)
+		return true;
+	const struct env *owner = env_lookup(target->owner);
+	bool acts = owner && env_can_act(caller, owner);
+	reach_cache.owner = target->owner;
+	reach_cache.acts = acts;
+	if (acts)
+		return true;
+	if (target->owner != FRAME_NO_OWNER && !(owner && env_is_ancestor(owner, caller)))
+		return false;
+	if (kind == DESC_TABLE && !(target->share & EXO_R))
+		return false;
+	return !(rights & ~target->share);
 }
 
 /* Check one entry; on success *out says what to store and where it points. */
@@ -157,6 +190,8 @@ static void entry_ref(struct frame *table, u32 index, struct frame *target)
 {
 	if (!target)
 		return;
+	if (target->owner != table->owner)
+		husk_ref(target->owner, table->owner, +1);
 	table->used++;
 	if (table->level == EXO_PT_LEVELS - 1) {
 		target->maps++;
@@ -171,6 +206,8 @@ static void entry_unref(struct frame *table, u32 index, u64 desc, bool reachable
 	if (!pte_valid(desc))
 		return;
 	struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
+	if (target->owner != table->owner)
+		husk_ref(target->owner, table->owner, -1);
 	table->used--;
 	if (table->level == EXO_PT_LEVELS - 1) {
 		target->maps--;
@@ -210,9 +247,14 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 	int err = writable_table(caller, table_addr, &table, &owner);
 	if (!err)
 		err = check_range(table, index, count);
+	reach_cache.owner = FRAME_NO_OWNER;
+	reach_cache.acts = false;
 	for (u64 i = 0; !err && i < count; i++) {
 		struct desc_info info;
 		err = check_entry(owner, table->level, descs[i], &info, &checked[i]);
+		if (!err && checked[i].target && caller != owner &&
+		    !caller_reaches(caller, checked[i].target, info.kind, info.rights))
+			err = -E_PERM;
 	}
 	if (err)
 		return err;
@@ -220,6 +262,7 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 	for (u64 i = 0; i < count; i++)
 		set_entry(table, entries, (u32)(index + i), &checked[i]);
 	tlb_commit();
+	husk_collect();
 	return 0;
 }
 
@@ -316,6 +359,7 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 		set_entry(dst, to, (u32)(dst_index + i), &checked[i]);
 	}
 	tlb_commit();
+	husk_collect();
 	return 0;
 }
 
@@ -333,10 +377,16 @@ int pt_check_root(struct env *caller, u64 root)
 
 void pt_set_root(struct env *env, u64 root)
 {
-	if (env->root)
-		pt_frame(env->root)->links--;
-	if (root)
-		pt_frame(root)->links++;
+	if (env->root) {
+		struct frame *old = pt_frame(env->root);
+		old->links--;
+		husk_ref(old->owner, env->id, -1);
+	}
+	if (root) {
+		struct frame *new = pt_frame(root);
+		new->links++;
+		husk_ref(new->owner, env->id, +1);
+	}
 	env->root = root;
 }
 

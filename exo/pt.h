@@ -13,6 +13,9 @@
 /* Rights (EXO_R/W/X) that mappings in user's tables may have on frame. */
 u32 frame_rights(const struct env *user, const struct frame *frame);
 
+/* May a table of owner's link target with these rights (it holds it, or an ancestor shared it)? */
+bool link_allowed(const struct env *owner, const struct frame *target, u32 rights);
+
 int frames_alloc(struct env *owner, u64 count, paddr_t *out);
 int frames_free(struct env *caller, const u64 *addrs, u64 count);
 int frame_share(struct env *caller, u64 addr, u64 rights);

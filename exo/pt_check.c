@@ -13,6 +13,15 @@
 #define MAX_REPORTS 10
 
 static u64 problems;
+/* References into each husk's frames from outside it, recounted. */
+static u64 husk_refs[NENV];
+
+static void count_husk_ref(u32 owner, u32 from)
+{
+	const struct env *env = env_lookup(owner);
+	if (owner != from && env && env->husk)
+		husk_refs[env - envs]++;
+}
 
 static void problem(const char *fmt, ...)
 {
@@ -51,12 +60,8 @@ static void check_link_entry(const struct frame *table, u32 index, const struct 
 		        addr_of(target), table->level + 1);
 		return;
 	}
-	const struct env *owner = env_lookup(table->owner), *target_owner = env_lookup(target->owner);
-	bool ok = owner && target_owner &&
-	          (env_can_act(owner, target_owner) ||
-	           (env_is_ancestor(target_owner, owner) && (target->share & EXO_R) &&
-	            !(info->rights & ~target->share)));
-	if (!ok)
+	const struct env *owner = env_lookup(table->owner);
+	if (!owner || !link_allowed(owner, target, info->rights))
 		problem("table 0x%lx[%u] (env %u) links table 0x%lx (env %u) with rights %u, shared %u",
 		        addr_of(table), index, table->owner, addr_of(target), target->owner, info->rights,
 		        target->share);
@@ -91,6 +96,8 @@ static void check_table(const struct frame *table, struct exo_check *out)
 			continue;
 		valid++;
 		struct frame *target = frame_lookup(&kernel_frames, info.out);
+		if (target)
+			count_husk_ref(target->owner, table->owner);
 		if (!target) {
 			problem("table 0x%lx[%u] points outside RAM at 0x%lx", addr_of(table), i, info.out.val);
 		} else if (info.kind == DESC_PAGE) {
@@ -119,6 +126,22 @@ static void check_counts(const struct frame *frame, u64 *owned)
 	}
 }
 
+/* A husk has ended, owns frames, and knows how often others refer to them. */
+static void check_husk(const struct env *env)
+{
+	if (env->status == EXO_ENV_FREE || !env->husk) {
+		if (env->status == ENV_HUSK)
+			problem("env %u is a husk without the husk mark", env->id);
+		return;
+	}
+	u64 slot = (u64)(env - envs);
+	if (!env_ended(env))
+		problem("env %u is a husk but has not ended", env->id);
+	if (env->husk_refs != husk_refs[slot] || husk_refs[slot] == 0 || env->used == 0)
+		problem("husk %u keeps %lu references from outside, recounted %lu, owns %lu frames", env->id,
+		        env->husk_refs, husk_refs[slot], env->used);
+}
+
 u64 pt_check_all(struct exo_check *out)
 {
 	static u64 owned[NENV];
@@ -127,6 +150,8 @@ u64 pt_check_all(struct exo_check *out)
 	*out = (struct exo_check){ 0 };
 	for (u32 i = 0; i < pool->nframes; i++)
 		pool->frames[i].check_maps = pool->frames[i].check_links = 0;
+	for (u32 slot = 1; slot < NENV; slot++)
+		husk_refs[slot] = 0;
 	for (u32 i = 0; i < pool->nframes; i++)
 		if (pool->frames[i].type == FRAME_PAGETABLE)
 			check_table(&pool->frames[i], out);
@@ -134,7 +159,9 @@ u64 pt_check_all(struct exo_check *out)
 		owned[slot] = 0;
 		if (envs[slot].status != EXO_ENV_FREE && envs[slot].root) {
 			out->envs++;
-			pt_frame(envs[slot].root)->check_links++;
+			struct frame *root = pt_frame(envs[slot].root);
+			root->check_links++;
+			count_husk_ref(root->owner, envs[slot].id);
 		} else if (envs[slot].status != EXO_ENV_FREE) {
 			out->envs++;
 		}
@@ -144,6 +171,8 @@ u64 pt_check_all(struct exo_check *out)
 	for (u32 slot = 1; slot < NENV; slot++)
 		if (envs[slot].status != EXO_ENV_FREE && owned[slot] != envs[slot].used)
 			problem("env %u owns %lu frames, counted %lu", envs[slot].id, owned[slot], envs[slot].used);
+	for (u32 slot = 1; slot < NENV; slot++)
+		check_husk(&envs[slot]);
 	out->free_frames = frame_count(pool, FRAME_FREE);
 	out->problems = problems;
 	out->tlb_by_va = tlb_stats.by_va;

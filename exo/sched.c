@@ -46,6 +46,19 @@ void sched_remove(struct env *env)
 	}
 }
 
+void sched_word_gone(paddr_t frame)
+{
+	u64 start = (u64)phys_to_kernel(frame);
+	for (u32 slot = 1; slot < NENV; slot++) {
+		struct env *env = &envs[slot];
+		if (env->recv_pending && env->recv_word >= start && env->recv_word < start + PAGE_SIZE) {
+			env->recv_word = 0;
+			env->word_gone = true;
+			sched_wake(env);
+		}
+	}
+}
+
 void sched_block_recv(struct env *env, u64 event_uva, u64 deadline)
 {
 	env->status = EXO_ENV_BLOCKED;
@@ -54,12 +67,12 @@ void sched_block_recv(struct env *env, u64 event_uva, u64 deadline)
 	env->recv_deadline = deadline;
 	env->recv_word = 0;
 	env->word_woken_by = 0;
+	env->word_gone = false;
 }
 
 static bool alive(const struct env *env)
 {
-	return env && env->id == loaded_id && env->status != EXO_ENV_FREE &&
-	       env->status != EXO_ENV_ZOMBIE;
+	return env && env->id == loaded_id && env->status != EXO_ENV_FREE && !env_ended(env);
 }
 
 static struct env *pick_next(u32 after)
@@ -97,7 +110,8 @@ static void idle(void)
 	if (!sleeper) {
 		kprintf("exo: deadlock: %u environments, none runnable and none with a deadline\n",
 		        env_count());
-		static const char *const names[] = { "free", "not runnable", "runnable", "blocked", "zombie" };
+		static const char *const names[] = { "free", "not runnable", "runnable", "blocked", "zombie",
+			                                     "husk" };
 		for (u32 slot = 1; slot < NENV; slot++)
 			if (envs[slot].status != EXO_ENV_FREE)
 				kprintf("exo:   env %u (parent %u): %s%s\n", envs[slot].id, envs[slot].parent,
@@ -116,7 +130,8 @@ static bool complete_recv(struct env *env, struct trap_frame *frame)
 		result = -E_FAULT;
 	else if (env_take_event(env, &event) == 0)
 		copy_to_user(env->recv_uva, &event, sizeof(event));
-	else if (env->word_woken_by) {
+	else if (env->word_woken_by || env->word_gone) {
+		/* Woken by someone (named), or the word's frame was freed (env 0). */
 		event = (struct exo_event){ EXO_EVENT_WORD, env->word_woken_by, 0 };
 		copy_to_user(env->recv_uva, &event, sizeof(event));
 	} else if (env->recv_deadline && arch_counter() >= env->recv_deadline)

@@ -5,6 +5,7 @@
 #define EC_UNKNOWN 0x00
 #define EC_SVC64 0x15
 #define EC_IABT_LOWER 0x20
+#define EC_PC_ALIGN 0x22
 #define EC_IABT_SAME 0x21
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_SAME 0x25

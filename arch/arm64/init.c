@@ -39,6 +39,7 @@ void arch_console_init(const struct fdt *fdt)
 }
 
 void *phys_to_kernel(paddr_t addr) { return phys_to_virt(addr); }
+paddr_t kernel_to_phys(const void *kva) { return virt_to_phys(kva); }
 
 void arch_kernel_image(u64 *start, u64 *end)
 {

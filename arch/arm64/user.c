@@ -139,6 +139,18 @@ static bool kill_for(struct env *env, const char *why, u64 addr, u64 pc)
 	return false;
 }
 
+/*
+ * FAR_EL1 is only set by aborts (and a misaligned pc); for anything else it
+ * still holds an earlier fault's address, maybe another environment's.  An
+ * alert carries its bits there.
+ */
+static u64 record_far(u64 kind, const struct trap_frame *frame)
+{
+	if (kind == EXO_UPCALL_FAULT || kind == EXO_UPCALL_ALERT)
+		return frame->far;
+	return kind == EXO_UPCALL_EXCEPTION && esr_class(frame->esr) == EC_PC_ALIGN ? frame->far : 0;
+}
+
 static void fill_record(struct exo_upcall *record, const struct env *env, u64 kind,
                         const struct trap_frame *frame)
 {
@@ -148,7 +160,7 @@ static void fill_record(struct exo_upcall *record, const struct env *env, u64 ki
 	record->regs.tp = read_sysreg(tpidr_el0);
 	record->kind = kind;
 	record->esr = frame->esr;
-	record->far = frame->far;
+	record->far = record_far(kind, frame);
 	record->depth = env->upcall.depth + 1u;
 }
 

@@ -776,12 +776,16 @@ static int self_mapped_table_reclaimed(u64 arg)
 	return 0;
 }
 
-/* A thread's mappings of the frames of the environment it ran for stay legal when that one ends. */
+/*
+ * A thread's mappings of the frames of the environment it ran for stay legal
+ * when that one ends.  It writes them into its process's tables: a table of
+ * its own may not map its process's frames (t_isolation).
+ */
 #define THREAD_STACK_VA 0x0000050000000000ull
 static u64 shared_frame, shared_l2;
 static int thread_maps_for_parent(u64 parent)
 {
-	i64 table = exo_pt_alloc((u64)exo_self(), 3); /* the thread's own table... */
+	i64 table = exo_pt_alloc(parent, 3); /* a table for its process... */
 	u64 link = (u64)table | EXO_PTE_TABLE, page = shared_frame | PAGE_RW;
 	if (table < 0 || exo_pt_write(shared_l2, exo_pt_index(2, DATA_VA), 1, &link) < 0 ||
 	    exo_pt_write((u64)table, 0, 1, &page) < 0) /* ...mapping its parent's frame */
