@@ -4,7 +4,7 @@
  * through the same checked page-table calls user space uses, as if the new
  * environment had made them.  Everything after it is started by user space.
  */
-#include "arch/arm64/pte.h"
+#include "arch/pte.h"
 #include "exo/boot_env.h"
 #include "exo/cpio.h"
 #include "exo/elf.h"

@@ -8,7 +8,7 @@
 #ifndef EXO_ENV_H
 #define EXO_ENV_H
 
-#include "arch/arm64/context.h"
+#include "arch/context.h"
 #include "exo/abi.h"
 #include "exo/kernel.h"
 #include "exo/types.h"
@@ -157,8 +157,6 @@ void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame)
 void arch_regs_read(const struct env *env, struct exo_regs *regs);
 void arch_regs_write(struct env *env, const struct exo_regs *regs);
 void arch_set_call_result(struct trap_frame *frame, i64 value);
-/* Turn env's pending alert into an upcall if it is outside every handler: false if it was killed. */
-bool arch_deliver_alert(struct env *env, struct trap_frame *frame);
 /* TTBR0 := root with asid (root 0: the empty table, ASID 0). */
 void arch_set_user_root(u64 root, u16 asid);
 /* Wait for an interrupt with interrupts enabled, then mask them again. */

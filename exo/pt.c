@@ -1,5 +1,5 @@
 /* User page-table calls: decode and check every entry, then apply (exo/pt.h). */
-#include "arch/arm64/desc.h"
+#include "exo/desc.h"
 #include "exo/errno.h"
 #include "exo/kernel.h"
 #include "exo/pt.h"
@@ -23,8 +23,7 @@ struct frame *pt_entry_target(const struct frame *table, u32 index)
 /* The slot a level-0 table keeps pointing at itself: the read-only window. */
 u64 pt_window_entry(const struct frame *root)
 {
-	return pte_make_table(frame_addr(&kernel_frames, root)) | DESC_TABLE_WINDOW_BITS |
-	       EXO_PTE_APT_RO | EXO_PTE_UXNT | EXO_PTE_PXNT;
+	return desc_window(frame_addr(&kernel_frames, root));
 }
 
 int pt_alloc(struct env *owner, u64 level, paddr_t *out)

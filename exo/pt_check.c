@@ -4,7 +4,7 @@
  * the bookkeeping the calls keep.  Slow (it visits every frame record), so
  * it is a debug call that tests run after each program.
  */
-#include "arch/arm64/desc.h"
+#include "exo/desc.h"
 #include "exo/kernel.h"
 #include "exo/printk.h"
 #include "exo/pt.h"

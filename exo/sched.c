@@ -7,6 +7,7 @@
 #include "exo/pt.h"
 #include "exo/tlb.h"
 #include "exo/uaccess.h"
+#include "exo/upcall.h"
 
 u64 sched_baseline_free;
 static bool need_resched;
@@ -184,7 +185,7 @@ void sched_return(struct trap_frame *frame)
 		curenv = loaded;
 		if (curenv->recv_pending && !complete_recv(curenv, frame))
 			continue;
-		if (arch_deliver_alert(curenv, frame))
+		if (upcall_deliver_alert(curenv, frame))
 			return; /* else it was killed (no handler): someone else runs */
 	}
 }

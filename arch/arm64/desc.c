@@ -65,6 +65,11 @@ int desc_decode(unsigned level, u64 desc, struct desc_info *info)
 	return level == PT_LEVELS - 1 ? decode_page(desc, info) : decode_table(desc, info);
 }
 
+u64 desc_window(paddr_t root)
+{
+	return pte_make_table(root) | DESC_TABLE_WINDOW_BITS | EXO_PTE_APT_RO | EXO_PTE_UXNT | EXO_PTE_PXNT;
+}
+
 u64 desc_take_rights(unsigned level, u64 stored, u64 set_bits)
 {
 	if (!pte_valid(stored))

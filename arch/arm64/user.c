@@ -1,6 +1,7 @@
 /*
  * EL0 on arm64: user contexts, routing of exceptions from EL0 (exokernel
- * calls, reflected svc #0, faults), and upcall delivery and return.
+ * calls, reflected svc #0, faults), and the registers and records of
+ * upcalls (their policy is exo/upcall.c's).
  */
 #include "arch/arm64/esr.h"
 #include "arch/arm64/gic.h"
@@ -14,6 +15,7 @@
 #include "exo/sched.h"
 #include "exo/string.h"
 #include "exo/uaccess.h"
+#include "exo/upcall.h"
 
 #define SPSR_EL0T 0
 #define SPSR_NZCV EXO_PSTATE_NZCV
@@ -110,33 +112,20 @@ static const char *upcall_name(u64 kind)
 	       kind == EXO_UPCALL_ALERT   ? "alert" : "exception";
 }
 
-/*
- * Hand an event to the environment's handler: the interrupted state goes on
- * its upcall stack (or below the handler's own stack when upcalls nest), and
- * it resumes at the handler with x0 pointing at that record.
- */
-/* The address an event is about: the fault address for an abort, else the pc. */
-static u64 event_address(u64 kind, const struct trap_frame *frame)
+u64 arch_frame_pc(const struct trap_frame *frame) { return frame->elr; }
+u64 arch_frame_sp(const struct trap_frame *frame) { return frame->sp; }
+
+u64 arch_event_address(u64 kind, const struct trap_frame *frame)
 {
 	return kind == EXO_UPCALL_FAULT ? frame->far : frame->elr;
 }
 
-static bool no_handler(struct env *env, u64 kind, const struct trap_frame *frame)
+void arch_describe_event(u64 kind, const struct trap_frame *frame, char *buf, u64 size)
 {
-	char event[96];
 	if (kind == EXO_UPCALL_ALERT)
-		ksnprintf(event, sizeof(event), "no handler for alert 0x%lx", frame->far);
+		ksnprintf(buf, size, "alert 0x%lx", frame->far);
 	else
-		ksnprintf(event, sizeof(event), "no handler for %s (%s)", upcall_name(kind),
-		          esr_class_name(esr_class(frame->esr)));
-	env_kill(env, event, event_address(kind, frame), frame->elr);
-	return false;
-}
-
-static bool kill_for(struct env *env, const char *why, u64 addr, u64 pc)
-{
-	env_kill(env, why, addr, pc);
-	return false;
+		ksnprintf(buf, size, "%s (%s)", upcall_name(kind), esr_class_name(esr_class(frame->esr)));
 }
 
 /*
@@ -151,8 +140,7 @@ static u64 record_far(u64 kind, const struct trap_frame *frame)
 	return kind == EXO_UPCALL_EXCEPTION && esr_class(frame->esr) == EC_PC_ALIGN ? frame->far : 0;
 }
 
-static void fill_record(struct exo_upcall *record, const struct env *env, u64 kind,
-                        const struct trap_frame *frame)
+static void fill_record(struct exo_upcall *record, u64 kind, const struct trap_frame *frame, u32 depth)
 {
 	copy_256(&record->regs, frame); /* x0-x30 and sp, laid out alike */
 	record->regs.pc = frame->elr;
@@ -161,90 +149,57 @@ static void fill_record(struct exo_upcall *record, const struct env *env, u64 ki
 	record->kind = kind;
 	record->esr = frame->esr;
 	record->far = record_far(kind, frame);
-	record->depth = env->upcall.depth + 1u;
+	record->depth = depth;
 }
 
-/* true if delivered: the same environment goes on, nothing for the scheduler to decide. */
-static bool upcall(struct env *env, u64 kind, struct trap_frame *frame)
+bool arch_upcall_push(const struct env *env, u64 kind, const struct trap_frame *frame, u64 top, u32 depth,
+                      u64 *sp)
 {
-	struct upcall_state *up = &env->upcall;
-	u64 entry = kind == EXO_UPCALL_SYSCALL ? up->syscall_entry : up->fault_entry;
-	if (!entry)
-		return no_handler(env, kind, frame);
-	/* vectors.S takes svc #0 the light way when no upcall is in progress; here one is. */
-	if (kind == EXO_UPCALL_SYSCALL && up->light)
-		return kill_for(env, "svc #0 inside an upcall handler (light system calls do not nest)",
-		                frame->elr, frame->elr);
-	if (kind != EXO_UPCALL_SYSCALL && up->faults)
-		return kill_for(env, "fault inside its fault handler", event_address(kind, frame), frame->elr);
-	if (up->depth >= UPCALL_MAX_DEPTH)
-		return kill_for(env, "upcalls nested too deep", event_address(kind, frame), frame->elr);
-	u64 top = up->depth ? frame->sp : up->stack;
-	u64 sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
-	/* Written in place when the record sits in one page (nearly always), else copied. */
-	struct exo_upcall staged, *record = user_page_ptr(sp, sizeof(staged), true);
+	(void)env;
+	*sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
 	if (top < sizeof(struct exo_upcall))
-		return kill_for(env, "upcall stack not writable", sp, frame->elr);
-	fill_record(record ? record : &staged, env, kind, frame);
-	if (!record && copy_to_user(sp, &staged, sizeof(staged)) < 0)
-		return kill_for(env, "upcall stack not writable", sp, frame->elr);
-	if (kind == EXO_UPCALL_FAULT || kind == EXO_UPCALL_EXCEPTION)
-		up->faults |= (u8)(1u << up->depth);
-	up->depth++;
+		return false;
+	/* Written in place when the record sits in one page (nearly always), else copied. */
+	struct exo_upcall staged, *record = user_page_ptr(*sp, sizeof(staged), true);
+	fill_record(record ? record : &staged, kind, frame, depth);
+	return record || copy_to_user(*sp, &staged, sizeof(staged)) == 0;
+}
+
+void arch_upcall_enter(struct trap_frame *frame, u64 entry, u64 sp)
+{
 	frame->x[0] = sp;
 	frame->x[30] = 0;
 	frame->sp = sp;
 	frame->elr = entry;
 	frame->spsr = SPSR_EL0T;
-	return true;
 }
 
-/*
- * From the scheduler, about to resume env in frame: a pending alert becomes
- * an upcall once env is outside every handler (depth 0), so a handler is
- * never interrupted by one.  false if env was killed instead (no handler).
- */
-bool arch_deliver_alert(struct env *env, struct trap_frame *frame)
+void arch_frame_set_alert(struct trap_frame *frame, u32 from, u64 bits)
 {
-	struct upcall_state *up = &env->upcall;
-	if (!up->alert || up->depth || up->alerts_held)
-		return true;
-	frame->esr = up->alert_from; /* the record's esr and far carry them */
-	frame->far = up->alert;
-	up->alert = 0;
-	up->alert_told = 0;
-	return upcall(env, EXO_UPCALL_ALERT, frame);
+	frame->esr = from; /* the record's esr and far carry them */
+	frame->far = bits;
 }
 
-/*
- * EXO_UPCALL_RETURN, from vectors.S: resume the state in the record
- * (registers the handler may have changed): 0, 1 if an alert is now due
- * (vectors.S then goes through user_reschedule), or an error for x0.  From a
- * light system-call handler it ends the light call, resuming the record
- * instead of the call's return point.
- */
-i64 upcall_return(u64 record_uva, struct trap_frame *frame);
-i64 upcall_return(u64 record_uva, struct trap_frame *frame)
+void arch_frame_resume(struct trap_frame *frame, u64 pc, u64 sp, u64 pstate)
 {
-	struct upcall_state *up = &curenv->upcall;
+	frame->elr = pc;
+	frame->sp = sp;
+	frame->spsr = SPSR_EL0T | (pstate & SPSR_NZCV);
+}
+
+int arch_upcall_load(struct trap_frame *frame, u64 record_uva)
+{
 	struct exo_upcall staged;
 	const struct exo_upcall *record = user_page_ptr(record_uva, sizeof(staged), false);
-	if (up->depth == 0)
-		return -E_INVAL;
 	if (!record) {
 		if (copy_from_user(&staged, record_uva, sizeof(staged)) < 0)
 			return -E_FAULT;
 		record = &staged;
 	}
-	up->depth--;
-	up->faults &= (u8)~(1u << up->depth);
-	if (up->depth == 0)
-		up->light_active = 0;
 	copy_256(frame, &record->regs);
-	frame->elr = record->regs.pc;
-	frame->spsr = SPSR_EL0T | (record->regs.pstate & SPSR_NZCV);
+	arch_frame_resume(frame, record->regs.pc, record->regs.sp, record->regs.pstate);
 	write_sysreg(tpidr_el0, record->regs.tp);
-	return up->depth == 0 && up->alert ? 1 : 0;
+	return 0;
 }
 
 /* From vectors.S: the running environment's frame is whole; let the scheduler decide (an alert). */
@@ -254,20 +209,6 @@ void user_reschedule(struct trap_frame *frame)
 	running_frame = frame;
 	sched_return(frame);
 	running_frame = NULL;
-}
-
-/* svc #EXO_SVC_SYSRET by the general path (an alert is pending): the same as vectors.S's. */
-static void light_sysret(struct trap_frame *frame)
-{
-	struct upcall_state *up = &curenv->upcall;
-	if (up->depth != 1 || !up->light_active) {
-		frame->x[0] = (u64)-E_INVAL;
-		return;
-	}
-	up->depth = up->light_active = 0;
-	frame->elr = up->ret_pc;
-	frame->sp = up->ret_sp;
-	frame->spsr = up->ret_pstate;
 }
 
 static void exo_call_entry(struct trap_frame *frame)
@@ -289,13 +230,13 @@ static bool user_sync(struct trap_frame *frame)
 			return false;
 		}
 		if (imm == EXO_SVC_SYSRET) {
-			light_sysret(frame);
+			upcall_light_return(frame);
 			return false; /* the scheduler delivers the alert */
 		}
-		return upcall(curenv, imm == 0 ? EXO_UPCALL_SYSCALL : EXO_UPCALL_EXCEPTION, frame);
+		return upcall_deliver(curenv, imm == 0 ? EXO_UPCALL_SYSCALL : EXO_UPCALL_EXCEPTION, frame);
 	}
 	bool abort = class == EC_IABT_LOWER || class == EC_DABT_LOWER;
-	return upcall(curenv, abort ? EXO_UPCALL_FAULT : EXO_UPCALL_EXCEPTION, frame);
+	return upcall_deliver(curenv, abort ? EXO_UPCALL_FAULT : EXO_UPCALL_EXCEPTION, frame);
 }
 
 /* From trap_dispatch: an exception taken from EL0. */
