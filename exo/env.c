@@ -162,7 +162,8 @@ static void end_all_others(struct env *first)
 	for (bool found = true; found;) {
 		found = false;
 		for (u32 slot = 1; slot < NENV; slot++)
-			if (&envs[slot] != first && envs[slot].status != EXO_ENV_FREE && !env_ended(&envs[slot])) {
+			if (&envs[slot] != first && envs[slot].status != EXO_ENV_FREE && !env_ended(&envs[slot]) &&
+			    envs[slot].parent) {
 				env_destroy(&envs[slot], -1, true);
 				found = true;
 			}

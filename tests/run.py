@@ -33,6 +33,7 @@ HOST_TESTS = [
     [f"{BUILD}/test/host_cpio"],
     [f"{BUILD}/test/host_elf", f"{BUILD}/user/t_calls"],
     [f"{BUILD}/test/host_region"],
+    [f"{BUILD}/test/host_core"],
 ]
 # libFuzzer runs: (name, argv); a clean exit is a pass.
 FUZZ_RUNS = [
@@ -484,6 +485,7 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: upcall stack not writable at 0xd80 ",
         r"^exo: env \d+ killed: upcall stack not writable at 0xfffffffffffffd80 ",
         r"^exo: env \d+ killed: no handler for alert 0x2a at 0x[0-9a-f]+ \(pc 0x"])),
+    ("qemu/isolation", user_program("init=t_isolation")),
     ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
     ("qemu/first_env_end_takes_grandchildren", t_orphans),
     ("qemu/libos/hello_musl_printf_malloc", t_hello),
