@@ -308,8 +308,7 @@ static i64 call_wake(const u64 *a)
 	if (err)
 		return err;
 	u64 woken = 0;
-	for (u32 slot = 1; slot < NENV && woken < a[1]; slot++) {
-		struct env *env = &envs[slot];
+	for (struct env *env = env_list; env && woken < a[1]; env = env->all_next) {
 		if (env->status == EXO_ENV_BLOCKED && env->recv_pending && env->recv_word == (u64)word &&
 		    !env->word_woken_by) {
 			env->word_woken_by = curenv->id;

@@ -1,10 +1,13 @@
-/* The environment table: ids, the family tree, creation, destruction, messages. */
+/*
+ * Environment records: one frame each, charged to the creator's quota,
+ * found by id through a hash table, listed in creation order for the
+ * scheduler and the checker, and linked to their parent's list of
+ * children.  Ids count up and are never reused.  Messages and exit notices.
+ */
 #include "exo/env.h"
 #include "exo/errno.h"
 #include "exo/frame.h"
 #include "exo/kernel.h"
-#include "exo/printk.h"
-#include "exo/pt.h"
 #include "exo/sched.h"
 #include "exo/string.h"
 #include "exo/upcall_offsets.h"
@@ -19,26 +22,46 @@ OFFSET_IS(upcall.depth, UPCALL_DEPTH);
 OFFSET_IS(upcall.light_active, UPCALL_LIGHT_ACTIVE);
 OFFSET_IS(upcall.light, UPCALL_LIGHT);
 OFFSET_IS(upcall.alert, UPCALL_ALERT);
+_Static_assert(sizeof(struct env) <= PAGE_SIZE, "an environment's record fits its frame");
 
-struct env envs[NENV];
+#define ENV_BUCKETS 4096 /* a power of two */
+
 struct env *curenv;
+struct env *env_list; /* every environment, oldest first */
 i64 first_env_status = -1;
 bool check_at_exit;
 u64 exit_checks, exit_check_problems;
-static u32 generation[NENV];
+static struct env *env_list_tail;
+static struct env *buckets[ENV_BUCKETS];
+static u64 next_id = 1;
+static u32 total;
+static bool frees_deferred;
+
+void env_table_reset(void)
+{
+	memset(buckets, 0, sizeof(buckets));
+	env_list = env_list_tail = curenv = NULL;
+	next_id = 1;
+	total = 0;
+	frees_deferred = false;
+}
 
 struct env *env_lookup(u64 id)
 {
 	if (id == 0 || id > UINT32_MAX)
 		return NULL;
-	struct env *env = &envs[id % NENV];
-	return env->id == id && env->status != EXO_ENV_FREE ? env : NULL;
+	for (struct env *env = buckets[id % ENV_BUCKETS]; env; env = env->hash_next)
+		if (env->id == id)
+			return env;
+	return NULL;
 }
+
+u32 env_count(void) { return total; }
 
 bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 {
-	/* Parents are always live environments, so the chain is at most NENV long. */
-	for (u32 hops = 0; env->parent && hops < NENV; hops++) {
+	/* Parents always exist (live, zombie or husk); the hop limit only guards a broken tree. */
+	for (u32 hops = 0; env->parent && hops <= total; hops++) {
 		env = env_lookup(env->parent);
 		if (!env)
 			return false;
@@ -72,192 +95,142 @@ int env_target(struct env *caller, u64 id, struct env **out)
 	return 0;
 }
 
-u32 env_count(void)
+static void link_child(struct env *parent, struct env *child)
 {
-	u32 count = 0;
-	for (u32 slot = 1; slot < NENV; slot++)
-		count += envs[slot].status != EXO_ENV_FREE;
-	return count;
+	child->parent = parent ? parent->id : 0;
+	child->sibling_next = NULL;
+	child->sibling_prev = parent ? parent->child_tail : NULL;
+	if (!parent)
+		return;
+	if (parent->child_tail)
+		parent->child_tail->sibling_next = child;
+	else
+		parent->child_head = child;
+	parent->child_tail = child;
 }
 
+static void unlink_child(struct env *child)
+{
+	struct env *parent = env_lookup(child->parent);
+	if (!parent)
+		return;
+	if (child->sibling_prev)
+		child->sibling_prev->sibling_next = child->sibling_next;
+	else
+		parent->child_head = child->sibling_next;
+	if (child->sibling_next)
+		child->sibling_next->sibling_prev = child->sibling_prev;
+	else
+		parent->child_tail = child->sibling_prev;
+	child->sibling_next = child->sibling_prev = NULL;
+}
+
+void env_reparent_children(struct env *env, u32 heir_id)
+{
+	struct env *heir = env_lookup(heir_id);
+	for (struct env *child = env->child_head, *next; child; child = next) {
+		next = child->sibling_next;
+		if (child == heir)
+			continue;
+		unlink_child(child);
+		link_child(heir, child);
+	}
+}
+
+void env_set_parent(struct env *env, u32 parent_id)
+{
+	unlink_child(env);
+	link_child(env_lookup(parent_id), env);
+}
+
+/*
+ * A child costs its creator quota + 1 frames: the child may own quota
+ * frames besides the one its record fills.  Checked first; nothing can
+ * fail after the record's frame is taken.
+ */
 int env_create(struct env *parent, u64 quota, struct env **out)
 {
-	if (parent && quota > env_spare(parent))
+	if (parent && quota >= env_spare(parent))
 		return -E_QUOTA;
-	u32 slot = 1;
-	while (slot < NENV && envs[slot].status != EXO_ENV_FREE)
-		slot++;
-	if (slot == NENV)
-		return -E_NOMEM;
-	struct env *env = &envs[slot];
-	/* Generations make a stale id miss rather than reach the slot's next tenant. */
-	u32 gen = generation[slot]++;
+	if (next_id > UINT32_MAX || frame_count(&kernel_frames, FRAME_FREE) == 0)
+		return -E_NOMEM; /* ids are never reused: after 2^32 - 1 of them, no more */
+	u32 id = (u32)next_id++;
+	paddr_t record;
+	frame_alloc(&kernel_frames, FRAME_ENV, 0, id, &record);
+	struct env *env = phys_to_kernel(record);
 	memset(env, 0, sizeof(*env));
-	env->id = gen * NENV + slot;
-	env->parent = parent ? parent->id : 0;
+	env->id = id;
 	env->status = EXO_ENV_NOT_RUNNABLE;
-	env->quota = quota;
+	env->quota = parent ? quota + 1 : quota;
+	env->used = 1; /* the record */
 	env->frames_head = FRAME_NONE;
 	arch_context_init(&env->ctx);
+	env->hash_next = buckets[id % ENV_BUCKETS];
+	buckets[id % ENV_BUCKETS] = env;
+	env->all_prev = env_list_tail;
+	if (env_list_tail)
+		env_list_tail->all_next = env;
+	else
+		env_list = env;
+	env_list_tail = env;
+	link_child(parent, env);
 	if (parent)
-		parent->quota -= quota;
+		parent->quota -= quota + 1;
+	total++;
 	*out = env;
 	return 0;
 }
 
-void env_reparent_children(struct env *env, u32 heir)
+static void unlink_record(struct env *env)
 {
-	for (u32 slot = 1; slot < NENV; slot++)
-		if (envs[slot].status != EXO_ENV_FREE && envs[slot].parent == env->id && envs[slot].id != heir)
-			envs[slot].parent = heir;
+	struct env **slot = &buckets[env->id % ENV_BUCKETS];
+	while (*slot != env)
+		slot = &(*slot)->hash_next;
+	*slot = env->hash_next;
+	if (env->all_prev)
+		env->all_prev->all_next = env->all_next;
+	else
+		env_list = env->all_next;
+	if (env->all_next)
+		env->all_next->all_prev = env->all_prev;
+	else
+		env_list_tail = env->all_prev;
+	total--;
 }
 
+/*
+ * The record goes: its quota (its record's frame at least) back to its
+ * parent, the frame back to the free list.  While frees are deferred (the
+ * first environment's end walks the list), it is only marked.
+ */
 void env_free_slot(struct env *env)
 {
-	env->status = EXO_ENV_FREE;
-	env->id = 0;
-}
-
-/* Its exit has been received (or never will be): the slot goes, unless it is a husk. */
-static void settle(struct env *env)
-{
-	if (env->husk)
-		env->status = ENV_HUSK;
-	else
-		env_free_slot(env);
-}
-
-/*
- * A thread that carries an ending environment's address space on: a live
- * child running on the same root.  Every mapping in that address space then
- * stays one its owner holds.  NULL if there is none.
- */
-static struct env *thread_heir(struct env *env)
-{
-	for (u32 slot = 1; slot < NENV; slot++) {
-		struct env *child = &envs[slot];
-		if (child->parent == env->id && child != env && env->root && child->root == env->root &&
-		    child->status != EXO_ENV_FREE && !env_ended(child))
-			return child;
-	}
-	return NULL;
-}
-
-/* A husk's children whose exit nobody will receive: their notices are dropped. */
-static void settle_zombie_children(struct env *husk)
-{
-	for (u32 slot = 1; slot < NENV; slot++)
-		if (envs[slot].status == EXO_ENV_ZOMBIE && envs[slot].parent == husk->id)
-			settle(&envs[slot]);
-}
-
-/*
- * The first environment ends: nothing may outlive it.  The others end as
- * usual (they may leave husks); then what is left of them, husks and
- * zombies, goes: every table emptied first, so no count still refers to a
- * frame that is freed.
- */
-static void end_all_others(struct env *first)
-{
-	for (bool found = true; found;) {
-		found = false;
-		for (u32 slot = 1; slot < NENV; slot++)
-			if (&envs[slot] != first && envs[slot].status != EXO_ENV_FREE && !env_ended(&envs[slot]) &&
-			    envs[slot].parent) {
-				env_destroy(&envs[slot], -1, true);
-				found = true;
-			}
-	}
-	for (u32 slot = 1; slot < NENV; slot++) {
-		struct env *env = &envs[slot];
-		if (env != first && env->status != EXO_ENV_FREE)
-			env->husk_refs = ~0ull; /* kept from collection while the rest goes */
-	}
-	for (u32 slot = 1; slot < NENV; slot++) {
-		struct env *env = &envs[slot];
-		if (env == first || env->status == EXO_ENV_FREE)
-			continue;
-		for (u32 index = env->frames_head; index != FRAME_NONE; index = kernel_frames.frames[index].next)
-			if (kernel_frames.frames[index].type == FRAME_PAGETABLE)
-				pt_release_table(&kernel_frames.frames[index]);
-	}
-	for (u32 slot = 1; slot < NENV; slot++) {
-		struct env *env = &envs[slot];
-		if (env == first || env->status == EXO_ENV_FREE)
-			continue;
-		while (env->frames_head != FRAME_NONE)
-			env_free_frame(env, &kernel_frames.frames[env->frames_head]);
-		env->husk = false;
-		env_free_slot(env);
-	}
-}
-
-/* check=exit on the command line: the isolation checker after every environment's end. */
-static void check_after_end(const struct env *env)
-{
-	if (!check_at_exit)
+	if (frees_deferred) {
+		env->status = EXO_ENV_FREE;
 		return;
-	struct exo_check check;
-	u64 problems = pt_check_all(&check);
-	exit_checks++;
-	exit_check_problems += problems;
-	if (problems)
-		kprintf("exo: isolation check after env %u ended: %lu problems\n", env->id, problems);
-}
-
-/* Its quota: a thread heir or a parent takes it all; a husk keeps what its frames need. */
-static void pass_quota(struct env *env, struct env *to)
-{
-	u64 keep = env->husk ? env->used : 0;
-	u64 give = env->quota > keep ? env->quota - keep : 0;
-	if (to)
-		to->quota += give;
-	env->quota -= give;
-}
-
-void env_destroy(struct env *env, i64 status, bool reap)
-{
+	}
 	struct env *parent = env_lookup(env->parent);
-	if (!parent)
-		end_all_others(env);
-	if (env_ended(env)) {
-		if (reap && env->status == EXO_ENV_ZOMBIE)
-			settle(env);
-		return;
-	}
-	if (parent && parent->husk)
-		reap = true; /* an ended parent receives nothing */
-	struct env *heir = parent ? thread_heir(env) : NULL;
-	sched_remove(env);
-	pt_set_root(env, 0);
-	if (heir)
-		heir->parent = env->parent; /* the thread steps into its place */
-	bool husk = env_release_frames(env, heir);
-	if (husk && !parent)
-		kprintf("exo: BUG: the first environment's frames are still referenced\n");
-	if (husk)
-		settle_zombie_children(env); /* its children stay its own: its shares reach them alone */
-	else
-		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0);
-	pass_quota(env, heir ? heir : parent);
-	env->exit_status = status;
-	if (!parent)
-		first_env_status = status;
-	if (reap || !parent) {
-		settle(env);
-	} else {
-		env->status = EXO_ENV_ZOMBIE;
-		if (parent->recv_pending)
-			sched_wake(parent);
-	}
-	husk_collect();
-	check_after_end(env);
+	if (parent)
+		parent->quota += env->quota;
+	unlink_child(env);
+	env_reparent_children(env, 0);
+	unlink_record(env);
+	sched_forget(env);
+	if (curenv == env)
+		curenv = NULL;
+	frame_free(&kernel_frames, kernel_to_phys(env));
 }
 
-void env_kill(struct env *env, const char *event, u64 addr, u64 pc)
+void env_defer_frees(bool defer)
 {
-	kprintf("exo: env %u killed: %s at 0x%lx (pc 0x%lx)\n", env->id, event, addr, pc);
-	env_destroy(env, -1, false);
+	frees_deferred = defer;
+	if (defer)
+		return;
+	for (struct env *env = env_list, *next; env; env = next) {
+		next = env->all_next;
+		if (env->status == EXO_ENV_FREE)
+			env_free_slot(env);
+	}
 }
 
 int env_send(struct env *from, struct env *to, u64 value)
@@ -279,11 +252,10 @@ int env_take_event(struct env *env, struct exo_event *event)
 		env->upcall.alert_told = 1;
 		return 0;
 	}
-	for (u32 slot = 1; slot < NENV; slot++) {
-		struct env *child = &envs[slot];
-		if (child->status == EXO_ENV_ZOMBIE && child->parent == env->id) {
+	for (struct env *child = env->child_head; child; child = child->sibling_next) {
+		if (child->status == EXO_ENV_ZOMBIE) {
 			*event = (struct exo_event){ EXO_EVENT_EXIT, child->id, (u64)child->exit_status };
-			settle(child);
+			env_settle(child);
 			return 0;
 		}
 	}

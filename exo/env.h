@@ -15,7 +15,6 @@
 
 struct frame;
 
-#define NENV 64        /* slots; slot 0 is never used, so id 0 means "none" */
 #define ENV_MSGS 16    /* queued messages per environment */
 #define UPCALL_MAX_DEPTH 8
 /*
@@ -55,7 +54,7 @@ struct upcall_state {
 
 struct env {
 	struct upcall_state upcall;
-	u32 id;     /* generation * NENV + slot */
+	u32 id;     /* counts up from 1, never reused; 0 means "none" */
 	u32 parent; /* id of the parent, 0 for the first environment */
 	u8 status;  /* enum exo_env_status */
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
@@ -78,6 +77,13 @@ struct env {
 	u64 used;   /* frames it owns */
 	u32 frames_head; /* its frames (frame.next / frame.prev), FRAME_NONE if none */
 	i64 exit_status;
+	struct env *hash_next;              /* the id lookup's chain */
+	struct env *all_next, *all_prev;    /* env_list */
+	struct env *child_head, *child_tail; /* its children, oldest first */
+	struct env *sibling_next, *sibling_prev;
+	struct env *husk_next;              /* husks waiting to be collected */
+	bool husk_queued;
+	u64 check_owned, check_husk_refs;   /* the isolation checker's recounts */
 	u32 msg_head, msg_count;
 	struct env_msg msgs[ENV_MSGS];
 	struct arch_context ctx;
@@ -98,8 +104,9 @@ static inline void recv_forget(struct env *env)
 	env->word_gone = false;
 }
 
-extern struct env envs[NENV];
 extern struct env *curenv;
+/* Every environment (live, zombie or husk), oldest first, through all_next. */
+extern struct env *env_list;
 /* The exit status of the first environment, once it has ended. */
 extern i64 first_env_status;
 /* check=exit: run the isolation checker whenever an environment ends; its tally. */
@@ -133,7 +140,19 @@ static inline u64 env_spare(const struct env *env)
 	return env->used < env->quota ? env->quota - env->used : 0;
 }
 
+/* A fresh table of environments (boot, and each host test's fake machine). */
+void env_table_reset(void);
+/*
+ * A child of parent (NULL: the first environment) with quota frames to own
+ * besides its record, which takes one more of parent's spare frames.
+ */
 int env_create(struct env *parent, u64 quota, struct env **out);
+/* env moves into the list of parent_id's children. */
+void env_set_parent(struct env *env, u32 parent_id);
+/* Its exit is received (or never will be): the record goes, unless it is a husk. */
+void env_settle(struct env *env);
+/* While set, env_free_slot only marks records free; clearing it frees them. */
+void env_defer_frees(bool defer);
 /*
  * End env: it stops running; its frames go back to the free list or, where
  * something else still refers to them, to its parent; its children move to
@@ -185,6 +204,12 @@ void env_free_frame(struct env *env, struct frame *frame);
 void husk_ref(u32 owner, u32 from, int change);
 /* Collect the husks nothing refers to any more (after any change that dropped references). */
 void husk_collect(void);
+/*
+ * Finish every release still pending (an environment's end too large for
+ * one go continues in bounded pieces): host tests and the first
+ * environment's end call it before counting frames.
+ */
+void env_release_drain(void);
 /* Is this frame id-owned by a husk: live on, but no new authority over it. */
 bool env_owner_live(u32 owner);
 

@@ -153,7 +153,7 @@ bool env_owner_live(u32 owner)
 	return env && !env_ended(env);
 }
 
-static bool collect_pending;
+static struct env *collect_queue; /* husks nothing refers to any more, through husk_next */
 
 void husk_ref(u32 owner, u32 from, int change)
 {
@@ -163,8 +163,11 @@ void husk_ref(u32 owner, u32 from, int change)
 	if (!env || !env->husk)
 		return;
 	env->husk_refs += (u64)(i64)change;
-	if (env->husk_refs == 0)
-		collect_pending = true;
+	if (env->husk_refs == 0 && !env->husk_queued) {
+		env->husk_queued = true;
+		env->husk_next = collect_queue;
+		collect_queue = env;
+	}
 }
 
 /*
@@ -182,20 +185,25 @@ static void husk_dissolve(struct env *husk)
 		env_free_frame(husk, at(husk->frames_head));
 	husk->husk = false;
 	env_reparent_children(husk, husk->parent);
+	/* What its frames took goes back; its record's frame stays until the record goes. */
 	struct env *parent = env_lookup(husk->parent);
+	u64 give = husk->quota - husk->used;
 	if (parent)
-		parent->quota += husk->quota;
-	husk->quota = 0;
+		parent->quota += give;
+	husk->quota -= give;
 	if (husk->status == ENV_HUSK)
 		env_free_slot(husk);
 }
 
 void husk_collect(void)
 {
-	while (collect_pending) {
-		collect_pending = false;
-		for (u32 slot = 1; slot < NENV; slot++)
-			if (envs[slot].husk && envs[slot].husk_refs == 0)
-				husk_dissolve(&envs[slot]);
+	while (collect_queue) {
+		struct env *husk = collect_queue;
+		collect_queue = husk->husk_next;
+		husk->husk_queued = false;
+		if (husk->husk && husk->husk_refs == 0)
+			husk_dissolve(husk);
 	}
 }
+
+void env_release_drain(void) { husk_collect(); }

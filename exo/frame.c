@@ -90,7 +90,7 @@ const char *frame_type_name(enum frame_type type)
 {
 	static const char *const names[FRAME_TYPES] = {
 		[FRAME_ABSENT] = "absent", [FRAME_FREE] = "free", [FRAME_KERNEL] = "kernel",
-		[FRAME_PAGETABLE] = "page-table", [FRAME_USER] = "user",
+		[FRAME_PAGETABLE] = "page-table", [FRAME_USER] = "user", [FRAME_ENV] = "env",
 	};
 	return type < FRAME_TYPES ? names[type] : "?";
 }

@@ -17,6 +17,7 @@ enum frame_type {
 	FRAME_KERNEL,    /* kernel image, boot data, kernel structures */
 	FRAME_PAGETABLE, /* a translation table; level in frame.level */
 	FRAME_USER,      /* user data */
+	FRAME_ENV,       /* an environment's record, owned by (and counted in) it */
 	FRAME_TYPES
 };
 

@@ -13,14 +13,12 @@
 #define MAX_REPORTS 10
 
 static u64 problems;
-/* References into each husk's frames from outside it, recounted. */
-static u64 husk_refs[NENV];
-
+/* A reference into a husk's frames from outside it, recounted. */
 static void count_husk_ref(u32 owner, u32 from)
 {
-	const struct env *env = env_lookup(owner);
+	struct env *env = env_lookup(owner);
 	if (owner != from && env && env->husk)
-		husk_refs[env - envs]++;
+		env->check_husk_refs++;
 }
 
 static void problem(const char *fmt, ...)
@@ -111,16 +109,16 @@ static void check_table(const struct frame *table, struct exo_check *out)
 		problem("table 0x%lx: %u valid entries, %u counted", addr_of(table), valid, table->used);
 }
 
-static void check_counts(const struct frame *frame, u64 *owned)
+static void check_counts(const struct frame *frame)
 {
 	if (frame->maps != frame->check_maps || frame->links != frame->check_links)
 		problem("frame 0x%lx (%s): maps %u links %u, recounted %u and %u", addr_of(frame),
 		        frame_type_name(frame->type), frame->maps, frame->links, frame->check_maps,
 		        frame->check_links);
-	if (frame->type == FRAME_USER || frame->type == FRAME_PAGETABLE) {
-		const struct env *owner = env_lookup(frame->owner);
+	if (frame->type == FRAME_USER || frame->type == FRAME_PAGETABLE || frame->type == FRAME_ENV) {
+		struct env *owner = env_lookup(frame->owner);
 		if (owner)
-			owned[owner - envs]++;
+			owner->check_owned++;
 		else if (!(frame->flags & FRAME_RESERVED))
 			problem("frame 0x%lx owned by env %u, which is gone", addr_of(frame), frame->owner);
 	}
@@ -134,45 +132,40 @@ static void check_husk(const struct env *env)
 			problem("env %u is a husk without the husk mark", env->id);
 		return;
 	}
-	u64 slot = (u64)(env - envs);
 	if (!env_ended(env))
 		problem("env %u is a husk but has not ended", env->id);
-	if (env->husk_refs != husk_refs[slot] || husk_refs[slot] == 0 || env->used == 0)
+	if (env->husk_refs != env->check_husk_refs || env->check_husk_refs == 0 || env->used <= 1)
 		problem("husk %u keeps %lu references from outside, recounted %lu, owns %lu frames", env->id,
-		        env->husk_refs, husk_refs[slot], env->used);
+		        env->husk_refs, env->check_husk_refs, env->used);
 }
 
 u64 pt_check_all(struct exo_check *out)
 {
-	static u64 owned[NENV];
 	struct frame_pool *pool = &kernel_frames;
 	problems = 0;
 	*out = (struct exo_check){ 0 };
 	for (u32 i = 0; i < pool->nframes; i++)
 		pool->frames[i].check_maps = pool->frames[i].check_links = 0;
-	for (u32 slot = 1; slot < NENV; slot++)
-		husk_refs[slot] = 0;
+	for (struct env *env = env_list; env; env = env->all_next)
+		env->check_owned = env->check_husk_refs = 0;
 	for (u32 i = 0; i < pool->nframes; i++)
 		if (pool->frames[i].type == FRAME_PAGETABLE)
 			check_table(&pool->frames[i], out);
-	for (u32 slot = 1; slot < NENV; slot++) {
-		owned[slot] = 0;
-		if (envs[slot].status != EXO_ENV_FREE && envs[slot].root) {
-			out->envs++;
-			struct frame *root = pt_frame(envs[slot].root);
+	for (struct env *env = env_list; env; env = env->all_next) {
+		out->envs++;
+		if (env->root) {
+			struct frame *root = pt_frame(env->root);
 			root->check_links++;
-			count_husk_ref(root->owner, envs[slot].id);
-		} else if (envs[slot].status != EXO_ENV_FREE) {
-			out->envs++;
+			count_husk_ref(root->owner, env->id);
 		}
 	}
 	for (u32 i = 0; i < pool->nframes; i++)
-		check_counts(&pool->frames[i], owned);
-	for (u32 slot = 1; slot < NENV; slot++)
-		if (envs[slot].status != EXO_ENV_FREE && owned[slot] != envs[slot].used)
-			problem("env %u owns %lu frames, counted %lu", envs[slot].id, owned[slot], envs[slot].used);
-	for (u32 slot = 1; slot < NENV; slot++)
-		check_husk(&envs[slot]);
+		check_counts(&pool->frames[i]);
+	for (struct env *env = env_list; env; env = env->all_next) {
+		if (env->check_owned != env->used)
+			problem("env %u owns %lu frames, counted %lu", env->id, env->check_owned, env->used);
+		check_husk(env);
+	}
 	out->free_frames = frame_count(pool, FRAME_FREE);
 	out->problems = problems;
 	out->tlb_by_va = tlb_stats.by_va;

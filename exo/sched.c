@@ -13,7 +13,7 @@ u64 sched_baseline_free;
 static bool need_resched;
 /* The environment whose registers the trap frame (and the FP registers) hold. */
 static struct env *loaded;
-static u32 loaded_id;
+static struct env *last_run; /* the round-robin position: the environment loaded last */
 static u64 loaded_root = ~0ull;
 static u16 loaded_asid;
 
@@ -21,10 +21,9 @@ void sched_tick(void)
 {
 	need_resched = true;
 	u64 now = arch_counter();
-	for (u32 slot = 1; slot < NENV; slot++)
-		if (envs[slot].status == EXO_ENV_BLOCKED && envs[slot].recv_deadline &&
-		    now >= envs[slot].recv_deadline)
-			envs[slot].status = EXO_ENV_RUNNABLE;
+	for (struct env *env = env_list; env; env = env->all_next)
+		if (env->status == EXO_ENV_BLOCKED && env->recv_deadline && now >= env->recv_deadline)
+			env->status = EXO_ENV_RUNNABLE;
 }
 
 void sched_yield(void) { need_resched = true; }
@@ -50,8 +49,7 @@ void sched_remove(struct env *env)
 void sched_word_gone(paddr_t frame)
 {
 	u64 start = (u64)phys_to_kernel(frame);
-	for (u32 slot = 1; slot < NENV; slot++) {
-		struct env *env = &envs[slot];
+	for (struct env *env = env_list; env; env = env->all_next) {
 		if (env->recv_pending && env->recv_word >= start && env->recv_word < start + PAGE_SIZE) {
 			env->recv_word = 0;
 			env->word_gone = true;
@@ -71,18 +69,31 @@ void sched_block_recv(struct env *env, u64 event_uva, u64 deadline)
 	env->word_gone = false;
 }
 
-static bool alive(const struct env *env)
+void sched_forget(struct env *env)
 {
-	return env && env->id == loaded_id && env->status != EXO_ENV_FREE && !env_ended(env);
+	if (env == loaded) {
+		loaded = NULL;
+		loaded_root = ~0ull; /* reload TTBR0 whoever comes next */
+	}
+	if (env == last_run)
+		last_run = NULL;
 }
 
-static struct env *pick_next(u32 after)
+static bool alive(const struct env *env)
 {
-	for (u32 step = 1; step <= NENV; step++) {
-		struct env *env = &envs[(after + step) % NENV];
+	return env && env->status != EXO_ENV_FREE && !env_ended(env);
+}
+
+/* Round robin: the first runnable environment after `after` in env_list, wrapping around. */
+static struct env *pick_next(struct env *after)
+{
+	struct env *start = after && after->all_next ? after->all_next : env_list;
+	for (struct env *env = start; env; env = env->all_next)
 		if (env->status == EXO_ENV_RUNNABLE)
 			return env;
-	}
+	for (struct env *env = env_list; env && env != start; env = env->all_next)
+		if (env->status == EXO_ENV_RUNNABLE)
+			return env;
 	return NULL;
 }
 
@@ -106,17 +117,16 @@ static void idle(void)
 	if (env_count() == 0)
 		all_ended();
 	bool sleeper = false;
-	for (u32 slot = 1; slot < NENV; slot++)
-		sleeper |= envs[slot].status == EXO_ENV_BLOCKED && envs[slot].recv_deadline;
+	for (struct env *env = env_list; env; env = env->all_next)
+		sleeper |= env->status == EXO_ENV_BLOCKED && env->recv_deadline;
 	if (!sleeper) {
 		kprintf("exo: deadlock: %u environments, none runnable and none with a deadline\n",
 		        env_count());
 		static const char *const names[] = { "free", "not runnable", "runnable", "blocked", "zombie",
 			                                     "husk" };
-		for (u32 slot = 1; slot < NENV; slot++)
-			if (envs[slot].status != EXO_ENV_FREE)
-				kprintf("exo:   env %u (parent %u): %s%s\n", envs[slot].id, envs[slot].parent,
-				        names[envs[slot].status], envs[slot].recv_pending ? ", in recv" : "");
+		for (struct env *env = env_list; env; env = env->all_next)
+			kprintf("exo:   env %u (parent %u): %s%s\n", env->id, env->parent, names[env->status],
+			        env->recv_pending ? ", in recv" : "");
 		machine_exit(EXIT_TEST_FAILED);
 	}
 	arch_idle();
@@ -153,7 +163,7 @@ static void switch_to(struct env *next, struct trap_frame *frame)
 			arch_context_save(&loaded->ctx, frame);
 		arch_context_load(&next->ctx, frame);
 		loaded = next;
-		loaded_id = next->id;
+		last_run = next;
 	}
 	u16 asid = next->root ? tlb_asid_for(pt_frame(next->root)) : 0;
 	if (next->root != loaded_root || asid != loaded_asid) {
@@ -166,14 +176,14 @@ static void switch_to(struct env *next, struct trap_frame *frame)
 void sched_return(struct trap_frame *frame)
 {
 	/* The common case: the same environment goes on, nothing changed. */
-	if (loaded && loaded == curenv && loaded->id == loaded_id && loaded->status == EXO_ENV_RUNNABLE &&
+	if (loaded && loaded == curenv && loaded->status == EXO_ENV_RUNNABLE &&
 	    !need_resched && !loaded->recv_pending && loaded->root == loaded_root && !loaded->upcall.alert)
 		return;
 	for (;;) {
 		struct env *current = alive(loaded) ? loaded : NULL;
 		if (!(current && current->status == EXO_ENV_RUNNABLE && !need_resched)) {
 			need_resched = false;
-			struct env *next = pick_next(current ? (u32)(current - envs) : loaded_id % NENV);
+			struct env *next = pick_next(current ? current : last_run);
 			if (!next) {
 				idle();
 				continue;

@@ -14,6 +14,8 @@ void sched_yield(void);
 void sched_wake(struct env *env);
 /* env is going away: never run it again. */
 void sched_remove(struct env *env);
+/* env's record is being freed: forget any pointer to it. */
+void sched_forget(struct env *env);
 /* The frame is being freed: waits on words in it end (EXO_EVENT_WORD from env 0). */
 void sched_word_gone(paddr_t frame);
 /* Block the current environment in EXO_RECV until an event or the deadline (0: none). */

@@ -31,8 +31,7 @@ void fake_boot(u64 frames)
 	fake.records = calloc(1, frame_pool_bytes(&map));
 	frame_pool_init(&kernel_frames, fake.records, &map);
 	tlb_init(16);
-	memset(envs, 0, sizeof(envs));
-	curenv = NULL;
+	env_table_reset();
 	console_putc = fake.quiet ? NULL : putc_stdout;
 }
 

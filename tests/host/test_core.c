@@ -46,14 +46,15 @@ static void husk_keeps_what_others_map(void)
 	u64 page = fake_page(data, EXO_R | EXO_W);
 	EXPECT(pt_write(first, parent_l3, 7, 1, &page) == 0);
 	u64 free_before = frame_count(&kernel_frames, FRAME_FREE);
+	u32 child_id = child->id;
 	env_destroy(child, 0, true);
 	EXPECT(child->husk && child->status == ENV_HUSK && child->husk_refs == 1);
 	EXPECT(pt_frame(data)->owner == child->id);
 	EXPECT(problems() == 0);
 	u64 none = 0;
 	EXPECT(pt_write(first, parent_l3, 7, 1, &none) == 0); /* the last reference goes... */
-	EXPECT(child->status == EXO_ENV_FREE);                /* ...and so does the husk */
-	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_before + 1);
+	EXPECT(env_lookup(child_id) == NULL);                 /* ...and so does the husk */
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_before + 2); /* the frame, the record */
 	EXPECT(first->quota == 200);
 	EXPECT(problems() == 0);
 }

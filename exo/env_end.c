@@ -1,0 +1,144 @@
+/*
+ * How an environment ends (doc/exo-abi.md, "What happens when an
+ * environment ends"): it stops, its frames go back or live on (with a
+ * thread heir, or in its husk), its children move or stay, its quota goes
+ * on, and its exit waits for its parent.
+ */
+#include "exo/env.h"
+#include "exo/frame.h"
+#include "exo/kernel.h"
+#include "exo/printk.h"
+#include "exo/pt.h"
+#include "exo/sched.h"
+
+void env_settle(struct env *env)
+{
+	if (env->husk)
+		env->status = ENV_HUSK;
+	else
+		env_free_slot(env);
+}
+
+/*
+ * A thread that carries an ending environment's address space on: a live
+ * child running on the same root.  Every mapping in that address space then
+ * stays one its owner holds.  NULL if there is none.
+ */
+static struct env *thread_heir(struct env *env)
+{
+	for (struct env *child = env->child_head; child; child = child->sibling_next)
+		if (env->root && child->root == env->root && !env_ended(child) && child->status != EXO_ENV_FREE)
+			return child;
+	return NULL;
+}
+
+/* A husk's children whose exit nobody will receive: their notices are dropped. */
+static void settle_zombie_children(struct env *husk)
+{
+	for (struct env *child = husk->child_head, *next; child; child = next) {
+		next = child->sibling_next;
+		if (child->status == EXO_ENV_ZOMBIE)
+			env_settle(child);
+	}
+}
+
+/*
+ * The first environment ends: nothing may outlive it.  The others end as
+ * usual (they may leave husks); then what is left of them, husks and
+ * zombies, goes: every table emptied first, so no count still refers to a
+ * frame that is freed.  Records are freed after the walks.
+ */
+static void end_all_others(struct env *first)
+{
+	env_defer_frees(true);
+	for (struct env *env = env_list; env; env = env->all_next)
+		if (env != first && env->parent && env->status != EXO_ENV_FREE && !env_ended(env))
+			env_destroy(env, -1, true);
+	for (struct env *env = env_list; env; env = env->all_next)
+		if (env != first)
+			env->husk_refs = ~0ull; /* kept from collection while the rest goes */
+	for (struct env *env = env_list; env; env = env->all_next) {
+		if (env == first)
+			continue;
+		for (u32 index = env->frames_head; index != FRAME_NONE; index = kernel_frames.frames[index].next)
+			if (kernel_frames.frames[index].type == FRAME_PAGETABLE)
+				pt_release_table(&kernel_frames.frames[index]);
+	}
+	for (struct env *env = env_list; env; env = env->all_next) {
+		if (env == first)
+			continue;
+		while (env->frames_head != FRAME_NONE)
+			env_free_frame(env, &kernel_frames.frames[env->frames_head]);
+		env->husk = false;
+		env->status = EXO_ENV_FREE;
+	}
+	env_defer_frees(false);
+}
+
+/* check=exit on the command line: the isolation checker after every environment's end. */
+static void check_after_end(u32 id)
+{
+	if (!check_at_exit)
+		return;
+	struct exo_check check;
+	u64 problems = pt_check_all(&check);
+	exit_checks++;
+	exit_check_problems += problems;
+	if (problems)
+		kprintf("exo: isolation check after env %u ended: %lu problems\n", id, problems);
+}
+
+/* Its quota goes on, but for what it still owns: its record, and a husk's frames. */
+static void pass_quota(struct env *env, struct env *to)
+{
+	u64 give = env->quota > env->used ? env->quota - env->used : 0;
+	if (to)
+		to->quota += give;
+	env->quota -= give;
+}
+
+void env_destroy(struct env *env, i64 status, bool reap)
+{
+	struct env *parent = env_lookup(env->parent);
+	u32 id = env->id;
+	if (!parent)
+		end_all_others(env);
+	if (env_ended(env)) {
+		if (reap && env->status == EXO_ENV_ZOMBIE)
+			env_settle(env);
+		return;
+	}
+	if (parent && parent->husk)
+		reap = true; /* an ended parent receives nothing */
+	struct env *heir = parent ? thread_heir(env) : NULL;
+	sched_remove(env);
+	pt_set_root(env, 0);
+	if (heir)
+		env_set_parent(heir, env->parent); /* the thread steps into its place */
+	bool husk = env_release_frames(env, heir);
+	if (husk && !parent)
+		kprintf("exo: BUG: the first environment's frames are still referenced\n");
+	if (husk)
+		settle_zombie_children(env); /* its children stay its own: its shares reach them alone */
+	else
+		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0);
+	pass_quota(env, heir ? heir : parent);
+	env->exit_status = status;
+	if (!parent)
+		first_env_status = status;
+	if (reap || !parent) {
+		env_settle(env);
+	} else {
+		env->status = EXO_ENV_ZOMBIE;
+		if (parent->recv_pending)
+			sched_wake(parent);
+	}
+	husk_collect();
+	check_after_end(id);
+}
+
+void env_kill(struct env *env, const char *event, u64 addr, u64 pc)
+{
+	kprintf("exo: env %u killed: %s at 0x%lx (pc 0x%lx)\n", env->id, event, addr, pc);
+	env_destroy(env, -1, false);
+}
