@@ -56,7 +56,8 @@
 #define EXO_SYSCALL_ORIGIN 26 /* (struct exo_regs *) -> 0: sp, pc, pstate of the light call's caller */
 #define EXO_ENV_ALERT 27 /* (env, bits) -> 0: an alert upcall once env is outside its handlers */
 #define EXO_WAKE 28 /* (const uint32_t *word, count) -> receivers woken from waiting on the word */
-#define EXO_NCALLS 29
+#define EXO_ENV_CHILD 29 /* (env, after) -> the id of env's next child after `after` (0: the first), or 0 */
+#define EXO_NCALLS 30
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */

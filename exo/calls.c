@@ -319,6 +319,28 @@ static i64 call_wake(const u64 *a)
 	return (i64)woken;
 }
 
+/*
+ * The children of env, one at a time, whatever state they are in: how a
+ * parent finds what an ended child left it (reparented grandchildren) and
+ * what a husk still holds.  env may have ended; the caller must hold it.
+ */
+static i64 call_env_child(const u64 *a)
+{
+	struct env *parent = env_lookup(a[0]);
+	if (!parent)
+		return -E_NOENT;
+	if (!env_holds(curenv, parent))
+		return -E_PERM;
+	struct env *child = parent->child_head;
+	if (a[1]) {
+		struct env *after = env_lookup(a[1]);
+		if (!after || after->parent != parent->id)
+			return -E_INVAL; /* not one of its children (any more) */
+		child = after->sibling_next;
+	}
+	return child ? child->id : 0;
+}
+
 static i64 call_frame_alloc(const u64 *a)
 {
 	struct env *owner;
@@ -407,6 +429,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_SYSCALL_ORIGIN] = call_syscall_origin,
 	[EXO_ENV_ALERT] = call_env_alert,
 	[EXO_WAKE] = call_wake,
+	[EXO_ENV_CHILD] = call_env_child,
 };
 
 _Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");

@@ -743,7 +743,90 @@ static int long_table_chain_release_is_linear(u64 arg)
 	return 0;
 }
 
+/*
+ * Environments cost quota, not slots: thousands exist at once, each
+ * record charged to its creator (quota q costs q + 1), and an id is never
+ * given to anyone else after its environment is gone.
+ */
+#define MANY_ENVS 4100
+static u32 many_ids[MANY_ENVS];
+static int thousands_of_environments(u64 arg)
+{
+	(void)arg;
+	struct exo_env_info before, info;
+	T_EQ(exo_env_info(rt_id, &before), 0);
+	for (u32 i = 0; i < MANY_ENVS; i++) {
+		i64 id = exo_env_create(0);
+		T_CHECK(id > 0, "environment %u: %ld", i, id);
+		T_CHECK(i == 0 || (u64)id > many_ids[i - 1], "ids count up: %ld after %u", id, many_ids[i - 1]);
+		many_ids[i] = (u32)id;
+	}
+	T_EQ(exo_env_info(rt_id, &info), 0);
+	T_EQ(before.quota - info.quota, MANY_ENVS); /* one frame each, for its record */
+	T_EQ(exo_env_info(many_ids[MANY_ENVS / 2], &info), 0);
+	T_EQ(info.parent, rt_id);
+	T_EQ(info.quota, 1);
+	T_EQ(info.used, 1);
+	/* Every one of them is our child, in the order made. */
+	u64 child = 0;
+	for (u32 i = 0; i < MANY_ENVS; i++) {
+		child = (u64)exo_env_child(rt_id, child);
+		T_EQ(child, many_ids[i]);
+	}
+	T_EQ(exo_env_child(rt_id, child), 0);
+	for (u32 i = 0; i < MANY_ENVS; i++)
+		T_EQ(exo_env_destroy(many_ids[i]), 0);
+	T_EQ(exo_env_info(rt_id, &info), 0);
+	T_EQ(info.quota, before.quota);
+	/* Gone ids stay gone: a new environment never takes one. */
+	i64 fresh = exo_env_create(0);
+	T_CHECK(fresh > many_ids[MANY_ENVS - 1], "id %ld reused", fresh);
+	T_EQ(exo_env_info(many_ids[0], &info), -EXO_ENOENT);
+	T_EQ(exo_env_destroy((u64)fresh), 0);
+	return 0;
+}
+
+/* A child spends its whole quota on environments and exits: they come to us, and we can reap them. */
+static int spend_on_children(u64 parent)
+{
+	u64 made = 0;
+	while (exo_env_create(0) > 0)
+		made++;
+	exo_send(parent, made);
+	return 0;
+}
+
+static int parent_finds_what_a_child_left(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(spend_on_children, rt_id, 300);
+	T_CHECK(child > 0, "spawn %ld", child);
+	i64 made = message_from((u64)child);
+	T_CHECK(made > 200, "the child made %ld environments", made);
+	i64 status = exit_of((u64)child);
+	T_EQ(status, 0);
+	/* Not starved: its spending came out of what we gave it. */
+	i64 mine = exo_env_create(0);
+	T_CHECK(mine > 0, "create after the child's spree: %ld", mine);
+	T_EQ(exo_env_destroy((u64)mine), 0);
+	/* Its leftovers are our children now: find every one and reap it. */
+	i64 found_count = 0;
+	for (i64 next = exo_env_child(rt_id, 0); next > 0; next = exo_env_child(rt_id, 0)) {
+		struct exo_env_info info;
+		T_EQ(exo_env_info((u64)next, &info), 0);
+		T_EQ(info.parent, rt_id);
+		T_EQ(exo_env_destroy((u64)next), 0);
+		found_count++;
+	}
+	T_EQ(found_count, made);
+	T_EQ(exo_env_child(rt_id, 0), 0);
+	T_EQ(exo_env_child(rt_id, (u64)child), -EXO_EINVAL); /* no longer a child of ours */
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "isolation/thousands_of_environments", thousands_of_environments, 0 },
+	{ "isolation/parent_finds_what_a_child_left", parent_finds_what_a_child_left, 0 },
 	{ "isolation/thread_table_cannot_map_ancestor_frame", thread_table_cannot_map_ancestor_frame, 0 },
 	{ "isolation/thread_cannot_copy_ancestor_root", thread_cannot_copy_ancestor_root, 0 },
 	{ "isolation/root_change_strands_nothing", root_change_strands_nothing, 0 },

@@ -178,7 +178,7 @@ static bool selected(const char *name, const char *only)
 
 static int trivial(u64 arg) { return (int)arg; }
 
-#define TEST_QUOTA 2048
+#define TEST_QUOTA 8192
 
 static int run_one(const struct rt_test *test)
 {
