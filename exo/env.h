@@ -23,6 +23,22 @@ struct frame;
  * others refer to: a husk (see `husk` below).  Never reported to user space.
  */
 #define ENV_HUSK 5
+/* Ended, its frames being released in bounded steps (exo/release.c); then a zombie or gone. */
+#define ENV_ENDING 6
+
+/* An ending environment's release, done in steps of bounded work (exo/release.c). */
+struct env_release {
+	u8 phase;
+	bool reap;        /* its parent destroyed it: no exit notice when done */
+	bool dissolve;    /* a husk going: all of it is freed, then its record */
+	u32 cursor;       /* the frame (index) the phase goes on from, FRAME_NONE: the list's head */
+	u32 worklist;     /* kept tables still to scan, through frame.work */
+	u32 heir;         /* a thread heir's id, 0 if none */
+	u64 external;     /* references from outside into the frames kept, when counted */
+	u64 drops;        /* ...of which went away since */
+	i64 status;       /* its exit status */
+	struct env *next; /* pending releases, oldest first */
+};
 
 struct env_msg {
 	u32 from;
@@ -72,6 +88,8 @@ struct env {
 	 */
 	bool husk;
 	u64 husk_refs;
+	struct env_release release;
+	bool releasing;   /* its frames are being released: they take no new references */
 	u64 root;   /* physical address of the level-0 table, 0 if none */
 	u64 quota;  /* frames it may own */
 	u64 used;   /* frames it owns */
@@ -116,7 +134,7 @@ extern u64 exit_checks, exit_check_problems;
 /* Ended (a zombie or a husk): it runs no more and nobody may act on it. */
 static inline bool env_ended(const struct env *env)
 {
-	return env->status == EXO_ENV_ZOMBIE || env->status == ENV_HUSK;
+	return env->status == EXO_ENV_ZOMBIE || env->status == ENV_HUSK || env->status == ENV_ENDING;
 }
 
 /* The environment with this id (live, zombie or husk), or NULL. */
@@ -180,6 +198,8 @@ void arch_set_call_result(struct trap_frame *frame, i64 value);
 void arch_set_user_root(u64 root, u16 asid);
 /* Wait for an interrupt with interrupts enabled, then mask them again. */
 void arch_idle(void);
+/* Let a pending interrupt be taken now (between steps of long kernel work). */
+void arch_irq_window(void);
 /* Enable what EL0 may use (FP/SIMD, the virtual counter) before the first entry. */
 void arch_user_init(void);
 noreturn void user_enter(const struct trap_frame *frame);
@@ -193,15 +213,38 @@ int env_take_event(struct env *env, struct exo_event *event);
 void env_own_frame(struct env *env, struct frame *frame);
 void env_disown_frame(struct env *env, struct frame *frame);
 /*
- * An ending environment's frames: those nothing outside it refers to go back
- * to the free list; the others go to heir (a thread carrying its address
- * space on) or, with heir NULL, stay its own: true if some did (a husk).
+ * Release an ending environment's frames, in steps of bounded work
+ * (exo/release.c): those nothing outside it refers to go back to the free
+ * list; the others go to heir (a thread carrying its address space on) or
+ * stay its own (a husk).  Its tables are frozen meanwhile and its frames
+ * take no new references.  env_end_finish completes its end afterwards.
  */
-bool env_release_frames(struct env *env, struct env *heir);
+void release_start(struct env *env, struct env *heir, bool reap, i64 status);
+/* The same for a husk nothing refers to any more: all of it goes; husk_dissolved completes it. */
+void release_dissolve(struct env *husk);
+void husk_dissolved(struct env *husk);
+/* Units of work (table slots looked at, frames handled) in one step: well under a tick. */
+#define RELEASE_BUDGET 16384
+/* What releases get of each turn of the scheduler while environments run: half a tick. */
+#define RELEASE_SLICE_NS 5000000
+/* One step (about budget units of work) of env's release: true when it is done and finished. */
+bool release_run(struct env *env, u64 budget);
+/* One step of the oldest release pending: true if there was one (something may have changed). */
+bool release_step(u64 budget);
+/* Steps, with interrupts taken between them, until none is pending or `counts` timer counts passed. */
+void release_for(u64 counts);
+/* Its frames are released: its end goes on (children, quota, exit notice). */
+void env_end_finish(struct env *env);
 /* A frame of env's goes back to the free list (waits on words in it end). */
 void env_free_frame(struct env *env, struct frame *frame);
-/* A reference into owner's frames from outside it came (+1) or went (-1): husks count them. */
-void husk_ref(u32 owner, u32 from, int change);
+/*
+ * A reference into target from outside its owner (a table of from's, or
+ * from's root) came (+1) or went (-1): husks count them, and so do
+ * releases in progress.
+ */
+void ref_change(const struct frame *target, u32 from, int change);
+/* env ended keeping frames that refs references from outside still reach: it is a husk now. */
+void husk_begin(struct env *env, u64 refs);
 /* Collect the husks nothing refers to any more (after any change that dropped references). */
 void husk_collect(void);
 /*

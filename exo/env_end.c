@@ -50,10 +50,13 @@ static void settle_zombie_children(struct env *husk)
  */
 static void end_all_others(struct env *first)
 {
+	env_release_drain();
 	env_defer_frees(true);
 	for (struct env *env = env_list; env; env = env->all_next)
-		if (env != first && env->parent && env->status != EXO_ENV_FREE && !env_ended(env))
+		if (env != first && env->parent && env->status != EXO_ENV_FREE && !env_ended(env)) {
 			env_destroy(env, -1, true);
+			env_release_drain();
+		}
 	for (struct env *env = env_list; env; env = env->all_next)
 		if (env != first)
 			env->husk_refs = ~0ull; /* kept from collection while the rest goes */
@@ -100,12 +103,13 @@ static void pass_quota(struct env *env, struct env *to)
 void env_destroy(struct env *env, i64 status, bool reap)
 {
 	struct env *parent = env_lookup(env->parent);
-	u32 id = env->id;
 	if (!parent)
 		end_all_others(env);
 	if (env_ended(env)) {
 		if (reap && env->status == EXO_ENV_ZOMBIE)
 			env_settle(env);
+		else if (reap && env->status == ENV_ENDING)
+			env->release.reap = true;
 		return;
 	}
 	if (parent && parent->husk)
@@ -115,24 +119,33 @@ void env_destroy(struct env *env, i64 status, bool reap)
 	pt_set_root(env, 0);
 	if (heir)
 		env_set_parent(heir, env->parent); /* the thread steps into its place */
-	bool husk = env_release_frames(env, heir);
-	if (husk && !parent)
+	release_start(env, heir, reap, status);
+	/* Most ends finish here; a large one goes on in later steps (exo/release.c). */
+	release_run(env, parent ? RELEASE_BUDGET : ~0ull);
+}
+
+void env_end_finish(struct env *env)
+{
+	u32 id = env->id;
+	struct env *parent = env_lookup(env->parent), *heir = env_lookup(env->release.heir);
+	if (env->husk && !parent)
 		kprintf("exo: BUG: the first environment's frames are still referenced\n");
-	if (husk)
+	if (env->husk)
 		settle_zombie_children(env); /* its children stay its own: its shares reach them alone */
 	else
 		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0);
 	pass_quota(env, heir ? heir : parent);
-	env->exit_status = status;
+	env->exit_status = env->release.status;
 	if (!parent)
-		first_env_status = status;
-	if (reap || !parent) {
+		first_env_status = env->release.status;
+	if (env->release.reap || !parent) {
 		env_settle(env);
 	} else {
 		env->status = EXO_ENV_ZOMBIE;
-		if (parent->recv_pending)
-			sched_wake(parent);
 	}
+	/* The parent may now have exit notices to take: its child's, or reparented ones. */
+	if (parent && parent->recv_pending)
+		sched_wake(parent);
 	husk_collect();
 	check_after_end(id);
 }

@@ -23,7 +23,7 @@ enum frame_type {
 
 /* frame.flags */
 #define FRAME_RESERVED 0x1u /* reserved at boot: never freed */
-#define FRAME_MARK 0x2u     /* scratch: "seen already" while a call validates a batch */
+#define FRAME_MARK 0x2u     /* scratch: seen in a batch being checked; kept by its owner's release */
 #define FRAME_WORD 0x4u     /* an EXO_RECV_WORD wait was made on a word in it */
 
 #define FRAME_NO_OWNER 0u
@@ -51,7 +51,8 @@ struct frame {
 	u32 work;     /* scratch: the next frame on a worklist (FRAME_NONE ends it) */
 	u64 pos_va;
 	u32 check_maps, check_links; /* the isolation checker's recount */
-	u64 reserved;
+	u32 inner;    /* its owner's release: references from the owner's own tables */
+	u32 reserved;
 };
 _Static_assert(sizeof(struct frame) == 64, "frame records are 64 bytes");
 

@@ -138,6 +138,13 @@ static bool caller_reaches(const struct env *caller, const struct frame *target,
 	return !(rights & ~target->share);
 }
 
+/* Is the frame's owner an ending environment whose frames are being released? */
+static bool frame_owner_releasing(const struct frame *frame)
+{
+	const struct env *owner = frame->owner == FRAME_NO_OWNER ? NULL : env_lookup(frame->owner);
+	return owner && owner->releasing;
+}
+
 /* Check one entry; on success *out says what to store and where it points. */
 static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc_info *info,
                        struct checked *out)
@@ -151,6 +158,8 @@ static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc
 	if (!target)
 		return -E_RANGE; /* not RAM: device memory, or nothing */
 	*out = (struct checked){ info->stored, target };
+	if (frame_owner_releasing(target))
+		return -E_PERM; /* its owner's release counts on no new references */
 	if (info->kind == DESC_PAGE)
 		return check_page(owner, target, info->rights);
 	return check_link(owner, level, target, info->rights);
@@ -190,7 +199,7 @@ static void entry_ref(struct frame *table, u32 index, struct frame *target)
 	if (!target)
 		return;
 	if (target->owner != table->owner)
-		husk_ref(target->owner, table->owner, +1);
+		ref_change(target, table->owner, +1);
 	table->used++;
 	if (table->level == EXO_PT_LEVELS - 1) {
 		target->maps++;
@@ -206,7 +215,7 @@ static void entry_unref(struct frame *table, u32 index, u64 desc, bool reachable
 		return;
 	struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
 	if (target->owner != table->owner)
-		husk_ref(target->owner, table->owner, -1);
+		ref_change(target, table->owner, -1);
 	table->used--;
 	if (table->level == EXO_PT_LEVELS - 1) {
 		target->maps--;
@@ -379,12 +388,12 @@ void pt_set_root(struct env *env, u64 root)
 	if (env->root) {
 		struct frame *old = pt_frame(env->root);
 		old->links--;
-		husk_ref(old->owner, env->id, -1);
+		ref_change(old, env->id, -1);
 	}
 	if (root) {
 		struct frame *new = pt_frame(root);
 		new->links++;
-		husk_ref(new->owner, env->id, +1);
+		ref_change(new, env->id, +1);
 	}
 	env->root = root;
 }

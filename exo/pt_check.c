@@ -127,7 +127,7 @@ static void check_counts(const struct frame *frame)
 /* A husk has ended, owns frames, and knows how often others refer to them. */
 static void check_husk(const struct env *env)
 {
-	if (env->status == EXO_ENV_FREE || !env->husk) {
+	if (env->status == EXO_ENV_FREE || !env->husk || env->releasing) {
 		if (env->status == ENV_HUSK)
 			problem("env %u is a husk without the husk mark", env->id);
 		return;

@@ -111,9 +111,13 @@ static noreturn void all_ended(void)
 	machine_exit(frames_back && clean && first_env_status == 0 ? EXIT_OK : EXIT_TEST_FAILED);
 }
 
-/* Nothing runnable: wait for an interrupt if one could wake somebody. */
+/* Nothing runnable: release what ending environments left, else wait for an interrupt. */
 static void idle(void)
 {
+	if (release_step(RELEASE_BUDGET)) {
+		arch_irq_window(); /* a tick may have made someone runnable: look again */
+		return;
+	}
 	if (env_count() == 0)
 		all_ended();
 	bool sleeper = false;
@@ -182,6 +186,12 @@ void sched_return(struct trap_frame *frame)
 	for (;;) {
 		struct env *current = alive(loaded) ? loaded : NULL;
 		if (!(current && current->status == EXO_ENV_RUNNABLE && !need_resched)) {
+			/*
+			 * Each turn of the scheduler gives ending environments' releases
+			 * half a tick (in steps, interrupts taken between them).
+			 */
+			if (need_resched)
+				release_for(ns_to_counter(RELEASE_SLICE_NS));
 			need_resched = false;
 			struct env *next = pick_next(current ? current : last_run);
 			if (!next) {

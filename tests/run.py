@@ -407,11 +407,12 @@ def t_libc_differential(ctx):
     return f"{len(ours)} lines identical"
 
 
-def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT):
+def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT, qemu_args=()):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
     def test(ctx):
-        run = Qemu(ctx.qemu, cmdline, memory=memory, extra=["-initrd", USER_INITRD], timeout=timeout)
+        run = Qemu(ctx.qemu, cmdline, memory=memory, extra=["-initrd", USER_INITRD, *qemu_args],
+                   timeout=timeout)
         results = []
         pending = ""
         for line in run.out.splitlines():
@@ -486,6 +487,9 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: upcall stack not writable at 0xfffffffffffffd80 ",
         r"^exo: env \d+ killed: no handler for alert 0x2a at 0x[0-9a-f]+ \(pc 0x"])),
     ("qemu/isolation", user_program("init=t_isolation")),
+    # Deterministic time (the timer counts instructions): the bound on a release's steps holds exactly.
+    ("qemu/isolation_icount", user_program("init=t_isolation only=release_does_not_stall stall_bound_ms=10",
+                                           qemu_args=["-icount", "shift=0,sleep=off"])),
     ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
     ("qemu/first_env_end_takes_grandchildren", t_orphans),
     ("qemu/libos/hello_musl_printf_malloc", t_hello),

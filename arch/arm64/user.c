@@ -99,6 +99,13 @@ void arch_set_user_root(u64 root, u16 asid)
 	isb();
 }
 
+void arch_irq_window(void)
+{
+	irq_enable();
+	isb();
+	irq_disable();
+}
+
 void arch_idle(void)
 {
 	irq_enable();

@@ -61,6 +61,7 @@ void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame)
 void arch_set_call_result(struct trap_frame *frame, i64 value) { frame->x[0] = (u64)value; }
 void arch_set_user_root(u64 root, u16 asid) { fake.root = root, fake.asid = asid; }
 void arch_idle(void) { fake.counter += 625000; /* a tick passes */ }
+void arch_irq_window(void) {}
 
 /* No user memory on the fake machine: every access faults. */
 int copy_from_user(void *dst, u64 uva, u64 len) { (void)dst, (void)uva, (void)len; return -E_FAULT; }
@@ -110,3 +111,6 @@ noreturn void user_enter(const struct trap_frame *frame)
 	fprintf(stderr, "fake: no user mode to enter\n");
 	abort();
 }
+
+u64 arch_ticks(void) { return fake.counter / 625000; }
+void arch_wait_for_interrupt(void) { fake.counter += 625000; }

@@ -824,7 +824,89 @@ static int parent_finds_what_a_child_left(u64 arg)
 	return 0;
 }
 
+/*
+ * An environment's end, however large, never holds the machine for long:
+ * its frames are released in steps of bounded work, with the scheduler
+ * (and interrupts) between them.  X maps one frame 512 times in each of
+ * BIG_TABLES tables (a million entries to release); while it ends, a
+ * bystander B, the only other environment that can run, looks at the clock
+ * in a loop and reports the longest time between two looks.  With
+ * stall_bound_ms=N on the command line (the deterministic run, where the
+ * clock counts instructions), that gap must stay under N ms; in any run it
+ * must be a small part of the whole release (a release in one piece would
+ * be one gap as long as all of it).
+ */
+#define BIG_TABLES 2048
+static u64 stall_bound_ms; /* from the command line, read by main (children get a copy) */
+static int big_builder(u64 arg)
+{
+	(void)arg;
+	static u64 descs[EXO_PT_ENTRIES];
+	u64 frame = 0, self = (u64)exo_self();
+	if (exo_frame_alloc(self, 1, &frame) != 1)
+		return 1;
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++)
+		descs[i] = frame | PAGE_RO;
+	for (u32 t = 0; t < BIG_TABLES; t++) {
+		i64 table = exo_pt_alloc(self, 3);
+		if (table < 0 || exo_pt_write((u64)table, 0, EXO_PT_ENTRIES, descs) < 0)
+			return 2;
+	}
+	exo_send((u64)exo_parent(), 1);
+	struct exo_event event;
+	exo_recv(&event, 0, 0); /* R: end now */
+	return 0;
+}
+
+static int bystander(u64 arg)
+{
+	(void)arg;
+	u64 last = rt_counter(), longest = 0;
+	exo_send((u64)exo_parent(), 1); /* running */
+	for (;;) {
+		u64 now = rt_counter();
+		if (now - last > longest)
+			longest = now - last;
+		last = now;
+		struct exo_event event;
+		if (exo_recv(&event, EXO_RECV_NOWAIT, 0) == 0 && event.kind == EXO_EVENT_MESSAGE)
+			break;
+	}
+	exo_send((u64)exo_parent(), longest);
+	return 0;
+}
+
+static int release_does_not_stall(u64 arg)
+{
+	(void)arg;
+	nstash = 0;
+	i64 x = rt_spawn(big_builder, 0, BIG_TABLES + 64);
+	T_CHECK(x > 0, "spawn %ld", x);
+	T_EQ(message_from((u64)x), 1);
+	i64 b = rt_spawn(bystander, 0, 64);
+	T_CHECK(b > 0, "spawn %ld", b);
+	T_EQ(message_from((u64)b), 1);
+	u64 start = rt_counter();
+	T_EQ(exo_send((u64)x, 1), 0);
+	i64 status = exit_within((u64)x, 60000);
+	u64 release = rt_counter() - start;
+	T_EQ(status, 0);
+	T_EQ(exo_send((u64)b, 1), 0);
+	i64 longest = message_from((u64)b);
+	i64 b_status = exit_of((u64)b);
+	T_EQ(b_status, 0);
+	u64 per_ms = rt_counter_freq() / 1000;
+	rt_printf("utest:   release of %u tables: %lu us; the bystander's longest wait %lu us\n", BIG_TABLES,
+	          release * 1000 / per_ms, (u64)longest * 1000 / per_ms);
+	T_CHECK((u64)longest * 4 < release, "a wait of %ld ticks in a release of %lu", longest, release);
+	if (stall_bound_ms)
+		T_CHECK((u64)longest < stall_bound_ms * per_ms, "waited %lu us, bound %lu ms",
+		        (u64)longest * 1000 / per_ms, stall_bound_ms);
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "isolation/release_does_not_stall", release_does_not_stall, 0 },
 	{ "isolation/thousands_of_environments", thousands_of_environments, 0 },
 	{ "isolation/parent_finds_what_a_child_left", parent_finds_what_a_child_left, 0 },
 	{ "isolation/thread_table_cannot_map_ancestor_frame", thread_table_cannot_map_ancestor_frame, 0 },
@@ -838,4 +920,11 @@ static const struct rt_test tests[] = {
 	{ "isolation/long_table_chain_release_is_linear", long_table_chain_release_is_linear, 0 },
 };
 
-int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
+int main(void)
+{
+	char bound[16];
+	if (rt_arg("stall_bound_ms", bound, sizeof(bound)))
+		for (const char *c = bound; *c >= '0' && *c <= '9'; c++)
+			stall_bound_ms = stall_bound_ms * 10 + (u64)(*c - '0');
+	return rt_run_tests(tests, ARRAY_LEN(tests));
+}

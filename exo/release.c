@@ -1,0 +1,257 @@
+/*
+ * Releasing an ending environment's frames in steps of bounded work, so
+ * that no environment's end, however its tables are arranged, holds the
+ * machine for long: a step does about `budget` units (a table slot looked
+ * at, or a frame handled) and the scheduler runs the next step later, with
+ * interrupts taken in between (exo/sched.c).
+ *
+ * While it runs, the environment's tables are frozen (nobody may write an
+ * ended environment's tables) and its frames take no new references
+ * (exo/pt.c refuses them), so references into its frames only go away.
+ * The phases, each resumable at a frame of its list:
+ *
+ *   CLEAR  scratch state of every frame reset
+ *   COUNT  references each frame gets from the environment's own tables
+ *   SEED   frames referred to from outside are kept (and their count noted)
+ *   MARK   what a kept table refers to is kept too, transitively
+ *   TABLES every table not kept drops the references its entries hold
+ *   FREE   every frame not kept is freed; kept ones go to a thread heir
+ *
+ * Each table is scanned a bounded number of times, so a release is linear
+ * in what the environment owns.
+ */
+#include "exo/env.h"
+#include "exo/frame.h"
+#include "exo/kernel.h"
+#include "exo/pt.h"
+
+enum phase { CLEAR, COUNT, SEED, MARK, TABLES, FREE, DONE };
+
+static struct env *pending_head, *pending_tail;
+
+static struct frame *at(u32 index) { return index == FRAME_NONE ? NULL : &kernel_frames.frames[index]; }
+static u32 index_of(const struct frame *frame) { return frame ? frame_index(&kernel_frames, frame) : FRAME_NONE; }
+
+/* Where the phase goes on: the saved frame, or the list's head. */
+static struct frame *resume(const struct env *env)
+{
+	return env->release.cursor == FRAME_NONE ? at(env->frames_head) : at(env->release.cursor);
+}
+
+static void next_phase(struct env *env)
+{
+	env->release.phase++;
+	env->release.cursor = FRAME_NONE;
+}
+
+/* Slots of a table looked at to find its valid entries (its used count bounds the scan). */
+static u64 scan_cost(const struct frame *table) { return table->used ? EXO_PT_ENTRIES : 1; }
+
+static void count_table(const struct env *env, const struct frame *table)
+{
+	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
+		struct frame *target = pt_entry_target(table, i);
+		if (!target)
+			continue;
+		left--;
+		if (target->owner == env->id)
+			target->inner++;
+	}
+}
+
+static void keep(struct frame *frame, struct env *env)
+{
+	frame->flags |= FRAME_MARK;
+	frame->work = env->release.worklist;
+	env->release.worklist = index_of(frame);
+}
+
+static void mark_table(struct env *env, const struct frame *table)
+{
+	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
+		struct frame *target = pt_entry_target(table, i);
+		if (!target)
+			continue;
+		left--;
+		if (target->owner == env->id && !(target->flags & FRAME_MARK))
+			keep(target, env);
+	}
+}
+
+/* The frame-by-frame phases: one frame's share of work, returning its cost. */
+static u64 visit(struct env *env, struct frame *frame)
+{
+	struct env_release *r = &env->release;
+	bool table = frame->type == FRAME_PAGETABLE, kept = frame->flags & FRAME_MARK;
+	switch (r->phase) {
+	case CLEAR:
+		frame->inner = 0;
+		frame->flags &= (u8)~FRAME_MARK;
+		return 1;
+	case COUNT:
+		if (table)
+			count_table(env, frame);
+		return table ? scan_cost(frame) : 1;
+	case SEED:
+		if (frame->maps + frame->links > frame->inner) {
+			r->external += frame->maps + frame->links - frame->inner;
+			keep(frame, env);
+		}
+		return 1;
+	case TABLES: {
+		if (!table || kept)
+			return 1;
+		u64 cost = scan_cost(frame); /* before the release empties it */
+		pt_release_table(frame);
+		return cost;
+	}
+	default:
+		return 1;
+	}
+}
+
+/* FREE: what is not kept goes; what is, goes to the heir or stays (a husk). */
+static void dispose(struct env *env, struct frame *frame)
+{
+	struct env *heir = env_lookup(env->release.heir);
+	if (!(frame->flags & FRAME_MARK)) {
+		env_free_frame(env, frame);
+	} else if (heir) {
+		env_disown_frame(env, frame);
+		env_own_frame(heir, frame);
+	}
+}
+
+/* Work through the frame list from the cursor; false if the budget ran out first. */
+static bool walk_frames(struct env *env, u64 *budget)
+{
+	for (struct frame *frame = resume(env), *next; frame; frame = next) {
+		if (*budget == 0) {
+			env->release.cursor = index_of(frame);
+			return false;
+		}
+		next = at(frame->next); /* FREE may take the frame off the list */
+		if (env->release.phase == FREE) {
+			dispose(env, frame);
+			(*budget)--;
+		} else {
+			u64 cost = visit(env, frame);
+			*budget = cost < *budget ? *budget - cost : 0;
+		}
+	}
+	return true;
+}
+
+static bool walk_worklist(struct env *env, u64 *budget)
+{
+	while (env->release.worklist != FRAME_NONE) {
+		if (*budget == 0)
+			return false;
+		struct frame *frame = at(env->release.worklist);
+		env->release.worklist = frame->work;
+		if (frame->type == FRAME_PAGETABLE) {
+			mark_table(env, frame);
+			*budget = scan_cost(frame) < *budget ? *budget - scan_cost(frame) : 0;
+		} else {
+			(*budget)--;
+		}
+	}
+	return true;
+}
+
+/* The kept frames stay its own: a husk, counting the references from outside still there. */
+static void settle_kept(struct env *env)
+{
+	struct env_release *r = &env->release;
+	if (r->heir || env->frames_head == FRAME_NONE)
+		return;
+	husk_begin(env, r->external - r->drops);
+}
+
+static void unqueue(struct env *env)
+{
+	struct env **link = &pending_head, *prev = NULL;
+	while (*link != env) {
+		prev = *link;
+		link = &(*link)->release.next;
+	}
+	*link = env->release.next;
+	if (pending_tail == env)
+		pending_tail = prev;
+	env->release.next = NULL;
+}
+
+static void queue_release(struct env *env)
+{
+	env->releasing = true;
+	if (pending_tail)
+		pending_tail->release.next = env;
+	else
+		pending_head = env;
+	pending_tail = env;
+}
+
+void release_start(struct env *env, struct env *heir, bool reap, i64 status)
+{
+	env->status = ENV_ENDING;
+	env->release = (struct env_release){ .phase = CLEAR, .reap = reap, .cursor = FRAME_NONE,
+		                             .worklist = FRAME_NONE, .heir = heir ? heir->id : 0,
+		                             .status = status };
+	queue_release(env);
+}
+
+/*
+ * A husk nothing outside refers to any more: the same walk frees all of it
+ * (nothing is referred to from outside, so nothing is kept).
+ */
+void release_dissolve(struct env *husk)
+{
+	husk->release = (struct env_release){ .phase = CLEAR, .cursor = FRAME_NONE, .worklist = FRAME_NONE,
+		                              .dissolve = true };
+	queue_release(husk);
+}
+
+bool release_run(struct env *env, u64 budget)
+{
+	struct env_release *r = &env->release;
+	while (r->phase != DONE) {
+		bool finished = r->phase == MARK ? walk_worklist(env, &budget) : walk_frames(env, &budget);
+		if (!finished)
+			return false;
+		next_phase(env);
+	}
+	unqueue(env);
+	env->releasing = false;
+	if (r->dissolve) {
+		husk_dissolved(env);
+	} else {
+		settle_kept(env);
+		env_end_finish(env);
+	}
+	return true;
+}
+
+bool release_step(u64 budget)
+{
+	if (!pending_head)
+		return false;
+	release_run(pending_head, budget);
+	return true;
+}
+
+void release_for(u64 counts)
+{
+	u64 end = arch_counter() + counts;
+	while (release_step(RELEASE_BUDGET)) {
+		arch_irq_window(); /* the tick, and whatever else is pending, comes in between */
+		if (arch_counter() >= end)
+			return;
+	}
+}
+
+void env_release_drain(void)
+{
+	while (release_step(~0ull))
+		;
+	husk_collect();
+}
