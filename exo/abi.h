@@ -57,7 +57,8 @@
 #define EXO_ENV_ALERT 27 /* (env, bits) -> 0: an alert upcall once env is outside its handlers */
 #define EXO_WAKE 28 /* (const uint32_t *word, count) -> receivers woken from waiting on the word */
 #define EXO_ENV_CHILD 29 /* (env, after) -> the id of env's next child after `after` (0: the first), or 0 */
-#define EXO_NCALLS 30
+#define EXO_WHY 30 /* (struct exo_why *) -> 0: why the caller's last failed call failed */
+#define EXO_NCALLS 31
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
@@ -78,6 +79,47 @@ enum exo_error {
 	EXO_ENOSYS = 10,  /* no such call */
 	EXO_EFAULT = 11,  /* a user buffer is not mapped with the access needed */
 	EXO_EQUOTA = 12,  /* the environment's frame quota is used up */
+};
+
+/*
+ * Which rule refused a call (struct exo_why.rule, EXO_WHY): finer than the
+ * error code, with the argument and the batch entry it was about.
+ */
+enum exo_rule {
+	EXO_RULE_NONE = 0,       /* no finer reason recorded */
+	EXO_RULE_ENV = 1,        /* the environment: none such, ended, or not one the caller may act on */
+	EXO_RULE_NOT_RAM = 2,    /* not the address of a frame of RAM */
+	EXO_RULE_FRAME_KIND = 3, /* not the kind of frame needed (a table, a level-0 table, a user or table frame) */
+	EXO_RULE_OWNER = 4,      /* the frame's owner is gone or ended, or the caller may not act on it */
+	EXO_RULE_RANGE = 5,      /* an index, count or level out of range */
+	EXO_RULE_WINDOW = 6,     /* the level-0 window slot is the kernel's */
+	EXO_RULE_MALFORMED = 7,  /* not a descriptor user space may write at this level */
+	EXO_RULE_NEXT_LEVEL = 8, /* a link to something other than a page table of the next level */
+	EXO_RULE_TABLE_AS_PAGE = 9, /* a page table mapped other than read-only and not executable */
+	EXO_RULE_OWNER_RIGHTS = 10, /* the table's owner does not hold the rights the entry asks for */
+	EXO_RULE_CALLER_REACH = 11, /* the caller itself does not hold the rights the entry asks for */
+	EXO_RULE_RELEASING = 12, /* the frame's owner is ending: its frames take no new references */
+	EXO_RULE_NOT_EMPTY = 13, /* EXO_PT_COPY: a destination entry is in use */
+	EXO_RULE_OVERLAP = 14,   /* EXO_PT_COPY: ranges of one table overlap */
+	EXO_RULE_LEVELS = 15,    /* EXO_PT_COPY: the tables' levels differ */
+	EXO_RULE_FLAGS = 16,     /* a flag, bit or right that is not allowed here */
+	EXO_RULE_IN_USE = 17,    /* EXO_FRAME_FREE: mapped, linked or installed as a root */
+	EXO_RULE_TWICE = 18,     /* EXO_FRAME_FREE: listed twice */
+	EXO_RULE_QUOTA = 19,     /* the owner's spare quota is too small */
+	EXO_RULE_NO_MEMORY = 20, /* no free frame */
+	EXO_RULE_BUFFER = 21,    /* a user buffer is not accessible as the call needs */
+	EXO_RULE_SHARE = 22,     /* EXO_COPY_SHARE: more than a share may give */
+};
+
+#define EXO_WHY_NONE (~0ull) /* struct exo_why.arg / .index: no argument or entry in particular */
+
+/* EXO_WHY: the caller's last failed call (call 0 and error 0 if none failed yet). */
+struct exo_why {
+	uint64_t call;  /* its number */
+	int64_t error;  /* what it returned: -EXO_E* */
+	uint64_t rule;  /* enum exo_rule */
+	uint64_t arg;   /* the argument it was about (0 = x0), or EXO_WHY_NONE */
+	uint64_t index; /* the entry of a batch (descriptor, frame in a list), or EXO_WHY_NONE */
 };
 
 /* Rights on a frame. */

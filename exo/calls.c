@@ -13,6 +13,7 @@
 #include "exo/sched.h"
 #include "exo/tlb.h"
 #include "exo/uaccess.h"
+#include "exo/why.h"
 
 #define BATCH_MAX EXO_PT_ENTRIES
 #define CONSOLE_CHUNK 256
@@ -245,7 +246,7 @@ static i64 call_quota_give(const u64 *a)
 	if (!err && env == curenv)
 		err = -E_INVAL;
 	if (!err && a[1] > env_spare(curenv))
-		err = -E_QUOTA;
+		err = why(-E_QUOTA, EXO_RULE_QUOTA, 1, WHY_NONE);
 	if (err)
 		return err;
 	curenv->quota -= a[1];
@@ -341,14 +342,21 @@ static i64 call_env_child(const u64 *a)
 	return child ? child->id : 0;
 }
 
+/* Why the caller's last failed call failed (EXO_WHY itself failing is not remembered). */
+static i64 call_why(const u64 *a)
+{
+	struct exo_why kept = curenv->why;
+	return copy_to_user(a[0], &kept, sizeof(kept)) < 0 ? -E_FAULT : 0;
+}
+
 static i64 call_frame_alloc(const u64 *a)
 {
 	struct env *owner;
 	int err = env_target(curenv, a[0], &owner);
 	if (!err && (a[1] == 0 || a[1] > BATCH_MAX))
-		err = -E_RANGE;
-	if (!err)
-		err = user_check_write(a[2], a[1] * sizeof(u64));
+		err = why(-E_RANGE, EXO_RULE_RANGE, 1, WHY_NONE);
+	if (!err && user_check_write(a[2], a[1] * sizeof(u64)) < 0)
+		err = why(-E_FAULT, EXO_RULE_BUFFER, 2, WHY_NONE);
 	if (!err)
 		err = frames_alloc(owner, a[1], (paddr_t *)batch);
 	if (err)
@@ -360,9 +368,10 @@ static i64 call_frame_alloc(const u64 *a)
 static i64 call_frame_free(const u64 *a)
 {
 	if (a[1] == 0 || a[1] > BATCH_MAX)
-		return -E_RANGE;
-	int err = copy_from_user(batch, a[0], a[1] * sizeof(u64));
-	return err ? err : frames_free(curenv, batch, a[1]);
+		return why(-E_RANGE, EXO_RULE_RANGE, 1, WHY_NONE);
+	if (copy_from_user(batch, a[0], a[1] * sizeof(u64)) < 0)
+		return why(-E_FAULT, EXO_RULE_BUFFER, 0, WHY_NONE);
+	return frames_free(curenv, batch, a[1]);
 }
 
 static i64 call_frame_share(const u64 *a) { return frame_share(curenv, a[0], a[1]); }
@@ -380,9 +389,10 @@ static i64 call_pt_alloc(const u64 *a)
 static i64 call_pt_write(const u64 *a)
 {
 	if (a[2] > BATCH_MAX)
-		return -E_RANGE;
-	int err = copy_from_user(batch, a[3], a[2] * sizeof(u64));
-	return err ? err : pt_write(curenv, a[0], a[1], a[2], batch);
+		return why(-E_RANGE, EXO_RULE_RANGE, 2, WHY_NONE);
+	if (copy_from_user(batch, a[3], a[2] * sizeof(u64)) < 0)
+		return why(-E_FAULT, EXO_RULE_BUFFER, 3, WHY_NONE);
+	return pt_write(curenv, a[0], a[1], a[2], batch);
 }
 
 static i64 call_pt_copy(const u64 *a)
@@ -431,6 +441,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_ENV_ALERT] = call_env_alert,
 	[EXO_WAKE] = call_wake,
 	[EXO_ENV_CHILD] = call_env_child,
+	[EXO_WHY] = call_why,
 };
 
 _Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");
@@ -443,5 +454,10 @@ i64 exo_call(u64 number, const u64 *args)
 {
 	if (number >= EXO_NCALLS || !calls[number])
 		return -E_NOSYS;
-	return calls[number](args);
+	struct env *caller = curenv;
+	why_begin(number);
+	i64 result = calls[number](args);
+	if (result < 0)
+		why_end(caller, result);
+	return result;
 }

@@ -11,6 +11,7 @@
 #include "exo/sched.h"
 #include "exo/string.h"
 #include "exo/upcall_offsets.h"
+#include "exo/why.h"
 
 #define OFFSET_IS(field, offset) _Static_assert(__builtin_offsetof(struct env, field) == (offset), #field)
 OFFSET_IS(upcall.syscall_entry, UPCALL_SYSCALL_ENTRY);
@@ -88,9 +89,9 @@ int env_target(struct env *caller, u64 id, struct env **out)
 {
 	struct env *target = env_lookup(id);
 	if (!target || env_ended(target))
-		return -E_NOENT;
+		return why(-E_NOENT, EXO_RULE_ENV, 0, WHY_NONE);
 	if (!env_can_act(caller, target))
-		return -E_PERM;
+		return why(-E_PERM, EXO_RULE_ENV, 0, WHY_NONE);
 	*out = target;
 	return 0;
 }
@@ -151,9 +152,9 @@ void env_set_parent(struct env *env, u32 parent_id)
 int env_create(struct env *parent, u64 quota, struct env **out)
 {
 	if (parent && quota >= env_spare(parent))
-		return -E_QUOTA;
+		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (next_id > UINT32_MAX || frame_count(&kernel_frames, FRAME_FREE) == 0)
-		return -E_NOMEM; /* ids are never reused: after 2^32 - 1 of them, no more */
+		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE); /* ids are never reused: after 2^32 - 1, none */
 	u32 id = (u32)next_id++;
 	paddr_t record;
 	frame_alloc(&kernel_frames, FRAME_ENV, 0, id, &record);

@@ -89,6 +89,7 @@ struct env {
 	bool husk;
 	u64 husk_refs;
 	struct env_release release;
+	struct exo_why why;  /* its last failed call (EXO_WHY) */
 	bool releasing;   /* its frames are being released: they take no new references */
 	u64 root;   /* physical address of the level-0 table, 0 if none */
 	u64 quota;  /* frames it may own */

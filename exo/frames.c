@@ -2,6 +2,7 @@
 #include "exo/errno.h"
 #include "exo/kernel.h"
 #include "exo/pt.h"
+#include "exo/why.h"
 
 #define RWX (EXO_R | EXO_W | EXO_X)
 #define BATCH_MAX 512
@@ -41,11 +42,11 @@ u32 frame_rights(const struct env *user, const struct frame *frame)
 int frames_alloc(struct env *owner, u64 count, paddr_t *out)
 {
 	if (count == 0 || count > BATCH_MAX)
-		return -E_RANGE;
+		return why(-E_RANGE, EXO_RULE_RANGE, 1, WHY_NONE);
 	if (count > env_spare(owner))
-		return -E_QUOTA;
+		return why(-E_QUOTA, EXO_RULE_QUOTA, 1, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) < count)
-		return -E_NOMEM;
+		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, 1, WHY_NONE);
 	for (u64 i = 0; i < count; i++) {
 		frame_alloc(&kernel_frames, FRAME_USER, 0, owner->id, &out[i]);
 		/* Confidentiality: no frame reaches user space with old contents. */
@@ -55,31 +56,31 @@ int frames_alloc(struct env *owner, u64 count, paddr_t *out)
 	return 0;
 }
 
-/* A user or page-table frame whose owner is live and the caller may act on. */
-static int acting_on_frame(struct env *caller, u64 addr, struct frame **out)
+/* A user or page-table frame whose owner is live and the caller may act on (argument arg, entry index). */
+static int acting_on_frame(struct env *caller, u64 addr, struct frame **out, u64 arg, u64 index)
 {
 	struct frame *frame = pt_frame(addr);
 	if (!frame)
-		return -E_RANGE;
+		return why(-E_RANGE, EXO_RULE_NOT_RAM, arg, index);
 	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
-		return -E_PERM;
+		return why(-E_PERM, EXO_RULE_FRAME_KIND, arg, index);
 	struct env *owner = env_lookup(frame->owner);
 	if (!owner || env_ended(owner) || !env_can_act(caller, owner))
-		return -E_PERM;
+		return why(-E_PERM, EXO_RULE_OWNER, arg, index);
 	*out = frame;
 	return 0;
 }
 
-static int check_free(struct env *caller, u64 addr)
+static int check_free(struct env *caller, u64 addr, u64 index)
 {
 	struct frame *frame;
-	int err = acting_on_frame(caller, addr, &frame);
+	int err = acting_on_frame(caller, addr, &frame, 0, index);
 	if (err)
 		return err;
 	if (frame->maps || frame->links)
-		return -E_BUSY;
+		return why(-E_BUSY, EXO_RULE_IN_USE, 0, index);
 	if (frame->flags & FRAME_MARK)
-		return -E_INVAL; /* listed twice */
+		return why(-E_INVAL, EXO_RULE_TWICE, 0, index);
 	return 0;
 }
 
@@ -94,7 +95,7 @@ int frames_free(struct env *caller, const u64 *addrs, u64 count)
 	if (count == 0 || count > BATCH_MAX)
 		return -E_RANGE;
 	for (u64 i = 0; i < count; i++) {
-		int err = check_free(caller, addrs[i]);
+		int err = check_free(caller, addrs[i], i);
 		if (err) {
 			unmark(addrs, i);
 			return err;
@@ -116,12 +117,12 @@ int frames_free(struct env *caller, const u64 *addrs, u64 count)
 int frame_share(struct env *caller, u64 addr, u64 rights)
 {
 	struct frame *frame;
-	int err = acting_on_frame(caller, addr, &frame);
+	int err = acting_on_frame(caller, addr, &frame, 0, WHY_NONE);
 	if (err)
 		return err;
 	u32 most = frame->type == FRAME_PAGETABLE ? EXO_R | EXO_X : RWX;
 	if (rights & ~(u64)most)
-		return -E_INVAL;
+		return why(-E_INVAL, EXO_RULE_FLAGS, 1, WHY_NONE);
 	frame->share |= (u8)rights;
 	return 0;
 }

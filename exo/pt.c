@@ -4,6 +4,7 @@
 #include "exo/kernel.h"
 #include "exo/pt.h"
 #include "exo/tlb.h"
+#include "exo/why.h"
 
 #define RWX (EXO_R | EXO_W | EXO_X)
 
@@ -29,11 +30,11 @@ u64 pt_window_entry(const struct frame *root)
 int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 {
 	if (level >= EXO_PT_LEVELS)
-		return -E_INVAL;
+		return why(-E_INVAL, EXO_RULE_RANGE, 1, WHY_NONE);
 	if (env_spare(owner) == 0)
-		return -E_QUOTA;
+		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_alloc(&kernel_frames, FRAME_PAGETABLE, (u32)level, owner->id, out) < 0)
-		return -E_NOMEM;
+		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
 	struct frame *table = frame_lookup(&kernel_frames, *out);
 	arch_zero_page(phys_to_kernel(*out));
 	env_own_frame(owner, table);
@@ -54,37 +55,38 @@ static struct checked {
 	struct frame *target; /* its frame, NULL for an invalid entry */
 } checked[EXO_PT_ENTRIES];
 
-/* A table the caller may change: -E_RANGE if not RAM, -E_INVAL if not a table. */
-static int writable_table(struct env *caller, u64 addr, struct frame **out, struct env **owner)
+/* A table the caller may change (argument arg): -E_RANGE if not RAM, -E_INVAL if not a table. */
+static int writable_table(struct env *caller, u64 addr, u64 arg, struct frame **out, struct env **owner)
 {
 	struct frame *table = pt_frame(addr);
 	if (!table)
-		return -E_RANGE;
+		return why(-E_RANGE, EXO_RULE_NOT_RAM, arg, WHY_NONE);
 	if (table->type != FRAME_PAGETABLE)
-		return -E_INVAL;
+		return why(-E_INVAL, EXO_RULE_FRAME_KIND, arg, WHY_NONE);
 	*owner = env_lookup(table->owner);
 	if (!*owner || env_ended(*owner) || !env_can_act(caller, *owner))
-		return -E_PERM; /* an ended environment's tables stay as they are */
+		return why(-E_PERM, EXO_RULE_OWNER, arg, WHY_NONE); /* an ended one's tables stay as they are */
 	*out = table;
 	return 0;
 }
 
-static int check_range(const struct frame *table, u64 index, u64 count)
+/* Entries index..index+count of table (arguments index_arg and count_arg). */
+static int check_range(const struct frame *table, u64 index, u64 count, u64 index_arg, u64 count_arg)
 {
 	if (index >= EXO_PT_ENTRIES || count > EXO_PT_ENTRIES - index)
-		return -E_RANGE;
+		return why(-E_RANGE, EXO_RULE_RANGE, index >= EXO_PT_ENTRIES ? index_arg : count_arg, WHY_NONE);
 	if (table->level == 0 && count && index + count > EXO_PT_WINDOW_SLOT)
-		return -E_PERM; /* the window slot is the kernel's */
+		return why(-E_PERM, EXO_RULE_WINDOW, index_arg, EXO_PT_WINDOW_SLOT - index);
 	return 0;
 }
 
 /* A page: a user frame with at most the rights the table's owner holds; a table only read-only. */
-static int check_page(const struct env *owner, const struct frame *target, u32 rights)
+static u32 check_page(const struct env *owner, const struct frame *target, u32 rights)
 {
 	u32 held = frame_rights(owner, target);
 	if (target->type == FRAME_PAGETABLE && (rights & ~EXO_R))
-		return -E_PERM;
-	return rights & ~held ? -E_PERM : 0;
+		return EXO_RULE_TABLE_AS_PAGE;
+	return rights & ~held ? EXO_RULE_OWNER_RIGHTS : EXO_RULE_NONE;
 }
 
 bool link_allowed(const struct env *owner, const struct frame *target, u32 rights)
@@ -101,11 +103,11 @@ bool link_allowed(const struct env *owner, const struct frame *target, u32 right
  * A table descriptor: a table of the next level that the owner holds, or
  * that an ancestor shared, with no more rights than it shared.
  */
-static int check_link(const struct env *owner, u32 level, const struct frame *target, u32 rights)
+static u32 check_link(const struct env *owner, u32 level, const struct frame *target, u32 rights)
 {
 	if (target->type != FRAME_PAGETABLE || target->level != level + 1)
-		return -E_INVAL;
-	return link_allowed(owner, target, rights) ? 0 : -E_PERM;
+		return EXO_RULE_NEXT_LEVEL;
+	return link_allowed(owner, target, rights) ? EXO_RULE_NONE : EXO_RULE_OWNER_RIGHTS;
 }
 
 /*
@@ -145,24 +147,29 @@ static bool frame_owner_releasing(const struct frame *frame)
 	return owner && owner->releasing;
 }
 
-/* Check one entry; on success *out says what to store and where it points. */
+/*
+ * Check one entry (entry `index` of argument `arg`) for a table of owner's;
+ * on success *out says what to store and where it points.
+ */
 static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc_info *info,
-                       struct checked *out)
+                       struct checked *out, u64 arg, u64 index)
 {
 	if (desc_decode(level, desc, info) < 0)
-		return -E_INVAL;
+		return why(-E_INVAL, EXO_RULE_MALFORMED, arg, index);
 	*out = (struct checked){ 0, NULL };
 	if (info->kind == DESC_INVALID)
 		return 0;
 	struct frame *target = frame_lookup(&kernel_frames, info->out);
 	if (!target)
-		return -E_RANGE; /* not RAM: device memory, or nothing */
+		return why(-E_RANGE, EXO_RULE_NOT_RAM, arg, index); /* device memory, or nothing */
 	*out = (struct checked){ info->stored, target };
 	if (frame_owner_releasing(target))
-		return -E_PERM; /* its owner's release counts on no new references */
-	if (info->kind == DESC_PAGE)
-		return check_page(owner, target, info->rights);
-	return check_link(owner, level, target, info->rights);
+		return why(-E_PERM, EXO_RULE_RELEASING, arg, index); /* its release counts on no new references */
+	u32 rule = info->kind == DESC_PAGE ? check_page(owner, target, info->rights) :
+	                                     check_link(owner, level, target, info->rights);
+	if (rule == EXO_RULE_NONE)
+		return 0;
+	return why(rule == EXO_RULE_NEXT_LEVEL ? -E_INVAL : -E_PERM, rule, arg, index);
 }
 
 /* Forget where a table and everything under it sits: invalidate everywhere from now on. */
@@ -252,17 +259,17 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 {
 	struct frame *table;
 	struct env *owner;
-	int err = writable_table(caller, table_addr, &table, &owner);
+	int err = writable_table(caller, table_addr, 0, &table, &owner);
 	if (!err)
-		err = check_range(table, index, count);
+		err = check_range(table, index, count, 1, 2);
 	reach_cache.owner = FRAME_NO_OWNER;
 	reach_cache.acts = false;
 	for (u64 i = 0; !err && i < count; i++) {
 		struct desc_info info;
-		err = check_entry(owner, table->level, descs[i], &info, &checked[i]);
+		err = check_entry(owner, table->level, descs[i], &info, &checked[i], 3, i);
 		if (!err && checked[i].target && caller != owner &&
 		    !caller_reaches(caller, checked[i].target, info.kind, info.rights))
-			err = -E_PERM;
+			err = why(-E_PERM, EXO_RULE_CALLER_REACH, 3, i);
 	}
 	if (err)
 		return err;
@@ -302,15 +309,16 @@ static u32 shareable(const struct frame *target, enum desc_kind kind)
  * frame and the rights are ones a share can give: *share says which.
  */
 static int check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
-                            u64 desc, u64 flags, struct checked *out, u8 *share)
+                            u64 desc, u64 flags, struct checked *out, u8 *share, u64 index)
 {
 	struct desc_info info;
-	int err = check_entry(dst_owner, level, desc, &info, out);
+	int err = check_entry(dst_owner, level, desc, &info, out, 2, index);
 	*share = 0;
-	if (err != -E_PERM || !(flags & EXO_COPY_SHARE) || !can_share(caller, dst_owner, desc))
+	if (err != -E_PERM || !(flags & EXO_COPY_SHARE) || frame_owner_releasing(out->target) ||
+	    !can_share(caller, dst_owner, desc))
 		return err;
 	if (info.rights & ~shareable(out->target, info.kind))
-		return -E_PERM;
+		return why(-E_PERM, EXO_RULE_SHARE, 2, index);
 	*share = (u8)info.rights;
 	/* A table link also needs R shared to be legal (check_link): give it. */
 	if (info.kind == DESC_TABLE)
@@ -324,23 +332,27 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
                       u64 dst_index, u64 count, u64 set_bits, u64 flags)
 {
 	u64 settable = src->level == EXO_PT_LEVELS - 1 ? DESC_SET_PAGE : DESC_SET_TABLE;
-	if (src->level != dst->level || (flags & ~(u64)COPY_FLAGS) || (set_bits & ~settable))
-		return -E_INVAL;
-	int err = check_range(src, src_index, count);
+	if (src->level != dst->level)
+		return why(-E_INVAL, EXO_RULE_LEVELS, 2, WHY_NONE);
+	if (flags & ~(u64)COPY_FLAGS)
+		return why(-E_INVAL, EXO_RULE_FLAGS, 6, WHY_NONE);
+	if (set_bits & ~settable)
+		return why(-E_INVAL, EXO_RULE_FLAGS, 5, WHY_NONE);
+	int err = check_range(src, src_index, count, 1, 4);
 	if (!err)
-		err = check_range(dst, dst_index, count);
+		err = check_range(dst, dst_index, count, 3, 4);
 	if (err)
 		return err;
 	if (src == dst && src_index < dst_index + count && dst_index < src_index + count)
-		return -E_INVAL; /* overlapping ranges of one table */
+		return why(-E_INVAL, EXO_RULE_OVERLAP, 3, WHY_NONE);
 	const u64 *from = pt_entries(src), *to = pt_entries(dst);
 	for (u64 i = 0; i < count; i++)
 		if (to[dst_index + i])
-			return -E_EXIST;
+			return why(-E_EXIST, EXO_RULE_NOT_EMPTY, 3, i);
 	const struct env *dst_owner = env_lookup(dst->owner);
 	for (u64 i = 0; !err && i < count; i++) {
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
-		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, &checked[i], &share_needed[i]);
+		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, &checked[i], &share_needed[i], i);
 	}
 	return err;
 }
@@ -350,9 +362,9 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 {
 	struct frame *src, *dst;
 	struct env *src_owner, *dst_owner;
-	int err = writable_table(caller, src_addr, &src, &src_owner);
+	int err = writable_table(caller, src_addr, 0, &src, &src_owner);
 	if (!err)
-		err = writable_table(caller, dst_addr, &dst, &dst_owner);
+		err = writable_table(caller, dst_addr, 2, &dst, &dst_owner);
 	if (!err)
 		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags);
 	if (err)
@@ -377,10 +389,10 @@ int pt_check_root(struct env *caller, u64 root)
 		return 0;
 	struct frame *table;
 	struct env *owner;
-	int err = writable_table(caller, root, &table, &owner);
+	int err = writable_table(caller, root, 1, &table, &owner);
 	if (err)
 		return err;
-	return table->level == 0 ? 0 : -E_INVAL;
+	return table->level == 0 ? 0 : why(-E_INVAL, EXO_RULE_FRAME_KIND, 1, WHY_NONE);
 }
 
 void pt_set_root(struct env *env, u64 root)

@@ -63,6 +63,8 @@ static inline int64_t exo_recv_word(struct exo_event *event, uint64_t flags, uin
 	return exo_call(EXO_RECV, (uint64_t)event, flags | EXO_RECV_WORD, timeout_ns, (uint64_t)word, expected, 0, 0);
 }
 static inline int64_t exo_wake(const volatile uint32_t *word, uint64_t count) { return EXO_CALL2(EXO_WAKE, word, count); }
+/* Why the caller's last failed call failed: which rule, argument and entry. */
+static inline int64_t exo_why(struct exo_why *why) { return EXO_CALL1(EXO_WHY, why); }
 /* env's children (live or ended) one by one: after = 0 gives the first, 0 means no more. */
 static inline int64_t exo_env_child(uint64_t env, uint64_t after) { return EXO_CALL2(EXO_ENV_CHILD, env, after); }
 static inline int64_t exo_env_run(uint64_t env) { return EXO_CALL1(EXO_ENV_RUN, env); }

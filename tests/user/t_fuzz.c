@@ -198,7 +198,7 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
 	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
-	"wake", "env_child", "unknown",
+	"wake", "env_child", "why", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",
@@ -993,7 +993,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 4, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 3, [EXO_RECV] = 3, [EXO_FRAME_ALLOC] = 8, [EXO_FRAME_FREE] = 8,
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_ENV_CHILD] = 1, [EXO_NCALLS] = 3,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_ENV_CHILD] = 1, [EXO_WHY] = 1, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -1002,7 +1002,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 3, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 4, [EXO_RECV] = 1, [EXO_FRAME_ALLOC] = 4, [EXO_FRAME_FREE] = 10,
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_ENV_CHILD] = 2, [EXO_NCALLS] = 1,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_ENV_CHILD] = 2, [EXO_WHY] = 1, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1068,6 +1068,10 @@ static void build_call(struct call *c)
 	case EXO_WAKE:
 		c->a[0] = percent(60) ? (scratch_ptr() & ~3ull) : any_value();
 		c->a[1] = percent(50) ? below(4) : nasty_int();
+		break;
+	case EXO_WHY:
+		c->a[0] = percent(60) ? scratch_ptr() : percent(50) ? read_only_ptr() : bad_ptr();
+		expect_output(c, c->a[0], sizeof(struct exo_why));
 		break;
 	case EXO_ENV_CHILD:
 		c->a[0] = percent(70) ? any_env() : any_value();

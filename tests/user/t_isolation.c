@@ -321,6 +321,9 @@ static int reach_other_child(u64 arg)
 	found[0] = exo_env_info(other_child, &info);
 	u64 page = other_frame | PAGE_RW, zero = 0;
 	found[1] = exo_pt_write(own_l3, 0, 1, &page);
+	struct exo_why why;
+	exo_why(&why);
+	found[2] = (i64)why.rule;
 	if (found[1] == 0 && exo_pt_write(own_l3, 0, 1, &zero) < 0)
 		return 1;
 	return 0;
@@ -350,10 +353,11 @@ static int thread_cannot_reach_other_child(u64 arg)
 	i64 unmapped = exo_pt_write(own_l3, 1, 1, &zero);
 	exo_send((u64)child, 1);
 	i64 child_status = exit_of((u64)child);
-	i64 info = found[0], thread_write = found[1];
+	i64 info = found[0], thread_write = found[1], rule = found[2];
 	T_EQ(thread_status, 0);
 	T_EQ(info, -EXO_EPERM);
 	T_EQ(thread_write, -EXO_EPERM);
+	T_EQ(rule, EXO_RULE_CALLER_REACH); /* its process holds the frame; the thread does not */
 	T_EQ(parent_write, 0);
 	T_EQ(seen, CANARY);
 	T_EQ(unmapped, 0);
@@ -905,7 +909,69 @@ static int release_does_not_stall(u64 arg)
 	return 0;
 }
 
+/* A refused call says which rule refused it, and which argument and entry. */
+static bool why_is(u64 call, i64 error, u64 rule, u64 arg, u64 index)
+{
+	struct exo_why why;
+	if (exo_why(&why) != 0)
+		return false;
+	bool same = why.call == call && why.error == error && why.rule == rule && why.arg == arg && why.index == index;
+	if (!same)
+		rt_printf("utest:   why: call %lu error %ld rule %lu arg %ld index %ld\n", why.call, why.error, why.rule,
+		          (i64)why.arg, (i64)why.index);
+	return same;
+}
+
+static int errors_say_which(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	i64 l3 = as_table(&self, 3, DATA_VA, true);
+	u64 frames[3];
+	T_EQ(exo_frame_alloc(rt_id, 3, frames), 3);
+	u64 descs[5] = { frames[0] | PAGE_RW, frames[1] | PAGE_RW, frames[2] | PAGE_RW, 0x09000000 | PAGE_RW, 0 };
+	T_EQ(exo_pt_write((u64)l3, 0, 5, descs), -EXO_ERANGE);
+	T_CHECK(why_is(EXO_PT_WRITE, -EXO_ERANGE, EXO_RULE_NOT_RAM, 3, 3), "device page");
+	descs[3] = frames[0] | PAGE_RW | (1ull << 5); /* NS set: malformed */
+	T_EQ(exo_pt_write((u64)l3, 0, 5, descs), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_PT_WRITE, -EXO_EINVAL, EXO_RULE_MALFORMED, 3, 3), "malformed");
+	descs[3] = (u64)l3 | PAGE_RW; /* a table, writable */
+	T_EQ(exo_pt_write((u64)l3, 0, 5, descs), -EXO_EPERM);
+	T_CHECK(why_is(EXO_PT_WRITE, -EXO_EPERM, EXO_RULE_TABLE_AS_PAGE, 3, 3), "table as page");
+	T_EQ(exo_pt_write((u64)l3, 510, 5, descs), -EXO_ERANGE);
+	T_CHECK(why_is(EXO_PT_WRITE, -EXO_ERANGE, EXO_RULE_RANGE, 2, EXO_WHY_NONE), "range");
+	T_EQ(exo_pt_write((u64)frames[0], 0, 1, descs), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_PT_WRITE, -EXO_EINVAL, EXO_RULE_FRAME_KIND, 0, EXO_WHY_NONE), "not a table");
+	/* A success in between does not hide the last failure. */
+	T_EQ(exo_pt_write((u64)l3, 0, 3, descs), 0);
+	T_CHECK(why_is(EXO_PT_WRITE, -EXO_EINVAL, EXO_RULE_FRAME_KIND, 0, EXO_WHY_NONE), "kept");
+	/* Frees: entry 1 is mapped; then a frame listed twice. */
+	u64 list[3] = { frames[2], frames[0], frames[2] };
+	T_EQ(exo_frame_free(list, 3), -EXO_EBUSY);
+	T_CHECK(why_is(EXO_FRAME_FREE, -EXO_EBUSY, EXO_RULE_IN_USE, 0, 0), "mapped");
+	u64 zero[3] = { 0, 0, 0 };
+	T_EQ(exo_pt_write((u64)l3, 0, 3, zero), 0);
+	T_EQ(exo_frame_free(list, 3), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_FRAME_FREE, -EXO_EINVAL, EXO_RULE_TWICE, 0, 2), "twice");
+	/* A copy onto an entry in use. */
+	T_EQ(exo_pt_write((u64)l3, 7, 1, descs), 0);
+	T_EQ(exo_pt_write((u64)l3, 20, 1, descs), 0);
+	T_EQ(exo_pt_copy((u64)l3, 0, (u64)l3, 13, 10, 0, 0), -EXO_EEXIST);
+	T_CHECK(why_is(EXO_PT_COPY, -EXO_EEXIST, EXO_RULE_NOT_EMPTY, 3, 7), "copy onto an entry in use");
+	T_EQ(exo_pt_write((u64)l3, 7, 1, zero), 0);
+	T_EQ(exo_pt_write((u64)l3, 20, 1, zero), 0);
+	/* No such environment. */
+	struct exo_env_info info;
+	T_EQ(exo_env_info(0xfffffff0, &info), -EXO_ENOENT);
+	T_CHECK(why_is(EXO_ENV_INFO, -EXO_ENOENT, EXO_RULE_ENV, 0, EXO_WHY_NONE), "no such environment");
+	T_EQ(exo_why((struct exo_why *)0x10), -EXO_EFAULT);
+	T_EQ(exo_frame_free(frames, 3), 0);
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "isolation/errors_say_which", errors_say_which, 0 },
 	{ "isolation/release_does_not_stall", release_does_not_stall, 0 },
 	{ "isolation/thousands_of_environments", thousands_of_environments, 0 },
 	{ "isolation/parent_finds_what_a_child_left", parent_finds_what_a_child_left, 0 },
