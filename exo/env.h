@@ -213,14 +213,16 @@ int env_take_event(struct env *env, struct exo_event *event);
 /* Ownership lists and quota (env_frames.c). */
 void env_own_frame(struct env *env, struct frame *frame);
 void env_disown_frame(struct env *env, struct frame *frame);
+/* Every frame of from becomes to's (a thread heir's inheritance): linear in the frames. */
+void env_give_frames(struct env *from, struct env *to);
 /*
  * Release an ending environment's frames, in steps of bounded work
  * (exo/release.c): those nothing outside it refers to go back to the free
- * list; the others go to heir (a thread carrying its address space on) or
- * stay its own (a husk).  Its tables are frozen meanwhile and its frames
- * take no new references.  env_end_finish completes its end afterwards.
+ * list; the others stay its own (a husk).  Its tables are frozen meanwhile
+ * and its frames take no new references.  env_end_finish completes its end
+ * afterwards.  (With a thread heir there is no release: the heir takes all.)
  */
-void release_start(struct env *env, struct env *heir, bool reap, i64 status);
+void release_start(struct env *env, bool reap, i64 status);
 /* The same for a husk nothing refers to any more: all of it goes; husk_dissolved completes it. */
 void release_dissolve(struct env *husk);
 void husk_dissolved(struct env *husk);

@@ -117,9 +117,16 @@ void env_destroy(struct env *env, i64 status, bool reap)
 	struct env *heir = parent ? thread_heir(env) : NULL;
 	sched_remove(env);
 	pt_set_root(env, 0);
-	if (heir)
-		env_set_parent(heir, env->parent); /* the thread steps into its place */
-	release_start(env, heir, reap, status);
+	if (heir) {
+		/* The thread steps into its place and takes everything, going on in the address space. */
+		env_set_parent(heir, env->parent);
+		env_give_frames(env, heir);
+		env->status = ENV_ENDING;
+		env->release = (struct env_release){ .reap = reap, .heir = heir->id, .status = status };
+		env_end_finish(env);
+		return;
+	}
+	release_start(env, reap, status);
 	/* Most ends finish here; a large one goes on in later steps (exo/release.c). */
 	release_run(env, parent ? RELEASE_BUDGET : ~0ull);
 }

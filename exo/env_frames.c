@@ -37,6 +37,15 @@ void env_disown_frame(struct env *env, struct frame *frame)
 	env->used--;
 }
 
+void env_give_frames(struct env *from, struct env *to)
+{
+	while (from->frames_head != FRAME_NONE) {
+		struct frame *frame = at(from->frames_head);
+		env_disown_frame(from, frame);
+		env_own_frame(to, frame);
+	}
+}
+
 /* Its memory may be someone else's next: a wait on a word in it ends first. */
 void env_free_frame(struct env *env, struct frame *frame)
 {

@@ -15,7 +15,7 @@
  *   SEED   frames referred to from outside are kept (and their count noted)
  *   MARK   what a kept table refers to is kept too, transitively
  *   TABLES every table not kept drops the references its entries hold
- *   FREE   every frame not kept is freed; kept ones go to a thread heir
+ *   FREE   every frame not kept is freed; kept ones stay (a husk)
  *
  * Each table is scanned a bounded number of times, so a release is linear
  * in what the environment owns.
@@ -110,16 +110,11 @@ static u64 visit(struct env *env, struct frame *frame)
 	}
 }
 
-/* FREE: what is not kept goes; what is, goes to the heir or stays (a husk). */
+/* FREE: what is not kept goes; what is stays (a husk). */
 static void dispose(struct env *env, struct frame *frame)
 {
-	struct env *heir = env_lookup(env->release.heir);
-	if (!(frame->flags & FRAME_MARK)) {
+	if (!(frame->flags & FRAME_MARK))
 		env_free_frame(env, frame);
-	} else if (heir) {
-		env_disown_frame(env, frame);
-		env_own_frame(heir, frame);
-	}
 }
 
 /* Work through the frame list from the cursor; false if the budget ran out first. */
@@ -163,9 +158,8 @@ static bool walk_worklist(struct env *env, u64 *budget)
 static void settle_kept(struct env *env)
 {
 	struct env_release *r = &env->release;
-	if (r->heir || env->frames_head == FRAME_NONE)
-		return;
-	husk_begin(env, r->external - r->drops);
+	if (env->frames_head != FRAME_NONE)
+		husk_begin(env, r->external - r->drops);
 }
 
 static void unqueue(struct env *env)
@@ -191,12 +185,11 @@ static void queue_release(struct env *env)
 	pending_tail = env;
 }
 
-void release_start(struct env *env, struct env *heir, bool reap, i64 status)
+void release_start(struct env *env, bool reap, i64 status)
 {
 	env->status = ENV_ENDING;
 	env->release = (struct env_release){ .phase = CLEAR, .reap = reap, .cursor = FRAME_NONE,
-		                             .worklist = FRAME_NONE, .heir = heir ? heir->id : 0,
-		                             .status = status };
+		                             .worklist = FRAME_NONE, .status = status };
 	queue_release(env);
 }
 
