@@ -93,6 +93,7 @@ static i64 call_env_set_root(const u64 *a)
 		return err;
 	pt_set_root(env, a[1]);
 	husk_collect(); /* the old root may have been a husk's last reference */
+	env_check_event(env->id, "changed its root");
 	if (!a[2])
 		return 0;
 	arch_regs_write(env, &regs);

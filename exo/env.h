@@ -128,7 +128,7 @@ extern struct env *curenv;
 extern struct env *env_list;
 /* The exit status of the first environment, once it has ended. */
 extern i64 first_env_status;
-/* check=exit: run the isolation checker whenever an environment ends; its tally. */
+/* check=exit: run the isolation checker whenever an environment ends or changes root; its tally. */
 extern bool check_at_exit;
 extern u64 exit_checks, exit_check_problems;
 
@@ -182,6 +182,8 @@ void env_destroy(struct env *env, i64 status, bool reap);
 /* env's children (not heir itself) become heir's. */
 void env_reparent_children(struct env *env, u32 heir);
 void env_free_slot(struct env *env);
+/* With check=exit: run the isolation checker now (env id's `what` happened), count its problems. */
+void env_check_event(u32 id, const char *what);
 /* Print a one-line report and destroy env (no handler, or a broken upcall). */
 void env_kill(struct env *env, const char *event, u64 addr, u64 pc);
 u32 env_count(void);

@@ -78,8 +78,7 @@ static void end_all_others(struct env *first)
 	env_defer_frees(false);
 }
 
-/* check=exit on the command line: the isolation checker after every environment's end. */
-static void check_after_end(u32 id)
+void env_check_event(u32 id, const char *what)
 {
 	if (!check_at_exit)
 		return;
@@ -88,7 +87,7 @@ static void check_after_end(u32 id)
 	exit_checks++;
 	exit_check_problems += problems;
 	if (problems)
-		kprintf("exo: isolation check after env %u ended: %lu problems\n", id, problems);
+		kprintf("exo: isolation check after env %u %s: %lu problems\n", id, what, problems);
 }
 
 /* Its quota goes on, but for what it still owns: its record, and a husk's frames. */
@@ -154,7 +153,7 @@ void env_end_finish(struct env *env)
 	if (parent && parent->recv_pending)
 		sched_wake(parent);
 	husk_collect();
-	check_after_end(id);
+	env_check_event(id, "ended");
 }
 
 void env_kill(struct env *env, const char *event, u64 addr, u64 pc)

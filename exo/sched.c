@@ -105,7 +105,7 @@ static noreturn void all_ended(void)
 	kprintf("exo: frames: %lu free, %lu before the first environment: %s\n", free,
 	        sched_baseline_free, frames_back ? "all returned" : "LEAKED");
 	if (check_at_exit)
-		kprintf("exo: isolation checks at %lu environment ends: %s\n", exit_checks,
+		kprintf("exo: isolation checks at %lu environment ends and root changes: %s\n", exit_checks,
 		        exit_check_problems ? "PROBLEMS" : "all clean");
 	bool clean = !check_at_exit || exit_check_problems == 0;
 	machine_exit(frames_back && clean && first_env_status == 0 ? EXIT_OK : EXIT_TEST_FAILED);

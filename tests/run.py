@@ -350,7 +350,7 @@ def app(cmdline, patterns, typed=None, refute=(), status=0):
         run = Qemu(ctx.qemu, "check=exit " + cmdline, extra=["-initrd", USER_INITRD], typed=typed)
         run.expect(*patterns,
                    r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
-                   r"^exo: isolation checks at \d+ environment ends: all clean$")
+                   r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
         run.refute(*refute)
         run.powered_off(status)
     return test
@@ -364,7 +364,7 @@ def crash(how, kind, before=()):
                    rf"^libos: segmentation fault: {kind} at 0x[0-9a-f]+ \(pc 0x[0-9a-f]+\), process 1 killed$",
                    r"^exo: all environments ended \(first exited with status 11\)$",
                    r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
-                   r"^exo: isolation checks at \d+ environment ends: all clean$")
+                   r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
         run.powered_off(1)
     return test
 
@@ -389,7 +389,7 @@ def conformance_lines(out):
 def t_libc_differential(ctx):
     """libc_check under exo, and as /init under Debian's Linux in the same QEMU: same lines."""
     exo = Qemu(ctx.qemu, "check=exit init=libc_check -- poweroff", extra=["-initrd", USER_INITRD])
-    exo.expect(r"^exo: isolation checks at \d+ environment ends: all clean$")
+    exo.expect(r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
     exo.powered_off(0)
     linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
                             "-nic", "none", "-no-reboot", "-kernel", LINUX_KERNEL,
