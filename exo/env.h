@@ -2,8 +2,11 @@
  * Environments: the kernel's unit of protection and scheduling.  An
  * environment has saved registers, a TTBR0 root (shared by the environments
  * of one address space), a parent, a frame quota, upcall entry points and a
- * small message queue.  An environment may act on itself, on its
- * descendants, and (a thread) on the ancestors whose address space it runs in.
+ * small message queue; its record fills a frame of its own.  An
+ * environment may act on itself, on its descendants, and (a thread) on the
+ * ancestors whose address space it runs in; the mappings in its tables
+ * hold only what it owns, what its descendants own, and what its ancestors
+ * shared.
  */
 #ifndef EXO_ENV_H
 #define EXO_ENV_H
@@ -76,7 +79,7 @@ struct env {
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
 	u64 recv_uva;
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
-	u64 recv_word;     /* EXO_RECV_WORD: the word's physical address, 0 if none */
+	u64 recv_word;     /* EXO_RECV_WORD: the word's kernel (linear-map) address, 0 if none */
 	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
 	bool word_gone;    /* the frame holding recv_word was freed: the wait is over */
 	/*
@@ -132,7 +135,7 @@ extern i64 first_env_status;
 extern bool check_at_exit;
 extern u64 exit_checks, exit_check_problems;
 
-/* Ended (a zombie or a husk): it runs no more and nobody may act on it. */
+/* Ended (its frames being released, a zombie or a husk): it runs no more and nobody may act on it. */
 static inline bool env_ended(const struct env *env)
 {
 	return env->status == EXO_ENV_ZOMBIE || env->status == ENV_HUSK || env->status == ENV_ENDING;
@@ -173,10 +176,11 @@ void env_settle(struct env *env);
 /* While set, env_free_slot only marks records free; clearing it frees them. */
 void env_defer_frees(bool defer);
 /*
- * End env: it stops running; its frames go back to the free list or, where
- * something else still refers to them, to its parent; its children move to
- * its parent.  A zombie holds the exit status until the parent receives it,
- * unless reap is set (the parent destroyed it itself).
+ * End env: it stops running; a thread heir takes its place and frames, or
+ * its frames are released (in steps if many), those others still refer to
+ * staying its own in a husk; its children move to the heir or its parent
+ * (or stay with the husk).  A zombie holds the exit status until the parent
+ * receives it, unless reap is set (the parent destroyed it itself).
  */
 void env_destroy(struct env *env, i64 status, bool reap);
 /* env's children (not heir itself) become heir's. */
@@ -212,53 +216,15 @@ int env_send(struct env *from, struct env *to, u64 value);
 /* Fill event from env's queue or zombie children: 0, or -E_AGAIN if nothing. */
 int env_take_event(struct env *env, struct exo_event *event);
 
-/* Ownership lists and quota (env_frames.c). */
+/* Ownership lists (env_frames.c). */
 void env_own_frame(struct env *env, struct frame *frame);
 void env_disown_frame(struct env *env, struct frame *frame);
 /* Every frame of from becomes to's (a thread heir's inheritance): linear in the frames. */
 void env_give_frames(struct env *from, struct env *to);
-/*
- * Release an ending environment's frames, in steps of bounded work
- * (exo/release.c): those nothing outside it refers to go back to the free
- * list; the others stay its own (a husk).  Its tables are frozen meanwhile
- * and its frames take no new references.  env_end_finish completes its end
- * afterwards.  (With a thread heir there is no release: the heir takes all.)
- */
-void release_start(struct env *env, bool reap, i64 status);
-/* The same for a husk nothing refers to any more: all of it goes; husk_dissolved completes it. */
-void release_dissolve(struct env *husk);
-void husk_dissolved(struct env *husk);
-/* Units of work (table slots looked at, frames handled) in one step: well under a tick. */
-#define RELEASE_BUDGET 16384
-/* What releases get of each turn of the scheduler while environments run: half a tick. */
-#define RELEASE_SLICE_NS 5000000
-/* One step (about budget units of work) of env's release: true when it is done and finished. */
-bool release_run(struct env *env, u64 budget);
-/* One step of the oldest release pending: true if there was one (something may have changed). */
-bool release_step(u64 budget);
-/* Steps, with interrupts taken between them, until none is pending or `counts` timer counts passed. */
-void release_for(u64 counts);
-/* Its frames are released: its end goes on (children, quota, exit notice). */
-void env_end_finish(struct env *env);
 /* A frame of env's goes back to the free list (waits on words in it end). */
 void env_free_frame(struct env *env, struct frame *frame);
-/*
- * A reference into target from outside its owner (a table of from's, or
- * from's root) came (+1) or went (-1): husks count them, and so do
- * releases in progress.
- */
-void ref_change(const struct frame *target, u32 from, int change);
-/* env ended keeping frames that refs references from outside still reach: it is a husk now. */
-void husk_begin(struct env *env, u64 refs);
-/* Collect the husks nothing refers to any more (after any change that dropped references). */
-void husk_collect(void);
-/*
- * Finish every release still pending (an environment's end too large for
- * one go continues in bounded pieces): host tests and the first
- * environment's end call it before counting frames.
- */
-void env_release_drain(void);
-/* Is this frame id-owned by a husk: live on, but no new authority over it. */
-bool env_owner_live(u32 owner);
+/* Its frames are released (exo/release.c): its end goes on (children, quota, exit notice). */
+void env_end_finish(struct env *env);
 
+#include "exo/release.h"
 #endif
