@@ -68,7 +68,7 @@
 /* Error codes (returned negated). */
 enum exo_error {
 	EXO_EINVAL = 1,   /* a malformed argument or descriptor */
-	EXO_ENOMEM = 2,   /* no free frame or environment slot */
+	EXO_ENOMEM = 2,   /* no free frame (or no environment id left) */
 	EXO_ERANGE = 3,   /* an index, count or address out of range */
 	EXO_EEXIST = 4,   /* the destination is already in use */
 	EXO_ENOENT = 5,   /* no such environment (or it has ended) */
@@ -188,7 +188,7 @@ struct exo_event {
 /* EXO_DEBUG_CHECK fills this in. */
 struct exo_check {
 	uint64_t free_frames;  /* frames on the kernel's free list */
-	uint64_t envs;         /* environments alive (zombies included) */
+	uint64_t envs;         /* environments that exist (ending, zombies and husks included) */
 	uint64_t tables;       /* page-table frames walked */
 	uint64_t mappings;     /* valid page descriptors seen */
 	uint64_t problems;     /* broken invariants found (each printed on the console) */

@@ -343,7 +343,7 @@ static i64 call_env_child(const u64 *a)
 	return child ? child->id : 0;
 }
 
-/* Why the caller's last failed call failed (EXO_WHY itself failing is not remembered). */
+/* Why the caller's last failed call failed (a failed EXO_WHY is remembered like any other). */
 static i64 call_why(const u64 *a)
 {
 	struct exo_why kept = curenv->why;
@@ -455,10 +455,6 @@ i64 exo_call(u64 number, const u64 *args)
 {
 	if (number >= EXO_NCALLS || !calls[number])
 		return -E_NOSYS;
-	struct env *caller = curenv;
-	why_begin(number);
-	i64 result = calls[number](args);
-	if (result < 0)
-		why_end(caller, result);
-	return result;
+	why_begin();
+	return calls[number](args); /* the caller keeps why it failed (why_failed) */
 }

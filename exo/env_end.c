@@ -44,10 +44,19 @@ static void settle_zombie_children(struct env *husk)
 
 /*
  * The first environment ends: nothing may outlive it.  The others end as
- * usual (they may leave husks); then what is left of them, husks and
- * zombies, goes: every table emptied first, so no count still refers to a
- * frame that is freed.  Records are freed after the walks.
+ * usual (they may leave husks); then every table, the first environment's
+ * too, is emptied, so that no count still refers to a frame about to be
+ * freed; then what is left of the others, husks and zombies, goes.
+ * Records are freed after the walks.
  */
+static void release_every_table(void)
+{
+	for (struct env *env = env_list; env; env = env->all_next)
+		for (u32 index = env->frames_head; index != FRAME_NONE; index = kernel_frames.frames[index].next)
+			if (kernel_frames.frames[index].type == FRAME_PAGETABLE)
+				pt_release_table(&kernel_frames.frames[index]);
+}
+
 static void end_all_others(struct env *first)
 {
 	env_release_drain();
@@ -60,13 +69,7 @@ static void end_all_others(struct env *first)
 	for (struct env *env = env_list; env; env = env->all_next)
 		if (env != first)
 			env->husk_refs = ~0ull; /* kept from collection while the rest goes */
-	for (struct env *env = env_list; env; env = env->all_next) {
-		if (env == first)
-			continue;
-		for (u32 index = env->frames_head; index != FRAME_NONE; index = kernel_frames.frames[index].next)
-			if (kernel_frames.frames[index].type == FRAME_PAGETABLE)
-				pt_release_table(&kernel_frames.frames[index]);
-	}
+	release_every_table();
 	for (struct env *env = env_list; env; env = env->all_next) {
 		if (env == first)
 			continue;
@@ -102,8 +105,12 @@ static void pass_quota(struct env *env, struct env *to)
 void env_destroy(struct env *env, i64 status, bool reap)
 {
 	struct env *parent = env_lookup(env->parent);
-	if (!parent)
+	if (!parent) {
+		/* Its root may be another's table, about to be freed: let go of it first. */
+		sched_remove(env);
+		pt_set_root(env, 0);
 		end_all_others(env);
+	}
 	if (env_ended(env)) {
 		if (reap && env->status == EXO_ENV_ZOMBIE)
 			env_settle(env);

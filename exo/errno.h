@@ -7,7 +7,7 @@
 enum kernel_error {
 	E_OK = 0,
 	E_INVAL = EXO_EINVAL,     /* an argument is malformed */
-	E_NOMEM = EXO_ENOMEM,     /* no free frame or slot */
+	E_NOMEM = EXO_ENOMEM,     /* no free frame (or no environment id left) */
 	E_RANGE = EXO_ERANGE,     /* an address or length is out of range */
 	E_EXIST = EXO_EEXIST,     /* something is already there */
 	E_NOENT = EXO_ENOENT,     /* something asked for is not there */

@@ -163,8 +163,9 @@ static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc
 	if (!target)
 		return why(-E_RANGE, EXO_RULE_NOT_RAM, arg, index); /* device memory, or nothing */
 	*out = (struct checked){ info->stored, target };
-	if (frame_owner_releasing(target))
-		return why(-E_PERM, EXO_RULE_RELEASING, arg, index); /* its release counts on no new references */
+	/* Its owner's release counts on no new references (a live table owner's own frames are not released). */
+	if (target->owner != owner->id && frame_owner_releasing(target))
+		return why(-E_PERM, EXO_RULE_RELEASING, arg, index);
 	u32 rule = info->kind == DESC_PAGE ? check_page(owner, target, info->rights) :
 	                                     check_link(owner, level, target, info->rights);
 	if (rule == EXO_RULE_NONE)
@@ -283,12 +284,12 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 
 #define COPY_FLAGS (EXO_COPY_BOTH | EXO_COPY_SHARE)
 
-/* Would sharing the entry's target with the destination's owner make it legal? */
+/* Would sharing the entry's target with the destination's owner make it legal (a live owner only)? */
 static bool can_share(const struct env *caller, const struct env *dst_owner, u64 desc)
 {
 	const struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
 	const struct env *target_owner = env_lookup(target->owner);
-	return target_owner && env_can_act(caller, target_owner) &&
+	return target_owner && !env_ended(target_owner) && env_can_act(caller, target_owner) &&
 	       env_is_ancestor(target_owner, dst_owner);
 }
 

@@ -127,7 +127,7 @@ static void idle(void)
 		kprintf("exo: deadlock: %u environments, none runnable and none with a deadline\n",
 		        env_count());
 		static const char *const names[] = { "free", "not runnable", "runnable", "blocked", "zombie",
-			                                     "husk" };
+			                                     "husk", "ending" };
 		for (struct env *env = env_list; env; env = env->all_next)
 			kprintf("exo:   env %u (parent %u): %s%s\n", env->id, env->parent, names[env->status],
 			        env->recv_pending ? ", in recv" : "");

@@ -25,9 +25,13 @@ i64 upcall_return(u64 record_uva, struct trap_frame *frame);
 /* svc #EXO_SVC_SYSRET on the general path: end the light system call (else -E_INVAL in x0). */
 void upcall_light_return(struct trap_frame *frame);
 
-/* --- provided by the architecture --- */
-u64 arch_frame_pc(const struct trap_frame *frame);
-u64 arch_frame_sp(const struct trap_frame *frame);
+/*
+ * --- provided by the architecture ---
+ * Also, inline in "arch/context.h" (they sit on hot paths): arch_frame_pc,
+ * arch_frame_sp, arch_upcall_enter (continue at entry with x0 = sp = the
+ * record), arch_frame_set_alert (sender and bits where the record's esr and
+ * far come from) and arch_frame_resume (pc, sp and the flags of pstate).
+ */
 /* The address an event is about (the fault address for an abort, else the pc). */
 u64 arch_event_address(u64 kind, const struct trap_frame *frame);
 /* A short description of the event, for a kill report. */
@@ -38,13 +42,7 @@ void arch_describe_event(u64 kind, const struct trap_frame *frame, char *buf, u6
  */
 bool arch_upcall_push(const struct env *env, u64 kind, const struct trap_frame *frame, u64 top, u32 depth,
                       u64 *sp);
-/* Continue at entry with the record's address in the first argument register and sp = record. */
-void arch_upcall_enter(struct trap_frame *frame, u64 entry, u64 sp);
 /* Load the registers of the record at record_uva into frame: 0 or -E_FAULT (frame unchanged). */
 int arch_upcall_load(struct trap_frame *frame, u64 record_uva);
-/* An alert's sender and bits go where the record's esr and far are taken from. */
-void arch_frame_set_alert(struct trap_frame *frame, u32 from, u64 bits);
-/* Resume at pc with sp and the flags of pstate. */
-void arch_frame_resume(struct trap_frame *frame, u64 pc, u64 sp, u64 pstate);
 
 #endif

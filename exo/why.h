@@ -13,11 +13,23 @@
 
 struct env;
 
-/* A call begins: nothing said yet. */
-void why_begin(u64 call);
+/* What the call in progress said (why.c). */
+extern struct why_now {
+	bool said; /* why() was called */
+	u32 rule;
+	u64 arg, index;
+} why_now;
+
+/* A call begins: nothing said yet.  Inline: it is on every call's path. */
+static inline void why_begin(void) { why_now.said = false; }
 /* Say why (the last word before a failing return wins); returns err. */
 int why(int err, u32 rule, u64 arg, u64 index);
-/* The call ended: a failure is kept for env's EXO_WHY. */
-void why_end(struct env *env, i64 result);
+/*
+ * Call number `call` failed with result: kept for the caller's EXO_WHY;
+ * returns result.  The call paths call it only on failure (vectors.S's fast
+ * path, arch/arm64/user.c's full one), so that a call that succeeds pays
+ * nothing but why_begin.
+ */
+i64 why_failed(i64 result, u64 call);
 
 #endif

@@ -16,6 +16,7 @@
 #include "exo/string.h"
 #include "exo/uaccess.h"
 #include "exo/upcall.h"
+#include "exo/why.h"
 
 #define SPSR_EL0T 0
 #define SPSR_NZCV EXO_PSTATE_NZCV
@@ -119,8 +120,6 @@ static const char *upcall_name(u64 kind)
 	       kind == EXO_UPCALL_ALERT   ? "alert" : "exception";
 }
 
-u64 arch_frame_pc(const struct trap_frame *frame) { return frame->elr; }
-u64 arch_frame_sp(const struct trap_frame *frame) { return frame->sp; }
 
 u64 arch_event_address(u64 kind, const struct trap_frame *frame)
 {
@@ -172,28 +171,6 @@ bool arch_upcall_push(const struct env *env, u64 kind, const struct trap_frame *
 	return record || copy_to_user(*sp, &staged, sizeof(staged)) == 0;
 }
 
-void arch_upcall_enter(struct trap_frame *frame, u64 entry, u64 sp)
-{
-	frame->x[0] = sp;
-	frame->x[30] = 0;
-	frame->sp = sp;
-	frame->elr = entry;
-	frame->spsr = SPSR_EL0T;
-}
-
-void arch_frame_set_alert(struct trap_frame *frame, u32 from, u64 bits)
-{
-	frame->esr = from; /* the record's esr and far carry them */
-	frame->far = bits;
-}
-
-void arch_frame_resume(struct trap_frame *frame, u64 pc, u64 sp, u64 pstate)
-{
-	frame->elr = pc;
-	frame->sp = sp;
-	frame->spsr = SPSR_EL0T | (pstate & SPSR_NZCV);
-}
-
 int arch_upcall_load(struct trap_frame *frame, u64 record_uva)
 {
 	struct exo_upcall staged;
@@ -222,6 +199,8 @@ static void exo_call_entry(struct trap_frame *frame)
 {
 	u64 number = frame->x[8];
 	i64 result = exo_call(number, frame->x);
+	if (result < 0)
+		why_failed(result, number);
 	if (result != CALL_NO_RESULT)
 		frame->x[0] = (u64)result;
 }

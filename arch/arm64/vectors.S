@@ -191,6 +191,9 @@ fast_call:
 	mov	x0, x8
 	mov	x1, sp
 	bl	exo_call
+	tbz	x0, #63, restore_c_clobbered
+	ldr	x1, [sp, #FRAME_X(8)]	// failed: keep why (exo/why.h) for EXO_WHY
+	bl	why_failed
 	b	restore_c_clobbered
 
 /*

@@ -69,8 +69,6 @@ int copy_to_user(u64 uva, const void *src, u64 len) { (void)uva, (void)src, (voi
 int user_check_write(u64 uva, u64 len) { (void)uva, (void)len; return -E_FAULT; }
 void *user_page_ptr(u64 uva, u64 len, bool write) { (void)uva, (void)len, (void)write; return NULL; }
 
-u64 arch_frame_pc(const struct trap_frame *frame) { return frame->pc; }
-u64 arch_frame_sp(const struct trap_frame *frame) { return frame->sp; }
 u64 arch_event_address(u64 kind, const struct trap_frame *frame) { return kind == EXO_UPCALL_FAULT ? frame->addr : frame->pc; }
 void arch_describe_event(u64 kind, const struct trap_frame *frame, char *buf, u64 size)
 {
@@ -85,16 +83,7 @@ bool arch_upcall_push(const struct env *env, u64 kind, const struct trap_frame *
 	*sp = ALIGN_DOWN(top - sizeof(struct exo_upcall), 16);
 	return top >= sizeof(struct exo_upcall);
 }
-void arch_upcall_enter(struct trap_frame *frame, u64 entry, u64 sp)
-{
-	frame->x[0] = sp, frame->sp = sp, frame->pc = entry;
-}
 int arch_upcall_load(struct trap_frame *frame, u64 record_uva) { (void)frame, (void)record_uva; return -E_FAULT; }
-void arch_frame_set_alert(struct trap_frame *frame, u32 from, u64 bits) { frame->cause = from, frame->addr = bits; }
-void arch_frame_resume(struct trap_frame *frame, u64 pc, u64 sp, u64 pstate)
-{
-	frame->pc = pc, frame->sp = sp, frame->flags = pstate;
-}
 
 noreturn void machine_exit(enum exit_status status)
 {
