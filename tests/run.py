@@ -34,11 +34,14 @@ HOST_TESTS = [
     [f"{BUILD}/test/host_elf", f"{BUILD}/user/t_calls"],
     [f"{BUILD}/test/host_region"],
     [f"{BUILD}/test/host_core"],
+    [f"{BUILD}/test/host_pt_model"],
 ]
 # libFuzzer runs: (name, argv); a clean exit is a pass.
 FUZZ_RUNS = [
     ("host/fuzz/descriptor_validator_vs_model",
      [f"{BUILD}/test/fuzz_desc", "-runs=2000000", "-seed=1"]),
+    ("host/fuzz/pt_sequences_vs_model",
+     [f"{BUILD}/test/fuzz_pt_seq", "-runs=15000", "-seed=1"]),
 ]
 
 
