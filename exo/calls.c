@@ -296,9 +296,8 @@ static i64 call_recv(const u64 *a)
 		return -E_AGAIN;
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
-	curenv->recv_word = (u64)word;
-	if (word) /* so that freeing the frame ends the wait (sched_word_gone) */
-		pt_frame(kernel_to_phys((const void *)word).val & ~(u64)(PAGE_SIZE - 1))->flags |= FRAME_WORD;
+	if (word)
+		wait_word_begin(curenv, (u64)word);
 	return CALL_NO_RESULT;
 }
 
@@ -309,16 +308,7 @@ static i64 call_wake(const u64 *a)
 	int err = word_at(a[0], &word);
 	if (err)
 		return err;
-	u64 woken = 0;
-	for (struct env *env = env_list; env && woken < a[1]; env = env->all_next) {
-		if (env->status == EXO_ENV_BLOCKED && env->recv_pending && env->recv_word == (u64)word &&
-		    !env->word_woken_by) {
-			env->word_woken_by = curenv->id;
-			sched_wake(env);
-			woken++;
-		}
-	}
-	return (i64)woken;
+	return (i64)wait_word_wake((u64)word, a[1], curenv->id);
 }
 
 /*

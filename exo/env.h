@@ -40,7 +40,7 @@ struct env_release {
 	u64 external;     /* references from outside into the frames kept, when counted */
 	u64 drops;        /* ...of which went away since */
 	i64 status;       /* its exit status */
-	struct env *next; /* pending releases, oldest first */
+	struct env *next, *prev; /* pending releases, oldest first */
 };
 
 struct env_msg {
@@ -82,6 +82,7 @@ struct env {
 	u64 recv_word;     /* EXO_RECV_WORD: the word's kernel (linear-map) address, 0 if none */
 	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
 	bool word_gone;    /* the frame holding recv_word was freed: the wait is over */
+	struct env *word_next, *word_prev; /* the other waiters on recv_word's frame (exo/wait.c) */
 	/*
 	 * A husk: it ended, but frames of its that others still refer to live
 	 * on as its own, so that what it shared reaches its descendants and no
@@ -117,11 +118,19 @@ static inline void upcall_forget(struct env *env)
 	env->upcall.depth = env->upcall.faults = env->upcall.light_active = 0;
 }
 
+/* Word waits (exo/wait.c): env waits on the word (a kernel address), or no longer. */
+void wait_word_begin(struct env *env, u64 word);
+void wait_word_end(struct env *env);
+/* Wake up to count waiters on word (the waker's id goes in their event): how many. */
+u64 wait_word_wake(u64 word, u64 count, u32 waker);
+/* The frame is being freed: every wait on a word in it ends (EXO_EVENT_WORD from env 0). */
+void wait_word_gone(struct frame *frame);
+
 /* A receive ends (or is abandoned): nothing of its word wait is left. */
 static inline void recv_forget(struct env *env)
 {
+	wait_word_end(env);
 	env->recv_pending = false;
-	env->recv_word = 0;
 	env->word_woken_by = 0;
 	env->word_gone = false;
 }

@@ -134,7 +134,8 @@ void env_destroy(struct env *env, i64 status, bool reap)
 	}
 	release_start(env, reap, status);
 	/* Most ends finish here; a large one goes on in later steps (exo/release.c). */
-	release_run(env, parent ? RELEASE_BUDGET : ~0ull);
+	u64 budget = parent ? RELEASE_BUDGET : ~0ull;
+	release_run(env, &budget);
 }
 
 void env_end_finish(struct env *env)

@@ -45,8 +45,8 @@ void env_give_frames(struct env *from, struct env *to)
 void env_free_frame(struct env *env, struct frame *frame)
 {
 	paddr_t addr = frame_addr(&kernel_frames, frame);
-	if (frame->flags & FRAME_WORD)
-		sched_word_gone(addr);
+	if (frame->waiters)
+		wait_word_gone(frame);
 	env_disown_frame(env, frame);
 	frame_free(&kernel_frames, addr);
 }

@@ -24,7 +24,6 @@ enum frame_type {
 /* frame.flags */
 #define FRAME_RESERVED 0x1u /* reserved at boot: never freed */
 #define FRAME_MARK 0x2u     /* scratch: seen in a batch being checked; kept by its owner's release */
-#define FRAME_WORD 0x4u     /* an EXO_RECV_WORD wait was made on a word in it */
 
 #define FRAME_NO_OWNER 0u
 #define FRAME_NONE UINT32_MAX
@@ -52,7 +51,7 @@ struct frame {
 	u64 pos_va;
 	u32 check_maps, check_links; /* the isolation checker's recount */
 	u32 inner;    /* its owner's release: references from the owner's own tables */
-	u32 reserved;
+	u32 waiters;  /* environments blocked on a word in it (exo/wait.c), 0 if none */
 };
 _Static_assert(sizeof(struct frame) == 64, "frame records are 64 bytes");
 

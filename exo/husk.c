@@ -72,15 +72,21 @@ void husk_dissolved(struct env *husk)
 		sched_wake(parent); /* zombies may have come to it */
 }
 
+/*
+ * Start releasing every husk nothing refers to any more; together they get
+ * one step's budget here (small ones go at once), the rest comes in the
+ * scheduler's steps.
+ */
 void husk_collect(void)
 {
+	u64 budget = RELEASE_BUDGET;
 	while (collect_queue) {
 		struct env *husk = collect_queue;
 		collect_queue = husk->husk_next;
 		husk->husk_queued = false;
 		if (husk->husk && husk->husk_refs == 0 && !husk->releasing) {
 			release_dissolve(husk);
-			release_run(husk, RELEASE_BUDGET); /* small ones go at once */
+			release_run(husk, &budget);
 		}
 	}
 }

@@ -164,20 +164,23 @@ static void settle_kept(struct env *env)
 
 static void unqueue(struct env *env)
 {
-	struct env **link = &pending_head, *prev = NULL;
-	while (*link != env) {
-		prev = *link;
-		link = &(*link)->release.next;
-	}
-	*link = env->release.next;
-	if (pending_tail == env)
-		pending_tail = prev;
-	env->release.next = NULL;
+	struct env_release *r = &env->release;
+	if (r->prev)
+		r->prev->release.next = r->next;
+	else
+		pending_head = r->next;
+	if (r->next)
+		r->next->release.prev = r->prev;
+	else
+		pending_tail = r->prev;
+	r->next = r->prev = NULL;
 }
 
 static void queue_release(struct env *env)
 {
 	env->releasing = true;
+	env->release.prev = pending_tail;
+	env->release.next = NULL;
 	if (pending_tail)
 		pending_tail->release.next = env;
 	else
@@ -204,11 +207,11 @@ void release_dissolve(struct env *husk)
 	queue_release(husk);
 }
 
-bool release_run(struct env *env, u64 budget)
+bool release_run(struct env *env, u64 *budget)
 {
 	struct env_release *r = &env->release;
 	while (r->phase != DONE) {
-		bool finished = r->phase == MARK ? walk_worklist(env, &budget) : walk_frames(env, &budget);
+		bool finished = r->phase == MARK ? walk_worklist(env, budget) : walk_frames(env, budget);
 		if (!finished)
 			return false;
 		next_phase(env);
@@ -228,7 +231,8 @@ bool release_step(u64 budget)
 {
 	if (!pending_head)
 		return false;
-	release_run(pending_head, budget);
+	release_run(pending_head, &budget);
+	husk_collect(); /* a husk it let go of may have nothing left referring to it */
 	return true;
 }
 

@@ -25,8 +25,8 @@ void husk_dissolved(struct env *husk);
 #define RELEASE_BUDGET 16384
 /* What releases get of each turn of the scheduler while environments run: half a tick. */
 #define RELEASE_SLICE_NS 5000000
-/* One step (about budget units of work) of env's release: true when it is done and finished. */
-bool release_run(struct env *env, u64 budget);
+/* One step of env's release, spending from *budget (units): true when it is done and finished. */
+bool release_run(struct env *env, u64 *budget);
 /* One step of the oldest release pending: true if there was one (something may have changed). */
 bool release_step(u64 budget);
 /* Steps, with interrupts taken between them, until none is pending or `counts` timer counts passed. */

@@ -46,27 +46,13 @@ void sched_remove(struct env *env)
 	}
 }
 
-void sched_word_gone(paddr_t frame)
-{
-	u64 start = (u64)phys_to_kernel(frame);
-	for (struct env *env = env_list; env; env = env->all_next) {
-		if (env->recv_pending && env->recv_word >= start && env->recv_word < start + PAGE_SIZE) {
-			env->recv_word = 0;
-			env->word_gone = true;
-			sched_wake(env);
-		}
-	}
-}
-
 void sched_block_recv(struct env *env, u64 event_uva, u64 deadline)
 {
+	recv_forget(env);
 	env->status = EXO_ENV_BLOCKED;
 	env->recv_pending = true;
 	env->recv_uva = event_uva;
 	env->recv_deadline = deadline;
-	env->recv_word = 0;
-	env->word_woken_by = 0;
-	env->word_gone = false;
 }
 
 void sched_forget(struct env *env)

@@ -16,8 +16,6 @@ void sched_wake(struct env *env);
 void sched_remove(struct env *env);
 /* env's record is being freed: forget any pointer to it. */
 void sched_forget(struct env *env);
-/* The frame is being freed: waits on words in it end (EXO_EVENT_WORD from env 0). */
-void sched_word_gone(paddr_t frame);
 /* Block the current environment in EXO_RECV until an event or the deadline (0: none). */
 void sched_block_recv(struct env *env, u64 event_uva, u64 deadline);
 
