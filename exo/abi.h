@@ -109,6 +109,7 @@ enum exo_rule {
 	EXO_RULE_NO_MEMORY = 20, /* no free frame */
 	EXO_RULE_BUFFER = 21,    /* a user buffer is not accessible as the call needs */
 	EXO_RULE_SHARE = 22,     /* EXO_COPY_SHARE: more than a share may give */
+	EXO_RULE_DEPTH = 23,     /* EXO_ENV_CREATE: the family tree is as deep as it may grow (256) */
 };
 
 #define EXO_WHY_NONE (~0ull) /* struct exo_why.arg / .index: no argument or entry in particular */

@@ -25,7 +25,7 @@ OFFSET_IS(upcall.light, UPCALL_LIGHT);
 OFFSET_IS(upcall.alert, UPCALL_ALERT);
 _Static_assert(sizeof(struct env) <= PAGE_SIZE, "an environment's record fits its frame");
 
-#define ENV_BUCKETS 4096 /* a power of two */
+#define ENV_BUCKETS 8192 /* a power of two (the kernel image stays within 1 MiB) */
 
 struct env *curenv;
 struct env *env_list; /* every environment, oldest first */
@@ -61,8 +61,8 @@ u32 env_count(void) { return total; }
 
 bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 {
-	/* Parents always exist (live, zombie or husk); the hop limit only guards a broken tree. */
-	for (u32 hops = 0; env->parent && hops <= total; hops++) {
+	/* Parents always exist (live, zombie or husk); chains are at most ENV_MAX_DEPTH long. */
+	for (u32 hops = 0; env->parent && hops <= ENV_MAX_DEPTH; hops++) {
 		env = env_lookup(env->parent);
 		if (!env)
 			return false;
@@ -72,17 +72,46 @@ bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 	return false;
 }
 
+/*
+ * The tree changes only when a child is linked or unlinked; until then the
+ * last relation asked for stands (a batch of entries asks for one pair
+ * again and again, and each answer costs up to two walks up the tree).
+ */
+static u64 tree_epoch = 1;
+static struct {
+	u64 epoch;
+	u32 a, b;
+	enum env_relation relation;
+} relation_cache;
+
+enum env_relation env_relation(const struct env *a, const struct env *b)
+{
+	if (a == b)
+		return REL_SELF;
+	if (relation_cache.epoch == tree_epoch && relation_cache.a == a->id && relation_cache.b == b->id)
+		return relation_cache.relation;
+	enum env_relation relation = env_is_ancestor(a, b) ? REL_DESCENDANT :
+	                             env_is_ancestor(b, a) ? REL_ANCESTOR : REL_NONE;
+	relation_cache.epoch = tree_epoch;
+	relation_cache.a = a->id;
+	relation_cache.b = b->id;
+	relation_cache.relation = relation;
+	return relation;
+}
+
 bool env_holds(const struct env *holder, const struct env *target)
 {
-	return holder == target || env_is_ancestor(holder, target);
+	enum env_relation relation = env_relation(holder, target);
+	return relation == REL_SELF || relation == REL_DESCENDANT;
 }
 
 bool env_can_act(const struct env *actor, const struct env *target)
 {
-	if (actor == target || env_is_ancestor(actor, target))
+	enum env_relation relation = env_relation(actor, target);
+	if (relation == REL_SELF || relation == REL_DESCENDANT)
 		return true;
 	/* A thread (a descendant running in its ancestor's address space) acts for it. */
-	return actor->root && actor->root == target->root && env_is_ancestor(target, actor);
+	return relation == REL_ANCESTOR && actor->root && actor->root == target->root;
 }
 
 int env_target(struct env *caller, u64 id, struct env **out)
@@ -98,6 +127,7 @@ int env_target(struct env *caller, u64 id, struct env **out)
 
 static void link_child(struct env *parent, struct env *child)
 {
+	tree_epoch++;
 	child->parent = parent ? parent->id : 0;
 	child->sibling_next = NULL;
 	child->sibling_prev = parent ? parent->child_tail : NULL;
@@ -113,6 +143,7 @@ static void link_child(struct env *parent, struct env *child)
 static void unlink_child(struct env *child)
 {
 	struct env *parent = env_lookup(child->parent);
+	tree_epoch++;
 	if (!parent)
 		return;
 	if (child->sibling_prev)
@@ -126,16 +157,28 @@ static void unlink_child(struct env *child)
 	child->sibling_next = child->sibling_prev = NULL;
 }
 
+/* Every child of env but the heir moves to the end of heir's list (none: parentless): no lookups. */
 void env_reparent_children(struct env *env, u32 heir_id)
 {
 	struct env *heir = env_lookup(heir_id);
+	tree_epoch++;
 	for (struct env *child = env->child_head, *next; child; child = next) {
 		next = child->sibling_next;
 		if (child == heir)
 			continue;
-		unlink_child(child);
-		link_child(heir, child);
+		child->parent = heir_id;
+		child->sibling_next = NULL;
+		child->sibling_prev = heir ? heir->child_tail : NULL;
+		if (heir && heir->child_tail)
+			heir->child_tail->sibling_next = child;
+		else if (heir)
+			heir->child_head = child;
+		if (heir)
+			heir->child_tail = child;
 	}
+	env->child_head = env->child_tail = heir && heir->parent == env->id ? heir : NULL;
+	if (env->child_head)
+		env->child_head->sibling_next = env->child_head->sibling_prev = NULL;
 }
 
 void env_set_parent(struct env *env, u32 parent_id)
@@ -151,6 +194,8 @@ void env_set_parent(struct env *env, u32 parent_id)
  */
 int env_create(struct env *parent, u64 quota, struct env **out)
 {
+	if (parent && parent->depth >= ENV_MAX_DEPTH)
+		return why(-E_RANGE, EXO_RULE_DEPTH, WHY_NONE, WHY_NONE);
 	if (parent && quota >= env_spare(parent))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (next_id > UINT32_MAX || frame_count(&kernel_frames, FRAME_FREE) == 0)
@@ -161,6 +206,7 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 	struct env *env = phys_to_kernel(record);
 	memset(env, 0, sizeof(*env));
 	env->id = id;
+	env->depth = parent ? parent->depth + 1 : 0;
 	env->status = EXO_ENV_NOT_RUNNABLE;
 	env->quota = parent ? quota + 1 : quota;
 	env->used = 1; /* the record */

@@ -19,6 +19,12 @@
 struct frame;
 
 #define ENV_MSGS 16    /* queued messages per environment */
+/*
+ * How deep the family tree may grow (the first environment is at 0): every
+ * rights decision walks up it, so its depth bounds their cost.  Ending
+ * environments only ever make a chain shorter.
+ */
+#define ENV_MAX_DEPTH 256
 #define UPCALL_MAX_DEPTH 8
 /*
  * Status (beside enum exo_env_status) of an ended environment whose exit
@@ -75,6 +81,7 @@ struct env {
 	struct upcall_state upcall;
 	u32 id;     /* counts up from 1, never reused; 0 means "none" */
 	u32 parent; /* id of the parent, 0 for the first environment */
+	u32 depth;  /* its depth when created (at least its depth now): under ENV_MAX_DEPTH */
 	u8 status;  /* enum exo_env_status */
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
 	u64 recv_uva;
@@ -156,6 +163,9 @@ struct env *env_lookup(u64 id);
 bool env_is_ancestor(const struct env *ancestor, const struct env *env);
 /* May actor act on target: itself, a descendant, or an ancestor whose address space it shares. */
 bool env_can_act(const struct env *actor, const struct env *target);
+/* How b stands to a in the family tree. */
+enum env_relation { REL_NONE, REL_SELF, REL_DESCENDANT /* b is a's */, REL_ANCESTOR /* b is a's */ };
+enum env_relation env_relation(const struct env *a, const struct env *b);
 /*
  * Does holder hold what target owns: itself or a descendant.  The rights of
  * mappings in holder's tables are judged by this, never by the thread rule

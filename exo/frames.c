@@ -33,9 +33,10 @@ u32 frame_rights(const struct env *user, const struct frame *frame)
 	const struct env *owner = env_lookup(frame->owner);
 	if (!owner)
 		return 0;
-	if (env_holds(user, owner))
+	enum env_relation relation = env_relation(user, owner);
+	if (relation == REL_SELF || relation == REL_DESCENDANT)
 		return most;
-	return env_is_ancestor(owner, user) ? frame->share & most : 0;
+	return relation == REL_ANCESTOR ? frame->share & most : 0;
 }
 
 /* Decide first: quota, then free frames; after that nothing can fail. */

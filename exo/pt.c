@@ -94,9 +94,10 @@ bool link_allowed(const struct env *owner, const struct frame *target, u32 right
 	const struct env *target_owner = env_lookup(target->owner);
 	if (!target_owner)
 		return false;
-	if (env_holds(owner, target_owner))
+	enum env_relation relation = env_relation(owner, target_owner);
+	if (relation == REL_SELF || relation == REL_DESCENDANT)
 		return true;
-	return env_is_ancestor(target_owner, owner) && (target->share & EXO_R) && !(rights & ~target->share);
+	return relation == REL_ANCESTOR && (target->share & EXO_R) && !(rights & ~target->share);
 }
 
 /*
@@ -133,7 +134,7 @@ static bool caller_reaches(const struct env *caller, const struct frame *target,
 	reach_cache.acts = acts;
 	if (acts)
 		return true;
-	if (target->owner != FRAME_NO_OWNER && !(owner && env_is_ancestor(owner, caller)))
+	if (target->owner != FRAME_NO_OWNER && !(owner && env_relation(caller, owner) == REL_ANCESTOR))
 		return false;
 	if (kind == DESC_TABLE && !(target->share & EXO_R))
 		return false;
@@ -315,6 +316,9 @@ static int check_copy_entry(const struct env *caller, const struct env *dst_owne
 	struct desc_info info;
 	int err = check_entry(dst_owner, level, desc, &info, out, 2, index);
 	*share = 0;
+	/* As for a write: the caller itself must reach what it copies (a share needs it to act on the owner). */
+	if (!err && out->target && caller != dst_owner && !caller_reaches(caller, out->target, info.kind, info.rights))
+		return why(-E_PERM, EXO_RULE_CALLER_REACH, 2, index);
 	if (err != -E_PERM || !(flags & EXO_COPY_SHARE) || frame_owner_releasing(out->target) ||
 	    !can_share(caller, dst_owner, desc))
 		return err;
@@ -351,6 +355,8 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 		if (to[dst_index + i])
 			return why(-E_EXIST, EXO_RULE_NOT_EMPTY, 3, i);
 	const struct env *dst_owner = env_lookup(dst->owner);
+	reach_cache.owner = FRAME_NO_OWNER;
+	reach_cache.acts = false;
 	for (u64 i = 0; !err && i < count; i++) {
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
 		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, &checked[i], &share_needed[i], i);
@@ -409,6 +415,23 @@ void pt_set_root(struct env *env, u64 root)
 		ref_change(new, env->id, +1);
 	}
 	env->root = root;
+}
+
+void pt_prune_table(struct frame *table, const struct env *owner)
+{
+	u64 *entries = pt_entries(table);
+	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
+		struct frame *target = pt_entry_target(table, i);
+		if (!target)
+			continue;
+		left--;
+		const struct env *target_owner = env_lookup(target->owner);
+		if (target->owner == owner->id || !target_owner || env_relation(owner, target_owner) != REL_DESCENDANT)
+			continue;
+		entry_unref(table, i, entries[i], true); /* others may be using the table: invalidate */
+		entries[i] = 0;
+	}
+	tlb_commit();
 }
 
 void pt_release_table(struct frame *table)

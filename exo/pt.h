@@ -30,6 +30,8 @@ int pt_check_root(struct env *caller, u64 root);
 void pt_set_root(struct env *env, u64 root);
 /* Drop the references a table's entries hold (the table is unreachable). */
 void pt_release_table(struct frame *table);
+/* Clear the entries of a table of owner's (others may reach it) that refer to owner's descendants' frames. */
+void pt_prune_table(struct frame *table, const struct env *owner);
 /* The frame record of a kernel-checked physical address, or NULL. */
 struct frame *pt_frame(u64 addr);
 u64 *pt_entries(const struct frame *table);

@@ -14,6 +14,9 @@
  *   COUNT  references each frame gets from the environment's own tables
  *   SEED   frames referred to from outside are kept (and their count noted)
  *   MARK   what a kept table refers to is kept too, transitively
+ *   PRUNE  kept tables let go of the frames of its descendants (so a husk
+ *          holds only what it owns and what its ancestors shared: husks
+ *          then refer to each other only upwards, never in a cycle)
  *   TABLES every table not kept drops the references its entries hold
  *   FREE   every frame not kept is freed; kept ones stay (a husk)
  *
@@ -25,7 +28,7 @@
 #include "exo/kernel.h"
 #include "exo/pt.h"
 
-enum phase { CLEAR, COUNT, SEED, MARK, TABLES, FREE, DONE };
+enum phase { CLEAR, COUNT, SEED, MARK, PRUNE, TABLES, FREE, DONE };
 
 static struct env *pending_head, *pending_tail;
 
@@ -98,6 +101,13 @@ static u64 visit(struct env *env, struct frame *frame)
 			keep(frame, env);
 		}
 		return 1;
+	case PRUNE: {
+		if (!table || !kept || r->dissolve)
+			return 1;
+		u64 cost = scan_cost(frame); /* before pruning shrinks it */
+		pt_prune_table(frame, env);
+		return cost;
+	}
 	case TABLES: {
 		if (!table || kept)
 			return 1;

@@ -1,21 +1,26 @@
 /*
  * The model-based harness (tests/host/pt_model.h).  The kernel is driven
  * only through the functions a call would use; the model keeps its own
- * shadow of everything it judges by, and reads the kernel's records only to
- * compare them with that shadow (and, where an environment ends, to learn
- * which of the allowed outcomes the kernel chose: see env_end()).
+ * shadow of everything it judges by (family tree, ended environments,
+ * husks, frame owners, types, levels and shares) and reads the kernel's
+ * records only to compare them with that shadow, or where the rules allow
+ * more than one outcome, to learn which one the kernel chose and judge it
+ * (an environment's end: finish_end; a husk dissolving: sync_husks).
  *
  * The model's rules (the kernel's rules, restated over the shadow):
  *   holds(U, O)    O is U or a descendant of U
  *   can_act(C, T)  holds(C, T), or C has a root, T has the same one and T
  *                  is a proper ancestor of C (a thread acting for it)
- *   a table of U may map frame F (owner O) with rights r when holds(U, O),
+ *   A table of U may map frame F (owner O) with rights r when holds(U, O),
  *   or O is a proper ancestor of U that shared r on F; a page-table frame
  *   only read-only and not executable; it may link a next-level table when
  *   holds(U, O), or O is a proper ancestor of U that shared R on it and the
  *   link's rights are within the share.  A caller writing the entry must
  *   itself can_act on O, or O is its proper ancestor that shared the rights
- *   (R at least for a link).
+ *   (R at least for a link).  Nothing new may refer to the frames of an
+ *   environment whose release is under way (an end released in steps, or a
+ *   husk dissolving).  EXO_COPY_SHARE shares, for the copy's caller, a frame
+ *   of a live owner it acts on with that owner's descendants.
  *   Reach: walking a live environment's tables from its root, the principal
  *   starts as the root table's owner; a link to a table the principal holds
  *   keeps it, a link to a table of a proper ancestor V that shared R on it
@@ -23,6 +28,15 @@
  *   is a breach.  A page with effective rights r is allowed when the
  *   principal holds its owner, or the owner is a proper ancestor of the
  *   principal and its share covers r.
+ *   Ends: a live child on the ending environment's root (a thread) takes its
+ *   place under its parent, its frames and its other children; without one,
+ *   the frames something outside refers to (directly, or under such a
+ *   table) stay its own in a husk, which keeps its children, and the rest
+ *   are freed; a husk goes when nothing outside refers to it any more.  An
+ *   ended environment waits as a zombie for its parent, unless the parent
+ *   destroyed it or is a husk (ended: it receives nothing), also when its
+ *   release finishes later.  Nothing is kept that no live environment can
+ *   ever reach again.
  */
 #include "tests/host/pt_model.h"
 #include "arch/fake/fake.h"
@@ -426,6 +440,9 @@ static enum verdict predict_copy(u32 c, u64 sa, u64 si, u64 da, u64 di, u64 coun
 		if (t >= 0 && user_or_pt(t) && s_releasing(fr[t].owner))
 			return REFUSE;
 		const char *why = m_entry(dst_owner, level, x);
+		/* Legal for the destination's owner: the caller must still reach it itself, as for a write. */
+		if (!why && c != dst_owner && !m_reach(c, t, x.kind == D_TABLE, x.rights))
+			return REFUSE;
 		if (!why)
 			continue;
 		/* Not legal for the destination's owner: only a share can make it so. */
@@ -1037,6 +1054,8 @@ static u64 legal_desc(u32 c, u32 u, unsigned level)
 	int f = ids[rnd((u32)n)];
 	for (u32 tries = 0; level < 3 && edge_at[f] == edge_at[f + 1] && tries < 3; tries++)
 		f = ids[rnd((u32)n)]; /* rather a table with entries: deeper trees */
+	for (u32 tries = 0; chance(50) && !s_anc(fr[f].owner, u) && tries < 8; tries++)
+		f = ids[rnd((u32)n)]; /* now and then rather what an ancestor shared */
 	/* rights within what both u and c may have */
 	u32 allowed = RWX;
 	if (!s_holds(u, fr[f].owner))
@@ -1692,18 +1711,6 @@ static void begin_family(void)
 /* The first environment ends: everything goes, every frame comes back. */
 static void end_all(void)
 {
-#ifdef PT_MODEL_SIDESTEP_FIRST_END /* development only: what the first env refers to goes first */
-	for (int t = 0; t < NFRAMES; t++)
-		if (fr[t].type == T_PT && fr[t].owner == first_id)
-			for (int i = 0; i < (fr[t].level ? ENTRIES : WINDOW); i++) {
-				u64 zero = 0;
-				if (kentries(t)[i])
-					pt_write(env_lookup(first_id), faddr(t), (u64)i, 1, &zero);
-			}
-	if (env_lookup(first_id)->root)
-		pt_set_root(env_lookup(first_id), 0), husk_collect(), S(first_id)->root = 0;
-	env_release_drain();
-#endif
 	note("the first environment (%u) exits", first_id);
 	env_destroy(env_lookup(first_id), 0, false);
 	env_release_drain();

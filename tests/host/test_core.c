@@ -77,10 +77,41 @@ static void thread_tables_hold_nothing_of_their_process(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
 }
 
+/*
+ * Two husks cannot keep each other: P's table maps its child C's frame,
+ * C's table links P's (shared) table, P's level-1 links C's table.  C ends,
+ * then P: P's husk lets go of C's frame, and both go.
+ */
+static void husks_in_a_cycle_are_collected(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 240);
+	struct env *p = make_env(first, 100);
+	struct env *c = make_env(p, 40);
+	u64 tp = table_of(p, 3), fc = frame_of(c), tc2 = table_of(c, 2), tp1 = table_of(p, 1);
+	u64 page = fake_page(fc, EXO_R | EXO_W);
+	EXPECT(pt_write(p, tp, 0, 1, &page) == 0);
+	EXPECT(frame_share(p, tp, EXO_R) == 0);
+	u64 up = fake_table(2, tp, EXO_R), down = fake_table(1, tc2, EXO_R | EXO_W);
+	EXPECT(pt_write(c, tc2, 0, 1, &up) == 0);
+	EXPECT(pt_write(p, tp1, 0, 1, &down) == 0);
+	u64 free_before = frame_count(&kernel_frames, FRAME_FREE);
+	u32 pid = p->id, cid = c->id;
+	env_destroy(c, 0, true);
+	EXPECT(c->husk);
+	env_destroy(p, 0, true);
+	env_release_drain();
+	EXPECT(env_lookup(pid) == NULL && env_lookup(cid) == NULL);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_before + 6); /* 4 frames, 2 records */
+	EXPECT(first->quota == 240);
+	EXPECT(problems() == 0);
+}
+
 int main(void)
 {
 	fake.quiet = true;
 	RUN("core", husk_keeps_what_others_map);
 	RUN("core", thread_tables_hold_nothing_of_their_process);
+	RUN("core", husks_in_a_cycle_are_collected);
 	return check_failures != 0;
 }
