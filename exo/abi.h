@@ -196,6 +196,7 @@ struct exo_check {
 	uint64_t tlb_flushes;  /* TLB maintenance operations so far, by kind: */
 	uint64_t tlb_by_va, tlb_by_asid, tlb_all;
 	uint64_t asid_generation;
+	uint64_t releases;     /* ended environments whose frames are still being released (in steps) */
 };
 
 #endif /* __ASSEMBLER__ */

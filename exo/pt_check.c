@@ -173,5 +173,6 @@ u64 pt_check_all(struct exo_check *out)
 	out->tlb_all = tlb_stats.all;
 	out->tlb_flushes = tlb_stats.by_va + tlb_stats.by_asid + tlb_stats.all;
 	out->asid_generation = tlb_stats.generation;
+	out->releases = release_pending();
 	return problems;
 }

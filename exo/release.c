@@ -31,6 +31,9 @@
 enum phase { CLEAR, COUNT, SEED, MARK, PRUNE, TABLES, FREE, DONE };
 
 static struct env *pending_head, *pending_tail;
+static u64 pending_count;
+
+u64 release_pending(void) { return pending_count; }
 
 static struct frame *at(u32 index) { return index == FRAME_NONE ? NULL : &kernel_frames.frames[index]; }
 static u32 index_of(const struct frame *frame) { return frame ? frame_index(&kernel_frames, frame) : FRAME_NONE; }
@@ -184,11 +187,13 @@ static void unqueue(struct env *env)
 	else
 		pending_tail = r->prev;
 	r->next = r->prev = NULL;
+	pending_count--;
 }
 
 static void queue_release(struct env *env)
 {
 	env->releasing = true;
+	pending_count++;
 	env->release.prev = pending_tail;
 	env->release.next = NULL;
 	if (pending_tail)

@@ -27,6 +27,8 @@ void husk_dissolved(struct env *husk);
 #define RELEASE_SLICE_NS 5000000
 /* One step of env's release, spending from *budget (units): true when it is done and finished. */
 bool release_run(struct env *env, u64 *budget);
+/* How many releases are pending. */
+u64 release_pending(void);
 /* One step of the oldest release pending: true if there was one (something may have changed). */
 bool release_step(u64 budget);
 /* Steps, with interrupts taken between them, until none is pending or `counts` timer counts passed. */
