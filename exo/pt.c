@@ -434,13 +434,31 @@ void pt_prune_table(struct frame *table, const struct env *owner)
 	tlb_commit();
 }
 
+/*
+ * Nothing can reach the table any more (no TLB work): drop what its valid
+ * entries hold, stopping after the last.  Its entries were checked when
+ * written, so each points at a frame record: no lookup needs guarding.
+ */
 void pt_release_table(struct frame *table)
 {
 	u64 *entries = pt_entries(table);
-	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
-		if (table->level == 0 && i == EXO_PT_WINDOW_SLOT)
+	bool leaf = table->level == EXO_PT_LEVELS - 1;
+	u32 skip = table->level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES;
+	struct frame *records = kernel_frames.frames;
+	u64 base = kernel_frames.base;
+	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
+		u64 entry = entries[i];
+		if (!pte_valid(entry) || i == skip)
 			continue;
-		entry_unref(table, i, entries[i], false);
+		left--;
+		struct frame *target = &records[(pte_addr(entry).val - base) >> PAGE_SHIFT];
+		if (target->owner != table->owner)
+			ref_change(target, table->owner, -1);
+		if (leaf)
+			target->maps--;
+		else
+			target->links--;
 		entries[i] = 0;
 	}
+	table->used = 0;
 }

@@ -491,7 +491,7 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: no handler for alert 0x2a at 0x[0-9a-f]+ \(pc 0x"])),
     ("qemu/isolation", user_program("init=t_isolation")),
     # Deterministic time (the timer counts instructions): the bound on a release's steps holds exactly.
-    ("qemu/isolation_icount", user_program("init=t_isolation only=release_does_not_stall stall_bound_ms=10",
+    ("qemu/isolation_icount", user_program("init=t_isolation only=bounded_ stall_bound_ms=10",
                                            qemu_args=["-icount", "shift=0,sleep=off"])),
     ("qemu/fuzz", user_program("init=t_fuzz seed=20261124 calls=100000", timeout=300)),
     ("qemu/first_env_end_takes_grandchildren", t_orphans),
