@@ -34,17 +34,18 @@ static int run_seed(u32 seed, u32 steps)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	printf("seed %u: %llu steps in %.0f ms: %llu accepted, %llu refused (pt_write %llu/%llu, pt_copy %llu/%llu); "
-	       "%llu ends (%llu released in steps), %llu heirs, %llu husks (%llu dissolved), %llu first-env ends; %llu reachable pages judged; "
+	       "%llu ends (%llu released in steps), %llu heirs, %llu husks (%llu dissolved), %llu first-env ends; "
+	       "%llu reachable pages judged (%llu links to an ancestor's shared table, %llu pages by an ancestor's share); "
 	       "up to %u live, %u tables\n",
 	       seed, (unsigned long long)stats.steps, ms, (unsigned long long)stats.accepted,
 	       (unsigned long long)stats.refused, (unsigned long long)stats.writes_accepted,
 	       (unsigned long long)stats.writes_refused, (unsigned long long)stats.copies_accepted,
 	       (unsigned long long)stats.copies_refused, (unsigned long long)stats.env_ends,
-	       (unsigned long long)stats.pending_ends,
-	       (unsigned long long)stats.heirs, (unsigned long long)stats.husks,
-	       (unsigned long long)stats.husks_dissolved, (unsigned long long)stats.first_ends,
-	       (unsigned long long)stats.pages_checked, (unsigned long long)stats.shared_links,
-	       (unsigned long long)stats.shared_pages, stats.max_live, stats.max_tables);
+	       (unsigned long long)stats.pending_ends, (unsigned long long)stats.heirs,
+	       (unsigned long long)stats.husks, (unsigned long long)stats.husks_dissolved,
+	       (unsigned long long)stats.first_ends, (unsigned long long)stats.pages_checked,
+	       (unsigned long long)stats.shared_links, (unsigned long long)stats.shared_pages, stats.max_live,
+	       stats.max_tables);
 	return failed;
 }
 
