@@ -310,15 +310,37 @@ static u32 shareable(const struct frame *target, enum desc_kind kind)
  * an entry the owner lacks rights for is legal if the caller may share the
  * frame and the rights are ones a share can give: *share says which.
  */
+/*
+ * Copying from an ancestor's table shared with R (`from_shared`, its
+ * owner): the descendant reads all it maps through it anyway, so its own
+ * frames may be copied with no more than the table's share, which they
+ * then get (so that the copies are legal where they land).
+ */
+static int shared_source_entry(const struct frame *from_shared, const struct desc_info *info,
+                               struct checked *out, u8 *share, u64 index)
+{
+	if (out->target->owner != from_shared->owner || frame_owner_releasing(out->target))
+		return -E_PERM; /* as check_entry said */
+	if (info->rights & ~(from_shared->share & shareable(out->target, info->kind)))
+		return why(-E_PERM, EXO_RULE_SHARE, 2, index);
+	*share = (u8)(info->rights | (info->kind == DESC_TABLE ? EXO_R : 0));
+	return 0;
+}
+
 static int check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
-                            u64 desc, u64 flags, struct checked *out, u8 *share, u64 index)
+                            u64 desc, u64 flags, const struct frame *from_shared, struct checked *out,
+                            u8 *share, u64 index)
 {
 	struct desc_info info;
 	int err = check_entry(dst_owner, level, desc, &info, out, 2, index);
 	*share = 0;
+	bool own_shared = from_shared && out->target && out->target->owner == from_shared->owner;
 	/* As for a write: the caller itself must reach what it copies (a share needs it to act on the owner). */
-	if (!err && out->target && caller != dst_owner && !caller_reaches(caller, out->target, info.kind, info.rights))
+	if (!err && out->target && caller != dst_owner && !own_shared &&
+	    !caller_reaches(caller, out->target, info.kind, info.rights))
 		return why(-E_PERM, EXO_RULE_CALLER_REACH, 2, index);
+	if (err == -E_PERM && own_shared)
+		return shared_source_entry(from_shared, &info, out, share, index);
 	if (err != -E_PERM || !(flags & EXO_COPY_SHARE) || frame_owner_releasing(out->target) ||
 	    !can_share(caller, dst_owner, desc))
 		return err;
@@ -334,13 +356,13 @@ static int check_copy_entry(const struct env *caller, const struct env *dst_owne
 static u8 share_needed[EXO_PT_ENTRIES];
 
 static int check_copy(struct env *caller, struct frame *src, u64 src_index, struct frame *dst,
-                      u64 dst_index, u64 count, u64 set_bits, u64 flags)
+                      u64 dst_index, u64 count, u64 set_bits, u64 flags, bool src_shared)
 {
 	u64 settable = src->level == EXO_PT_LEVELS - 1 ? DESC_SET_PAGE : DESC_SET_TABLE;
 	if (src->level != dst->level)
 		return why(-E_INVAL, EXO_RULE_LEVELS, 2, WHY_NONE);
-	if (flags & ~(u64)COPY_FLAGS)
-		return why(-E_INVAL, EXO_RULE_FLAGS, 6, WHY_NONE);
+	if ((flags & ~(u64)COPY_FLAGS) || (src_shared && (flags & EXO_COPY_BOTH)))
+		return why(-E_INVAL, EXO_RULE_FLAGS, 6, WHY_NONE); /* a shared source stays as it is */
 	if (set_bits & ~settable)
 		return why(-E_INVAL, EXO_RULE_FLAGS, 5, WHY_NONE);
 	int err = check_range(src, src_index, count, 1, 4);
@@ -359,9 +381,28 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	reach_cache.acts = false;
 	for (u64 i = 0; !err && i < count; i++) {
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
-		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, &checked[i], &share_needed[i], i);
+		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, src_shared ? src : NULL, &checked[i],
+		                       &share_needed[i], i);
 	}
 	return err;
+}
+
+/*
+ * A table the destination's owner may copy from without anyone acting on
+ * the table's owner: a proper ancestor's table shared with R (it could link
+ * it, read-only, and read all it maps), whose owner may have ended but is
+ * not being released.  The caller acts on the destination's owner, so the
+ * ancestor is the caller's ancestor too, or the caller acts on it.
+ */
+static bool shared_source(const struct env *dst_owner, u64 addr, struct frame **out)
+{
+	struct frame *table = pt_frame(addr);
+	const struct env *owner = table ? env_lookup(table->owner) : NULL;
+	if (!owner || owner->releasing || !(table->share & EXO_R) ||
+	    env_relation(dst_owner, owner) != REL_ANCESTOR)
+		return false;
+	*out = table;
+	return true;
 }
 
 int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 dst_index,
@@ -370,10 +411,15 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 	struct frame *src, *dst;
 	struct env *src_owner, *dst_owner;
 	int err = writable_table(caller, src_addr, 0, &src, &src_owner);
-	if (!err)
+	bool src_shared = false;
+	if (err == -E_PERM && writable_table(caller, dst_addr, 2, &dst, &dst_owner) == 0) {
+		src_shared = shared_source(dst_owner, src_addr, &src);
+		err = src_shared ? 0 : writable_table(caller, src_addr, 0, &src, &src_owner); /* its why again */
+	}
+	if (!err && !src_shared)
 		err = writable_table(caller, dst_addr, 2, &dst, &dst_owner);
 	if (!err)
-		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags);
+		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags, src_shared);
 	if (err)
 		return err;
 	u64 *from = pt_entries(src), *to = pt_entries(dst);

@@ -413,8 +413,16 @@ static enum verdict predict_copy(u32 c, u64 sa, u64 si, u64 da, u64 di, u64 coun
                                  u64 *out, u8 *share_add)
 {
 	int s = fidx(sa), d = fidx(da);
-	if (!m_table_ok(c, s) || !m_table_ok(c, d))
+	if (!m_table_ok(c, d))
 		return REFUSE;
+	/* Not the caller's to act on: a proper ancestor's table shared with R may still be copied from. */
+	bool from_shared = false;
+	if (!m_table_ok(c, s)) {
+		if (s < 0 || fr[s].type != T_PT || !S(fr[s].owner) || s_releasing(fr[s].owner) ||
+		    !(fr[s].share & EXO_R) || !s_anc(fr[s].owner, fr[d].owner) || (flags & EXO_COPY_BOTH))
+			return REFUSE;
+		from_shared = true;
+	}
 	unsigned level = fr[s].level;
 	u64 settable = level == 3 ? FAKE_RO | FAKE_NOX : FAKE_RO | FAKE_NOX | FAKE_NOACCESS;
 	if (fr[d].level != level || (flags & ~(u64)(EXO_COPY_BOTH | EXO_COPY_SHARE)) || (set & ~settable))
@@ -440,11 +448,21 @@ static enum verdict predict_copy(u32 c, u64 sa, u64 si, u64 da, u64 di, u64 coun
 		if (t >= 0 && user_or_pt(t) && s_releasing(fr[t].owner))
 			return REFUSE;
 		const char *why = m_entry(dst_owner, level, x);
+		bool own_shared = from_shared && t >= 0 && user_or_pt(t) && fr[t].owner == fr[s].owner;
 		/* Legal for the destination's owner: the caller must still reach it itself, as for a write. */
-		if (!why && c != dst_owner && !m_reach(c, t, x.kind == D_TABLE, x.rights))
+		if (!why && c != dst_owner && !own_shared && !m_reach(c, t, x.kind == D_TABLE, x.rights))
 			return REFUSE;
 		if (!why)
 			continue;
+		/* The shared table's own frames: within what the table was shared with, which they then get. */
+		if (own_shared && x.kind != D_BAD &&
+		    !(x.kind == D_TABLE && (fr[t].type != T_PT || fr[t].level != level + 1))) {
+			u32 shareable = fr[t].type != T_PT ? RWX : x.kind == D_PAGE ? EXO_R : EXO_R | EXO_X;
+			if (x.rights & ~(fr[s].share & shareable))
+				return REFUSE;
+			share_add[i] = (u8)(x.rights | (x.kind == D_TABLE ? EXO_R : 0));
+			continue;
+		}
 		/* Not legal for the destination's owner: only a share can make it so. */
 		if (x.kind == D_BAD || !(flags & EXO_COPY_SHARE))
 			return REFUSE;

@@ -1001,7 +1001,121 @@ static int free_of_full_tables_is_bounded(u64 arg)
 	return 0;
 }
 
+/*
+ * What fork's on-demand variant needs: a child that links its parent's
+ * shared (R) last-level table takes a private, read-only copy of it without
+ * any authority over the parent, also after the parent has ended; never
+ * writable, never with EXO_COPY_BOTH (the source stays as it is), and
+ * nobody outside the parent's family may.
+ */
+#define COPY_VA 0x0000060000000000ull
+#define LINK_VA 0x0000070000000000ull
+static u64 shared_l3; /* E's level-3 table over DATA_VA, shared R with its descendants */
+
+/* A private read-only copy of the shared table, linked at va; 0, or what went wrong. */
+static int private_copy(struct aspace *self, u64 va)
+{
+	i64 own = exo_pt_alloc((u64)exo_self(), 3), l2 = as_table(self, 2, va, true);
+	u64 link = (u64)own | EXO_PTE_TABLE;
+	if (own < 0 || l2 < 0 || exo_pt_copy(shared_l3, 0, (u64)own, 0, 4, EXO_PTE_RO, 0) != 0 ||
+	    exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &link) != 0)
+		return 1;
+	return *(volatile u64 *)va == CANARY ? 0 : 2;
+}
+
+static int copy_parents_table(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	i64 own = exo_pt_alloc((u64)exo_self(), 3), l2 = as_table(&self, 2, LINK_VA, true);
+	u64 shared_link = shared_l3 | EXO_PTE_TABLE | EXO_PTE_APT_RO | EXO_PTE_UXNT;
+	if (own < 0 || l2 < 0 || exo_pt_write((u64)l2, exo_pt_index(2, LINK_VA), 1, &shared_link) != 0)
+		return 1;
+	if (*(volatile u64 *)LINK_VA != CANARY) /* through the parent's table */
+		return 2;
+	if (exo_pt_copy(shared_l3, 0, (u64)own, 0, 4, 0, 0) != -EXO_EPERM) /* as writable as the parent's: no */
+		return 3;
+	struct exo_why why;
+	if (exo_why(&why) != 0 || why.rule != EXO_RULE_SHARE || why.index != 0)
+		return 4;
+	if (exo_pt_copy(shared_l3, 0, (u64)own, 0, 4, EXO_PTE_RO, EXO_COPY_BOTH) != -EXO_EINVAL)
+		return 5;
+	if (private_copy(&self, COPY_VA) != 0)
+		return 6;
+	exo_send((u64)exo_parent(), 1);
+	struct exo_event event;
+	exo_recv(&event, 0, 0); /* R: the parent has ended; its table lives on in its husk (we link it) */
+	/* A husk's child sends no exit notice: the answer goes through R's shared report frame. */
+	volatile struct report *report = (volatile struct report *)RESULT_VA;
+	if (as_map(&self, RESULT_VA, report_frame, PAGE_RW) < 0)
+		return 8;
+	report->seen = (u64)private_copy(&self, COPY_VA + (1ull << 30));
+	report->done = 1;
+	exo_wake(&report->done, 1);
+	exo_recv(&event, 0, 0); /* until destroyed */
+	return 9;
+}
+
+static int share_then_end(u64 grandparent)
+{
+	if (!rt_map_fresh(DATA_VA))
+		return 10;
+	*(volatile u64 *)DATA_VA = CANARY;
+	struct aspace self;
+	as_self(&self);
+	shared_l3 = (u64)as_table(&self, 3, DATA_VA, true);
+	if (exo_frame_share(shared_l3, EXO_R) != 0)
+		return 11;
+	i64 child = rt_spawn(copy_parents_table, 0, 64);
+	if (child < 0 || message_from((u64)child) != 1)
+		return 12;
+	exo_send(grandparent, (u64)child);
+	exo_send(grandparent, shared_l3);
+	struct exo_event event;
+	exo_recv(&event, 0, 0); /* R: end now; the child goes on */
+	return 0;
+}
+
+static int outsider_copies(u64 table)
+{
+	i64 own = exo_pt_alloc((u64)exo_self(), 3);
+	return own > 0 && exo_pt_copy(table, 0, (u64)own, 0, 4, EXO_PTE_RO, 0) == -EXO_EPERM ? 0 : 1;
+}
+
+static int child_copies_a_shared_table(u64 arg)
+{
+	(void)arg;
+	nstash = 0;
+	report_frame = rt_map_fresh(RESULT_VA);
+	T_CHECK(report_frame && exo_frame_share(report_frame, EXO_R | EXO_W) == 0, "report frame");
+	i64 e = rt_spawn(share_then_end, rt_id, 256);
+	T_CHECK(e > 0, "spawn %ld", e);
+	i64 c = message_from((u64)e), table = message_from((u64)e);
+	T_CHECK(c != NOTHING && table != NOTHING, "no word from the sharer");
+	/* The sharer's sibling is not of its family: no copy. */
+	i64 s = rt_spawn(outsider_copies, (u64)table, 64);
+	T_CHECK(s > 0, "spawn %ld", s);
+	i64 s_status = exit_of((u64)s);
+	T_EQ(s_status, 0);
+	T_EQ(exo_send((u64)e, 1), 0);
+	i64 e_status = exit_of((u64)e);
+	T_EQ(e_status, 0);
+	T_EQ(exo_send((u64)c, 1), 0); /* the child copies again, from the husk's table */
+	volatile struct report *report = (volatile struct report *)RESULT_VA;
+	T_CHECK(await_word(&report->done), "no word from the child");
+	T_EQ(report->seen, 0);
+	T_EQ(exo_env_destroy((u64)c), 0); /* our grandchild: its parent, a husk, goes with its table */
+	struct aspace self;
+	as_self(&self);
+	as_unmap(&self, RESULT_VA);
+	T_EQ(exo_frame_free(&report_frame, 1), 0);
+	T_EQ(isolation_problems(), 0);
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "isolation/child_copies_a_shared_table", child_copies_a_shared_table, 0 },
 	{ "isolation/bounded_free_of_full_tables", free_of_full_tables_is_bounded, 0 },
 	{ "isolation/errors_say_which", errors_say_which, 0 },
 	{ "isolation/bounded_release_does_not_stall", release_does_not_stall, 0 },
