@@ -152,7 +152,8 @@ void env_end_finish(struct env *env)
 	env->exit_status = env->release.status;
 	if (!parent)
 		first_env_status = env->release.status;
-	if (env->release.reap || !parent) {
+	/* Its parent destroyed it, or is a husk by now (it may have ended while this release ran): no notice. */
+	if (env->release.reap || !parent || parent->husk) {
 		env_settle(env);
 	} else {
 		env->status = EXO_ENV_ZOMBIE;

@@ -127,11 +127,15 @@ static void check_counts(const struct frame *frame)
 /* A husk has ended, owns frames, and knows how often others refer to them. */
 static void check_husk(const struct env *env)
 {
-	if (env->status == EXO_ENV_FREE || !env->husk || env->releasing) {
+	if (env->status == EXO_ENV_FREE)
+		return;
+	if (!env->husk) {
 		if (env->status == ENV_HUSK)
 			problem("env %u is a husk without the husk mark", env->id);
 		return;
 	}
+	if (env->releasing)
+		return; /* dissolving: its count is 0 and its frames are going */
 	if (!env_ended(env))
 		problem("env %u is a husk but has not ended", env->id);
 	if (env->husk_refs != env->check_husk_refs || env->check_husk_refs == 0 || env->used <= 1)

@@ -1165,8 +1165,10 @@ static void op_set_root(void)
 		root = 0;
 	} else if (k < 80) {
 		int f = pick_frame(f_root_acted_on, c);
-		if (f < 0 || chance(20)) /* a fresh address space */
+		if (f < 0 || chance(20)) { /* a fresh address space */
 			f = do_pt_alloc(c, c, 0);
+			check_all(false); /* between the calls of one step too: the shadow follows each */
+		}
 		root = f >= 0 ? faddr(f) : 0;
 	} else {
 		root = pick_table_addr(c, (int)rnd(4));
@@ -1202,8 +1204,10 @@ static void op_create(bool thread)
 	*x = (struct senv){ .id = id, .parent = c };
 	new_record_owner = id;
 	accepted();
-	if (thread)
-		op_set_root_as(c, id, S(c)->root);
+	if (!thread)
+		return;
+	check_all(false); /* between the calls of one step too: the shadow follows each */
+	op_set_root_as(c, id, S(c)->root);
 }
 
 static void op_frame_alloc(void)
@@ -1316,24 +1320,114 @@ static void op_frame_free(void)
 	accepted();
 }
 
+/* frame_share, predicted and checked. */
+static int do_share(u32 c, u64 addr, u64 rights)
+{
+	note("frame_share by %u: %#llx rights %llu", c, (unsigned long long)addr, (unsigned long long)rights);
+	int f = fidx(addr);
+	bool want = f >= 0 && f_acted_on(f, c) && !(rights & ~(u64)most_of(f));
+	int err = frame_share(env_lookup(c), addr, rights);
+	outcome("%d", err);
+	if ((err == 0) != want)
+		fail("frame_share = %d, the model says %s", err, want ? "accept" : "refuse");
+	if (err) {
+		refused();
+		return err;
+	}
+	fr[f].share |= (u8)rights;
+	accepted();
+	return 0;
+}
+
 static void op_share(void)
 {
 	u32 c = pick_live();
 	int f = chance(65) ? pick_frame(f_acted_on, c) : -1;
 	u64 addr = f >= 0 ? faddr(f) : pick_addr(c, c);
 	u32 k = rnd(100);
-	u64 rights = k < 80 ? 1 + rnd(7) : k < 88 ? 0 : k < 95 ? 8 : 1ull << 33 | EXO_R;
-	note("frame_share by %u: %#llx rights %llu", c, (unsigned long long)addr, (unsigned long long)rights);
-	f = fidx(addr);
-	bool want = f >= 0 && f_acted_on(f, c) && !(rights & ~(u64)most_of(f));
-	int err = frame_share(env_lookup(c), addr, rights);
-	outcome("%d", err);
-	if ((err == 0) != want)
-		fail("frame_share = %d, the model says %s", err, want ? "accept" : "refuse");
-	if (err)
-		return refused();
-	fr[f].share |= (u8)rights;
-	accepted();
+	do_share(c, addr, k < 80 ? 1 + rnd(7) : k < 88 ? 0 : k < 95 ? 8 : 1ull << 33 | EXO_R);
+}
+
+static int do_write(u32 c, u64 table, u64 index, u64 count, const u64 *descs);
+
+/*
+ * An ancestor shares one of its tables (or frames) and a descendant links
+ * (or maps) it from a table of its own: address spaces that reach across
+ * generations, where the walk's principal changes.
+ */
+static bool has_live_ancestor(const struct senv *x, u32 arg)
+{
+	(void)arg;
+	return !x->ended && S(x->parent) && s_live(x->parent);
+}
+static bool f_owned_by(int i, u32 id) { return user_or_pt(i) && fr[i].owner == id; }
+/*
+ * From a live environment's root down to level 3, following links it may
+ * change (or making the missing tables and links), then a page there: what
+ * it maps is reachable at once, so the walk judges it.
+ */
+static void op_build_down(void)
+{
+	u32 e = pick_env(has_root, 0);
+	if (!e)
+		return;
+	int t = fidx(S(e)->root);
+	u32 c = chance(70) ? e : fr[t].owner; /* the environment itself, or the root's owner */
+	if (!s_live(c))
+		return;
+	for (unsigned level = 0; level < 3; level++) {
+		if (!m_table_ok(c, t))
+			return;
+		int next = -1;
+		FOR_EDGES(t, edge)
+			if (edge->index < 6 && edge->target >= 0 && fr[edge->target].type == T_PT && chance(70))
+				next = edge->target;
+		if (next < 0) {
+			next = do_pt_alloc(c, fr[t].owner, level + 1);
+			if (next < 0)
+				return;
+			u64 desc[4] = { fake_table(level, faddr(next), pick_rights()) };
+			if (do_write(c, faddr(t), rnd(6), 1, desc))
+				return;
+			check_all(false); /* between the calls of one step too: the shadow follows each */
+		}
+		t = next;
+	}
+	if (!m_table_ok(c, t) || fr[t].level != 3)
+		return;
+	u64 desc[4] = { legal_desc(c, fr[t].owner, 3) };
+	do_write(c, faddr(t), rnd(6), 1, desc);
+}
+
+static void op_share_down(void)
+{
+	u32 d = pick_env(has_live_ancestor, 0);
+	if (!d)
+		return;
+	u32 a = S(d)->parent;
+	while (S(a)->parent && s_live(S(a)->parent) && chance(30))
+		a = S(a)->parent;
+	int f = pick_frame(f_owned_by, a);
+	if (f < 0)
+		return;
+	u32 rights = fr[f].type == T_PT ? EXO_R | (chance(50) ? EXO_X : 0) : pick_rights();
+	if (do_share(a, faddr(f), rights))
+		return;
+	check_all(false);
+	/* a table of d's one level up (or any level-3 table of d's for a frame or a table mapped as a page) */
+	bool link = fr[f].type == T_PT && fr[f].level > 0 && chance(70);
+	int t = -1;
+	mark_in_use(); /* rather a table under a root, so that the walk sees the result */
+	for (int pass = 0; pass < 2 && t < 0; pass++)
+		for (int i = 0, n = 0; i < NFRAMES; i++)
+			if (fr[i].type == T_PT && fr[i].owner == d && fr[i].level == (link ? fr[f].level - 1u : 3u) &&
+			    (pass || in_use[i]) && rnd((u32)++n) == 0)
+				t = i;
+	if (t < 0)
+		return;
+	u64 desc[4] = { link ? fake_table(fr[t].level, faddr(f), rights & (EXO_R | EXO_X))
+	                     : fake_page(faddr(f), fr[f].type == T_PT ? EXO_R : rights) };
+	do_write(d, faddr(t), rnd(6), 1, desc);
 }
 
 /* pt_write, predicted and checked: the table holds exactly what was written, or nothing changed. */
@@ -1386,8 +1480,7 @@ static void op_bulk(void)
 			return;
 		u64 desc[4] = { legal_desc(c, id, 3) };
 		do_write(c, faddr(f), rnd(8), 1, desc);
-		scan_edges();
-		count_ext();
+		check_all(false);
 	}
 }
 
@@ -1779,8 +1872,12 @@ static void one_step(void)
 		return op_bulk();
 	if (k < 370)
 		return op_frame_free();
-	if (k < 430)
+	if (k < 405)
 		return op_share();
+	if (k < 418)
+		return op_share_down();
+	if (k < 430)
+		return op_build_down();
 	if (k < 720)
 		return op_write();
 	if (k < 840)

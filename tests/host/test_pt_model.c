@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#define STEPS 3000
+#define STEPS 2000
 
 static u32 draw_xorshift(struct pt_source *src, u32 bound)
 {
@@ -51,10 +51,17 @@ static int run_seed(u32 seed, u32 steps)
 
 #define SEED_TEST(seed)                                        \
 	static void seed_##seed(void) { EXPECT(run_seed(seed, STEPS) == 0); }
+/*
+ * Seeds 1 and 3: broad runs (thread heirs, husks, ends released in steps,
+ * address spaces reaching an ancestor's shared tables and frames).  Seed
+ * 16: a child whose end is released in steps finishes under a parent that
+ * became a husk meanwhile.  Seed 281: a received husk whose dissolving is
+ * released in steps.
+ */
 SEED_TEST(1)
-SEED_TEST(2)
 SEED_TEST(3)
-SEED_TEST(20261204)
+SEED_TEST(16)
+SEED_TEST(281)
 
 int main(int argc, char **argv)
 {
@@ -64,8 +71,8 @@ int main(int argc, char **argv)
 		return run_seed((u32)strtoul(argv[1], NULL, 0), (u32)strtoul(argv[2], NULL, 0));
 	}
 	RUN("pt_model", seed_1);
-	RUN("pt_model", seed_2);
 	RUN("pt_model", seed_3);
-	RUN("pt_model", seed_20261204);
+	RUN("pt_model", seed_16);
+	RUN("pt_model", seed_281);
 	return check_failures != 0;
 }
