@@ -110,6 +110,7 @@ enum exo_rule {
 	EXO_RULE_BUFFER = 21,    /* a user buffer is not accessible as the call needs */
 	EXO_RULE_SHARE = 22,     /* EXO_COPY_SHARE: more than a share may give */
 	EXO_RULE_DEPTH = 23,     /* EXO_ENV_CREATE: the family tree is as deep as it may grow (256) */
+	EXO_RULE_DEBUG = 24,     /* EXO_DEBUG_CHECK: the kernel was not booted with check=call or check=exit */
 };
 
 #define EXO_WHY_NONE (~0ull) /* struct exo_why.arg / .index: no argument or entry in particular */

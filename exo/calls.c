@@ -394,6 +394,8 @@ static i64 call_pt_copy(const u64 *a)
 static i64 call_debug_check(const u64 *a)
 {
 	struct exo_check check;
+	if (!debug_check_open)
+		return why(-E_PERM, EXO_RULE_DEBUG, WHY_NONE, WHY_NONE); /* it walks all of RAM: not for everyone */
 	if (user_check_write(a[0], sizeof(check)) < 0)
 		return -E_FAULT;
 	u64 problems = pt_check_all(&check);
@@ -442,8 +444,8 @@ _Static_assert(!(EXO_FAST_CALLS & (FAST(EXO_YIELD) | FAST(EXO_ENV_SET_ROOT) | FA
 
 i64 exo_call(u64 number, const u64 *args)
 {
+	why_begin(); /* first: even an unknown number fails with nothing said (no earlier call's why) */
 	if (number >= EXO_NCALLS || !calls[number])
 		return -E_NOSYS;
-	why_begin();
 	return calls[number](args); /* the caller keeps why it failed (why_failed) */
 }

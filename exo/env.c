@@ -31,6 +31,7 @@ struct env *curenv;
 struct env *env_list; /* every environment, oldest first */
 i64 first_env_status = -1;
 bool check_at_exit;
+bool debug_check_open;
 u64 exit_checks, exit_check_problems;
 static struct env *env_list_tail;
 static struct env *buckets[ENV_BUCKETS];
@@ -38,9 +39,18 @@ static u64 next_id = 1;
 static u32 total;
 static bool frees_deferred;
 
+#define RELATION_CACHE 64 /* a power of two: pairs a batch may alternate between */
+static u64 tree_epoch = 1;
+static struct relation_entry {
+	u64 epoch;
+	u32 a, b;
+	enum env_relation relation;
+} relation_cache[RELATION_CACHE];
+
 void env_table_reset(void)
 {
 	memset(buckets, 0, sizeof(buckets));
+	memset(relation_cache, 0, sizeof(relation_cache));
 	env_list = env_list_tail = curenv = NULL;
 	next_id = 1;
 	total = 0;
@@ -62,10 +72,8 @@ u32 env_count(void) { return total; }
 bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 {
 	/* Parents always exist (live, zombie or husk); chains are at most ENV_MAX_DEPTH long. */
-	for (u32 hops = 0; env->parent && hops <= ENV_MAX_DEPTH; hops++) {
-		env = env_lookup(env->parent);
-		if (!env)
-			return false;
+	for (u32 hops = 0; env->parent_env && hops <= ENV_MAX_DEPTH; hops++) {
+		env = env->parent_env;
 		if (env == ancestor)
 			return true;
 	}
@@ -74,28 +82,20 @@ bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 
 /*
  * The tree changes only when a child is linked or unlinked; until then the
- * last relation asked for stands (a batch of entries asks for one pair
- * again and again, and each answer costs up to two walks up the tree).
+ * relations asked for stand (a batch of entries asks for a few pairs again
+ * and again, and each answer costs up to two walks of ENV_MAX_DEPTH
+ * pointer hops): a small cache keyed by the pair, dropped at every change.
  */
-static u64 tree_epoch = 1;
-static struct {
-	u64 epoch;
-	u32 a, b;
-	enum env_relation relation;
-} relation_cache;
-
 enum env_relation env_relation(const struct env *a, const struct env *b)
 {
 	if (a == b)
 		return REL_SELF;
-	if (relation_cache.epoch == tree_epoch && relation_cache.a == a->id && relation_cache.b == b->id)
-		return relation_cache.relation;
+	struct relation_entry *cached = &relation_cache[(a->id * 31u + b->id) & (RELATION_CACHE - 1)];
+	if (cached->epoch == tree_epoch && cached->a == a->id && cached->b == b->id)
+		return cached->relation;
 	enum env_relation relation = env_is_ancestor(a, b) ? REL_DESCENDANT :
 	                             env_is_ancestor(b, a) ? REL_ANCESTOR : REL_NONE;
-	relation_cache.epoch = tree_epoch;
-	relation_cache.a = a->id;
-	relation_cache.b = b->id;
-	relation_cache.relation = relation;
+	*cached = (struct relation_entry){ tree_epoch, a->id, b->id, relation };
 	return relation;
 }
 
@@ -129,6 +129,7 @@ static void link_child(struct env *parent, struct env *child)
 {
 	tree_epoch++;
 	child->parent = parent ? parent->id : 0;
+	child->parent_env = parent;
 	child->sibling_next = NULL;
 	child->sibling_prev = parent ? parent->child_tail : NULL;
 	if (!parent)
@@ -142,7 +143,7 @@ static void link_child(struct env *parent, struct env *child)
 
 static void unlink_child(struct env *child)
 {
-	struct env *parent = env_lookup(child->parent);
+	struct env *parent = child->parent_env;
 	tree_epoch++;
 	if (!parent)
 		return;
@@ -167,6 +168,7 @@ void env_reparent_children(struct env *env, u32 heir_id)
 		if (child == heir)
 			continue;
 		child->parent = heir_id;
+		child->parent_env = heir;
 		child->sibling_next = NULL;
 		child->sibling_prev = heir ? heir->child_tail : NULL;
 		if (heir && heir->child_tail)

@@ -81,6 +81,7 @@ struct env {
 	struct upcall_state upcall;
 	u32 id;     /* counts up from 1, never reused; 0 means "none" */
 	u32 parent; /* id of the parent, 0 for the first environment */
+	struct env *parent_env; /* the parent's record (NULL for the first environment): walks need no lookups */
 	u32 depth;  /* its depth when created (at least its depth now): under ENV_MAX_DEPTH */
 	u8 status;  /* enum exo_env_status */
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
@@ -149,6 +150,8 @@ extern struct env *env_list;
 extern i64 first_env_status;
 /* check=exit: run the isolation checker whenever an environment ends or changes root; its tally. */
 extern bool check_at_exit;
+/* check=call or check=exit: EXO_DEBUG_CHECK answers (else anyone could stall the machine with it). */
+extern bool debug_check_open;
 extern u64 exit_checks, exit_check_problems;
 
 /* Ended (its frames being released, a zombie or a husk): it runs no more and nobody may act on it. */

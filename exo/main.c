@@ -106,7 +106,9 @@ static noreturn void start_user_space(const char *init)
 {
 	u32 bits = asid_bits();
 	char check[8];
-	check_at_exit = cmdline_get(boot.cmdline, "check", check, sizeof(check)) && strcmp(check, "exit") == 0;
+	bool check_given = cmdline_get(boot.cmdline, "check", check, sizeof(check));
+	check_at_exit = check_given && strcmp(check, "exit") == 0;
+	debug_check_open = check_given && (strcmp(check, "exit") == 0 || strcmp(check, "call") == 0);
 	tlb_init(bits);
 	arch_user_init();
 	arch_irq_disable(); /* the kernel runs masked from now on: it is not preemptible */

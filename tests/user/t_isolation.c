@@ -1132,9 +1132,28 @@ static const struct rt_test tests[] = {
 	{ "isolation/long_table_chain_release_is_linear", long_table_chain_release_is_linear, 0 },
 };
 
+/*
+ * Booted without check=call (or check=exit), EXO_DEBUG_CHECK is closed: it
+ * walks all of RAM with interrupts masked, so it is not for everyone.
+ * (The test harness needs it, so this runs on its own, before any test.)
+ */
+static int debug_check_closed(void)
+{
+	struct exo_check check;
+	i64 result = exo_debug_check(&check);
+	struct exo_why why;
+	exo_why(&why);
+	bool ok = result == -EXO_EPERM && why.rule == EXO_RULE_DEBUG;
+	rt_printf("utest: %s isolation/debug_check_closed_without_check_option\n", ok ? "PASS" : "FAIL");
+	rt_printf("utest: %u passed, %u failed\n", ok ? 1 : 0, ok ? 0 : 1);
+	return ok ? 0 : 1;
+}
+
 int main(void)
 {
 	char bound[16];
+	if (rt_arg("debug_check_closed", bound, sizeof(bound)))
+		return debug_check_closed();
 	if (rt_arg("stall_bound_ms", bound, sizeof(bound)))
 		for (const char *c = bound; *c >= '0' && *c <= '9'; c++)
 			stall_bound_ms = stall_bound_ms * 10 + (u64)(*c - '0');
