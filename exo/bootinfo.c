@@ -34,6 +34,20 @@ static int read_memory(const struct fdt *fdt, struct boot_info *info, const char
 	return 0;
 }
 
+/* The bootloader's random bytes (QEMU's virt machine gives 32 in rng-seed), folded to 64 bits. */
+static u64 read_seed(const struct fdt *fdt, const struct fdt_node *chosen)
+{
+	const void *bytes;
+	u32 len;
+	if (fdt_get_prop(fdt, chosen, "rng-seed", &bytes, &len) != 0 &&
+	    fdt_get_prop(fdt, chosen, "kaslr-seed", &bytes, &len) != 0)
+		return 0;
+	u64 seed = 0;
+	for (u32 i = 0; i < len; i++)
+		seed = (seed << 8 | seed >> 56) ^ ((const u8 *)bytes)[i];
+	return seed;
+}
+
 static int read_chosen(const struct fdt *fdt, struct boot_info *info, const char **why)
 {
 	struct fdt_node chosen;
@@ -50,6 +64,7 @@ static int read_chosen(const struct fdt *fdt, struct boot_info *info, const char
 		memcpy(info->cmdline, args, copy);
 		info->cmdline[copy] = '\0';
 	}
+	info->seed = read_seed(fdt, &chosen);
 	u64 start, end;
 	bool has_start = fdt_get_u64(fdt, &chosen, "linux,initrd-start", &start) == 0;
 	bool has_end = fdt_get_u64(fdt, &chosen, "linux,initrd-end", &end) == 0;

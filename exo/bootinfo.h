@@ -12,6 +12,7 @@ struct boot_info {
 	char cmdline[CMDLINE_MAX];
 	u64 initrd_start, initrd_end; /* both 0 when there is none */
 	u64 dtb_pa, dtb_size;
+	u64 seed; /* /chosen rng-seed (or kaslr-seed) folded to 64 bits, 0 if none: a secret for hashing */
 };
 
 /*

@@ -38,6 +38,7 @@ static struct env *buckets[ENV_BUCKETS];
 static u64 next_id = 1;
 static u32 total;
 static bool frees_deferred;
+u64 env_walk_steps;
 
 #define RELATION_CACHE 64 /* a power of two: pairs a batch may alternate between */
 static u64 tree_epoch = 1;
@@ -57,11 +58,29 @@ void env_table_reset(void)
 	frees_deferred = false;
 }
 
+/*
+ * Ids are handed out in order, so a plain id % buckets would let anyone who
+ * creates and drops environments line up as many as it likes in one
+ * bucket, making every lookup slow: the bucket comes from a keyed hash
+ * whose key (the bootloader's random seed, and the time) nobody can read.
+ */
+static u64 hash_key;
+
+void env_hash_key(u64 key) { hash_key = key; }
+
+static u32 bucket_of(u64 id)
+{
+	u64 mixed = (id ^ hash_key) * 0x9e3779b97f4a7c15ull;
+	mixed ^= mixed >> 29;
+	mixed *= 0xbf58476d1ce4e5b9ull;
+	return (u32)(mixed >> 32) & (ENV_BUCKETS - 1);
+}
+
 struct env *env_lookup(u64 id)
 {
 	if (id == 0 || id > UINT32_MAX)
 		return NULL;
-	for (struct env *env = buckets[id % ENV_BUCKETS]; env; env = env->hash_next)
+	for (struct env *env = buckets[bucket_of(id)]; env; env = env->hash_next)
 		if (env->id == id)
 			return env;
 	return NULL;
@@ -74,6 +93,7 @@ bool env_is_ancestor(const struct env *ancestor, const struct env *env)
 	/* Parents always exist (live, zombie or husk); chains are at most ENV_MAX_DEPTH long. */
 	for (u32 hops = 0; env->parent_env && hops <= ENV_MAX_DEPTH; hops++) {
 		env = env->parent_env;
+		env_walk_steps++;
 		if (env == ancestor)
 			return true;
 	}
@@ -214,8 +234,8 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 	env->used = 1; /* the record */
 	env->frames_head = FRAME_NONE;
 	arch_context_init(&env->ctx);
-	env->hash_next = buckets[id % ENV_BUCKETS];
-	buckets[id % ENV_BUCKETS] = env;
+	env->hash_next = buckets[bucket_of(id)];
+	buckets[bucket_of(id)] = env;
 	env->all_prev = env_list_tail;
 	if (env_list_tail)
 		env_list_tail->all_next = env;
@@ -232,7 +252,7 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 
 static void unlink_record(struct env *env)
 {
-	struct env **slot = &buckets[env->id % ENV_BUCKETS];
+	struct env **slot = &buckets[bucket_of(env->id)];
 	while (*slot != env)
 		slot = &(*slot)->hash_next;
 	*slot = env->hash_next;

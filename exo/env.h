@@ -162,6 +162,8 @@ static inline bool env_ended(const struct env *env)
 
 /* The environment with this id (live, zombie or husk), or NULL. */
 struct env *env_lookup(u64 id);
+/* Steps taken up the tree so far, for work that charges them to a budget (exo/release.c). */
+extern u64 env_walk_steps;
 /* Is ancestor a proper ancestor of env? */
 bool env_is_ancestor(const struct env *ancestor, const struct env *env);
 /* May actor act on target: itself, a descendant, or an ancestor whose address space it shares. */
@@ -186,6 +188,8 @@ static inline u64 env_spare(const struct env *env)
 
 /* A fresh table of environments (boot, and each host test's fake machine). */
 void env_table_reset(void);
+/* The secret the id lookup hashes with: set at boot, before the first environment. */
+void env_hash_key(u64 key);
 /*
  * A child of parent (NULL: the first environment) with quota frames to own
  * besides its record, which takes one more of parent's spare frames.

@@ -110,6 +110,7 @@ static noreturn void start_user_space(const char *init)
 	check_at_exit = check_given && strcmp(check, "exit") == 0;
 	debug_check_open = check_given && (strcmp(check, "exit") == 0 || strcmp(check, "call") == 0);
 	tlb_init(bits);
+	env_hash_key(boot.seed ^ arch_counter_since_reset());
 	arch_user_init();
 	arch_irq_disable(); /* the kernel runs masked from now on: it is not preemptible */
 	boot_first_env(&boot, init);

@@ -107,9 +107,9 @@ static u64 visit(struct env *env, struct frame *frame)
 	case PRUNE: {
 		if (!table || !kept || r->dissolve)
 			return 1;
-		u64 cost = scan_cost(frame); /* before pruning shrinks it */
+		u64 cost = scan_cost(frame), walked = env_walk_steps; /* before pruning shrinks it */
 		pt_prune_table(frame, env);
-		return cost;
+		return cost + (env_walk_steps - walked); /* each entry may ask how its owner is related */
 	}
 	case TABLES: {
 		if (!table || kept)
