@@ -113,30 +113,14 @@ static u64 isolation_problems(void)
 
 /* --- threads: a child environment on our root, on one stack page at THREAD_STACK_VA --- */
 
-void rt_thread_start(void);
 static u64 thread_stack;
 
-/* Like rt_spawn_thread, but with a quota of its own before it first runs. */
+/* A thread on one stack page at THREAD_STACK_VA, with a quota of its own. */
 static i64 spawn_thread(int (*fn)(u64), u64 arg, u64 quota)
 {
 	if (!thread_stack && !(thread_stack = rt_map_fresh(THREAD_STACK_VA)))
 		return -EXO_ENOMEM;
-	i64 id = exo_env_create(quota);
-	if (id < 0)
-		return id;
-	struct exo_regs regs = { .pc = (u64)rt_thread_start, .sp = THREAD_STACK_VA + 4096 };
-	regs.x[0] = (u64)fn;
-	regs.x[1] = arg;
-	i64 err = exo_env_set_root((u64)id, rt_root);
-	if (err >= 0)
-		err = exo_env_set_regs((u64)id, &regs);
-	if (err >= 0)
-		err = exo_env_run((u64)id);
-	if (err < 0) {
-		exo_env_destroy((u64)id);
-		return err;
-	}
-	return id;
+	return rt_spawn_thread_quota(fn, arg, THREAD_STACK_VA + 4096, quota);
 }
 
 static void free_thread_stack(void)

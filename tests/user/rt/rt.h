@@ -64,6 +64,8 @@ u64 rt_map_fresh(u64 va);
 i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota);
 /* Spawn fn(arg) as a thread: a child environment in this address space, on its own stack. */
 i64 rt_spawn_thread(int (*fn)(u64), u64 arg, u64 stack_top);
+/* The same with a quota of its own (frames it may own) before it first runs. */
+i64 rt_spawn_thread_quota(int (*fn)(u64), u64 arg, u64 stack_top, u64 quota);
 /* Wait for a child to end; its status. */
 i64 rt_wait(u64 child);
 /* Free frames right now (from the isolation checker), and whether it found problems. */

@@ -97,9 +97,11 @@ i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota)
 	return id;
 }
 
-i64 rt_spawn_thread(int (*fn)(u64), u64 arg, u64 stack_top)
+i64 rt_spawn_thread(int (*fn)(u64), u64 arg, u64 stack_top) { return rt_spawn_thread_quota(fn, arg, stack_top, 0); }
+
+i64 rt_spawn_thread_quota(int (*fn)(u64), u64 arg, u64 stack_top, u64 quota)
 {
-	i64 id = exo_env_create(0);
+	i64 id = exo_env_create(quota);
 	if (id < 0)
 		return id;
 	struct exo_regs regs = { .pc = (u64)rt_thread_start, .sp = stack_top };
