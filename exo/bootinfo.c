@@ -37,14 +37,17 @@ static int read_memory(const struct fdt *fdt, struct boot_info *info, const char
 /* The bootloader's random bytes (QEMU's virt machine gives 32 in rng-seed), folded to 64 bits. */
 static u64 read_seed(const struct fdt *fdt, const struct fdt_node *chosen)
 {
-	const void *bytes;
-	u32 len;
-	if (fdt_get_prop(fdt, chosen, "rng-seed", &bytes, &len) != 0 &&
-	    fdt_get_prop(fdt, chosen, "kaslr-seed", &bytes, &len) != 0)
-		return 0;
+	static const char *const names[] = { "rng-seed", "kaslr-seed" };
 	u64 seed = 0;
-	for (u32 i = 0; i < len; i++)
-		seed = (seed << 8 | seed >> 56) ^ ((const u8 *)bytes)[i];
+	for (u32 n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		const void *bytes;
+		u32 len;
+		if (fdt_get_prop(fdt, chosen, names[n], &bytes, &len) != 0)
+			continue;
+		/* An empty property gives nothing: fold in the other too. */
+		for (u32 i = 0; i < len; i++)
+			seed = (seed << 8 | seed >> 56) ^ ((const u8 *)bytes)[i];
+	}
 	return seed;
 }
 

@@ -320,14 +320,14 @@ static i64 call_env_child(const u64 *a)
 {
 	struct env *parent = env_lookup(a[0]);
 	if (!parent)
-		return -E_NOENT;
+		return why(-E_NOENT, EXO_RULE_ENV, 0, WHY_NONE);
 	if (!env_holds(curenv, parent))
-		return -E_PERM;
+		return why(-E_PERM, EXO_RULE_ENV, 0, WHY_NONE);
 	struct env *child = parent->child_head;
 	if (a[1]) {
 		struct env *after = env_lookup(a[1]);
 		if (!after || after->parent != parent->id)
-			return -E_INVAL; /* not one of its children (any more) */
+			return why(-E_INVAL, EXO_RULE_ENV, 1, WHY_NONE); /* not one of its children (any more) */
 		child = after->sibling_next;
 	}
 	return child ? child->id : 0;

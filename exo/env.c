@@ -26,6 +26,8 @@ OFFSET_IS(upcall.alert, UPCALL_ALERT);
 _Static_assert(sizeof(struct env) <= PAGE_SIZE, "an environment's record fits its frame");
 
 #define ENV_BUCKETS 8192 /* a power of two (the kernel image stays within 1 MiB) */
+/* An id whose bucket is full (ENV_BUCKET_MAX) is skipped: at most this many per creation. */
+#define ENV_ID_TRIES 64
 
 struct env *curenv;
 struct env *env_list; /* every environment, oldest first */
@@ -35,23 +37,17 @@ bool debug_check_open;
 u64 exit_checks, exit_check_problems;
 static struct env *env_list_tail;
 static struct env *buckets[ENV_BUCKETS];
+static u8 bucket_len[ENV_BUCKETS];
 static u64 next_id = 1;
 static u32 total;
 static bool frees_deferred;
-u64 env_walk_steps;
 
-#define RELATION_CACHE 64 /* a power of two: pairs a batch may alternate between */
-static u64 tree_epoch = 1;
-static struct relation_entry {
-	u64 epoch;
-	u32 a, b;
-	enum env_relation relation;
-} relation_cache[RELATION_CACHE];
 
 void env_table_reset(void)
 {
 	memset(buckets, 0, sizeof(buckets));
-	memset(relation_cache, 0, sizeof(relation_cache));
+	memset(bucket_len, 0, sizeof(bucket_len));
+	env_tree_changed();
 	env_list = env_list_tail = curenv = NULL;
 	next_id = 1;
 	total = 0;
@@ -60,9 +56,10 @@ void env_table_reset(void)
 
 /*
  * Ids are handed out in order, so a plain id % buckets would let anyone who
- * creates and drops environments line up as many as it likes in one
- * bucket, making every lookup slow: the bucket comes from a keyed hash
- * whose key (the bootloader's random seed, and the time) nobody can read.
+ * creates and drops environments line up many in one bucket: the bucket
+ * comes from a keyed hash whose key (the bootloader's random seed, and the
+ * time) nobody can read, which spreads ids evenly; what timing may still
+ * reveal of it, ENV_BUCKET_MAX bounds.
  */
 static u64 hash_key;
 
@@ -76,6 +73,9 @@ static u32 bucket_of(u64 id)
 	return (u32)(mixed >> 32) & (ENV_BUCKETS - 1);
 }
 
+u32 env_bucket_of(u64 id) { return bucket_of(id); }
+u32 env_bucket_length(u32 bucket) { return bucket_len[bucket & (ENV_BUCKETS - 1)]; }
+
 struct env *env_lookup(u64 id)
 {
 	if (id == 0 || id > UINT32_MAX)
@@ -87,37 +87,6 @@ struct env *env_lookup(u64 id)
 }
 
 u32 env_count(void) { return total; }
-
-bool env_is_ancestor(const struct env *ancestor, const struct env *env)
-{
-	/* Parents always exist (live, zombie or husk); chains are at most ENV_MAX_DEPTH long. */
-	for (u32 hops = 0; env->parent_env && hops <= ENV_MAX_DEPTH; hops++) {
-		env = env->parent_env;
-		env_walk_steps++;
-		if (env == ancestor)
-			return true;
-	}
-	return false;
-}
-
-/*
- * The tree changes only when a child is linked or unlinked; until then the
- * relations asked for stand (a batch of entries asks for a few pairs again
- * and again, and each answer costs up to two walks of ENV_MAX_DEPTH
- * pointer hops): a small cache keyed by the pair, dropped at every change.
- */
-enum env_relation env_relation(const struct env *a, const struct env *b)
-{
-	if (a == b)
-		return REL_SELF;
-	struct relation_entry *cached = &relation_cache[(a->id * 31u + b->id) & (RELATION_CACHE - 1)];
-	if (cached->epoch == tree_epoch && cached->a == a->id && cached->b == b->id)
-		return cached->relation;
-	enum env_relation relation = env_is_ancestor(a, b) ? REL_DESCENDANT :
-	                             env_is_ancestor(b, a) ? REL_ANCESTOR : REL_NONE;
-	*cached = (struct relation_entry){ tree_epoch, a->id, b->id, relation };
-	return relation;
-}
 
 bool env_holds(const struct env *holder, const struct env *target)
 {
@@ -147,7 +116,7 @@ int env_target(struct env *caller, u64 id, struct env **out)
 
 static void link_child(struct env *parent, struct env *child)
 {
-	tree_epoch++;
+	env_tree_changed();
 	child->parent = parent ? parent->id : 0;
 	child->parent_env = parent;
 	child->sibling_next = NULL;
@@ -164,7 +133,7 @@ static void link_child(struct env *parent, struct env *child)
 static void unlink_child(struct env *child)
 {
 	struct env *parent = child->parent_env;
-	tree_epoch++;
+	env_tree_changed();
 	if (!parent)
 		return;
 	if (child->sibling_prev)
@@ -182,7 +151,7 @@ static void unlink_child(struct env *child)
 void env_reparent_children(struct env *env, u32 heir_id)
 {
 	struct env *heir = env_lookup(heir_id);
-	tree_epoch++;
+	env_tree_changed();
 	for (struct env *child = env->child_head, *next; child; child = next) {
 		next = child->sibling_next;
 		if (child == heir)
@@ -210,6 +179,20 @@ void env_set_parent(struct env *env, u32 parent_id)
 }
 
 /*
+ * The next id whose bucket has room (taken), or 0: ids are never reused, so
+ * after 2^32 - 1 there are none; ids skipped for a full bucket are gone too.
+ */
+static u32 next_free_id(void)
+{
+	for (u32 tries = 0; tries < ENV_ID_TRIES && next_id <= UINT32_MAX; tries++) {
+		u32 id = (u32)next_id++;
+		if (bucket_len[bucket_of(id)] < ENV_BUCKET_MAX)
+			return id;
+	}
+	return 0;
+}
+
+/*
  * A child costs its creator quota + 1 frames: the child may own quota
  * frames besides the one its record fills.  Checked first; nothing can
  * fail after the record's frame is taken.
@@ -220,9 +203,9 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 		return why(-E_RANGE, EXO_RULE_DEPTH, WHY_NONE, WHY_NONE);
 	if (parent && quota >= env_spare(parent))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
-	if (next_id > UINT32_MAX || frame_count(&kernel_frames, FRAME_FREE) == 0)
-		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE); /* ids are never reused: after 2^32 - 1, none */
-	u32 id = (u32)next_id++;
+	u32 id = frame_count(&kernel_frames, FRAME_FREE) ? next_free_id() : 0; /* the last thing that can fail */
+	if (id == 0)
+		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
 	paddr_t record;
 	frame_alloc(&kernel_frames, FRAME_ENV, 0, id, &record);
 	struct env *env = phys_to_kernel(record);
@@ -234,8 +217,10 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 	env->used = 1; /* the record */
 	env->frames_head = FRAME_NONE;
 	arch_context_init(&env->ctx);
-	env->hash_next = buckets[bucket_of(id)];
-	buckets[bucket_of(id)] = env;
+	u32 bucket = bucket_of(id);
+	env->hash_next = buckets[bucket];
+	buckets[bucket] = env;
+	bucket_len[bucket]++;
 	env->all_prev = env_list_tail;
 	if (env_list_tail)
 		env_list_tail->all_next = env;
@@ -252,10 +237,12 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 
 static void unlink_record(struct env *env)
 {
-	struct env **slot = &buckets[bucket_of(env->id)];
+	u32 bucket = bucket_of(env->id);
+	struct env **slot = &buckets[bucket];
 	while (*slot != env)
 		slot = &(*slot)->hash_next;
 	*slot = env->hash_next;
+	bucket_len[bucket]--;
 	if (env->all_prev)
 		env->all_prev->all_next = env->all_next;
 	else

@@ -26,6 +26,8 @@ struct frame;
  */
 #define ENV_MAX_DEPTH 256
 #define UPCALL_MAX_DEPTH 8
+/* Environments whose relations to all others are remembered at once (exo/relation.c). */
+#define ENV_VIEWS 4
 /*
  * Status (beside enum exo_env_status) of an ended environment whose exit
  * has been received, or never will be, but which still owns frames that
@@ -112,6 +114,8 @@ struct env {
 	struct env *all_next, *all_prev;    /* env_list */
 	struct env *child_head, *child_tail; /* its children, oldest first */
 	struct env *sibling_next, *sibling_prev;
+	u64 view_stamp[ENV_VIEWS];          /* exo/relation.c: how it stands to each view's environment */
+	u8 view_relation[ENV_VIEWS];
 	struct env *husk_next;              /* husks waiting to be collected */
 	bool husk_queued;
 	u64 check_owned, check_husk_refs;   /* the isolation checker's recounts */
@@ -162,15 +166,24 @@ static inline bool env_ended(const struct env *env)
 
 /* The environment with this id (live, zombie or husk), or NULL. */
 struct env *env_lookup(u64 id);
+/*
+ * No chain of the id lookup grows longer than this, whoever chose which ids
+ * to keep: a lookup costs at most this many steps.  An id whose bucket is
+ * full is skipped (ids need only be unique and increasing).
+ */
+#define ENV_BUCKET_MAX 32
+/* The id lookup's bucket for id, and how many records it holds (for tests). */
+u32 env_bucket_of(u64 id);
+u32 env_bucket_length(u32 bucket);
 /* Steps taken up the tree so far, for work that charges them to a budget (exo/release.c). */
 extern u64 env_walk_steps;
-/* Is ancestor a proper ancestor of env? */
-bool env_is_ancestor(const struct env *ancestor, const struct env *env);
 /* May actor act on target: itself, a descendant, or an ancestor whose address space it shares. */
 bool env_can_act(const struct env *actor, const struct env *target);
 /* How b stands to a in the family tree. */
 enum env_relation { REL_NONE, REL_SELF, REL_DESCENDANT /* b is a's */, REL_ANCESTOR /* b is a's */ };
 enum env_relation env_relation(const struct env *a, const struct env *b);
+/* A child was linked or unlinked: every relation may have changed (exo/relation.c). */
+void env_tree_changed(void);
 /*
  * Does holder hold what target owns: itself or a descendant.  The rights of
  * mappings in holder's tables are judged by this, never by the thread rule

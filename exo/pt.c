@@ -291,7 +291,7 @@ static bool can_share(const struct env *caller, const struct env *dst_owner, u64
 	const struct frame *target = frame_lookup(&kernel_frames, pte_addr(desc));
 	const struct env *target_owner = env_lookup(target->owner);
 	return target_owner && !env_ended(target_owner) && env_can_act(caller, target_owner) &&
-	       env_is_ancestor(target_owner, dst_owner);
+	       env_relation(dst_owner, target_owner) == REL_ANCESTOR;
 }
 
 /*

@@ -107,11 +107,82 @@ static void husks_in_a_cycle_are_collected(void)
 	EXPECT(problems() == 0);
 }
 
+/*
+ * A table's owner at the top of a 250-deep chain maps, alternately, frames
+ * of 64 environments at the bottom (and one of an unrelated branch): every
+ * record is walked over a bounded number of times, not once per entry.
+ */
+static void deep_tree_batches_walk_each_record_once(void)
+{
+	enum { DEPTH = 250, LEAVES = 64 };
+	fake_boot(1024);
+	struct env *first = make_env(NULL, 900);
+	struct env *other = make_env(first, 4);
+	u64 table = table_of(first, 3), unrelated = frame_of(other);
+	struct env *bottom = first;
+	for (u32 i = 0; i < DEPTH; i++)
+		bottom = make_env(bottom, env_spare(bottom) - 1);
+	u64 leaf_frames[LEAVES];
+	for (u32 i = 0; i < LEAVES; i++)
+		leaf_frames[i] = frame_of(make_env(bottom, 2));
+	u64 pages[EXO_PT_ENTRIES];
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++)
+		pages[i] = fake_page(leaf_frames[i % LEAVES], EXO_R | EXO_W);
+	u64 steps = env_walk_steps;
+	EXPECT(pt_write(first, table, 0, EXO_PT_ENTRIES, pages) == 0);
+	u64 walked = env_walk_steps - steps;
+	printf("  %u entries over %u owners %u deep: %llu steps up the tree\n", EXO_PT_ENTRIES, LEAVES, DEPTH,
+	       (unsigned long long)walked);
+	EXPECT(walked <= 2 * (DEPTH + LEAVES) + 2 * ENV_MAX_DEPTH);
+	/* The other way round: the bottom asks about the top and a sibling branch. */
+	struct env *leaf = bottom->child_head;
+	u64 leaf_table = table_of(leaf, 3);
+	u64 theirs = fake_page(unrelated, EXO_R);
+	EXPECT(pt_write(leaf, leaf_table, 0, 1, &theirs) == -E_PERM);
+	EXPECT(frame_share(other, unrelated, EXO_R) == 0);
+	EXPECT(pt_write(leaf, leaf_table, 0, 1, &theirs) == -E_PERM); /* shared with other's descendants only */
+	EXPECT(env_relation(leaf, first) == REL_ANCESTOR && env_relation(first, leaf) == REL_DESCENDANT);
+	EXPECT(env_relation(leaf, other) == REL_NONE && env_relation(other, leaf) == REL_NONE);
+	EXPECT(problems() == 0);
+}
+
+/*
+ * Whoever keeps exactly the ids of one bucket (here the key is known)
+ * cannot make its chain longer than ENV_BUCKET_MAX: later ids of that
+ * bucket are skipped.
+ */
+static void no_bucket_grows_past_its_bound(void)
+{
+	fake_boot(512);
+	env_hash_key(0);
+	struct env *first = make_env(NULL, 400);
+	u32 target = env_bucket_of(first->id + 1), kept = 0, skipped = 0, last = first->id;
+	for (u32 tries = 0; tries < 8192 * (ENV_BUCKET_MAX + 8) && skipped < 4; tries++) {
+		struct env *child = make_env(first, 0);
+		for (u32 id = last + 1; id < child->id; id++, skipped++)
+			EXPECT(env_bucket_of(id) == target && kept == ENV_BUCKET_MAX - (env_bucket_of(first->id) == target));
+		last = child->id;
+		if (env_bucket_of(child->id) == target) {
+			kept++;
+			continue;
+		}
+		env_destroy(child, 0, true);
+		env_release_drain();
+		EXPECT(env_lookup(last) == NULL);
+	}
+	printf("  kept %u in one bucket, %u of its ids skipped\n", kept, skipped);
+	EXPECT(env_bucket_length(target) <= ENV_BUCKET_MAX);
+	EXPECT(skipped == 4 && env_bucket_length(target) == ENV_BUCKET_MAX);
+	EXPECT(problems() == 0);
+}
+
 int main(void)
 {
 	fake.quiet = true;
 	RUN("core", husk_keeps_what_others_map);
 	RUN("core", thread_tables_hold_nothing_of_their_process);
 	RUN("core", husks_in_a_cycle_are_collected);
+	RUN("core", deep_tree_batches_walk_each_record_once);
+	RUN("core", no_bucket_grows_past_its_bound);
 	return check_failures != 0;
 }

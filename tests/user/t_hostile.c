@@ -266,8 +266,13 @@ static int act_on_others(u64 parent)
 	if (exo_env_destroy(1) != -EXO_EPERM || exo_env_destroy(0) != -EXO_ENOENT ||
 	    exo_env_destroy(~0ull) != -EXO_ENOENT)
 		return 2;
+	/* Listing children needs the holding rule: never the parent's, nor the first environment's. */
+	struct exo_why why;
+	if (exo_env_child(parent, 0) != -EXO_EPERM || exo_why(&why) != 0 || why.rule != EXO_RULE_ENV ||
+	    why.arg != 0 || exo_env_child(1, 0) != -EXO_EPERM)
+		return 3;
 	struct exo_env_info info;
-	return exo_env_info(parent, &info) == -EXO_EPERM ? 0 : 3;
+	return exo_env_info(parent, &info) == -EXO_EPERM ? 0 : 4;
 }
 
 static int act_on_non_descendant(u64 arg)
@@ -700,6 +705,11 @@ static int misuse_each_call(u64 arg)
 	T_EQ(exo_env_set_upcalls((u64)child, 0, 0, ~0ull, 0), -EXO_ERANGE);
 	T_EQ(exo_quota_give(rt_id, 1), -EXO_EINVAL);
 	T_EQ(exo_send(12345, 1), -EXO_ENOENT);
+	T_EQ(exo_env_child(12345, 0), -EXO_ENOENT);
+	T_EQ(exo_env_child(0, 0), -EXO_ENOENT);
+	T_EQ(exo_env_child(rt_id, 12345), -EXO_EINVAL);   /* not a child of rt_id */
+	T_EQ(exo_env_child(rt_id, rt_id), -EXO_EINVAL);
+	T_EQ(exo_env_child((u64)child, 0), 0);            /* held, childless */
 	T_EQ(exo_send(0, 1), -EXO_ENOENT);
 	struct exo_event event;
 	T_EQ(exo_recv(&event, 0x80, 0), -EXO_EINVAL);

@@ -49,7 +49,12 @@ const char *rt_arg(const char *key, char *buf, u32 size);
 			return 1;                                                \
 		}                                                                \
 	} while (0)
-#define T_EQ(got, want) T_CHECK((i64)(got) == (i64)(want), "%s = %ld, want %ld", #got, (i64)(got), (i64)(want))
+/* Each side is evaluated once: `got` is often a call (a wait, a create) that must not run twice. */
+#define T_EQ(got, want)                                                                               \
+	do {                                                                                          \
+		i64 t_got_ = (i64)(got), t_want_ = (i64)(want);                                       \
+		T_CHECK(t_got_ == t_want_, "%s = %ld, want %ld", #got, t_got_, t_want_);              \
+	} while (0)
 
 #include "libos/aspace.h"
 
