@@ -6,7 +6,10 @@
  * arch/fake/include for host tests), which must provide:
  *
  *   pte_valid(desc), pte_addr(desc), pte_is_table(level, desc),
- *   pt_level_size(level), DESC_SET_PAGE, DESC_SET_TABLE
+ *   pt_level_size(level), DESC_SET_PAGE, DESC_SET_TABLE,
+ *   desc_leaf_ok(desc), desc_leaf_rights(desc) and DESC_LEAF_BAD (inline:
+ *   whether desc_decode accepts desc as a last-level page, and its rights
+ *   exactly when it does)
  *
  * and implement the functions below.
  */

@@ -2,7 +2,7 @@
 #include "exo/desc.h"
 #include "exo/errno.h"
 #include "exo/kernel.h"
-#include "exo/pt.h"
+#include "exo/pt_engine.h"
 #include "exo/tlb.h"
 #include "exo/why.h"
 
@@ -46,14 +46,8 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 	return 0;
 }
 
-/*
- * What the check step learned about each entry of a batch, so that the
- * apply step neither decodes nor looks up twice.  One call at a time.
- */
-static struct checked {
-	u64 stored;           /* the value to store */
-	struct frame *target; /* its frame, NULL for an invalid entry */
-} checked[EXO_PT_ENTRIES];
+/* What the check step learned about each entry of a batch (exo/pt_engine.h). */
+struct checked checked[EXO_PT_ENTRIES];
 
 /* A table the caller may change (argument arg): -E_RANGE if not RAM, -E_INVAL if not a table. */
 static int writable_table(struct env *caller, u64 addr, u64 arg, struct frame **out, struct env **owner)
@@ -174,6 +168,16 @@ static int check_entry(const struct env *owner, u32 level, u64 desc, struct desc
 	return why(rule == EXO_RULE_NEXT_LEVEL ? -E_INVAL : -E_PERM, rule, arg, index);
 }
 
+int pt_check_write_entry(struct env *caller, const struct env *owner, u32 level, u64 desc,
+                         struct checked *out, u64 index)
+{
+	struct desc_info info;
+	int err = check_entry(owner, level, desc, &info, out, 3, index);
+	if (!err && out->target && caller != owner && !caller_reaches(caller, out->target, info.kind, info.rights))
+		err = why(-E_PERM, EXO_RULE_CALLER_REACH, 3, index);
+	return err;
+}
+
 /* Forget where a table and everything under it sits: invalidate everywhere from now on. */
 static void forget_position(struct frame *table)
 {
@@ -238,7 +242,7 @@ static void entry_unref(struct frame *table, u32 index, u64 desc, bool reachable
 }
 
 /* Replace one entry (already checked): references, then the entry, then the TLB note. */
-static void set_entry(struct frame *table, u64 *entries, u32 index, const struct checked *entry)
+void pt_set_entry(struct frame *table, u64 *entries, u32 index, const struct checked *entry)
 {
 	u64 old = entries[index];
 	if (old == entry->stored)
@@ -264,20 +268,19 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 	int err = writable_table(caller, table_addr, 0, &table, &owner);
 	if (!err)
 		err = check_range(table, index, count, 1, 2);
+	if (err)
+		return err;
 	reach_cache.owner = FRAME_NO_OWNER;
 	reach_cache.acts = false;
-	for (u64 i = 0; !err && i < count; i++) {
-		struct desc_info info;
-		err = check_entry(owner, table->level, descs[i], &info, &checked[i], 3, i);
-		if (!err && checked[i].target && caller != owner &&
-		    !caller_reaches(caller, checked[i].target, info.kind, info.rights))
-			err = why(-E_PERM, EXO_RULE_CALLER_REACH, 3, i);
-	}
+	if (table->level == EXO_PT_LEVELS - 1)
+		return pt_leaf_write(caller, owner, table, (u32)index, (u32)count, descs);
+	for (u64 i = 0; !err && i < count; i++)
+		err = pt_check_write_entry(caller, owner, table->level, descs[i], &checked[i], i);
 	if (err)
 		return err;
 	u64 *entries = pt_entries(table);
 	for (u64 i = 0; i < count; i++)
-		set_entry(table, entries, (u32)(index + i), &checked[i]);
+		pt_set_entry(table, entries, (u32)(index + i), &checked[i]);
 	tlb_commit();
 	husk_collect();
 	return 0;
@@ -327,9 +330,9 @@ static int shared_source_entry(const struct frame *from_shared, const struct des
 	return 0;
 }
 
-static int check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
-                            u64 desc, u64 flags, const struct frame *from_shared, struct checked *out,
-                            u8 *share, u64 index)
+int pt_check_copy_entry(const struct env *caller, const struct env *dst_owner, u32 level,
+                        u64 desc, u64 flags, const struct frame *from_shared, struct checked *out,
+                        u8 *share, u64 index)
 {
 	struct desc_info info;
 	int err = check_entry(dst_owner, level, desc, &info, out, 2, index);
@@ -353,7 +356,7 @@ static int check_copy_entry(const struct env *caller, const struct env *dst_owne
 	return 0;
 }
 
-static u8 share_needed[EXO_PT_ENTRIES];
+u8 share_needed[EXO_PT_ENTRIES];
 
 static int check_copy(struct env *caller, struct frame *src, u64 src_index, struct frame *dst,
                       u64 dst_index, u64 count, u64 set_bits, u64 flags, bool src_shared)
@@ -379,10 +382,12 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	const struct env *dst_owner = env_lookup(dst->owner);
 	reach_cache.owner = FRAME_NO_OWNER;
 	reach_cache.acts = false;
+	if (src->level == EXO_PT_LEVELS - 1 && !src_shared)
+		return pt_leaf_copy_check(caller, dst_owner, from + src_index, (u32)count, set_bits, flags);
 	for (u64 i = 0; !err && i < count; i++) {
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
-		err = check_copy_entry(caller, dst_owner, src->level, desc, flags, src_shared ? src : NULL, &checked[i],
-		                       &share_needed[i], i);
+		err = pt_check_copy_entry(caller, dst_owner, src->level, desc, flags, src_shared ? src : NULL,
+		                          &checked[i], &share_needed[i], i);
 	}
 	return err;
 }
@@ -422,14 +427,18 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags, src_shared);
 	if (err)
 		return err;
+	if (src->level == EXO_PT_LEVELS - 1 && !src_shared) {
+		pt_leaf_copy_apply(src, (u32)src_index, dst, (u32)dst_index, (u32)count, flags & EXO_COPY_BOTH, set_bits);
+		return 0;
+	}
 	u64 *from = pt_entries(src), *to = pt_entries(dst);
 	for (u64 i = 0; i < count; i++) {
 		if (!checked[i].target)
 			continue;
 		checked[i].target->share |= share_needed[i];
 		if (flags & EXO_COPY_BOTH)
-			set_entry(src, from, (u32)(src_index + i), &checked[i]);
-		set_entry(dst, to, (u32)(dst_index + i), &checked[i]);
+			pt_set_entry(src, from, (u32)(src_index + i), &checked[i]);
+		pt_set_entry(dst, to, (u32)(dst_index + i), &checked[i]);
 	}
 	tlb_commit();
 	husk_collect();

@@ -323,6 +323,10 @@ const char *model_disagreement(unsigned level, u64 desc, u64 set)
 	const char *why = decode_disagreement(result, &got, &want);
 	if (why || level > LAST_LEVEL)
 		return why; /* take_rights has no meaning beyond level 3 */
+	/* The engine's inline check of a last-level entry says exactly what decode says. */
+	u32 leaf = desc_leaf_rights(desc);
+	if (level == LAST_LEVEL && desc != 0 && leaf != (result == 0 ? got.rights : DESC_LEAF_BAD))
+		return "desc_leaf_rights(desc) differs from desc_decode";
 	/* Its rules cover any value (invalid ones come back unchanged): raw values too. */
 	if (desc_take_rights(level, desc, set) != model_take_rights(level, desc, set))
 		return "take_rights(desc) differs from the model";

@@ -126,6 +126,12 @@ static int fidx(u64 addr)
 }
 static struct frame *kf(int i) { return pt_frame(faddr(i)); }
 static u64 *kentries(int i) { return pt_entries(kf(i)); }
+/*
+ * Frame i is a page table, whose contents a refused call must leave alone
+ * (other frames, such as environment records, hold the kernel's own
+ * bookkeeping, which a refused call may update).
+ */
+static bool table_at(int i) { return i >= 0 && kf(i)->type == FRAME_PAGETABLE; }
 
 /*
  * Every valid entry of every table (window slots left out), as the
@@ -1439,7 +1445,8 @@ static int do_write(u32 c, u64 table, u64 index, u64 count, const u64 *descs)
 	     (unsigned long long)index, (unsigned long long)count, (unsigned long long)descs[0],
 	     (unsigned long long)descs[1], (unsigned long long)descs[2], (unsigned long long)descs[3]);
 	static u64 before[ENTRIES];
-	if (t >= 0)
+	bool t_table = table_at(t);
+	if (t_table)
 		memcpy(before, kentries(t), sizeof(before));
 	enum verdict want = predict_write(c, table, index, count, descs);
 	int err = pt_write(env_lookup(c), table, index, count, descs);
@@ -1448,7 +1455,7 @@ static int do_write(u32 c, u64 table, u64 index, u64 count, const u64 *descs)
 		fail("pt_write = %d, the model says %s", err, verdict_names[want]);
 	if (err) {
 		st->writes_refused++;
-		if (t >= 0 && memcmp(before, kentries(t), sizeof(before)))
+		if (t_table && memcmp(before, kentries(t), sizeof(before)))
 			fail("pt_write refused, but the table changed");
 		refused();
 		return err;
@@ -1539,9 +1546,10 @@ static void op_copy(void)
 	     (unsigned long long)si, (unsigned long long)da, (unsigned long long)di, (unsigned long long)count,
 	     (unsigned long long)set, (unsigned long long)flags);
 	static u64 before_s[ENTRIES], before_d[ENTRIES];
-	if (s >= 0)
+	bool s_table = table_at(s), d_table = table_at(d);
+	if (s_table)
 		memcpy(before_s, kentries(s), sizeof(before_s));
-	if (d >= 0)
+	if (d_table)
 		memcpy(before_d, kentries(d), sizeof(before_d));
 	u64 copied[4] = { 0 };
 	u8 share_add[4] = { 0 };
@@ -1553,8 +1561,8 @@ static void op_copy(void)
 		fail("pt_copy = %d, the model says %s", err, verdict_names[want]);
 	if (err) {
 		st->copies_refused++;
-		if ((s >= 0 && memcmp(before_s, kentries(s), sizeof(before_s))) ||
-		    (d >= 0 && memcmp(before_d, kentries(d), sizeof(before_d))))
+		if ((s_table && memcmp(before_s, kentries(s), sizeof(before_s))) ||
+		    (d_table && memcmp(before_d, kentries(d), sizeof(before_d))))
 			fail("pt_copy refused, but a table changed");
 		return refused();
 	}

@@ -40,6 +40,21 @@ static inline bool pte_is_table(unsigned level, u64 pte)
 }
 static inline u64 pt_level_size(unsigned level) { return 1ull << (39 - 9 * level); }
 
+/* A last-level descriptor's rights, or DESC_LEAF_BAD if desc_decode(3, desc) would refuse it. */
+#define DESC_LEAF_BAD 0x80u
+static inline bool desc_leaf_ok(u64 desc)
+{
+	const u64 allowed = FAKE_VALID | 3ull << FAKE_LEVEL_SHIFT | FAKE_RO | FAKE_NOX | FAKE_ADDR_MASK;
+	return !(desc & ~allowed) && (desc & (FAKE_VALID | 3ull << FAKE_LEVEL_SHIFT)) == (FAKE_VALID | 3ull << FAKE_LEVEL_SHIFT);
+}
+
+static inline u32 desc_leaf_rights(u64 desc)
+{
+	if (!desc_leaf_ok(desc))
+		return DESC_LEAF_BAD;
+	return 1u | (desc & FAKE_RO ? 0 : 2u) | (desc & FAKE_NOX ? 0 : 4u);
+}
+
 /* Descriptors as a test writes them: rights EXO_R/W/X (R always). */
 static inline u64 fake_page(u64 frame, u32 rights)
 {

@@ -1,0 +1,298 @@
+/*
+ * The page-table engine's fast path for last-level tables, where fork and
+ * mmap spend their entries.  The rules are the generic path's (pt.c,
+ * doc/exo-abi.md section 1); what changes is when they are decided:
+ *
+ *  - per frame owner, once per batch: whether the table's owner may map
+ *    that owner's user frames with any rights or only with what each frame
+ *    shares, and whether the caller reaches them (a *verdict*);
+ *  - per entry, only what cannot be shared between entries: the format
+ *    (one mask and compare, inline from the architecture), the frame
+ *    record (an index, no search), its type and owner against the verdict.
+ *
+ * Anything else (a page table mapped as a page, a kernel-owned frame, an
+ * owner the table's owner may not use, a malformed entry) goes through the
+ * generic check, which also says why it refuses.  The check fills the plan
+ * (`checked`); the apply step then only counts references and stores.
+ */
+#include "exo/errno.h"
+#include "exo/kernel.h"
+#include "exo/pt_engine.h"
+#include "exo/release.h"
+#include "exo/tlb.h"
+
+enum verdict_kind {
+	VERDICT_SLOW,   /* decide entry by entry (generic check) */
+	VERDICT_ANY,    /* any rights on the owner's user frames */
+	VERDICT_SHARED, /* at most what each frame shares */
+};
+
+/* How a batch from caller into table_owner's table may use owner_id's user frames. */
+static enum verdict_kind decide(const struct env *caller, const struct env *table_owner, u32 owner_id)
+{
+	if (owner_id == FRAME_NO_OWNER)
+		return VERDICT_SLOW;
+	const struct env *owner = owner_id == table_owner->id ? table_owner : env_lookup(owner_id);
+	if (!owner)
+		return VERDICT_SLOW;
+	bool shared = false;
+	if (owner != table_owner) {
+		if (owner->releasing)
+			return VERDICT_SLOW; /* its release counts on no new references */
+		enum env_relation relation = env_relation(table_owner, owner);
+		if (relation == REL_ANCESTOR)
+			shared = true;
+		else if (relation != REL_DESCENDANT)
+			return VERDICT_SLOW;
+	}
+	if (caller != table_owner && !env_can_act(caller, owner)) {
+		if (env_relation(caller, owner) != REL_ANCESTOR)
+			return VERDICT_SLOW;
+		shared = true; /* the caller's own reach: what its ancestor shared */
+	}
+	return shared ? VERDICT_SHARED : VERDICT_ANY;
+}
+
+/*
+ * A frame record's first word holds its type, share and owner (exo/frame.h):
+ * one load and one compare decide whether an entry's frame is a user frame
+ * of the owner the verdict is about.
+ */
+_Static_assert(__builtin_offsetof(struct frame, type) == 0 && __builtin_offsetof(struct frame, share) == 3 &&
+               __builtin_offsetof(struct frame, owner) == 4, "the frame record's first word");
+#define HEAD_KEY_MASK 0xffffffff000000ffull /* type and owner */
+#define NO_KEY (~0ull)                      /* matches no record: no type is 0xff */
+
+static inline u64 frame_head(const struct frame *frame)
+{
+	u64 head;
+	__builtin_memcpy(&head, frame, sizeof(head));
+	return head;
+}
+
+static inline u64 head_key(u32 owner) { return (u64)owner << 32 | FRAME_USER; }
+static inline u32 head_share(u64 head) { return (u32)(head >> 24) & 0xff; }
+
+/*
+ * The batch's current verdict as the loops test it: the head_key of its
+ * owner (NO_KEY for none) and the rights any entry may have (RWX for
+ * VERDICT_ANY, 0 for VERDICT_SHARED: each frame's share decides).  Set
+ * only on the slow path; the loops keep copies in registers.
+ */
+static u64 verdict_key;
+static u32 verdict_any;
+
+/* A last-level entry's rights fit: any, or what the frame shares. */
+static inline bool rights_fit(u32 any, u64 desc, u64 head)
+{
+	return any || !(desc_leaf_rights(desc) & ~head_share(head));
+}
+
+/* A new verdict for target's owner (a user frame); does the entry now pass? */
+static bool redecide(struct env *caller, const struct env *owner, const struct frame *target, u64 desc)
+{
+	if (target->type != FRAME_USER)
+		return false;
+	enum verdict_kind kind = decide(caller, owner, target->owner);
+	verdict_key = kind == VERDICT_SLOW ? NO_KEY : head_key(target->owner);
+	verdict_any = kind == VERDICT_ANY ? (EXO_R | EXO_W | EXO_X) : 0;
+	return kind != VERDICT_SLOW && rights_fit(verdict_any, desc, frame_head(target));
+}
+
+/* The plan: each entry's frame (NULL: invalid). */
+static struct frame *plan[EXO_PT_ENTRIES];
+
+/* Entry i that the fast test did not pass: a new verdict, else the generic check.  Its frame, or an error. */
+static int write_slow(struct env *caller, const struct env *owner, u64 desc, struct frame *target, u32 i)
+{
+	if (target && redecide(caller, owner, target, desc)) {
+		plan[i] = target;
+		return 0;
+	}
+	int err = pt_check_write_entry(caller, owner, EXO_PT_LEVELS - 1, desc, &checked[i], i);
+	plan[i] = checked[i].target;
+	return err;
+}
+
+/* Check descs[0..count) for a last-level table of owner's: the plan, or the first refusal. */
+static int leaf_check_write(struct env *caller, const struct env *owner, const u64 *descs, u32 count)
+{
+	struct frame *records = kernel_frames.frames;
+	u64 base = kernel_frames.base, span = (u64)kernel_frames.nframes << PAGE_SHIFT;
+	u64 key = verdict_key = NO_KEY;
+	u32 any = verdict_any = 0;
+	for (u32 i = 0; i < count; i++) {
+		u64 desc = descs[i];
+		if (!desc) {
+			plan[i] = NULL;
+			continue;
+		}
+		u64 offset = pte_addr(desc).val - base;
+		struct frame *target = offset < span ? &records[offset >> PAGE_SHIFT] : NULL;
+		if (desc_leaf_ok(desc) && target) {
+			u64 head = frame_head(target);
+			if ((head & HEAD_KEY_MASK) == key && rights_fit(any, desc, head)) {
+				plan[i] = target;
+				continue;
+			}
+		}
+		int err = write_slow(caller, owner, desc, desc_leaf_ok(desc) ? target : NULL, i);
+		if (err)
+			return err;
+		key = verdict_key;
+		any = verdict_any;
+	}
+	return 0;
+}
+
+/* Who counts references from outside (a husk, a release in progress): asked once per owner. */
+static struct {
+	u32 owner;
+	bool counts;
+} ref_owner;
+
+static void count_foreign_ref(const struct frame *target, u32 table_owner, int change)
+{
+	if (target->owner != ref_owner.owner) {
+		const struct env *env = env_lookup(target->owner);
+		ref_owner.owner = target->owner;
+		ref_owner.counts = env && (env->husk || env->status == ENV_ENDING);
+	}
+	if (ref_owner.counts)
+		ref_change(target, table_owner, change);
+}
+
+static inline void count_ref(const struct frame *target, u32 table_owner, int change)
+{
+	if (target->owner != table_owner)
+		count_foreign_ref(target, table_owner, change);
+}
+
+/*
+ * Changed entries that may be cached: each named while a few, then the
+ * table's whole address space (the TLB batch would turn to that anyway).
+ */
+#define NOTE_PAGES 32
+
+static inline void note_change(const struct frame *table, u32 index, u32 *changed)
+{
+	if ((*changed)++ < NOTE_PAGES)
+		tlb_note_page(table, index);
+}
+
+static void note_done(const struct frame *table, u32 changed)
+{
+	if (changed > NOTE_PAGES)
+		tlb_note_table(table, 0);
+}
+
+/* Carry out the plan: entries first..first+count of table become stored[].  Cannot fail. */
+static void leaf_apply_write(struct frame *table, u32 first, u32 count, const u64 *stored)
+{
+	u64 *entries = pt_entries(table) + first;
+	struct frame *records = kernel_frames.frames;
+	u64 base = kernel_frames.base;
+	u32 table_owner = table->owner, changed = 0;
+	int used = 0;
+	ref_owner.owner = FRAME_NO_OWNER;
+	for (u32 i = 0; i < count; i++) {
+		u64 old = entries[i], new = stored[i];
+		if (old == new)
+			continue;
+		struct frame *target = plan[i];
+		entries[i] = new;
+		if (old) {
+			struct frame *was = &records[(pte_addr(old).val - base) >> PAGE_SHIFT];
+			note_change(table, first + i, &changed);
+			if (was == target)
+				continue; /* other rights, same frame */
+			was->maps--;
+			used--;
+			count_ref(was, table_owner, -1);
+		}
+		if (target) {
+			target->maps++;
+			used++;
+			count_ref(target, table_owner, +1);
+		}
+	}
+	table->used = (u16)(table->used + used);
+	note_done(table, changed);
+}
+
+int pt_leaf_write(struct env *caller, const struct env *owner, struct frame *table, u32 first, u32 count,
+                  const u64 *descs)
+{
+	int err = leaf_check_write(caller, owner, descs, count);
+	if (err)
+		return err;
+	leaf_apply_write(table, first, count, descs);
+	tlb_commit();
+	husk_collect();
+	return 0;
+}
+
+/*
+ * A copy's entries come from a table, so each valid one is well formed and
+ * names a frame record already; with set_bits (which only take rights
+ * away) it must still be legal in the destination.
+ */
+int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
+                       u64 set_bits, u64 flags)
+{
+	struct frame *records = kernel_frames.frames;
+	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
+	u64 key = verdict_key = NO_KEY;
+	u32 any = verdict_any = 0;
+	for (u32 i = 0; i < count; i++) {
+		u64 entry = from[i];
+		share_needed[i] = 0;
+		plan[i] = NULL;
+		if (!entry)
+			continue;
+		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
+		struct frame *target = &records[(pte_addr(entry).val - base) >> PAGE_SHIFT];
+		plan[i] = target;
+		u64 head = frame_head(target);
+		if ((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head))
+			continue;
+		if (!redecide(caller, dst_owner, target, stored)) {
+			int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL,
+			                              &checked[i], &share_needed[i], i);
+			if (err)
+				return err;
+		}
+		key = verdict_key;
+		any = verdict_any;
+	}
+	return 0;
+}
+
+void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32 dst_first, u32 count, bool both,
+                        u64 set_bits)
+{
+	u64 *from = pt_entries(src) + src_first, *to = pt_entries(dst) + dst_first;
+	u64 set = set_bits & DESC_SET_PAGE;
+	u32 dst_owner = dst->owner, changed = 0, added = 0;
+	ref_owner.owner = FRAME_NO_OWNER;
+	for (u32 i = 0; i < count; i++) {
+		u64 entry = from[i];
+		if (!entry)
+			continue;
+		u64 stored = entry | set;
+		struct frame *target = plan[i];
+		target->share |= share_needed[i];
+		if (both && stored != entry) {
+			from[i] = stored; /* the same frame with fewer rights: no references change */
+			note_change(src, src_first + i, &changed);
+		}
+		to[i] = stored; /* it was empty: nothing of it can be cached */
+		target->maps++;
+		added++;
+		count_ref(target, dst_owner, +1);
+	}
+	dst->used = (u16)(dst->used + added);
+	note_done(src, changed);
+	tlb_commit();
+	husk_collect();
+}
