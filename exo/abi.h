@@ -58,7 +58,11 @@
 #define EXO_WAKE 28 /* (const uint32_t *word, count) -> receivers woken from waiting on the word */
 #define EXO_ENV_CHILD 29 /* (env, after) -> the id of env's next child after `after` (0: the first), or 0 */
 #define EXO_WHY 30 /* (struct exo_why *) -> 0: why the caller's last failed call failed */
-#define EXO_NCALLS 31
+#define EXO_PT_COW 31     /* (table, index) -> frame: the page at that entry made private and writable */
+#define EXO_FRAME_MAPS 32 /* (frame) -> how many page entries map it */
+#define EXO_PT_MAP_NEW 33 /* (table, index, count, attrs, out) -> 0: fresh zeroed frames mapped there */
+#define EXO_QUOTA_TAKE 34 /* (env, frames) -> 0: spare quota taken back from a descendant */
+#define EXO_NCALLS 35
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
@@ -111,6 +115,7 @@ enum exo_rule {
 	EXO_RULE_SHARE = 22,     /* EXO_COPY_SHARE: more than a share may give */
 	EXO_RULE_DEPTH = 23,     /* EXO_ENV_CREATE: the family tree is as deep as it may grow (256) */
 	EXO_RULE_DEBUG = 24,     /* EXO_DEBUG_CHECK: the kernel was not booted with check=call or check=exit */
+	EXO_RULE_EMPTY = 25,     /* EXO_PT_COW: the entry maps nothing */
 };
 
 #define EXO_WHY_NONE (~0ull) /* struct exo_why.arg / .index: no argument or entry in particular */

@@ -255,6 +255,21 @@ static i64 call_quota_give(const u64 *a)
 	return 0;
 }
 
+/* Spare quota back from a held descendant (never from oneself, an ancestor or by the thread rule). */
+static i64 call_quota_take(const u64 *a)
+{
+	struct env *env = env_lookup(a[0]);
+	if (!env || env_ended(env))
+		return why(-E_NOENT, EXO_RULE_ENV, 0, WHY_NONE);
+	if (env == curenv || !env_holds(curenv, env))
+		return why(env == curenv ? -E_INVAL : -E_PERM, EXO_RULE_ENV, 0, WHY_NONE);
+	if (a[1] > env_spare(env))
+		return why(-E_QUOTA, EXO_RULE_QUOTA, 1, WHY_NONE);
+	env->quota -= a[1];
+	curenv->quota += a[1];
+	return 0;
+}
+
 /* Messages go up to the parent, down to descendants, or within an address space. */
 static i64 call_send(const u64 *a)
 {
@@ -391,6 +406,10 @@ static i64 call_pt_copy(const u64 *a)
 	return pt_copy(curenv, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
 }
 
+static i64 call_pt_cow(const u64 *a) { return pt_cow(curenv, a[0], a[1]); }
+static i64 call_frame_maps(const u64 *a) { return frame_maps(curenv, a[0]); }
+static i64 call_pt_map_new(const u64 *a) { return pt_map_new(curenv, a[0], a[1], a[2], a[3], a[4]); }
+
 static i64 call_debug_check(const u64 *a)
 {
 	struct exo_check check;
@@ -434,9 +453,13 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_WAKE] = call_wake,
 	[EXO_ENV_CHILD] = call_env_child,
 	[EXO_WHY] = call_why,
+	[EXO_PT_COW] = call_pt_cow,
+	[EXO_FRAME_MAPS] = call_frame_maps,
+	[EXO_PT_MAP_NEW] = call_pt_map_new,
+	[EXO_QUOTA_TAKE] = call_quota_take,
 };
 
-_Static_assert(EXO_NCALLS <= 32, "vectors.S tests fast calls in a 32-bit mask");
+_Static_assert(EXO_NCALLS <= 64, "vectors.S tests fast calls in a 64-bit mask");
 _Static_assert(!(EXO_FAST_CALLS & (FAST(EXO_YIELD) | FAST(EXO_ENV_SET_ROOT) | FAST(EXO_ENV_SET_REGS) |
                                    FAST(EXO_ENV_GET_REGS) | FAST(EXO_ENV_DESTROY) |
                                    FAST(EXO_ENV_EXIT) | FAST(EXO_RECV) | FAST(EXO_UPCALL_RETURN))),

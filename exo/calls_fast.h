@@ -9,13 +9,18 @@
 
 #include "exo/abi.h"
 
-#define FAST(call) (1 << (call))
+#ifdef __ASSEMBLER__
+#define FAST(call) (1 << (call)) /* the assembler's arithmetic is 64-bit */
+#else
+#define FAST(call) (1ull << (call))
+#endif
 #define EXO_FAST_CALLS                                                                         \
 	(FAST(EXO_NULL) | FAST(EXO_SELF) | FAST(EXO_CONS_WRITE) | FAST(EXO_CONS_READ) |        \
 	 FAST(EXO_CLOCK) | FAST(EXO_ENV_CREATE) | FAST(EXO_ENV_SET_UPCALLS) | FAST(EXO_ENV_RUN) | \
 	 FAST(EXO_ENV_INFO) | FAST(EXO_QUOTA_GIVE) | FAST(EXO_SEND) | FAST(EXO_FRAME_ALLOC) |   \
 	 FAST(EXO_FRAME_FREE) | FAST(EXO_FRAME_SHARE) | FAST(EXO_PT_ALLOC) | FAST(EXO_PT_WRITE) | \
 	 FAST(EXO_PT_COPY) | FAST(EXO_DEBUG_CHECK) | FAST(EXO_WAKE) | FAST(EXO_ENV_CHILD) | \
-	 FAST(EXO_WHY))
+	 FAST(EXO_WHY) | FAST(EXO_PT_COW) | FAST(EXO_FRAME_MAPS) | FAST(EXO_PT_MAP_NEW) |        \
+	 FAST(EXO_QUOTA_TAKE))
 
 #endif

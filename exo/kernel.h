@@ -48,6 +48,7 @@ void *phys_to_kernel(paddr_t addr);
 paddr_t kernel_to_phys(const void *kva);
 /* Zero one 4 KiB page at a kernel address. */
 void arch_zero_page(void *kva);
+void arch_copy_page(void *dst_kva, const void *src_kva);
 
 /* Boot-time hooks, called in this order by kmain. */
 struct fdt;

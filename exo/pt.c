@@ -50,8 +50,17 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 struct checked checked[EXO_PT_ENTRIES];
 
 /* A table the caller may change (argument arg): -E_RANGE if not RAM, -E_INVAL if not a table. */
-static int writable_table(struct env *caller, u64 addr, u64 arg, struct frame **out, struct env **owner)
+/* Whether the caller may act on the owner of the frames last asked about, for one call (caller_reaches). */
+static struct {
+	u32 owner;
+	bool acts;
+} reach_cache;
+
+int pt_writable_table(struct env *caller, u64 addr, u64 arg, struct frame **out, struct env **owner)
 {
+	/* Every page-table call begins here: what the last caller could reach says nothing of this one. */
+	reach_cache.owner = FRAME_NO_OWNER;
+	reach_cache.acts = false;
 	struct frame *table = pt_frame(addr);
 	if (!table)
 		return why(-E_RANGE, EXO_RULE_NOT_RAM, arg, WHY_NONE);
@@ -110,12 +119,9 @@ static u32 check_link(const struct env *owner, u32 level, const struct frame *ta
  * it may act on the frame's owner, or the owner is its proper ancestor
  * that shared these rights (R at least, for a table).  So a thread acting
  * for its process cannot hand it a frame the thread itself could not
- * touch.  The owner's authority over others is cached for the batch.
+ * touch.  The owner's authority over others is cached for the batch
+ * (reach_cache, above).
  */
-static struct {
-	u32 owner;
-	bool acts;
-} reach_cache;
 
 static bool caller_reaches(const struct env *caller, const struct frame *target, enum desc_kind kind,
                            u32 rights)
@@ -265,7 +271,7 @@ int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64
 {
 	struct frame *table;
 	struct env *owner;
-	int err = writable_table(caller, table_addr, 0, &table, &owner);
+	int err = pt_writable_table(caller, table_addr, 0, &table, &owner);
 	if (!err)
 		err = check_range(table, index, count, 1, 2);
 	if (err)
@@ -415,14 +421,14 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 {
 	struct frame *src, *dst;
 	struct env *src_owner, *dst_owner;
-	int err = writable_table(caller, src_addr, 0, &src, &src_owner);
+	int err = pt_writable_table(caller, src_addr, 0, &src, &src_owner);
 	bool src_shared = false;
-	if (err == -E_PERM && writable_table(caller, dst_addr, 2, &dst, &dst_owner) == 0) {
+	if (err == -E_PERM && pt_writable_table(caller, dst_addr, 2, &dst, &dst_owner) == 0) {
 		src_shared = shared_source(dst_owner, src_addr, &src);
-		err = src_shared ? 0 : writable_table(caller, src_addr, 0, &src, &src_owner); /* its why again */
+		err = src_shared ? 0 : pt_writable_table(caller, src_addr, 0, &src, &src_owner); /* its why again */
 	}
 	if (!err && !src_shared)
-		err = writable_table(caller, dst_addr, 2, &dst, &dst_owner);
+		err = pt_writable_table(caller, dst_addr, 2, &dst, &dst_owner);
 	if (!err)
 		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags, src_shared);
 	if (err)
@@ -451,7 +457,7 @@ int pt_check_root(struct env *caller, u64 root)
 		return 0;
 	struct frame *table;
 	struct env *owner;
-	int err = writable_table(caller, root, 1, &table, &owner);
+	int err = pt_writable_table(caller, root, 1, &table, &owner);
 	if (err)
 		return err;
 	return table->level == 0 ? 0 : why(-E_INVAL, EXO_RULE_FRAME_KIND, 1, WHY_NONE);

@@ -24,6 +24,10 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out);
 int pt_write(struct env *caller, u64 table, u64 index, u64 count, const u64 *descs);
 int pt_copy(struct env *caller, u64 src, u64 src_index, u64 dst, u64 dst_index, u64 count,
             u64 set_bits, u64 flags);
+/* Page-fault primitives (pt_fault.c): EXO_PT_COW, EXO_PT_MAP_NEW, EXO_FRAME_MAPS. */
+i64 pt_cow(struct env *caller, u64 table, u64 index);
+int pt_map_new(struct env *caller, u64 table, u64 index, u64 count, u64 attrs, u64 out);
+i64 frame_maps(struct env *caller, u64 frame);
 /* May caller install root as env's TTBR0 table? */
 int pt_check_root(struct env *caller, u64 root);
 /* Install (or with 0 remove) env's root; cannot fail once checked. */

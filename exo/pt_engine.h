@@ -19,6 +19,8 @@ struct checked {
 };
 extern struct checked checked[EXO_PT_ENTRIES];
 
+/* A table the caller may change (argument arg), and its owner: -E_RANGE if not RAM, -E_INVAL if not a table. */
+int pt_writable_table(struct env *caller, u64 addr, u64 arg, struct frame **out, struct env **owner);
 /* Check one entry of a write into owner's level-`level` table fully (owner's rights, the caller's reach). */
 int pt_check_write_entry(struct env *caller, const struct env *owner, u32 level, u64 desc,
                          struct checked *out, u64 index);

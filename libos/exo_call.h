@@ -97,6 +97,16 @@ static inline int64_t exo_pt_copy(uint64_t src, uint64_t src_index, uint64_t dst
 {
 	return exo_call(EXO_PT_COPY, src, src_index, dst, dst_index, count, set_bits, flags);
 }
+/* Copy-on-write: the page at entry index of a last-level table made private and writable; the frame it now maps. */
+static inline int64_t exo_pt_cow(uint64_t table, uint64_t index) { return EXO_CALL2(EXO_PT_COW, table, index); }
+/* How many page entries map the frame. */
+static inline int64_t exo_frame_maps(uint64_t frame) { return EXO_CALL1(EXO_FRAME_MAPS, frame); }
+/* Demand-zero: count fresh zeroed frames mapped at entries index.. as attrs (a page descriptor without address). */
+static inline int64_t exo_pt_map_new(uint64_t table, uint64_t index, uint64_t count, uint64_t attrs, uint64_t *frames)
+{
+	return exo_call(EXO_PT_MAP_NEW, table, index, count, attrs, (uint64_t)frames, 0, 0);
+}
+static inline int64_t exo_quota_take(uint64_t env, uint64_t frames) { return EXO_CALL2(EXO_QUOTA_TAKE, env, frames); }
 static inline int64_t exo_upcall_return(const struct exo_upcall *record) { return EXO_CALL1(EXO_UPCALL_RETURN, record); }
 static inline int64_t exo_debug_check(struct exo_check *check) { return EXO_CALL1(EXO_DEBUG_CHECK, check); }
 

@@ -492,6 +492,7 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: upcall stack not writable at 0xfffffffffffffd80 ",
         r"^exo: env \d+ killed: no handler for alert 0x2a at 0x[0-9a-f]+ \(pc 0x"])),
     ("qemu/isolation", user_program("init=t_isolation")),
+    ("qemu/fault", user_program("init=t_fault")),
     ("qemu/isolation_debug_check_closed", user_program("init=t_isolation debug_check_closed=1",
                                                        open_check=False)),
     # Deterministic time (the timer counts instructions): the bound on a release's steps holds exactly.

@@ -21,6 +21,24 @@ arch_zero_page:
 	b.lo	2b
 	ret
 
+/* void arch_copy_page(void *dst, const void *src): 4 KiB, 64 bytes a turn in general registers. */
+	.globl	arch_copy_page
+arch_copy_page:
+	mov	x2, #64
+1:	ldp	x3, x4, [x1]
+	ldp	x5, x6, [x1, #16]
+	ldp	x7, x8, [x1, #32]
+	ldp	x9, x10, [x1, #48]
+	add	x1, x1, #64
+	stp	x3, x4, [x0]
+	stp	x5, x6, [x0, #16]
+	stp	x7, x8, [x0, #32]
+	stp	x9, x10, [x0, #48]
+	add	x0, x0, #64
+	subs	x2, x2, #1
+	b.ne	1b
+	ret
+
 /* void fpsimd_save(struct fpsimd_state *): q0-q31, then FPSR and FPCR. */
 	.globl	fpsimd_save
 fpsimd_save:

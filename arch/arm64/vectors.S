@@ -113,10 +113,9 @@ el0_sync:
 	b.ne	1f
 	cmp	x8, #EXO_UPCALL_RETURN
 	b.eq	upcall_return_call
-	cmp	x8, #31
+	cmp	x8, #63
 	b.hi	1f
-	mov	x1, #(EXO_FAST_CALLS & 0xffff)
-	movk	x1, #(EXO_FAST_CALLS >> 16), lsl #16
+	ldr	x1, fast_calls_mask
 	lsr	x1, x1, x8
 	tbnz	x1, #0, fast_call
 1:	mov	x1, #(VEC_EL0_64 | VEC_SYNC)
@@ -195,6 +194,10 @@ fast_call:
 	ldr	x1, [sp, #FRAME_X(8)]	// failed: keep why (exo/why.h) for EXO_WHY
 	bl	why_failed
 	b	restore_c_clobbered
+
+	.balign	8
+fast_calls_mask:
+	.quad	EXO_FAST_CALLS
 
 /*
  * EXO_UPCALL_RETURN replaces every register from the record, so on success

@@ -176,6 +176,95 @@ static void no_bucket_grows_past_its_bound(void)
 	EXPECT(problems() == 0);
 }
 
+/*
+ * Copy-on-write: a parent's page mapped read-only in its own table and its
+ * child's; the child's entry gets a private copy (the content comes along),
+ * then the parent's, now the only mapping, is made writable in place.
+ */
+static void cow_copies_then_writes_in_place(void)
+{
+	fake_boot(256);
+	struct env *parent = make_env(NULL, 200);
+	struct env *child = make_env(parent, 50);
+	u64 data = frame_of(parent), parent_l3 = table_of(parent, 3), child_l3 = table_of(child, 3);
+	((u8 *)phys_to_kernel(pa(data)))[100] = 42;
+	u64 ro = fake_page(data, EXO_R);
+	EXPECT(frame_share(parent, data, EXO_R) == 0);
+	EXPECT(pt_write(parent, parent_l3, 5, 1, &ro) == 0);
+	EXPECT(pt_write(parent, child_l3, 5, 1, &ro) == 0);
+	EXPECT(frame_maps(parent, data) == 2);
+	EXPECT(frame_maps(child, data) == 2); /* it reaches the frame through the share */
+	u64 child_used = child->used;
+	i64 copy = pt_cow(parent, child_l3, 5);
+	EXPECT(copy > 0 && (u64)copy != data);
+	EXPECT(pt_frame((u64)copy)->owner == child->id && child->used == child_used + 1);
+	EXPECT(((u8 *)phys_to_kernel(pa((u64)copy)))[100] == 42);
+	EXPECT(pt_entries(pt_frame(child_l3))[5] == fake_page((u64)copy, EXO_R | EXO_W));
+	EXPECT(frame_maps(parent, data) == 1);
+	EXPECT(pt_cow(parent, parent_l3, 5) == (i64)data); /* the only mapping: in place */
+	EXPECT(pt_entries(pt_frame(parent_l3))[5] == fake_page(data, EXO_R | EXO_W));
+	EXPECT(pt_cow(parent, parent_l3, 6) == -E_INVAL);        /* nothing mapped there */
+	EXPECT(pt_cow(child, parent_l3, 5) == -E_PERM);          /* not the child's to change */
+	EXPECT(pt_cow(parent, table_of(parent, 2), 0) == -E_INVAL); /* not a last-level table */
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
+}
+
+/* The child cannot make its read-only view of its parent's page writable in place, even as the last mapping. */
+static void cow_never_widens_a_share(void)
+{
+	fake_boot(256);
+	struct env *parent = make_env(NULL, 200);
+	struct env *child = make_env(parent, 50);
+	u64 data = frame_of(parent), child_l3 = table_of(child, 3);
+	u64 ro = fake_page(data, EXO_R);
+	EXPECT(frame_share(parent, data, EXO_R) == 0);
+	EXPECT(pt_write(child, child_l3, 0, 1, &ro) == 0);
+	EXPECT(frame_maps(child, data) == 1);
+	i64 copy = pt_cow(child, child_l3, 0);
+	EXPECT(copy > 0 && (u64)copy != data && pt_frame((u64)copy)->owner == child->id);
+	EXPECT(pt_frame(data)->maps == 0);
+	/* Out of quota: refused, and nothing changed. */
+	struct env *poor = make_env(parent, 1);
+	u64 poor_l3 = table_of(poor, 3);
+	EXPECT(pt_write(poor, poor_l3, 0, 1, &ro) == 0);
+	EXPECT(pt_cow(poor, poor_l3, 0) == -E_QUOTA);
+	EXPECT(pt_entries(pt_frame(poor_l3))[0] == ro && pt_frame(data)->maps == 1);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
+}
+
+/* Demand-zero: fresh frames of the table's owner, into empty entries only. */
+static void map_new_fills_empty_entries(void)
+{
+	fake_boot(256);
+	struct env *parent = make_env(NULL, 200);
+	struct env *child = make_env(parent, 10);
+	u64 child_l3 = table_of(child, 3);
+	u64 attrs = fake_page(0, EXO_R | EXO_W);
+	EXPECT(pt_map_new(parent, child_l3, 10, 4, attrs, 0) == 0);
+	u64 *entries = pt_entries(pt_frame(child_l3));
+	for (u32 i = 10; i < 14; i++) {
+		struct frame *frame = pt_frame(entries[i] & FAKE_ADDR_MASK);
+		EXPECT(frame && frame->owner == child->id && frame->maps == 1 && frame->type == FRAME_USER);
+		EXPECT(((u64 *)phys_to_kernel(pa(entries[i] & FAKE_ADDR_MASK)))[7] == 0);
+	}
+	EXPECT(pt_frame(child_l3)->used == 4 && child->used == 6);
+	EXPECT(pt_map_new(parent, child_l3, 12, 4, attrs, 0) == -E_EXIST);
+	EXPECT(pt_map_new(parent, child_l3, 20, 0, attrs, 0) == -E_RANGE);
+	EXPECT(pt_map_new(parent, child_l3, 510, 3, attrs, 0) == -E_RANGE);
+	EXPECT(pt_map_new(parent, child_l3, 20, 1, attrs | 0x5000, 0) == -E_INVAL); /* an address */
+	EXPECT(pt_map_new(parent, child_l3, 20, 1, attrs | FAKE_TABLE, 0) == -E_INVAL);
+	EXPECT(pt_map_new(parent, child_l3, 20, 6, attrs, 0) == -E_QUOTA); /* 5 spare */
+	EXPECT(pt_map_new(child, table_of(parent, 3), 0, 1, attrs, 0) == -E_PERM);
+	EXPECT(pt_frame(child_l3)->used == 4 && child->used == 6);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -184,5 +273,8 @@ int main(void)
 	RUN("core", husks_in_a_cycle_are_collected);
 	RUN("core", deep_tree_batches_walk_each_record_once);
 	RUN("core", no_bucket_grows_past_its_bound);
+	RUN("core", cow_copies_then_writes_in_place);
+	RUN("core", cow_never_widens_a_share);
+	RUN("core", map_new_fills_empty_entries);
 	return check_failures != 0;
 }

@@ -198,7 +198,7 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
 	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
-	"wake", "env_child", "why", "unknown",
+	"wake", "env_child", "why", "pt_cow", "frame_maps", "pt_map_new", "quota_take", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",

@@ -67,4 +67,8 @@ static inline u64 fake_table(unsigned level, u64 table, u32 rights)
 	       (rights & 2 ? 0 : FAKE_RO) | (rights & 4 ? 0 : FAKE_NOX);
 }
 
+/* A valid last-level descriptor made writable, and moved to another frame. */
+static inline u64 desc_leaf_writable(u64 desc) { return desc & ~FAKE_RO; }
+static inline u64 desc_leaf_at(u64 desc, paddr_t frame) { return (desc & ~FAKE_ADDR_MASK) | frame.val; }
+
 #endif

@@ -1,0 +1,294 @@
+/*
+ * The page-fault primitives from user space: EXO_PT_COW and EXO_PT_MAP_NEW
+ * driven by real faults through a handler, EXO_FRAME_MAPS, EXO_QUOTA_TAKE,
+ * and each call's refusals (which rule, and that nothing changed).
+ */
+#include "tests/user/rt/rt.h"
+
+#define DATA_VA 0x0000020000000000ull
+#define OTHER_VA (DATA_VA + 0x10000)
+#define KERNEL_PA 0x40080000ull
+
+static struct aspace self;
+
+static u64 leaf_of(u64 va) { return (u64)as_table(&self, 3, va, true); }
+static u64 index_of(u64 va) { return exo_pt_index(3, va); }
+
+static bool why_is(u64 rule, u64 arg)
+{
+	struct exo_why why;
+	return exo_why(&why) == 0 && why.rule == rule && why.arg == arg;
+}
+
+/* Write faults on copy-on-write pages (EXO_PTE_SW0) go to EXO_PT_COW; others are not ours. */
+static u64 cows, cow_frame;
+static int cow_handler(struct exo_upcall *up)
+{
+	if (up->kind != EXO_UPCALL_FAULT || !(as_lookup_self(up->far) & EXO_PTE_SW0))
+		return 1;
+	i64 frame = exo_pt_cow(leaf_of(up->far), index_of(up->far));
+	if (frame < 0)
+		return 1;
+	cows++;
+	cow_frame = (u64)frame;
+	return 0; /* the store runs again */
+}
+
+/* One frame mapped read-only, copy-on-write, at two addresses: each write gets what it should. */
+static int cow_fault_copies_then_writes_in_place(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 frame = rt_map_fresh(DATA_VA);
+	T_CHECK(frame, "map");
+	volatile u64 *a = (u64 *)DATA_VA, *b = (u64 *)OTHER_VA;
+	a[3] = 1234;
+	u64 cow = PAGE_RO | EXO_PTE_SW0;
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_map(&self, DATA_VA, frame, cow), 0);
+	T_EQ(as_map(&self, OTHER_VA, frame, cow), 0);
+	T_EQ(exo_frame_maps(frame), 2);
+	rt_fault_hook = cow_handler;
+	a[3] = 99; /* a copy for a */
+	T_EQ(cows, 1);
+	u64 copy = cow_frame;
+	T_CHECK(copy != frame, "a private copy");
+	T_EQ(a[3], 99);
+	T_EQ(b[3], 1234);
+	T_EQ(exo_frame_maps(frame), 1);
+	T_EQ(exo_frame_maps(cow_frame), 1);
+	b[3] = 7; /* the only mapping left: writable in place */
+	T_EQ(cows, 2);
+	T_EQ(cow_frame, frame);
+	T_EQ(b[3], 7);
+	T_EQ(a[3], 99);
+	rt_fault_hook = NULL;
+	T_EQ(as_lookup_self(DATA_VA) & EXO_PTE_ADDR_MASK, copy);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_unmap(&self, OTHER_VA), 0);
+	u64 frames[2] = { frame, copy };
+	T_EQ(exo_frame_free(frames, 2), 0);
+	return 0;
+}
+
+/* Refusals: each says which rule and changes nothing. */
+static int cow_refusals(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 frame = rt_map_fresh(DATA_VA);
+	u64 table = leaf_of(DATA_VA), index = index_of(DATA_VA);
+	T_CHECK(frame && (i64)table > 0, "setup");
+	T_EQ(exo_pt_cow(table, index + 1), -EXO_EINVAL); /* nothing there */
+	T_CHECK(why_is(EXO_RULE_EMPTY, 1), "empty entry");
+	T_EQ(exo_pt_cow(table, 512), -EXO_ERANGE);
+	T_EQ(exo_pt_cow((u64)as_table(&self, 2, DATA_VA, false), 0), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 0), "not a last-level table");
+	T_EQ(exo_pt_cow(frame, 0), -EXO_EINVAL);     /* a data frame is no table */
+	T_EQ(exo_pt_cow(KERNEL_PA, 0), -EXO_EINVAL);
+	T_EQ(exo_pt_cow(0x09000000, 0), -EXO_ERANGE); /* a device */
+	/* A page table mapped (read-only) as a page is not copied. */
+	T_EQ(as_map(&self, OTHER_VA, table, PAGE_RO), 0);
+	T_EQ(exo_pt_cow(leaf_of(OTHER_VA), index_of(OTHER_VA)), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 1), "a table as a page");
+	T_EQ(as_unmap(&self, OTHER_VA), 0);
+	/* Already writable, the only mapping: nothing to do, the same frame. */
+	u64 before = as_lookup_self(DATA_VA);
+	T_EQ(exo_pt_cow(table, index), (i64)frame);
+	T_EQ(as_lookup_self(DATA_VA), before);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+static int cow_needs_quota(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 frame = rt_map_fresh(DATA_VA);
+	T_CHECK(frame, "map");
+	T_EQ(exo_frame_share(frame, EXO_R), 0);
+	struct aspace child;
+	i64 env = exo_env_create(4);
+	T_CHECK(env > 0, "create");
+	T_EQ(as_new(&child, (u64)env), 0);
+	T_EQ(as_map(&child, DATA_VA, frame, PAGE_RO | EXO_PTE_SW0), 0); /* 4 tables: no spare left */
+	i64 table = as_table(&child, 3, DATA_VA, false);
+	T_EQ(exo_frame_maps(frame), 2);
+	/* Its parent acts for it, with the child's quota: refused, nothing changed. */
+	T_EQ(exo_pt_cow((u64)table, index_of(DATA_VA)), -EXO_EQUOTA);
+	T_EQ(exo_frame_maps(frame), 2);
+	T_EQ(exo_quota_give((u64)env, 1), 0);
+	i64 copy = exo_pt_cow((u64)table, index_of(DATA_VA));
+	T_CHECK(copy > 0 && (u64)copy != frame, "copy %ld", copy);
+	T_EQ(exo_frame_maps(frame), 1);
+	/* The copy is the child's: ours to act on, but a sibling of the child cannot see it. */
+	T_EQ(exo_frame_maps((u64)copy), 1);
+	T_EQ(exo_env_destroy((u64)env), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* A child asks about, and copies, only what it reaches. */
+static int child_reaches_only_its_own(u64 parent_frame)
+{
+	as_self(&self);
+	if (exo_frame_maps(parent_frame) != -EXO_EPERM) /* not shared with us */
+		return 1;
+	if (exo_frame_maps(KERNEL_PA) != -EXO_EINVAL || exo_frame_maps(0x09000000) != -EXO_ERANGE)
+		return 2;
+	return 0;
+}
+
+static int frame_maps_reach(u64 arg)
+{
+	(void)arg;
+	u64 frame;
+	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
+	T_EQ(exo_frame_maps(frame), 0);
+	i64 child = rt_spawn(child_reaches_only_its_own, frame, 256);
+	T_CHECK(child > 0, "spawn");
+	T_EQ(rt_wait((u64)child), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/* Faults on unmapped pages get fresh zeroed frames, one call each. */
+static u64 zero_fills;
+static int zero_handler(struct exo_upcall *up)
+{
+	if (up->kind != EXO_UPCALL_FAULT || as_lookup_self(up->far))
+		return 1;
+	u64 va = up->far & ~4095ull;
+	u64 made = 0;
+	if (exo_pt_map_new(leaf_of(va), index_of(va), 1, PAGE_RW, &made) != 0 || !made)
+		return 1;
+	zero_fills++;
+	return 0;
+}
+
+static int map_new_on_demand(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	(void)leaf_of(DATA_VA); /* the tables first: the handler only maps */
+	rt_fault_hook = zero_handler;
+	volatile u64 *page = (u64 *)DATA_VA;
+	T_EQ(page[10], 0);
+	page[11] = 5;
+	T_EQ(page[11], 5);
+	volatile u64 *next = (u64 *)(DATA_VA + 4096);
+	next[0] = 6;
+	rt_fault_hook = NULL;
+	T_EQ(zero_fills, 2);
+	u64 frames[2] = { as_lookup_self(DATA_VA) & EXO_PTE_ADDR_MASK, as_lookup_self(DATA_VA + 4096) & EXO_PTE_ADDR_MASK };
+	T_EQ(exo_frame_maps(frames[0]), 1);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_unmap(&self, DATA_VA + 4096), 0);
+	T_EQ(exo_frame_free(frames, 2), 0);
+	return 0;
+}
+
+static int map_new_refusals(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 table = leaf_of(DATA_VA), index = index_of(DATA_VA);
+	struct exo_env_info info;
+	T_EQ(exo_env_info(rt_id, &info), 0);
+	u64 out[4];
+	T_EQ(exo_pt_map_new(table, index, 1, PAGE_RW | 0x5000, out), -EXO_EINVAL); /* an address */
+	T_CHECK(why_is(EXO_RULE_MALFORMED, 3), "attrs with an address");
+	T_EQ(exo_pt_map_new(table, index, 1, EXO_PTE_TABLE, out), -EXO_EINVAL);
+	T_EQ(exo_pt_map_new(table, index, 0, PAGE_RW, out), -EXO_ERANGE);
+	T_EQ(exo_pt_map_new(table, 511, 2, PAGE_RW, out), -EXO_ERANGE);
+	T_EQ(exo_pt_map_new(table, index, 2, PAGE_RW, (u64 *)(u64)map_new_refusals), -EXO_EFAULT);
+	T_EQ(exo_pt_map_new(table, index, 2, PAGE_RW, (u64 *)0xffff000040080000ull), -EXO_EFAULT);
+	T_EQ(exo_pt_map_new(table, index, 4, PAGE_RW, out), 0);
+	T_EQ(exo_pt_map_new(table, index + 3, 2, PAGE_RW, out), -EXO_EEXIST);
+	T_CHECK(why_is(EXO_RULE_NOT_EMPTY, 1), "in use");
+	struct exo_env_info mid;
+	T_EQ(exo_env_info(rt_id, &mid), 0);
+	T_EQ(mid.used, info.used + 4); /* the failures took nothing */
+	T_EQ(as_lookup_self(DATA_VA) & EXO_PTE_ADDR_MASK, out[0]);
+	/* For a child, from the child's quota: 2 spare, then 1 once it has a table. */
+	i64 child = exo_env_create(2);
+	T_CHECK(child > 0, "create");
+	i64 child_table = exo_pt_alloc((u64)child, 3);
+	T_CHECK(child_table > 0, "table");
+	T_EQ(exo_pt_map_new((u64)child_table, 0, 2, PAGE_RW, out), -EXO_EQUOTA);
+	T_CHECK(why_is(EXO_RULE_QUOTA, 0), "quota");
+	T_EQ(exo_pt_map_new((u64)child_table, 0, 1, PAGE_RW, out), 0);
+	T_EQ(exo_frame_maps(out[0]), 1);
+	T_EQ(exo_env_destroy((u64)child), 0);
+	return 0;
+}
+
+/* A sibling's table is not ours to fill or copy into. */
+static int sibling_tries(u64 table)
+{
+	u64 out;
+	if (exo_pt_map_new(table, 0, 1, PAGE_RW, &out) != -EXO_EPERM || !why_is(EXO_RULE_OWNER, 0))
+		return 1;
+	return exo_pt_cow(table, 1) == -EXO_EPERM ? 0 : 2;
+}
+
+static int not_for_siblings(u64 arg)
+{
+	(void)arg;
+	i64 first = exo_env_create(8);
+	T_CHECK(first > 0, "create");
+	i64 table = exo_pt_alloc((u64)first, 3);
+	u64 out;
+	T_EQ(exo_pt_map_new((u64)table, 1, 1, PAGE_RW | EXO_PTE_RO, &out), 0);
+	i64 second = rt_spawn(sibling_tries, (u64)table, 64);
+	T_CHECK(second > 0, "spawn");
+	T_EQ(rt_wait((u64)second), 0);
+	T_EQ(exo_env_destroy((u64)first), 0);
+	return 0;
+}
+
+/* Quota given to a child comes back, never more than it has spare, never from an ancestor. */
+static int take_from_parent(u64 parent)
+{
+	if (exo_quota_take(parent, 1) != -EXO_EPERM || exo_quota_take(rt_id, 1) != -EXO_EINVAL)
+		return 1;
+	return exo_quota_take(12345, 1) == -EXO_ENOENT ? 0 : 2;
+}
+
+static int quota_take_back(u64 arg)
+{
+	(void)arg;
+	struct exo_env_info before, child_info, after;
+	T_EQ(exo_env_info(rt_id, &before), 0);
+	i64 child = exo_env_create(10);
+	T_CHECK(child > 0, "create");
+	T_EQ(exo_quota_take((u64)child, 11), -EXO_EQUOTA); /* it has 10 spare (its record uses the 11th) */
+	T_CHECK(why_is(EXO_RULE_QUOTA, 1), "too much");
+	T_EQ(exo_quota_take((u64)child, 4), 0);
+	T_EQ(exo_env_info((u64)child, &child_info), 0);
+	T_EQ(child_info.quota, 7);
+	T_EQ(exo_quota_take((u64)child, 6), 0);
+	T_EQ(exo_quota_take((u64)child, 1), -EXO_EQUOTA);
+	T_EQ(exo_env_destroy((u64)child), 0);
+	T_EQ(exo_env_info(rt_id, &after), 0);
+	T_EQ(after.quota - after.used, before.quota - before.used);
+	i64 kid = rt_spawn(take_from_parent, rt_id, 64);
+	T_CHECK(kid > 0, "spawn");
+	T_EQ(rt_wait((u64)kid), 0);
+	return 0;
+}
+
+static const struct rt_test tests[] = {
+	{ "fault/cow_fault_copies_then_writes_in_place", cow_fault_copies_then_writes_in_place, 0 },
+	{ "fault/cow_refusals", cow_refusals, 0 },
+	{ "fault/cow_needs_quota", cow_needs_quota, 0 },
+	{ "fault/frame_maps_reach", frame_maps_reach, 0 },
+	{ "fault/map_new_on_demand", map_new_on_demand, 0 },
+	{ "fault/map_new_refusals", map_new_refusals, 0 },
+	{ "fault/not_for_siblings", not_for_siblings, 0 },
+	{ "fault/quota_take_back", quota_take_back, 0 },
+};
+
+int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
