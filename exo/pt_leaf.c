@@ -25,10 +25,16 @@ enum verdict_kind {
 	VERDICT_SLOW,   /* decide entry by entry (generic check) */
 	VERDICT_ANY,    /* any rights on the owner's user frames */
 	VERDICT_SHARED, /* at most what each frame shares */
+	VERDICT_SHAREABLE, /* EXO_COPY_SHARE: any rights, which the frame is then shared with */
 };
 
-/* How a batch from caller into table_owner's table may use owner_id's user frames. */
-static enum verdict_kind decide(const struct env *caller, const struct env *table_owner, u32 owner_id)
+/*
+ * How a batch from caller into table_owner's table may use owner_id's user
+ * frames; with may_share (EXO_COPY_SHARE), a live ancestor's frames that
+ * the caller acts for may be shared as they are copied.
+ */
+static enum verdict_kind decide(const struct env *caller, const struct env *table_owner, u32 owner_id,
+                                bool may_share)
 {
 	if (owner_id == FRAME_NO_OWNER)
 		return VERDICT_SLOW;
@@ -40,6 +46,8 @@ static enum verdict_kind decide(const struct env *caller, const struct env *tabl
 		if (owner->releasing)
 			return VERDICT_SLOW; /* its release counts on no new references */
 		enum env_relation relation = env_relation(table_owner, owner);
+		if (relation == REL_ANCESTOR && may_share && !env_ended(owner) && env_can_act(caller, owner))
+			return VERDICT_SHAREABLE;
 		if (relation == REL_ANCESTOR)
 			shared = true;
 		else if (relation != REL_DESCENDANT)
@@ -81,6 +89,7 @@ static inline u32 head_share(u64 head) { return (u32)(head >> 24) & 0xff; }
  */
 static u64 verdict_key;
 static u32 verdict_any;
+static bool verdict_shares; /* VERDICT_SHAREABLE: each entry's rights are to be shared */
 
 /* A last-level entry's rights fit: any, or what the frame shares. */
 static inline bool rights_fit(u32 any, u64 desc, u64 head)
@@ -89,13 +98,15 @@ static inline bool rights_fit(u32 any, u64 desc, u64 head)
 }
 
 /* A new verdict for target's owner (a user frame); does the entry now pass? */
-static bool redecide(struct env *caller, const struct env *owner, const struct frame *target, u64 desc)
+static bool redecide(struct env *caller, const struct env *owner, const struct frame *target, u64 desc,
+                     bool may_share)
 {
 	if (target->type != FRAME_USER)
 		return false;
-	enum verdict_kind kind = decide(caller, owner, target->owner);
+	enum verdict_kind kind = decide(caller, owner, target->owner, may_share);
 	verdict_key = kind == VERDICT_SLOW ? NO_KEY : head_key(target->owner);
-	verdict_any = kind == VERDICT_ANY ? (EXO_R | EXO_W | EXO_X) : 0;
+	verdict_any = kind == VERDICT_ANY || kind == VERDICT_SHAREABLE ? (EXO_R | EXO_W | EXO_X) : 0;
+	verdict_shares = kind == VERDICT_SHAREABLE;
 	return kind != VERDICT_SLOW && rights_fit(verdict_any, desc, frame_head(target));
 }
 
@@ -105,7 +116,7 @@ static struct frame *plan[EXO_PT_ENTRIES];
 /* Entry i that the fast test did not pass: a new verdict, else the generic check.  Its frame, or an error. */
 static int write_slow(struct env *caller, const struct env *owner, u64 desc, struct frame *target, u32 i)
 {
-	if (target && redecide(caller, owner, target, desc)) {
+	if (target && redecide(caller, owner, target, desc, false)) {
 		plan[i] = target;
 		return 0;
 	}
@@ -244,6 +255,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
 	u64 key = verdict_key = NO_KEY;
 	u32 any = verdict_any = 0;
+	bool shares = verdict_shares = false, may_share = flags & EXO_COPY_SHARE;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
 		share_needed[i] = 0;
@@ -254,9 +266,15 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 		struct frame *target = &records[(pte_addr(entry).val - base) >> PAGE_SHIFT];
 		plan[i] = target;
 		u64 head = frame_head(target);
-		if ((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head))
+		if ((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head)) {
+			if (shares)
+				share_needed[i] = (u8)desc_leaf_rights(stored);
 			continue;
-		if (!redecide(caller, dst_owner, target, stored)) {
+		}
+		if (redecide(caller, dst_owner, target, stored, may_share)) {
+			if (verdict_shares)
+				share_needed[i] = (u8)desc_leaf_rights(stored);
+		} else {
 			int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL,
 			                              &checked[i], &share_needed[i], i);
 			if (err)
@@ -264,6 +282,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 		}
 		key = verdict_key;
 		any = verdict_any;
+		shares = verdict_shares;
 	}
 	return 0;
 }
