@@ -70,6 +70,14 @@ int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs)
 	return (int)exo_pt_write((u64)table, exo_pt_index(3, va), 1, &desc);
 }
 
+int as_map_new(struct aspace *as, u64 va, u64 attrs)
+{
+	i64 table = as_table(as, 3, va, true);
+	if (table < 0)
+		return (int)table;
+	return (int)exo_pt_map_new((u64)table, exo_pt_index(3, va), 1, attrs, NULL);
+}
+
 int as_unmap(struct aspace *as, u64 va)
 {
 	i64 table = as_table(as, 3, va, false);

@@ -26,6 +26,8 @@ int as_new(struct aspace *as, u64 env);
 /* The level-`level` table covering va, created if create; negative if none/failed. */
 i64 as_table(struct aspace *as, u32 level, u64 va, bool create);
 int as_map(struct aspace *as, u64 va, u64 frame, u64 attrs);
+/* A fresh zeroed frame of as's environment mapped at va (which must be empty), in one call. */
+int as_map_new(struct aspace *as, u64 va, u64 attrs);
 int as_unmap(struct aspace *as, u64 va);
 /* The page descriptor for va in the running address space (through the window), 0 if none. */
 u64 as_lookup_self(u64 va);

@@ -195,14 +195,8 @@ int mm_fault(u64 addr, bool write)
 		bool allows = (present & EXO_PTE_AF) && (!write || !(present & EXO_PTE_RO));
 		return allows ? 0 : -1;
 	}
-	u64 frame;
-	if (exo_frame_alloc(libos.env, 1, &frame) != 1)
-		return -1;
-	if (as_map(&libos.self, page, frame, mm_page_attrs(region->prot)) < 0) {
-		exo_frame_free(&frame, 1);
-		return -1;
-	}
-	return 0;
+	/* Demand-zero: a fresh frame mapped in one call (nothing to undo if it fails). */
+	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -1 : 0;
 }
 
 /* pages of fresh memory below top (an upcall stack), those not there already. */
