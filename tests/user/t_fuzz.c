@@ -773,6 +773,7 @@ struct call {
 	const char *must_fail; /* why the call must be refused, or NULL */
 	u64 out, out_len;      /* a buffer the kernel may write, and its size */
 	u64 aimed_va;          /* a probe-set address whose entry it may change, or 0 */
+	u64 cow_from;          /* EXO_PT_COW: the frame the entry mapped before, 0 if unknown */
 };
 
 static void refuse_if(struct call *c, bool cond, const char *why)
@@ -973,6 +974,69 @@ static void build_pt_copy(struct call *c)
 	refuse_if(c, !ours(c->a[0]) || !ours(c->a[2]), "copying from or into a table it does not own");
 }
 
+/* Word 0 of a frame it may map (read-only at TAG_VA); false if it may not. */
+static bool peek_word0(u64 frame, u64 *word)
+{
+	struct aspace self;
+	as_self(&self);
+	if (as_map(&self, TAG_VA, frame, PAGE_RO) != 0)
+		return false;
+	*word = *(volatile const u64 *)TAG_VA;
+	as_unmap(&self, TAG_VA);
+	return true;
+}
+
+/* What entry index of a table of its own maps (the table read through TAG_VA), 0 if nothing or unknown. */
+static u64 entry_target(u64 table, u64 index)
+{
+	struct aspace self;
+	as_self(&self);
+	if (!ours(table) || index >= EXO_PT_ENTRIES || as_map(&self, TAG_VA, table, PAGE_RO) != 0)
+		return 0;
+	u64 entry = ((volatile const u64 *)TAG_VA)[index];
+	as_unmap(&self, TAG_VA);
+	return entry & EXO_PTE_VALID ? ADDR(entry) : 0;
+}
+
+/* The page-fault primitives: mostly into its own last-level tables, at entries in use (copy) or empty (new). */
+static void build_fault_call(struct call *c)
+{
+	static const u64 odd_attrs[] = {
+		EXO_PTE_TABLE, EXO_PTE_PAGE, EXO_PTE_PAGE | EXO_PTE_USER | 0x5000, EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_PXN,
+		EXO_PTE_PAGE | EXO_PTE_USER | (1ull << 63), ~0ull, 0,
+	};
+	u64 table = level_of(tracked_table()) == EXO_PT_LEVELS - 1 && percent(70) ? tracked_table_at(3) : any_table();
+	switch (c->number) {
+	case EXO_PT_COW:
+		c->a[0] = table;
+		c->a[1] = percent(85) ? below(EXO_PT_ENTRIES) : any_index();
+		c->cow_from = entry_target(table, c->a[1]);
+		refuse_if(c, !ours(table), "copying in a table it does not own");
+		break;
+	case EXO_PT_MAP_NEW: {
+		u64 count = percent(70) ? 1 + below(4) : any_count();
+		c->a[0] = table;
+		c->a[1] = percent(70) && count < EXO_PT_ENTRIES ? below(EXO_PT_ENTRIES - count) : any_index();
+		c->a[2] = count;
+		c->a[3] = percent(75) ? (percent(50) ? PAGE_RW : PAGE_RO | EXO_PTE_SW0) : PICK(odd_attrs);
+		c->a[4] = percent(10) ? 0 : out_ptr(); /* NULL: no list wanted */
+		expect_output(c, c->a[4], c->a[4] && count <= EXO_PT_ENTRIES ? count * 8 : 0);
+		refuse_if(c, !ours(table), "filling a table it does not own");
+		break;
+	}
+	case EXO_FRAME_MAPS:
+		c->a[0] = any_frame();
+		refuse_if(c, kind_of(c->a[0]) == KIND_VICTIM, "asking about the victim's frame");
+		break;
+	case EXO_QUOTA_TAKE:
+		c->a[0] = any_env();
+		c->a[1] = percent(70) ? below(4) : nasty_int();
+		refuse_if(c, c->a[0] == rt_id || c->a[0] == victim.env || c->a[0] == victim.parent_env,
+		          "taking quota from itself, its sibling or its parent");
+		break;
+	}
+}
+
 /* Past the last call: numbers that would alias real calls if truncated or masked. */
 static u64 unknown_number(void)
 {
@@ -993,7 +1057,8 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 4, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 3, [EXO_RECV] = 3, [EXO_FRAME_ALLOC] = 8, [EXO_FRAME_FREE] = 8,
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_ENV_CHILD] = 1, [EXO_WHY] = 1, [EXO_NCALLS] = 3,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_ENV_CHILD] = 1, [EXO_WHY] = 1,
+		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 2, [EXO_PT_MAP_NEW] = 5, [EXO_QUOTA_TAKE] = 2, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -1002,7 +1067,8 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_ENV_RUN] = 3, [EXO_ENV_DESTROY] = 3, [EXO_ENV_INFO] = 3, [EXO_QUOTA_GIVE] = 3,
 		[EXO_SEND] = 4, [EXO_RECV] = 1, [EXO_FRAME_ALLOC] = 4, [EXO_FRAME_FREE] = 10,
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
-		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_ENV_CHILD] = 2, [EXO_WHY] = 1, [EXO_NCALLS] = 1,
+		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_ENV_CHILD] = 2, [EXO_WHY] = 1,
+		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 3, [EXO_PT_MAP_NEW] = 4, [EXO_QUOTA_TAKE] = 3, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1076,6 +1142,12 @@ static void build_call(struct call *c)
 	case EXO_ENV_CHILD:
 		c->a[0] = percent(70) ? any_env() : any_value();
 		c->a[1] = percent(40) ? 0 : percent(70) ? any_env() : any_value();
+		break;
+	case EXO_PT_COW:
+	case EXO_PT_MAP_NEW:
+	case EXO_FRAME_MAPS:
+	case EXO_QUOTA_TAKE:
+		build_fault_call(c);
 		break;
 	case EXO_SYSCALL_ORIGIN:
 		/* Never inside a light system call here: refused whatever the pointer. */
@@ -1435,6 +1507,23 @@ static void settle_kids(void)
 	}
 }
 
+/* A copy-on-write copy is a new frame holding what the old one held. */
+static void after_cow_copy(u64 from, u64 copy)
+{
+	u64 word = 0;
+	if (!from && kind_of(copy) != KIND_UNKNOWN)
+		return; /* what the entry mapped was not known: maybe made writable in place */
+	/* A new frame (a tracked one is a stale entry, freed since, as for an allocation). */
+	if (!peek_word0(copy, &word)) {
+		FAIL("cannot map the copy 0x%lx it was just given", copy);
+		return;
+	}
+	if (kind_of(from) == KIND_FRAME && word != frames[slot_of(from)].expect)
+		FAIL("the copy 0x%lx of 0x%lx holds 0x%lx, want 0x%lx", copy, from, word, frames[slot_of(from)].expect);
+	if (track_frame(copy))
+		frames[slot_of(copy)].expect = word;
+}
+
 static void after_success(const struct call *c, i64 result)
 {
 	switch (c->number) {
@@ -1469,6 +1558,18 @@ static void after_success(const struct call *c, i64 result)
 		if (c->a[6] & EXO_COPY_BOTH)
 			after_table_change(c->a[0], c->a[1], c->a[4]);
 		break;
+	case EXO_PT_COW:
+		if ((u64)result != c->cow_from)
+			after_cow_copy(c->cow_from, (u64)result);
+		after_table_change(c->a[0], c->a[1], 1);
+		break;
+	case EXO_PT_MAP_NEW: {
+		const u64 *made = (const u64 *)c->out;
+		for (u64 i = 0; i < c->a[2] && !failed; i++)
+			track_frame(made ? made[i] : entry_target(c->a[0], c->a[1] + i));
+		after_table_change(c->a[0], c->a[1], c->a[2]);
+		break;
+	}
 	}
 }
 
@@ -1542,7 +1643,8 @@ static void make_room(u64 number)
 {
 	if (number == EXO_ENV_CREATE && nkids == MAX_KIDS)
 		destroy_kid(0);
-	if ((number == EXO_FRAME_ALLOC && nframes + EXO_PT_ENTRIES > MAX_FRAMES) ||
+	if (((number == EXO_FRAME_ALLOC || number == EXO_PT_MAP_NEW || number == EXO_PT_COW) &&
+	     nframes + EXO_PT_ENTRIES > MAX_FRAMES) ||
 	    (number == EXO_PT_ALLOC && ntables == MAX_TABLES))
 		reset_world();
 }
