@@ -67,6 +67,7 @@
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
 #define EXO_UPCALL_HOLD_ALERTS 2u /* alerts stay pending, not delivered, until set without it */
+#define EXO_UPCALL_LIGHT_FAULTS 4u /* aborts enter the fault handler the light way: x0 = far, x1 = esr */
 
 #ifndef __ASSEMBLER__
 /* Error codes (returned negated). */

@@ -103,7 +103,7 @@ static i64 call_env_set_root(const u64 *a)
 	 */
 	upcall_forget(env);
 	env->upcall.fault_entry = env->upcall.syscall_entry = env->upcall.stack = 0;
-	env->upcall.light = 0;
+	env->upcall.light = env->upcall.light_faults = 0;
 	env->upcall.alerts_held = 1;
 	if (env->recv_pending) {
 		recv_forget(env);
@@ -154,26 +154,38 @@ static i64 call_env_set_upcalls(const u64 *a)
 		return err;
 	if (a[1] >= EXO_USER_VA_END || a[2] >= EXO_USER_VA_END || a[3] > EXO_USER_VA_END)
 		return -E_RANGE;
-	if ((a[4] & ~(u64)(EXO_UPCALL_LIGHT | EXO_UPCALL_HOLD_ALERTS)) || ((a[4] & EXO_UPCALL_LIGHT) && !a[2]))
+	if ((a[4] & ~(u64)(EXO_UPCALL_LIGHT | EXO_UPCALL_HOLD_ALERTS | EXO_UPCALL_LIGHT_FAULTS)) ||
+	    ((a[4] & EXO_UPCALL_LIGHT) && !a[2]) || ((a[4] & EXO_UPCALL_LIGHT_FAULTS) && !a[1]))
 		return -E_INVAL; /* an unknown flag, or the light way into no handler */
 	env->upcall.fault_entry = a[1];
 	env->upcall.syscall_entry = a[2];
 	env->upcall.stack = a[3];
 	env->upcall.light = (u8)(a[4] & EXO_UPCALL_LIGHT);
+	env->upcall.light_faults = (a[4] & EXO_UPCALL_LIGHT_FAULTS) != 0;
 	env->upcall.alerts_held = (a[4] & EXO_UPCALL_HOLD_ALERTS) != 0;
 	return 0;
 }
 
-/* Where the light system call being handled came from (only sp, pc and pstate are written). */
+/*
+ * Where the light system call or light fault being handled came from: sp,
+ * pc and pstate are written, and for a light fault x0 and x1 too.
+ */
 static i64 call_syscall_origin(const u64 *a)
 {
 	const struct upcall_state *up = &curenv->upcall;
 	u64 origin[3] = { up->ret_sp, up->ret_pc, up->ret_pstate & EXO_PSTATE_NZCV };
+	u64 x01[2] = { up->fault_x0, up->fault_x1 };
 	if (!up->light_active)
 		return -E_INVAL;
 	if (a[0] >= EXO_USER_VA_END)
 		return -E_FAULT;
-	return copy_to_user(a[0] + __builtin_offsetof(struct exo_regs, sp), origin, sizeof(origin));
+	bool fault = up->light_active == UPCALL_LIGHT_FAULT;
+	u64 at_sp = a[0] + __builtin_offsetof(struct exo_regs, sp);
+	if (user_check_write(at_sp, sizeof(origin)) < 0 || (fault && user_check_write(a[0], sizeof(x01)) < 0))
+		return -E_FAULT; /* nothing written */
+	if (fault)
+		copy_to_user(a[0], x01, sizeof(x01));
+	return copy_to_user(at_sp, origin, sizeof(origin));
 }
 
 /* Bits for env's alert upcall, delivered when it runs outside every handler; a receive learns at once. */

@@ -22,6 +22,10 @@ OFFSET_IS(upcall.ret_pstate, UPCALL_RET_PSTATE);
 OFFSET_IS(upcall.depth, UPCALL_DEPTH);
 OFFSET_IS(upcall.light_active, UPCALL_LIGHT_ACTIVE);
 OFFSET_IS(upcall.light, UPCALL_LIGHT);
+OFFSET_IS(upcall.light_faults, UPCALL_LIGHT_FAULTS);
+OFFSET_IS(upcall.fault_entry, UPCALL_FAULT_ENTRY);
+OFFSET_IS(upcall.fault_x0, UPCALL_FAULT_X0);
+OFFSET_IS(upcall.fault_x1, UPCALL_FAULT_X0 + 8);
 OFFSET_IS(upcall.alert, UPCALL_ALERT);
 _Static_assert(sizeof(struct env) <= PAGE_SIZE, "an environment's record fits its frame");
 

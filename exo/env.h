@@ -15,6 +15,7 @@
 #include "exo/abi.h"
 #include "exo/kernel.h"
 #include "exo/types.h"
+#include "exo/upcall_offsets.h"
 
 struct frame;
 
@@ -68,15 +69,17 @@ struct upcall_state {
 	u64 ret_sp;
 	u64 ret_pstate;
 	u8 depth;         /* upcalls in progress */
-	u8 light_active;  /* the upcall at depth 1 is a light system call */
+	u8 light_active;  /* the upcall at depth 1 is light: UPCALL_LIGHT_CALL or UPCALL_LIGHT_FAULT */
 	u8 light;         /* svc #0 enters syscall_entry the light way */
 	u8 faults;        /* bit d: the upcall at depth d is a fault */
 	u8 alert_told;    /* a receive has reported the pending alert */
 	u8 alerts_held;   /* EXO_UPCALL_HOLD_ALERTS, or a new image that has not set its upcalls */
-	u8 unused[2];
+	u8 light_faults;  /* aborts enter fault_entry the light way (EXO_UPCALL_LIGHT_FAULTS) */
+	u8 unused;
 	u64 fault_entry;
 	u64 alert;        /* EXO_ENV_ALERT bits pending, delivered outside every handler */
 	u32 alert_from;   /* who sent the last */
+	u64 fault_x0, fault_x1; /* a light fault's interrupted x0 and x1 (the handler gets far and esr) */
 };
 
 struct env {

@@ -86,6 +86,11 @@ void upcall_light_return(struct trap_frame *frame)
 		arch_set_call_result(frame, -E_INVAL);
 		return;
 	}
+	if (up->light_active == UPCALL_LIGHT_FAULT) {
+		/* A light fault: the interrupted code gets its x0 and x1 back, and is no longer in a fault. */
+		arch_frame_set_x01(frame, up->fault_x0, up->fault_x1);
+		up->faults = 0;
+	}
 	up->depth = up->light_active = 0;
 	arch_frame_resume(frame, up->ret_pc, up->ret_sp, up->ret_pstate);
 }

@@ -14,6 +14,13 @@
 #define UPCALL_DEPTH 40        /* u8; UPCALL_LIGHT_ACTIVE is the next byte */
 #define UPCALL_LIGHT_ACTIVE 41 /* u8 */
 #define UPCALL_LIGHT 42        /* u8 */
+#define UPCALL_LIGHT_FAULTS 46 /* u8 */
+#define UPCALL_FAULT_ENTRY 48
 #define UPCALL_ALERT 56        /* u64: alert bits pending */
+#define UPCALL_FAULT_X0 72     /* u64, and x1 after it */
+
+/* upcall.light_active: what the upcall at depth 1 is, when it is light. */
+#define UPCALL_LIGHT_CALL 1
+#define UPCALL_LIGHT_FAULT 2
 
 #endif

@@ -56,6 +56,44 @@
 	svc	#EXO_SVC_SYSRET
 	brk	#1
 .endm
+
+/*
+ * The user half of a light fault (EXO_UPCALL_LIGHT_FAULTS): the kernel
+ * enters with x0 = the fault address, x1 = the syndrome, sp at the upcall
+ * stack's top, and keeps the interrupted x0, x1, pc, sp and flags itself;
+ * every other register is the program's.  Save what C may change, call
+ * handler(far, esr), restore, and svc #EXO_SVC_SYSRET resumes the program
+ * at the faulting instruction with everything as it was.  No record.
+ */
+.macro light_fault_entry name, handler
+	.globl	\name
+\name:
+	sub	sp, sp, #160
+	stp	x2, x3, [sp, #0]
+	stp	x4, x5, [sp, #16]
+	stp	x6, x7, [sp, #32]
+	stp	x8, x9, [sp, #48]
+	stp	x10, x11, [sp, #64]
+	stp	x12, x13, [sp, #80]
+	stp	x14, x15, [sp, #96]
+	stp	x16, x17, [sp, #112]
+	stp	x18, x29, [sp, #128]
+	str	x30, [sp, #144]
+	bl	\handler
+	ldp	x2, x3, [sp, #0]
+	ldp	x4, x5, [sp, #16]
+	ldp	x6, x7, [sp, #32]
+	ldp	x8, x9, [sp, #48]
+	ldp	x10, x11, [sp, #64]
+	ldp	x12, x13, [sp, #80]
+	ldp	x14, x15, [sp, #96]
+	ldp	x16, x17, [sp, #112]
+	ldp	x18, x29, [sp, #128]
+	ldr	x30, [sp, #144]
+	add	sp, sp, #160
+	svc	#EXO_SVC_SYSRET
+	brk	#1
+.endm
 #endif
 
 #endif

@@ -492,7 +492,8 @@ QEMU_TESTS = [
         r"^exo: env \d+ killed: upcall stack not writable at 0xfffffffffffffd80 ",
         r"^exo: env \d+ killed: no handler for alert 0x2a at 0x[0-9a-f]+ \(pc 0x"])),
     ("qemu/isolation", user_program("init=t_isolation")),
-    ("qemu/fault", user_program("init=t_fault")),
+    ("qemu/fault", user_program("init=t_fault", expect=[
+        r"^exo: env \d+ killed: fault inside its fault handler at 0x20000100000 \(pc 0x[0-9a-f]+\)$"])),
     ("qemu/isolation_debug_check_closed", user_program("init=t_isolation debug_check_closed=1",
                                                        open_check=False)),
     # Deterministic time (the timer counts instructions): the bound on a release's steps holds exactly.

@@ -104,7 +104,7 @@ el0_sync:
 	mrs	x0, esr_el1
 	lsr	x1, x0, #26
 	cmp	x1, #0x15		// EC: SVC from AArch64
-	b.ne	1f
+	b.ne	el0_abort
 	ands	x1, x0, #0xffff		// the svc immediate
 	b.eq	light_syscall
 	cmp	x1, #EXO_SVC_SYSRET
@@ -152,6 +152,47 @@ light_syscall:
 	eret
 
 /*
+ * An instruction or data abort from EL0 (EC 0x20, 0x24) of an environment
+ * with light faults and no upcall in progress: keep the return point and
+ * x0/x1 in its struct env, and enter its fault handler on the upcall stack
+ * with x0 = FAR and x1 = ESR, every other register as it is, no record
+ * written.  svc #EXO_SVC_SYSRET ends it.  Anything else: the general path.
+ */
+el0_abort:
+	and	w1, w1, #~0x4		// 0x20 and 0x24 alike
+	cmp	w1, #0x20
+	b.ne	1b
+	adrp	x0, curenv
+	ldr	x0, [x0, :lo12:curenv]
+	ldrb	w1, [x0, #UPCALL_LIGHT_FAULTS]
+	cbz	w1, 1b
+	ldrb	w1, [x0, #UPCALL_DEPTH]
+	cbnz	w1, 1b
+	ldr	x1, [sp, #FRAME_X(0)]	// the interrupted x0 and x1: only these two are free here
+	str	x1, [x0, #UPCALL_FAULT_X0]
+	ldr	x1, [sp, #FRAME_X(1)]
+	str	x1, [x0, #UPCALL_FAULT_X0 + 8]
+	mrs	x1, elr_el1
+	str	x1, [x0, #UPCALL_RET_PC]
+	mrs	x1, sp_el0
+	str	x1, [x0, #UPCALL_RET_SP]
+	mrs	x1, spsr_el1
+	str	x1, [x0, #UPCALL_RET_PSTATE]
+	ldr	x1, [x0, #UPCALL_STACK]
+	msr	sp_el0, x1
+	ldr	x1, [x0, #UPCALL_FAULT_ENTRY]
+	msr	elr_el1, x1
+	msr	spsr_el1, xzr		// EL0t, flags clear, interrupts unmasked
+	mov	w1, #(1 | UPCALL_LIGHT_FAULT << 8)
+	strh	w1, [x0, #UPCALL_DEPTH]	// depth 1, a light fault
+	mov	w1, #1
+	strb	w1, [x0, #UPCALL_DEPTH + 3]	// faults: the upcall at depth 0 is one
+	mrs	x0, far_el1
+	mrs	x1, esr_el1
+	add	sp, sp, #FRAME_SIZE
+	eret
+
+/*
  * svc #EXO_SVC_SYSRET: back to the light call's return point, or
  * -EXO_EINVAL in x0.  With an alert pending, the general path does it in C
  * and the scheduler then delivers the alert.
@@ -160,6 +201,8 @@ light_sysret:
 	adrp	x0, curenv
 	ldr	x0, [x0, :lo12:curenv]
 	ldrh	w1, [x0, #UPCALL_DEPTH]
+	cmp	w1, #(1 | UPCALL_LIGHT_FAULT << 8)	// depth 1, a light fault
+	b.eq	light_fault_return
 	cmp	w1, #0x0101		// depth 1 and it is the light call
 	b.ne	2f
 	ldr	x1, [x0, #UPCALL_ALERT]
@@ -172,6 +215,20 @@ light_sysret:
 	ldr	x1, [x0, #UPCALL_RET_PSTATE]
 	msr	spsr_el1, x1		// as saved at the svc: EL0t, its flags
 	ldp	x0, x1, [sp, #FRAME_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	eret
+light_fault_return:
+	ldr	x1, [x0, #UPCALL_ALERT]
+	cbnz	x1, 1b
+	strh	wzr, [x0, #UPCALL_DEPTH]
+	strb	wzr, [x0, #UPCALL_DEPTH + 3]	// faults
+	ldr	x1, [x0, #UPCALL_RET_PC]
+	msr	elr_el1, x1
+	ldr	x1, [x0, #UPCALL_RET_SP]
+	msr	sp_el0, x1
+	ldr	x1, [x0, #UPCALL_RET_PSTATE]
+	msr	spsr_el1, x1		// as saved at the abort: EL0t, its flags
+	ldp	x0, x1, [x0, #UPCALL_FAULT_X0]
 	add	sp, sp, #FRAME_SIZE
 	eret
 2:	mov	x0, #-1		// -EXO_EINVAL (user.c checks the value)

@@ -280,7 +280,96 @@ static int quota_take_back(u64 arg)
 	return 0;
 }
 
+/* Light faults: far and esr in registers, no record, everything else as the program left it. */
+static u64 light_far, light_esr;
+static int light_cow(u64 far, u64 esr)
+{
+	light_far = far;
+	light_esr = esr;
+	i64 frame = exo_pt_cow(leaf_of(far), index_of(far));
+	if (frame < 0)
+		return 1;
+	cows++;
+	cow_frame = (u64)frame;
+	return 0;
+}
+
+static int set_light_faults(u64 flags)
+{
+	return (int)exo_env_set_upcalls(rt_id, (u64)rt_light_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP,
+	                                flags);
+}
+
+static int light_fault_keeps_every_register(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 frame = rt_map_fresh(DATA_VA);
+	T_CHECK(frame, "map");
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RO | EXO_PTE_SW0), 0);
+	T_EQ(as_map(&self, OTHER_VA, frame, PAGE_RO | EXO_PTE_SW0), 0);
+	T_EQ(exo_env_set_upcalls(rt_id, 0, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, EXO_UPCALL_LIGHT_FAULTS),
+	     -EXO_EINVAL); /* no handler to enter */
+	rt_light_fault_hook = light_cow;
+	T_EQ(set_light_faults(EXO_UPCALL_LIGHT_FAULTS), 0);
+	cows = 0;
+	/* A store with x0, x1, x2 and the flags set just before: all must survive the fault. */
+	register u64 x0 __asm__("x0") = 0x1111;
+	register u64 x1 __asm__("x1") = 0x2222;
+	register u64 x2 __asm__("x2") = 0x3333;
+	register u64 x3 __asm__("x3") = DATA_VA + 24;
+	u64 nzcv;
+	__asm__ volatile("cmp %[a], %[a]\n\t"      /* Z and C set */
+	                 "str %[v], [%[p]]\n\t"
+	                 "mrs %[f], nzcv"
+	                 : [f] "=r"(nzcv), "+r"(x0), "+r"(x1)
+	                 : [a] "r"(x2), [v] "r"(x2), [p] "r"(x3)
+	                 : "memory", "cc");
+	T_EQ(x0, 0x1111);
+	T_EQ(x1, 0x2222);
+	T_EQ(nzcv >> 28, 0x6); /* Z and C */
+	T_EQ(cows, 1);
+	T_EQ(light_far, DATA_VA + 24);
+	T_EQ(light_esr >> 26, 0x24); /* a data abort from EL0 */
+	T_EQ(*(volatile u64 *)(DATA_VA + 24), 0x3333);
+	T_EQ(*(volatile u64 *)(OTHER_VA + 24), 0);
+	*(volatile u64 *)OTHER_VA = 8; /* in place this time */
+	T_EQ(cows, 2);
+	T_EQ(cow_frame, frame);
+	T_EQ(set_light_faults(0), 0);
+	rt_light_fault_hook = NULL;
+	return 0;
+}
+
+/* A fault inside a light fault handler ends the environment, as with full upcalls. */
+static int fault_again(u64 far, u64 esr)
+{
+	(void)far, (void)esr;
+	return (int)*(volatile u64 *)(DATA_VA + 0x100000); /* unmapped */
+}
+
+static int faults_in_light_handler(u64 arg)
+{
+	(void)arg;
+	rt_light_fault_hook = fault_again;
+	if (set_light_faults(EXO_UPCALL_LIGHT_FAULTS) != 0)
+		return 1;
+	return (int)*(volatile u64 *)(DATA_VA + 0x200000); /* never returns: killed */
+}
+
+static int light_fault_in_handler_kills(u64 arg)
+{
+	(void)arg;
+	i64 child = rt_spawn(faults_in_light_handler, 0, 64);
+	T_CHECK(child > 0, "spawn");
+	T_EQ(rt_wait((u64)child), -1);
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "fault/light_fault_keeps_every_register", light_fault_keeps_every_register, 0 },
+	{ "fault/light_fault_in_handler_kills", light_fault_in_handler_kills, 0 },
 	{ "fault/cow_fault_copies_then_writes_in_place", cow_fault_copies_then_writes_in_place, 0 },
 	{ "fault/cow_refusals", cow_refusals, 0 },
 	{ "fault/cow_needs_quota", cow_needs_quota, 0 },

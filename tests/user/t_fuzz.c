@@ -836,7 +836,8 @@ static void build_env_call(struct call *c)
 		c->a[1] = any_code_address();
 		c->a[2] = any_code_address();
 		c->a[3] = any_stack_top();
-		c->a[4] = percent(60) ? 0 : percent(75) ? EXO_UPCALL_LIGHT : any_value();
+		c->a[4] = percent(60) ? 0 : percent(40) ? EXO_UPCALL_LIGHT : percent(50) ? EXO_UPCALL_LIGHT_FAULTS :
+		          percent(50) ? EXO_UPCALL_LIGHT | EXO_UPCALL_LIGHT_FAULTS : any_value();
 		break;
 	case EXO_ENV_RUN:
 		env_arg(c, 0, true);

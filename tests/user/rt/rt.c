@@ -6,6 +6,7 @@ const char *rt_cmdline = "";
 int (*rt_fault_hook)(struct exo_upcall *up);
 int (*rt_syscall_hook)(struct exo_upcall *up);
 i64 (*rt_light_hook)(struct exo_upcall *up);
+int (*rt_light_fault_hook)(u64 far, u64 esr);
 
 /* Console output a line at a time: one call per line, not per byte. */
 static char line[256];
@@ -55,6 +56,7 @@ void rt_child_main(int (*fn)(u64), u64 arg, u64 root)
 	line_len = 0;
 	rt_fault_hook = rt_syscall_hook = NULL;
 	rt_light_hook = NULL;
+	rt_light_fault_hook = NULL;
 	int status = fn(arg);
 	flush_line();
 	exo_env_exit(status);
@@ -80,6 +82,16 @@ struct exo_upcall *rt_on_syscall(struct exo_upcall *up)
 		return up;
 	up->regs.x[0] = (u64)-38; /* ENOSYS, as Linux would say */
 	return up;
+}
+
+void rt_on_light_fault(u64 far, u64 esr);
+void rt_on_light_fault(u64 far, u64 esr)
+{
+	if (rt_light_fault_hook && rt_light_fault_hook(far, esr) == 0)
+		return;
+	rt_printf("utest:   env %lu: unhandled light fault at 0x%lx (esr 0x%lx)\n", rt_id, far, esr);
+	flush_line();
+	exo_env_exit(100 + EXO_UPCALL_FAULT);
 }
 
 i64 rt_on_light(struct exo_upcall *up);

@@ -22,6 +22,9 @@ extern int (*rt_fault_hook)(struct exo_upcall *up);
 extern int (*rt_syscall_hook)(struct exo_upcall *up);
 /* Light system calls (rt_light_entry, EXO_UPCALL_LIGHT): x0-x30 in up->regs, returns x0. */
 extern i64 (*rt_light_hook)(struct exo_upcall *up);
+/* Light faults (EXO_UPCALL_LIGHT_FAULTS with rt_light_fault_entry): 0 if handled, then the access runs again. */
+extern int (*rt_light_fault_hook)(u64 far, u64 esr);
+void rt_light_fault_entry(void);
 void rt_light_entry(void);
 void rt_fault_entry(void);
 void rt_syscall_entry(void);

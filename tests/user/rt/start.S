@@ -35,6 +35,8 @@ rt_syscall_entry:
 
 /* A light system-call entry (EXO_UPCALL_LIGHT), as libos has it: rt_on_light answers. */
 	light_syscall_entry rt_light_entry, rt_on_light
+/* A light fault entry (EXO_UPCALL_LIGHT_FAULTS): rt_on_light_fault(far, esr) handles it. */
+	light_fault_entry rt_light_fault_entry, rt_on_light_fault
 
 /* Threads: x0 function, x1 argument; the runtime's globals are the creator's, so touch none. */
 	.globl	rt_thread_start

@@ -31,6 +31,13 @@ static inline void arch_frame_set_alert(struct trap_frame *frame, u32 from, u64 
 	frame->far = bits;
 }
 
+/* x0 and x1 as they were (a light fault's end). */
+static inline void arch_frame_set_x01(struct trap_frame *frame, u64 x0, u64 x1)
+{
+	frame->x[0] = x0;
+	frame->x[1] = x1;
+}
+
 /* Resume at pc with sp and the flags of pstate (nothing else of it: always EL0). */
 static inline void arch_frame_resume(struct trap_frame *frame, u64 pc, u64 sp, u64 pstate)
 {

@@ -26,6 +26,10 @@ static inline void arch_frame_set_alert(struct trap_frame *frame, u32 from, u64 
 {
 	frame->cause = from, frame->addr = bits;
 }
+static inline void arch_frame_set_x01(struct trap_frame *frame, u64 x0, u64 x1)
+{
+	frame->x[0] = x0, frame->x[1] = x1;
+}
 static inline void arch_frame_resume(struct trap_frame *frame, u64 pc, u64 sp, u64 pstate)
 {
 	frame->pc = pc, frame->sp = sp, frame->flags = pstate;
