@@ -146,6 +146,66 @@ static void env_lifecycle(void)
 	bench_report("abi", "env_lifecycle", samples, BENCH_SAMPLES);
 }
 
+/*
+ * A write to a copy-on-write page, from the fault to the resumed store: a
+ * light fault (EXO_UPCALL_LIGHT_FAULTS) whose handler makes one EXO_PT_COW
+ * call on a table it knows.  The frame has another mapping, so every
+ * write gets a private copy of it.
+ */
+static u64 cow_table;
+static int cow_handler(u64 far, u64 esr)
+{
+	(void)esr;
+	return exo_pt_cow(cow_table, (far >> 12) & 511) < 0;
+}
+
+static void cow_fault(void)
+{
+	i64 table = table_at(DATA_VA);
+	u64 shared = frames[0], cow[BATCH], copies[BATCH];
+	for (u32 i = 0; i < BATCH; i++)
+		cow[i] = shared | PAGE_RO | EXO_PTE_SW0;
+	cow_table = (u64)table;
+	exo_pt_write((u64)table, BATCH, 1, cow); /* the other mapping */
+	rt_light_fault_hook = cow_handler;
+	exo_env_set_upcalls(rt_id, (u64)rt_light_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP,
+	                    EXO_UPCALL_LIGHT_FAULTS);
+	const u64 *entries = exo_window_table(3, DATA_VA);
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		exo_pt_write((u64)table, 0, BATCH, cow);
+		u64 start = rt_counter();
+		for (u32 i = 0; i < BATCH; i++)
+			*(volatile u64 *)(DATA_VA + i * 4096ull) = i;
+		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+		for (u32 i = 0; i < BATCH; i++)
+			copies[i] = entries[i] & EXO_PTE_ADDR_MASK;
+		exo_pt_write((u64)table, 0, BATCH, zeros);
+		exo_frame_free(copies, BATCH);
+	}
+	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0);
+	rt_light_fault_hook = NULL;
+	exo_pt_write((u64)table, BATCH, 1, zeros);
+	bench_report("abi", "cow_fault", samples, BENCH_SAMPLES);
+}
+
+static int exit_at_once(u64 arg) { return (int)arg; }
+
+/*
+ * Ending and reaping a process laid out as the test runtime lays one out
+ * (its own tables, the image's text shared, data and bss copied, a stack
+ * and an upcall stack): one EXO_ENV_DESTROY of a child that has not run.
+ */
+static void teardown_tiny(void)
+{
+	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		i64 child = rt_spawn_stopped(exit_at_once, 0, 256);
+		u64 start = rt_counter();
+		exo_env_destroy((u64)child);
+		samples[s] = bench_insns_x16(rt_counter() - start);
+	}
+	bench_report("abi", "teardown_tiny", samples, BENCH_SAMPLES);
+}
+
 int main(void)
 {
 	if (exo_frame_alloc(rt_id, 512, frames) != 512) {
@@ -159,6 +219,8 @@ int main(void)
 	map_512();
 	copy_table_wp();
 	env_lifecycle();
+	cow_fault();
+	teardown_tiny();
 	exo_frame_free(frames, 512);
 	return 0;
 }

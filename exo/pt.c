@@ -507,7 +507,7 @@ void pt_release_table(struct frame *table)
 	u32 skip = table->level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES;
 	struct frame *records = kernel_frames.frames;
 	u64 base = kernel_frames.base;
-	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
+	for (u32 i = 0, left = table->used; left && (i = pt_next_used(entries, i)) < EXO_PT_ENTRIES; i++) {
 		u64 entry = entries[i];
 		if (!pte_valid(entry) || i == skip)
 			continue;

@@ -36,6 +36,24 @@ void pt_set_root(struct env *env, u64 root);
 void pt_release_table(struct frame *table);
 /* Clear the entries of a table of owner's (others may reach it) that refer to owner's descendants' frames. */
 void pt_prune_table(struct frame *table, const struct env *owner);
+/*
+ * The first index at or after i whose entry is not 0 (an invalid entry is
+ * exactly 0), EXO_PT_ENTRIES if none: four entries at a time, since the
+ * scans of a table's valid entries (releases) are mostly over empty slots.
+ */
+static inline u32 pt_next_used(const u64 *entries, u32 i)
+{
+	for (; i < EXO_PT_ENTRIES && (i & 3); i++)
+		if (entries[i])
+			return i;
+	for (; i < EXO_PT_ENTRIES; i += 4)
+		if (entries[i] | entries[i + 1] | entries[i + 2] | entries[i + 3])
+			break;
+	for (; i < EXO_PT_ENTRIES && !entries[i]; i++)
+		;
+	return i;
+}
+
 /* The frame record of a kernel-checked physical address, or NULL. */
 struct frame *pt_frame(u64 addr);
 u64 *pt_entries(const struct frame *table);

@@ -27,6 +27,7 @@
 #include "exo/frame.h"
 #include "exo/kernel.h"
 #include "exo/pt.h"
+#include "arch/pte.h"
 
 enum phase { CLEAR, COUNT, SEED, MARK, PRUNE, TABLES, FREE, DONE };
 
@@ -53,10 +54,25 @@ static void next_phase(struct env *env)
 /* Slots of a table looked at to find its valid entries (its used count bounds the scan). */
 static u64 scan_cost(const struct frame *table) { return table->used ? EXO_PT_ENTRIES : 1; }
 
+/*
+ * The frame a valid entry of a table refers to (the level-0 window slot is
+ * not an entry), or NULL: entries were checked when written, so the
+ * address is RAM and needs no lookup.  Inline: the release's scans are
+ * mostly this.
+ */
+static inline struct frame *entry_frame(const struct frame *table, const u64 *entries, u32 i)
+{
+	u64 entry = entries[i];
+	if (!pte_valid(entry) || (table->level == 0 && i == EXO_PT_WINDOW_SLOT))
+		return NULL;
+	return &kernel_frames.frames[(pte_addr(entry).val - kernel_frames.base) >> PAGE_SHIFT];
+}
+
 static void count_table(const struct env *env, const struct frame *table)
 {
-	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
-		struct frame *target = pt_entry_target(table, i);
+	const u64 *entries = pt_entries(table);
+	for (u32 i = 0, left = table->used; left && (i = pt_next_used(entries, i)) < EXO_PT_ENTRIES; i++) {
+		struct frame *target = entry_frame(table, entries, i);
 		if (!target)
 			continue;
 		left--;
@@ -74,8 +90,9 @@ static void keep(struct frame *frame, struct env *env)
 
 static void mark_table(struct env *env, const struct frame *table)
 {
-	for (u32 i = 0, left = table->used; left && i < EXO_PT_ENTRIES; i++) {
-		struct frame *target = pt_entry_target(table, i);
+	const u64 *entries = pt_entries(table);
+	for (u32 i = 0, left = table->used; left && (i = pt_next_used(entries, i)) < EXO_PT_ENTRIES; i++) {
+		struct frame *target = entry_frame(table, entries, i);
 		if (!target)
 			continue;
 		left--;

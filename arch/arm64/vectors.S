@@ -201,10 +201,8 @@ light_sysret:
 	adrp	x0, curenv
 	ldr	x0, [x0, :lo12:curenv]
 	ldrh	w1, [x0, #UPCALL_DEPTH]
-	cmp	w1, #(1 | UPCALL_LIGHT_FAULT << 8)	// depth 1, a light fault
-	b.eq	light_fault_return
-	cmp	w1, #0x0101		// depth 1 and it is the light call
-	b.ne	2f
+	cmp	w1, #(1 | UPCALL_LIGHT_CALL << 8)	// depth 1 and it is the light call
+	b.ne	3f
 	ldr	x1, [x0, #UPCALL_ALERT]
 	cbnz	x1, 1b
 	strh	wzr, [x0, #UPCALL_DEPTH]
@@ -217,7 +215,8 @@ light_sysret:
 	ldp	x0, x1, [sp, #FRAME_X(0)]
 	add	sp, sp, #FRAME_SIZE
 	eret
-light_fault_return:
+3:	cmp	w1, #(1 | UPCALL_LIGHT_FAULT << 8)	// depth 1, a light fault
+	b.ne	2f
 	ldr	x1, [x0, #UPCALL_ALERT]
 	cbnz	x1, 1b
 	strh	wzr, [x0, #UPCALL_DEPTH]

@@ -70,6 +70,8 @@ u64 rt_map_fresh(u64 va);
 
 /* Spawn a copy of this image running fn(arg) in a new address space; its id. */
 i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota);
+/* The same, built but not yet run. */
+i64 rt_spawn_stopped(int (*fn)(u64), u64 arg, u64 quota);
 /* Spawn fn(arg) as a thread: a child environment in this address space, on its own stack. */
 i64 rt_spawn_thread(int (*fn)(u64), u64 arg, u64 stack_top);
 /* The same with a quota of its own (frames it may own) before it first runs. */

@@ -78,7 +78,7 @@ static int build_child(struct aspace *child, int (*fn)(u64), u64 arg)
 	return (int)result;
 }
 
-i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota)
+static i64 spawn(int (*fn)(u64), u64 arg, u64 quota, bool run)
 {
 	i64 id = exo_env_create(quota);
 	if (id < 0)
@@ -87,7 +87,7 @@ i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota)
 	int err = as_new(&child, (u64)id);
 	if (!err)
 		err = build_child(&child, fn, arg);
-	if (!err)
+	if (!err && run)
 		err = (int)exo_env_run((u64)id);
 	if (err) {
 		rt_printf("utest:   spawn of env %ld failed: %d\n", id, err);
@@ -96,6 +96,9 @@ i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota)
 	}
 	return id;
 }
+
+i64 rt_spawn(int (*fn)(u64), u64 arg, u64 quota) { return spawn(fn, arg, quota, true); }
+i64 rt_spawn_stopped(int (*fn)(u64), u64 arg, u64 quota) { return spawn(fn, arg, quota, false); }
 
 i64 rt_spawn_thread(int (*fn)(u64), u64 arg, u64 stack_top) { return rt_spawn_thread_quota(fn, arg, stack_top, 0); }
 
