@@ -364,6 +364,19 @@ int pt_check_copy_entry(const struct env *caller, const struct env *dst_owner, u
 
 u8 share_needed[EXO_PT_ENTRIES];
 
+/* The first of entries[0..count) in use, count if none: four at a time. */
+static u64 first_in_use(const u64 *entries, u64 count)
+{
+	u64 i = 0;
+	for (; i + 4 <= count; i += 4)
+		if (entries[i] | entries[i + 1] | entries[i + 2] | entries[i + 3])
+			break;
+	for (; i < count; i++)
+		if (entries[i])
+			return i;
+	return count;
+}
+
 static int check_copy(struct env *caller, struct frame *src, u64 src_index, struct frame *dst,
                       u64 dst_index, u64 count, u64 set_bits, u64 flags, bool src_shared)
 {
@@ -382,9 +395,9 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	if (src == dst && src_index < dst_index + count && dst_index < src_index + count)
 		return why(-E_INVAL, EXO_RULE_OVERLAP, 3, WHY_NONE);
 	const u64 *from = pt_entries(src), *to = pt_entries(dst);
-	for (u64 i = 0; i < count; i++)
-		if (to[dst_index + i])
-			return why(-E_EXIST, EXO_RULE_NOT_EMPTY, 3, i);
+	u64 in_use = first_in_use(to + dst_index, count);
+	if (in_use < count)
+		return why(-E_EXIST, EXO_RULE_NOT_EMPTY, 3, in_use);
 	const struct env *dst_owner = env_lookup(dst->owner);
 	reach_cache.owner = FRAME_NO_OWNER;
 	reach_cache.acts = false;

@@ -110,11 +110,13 @@ static bool redecide(struct env *caller, const struct env *owner, const struct f
 	return kind != VERDICT_SLOW && rights_fit(verdict_any, desc, frame_head(target));
 }
 
-/* The plan: each entry's frame (NULL: invalid). */
+/* The plan: each entry's frame (NULL: invalid).  A copy's come from its entries again. */
 static struct frame *plan[EXO_PT_ENTRIES];
+static bool copy_shares; /* some frame of the copy is to be shared (share_needed) */
 
 /* Entry i that the fast test did not pass: a new verdict, else the generic check.  Its frame, or an error. */
-static int write_slow(struct env *caller, const struct env *owner, u64 desc, struct frame *target, u32 i)
+static __attribute__((noinline)) int write_slow(struct env *caller, const struct env *owner, u64 desc,
+                                                 struct frame *target, u32 i)
 {
 	if (target && redecide(caller, owner, target, desc, false)) {
 		plan[i] = target;
@@ -128,7 +130,9 @@ static int write_slow(struct env *caller, const struct env *owner, u64 desc, str
 /* Check descs[0..count) for a last-level table of owner's: the plan, or the first refusal. */
 static int leaf_check_write(struct env *caller, const struct env *owner, const u64 *descs, u32 count)
 {
-	struct frame *records = kernel_frames.frames;
+	/* Records are 64 bytes a 4 KiB frame: a page-aligned offset >> 6 is the record's byte offset. */
+	_Static_assert(sizeof(struct frame) == PAGE_SIZE >> 6, "record offset = frame offset >> 6");
+	const char *records = (const char *)kernel_frames.frames;
 	u64 base = kernel_frames.base, span = (u64)kernel_frames.nframes << PAGE_SHIFT;
 	u64 key = verdict_key = NO_KEY;
 	u32 any = verdict_any = 0;
@@ -139,15 +143,17 @@ static int leaf_check_write(struct env *caller, const struct env *owner, const u
 			continue;
 		}
 		u64 offset = pte_addr(desc).val - base;
-		struct frame *target = offset < span ? &records[offset >> PAGE_SHIFT] : NULL;
-		if (desc_leaf_ok(desc) && target) {
+		struct frame *target = (struct frame *)(records + (offset >> 6));
+		if (__builtin_expect(desc_leaf_ok(desc) && offset < span, 1)) {
 			u64 head = frame_head(target);
-			if ((head & HEAD_KEY_MASK) == key && rights_fit(any, desc, head)) {
+			if (__builtin_expect((head & HEAD_KEY_MASK) == key && rights_fit(any, desc, head), 1)) {
 				plan[i] = target;
 				continue;
 			}
+		} else {
+			target = NULL;
 		}
-		int err = write_slow(caller, owner, desc, desc_leaf_ok(desc) ? target : NULL, i);
+		int err = write_slow(caller, owner, desc, target, i);
 		if (err)
 			return err;
 		key = verdict_key;
@@ -162,7 +168,7 @@ static struct {
 	bool counts;
 } ref_owner;
 
-static void count_foreign_ref(const struct frame *target, u32 table_owner, int change)
+static __attribute__((noinline)) void count_foreign_ref(const struct frame *target, u32 table_owner, int change)
 {
 	if (target->owner != ref_owner.owner) {
 		const struct env *env = env_lookup(target->owner);
@@ -175,7 +181,7 @@ static void count_foreign_ref(const struct frame *target, u32 table_owner, int c
 
 static inline void count_ref(const struct frame *target, u32 table_owner, int change)
 {
-	if (target->owner != table_owner)
+	if (__builtin_expect(target->owner != table_owner, 0))
 		count_foreign_ref(target, table_owner, change);
 }
 
@@ -185,10 +191,12 @@ static inline void count_ref(const struct frame *target, u32 table_owner, int ch
  */
 #define NOTE_PAGES 32
 
+static __attribute__((noinline)) void note_page(const struct frame *table, u32 index) { tlb_note_page(table, index); }
+
 static inline void note_change(const struct frame *table, u32 index, u32 *changed)
 {
 	if ((*changed)++ < NOTE_PAGES)
-		tlb_note_page(table, index);
+		note_page(table, index);
 }
 
 static void note_done(const struct frame *table, u32 changed)
@@ -212,7 +220,7 @@ static void leaf_apply_write(struct frame *table, u32 first, u32 count, const u6
 			continue;
 		struct frame *target = plan[i];
 		entries[i] = new;
-		if (old) {
+		if (__builtin_expect(old != 0, 0)) {
 			struct frame *was = &records[(pte_addr(old).val - base) >> PAGE_SHIFT];
 			note_change(table, first + i, &changed);
 			if (was == target)
@@ -248,38 +256,50 @@ int pt_leaf_write(struct env *caller, const struct env *owner, struct frame *tab
  * names a frame record already; with set_bits (which only take rights
  * away) it must still be legal in the destination.
  */
+/* Entry i of a copy that the fast test did not pass: a new verdict, else the generic check. */
+static __attribute__((noinline)) int copy_slow(struct env *caller, const struct env *dst_owner, u64 stored,
+                                               struct frame *target, u64 flags, u32 i)
+{
+	if (redecide(caller, dst_owner, target, stored, flags & EXO_COPY_SHARE)) {
+		if (verdict_shares) {
+			share_needed[i] = (u8)desc_leaf_rights(stored);
+			copy_shares = true;
+		}
+		return 0;
+	}
+	int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL, &checked[i],
+	                              &share_needed[i], i);
+	copy_shares |= share_needed[i] != 0;
+	return err;
+}
+
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
                        u64 set_bits, u64 flags)
 {
-	struct frame *records = kernel_frames.frames;
+	const char *records = (const char *)kernel_frames.frames;
 	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
 	u64 key = verdict_key = NO_KEY;
 	u32 any = verdict_any = 0;
-	bool shares = verdict_shares = false, may_share = flags & EXO_COPY_SHARE;
+	bool shares = verdict_shares = false;
+	copy_shares = false;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
 		share_needed[i] = 0;
-		plan[i] = NULL;
 		if (!entry)
 			continue;
 		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
-		struct frame *target = &records[(pte_addr(entry).val - base) >> PAGE_SHIFT];
-		plan[i] = target;
+		struct frame *target = (struct frame *)(records + ((pte_addr(entry).val - base) >> 6));
 		u64 head = frame_head(target);
-		if ((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head)) {
-			if (shares)
+		if (__builtin_expect((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head), 1)) {
+			if (shares) {
 				share_needed[i] = (u8)desc_leaf_rights(stored);
+				copy_shares = true;
+			}
 			continue;
 		}
-		if (redecide(caller, dst_owner, target, stored, may_share)) {
-			if (verdict_shares)
-				share_needed[i] = (u8)desc_leaf_rights(stored);
-		} else {
-			int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL,
-			                              &checked[i], &share_needed[i], i);
-			if (err)
-				return err;
-		}
+		int err = copy_slow(caller, dst_owner, stored, target, flags, i);
+		if (err)
+			return err;
 		key = verdict_key;
 		any = verdict_any;
 		shares = verdict_shares;
@@ -291,17 +311,20 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
                         u64 set_bits)
 {
 	u64 *from = pt_entries(src) + src_first, *to = pt_entries(dst) + dst_first;
-	u64 set = set_bits & DESC_SET_PAGE;
+	const char *records = (const char *)kernel_frames.frames;
+	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
 	u32 dst_owner = dst->owner, changed = 0, added = 0;
+	bool write_back = both && set;
 	ref_owner.owner = FRAME_NO_OWNER;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
 		if (!entry)
 			continue;
 		u64 stored = entry | set;
-		struct frame *target = plan[i];
-		target->share |= share_needed[i];
-		if (both && stored != entry) {
+		struct frame *target = (struct frame *)(records + ((pte_addr(entry).val - base) >> 6));
+		if (__builtin_expect(copy_shares, 0))
+			target->share |= share_needed[i];
+		if (write_back && stored != entry) {
 			from[i] = stored; /* the same frame with fewer rights: no references change */
 			note_change(src, src_first + i, &changed);
 		}
