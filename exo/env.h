@@ -236,6 +236,7 @@ u32 env_count(void);
 
 /* --- arch/arm64/user.c: user contexts --- */
 /* A fresh user context: EL0, registers and FP state zero. */
+/* Registers for a new environment, in a context that is all zero already. */
 void arch_context_init(struct arch_context *ctx);
 void arch_context_save(struct arch_context *ctx, const struct trap_frame *frame);
 void arch_context_load(const struct arch_context *ctx, struct trap_frame *frame);

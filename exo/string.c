@@ -20,6 +20,13 @@ void *memcpy(void *dst, const void *src, size_t len)
 	const unsigned char *in = src;
 	/* Words when both are aligned (legal even with the MMU off): upcalls copy ~300 bytes. */
 	if ((((uintptr_t)out | (uintptr_t)in) & 7) == 0) {
+		/* 64 bytes a turn (register frames and contexts are hundreds of bytes), then 16. */
+		for (; len >= 64; len -= 64, out += 64, in += 64)
+			for (int i = 0; i < 8; i += 2) {
+				uint64_t a = ((const uint64_t *)in)[i], b = ((const uint64_t *)in)[i + 1];
+				((uint64_t *)out)[i] = a;
+				((uint64_t *)out)[i + 1] = b;
+			}
 		for (; len >= 16; len -= 16, out += 16, in += 16) {
 			((uint64_t *)out)[0] = ((const uint64_t *)in)[0];
 			((uint64_t *)out)[1] = ((const uint64_t *)in)[1];

@@ -42,11 +42,7 @@ void arch_user_init(void)
 	isb();
 }
 
-void arch_context_init(struct arch_context *ctx)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->frame.spsr = SPSR_EL0T;
-}
+void arch_context_init(struct arch_context *ctx) { ctx->frame.spsr = SPSR_EL0T; }
 
 void arch_context_save(struct arch_context *ctx, const struct trap_frame *frame)
 {
