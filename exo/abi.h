@@ -62,7 +62,9 @@
 #define EXO_FRAME_MAPS 32 /* (frame) -> how many page entries map it */
 #define EXO_PT_MAP_NEW 33 /* (table, index, count, attrs, out) -> 0: fresh zeroed frames mapped there */
 #define EXO_QUOTA_TAKE 34 /* (env, frames) -> 0: spare quota taken back from a descendant */
-#define EXO_NCALLS 35
+#define EXO_PT_COPY_TABLES 35 /* (src, dst, index, count, set_bits, flags) -> tables copied */
+#define EXO_NCALLS 36
+#define EXO_COPY_TABLES_MAX 8 /* last-level tables one EXO_PT_COPY_TABLES copies at most */
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */

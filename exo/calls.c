@@ -421,6 +421,7 @@ static i64 call_pt_copy(const u64 *a)
 static i64 call_pt_cow(const u64 *a) { return pt_cow(curenv, a[0], a[1]); }
 static i64 call_frame_maps(const u64 *a) { return frame_maps(curenv, a[0]); }
 static i64 call_pt_map_new(const u64 *a) { return pt_map_new(curenv, a[0], a[1], a[2], a[3], a[4]); }
+static i64 call_pt_copy_tables(const u64 *a) { return pt_copy_tables(curenv, a[0], a[1], a[2], a[3], a[4], a[5]); }
 
 static i64 call_debug_check(const u64 *a)
 {
@@ -469,6 +470,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_FRAME_MAPS] = call_frame_maps,
 	[EXO_PT_MAP_NEW] = call_pt_map_new,
 	[EXO_QUOTA_TAKE] = call_quota_take,
+	[EXO_PT_COPY_TABLES] = call_pt_copy_tables,
 };
 
 _Static_assert(EXO_NCALLS <= 64, "vectors.S tests fast calls in a 64-bit mask");

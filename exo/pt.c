@@ -363,6 +363,7 @@ int pt_check_copy_entry(const struct env *caller, const struct env *dst_owner, u
 }
 
 u8 share_needed[EXO_PT_ENTRIES];
+static struct leaf_copy_plan leaf_plan;
 
 /* The first of entries[0..count) in use, count if none: four at a time. */
 static u64 first_in_use(const u64 *entries, u64 count)
@@ -402,7 +403,7 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	reach_cache.owner = FRAME_NO_OWNER;
 	reach_cache.acts = false;
 	if (src->level == EXO_PT_LEVELS - 1 && !src_shared)
-		return pt_leaf_copy_check(caller, dst_owner, from + src_index, (u32)count, set_bits, flags);
+		return pt_leaf_copy_check(caller, dst_owner, from + src_index, (u32)count, set_bits, flags, &leaf_plan);
 	for (u64 i = 0; !err && i < count; i++) {
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
 		err = pt_check_copy_entry(caller, dst_owner, src->level, desc, flags, src_shared ? src : NULL,
@@ -447,7 +448,10 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 	if (err)
 		return err;
 	if (src->level == EXO_PT_LEVELS - 1 && !src_shared) {
-		pt_leaf_copy_apply(src, (u32)src_index, dst, (u32)dst_index, (u32)count, flags & EXO_COPY_BOTH, set_bits);
+		pt_leaf_copy_apply(src, (u32)src_index, dst, (u32)dst_index, (u32)count, flags & EXO_COPY_BOTH, set_bits,
+		                   &leaf_plan);
+		tlb_commit();
+		husk_collect();
 		return 0;
 	}
 	u64 *from = pt_entries(src), *to = pt_entries(dst);

@@ -39,11 +39,19 @@ void pt_set_entry(struct frame *table, u64 *entries, u32 index, const struct che
  */
 int pt_leaf_write(struct env *caller, const struct env *owner, struct frame *table, u32 first, u32 count,
                   const u64 *descs);
+/* A copy between last-level tables: the rights each entry's frame must be shared with first. */
+struct leaf_copy_plan {
+	u8 share[EXO_PT_ENTRIES];
+	bool shares; /* any */
+};
 /* EXO_PT_COPY between last-level tables (not from a shared source): the plan for from[0..count)... */
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
-                       u64 set_bits, u64 flags);
-/* ...and carried out, with EXO_COPY_BOTH (both) the source's entries too; then the TLB and husks. */
+                       u64 set_bits, u64 flags, struct leaf_copy_plan *plan);
+/*
+ * ...and carried out into empty entries of dst, with EXO_COPY_BOTH (both)
+ * the source's entries too; the caller then commits the TLB and collects husks.
+ */
 void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32 dst_first, u32 count, bool both,
-                        u64 set_bits);
+                        u64 set_bits, const struct leaf_copy_plan *plan);
 
 #endif

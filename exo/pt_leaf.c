@@ -112,7 +112,6 @@ static bool redecide(struct env *caller, const struct env *owner, const struct f
 
 /* The plan: each entry's frame (NULL: invalid).  A copy's come from its entries again. */
 static struct frame *plan[EXO_PT_ENTRIES];
-static bool copy_shares; /* some frame of the copy is to be shared (share_needed) */
 
 /* Entry i that the fast test did not pass: a new verdict, else the generic check.  Its frame, or an error. */
 static __attribute__((noinline)) int write_slow(struct env *caller, const struct env *owner, u64 desc,
@@ -258,33 +257,33 @@ int pt_leaf_write(struct env *caller, const struct env *owner, struct frame *tab
  */
 /* Entry i of a copy that the fast test did not pass: a new verdict, else the generic check. */
 static __attribute__((noinline)) int copy_slow(struct env *caller, const struct env *dst_owner, u64 stored,
-                                               struct frame *target, u64 flags, u32 i)
+                                               struct frame *target, u64 flags, struct leaf_copy_plan *lp, u32 i)
 {
 	if (redecide(caller, dst_owner, target, stored, flags & EXO_COPY_SHARE)) {
 		if (verdict_shares) {
-			share_needed[i] = (u8)desc_leaf_rights(stored);
-			copy_shares = true;
+			lp->share[i] = (u8)desc_leaf_rights(stored);
+			lp->shares = true;
 		}
 		return 0;
 	}
 	int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL, &checked[i],
-	                              &share_needed[i], i);
-	copy_shares |= share_needed[i] != 0;
+	                              &lp->share[i], i);
+	lp->shares |= lp->share[i] != 0;
 	return err;
 }
 
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
-                       u64 set_bits, u64 flags)
+                       u64 set_bits, u64 flags, struct leaf_copy_plan *lp)
 {
 	const char *records = (const char *)kernel_frames.frames;
 	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
 	u64 key = verdict_key = NO_KEY;
 	u32 any = verdict_any = 0;
 	bool shares = verdict_shares = false;
-	copy_shares = false;
+	lp->shares = false;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
-		share_needed[i] = 0;
+		lp->share[i] = 0;
 		if (!entry)
 			continue;
 		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
@@ -292,12 +291,12 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 		u64 head = frame_head(target);
 		if (__builtin_expect((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head), 1)) {
 			if (shares) {
-				share_needed[i] = (u8)desc_leaf_rights(stored);
-				copy_shares = true;
+				lp->share[i] = (u8)desc_leaf_rights(stored);
+				lp->shares = true;
 			}
 			continue;
 		}
-		int err = copy_slow(caller, dst_owner, stored, target, flags, i);
+		int err = copy_slow(caller, dst_owner, stored, target, flags, lp, i);
 		if (err)
 			return err;
 		key = verdict_key;
@@ -308,7 +307,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 }
 
 void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32 dst_first, u32 count, bool both,
-                        u64 set_bits)
+                        u64 set_bits, const struct leaf_copy_plan *lp)
 {
 	u64 *from = pt_entries(src) + src_first, *to = pt_entries(dst) + dst_first;
 	const char *records = (const char *)kernel_frames.frames;
@@ -322,8 +321,8 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
 			continue;
 		u64 stored = entry | set;
 		struct frame *target = (struct frame *)(records + ((pte_addr(entry).val - base) >> 6));
-		if (__builtin_expect(copy_shares, 0))
-			target->share |= share_needed[i];
+		if (__builtin_expect(lp->shares, 0))
+			target->share |= lp->share[i];
 		if (write_back && stored != entry) {
 			from[i] = stored; /* the same frame with fewer rights: no references change */
 			note_change(src, src_first + i, &changed);
@@ -335,6 +334,4 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
 	}
 	dst->used = (u16)(dst->used + added);
 	note_done(src, changed);
-	tlb_commit();
-	husk_collect();
 }

@@ -106,6 +106,12 @@ static inline int64_t exo_pt_map_new(uint64_t table, uint64_t index, uint64_t co
 {
 	return exo_call(EXO_PT_MAP_NEW, table, index, count, attrs, (uint64_t)frames, 0, 0);
 }
+/* Whole last-level tables under entries index..index+count (<= 8) of level-2 table src, copied under dst. */
+static inline int64_t exo_pt_copy_tables(uint64_t src, uint64_t dst, uint64_t index, uint64_t count,
+                                         uint64_t set_bits, uint64_t flags)
+{
+	return exo_call(EXO_PT_COPY_TABLES, src, dst, index, count, set_bits, flags, 0);
+}
 static inline int64_t exo_quota_take(uint64_t env, uint64_t frames) { return EXO_CALL2(EXO_QUOTA_TAKE, env, frames); }
 static inline int64_t exo_upcall_return(const struct exo_upcall *record) { return EXO_CALL1(EXO_UPCALL_RETURN, record); }
 static inline int64_t exo_debug_check(struct exo_check *check) { return EXO_CALL1(EXO_DEBUG_CHECK, check); }

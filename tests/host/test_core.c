@@ -265,6 +265,63 @@ static void map_new_fills_empty_entries(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
 }
 
+/*
+ * Whole last-level tables copied for a child in one call: new tables of
+ * the child's, linked like the parent's, their entries write-protected on
+ * both sides; refusals change nothing.
+ */
+static void copy_tables_for_a_child(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 8);
+	u64 src = table_of(parent, 2), dst = table_of(child, 2);
+	u64 leaves[2] = { table_of(parent, 3), table_of(parent, 3) };
+	u64 data[4] = { frame_of(parent), frame_of(parent), frame_of(parent), frame_of(parent) };
+	for (u32 t = 0; t < 2; t++)
+		for (u32 i = 0; i < 2; i++) {
+			u64 page = fake_page(data[2 * t + i], EXO_R | EXO_W);
+			EXPECT(pt_write(parent, leaves[t], 100 + i, 1, &page) == 0);
+		}
+	for (u32 i = 0; i < 4; i++)
+		EXPECT(frame_share(parent, data[i], EXO_R) == 0);
+	u64 links[3] = { fake_table(2, leaves[0], EXO_R | EXO_W), 0, fake_table(2, leaves[1], EXO_R | EXO_W) };
+	EXPECT(pt_write(parent, src, 10, 3, links) == 0);
+	u64 before = pt_entries(pt_frame(leaves[0]))[100];
+	/* Refusals first: nothing may change. */
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 9, FAKE_RO, EXO_COPY_BOTH) == -E_RANGE);
+	EXPECT(pt_copy_tables(parent, src, src, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_INVAL);
+	EXPECT(pt_copy_tables(parent, leaves[0], dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_INVAL);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 3, FAKE_TABLE, EXO_COPY_BOTH) == -E_INVAL);
+	EXPECT(pt_copy_tables(child, src, dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_PERM);
+	/* The child's tables would need write rights the share does not give. */
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 3, 0, 0) == -E_PERM);
+	struct env *poor = make_env(parent, 2);
+	u64 poor_dst = table_of(poor, 2); /* one frame of quota left: two tables needed */
+	EXPECT(pt_copy_tables(parent, src, poor_dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_QUOTA);
+	EXPECT(pt_entries(pt_frame(leaves[0]))[100] == before);
+	EXPECT(problems() == 0);
+	/* Now for real. */
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == 2);
+	u64 *mine = pt_entries(pt_frame(dst));
+	EXPECT(mine[11] == 0 && mine[10] && mine[12]);
+	for (u32 t = 0; t < 2; t++) {
+		u32 at = t ? 12 : 10;
+		struct frame *copy = pt_frame(mine[at] & FAKE_ADDR_MASK);
+		EXPECT(copy && copy->owner == child->id && copy->level == 3 && copy->used == 2 && copy->links == 1);
+		for (u32 i = 0; i < 2; i++) {
+			EXPECT(pt_entries(copy)[100 + i] == fake_page(data[2 * t + i], EXO_R));
+			EXPECT(pt_entries(pt_frame(leaves[t]))[100 + i] == fake_page(data[2 * t + i], EXO_R));
+			EXPECT(pt_frame(data[2 * t + i])->maps == 2);
+		}
+	}
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 1, FAKE_RO, EXO_COPY_BOTH) == -E_EXIST);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -276,5 +333,6 @@ int main(void)
 	RUN("core", cow_copies_then_writes_in_place);
 	RUN("core", cow_never_widens_a_share);
 	RUN("core", map_new_fills_empty_entries);
+	RUN("core", copy_tables_for_a_child);
 	return check_failures != 0;
 }

@@ -27,8 +27,13 @@ static int cow_handler(struct exo_upcall *up)
 	if (up->kind != EXO_UPCALL_FAULT || !(as_lookup_self(up->far) & EXO_PTE_SW0))
 		return 1;
 	i64 frame = exo_pt_cow(leaf_of(up->far), index_of(up->far));
-	if (frame < 0)
+	if (frame < 0) {
+		struct exo_why why;
+		exo_why(&why);
+		rt_printf("utest:   copy-on-write at 0x%lx refused: %ld (rule %lu, argument %lu)\n", up->far, frame,
+		          why.rule, why.arg);
 		return 1;
+	}
 	cows++;
 	cow_frame = (u64)frame;
 	return 0; /* the store runs again */
@@ -49,6 +54,7 @@ static int cow_fault_copies_then_writes_in_place(u64 arg)
 	T_EQ(as_map(&self, OTHER_VA, frame, cow), 0);
 	T_EQ(exo_frame_maps(frame), 2);
 	rt_fault_hook = cow_handler;
+	__asm__ volatile("" ::: "memory"); /* hooks are set before the accesses that fault */
 	a[3] = 99; /* a copy for a */
 	T_EQ(cows, 1);
 	u64 copy = cow_frame;
@@ -174,6 +180,7 @@ static int map_new_on_demand(u64 arg)
 	as_self(&self);
 	(void)leaf_of(DATA_VA); /* the tables first: the handler only maps */
 	rt_fault_hook = zero_handler;
+	__asm__ volatile("" ::: "memory");
 	volatile u64 *page = (u64 *)DATA_VA;
 	T_EQ(page[10], 0);
 	page[11] = 5;
@@ -367,7 +374,91 @@ static int light_fault_in_handler_kills(u64 arg)
 	return 0;
 }
 
+/*
+ * EXO_PT_COPY_TABLES from user space: a child gets copies of two of our
+ * last-level tables (8 MiB apart: two level-2 entries), write-protected on
+ * both sides, and each refusal changes nothing.
+ */
+#define TREE_VA 0x0000060000000000ull
+
+static int copy_tables_for_child(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 a = rt_map_fresh(TREE_VA), b = rt_map_fresh(TREE_VA + (4ull << 20));
+	T_CHECK(a && b, "map");
+	*(volatile u64 *)TREE_VA = 11;
+	u64 src = (u64)as_table(&self, 2, TREE_VA, false);
+	u32 first = exo_pt_index(2, TREE_VA);
+	i64 child = exo_env_create(16);
+	T_CHECK(child > 0, "create");
+	i64 dst = exo_pt_alloc((u64)child, 2), leaf = exo_pt_alloc((u64)child, 3);
+	T_CHECK(dst > 0 && leaf > 0, "tables");
+	u64 set = EXO_PTE_RO | EXO_PTE_SW0, flags = EXO_COPY_BOTH | EXO_COPY_SHARE;
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 9, set, flags), -EXO_ERANGE);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, 510, 3, set, flags), -EXO_ERANGE);
+	T_EQ(exo_pt_copy_tables(src, src, first, 3, set, flags), -EXO_EINVAL);
+	T_EQ(exo_pt_copy_tables((u64)leaf, (u64)dst, first, 3, set, flags), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 0), "not a level-2 table");
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, EXO_PTE_TABLE, flags), -EXO_EINVAL);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, 4), -EXO_EINVAL);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, 0, 0), -EXO_EPERM); /* writable pages not shared */
+	T_EQ(as_lookup_self(TREE_VA) & EXO_PTE_RO, 0);                   /* nothing changed */
+	u64 link = (u64)leaf | EXO_PTE_TABLE;
+	T_EQ(exo_pt_write((u64)dst, first + 1, 1, &link), 0);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, flags), -EXO_EEXIST);
+	T_CHECK(why_is(EXO_RULE_NOT_EMPTY, 1), "in use");
+	u64 zero = 0;
+	T_EQ(exo_pt_write((u64)dst, first + 1, 1, &zero), 0);
+	struct exo_env_info info;
+	T_EQ(exo_env_info((u64)child, &info), 0);
+	T_EQ(exo_quota_take((u64)child, info.quota - info.used - 1), 0); /* room for one table, two needed */
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, flags), -EXO_EQUOTA);
+	T_EQ(as_lookup_self(TREE_VA) & EXO_PTE_RO, 0);
+	T_EQ(exo_quota_give((u64)child, 4), 0);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, flags), 2);
+	T_EQ(as_lookup_self(TREE_VA) & (EXO_PTE_RO | EXO_PTE_SW0), EXO_PTE_RO | EXO_PTE_SW0);
+	T_EQ(exo_frame_maps(a), 2);
+	T_EQ(exo_frame_maps(b), 2);
+	/* Our write now faults: copy-on-write makes ours private again. */
+	rt_fault_hook = cow_handler;
+	cows = 0;
+	__asm__ volatile("" ::: "memory"); /* the hook is set before the store that faults */
+	*(volatile u64 *)TREE_VA = 12;
+	__asm__ volatile("" ::: "memory");
+	rt_fault_hook = NULL;
+	T_EQ(cows, 1);
+	T_EQ(exo_frame_maps(a), 1);
+	T_EQ(exo_env_destroy((u64)child), 0);
+	return 0;
+}
+
+/* A sibling cannot copy our tables, nor copy into ours. */
+static int sibling_copies(u64 src)
+{
+	as_self(&self);
+	i64 mine = exo_pt_alloc(rt_id, 2);
+	if (exo_pt_copy_tables(src, (u64)mine, 0, 1, 0, 0) != -EXO_EPERM)
+		return 1;
+	return exo_pt_copy_tables((u64)mine, src, 0, 1, 0, 0) == -EXO_EPERM ? 0 : 2;
+}
+
+static int copy_tables_not_for_siblings(u64 arg)
+{
+	(void)arg;
+	i64 first = exo_env_create(8);
+	i64 table = exo_pt_alloc((u64)first, 2);
+	T_CHECK(first > 0 && table > 0, "setup");
+	i64 second = rt_spawn(sibling_copies, (u64)table, 64);
+	T_CHECK(second > 0, "spawn");
+	T_EQ(rt_wait((u64)second), 0);
+	T_EQ(exo_env_destroy((u64)first), 0);
+	return 0;
+}
+
 static const struct rt_test tests[] = {
+	{ "fault/copy_tables_for_child", copy_tables_for_child, 0 },
+	{ "fault/copy_tables_not_for_siblings", copy_tables_not_for_siblings, 0 },
 	{ "fault/light_fault_keeps_every_register", light_fault_keeps_every_register, 0 },
 	{ "fault/light_fault_in_handler_kills", light_fault_in_handler_kills, 0 },
 	{ "fault/cow_fault_copies_then_writes_in_place", cow_fault_copies_then_writes_in_place, 0 },

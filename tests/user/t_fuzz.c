@@ -198,7 +198,7 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
 	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
-	"wake", "env_child", "why", "pt_cow", "frame_maps", "pt_map_new", "quota_take", "unknown",
+	"wake", "env_child", "why", "pt_cow", "frame_maps", "pt_map_new", "quota_take", "pt_copy_tables", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",
@@ -1029,6 +1029,21 @@ static void build_fault_call(struct call *c)
 		c->a[0] = any_frame();
 		refuse_if(c, kind_of(c->a[0]) == KIND_VICTIM, "asking about the victim's frame");
 		break;
+	case EXO_PT_COPY_TABLES: {
+		static const u64 flags[] = { 0, EXO_COPY_BOTH, EXO_COPY_SHARE, EXO_COPY_BOTH | EXO_COPY_SHARE, 4, ~0ull };
+		static const u64 set_bits[] = { EXO_PTE_RO, EXO_PTE_RO | EXO_PTE_SW0, EXO_PTE_UXN, 0, EXO_PTE_APT_RO, ~0ull };
+		u64 src = percent(60) ? tracked_table_at(2) : any_table();
+		u64 dst = percent(60) ? tracked_table_at(2) : any_table();
+		u64 count = percent(80) ? 1 + below(EXO_COPY_TABLES_MAX) : any_count();
+		c->a[0] = src;
+		c->a[1] = dst;
+		c->a[2] = percent(80) && count < EXO_PT_ENTRIES ? below(EXO_PT_ENTRIES - count) : any_index();
+		c->a[3] = count;
+		c->a[4] = PICK(set_bits);
+		c->a[5] = PICK(flags);
+		refuse_if(c, !ours(src) || !ours(dst), "copying tables from or into a table it does not own");
+		break;
+	}
 	case EXO_QUOTA_TAKE:
 		c->a[0] = any_env();
 		c->a[1] = percent(70) ? below(4) : nasty_int();
@@ -1059,7 +1074,8 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_SEND] = 3, [EXO_RECV] = 3, [EXO_FRAME_ALLOC] = 8, [EXO_FRAME_FREE] = 8,
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
 		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_ENV_CHILD] = 1, [EXO_WHY] = 1,
-		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 2, [EXO_PT_MAP_NEW] = 5, [EXO_QUOTA_TAKE] = 2, [EXO_NCALLS] = 3,
+		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 2, [EXO_PT_MAP_NEW] = 5, [EXO_QUOTA_TAKE] = 2,
+		[EXO_PT_COPY_TABLES] = 4, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -1069,7 +1085,8 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_SEND] = 4, [EXO_RECV] = 1, [EXO_FRAME_ALLOC] = 4, [EXO_FRAME_FREE] = 10,
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
 		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_ENV_CHILD] = 2, [EXO_WHY] = 1,
-		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 3, [EXO_PT_MAP_NEW] = 4, [EXO_QUOTA_TAKE] = 3, [EXO_NCALLS] = 1,
+		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 3, [EXO_PT_MAP_NEW] = 4, [EXO_QUOTA_TAKE] = 3,
+		[EXO_PT_COPY_TABLES] = 4, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1148,6 +1165,7 @@ static void build_call(struct call *c)
 	case EXO_PT_MAP_NEW:
 	case EXO_FRAME_MAPS:
 	case EXO_QUOTA_TAKE:
+	case EXO_PT_COPY_TABLES:
 		build_fault_call(c);
 		break;
 	case EXO_SYSCALL_ORIGIN:
@@ -1564,6 +1582,17 @@ static void after_success(const struct call *c, i64 result)
 			after_cow_copy(c->cow_from, (u64)result);
 		after_table_change(c->a[0], c->a[1], 1);
 		break;
+	case EXO_PT_COPY_TABLES:
+		/* The new tables: tracked when the destination is its own (a child's go with the child). */
+		for (u64 i = 0; i < c->a[3] && !failed; i++) {
+			u64 table = entry_target(c->a[1], c->a[2] + i);
+			if (table && (kind_of(c->a[1]) == KIND_TABLE || kind_of(c->a[1]) == KIND_PLAY))
+				track_table(table, 3);
+		}
+		after_table_change(c->a[1], c->a[2], c->a[3]);
+		if (c->a[5] & EXO_COPY_BOTH)
+			after_table_change(c->a[0], c->a[2], c->a[3]);
+		break;
 	case EXO_PT_MAP_NEW: {
 		const u64 *made = (const u64 *)c->out;
 		for (u64 i = 0; i < c->a[2] && !failed; i++)
@@ -1646,7 +1675,7 @@ static void make_room(u64 number)
 		destroy_kid(0);
 	if (((number == EXO_FRAME_ALLOC || number == EXO_PT_MAP_NEW || number == EXO_PT_COW) &&
 	     nframes + EXO_PT_ENTRIES > MAX_FRAMES) ||
-	    (number == EXO_PT_ALLOC && ntables == MAX_TABLES))
+	    ((number == EXO_PT_ALLOC || number == EXO_PT_COPY_TABLES) && ntables + EXO_COPY_TABLES_MAX >= MAX_TABLES))
 		reset_world();
 }
 

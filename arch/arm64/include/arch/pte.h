@@ -36,5 +36,7 @@ static inline u32 desc_leaf_rights(u64 desc)
 /* A valid last-level descriptor made writable, and moved to another frame. */
 static inline u64 desc_leaf_writable(u64 desc) { return desc & ~PTE_AP_RO; }
 static inline u64 desc_leaf_at(u64 desc, paddr_t frame) { return (desc & ~PTE_ADDR_MASK) | frame.val; }
+/* A valid table descriptor (as stored) pointing at another table of the same level. */
+static inline u64 desc_table_at(u64 desc, paddr_t table) { return (desc & ~PTE_ADDR_MASK) | table.val; }
 
 #endif
