@@ -161,27 +161,28 @@ static int leaf_check_write(struct env *caller, const struct env *owner, const u
 	return 0;
 }
 
-/* Who counts references from outside (a husk, a release in progress): asked once per owner. */
-static struct {
-	u32 owner;
-	bool counts;
-} ref_owner;
-
-static __attribute__((noinline)) void count_foreign_ref(const struct frame *target, u32 table_owner, int change)
+/*
+ * A reference from a table to another owner's frame counts only if that
+ * owner counts references from outside (a husk, a release in progress).
+ * The loops keep the last owner found not to (`quiet`, FRAME_NO_OWNER to
+ * begin with: the kernel's frames count nothing) and ask again only when
+ * the owner changes.  Returns the new quiet owner.
+ */
+static __attribute__((noinline)) u32 count_foreign_ref(const struct frame *target, u32 table_owner, int change,
+                                                       u32 quiet)
 {
-	if (target->owner != ref_owner.owner) {
-		const struct env *env = env_lookup(target->owner);
-		ref_owner.owner = target->owner;
-		ref_owner.counts = env && (env->husk || env->status == ENV_ENDING);
-	}
-	if (ref_owner.counts)
-		ref_change(target, table_owner, change);
+	const struct env *env = env_lookup(target->owner);
+	if (!(env && (env->husk || env->status == ENV_ENDING)))
+		return target->owner;
+	ref_change(target, table_owner, change);
+	return quiet;
 }
 
-static inline void count_ref(const struct frame *target, u32 table_owner, int change)
+static inline void count_ref(const struct frame *target, u32 table_owner, int change, u32 *quiet)
 {
-	if (__builtin_expect(target->owner != table_owner, 0))
-		count_foreign_ref(target, table_owner, change);
+	u32 owner = target->owner;
+	if (__builtin_expect(owner != table_owner && owner != *quiet, 0))
+		*quiet = count_foreign_ref(target, table_owner, change, *quiet);
 }
 
 /*
@@ -212,7 +213,7 @@ static void leaf_apply_write(struct frame *table, u32 first, u32 count, const u6
 	u64 base = kernel_frames.base;
 	u32 table_owner = table->owner, changed = 0;
 	int used = 0;
-	ref_owner.owner = FRAME_NO_OWNER;
+	u32 quiet = FRAME_NO_OWNER;
 	for (u32 i = 0; i < count; i++) {
 		u64 old = entries[i], new = stored[i];
 		if (old == new)
@@ -226,12 +227,12 @@ static void leaf_apply_write(struct frame *table, u32 first, u32 count, const u6
 				continue; /* other rights, same frame */
 			was->maps--;
 			used--;
-			count_ref(was, table_owner, -1);
+			count_ref(was, table_owner, -1, &quiet);
 		}
 		if (target) {
 			target->maps++;
 			used++;
-			count_ref(target, table_owner, +1);
+			count_ref(target, table_owner, +1, &quiet);
 		}
 	}
 	table->used = (u16)(table->used + used);
@@ -256,19 +257,36 @@ int pt_leaf_write(struct env *caller, const struct env *owner, struct frame *tab
  * away) it must still be legal in the destination.
  */
 /* Entry i of a copy that the fast test did not pass: a new verdict, else the generic check. */
+/*
+ * Entry i's frame must first be shared with `need`: the plan's list is
+ * cleared the first time (most copies share nothing new, and never touch it).
+ */
+static __attribute__((noinline)) void share_first(struct leaf_copy_plan *lp, u32 count, u32 i, u8 need)
+{
+	if (!lp->shares) {
+		__builtin_memset(lp->share, 0, count);
+		lp->shares = true;
+	}
+	lp->share[i] = need;
+}
+
+/* What a shareable verdict's entry adds to its frame's share: its rights, less what is shared already. */
+static inline u8 share_need(u64 stored, u64 head) { return (u8)(desc_leaf_rights(stored) & ~head_share(head)); }
+
 static __attribute__((noinline)) int copy_slow(struct env *caller, const struct env *dst_owner, u64 stored,
-                                               struct frame *target, u64 flags, struct leaf_copy_plan *lp, u32 i)
+                                               struct frame *target, u64 flags, struct leaf_copy_plan *lp,
+                                               u32 count, u32 i)
 {
 	if (redecide(caller, dst_owner, target, stored, flags & EXO_COPY_SHARE)) {
-		if (verdict_shares) {
-			lp->share[i] = (u8)desc_leaf_rights(stored);
-			lp->shares = true;
-		}
+		u8 need = verdict_shares ? share_need(stored, frame_head(target)) : 0;
+		if (need)
+			share_first(lp, count, i, need);
 		return 0;
 	}
-	int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL, &checked[i],
-	                              &lp->share[i], i);
-	lp->shares |= lp->share[i] != 0;
+	u8 need = 0;
+	int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL, &checked[i], &need, i);
+	if (!err && need)
+		share_first(lp, count, i, need);
 	return err;
 }
 
@@ -283,20 +301,17 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 	lp->shares = false;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
-		lp->share[i] = 0;
 		if (!entry)
 			continue;
 		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
 		struct frame *target = (struct frame *)(records + ((pte_addr(entry).val - base) >> 6));
 		u64 head = frame_head(target);
 		if (__builtin_expect((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head), 1)) {
-			if (shares) {
-				lp->share[i] = (u8)desc_leaf_rights(stored);
-				lp->shares = true;
-			}
+			if (shares && share_need(stored, head))
+				share_first(lp, count, i, share_need(stored, head));
 			continue;
 		}
-		int err = copy_slow(caller, dst_owner, stored, target, flags, lp, i);
+		int err = copy_slow(caller, dst_owner, stored, target, flags, lp, count, i);
 		if (err)
 			return err;
 		key = verdict_key;
@@ -314,7 +329,7 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
 	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
 	u32 dst_owner = dst->owner, changed = 0, added = 0;
 	bool write_back = both && set;
-	ref_owner.owner = FRAME_NO_OWNER;
+	u32 quiet = FRAME_NO_OWNER;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
 		if (!entry)
@@ -330,7 +345,7 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
 		to[i] = stored; /* it was empty: nothing of it can be cached */
 		target->maps++;
 		added++;
-		count_ref(target, dst_owner, +1);
+		count_ref(target, dst_owner, +1, &quiet);
 	}
 	dst->used = (u16)(dst->used + added);
 	note_done(src, changed);
