@@ -27,6 +27,8 @@ enum frame_type {
 
 #define FRAME_NO_OWNER 0u
 #define FRAME_NONE UINT32_MAX
+/* frame.pos_root of a table linked at one address in more than one root: invalidate by address, all ASIDs. */
+#define FRAME_ANY_ROOT (UINT32_MAX - 1)
 
 struct frame {
 	u8 type;  /* enum frame_type */
@@ -44,7 +46,9 @@ struct frame {
 	/*
 	 * Page tables: where the table sits, when that is known for certain
 	 * (one root, one address), so that a change can be invalidated by ASID
-	 * and address; FRAME_NONE means unknown: invalidate everywhere.
+	 * and address; FRAME_ANY_ROOT: at that address in several roots
+	 * (invalidate by address in every ASID); FRAME_NONE means unknown:
+	 * invalidate everywhere.
 	 */
 	u32 pos_root; /* frame index of the level-0 table */
 	u32 work;     /* scratch: the next frame on a worklist (FRAME_NONE ends it) */

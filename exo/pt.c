@@ -201,13 +201,35 @@ static bool position_known(const struct frame *table)
 	return table->pos_root != FRAME_NONE && (table->level == 0 || table->links > 0);
 }
 
-/* A table linked for the first time, with nothing under it, has one known place. */
+/* A table, and everything under it, sits at its known address in more than one root. */
+static void share_position(struct frame *table)
+{
+	if (table->pos_root == FRAME_NONE || table->pos_root == FRAME_ANY_ROOT)
+		return; /* unknown stays unknown; under a shared one, already so */
+	table->pos_root = FRAME_ANY_ROOT;
+	if (table->level == EXO_PT_LEVELS - 1 || table->used == 0)
+		return;
+	u64 *entries = pt_entries(table);
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++)
+		if (pte_is_table(table->level, entries[i]) && !(table->level == 0 && i == EXO_PT_WINDOW_SLOT))
+			share_position(frame_lookup(&kernel_frames, pte_addr(entries[i])));
+}
+
+/*
+ * A table linked for the first time, with nothing under it, has one known
+ * place.  Linked again at the address it has (a fork's child sharing its
+ * parent's table, at the same address in another root), it keeps the
+ * address but not the root.  Anywhere else, its place is unknown.
+ */
 static void note_link(const struct frame *parent, u32 index, struct frame *child)
 {
 	bool fresh = child->links == 0 && (child->level == EXO_PT_LEVELS - 1 || child->used == 0);
+	u64 va = parent->pos_va + (u64)index * pt_level_size(parent->level);
 	if (fresh && position_known(parent)) {
 		child->pos_root = parent->pos_root;
-		child->pos_va = parent->pos_va + (u64)index * pt_level_size(parent->level);
+		child->pos_va = va;
+	} else if (position_known(parent) && child->pos_root != FRAME_NONE && child->pos_va == va) {
+		share_position(child);
 	} else {
 		forget_position(child);
 	}

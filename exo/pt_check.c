@@ -172,10 +172,10 @@ u64 pt_check_all(struct exo_check *out)
 	}
 	out->free_frames = frame_count(pool, FRAME_FREE);
 	out->problems = problems;
-	out->tlb_by_va = tlb_stats.by_va;
+	out->tlb_by_va = tlb_stats.by_va + tlb_stats.by_va_all;
 	out->tlb_by_asid = tlb_stats.by_asid;
 	out->tlb_all = tlb_stats.all;
-	out->tlb_flushes = tlb_stats.by_va + tlb_stats.by_asid + tlb_stats.all;
+	out->tlb_flushes = tlb_stats.by_va + tlb_stats.by_va_all + tlb_stats.by_asid + tlb_stats.all;
 	out->asid_generation = tlb_stats.generation;
 	out->releases = release_pending();
 	return problems;

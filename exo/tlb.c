@@ -46,21 +46,32 @@ u16 tlb_asid_for(struct frame *root)
 	return root->asid;
 }
 
-enum reach { UNREACHABLE, KNOWN, UNKNOWN };
+enum reach { UNREACHABLE, KNOWN, ANY_ASID, UNKNOWN };
 
-/* Where a table's entries may be cached: nowhere, under one root's ASID, or anywhere. */
+/* ASID 0 is the kernel's empty TTBR0's: in a noted page, it stands for every ASID. */
+#define EVERY_ASID 0
+
+/* Where a table's entries may be cached: nowhere, under one root's ASID, at its address under any, or anywhere. */
 static enum reach table_reach(const struct frame *table, u16 *asid)
 {
 	if (table->level != 0 && table->links == 0)
 		return UNREACHABLE; /* its last unlink already invalidated it */
 	if (table->pos_root == FRAME_NONE)
 		return UNKNOWN;
+	if (table->pos_root == FRAME_ANY_ROOT) {
+		*asid = EVERY_ASID;
+		return ANY_ASID;
+	}
 	*asid = tlb_current_asid(&kernel_frames.frames[table->pos_root]);
 	return *asid ? KNOWN : UNREACHABLE; /* no ASID this generation: nothing cached */
 }
 
 static void add_asid(u16 asid)
 {
+	if (asid == EVERY_ASID) {
+		batch.all = true; /* an address in every ASID, too many to name */
+		return;
+	}
 	for (u32 i = 0; i < batch.nasids; i++)
 		if (batch.asids[i] == asid)
 			return;
@@ -84,7 +95,7 @@ void tlb_note_page(const struct frame *table, u32 index)
 	enum reach reach = table_reach(table, &asid);
 	if (reach == UNKNOWN)
 		batch.all = true;
-	if (reach != KNOWN || batch.all || asid_listed(asid))
+	if ((reach != KNOWN && reach != ANY_ASID) || batch.all || (reach == KNOWN && asid_listed(asid)))
 		return;
 	if (batch.npages == BATCH_PAGES) {
 		/* Too many pages to name one by one: the whole ASIDs instead. */
@@ -103,8 +114,8 @@ void tlb_note_table(const struct frame *table, u32 index)
 	(void)index;
 	u16 asid;
 	enum reach reach = table_reach(table, &asid);
-	if (reach == UNKNOWN)
-		batch.all = true;
+	if (reach == UNKNOWN || reach == ANY_ASID)
+		batch.all = true; /* everything under an entry, in every ASID */
 	else if (reach == KNOWN)
 		add_asid(asid);
 }
@@ -122,7 +133,10 @@ void tlb_commit(void)
 			arch_tlb_flush_asid(batch.asids[i]);
 		tlb_stats.by_asid += batch.nasids;
 		for (u32 i = 0; i < batch.npages; i++)
-			if (!asid_listed(batch.page_asid[i])) {
+			if (batch.page_asid[i] == EVERY_ASID) {
+				arch_tlb_flush_va_all_asids(batch.page_va[i]);
+				tlb_stats.by_va_all++;
+			} else if (!asid_listed(batch.page_asid[i])) {
 				arch_tlb_flush_va(batch.page_asid[i], batch.page_va[i]);
 				tlb_stats.by_va++;
 			}

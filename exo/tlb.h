@@ -25,13 +25,14 @@ void tlb_note_table(const struct frame *table, u32 index);
 void tlb_commit(void);
 
 struct tlb_stats {
-	u64 by_va, by_asid, all, generation;
+	u64 by_va, by_va_all, by_asid, all, generation;
 };
 extern struct tlb_stats tlb_stats;
 
 /* arch/arm64/tlb.c */
 void arch_tlb_begin(void); /* table writes visible to the walker */
 void arch_tlb_flush_va(u16 asid, u64 va);
+void arch_tlb_flush_va_all_asids(u64 va);
 void arch_tlb_flush_asid(u16 asid);
 void arch_tlb_flush_all(void);
 void arch_tlb_end(void); /* wait for completion */

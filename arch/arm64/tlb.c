@@ -10,6 +10,11 @@ void arch_tlb_flush_va(u16 asid, u64 va)
 	__asm__ volatile("tlbi vae1is, %0" ::"r"(operand) : "memory");
 }
 
+void arch_tlb_flush_va_all_asids(u64 va)
+{
+	__asm__ volatile("tlbi vaae1is, %0" ::"r"(va >> 12 & ((1ull << 44) - 1)) : "memory");
+}
+
 void arch_tlb_flush_asid(u16 asid)
 {
 	__asm__ volatile("tlbi aside1is, %0" ::"r"((u64)asid << TTBR_ASID_SHIFT) : "memory");

@@ -48,6 +48,7 @@ void arch_copy_page(void *dst, const void *src) { memcpy(dst, src, PAGE_SIZE); }
 void arch_tlb_begin(void) {}
 void arch_tlb_flush_va(u16 asid, u64 va) { (void)asid, (void)va, fake.tlb_ops++; }
 void arch_tlb_flush_asid(u16 asid) { (void)asid, fake.tlb_ops++; }
+void arch_tlb_flush_va_all_asids(u64 va) { (void)va, fake.tlb_ops++; }
 void arch_tlb_flush_all(void) { fake.tlb_ops++; }
 void arch_tlb_end(void) {}
 u32 arch_asid_bits(void) { return 16; }

@@ -7,6 +7,7 @@
 #include "arch/pte.h"
 #include "exo/errno.h"
 #include "exo/pt.h"
+#include "exo/tlb.h"
 #include "tests/host/check.h"
 
 static struct env *make_env(struct env *parent, u64 quota)
@@ -322,6 +323,45 @@ static void copy_tables_for_a_child(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
 }
 
+/*
+ * A last-level table shared by a parent and its child at the same address
+ * (an on-demand fork's) keeps its address: a change to one of its pages is
+ * invalidated by address in every ASID, not by flushing everything.  Linked
+ * at another address too, its place is unknown: everything goes.
+ */
+static void shared_table_keeps_its_address(void)
+{
+	fake_boot(256);
+	struct env *parent = make_env(NULL, 200);
+	struct env *child = make_env(parent, 40);
+	u64 proot = table_of(parent, 0), p1 = table_of(parent, 1), p2 = table_of(parent, 2), leaf = table_of(parent, 3);
+	u64 croot = table_of(child, 0), c1 = table_of(child, 1), c2 = table_of(child, 2);
+	pt_set_root(parent, proot);
+	pt_set_root(child, croot);
+	u64 l1 = fake_table(0, p1, EXO_R | EXO_W), l2 = fake_table(1, p2, EXO_R | EXO_W), l3 = fake_table(2, leaf, EXO_R);
+	EXPECT(pt_write(parent, proot, 1, 1, &l1) == 0 && pt_write(parent, p1, 2, 1, &l2) == 0);
+	EXPECT(pt_write(parent, p2, 3, 1, &l3) == 0);
+	EXPECT(frame_share(parent, leaf, EXO_R) == 0);
+	u64 cl1 = fake_table(0, c1, EXO_R | EXO_W), cl2 = fake_table(1, c2, EXO_R | EXO_W);
+	EXPECT(pt_write(child, croot, 1, 1, &cl1) == 0 && pt_write(child, c1, 2, 1, &cl2) == 0);
+	EXPECT(pt_write(child, c2, 3, 1, &l3) == 0); /* the same address in the child */
+	EXPECT(pt_frame(leaf)->pos_root == FRAME_ANY_ROOT);
+	u64 data = frame_of(parent), page = fake_page(data, EXO_R | EXO_W), ro = fake_page(data, EXO_R);
+	EXPECT(pt_write(parent, leaf, 9, 1, &page) == 0);
+	u64 all = tlb_stats.all, by_va_all = tlb_stats.by_va_all;
+	EXPECT(pt_write(parent, leaf, 9, 1, &ro) == 0); /* a cached page changes */
+	EXPECT(tlb_stats.all == all && tlb_stats.by_va_all == by_va_all + 1);
+	/* Linked at another address as well: unknown. */
+	EXPECT(pt_write(child, c2, 4, 1, &l3) == 0);
+	EXPECT(pt_frame(leaf)->pos_root == FRAME_NONE);
+	EXPECT(pt_write(parent, leaf, 9, 1, &page) == 0);
+	EXPECT(tlb_stats.all == all + 1);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -334,5 +374,6 @@ int main(void)
 	RUN("core", cow_never_widens_a_share);
 	RUN("core", map_new_fills_empty_entries);
 	RUN("core", copy_tables_for_a_child);
+	RUN("core", shared_table_keeps_its_address);
 	return check_failures != 0;
 }
