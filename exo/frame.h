@@ -52,12 +52,38 @@ struct frame {
 	 */
 	u32 pos_root; /* frame index of the level-0 table */
 	u32 work;     /* scratch: the next frame on a worklist (FRAME_NONE ends it) */
-	u64 pos_va;
+	u64 pos_va;   /* with the groups in use in its low bits: table_pos_va, table_groups */
 	u32 check_maps, check_links; /* the isolation checker's recount */
 	u32 inner;    /* its owner's release: references from the owner's own tables */
 	u32 waiters;  /* environments blocked on a word in it (exo/wait.c), 0 if none */
 };
 _Static_assert(sizeof(struct frame) == 64, "frame records are 64 bytes");
+
+/*
+ * A page table's summary of where its entries may be in use: bit g stands
+ * for entries 32g .. 32g + 31 and is set whenever one of them is written
+ * non-zero; it is cleared only when the table is emptied (a release), so a
+ * set bit may be stale, a clear one never is.  Scans of a table's valid
+ * entries skip the groups never used.  It lives in the low 16 bits of
+ * pos_va, which a table's address always leaves zero (a last-level table
+ * spans 2 MiB).
+ */
+#define TABLE_GROUPS_MASK 0xffffull
+#define TABLE_GROUP_SHIFT 5
+
+static inline u64 table_pos_va(const struct frame *table) { return table->pos_va & ~TABLE_GROUPS_MASK; }
+static inline void table_set_pos_va(struct frame *table, u64 va)
+{
+	table->pos_va = va | (table->pos_va & TABLE_GROUPS_MASK);
+}
+static inline u32 table_groups(const struct frame *table) { return (u32)(table->pos_va & TABLE_GROUPS_MASK); }
+/* Entries first .. first + count - 1 (count at least 1) may now be in use. */
+static inline void table_note_used(struct frame *table, u32 first, u32 count)
+{
+	u32 lo = first >> TABLE_GROUP_SHIFT, hi = (first + count - 1) >> TABLE_GROUP_SHIFT;
+	table->pos_va |= ((2u << hi) - 1) & ~((1u << lo) - 1);
+}
+static inline void table_clear_groups(struct frame *table) { table->pos_va &= ~TABLE_GROUPS_MASK; }
 
 struct frame_pool {
 	struct frame *frames;

@@ -40,8 +40,9 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 	env_own_frame(owner, table);
 	if (level == 0) {
 		table->pos_root = frame_index(&kernel_frames, table);
-		table->pos_va = 0;
+		table_set_pos_va(table, 0);
 		pt_entries(table)[EXO_PT_WINDOW_SLOT] = pt_window_entry(table);
+		table_note_used(table, EXO_PT_WINDOW_SLOT, 1);
 	}
 	return 0;
 }
@@ -224,11 +225,11 @@ static void share_position(struct frame *table)
 static void note_link(const struct frame *parent, u32 index, struct frame *child)
 {
 	bool fresh = child->links == 0 && (child->level == EXO_PT_LEVELS - 1 || child->used == 0);
-	u64 va = parent->pos_va + (u64)index * pt_level_size(parent->level);
+	u64 va = table_pos_va(parent) + (u64)index * pt_level_size(parent->level);
 	if (fresh && position_known(parent)) {
 		child->pos_root = parent->pos_root;
-		child->pos_va = va;
-	} else if (position_known(parent) && child->pos_root != FRAME_NONE && child->pos_va == va) {
+		table_set_pos_va(child, va);
+	} else if (position_known(parent) && child->pos_root != FRAME_NONE && table_pos_va(child) == va) {
 		share_position(child);
 	} else {
 		forget_position(child);
@@ -277,7 +278,7 @@ void pt_set_entry(struct frame *table, u64 *entries, u32 index, const struct che
 		return;
 	if (pte_valid(old) && entry->target && pte_addr(old).val == frame_addr(&kernel_frames, entry->target).val) {
 		/* Same frame, other rights: no reference changes, only the TLB. */
-		entries[index] = entry->stored;
+		entries[index] = entry->stored; /* valid before, so its group is noted already */
 		if (table->level == EXO_PT_LEVELS - 1)
 			tlb_note_page(table, index);
 		else
@@ -287,6 +288,8 @@ void pt_set_entry(struct frame *table, u64 *entries, u32 index, const struct che
 	entry_ref(table, index, entry->target);
 	entry_unref(table, index, old, true);
 	entries[index] = entry->stored;
+	if (entry->stored)
+		table_note_used(table, index, 1);
 }
 
 int pt_write(struct env *caller, u64 table_addr, u64 index, u64 count, const u64 *descs)
@@ -546,7 +549,7 @@ void pt_release_table(struct frame *table)
 	u32 skip = table->level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES;
 	struct frame *records = kernel_frames.frames;
 	u64 base = kernel_frames.base;
-	for (u32 i = 0, left = table->used; left && (i = pt_next_used(entries, i)) < EXO_PT_ENTRIES; i++) {
+	for (u32 i = 0, left = table->used; left && (i = pt_next_used_in(table, entries, i)) < EXO_PT_ENTRIES; i++) {
 		u64 entry = entries[i];
 		if (!pte_valid(entry) || i == skip)
 			continue;
@@ -561,4 +564,5 @@ void pt_release_table(struct frame *table)
 		entries[i] = 0;
 	}
 	table->used = 0;
+	table_clear_groups(table);
 }

@@ -56,6 +56,35 @@ static inline u32 pt_next_used(const u64 *entries, u32 i)
 	return i;
 }
 
+/*
+ * The same for a table's own entries, skipping the groups of 32 its
+ * summary says were never used (exo/frame.h, table_groups).
+ */
+static inline u32 pt_next_used_in(const struct frame *table, const u64 *entries, u32 i)
+{
+	if (i < EXO_PT_ENTRIES && entries[i])
+		return i; /* a full table's next entry: no search */
+	u32 groups = table_groups(table);
+	while (i < EXO_PT_ENTRIES) {
+		u32 rest = groups >> (i >> TABLE_GROUP_SHIFT);
+		if (!rest)
+			return EXO_PT_ENTRIES;
+		if (!(rest & 1))
+			i = ((i >> TABLE_GROUP_SHIFT) + (u32)__builtin_ctz(rest)) << TABLE_GROUP_SHIFT;
+		u32 end = ((i >> TABLE_GROUP_SHIFT) + 1) << TABLE_GROUP_SHIFT; /* a multiple of 4 */
+		for (; i < end && (i & 3); i++)
+			if (entries[i])
+				return i;
+		for (; i < end; i += 4)
+			if (entries[i] | entries[i + 1] | entries[i + 2] | entries[i + 3])
+				break;
+		for (; i < end; i++)
+			if (entries[i])
+				return i;
+	}
+	return EXO_PT_ENTRIES;
+}
+
 /* The frame record of a kernel-checked physical address, or NULL. */
 struct frame *pt_frame(u64 addr);
 u64 *pt_entries(const struct frame *table);

@@ -93,6 +93,8 @@ static void check_table(const struct frame *table, struct exo_check *out)
 		if (info.kind == DESC_INVALID)
 			continue;
 		valid++;
+		if (!(table_groups(table) & (1u << (i >> TABLE_GROUP_SHIFT))))
+			problem("table 0x%lx[%u] is valid, but its group is not noted as in use", addr_of(table), i);
 		struct frame *target = frame_lookup(&kernel_frames, info.out);
 		if (target)
 			count_husk_ref(target->owner, table->owner);

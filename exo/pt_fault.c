@@ -135,6 +135,7 @@ int pt_map_new(struct env *caller, u64 table_addr, u64 index, u64 count, u64 att
 		made[i] = frame.val;
 	}
 	table->used = (u16)(table->used + count);
+	table_note_used(table, (u32)index, (u32)count);
 	if (out)
 		copy_to_user(out, made, count * sizeof(u64)); /* checked above: cannot fail */
 	return 0;

@@ -236,6 +236,8 @@ static void leaf_apply_write(struct frame *table, u32 first, u32 count, const u6
 		}
 	}
 	table->used = (u16)(table->used + used);
+	if (count)
+		table_note_used(table, first, count);
 	note_done(table, changed);
 }
 
@@ -348,5 +350,7 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
 		count_ref(target, dst_owner, +1, &quiet);
 	}
 	dst->used = (u16)(dst->used + added);
+	if (count)
+		table_note_used(dst, dst_first, count);
 	note_done(src, changed);
 }

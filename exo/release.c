@@ -71,7 +71,7 @@ static inline struct frame *entry_frame(const struct frame *table, const u64 *en
 static void count_table(const struct env *env, const struct frame *table)
 {
 	const u64 *entries = pt_entries(table);
-	for (u32 i = 0, left = table->used; left && (i = pt_next_used(entries, i)) < EXO_PT_ENTRIES; i++) {
+	for (u32 i = 0, left = table->used; left && (i = pt_next_used_in(table, entries, i)) < EXO_PT_ENTRIES; i++) {
 		struct frame *target = entry_frame(table, entries, i);
 		if (!target)
 			continue;
@@ -91,7 +91,7 @@ static void keep(struct frame *frame, struct env *env)
 static void mark_table(struct env *env, const struct frame *table)
 {
 	const u64 *entries = pt_entries(table);
-	for (u32 i = 0, left = table->used; left && (i = pt_next_used(entries, i)) < EXO_PT_ENTRIES; i++) {
+	for (u32 i = 0, left = table->used; left && (i = pt_next_used_in(table, entries, i)) < EXO_PT_ENTRIES; i++) {
 		struct frame *target = entry_frame(table, entries, i);
 		if (!target)
 			continue;

@@ -106,7 +106,7 @@ void tlb_note_page(const struct frame *table, u32 index)
 		return;
 	}
 	batch.page_asid[batch.npages] = asid;
-	batch.page_va[batch.npages++] = table->pos_va + (u64)index * PAGE_SIZE;
+	batch.page_va[batch.npages++] = table_pos_va(table) + (u64)index * PAGE_SIZE;
 }
 
 void tlb_note_table(const struct frame *table, u32 index)
