@@ -213,7 +213,7 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 	paddr_t record;
 	frame_alloc(&kernel_frames, FRAME_ENV, 0, id, &record);
 	struct env *env = phys_to_kernel(record);
-	arch_zero_page(env); /* the whole frame, by cache lines: cheaper than a memset of the record */
+	arch_zero_start(env, sizeof(*env)); /* by cache blocks: cheaper than a memset */
 	env->id = id;
 	env->depth = parent ? parent->depth + 1 : 0;
 	env->status = EXO_ENV_NOT_RUNNABLE;

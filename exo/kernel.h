@@ -48,6 +48,8 @@ void *phys_to_kernel(paddr_t addr);
 paddr_t kernel_to_phys(const void *kva);
 /* Zero one 4 KiB page at a kernel address. */
 void arch_zero_page(void *kva);
+/* The first bytes (at most a page) of a page, zeroed in whole cache blocks: perhaps a little more. */
+void arch_zero_start(void *kva, u64 bytes);
 void arch_copy_page(void *dst_kva, const void *src_kva);
 
 /* Boot-time hooks, called in this order by kmain. */

@@ -88,5 +88,10 @@ enum env_relation env_relation(const struct env *a, const struct env *b)
 {
 	if (a == b)
 		return REL_SELF;
+	/* Parent and child, the most common question (a call on one's child): no view needed. */
+	if (b->parent_env == a)
+		return REL_DESCENDANT;
+	if (a->parent_env == b)
+		return REL_ANCESTOR;
 	return resolve(view_of(a), b);
 }

@@ -2,10 +2,17 @@
 #include "arch/arm64/trap_frame.h"
 
 	.text
-/* void arch_zero_page(void *kva): DC ZVA blocks if allowed (DCZID_EL0), else stores. */
+/*
+ * void arch_zero_page(void *kva): DC ZVA blocks if allowed (DCZID_EL0), else stores.
+ * void arch_zero_start(void *kva, u64 bytes): the first bytes of a page, in
+ * whole blocks (so perhaps a little more, never past the page).
+ */
 	.globl	arch_zero_page
 arch_zero_page:
-	add	x3, x0, #4096
+	mov	x1, #4096
+	.globl	arch_zero_start
+arch_zero_start:
+	add	x3, x0, x1
 	mrs	x1, dczid_el0
 	tbnz	x1, #4, 2f		// DZP: DC ZVA prohibited
 	and	x1, x1, #0xf

@@ -43,6 +43,7 @@ void *phys_to_kernel(paddr_t addr)
 paddr_t kernel_to_phys(const void *kva) { return pa((u64)((const u8 *)kva - fake.ram) + FAKE_RAM_BASE); }
 
 void arch_zero_page(void *kva) { memset(kva, 0, PAGE_SIZE); }
+void arch_zero_start(void *kva, u64 bytes) { memset(kva, 0, bytes); }
 void arch_copy_page(void *dst, const void *src) { memcpy(dst, src, PAGE_SIZE); }
 
 void arch_tlb_begin(void) {}
