@@ -21,10 +21,13 @@ static u64 samples[BENCH_SAMPLES];
 static void null_call(void)
 {
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		for (u32 i = 0; i < BATCH; i++)
 			exo_null();
-		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start) / BATCH;
 	}
 	bench_report("abi", "null_call", samples, BENCH_SAMPLES);
 }
@@ -39,10 +42,13 @@ static void upcall_roundtrip(void)
 {
 	rt_fault_hook = skip_instruction;
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		for (u32 i = 0; i < BATCH; i++)
 			__asm__ volatile("mov x9, #0x1000\n ldr x9, [x9]" ::: "x9", "memory");
-		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start) / BATCH;
 	}
 	rt_fault_hook = NULL;
 	bench_report("abi", "upcall_roundtrip", samples, BENCH_SAMPLES);
@@ -58,10 +64,13 @@ static void svc_reflect(void)
 {
 	rt_syscall_hook = answer_getppid;
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		for (u32 i = 0; i < BATCH; i++)
 			__asm__ volatile("mov x8, #173\n svc #0" ::: "x0", "x8", "memory");
-		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start) / BATCH;
 	}
 	rt_syscall_hook = NULL;
 	bench_report("abi", "svc_reflect", samples, BENCH_SAMPLES);
@@ -78,10 +87,13 @@ static void svc_reflect_light(void)
 	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)bench_light_handler, CHILD_UPCALL_TOP,
 	                    EXO_UPCALL_LIGHT);
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		for (u32 i = 0; i < BATCH; i++)
 			__asm__ volatile("mov x8, #173\n svc #0" ::: "x0", "x8", "memory");
-		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start) / BATCH;
 	}
 	exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0);
 	bench_report("abi", "svc_reflect_light", samples, BENCH_SAMPLES);
@@ -99,12 +111,13 @@ static i64 table_at(u64 va)
 static void map_512(void)
 {
 	i64 table = table_at(DATA_VA);
-	for (u32 i = 0; i < 512; i++)
-		descs[i] = frames[i] | PAGE_RW;
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		exo_pt_write((u64)table, 0, 512, descs);
-		samples[s] = bench_insns_x16(rt_counter() - start);
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start);
 		exo_pt_write((u64)table, 0, 512, zeros);
 	}
 	bench_report("abi", "map_512", samples, BENCH_SAMPLES);
@@ -115,9 +128,12 @@ static void copy_table_wp(void)
 	i64 src = table_at(DATA_VA), dst = table_at(DATA_VA + (2ull << 20));
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
 		exo_pt_write((u64)src, 0, 512, descs); /* writable again */
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		exo_pt_copy((u64)src, 0, (u64)dst, 0, 512, EXO_PTE_RO | EXO_PTE_SW0, EXO_COPY_BOTH);
-		samples[s] = bench_insns_x16(rt_counter() - start);
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start);
 		exo_pt_write((u64)dst, 0, 512, zeros);
 	}
 	exo_pt_write((u64)src, 0, 512, zeros);
@@ -133,13 +149,16 @@ static void env_lifecycle(void)
 	struct exo_regs regs = { .pc = (u64)bench_exit_at_once };
 	struct exo_event event;
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		i64 child = exo_env_create(0);
 		exo_env_set_root((u64)child, rt_root);
 		exo_env_set_regs((u64)child, &regs);
 		exo_env_run((u64)child);
 		exo_recv(&event, 0, 0);
-		samples[s] = bench_insns_x16(rt_counter() - start);
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start);
 		if (event.kind != EXO_EVENT_EXIT || event.env != (u64)child)
 			rt_printf("bench: env_lifecycle: unexpected event %lu from %lu\n", event.kind, event.env);
 	}
@@ -173,10 +192,13 @@ static void cow_fault(void)
 	const u64 *entries = exo_window_table(3, DATA_VA);
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
 		exo_pt_write((u64)table, 0, BATCH, cow);
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		for (u32 i = 0; i < BATCH; i++)
 			*(volatile u64 *)(DATA_VA + i * 4096ull) = i;
-		samples[s] = bench_insns_x16(rt_counter() - start) / BATCH;
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start) / BATCH;
 		for (u32 i = 0; i < BATCH; i++)
 			copies[i] = entries[i] & EXO_PTE_ADDR_MASK;
 		exo_pt_write((u64)table, 0, BATCH, zeros);
@@ -209,11 +231,14 @@ static void copy_subtree_64m(void)
 			exo_pt_write((u64)leaves[t], 0, 512, descs); /* writable again */
 		i64 child = exo_env_create(64);
 		i64 dst = exo_pt_alloc((u64)child, 2);
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		for (u32 first = 0; first < SUBTREE_TABLES; first += EXO_COPY_TABLES_MAX)
 			exo_pt_copy_tables(src, (u64)dst, exo_pt_index(2, SUBTREE_VA) + first, EXO_COPY_TABLES_MAX,
 			                   EXO_PTE_RO | EXO_PTE_SW0, EXO_COPY_BOTH | EXO_COPY_SHARE);
-		samples[s] = bench_insns_x16(rt_counter() - start);
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start);
 		exo_env_destroy((u64)child);
 		while (exo_env_child(rt_id, 0) > 0) /* its release done in steps, before the next sample */
 			exo_yield();
@@ -234,9 +259,12 @@ static void teardown_tiny(void)
 {
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
 		i64 child = rt_spawn_stopped(exit_at_once, 0, 256);
+		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
 		exo_env_destroy((u64)child);
-		samples[s] = bench_insns_x16(rt_counter() - start);
+		u64 end = rt_counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = bench_insns_x16(end - start);
 	}
 	bench_report("abi", "teardown_tiny", samples, BENCH_SAMPLES);
 }
@@ -247,16 +275,22 @@ int main(void)
 		rt_printf("bench: cannot allocate frames\n");
 		return 1;
 	}
-	null_call();
-	upcall_roundtrip();
-	svc_reflect();
-	svc_reflect_light();
-	map_512();
-	copy_table_wp();
-	env_lifecycle();
-	cow_fault();
-	teardown_tiny();
-	copy_subtree_64m();
+	for (u32 i = 0; i < 512; i++)
+		descs[i] = frames[i] | PAGE_RW;
+	static const struct {
+		const char *name;
+		void (*run)(void);
+	} cases[] = {
+		{ "null_call", null_call }, { "upcall_roundtrip", upcall_roundtrip }, { "svc_reflect", svc_reflect },
+		{ "svc_reflect_light", svc_reflect_light }, { "map_512", map_512 }, { "copy_table_wp", copy_table_wp },
+		{ "env_lifecycle", env_lifecycle }, { "cow_fault", cow_fault }, { "teardown_tiny", teardown_tiny },
+		{ "copy_subtree_64m", copy_subtree_64m },
+	};
+	char only[48];
+	const char *wanted = rt_arg("only", only, sizeof(only)); /* one case (tools/profile.py) */
+	for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!wanted || strcmp(wanted, cases[i].name) == 0)
+			cases[i].run();
 	exo_frame_free(frames, 512);
 	return 0;
 }

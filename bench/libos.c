@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -75,11 +76,14 @@ static void pipe_round_trip(const char *self)
 	close(from_child[1]);
 	char byte = 'x';
 	for (int s = 0; s < SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		uint64_t start = counter();
 		for (int i = 0; i < BATCH / 4; i++)
 			if (write(to_child[1], &byte, 1) != 1 || read(from_child[0], &byte, 1) != 1)
 				return;
-		samples[s] = insns_x16(counter() - start) / (BATCH / 4);
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = insns_x16(end - start) / (BATCH / 4);
 	}
 	close(to_child[1]);
 	close(from_child[0]);
@@ -87,29 +91,52 @@ static void pipe_round_trip(const char *self)
 	report("pipe_round_trip", samples);
 }
 
+static void getppid_case(void);
+static void first_touch_case(void);
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "echo-bytes") == 0)
 		return echo_bytes();
+	const char *only = getenv("BENCH_ONLY"); /* one case (tools/profile.py) */
+	if (!only || strcmp(only, "getppid") == 0)
+		getppid_case();
+	if (!only || strcmp(only, "first_touch_fault") == 0)
+		first_touch_case();
+	if (!only || strcmp(only, "pipe_round_trip") == 0)
+		pipe_round_trip(argv[0]);
+	return 0;
+}
+
+static void getppid_case(void)
+{
 	for (int s = 0; s < SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		uint64_t start = counter();
 		for (int i = 0; i < BATCH; i++)
 			getppid();
-		samples[s] = insns_x16(counter() - start) / BATCH;
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = insns_x16(end - start) / BATCH;
 	}
 	report("getppid", samples);
+}
+
+static void first_touch_case(void)
+{
 	size_t pages = (size_t)SAMPLES * BATCH;
 	volatile char *area = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED)
-		return 1;
+		return;
 	for (int s = 0; s < SAMPLES; s++) {
+		BENCH_PROFILE_ON();
 		uint64_t start = counter();
 		for (int i = 0; i < BATCH; i++)
 			area[((size_t)s * BATCH + i) * 4096] = 1;
-		samples[s] = insns_x16(counter() - start) / BATCH;
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = insns_x16(end - start) / BATCH;
 	}
 	report("first_touch_fault", samples);
 	munmap((void *)area, pages * 4096);
-	pipe_round_trip(argv[0]);
-	return 0;
 }

@@ -8,6 +8,15 @@
 
 #include <stdint.h>
 
+/*
+ * A profile window around a measured region (tools/profile.py with the
+ * tools/prof/exoprof.c plugin counts instructions per function between
+ * them); without the plugin each is one instruction QEMU runs as a no-op.
+ * They sit outside the two counter reads, so the figures do not change.
+ */
+#define BENCH_PROFILE_ON() __asm__ volatile("hint #0x7e" ::: "memory")
+#define BENCH_PROFILE_OFF() __asm__ volatile("hint #0x7f" ::: "memory")
+
 struct bench_figures {
 	uint64_t median, min, p90;
 };
