@@ -447,6 +447,20 @@ def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT, qemu_args=(
     return test
 
 
+def t_profile_counts_a_window(ctx):
+    """The profiler (tools/profile.py with the exoprof plugin) sees one case's instructions: per
+    operation within 3% of the benchmark's own median, most of them in the fast path."""
+    out = subprocess.run([sys.executable, "tools/profile.py", "--case", "null_call", "--qemu", ctx.qemu,
+                          "--nm", ctx.nm], capture_output=True, text=True, timeout=300)
+    head = re.search(r"insns_per_op=(\d+) bench_median=(\d+)", out.stdout)
+    if out.returncode or not head:
+        raise Failure(f"profile failed: {out.stdout[-500:]}{out.stderr[-500:]}")
+    per_op, median = int(head.group(1)), int(head.group(2))
+    if abs(per_op - median) > median * 0.03 or "fast_call" not in out.stdout:
+        raise Failure(f"profile says {per_op} per call, the bench {median}:\n{out.stdout}")
+    return f"{per_op} per call, bench median {median}"
+
+
 QEMU_TESTS = [
     ("qemu/boot_and_power_off", t_boot_demo),
     ("qemu/kernel_symbols_in_high_half", t_kernel_in_high_half),
@@ -537,6 +551,7 @@ QEMU_TESTS = [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
         r"^exo: all environments ended \(first exited with status 256\)$"], status=1)),
     ("qemu/libos/console_line_editing", app("init=cat", [r"^abd$"], typed="abc\x7fd\r\x04")),
+    ("qemu/profile_counts_a_window", t_profile_counts_a_window),
     ("qemu/calls_few_asids", user_program("init=t_calls asid_bits=2 only=asid",
                                           expect=[r"2-bit ASIDs", r"ASID generations (\d+) -> (?!\1\b)\d+"])),
 ]
