@@ -44,9 +44,8 @@ void env_give_frames(struct env *from, struct env *to)
 /* Its memory may be someone else's next: a wait on a word in it ends first. */
 void env_free_frame(struct env *env, struct frame *frame)
 {
-	paddr_t addr = frame_addr(&kernel_frames, frame);
 	if (frame->waiters)
 		wait_word_gone(frame);
 	env_disown_frame(env, frame);
-	frame_free(&kernel_frames, addr);
+	frame_free_record(&kernel_frames, frame); /* an environment's frames are allocated, never reserved */
 }

@@ -69,15 +69,20 @@ int frame_alloc(struct frame_pool *pool, enum frame_type type, u32 level, u32 ow
 	return 0;
 }
 
+void frame_free_record(struct frame_pool *pool, struct frame *frame)
+{
+	set_type(pool, frame, FRAME_FREE);
+	*frame = (struct frame){ .type = FRAME_FREE, .next = pool->free_head, .prev = FRAME_NONE };
+	pool->free_head = frame_index(pool, frame);
+}
+
 int frame_free(struct frame_pool *pool, paddr_t addr)
 {
 	struct frame *frame = frame_lookup(pool, addr);
 	if (!frame || frame->type == FRAME_ABSENT || frame->type == FRAME_FREE ||
 	    (frame->flags & FRAME_RESERVED))
 		return -E_INVAL;
-	set_type(pool, frame, FRAME_FREE);
-	*frame = (struct frame){ .type = FRAME_FREE, .next = pool->free_head, .prev = FRAME_NONE };
-	pool->free_head = frame_index(pool, frame);
+	frame_free_record(pool, frame);
 	return 0;
 }
 

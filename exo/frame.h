@@ -106,6 +106,8 @@ void frame_pool_init(struct frame_pool *pool, struct frame *records, const struc
 int frame_alloc(struct frame_pool *pool, enum frame_type type, u32 level, u32 owner, paddr_t *out);
 /* Give an allocated (non-kernel-reserved) frame back; -E_INVAL otherwise. */
 int frame_free(struct frame_pool *pool, paddr_t frame);
+/* The same for a frame the caller knows is allocated and not reserved (no lookup, no checks). */
+void frame_free_record(struct frame_pool *pool, struct frame *frame);
 
 /* Change an allocated frame's type, keeping the counts per type right. */
 void frame_retype(struct frame_pool *pool, struct frame *frame, enum frame_type type);

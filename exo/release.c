@@ -247,6 +247,9 @@ bool release_run(struct env *env, u64 *budget)
 		if (!finished)
 			return false;
 		next_phase(env);
+		/* Nothing referred to from outside: nothing is kept, so no kept table to prune. */
+		if (r->phase == PRUNE && r->external == 0)
+			next_phase(env);
 	}
 	unqueue(env);
 	env->releasing = false;
