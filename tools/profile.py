@@ -1,34 +1,68 @@
 #!/usr/bin/env python3
 """Where a benchmark case's instructions go, function by function.
 
-Runs one case of bench_abi or bench_libos alone in QEMU (-icount
-shift=0,sleep=off, as `ninja bench` does) with the exoprof plugin
-(tools/prof/exoprof.c), which counts instructions per address between the
-case's BENCH_PROFILE_ON/OFF markers; then names each address's function
-from the kernel's and the program's symbols and prints, per window (one
-sample), the instructions of each function, most first.
+Runs one case of bench_abi or bench_libos alone in QEMU (the argv of
+bench/run.py: -icount shift=0,sleep=off) with the exoprof plugin
+(tools/prof/exoprof.c, build/tools/exoprof.so), which counts instructions
+per address between the case's BENCH_PROFILE_ON/OFF markers; then names
+each address's function from the kernel's (build/kernel.elf) and the
+program's (build/user/PROGRAM) symbols and prints the instructions of each
+function per operation (the window's count over windows, divided by the
+operations the case times in one sample), most first, beside the median
+the same run reported.
 
   python3 tools/profile.py --case copy_table_wp
+  python3 tools/profile.py --case map_512 --lines 20     (hottest addresses, disassembled)
   python3 tools/profile.py --all --out build/bench/profile.txt   (ninja profile)
 """
 import argparse
 import bisect
 import collections
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 
-ABI_CASES = ["null_call", "upcall_roundtrip", "svc_reflect", "svc_reflect_light", "map_512", "copy_table_wp",
-             "env_lifecycle", "cow_fault", "teardown_tiny", "copy_subtree_64m"]
-LIBOS_CASES = ["getppid", "first_touch_fault", "pipe_round_trip"]
 PLUGIN = "build/tools/exoprof.so"
-# Operations in one window (one sample): the bench divides by these.
+KERNEL = "build/kernel.elf"
+RESULTS = "build/bench/results.txt"
+# Each program, its source (where its cases are found) and how one case is chosen on the kernel
+# command line: bench_abi reads only=NAME (rt_arg); libos hands a musl program only the words
+# with a capital letter as its environment, so bench_libos reads BENCH_ONLY=NAME.
+PROGRAMS = {
+    "bench_abi": ("bench/abi.c", re.compile(r'bench_report\("abi", "(\w+)"'), "only={}"),
+    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"'), "BENCH_ONLY={}"),
+}
+# Operations timed in one sample (one window), where it is not one: the bench divides by these.
 OPS_PER_WINDOW = {"null_call": 32, "upcall_roundtrip": 32, "svc_reflect": 32, "svc_reflect_light": 32,
                   "cow_fault": 32, "getppid": 32, "first_touch_fault": 32, "pipe_round_trip": 8}
 
 
+def tool(name, *fallbacks):
+    for candidate in (name,) + fallbacks:
+        if shutil.which(candidate):
+            return candidate
+    return name
+
+
+def cases_of(program):
+    source, pattern, _ = PROGRAMS[program]
+    with open(source) as f:
+        return pattern.findall(f.read())
+
+
+def program_of(case):
+    found = [program for program in PROGRAMS if case in cases_of(program)]
+    if len(found) != 1:
+        every = [c for program in PROGRAMS for c in cases_of(program)]
+        sys.exit(f"--case {case}: not a benchmark case; the cases are: {' '.join(every)}")
+    return found[0]
+
+
 def symbols(nm, elf):
+    """(address, name) of every function symbol, by address."""
     out = subprocess.run([nm, "-n", elf], capture_output=True, text=True, check=True).stdout
     syms = []
     for line in out.splitlines():
@@ -38,66 +72,118 @@ def symbols(nm, elf):
     return syms
 
 
-def run_case(qemu, case):
-    program = "bench_abi" if case in ABI_CASES else "bench_libos"
-    select = f"only={case}" if program == "bench_abi" else f"BENCH_ONLY={case}"
+def run_case(qemu, case, program):
+    select = PROGRAMS[program][2].format(case)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "exoprof.out")
         argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic", "-nic", "none",
                 "-no-reboot", "-icount", "shift=0,sleep=off", "-kernel", "build/kernel.bin",
                 "-initrd", "build/user/initrd.cpio", "-append", f"init={program} {select}",
                 "-plugin", f"{PLUGIN},out={out}"]
-        console = subprocess.run(argv, capture_output=True, text=True, timeout=900).stdout
+        console = subprocess.run(argv, capture_output=True, text=True, timeout=900).stdout.replace("\r", "")
         if "exo: power off (status 0)" not in console or not os.path.exists(out):
             sys.exit(f"{case}: the run failed:\n{console[-2000:]}")
         median = None
         for line in console.splitlines():
-            if f"case={case} " in line and "median=" in line:
-                median = int(line.split("median=")[1].split()[0])
+            found = re.search(rf"case={case} median=(\d+)", line)
+            if found:
+                median = int(found.group(1))
+        counts = collections.Counter()
         with open(out) as f:
             windows = int(f.readline().split()[1])
-            counts = collections.Counter()
             for line in f:
                 pc, count = line.split()
                 counts[int(pc, 16)] += int(count)
-    return program, windows, counts, median
+    return windows, counts, median
 
 
-def profile(qemu, nm, case, top):
-    program, windows, counts, median = run_case(qemu, case)
-    syms = sorted(symbols(nm, "build/kernel.elf") + symbols(nm, f"build/user/{program}"))
+def disassembly(objdump, elf):
+    """address -> instruction text, from objdump -d."""
+    out = subprocess.run([objdump, "-d", "--no-show-raw-insn", elf], capture_output=True, text=True).stdout
+    text = {}
+    for line in out.splitlines():
+        found = re.match(r"\s*([0-9a-f]+):\s+(.*)$", line)
+        if found:
+            text[int(found.group(1), 16)] = " ".join(found.group(2).split())
+    return text
+
+
+def profile(args, case):
+    program = program_of(case)
+    windows, counts, median = run_case(args.qemu, case, program)
+    elf = f"build/user/{program}"
+    syms = sorted(symbols(args.nm, KERNEL) + symbols(args.nm, elf))
     addrs = [a for a, _ in syms]
+
+    def where(pc):
+        i = bisect.bisect_right(addrs, pc) - 1
+        return syms[i] if i >= 0 else (0, "?")
+
     per_function = collections.Counter()
     for pc, count in counts.items():
-        i = bisect.bisect_right(addrs, pc) - 1
-        per_function[syms[i][1] if i >= 0 else "?"] += count
+        per_function[where(pc)[1]] += count
     total = sum(per_function.values())
-    per_op = max(windows, 1) * OPS_PER_WINDOW.get(case, 1)
-    lines = [f"case={case} program={program} windows={windows} insns_per_op={total / per_op:.0f} "
-             f"bench_median={median}"]
-    for name, count in per_function.most_common(top):
+    ops = OPS_PER_WINDOW.get(case, 1)
+    per_op = max(windows, 1) * ops
+    head = (f"case={case} program={program} windows={windows} insns_per_op={total / per_op:.0f} "
+            f"bench_median={median}")
+    if median:
+        head += f" diff={100 * (total / per_op - median) / median:+.2f}%"
+    head += f" insns_per_window={total / max(windows, 1):.0f} ops_per_window={ops}"
+    lines = [head]
+    for name, count in per_function.most_common(args.top):
         lines.append(f"  {count / per_op:12.1f} {100 * count / max(total, 1):5.1f}%  {name}")
+    rest = per_function.most_common()[args.top:]
+    if rest:
+        count = sum(c for _, c in rest)
+        share = 100 * count / max(total, 1)
+        lines.append(f"  {count / per_op:12.1f} {share:5.1f}%  ({len(rest)} other functions)")
+    lines.append(f"  {total / per_op:12.1f} 100.0%  total per op")
+    if args.lines:
+        text = {}
+        for binary in (KERNEL, elf):
+            text.update(disassembly(args.objdump, binary))
+        lines.append("  hottest addresses (instructions per op, function+offset, instruction):")
+        for pc, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:args.lines]:
+            base, name = where(pc)
+            lines.append(f"  {count / per_op:10.2f}  {pc:016x}  {name}+{pc - base:#x}  {text.get(pc, '')}")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case")
-    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--case", help="one case, e.g. copy_table_wp")
+    parser.add_argument("--all", action="store_true",
+                        help=f"every case in {RESULTS} (or, without it, in the bench sources)")
     parser.add_argument("--qemu", default="qemu-system-aarch64")
-    parser.add_argument("--nm", default="llvm-nm-14")
-    parser.add_argument("--top", type=int, default=15)
-    parser.add_argument("--out")
+    parser.add_argument("--nm", default=tool("llvm-nm-14", "llvm-nm"))
+    parser.add_argument("--objdump", default=tool("llvm-objdump-14", "llvm-objdump"))
+    parser.add_argument("--top", type=int, default=15, help="functions shown (default 15)")
+    parser.add_argument("--lines", type=int, nargs="?", const=20, default=0,
+                        help="also the N hottest addresses, disassembled (N defaults to 20)")
+    parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args()
-    cases = ABI_CASES + LIBOS_CASES if args.all else [args.case]
-    if cases == [None] or (args.case and args.case not in ABI_CASES + LIBOS_CASES):
-        sys.exit(f"--case must be one of: {' '.join(ABI_CASES + LIBOS_CASES)} (or --all)")
-    reports = [profile(args.qemu, args.nm, case, args.top) for case in cases]
-    text = "\n\n".join(reports) + "\n"
-    print(text, end="")
+    if args.all:
+        if os.path.exists(RESULTS):
+            with open(RESULTS) as f:
+                cases = re.findall(r"case=(\S+)", f.read())
+        else:
+            cases = [c for program in PROGRAMS for c in cases_of(program)]
+    elif args.case:
+        cases = [args.case]
+    else:
+        parser.error("give --case NAME (or --all)")
+    for needed in (PLUGIN, KERNEL, "build/kernel.bin", "build/user/initrd.cpio"):
+        if not os.path.exists(needed):
+            sys.exit(f"{needed} is missing: run `ninja {needed} build/user/initrd.cpio` first")
+    reports = []
+    for case in cases:
+        reports.append(profile(args, case))
+        print(reports[-1] + "\n", flush=True)
     if args.out:
+        os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
         with open(args.out, "w") as f:
-            f.write(text)
+            f.write("\n\n".join(reports) + "\n")
         print(f"wrote {args.out}")
 
 
