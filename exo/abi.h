@@ -119,6 +119,7 @@ enum exo_rule {
 	EXO_RULE_DEPTH = 23,     /* EXO_ENV_CREATE: the family tree is as deep as it may grow (256) */
 	EXO_RULE_DEBUG = 24,     /* EXO_DEBUG_CHECK: the kernel was not booted with check=call or check=exit */
 	EXO_RULE_EMPTY = 25,     /* EXO_PT_COW: the entry maps nothing */
+	EXO_RULE_NO_ID = 26,     /* EXO_ENV_CREATE: no id left (all handed out, or those tried fall in full buckets) */
 };
 
 #define EXO_WHY_NONE (~0ull) /* struct exo_why.arg / .index: no argument or entry in particular */

@@ -183,16 +183,16 @@ void env_set_parent(struct env *env, u32 parent_id)
 }
 
 /*
- * The next id whose bucket has room (taken), or 0: ids are never reused, so
- * after 2^32 - 1 there are none; ids skipped for a full bucket are gone too.
+ * The next id whose bucket has room, or 0: ids are never reused, so after
+ * 2^32 - 1 there are none.  Only a plan: env_create takes it (and so skips
+ * the ids before it, whose buckets are full) once nothing else can fail.
  */
 static u32 next_free_id(void)
 {
-	for (u32 tries = 0; tries < ENV_ID_TRIES && next_id <= UINT32_MAX; tries++) {
-		u32 id = (u32)next_id++;
-		if (bucket_len[bucket_of(id)] < ENV_BUCKET_MAX)
-			return id;
-	}
+	u64 id = next_id;
+	for (u32 tries = 0; tries < ENV_ID_TRIES && id <= UINT32_MAX; tries++, id++)
+		if (bucket_len[bucket_of((u32)id)] < ENV_BUCKET_MAX)
+			return (u32)id;
 	return 0;
 }
 
@@ -207,9 +207,12 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 		return why(-E_RANGE, EXO_RULE_DEPTH, WHY_NONE, WHY_NONE);
 	if (parent && quota >= env_spare(parent))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
-	u32 id = frame_count(&kernel_frames, FRAME_FREE) ? next_free_id() : 0; /* the last thing that can fail */
-	if (id == 0)
+	if (frame_count(&kernel_frames, FRAME_FREE) == 0)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
+	u32 id = next_free_id(); /* the last thing that can fail */
+	if (id == 0)
+		return why(-E_NOMEM, EXO_RULE_NO_ID, WHY_NONE, WHY_NONE);
+	next_id = (u64)id + 1;
 	paddr_t record;
 	frame_alloc(&kernel_frames, FRAME_ENV, 0, id, &record);
 	struct env *env = phys_to_kernel(record);

@@ -185,6 +185,12 @@ bool env_can_act(const struct env *actor, const struct env *target);
 /* How b stands to a in the family tree. */
 enum env_relation { REL_NONE, REL_SELF, REL_DESCENDANT /* b is a's */, REL_ANCESTOR /* b is a's */ };
 enum env_relation env_relation(const struct env *a, const struct env *b);
+/*
+ * While set (the isolation checker runs), env_relation walks the tree for
+ * every answer and neither uses nor makes views: the checker judges the
+ * rights of every mapping without trusting the cache the calls rely on.
+ */
+extern bool env_relation_plain;
 /* A child was linked or unlinked: every relation may have changed (exo/relation.c). */
 void env_tree_changed(void);
 /*

@@ -39,26 +39,11 @@ void pt_release_table(struct frame *table);
 /* Clear the entries of a table of owner's (others may reach it) that refer to owner's descendants' frames. */
 void pt_prune_table(struct frame *table, const struct env *owner);
 /*
- * The first index at or after i whose entry is not 0 (an invalid entry is
- * exactly 0), EXO_PT_ENTRIES if none: four entries at a time, since the
- * scans of a table's valid entries (releases) are mostly over empty slots.
- */
-static inline u32 pt_next_used(const u64 *entries, u32 i)
-{
-	for (; i < EXO_PT_ENTRIES && (i & 3); i++)
-		if (entries[i])
-			return i;
-	for (; i < EXO_PT_ENTRIES; i += 4)
-		if (entries[i] | entries[i + 1] | entries[i + 2] | entries[i + 3])
-			break;
-	for (; i < EXO_PT_ENTRIES && !entries[i]; i++)
-		;
-	return i;
-}
-
-/*
- * The same for a table's own entries, skipping the groups of 32 its
- * summary says were never used (exo/frame.h, table_groups).
+ * The first index at or after i of a table's entries that is not 0 (an
+ * invalid entry is exactly 0), EXO_PT_ENTRIES if none.  The scans of a
+ * table's valid entries (releases) are mostly over empty slots: skip the
+ * groups of 32 its summary says were never used (exo/frame.h,
+ * table_groups), and look four entries at a time within a group.
  */
 static inline u32 pt_next_used_in(const struct frame *table, const u64 *entries, u32 i)
 {

@@ -154,9 +154,11 @@ u64 pt_check_all(struct exo_check *out)
 		pool->frames[i].check_maps = pool->frames[i].check_links = 0;
 	for (struct env *env = env_list; env; env = env->all_next)
 		env->check_owned = env->check_husk_refs = 0;
+	env_relation_plain = true; /* judge rights by walking the tree, not by the calls' views */
 	for (u32 i = 0; i < pool->nframes; i++)
 		if (pool->frames[i].type == FRAME_PAGETABLE)
 			check_table(&pool->frames[i], out);
+	env_relation_plain = false;
 	for (struct env *env = env_list; env; env = env->all_next) {
 		out->envs++;
 		if (env->root) {

@@ -56,9 +56,26 @@ static int room_for(const struct env *owner, u64 count)
 }
 
 /*
- * The entry becomes writable in place when the frame has no other mapping
- * and writing the writable entry with EXO_PT_WRITE would be allowed (the
- * owner holds the frame, the caller reaches it); otherwise it is moved to
+ * The table is reachable from at most one root, at one address: unlinked,
+ * or linked once along a path whose place the kernel knows for certain
+ * (pos_root names one root; a table under a shared or twice-linked table
+ * has FRAME_ANY_ROOT or FRAME_NONE).  Only then is a frame's one mapping
+ * in it one page of one address space: a table linked by a fork's child
+ * as well would make the page written in place visible, and writable, in
+ * both.  Threads share a root and so an address space: that is one place.
+ */
+static bool seen_from_one_place(const struct frame *table)
+{
+	if (table->links == 0)
+		return true;
+	return table->links == 1 && table->pos_root != FRAME_NONE && table->pos_root != FRAME_ANY_ROOT;
+}
+
+/*
+ * The entry becomes writable in place when the frame has no other mapping,
+ * the table is seen from one place only, and writing the writable entry
+ * with EXO_PT_WRITE would be allowed (the owner holds the frame, the
+ * caller reaches it); otherwise it is moved to
  * a copy of the frame that the table's owner owns.  The frame now mapped,
  * or an error; nothing changes on an error.
  */
@@ -77,7 +94,7 @@ i64 pt_cow(struct env *caller, u64 table_addr, u64 index)
 		return why(-E_INVAL, EXO_RULE_FRAME_KIND, 1, WHY_NONE);
 	u64 writable = desc_leaf_writable(*entry);
 	struct checked in_place;
-	if (from->maps == 1 && pt_check_write_entry(caller, owner, EXO_PT_LEVELS - 1, writable, &in_place, 0) == 0) {
+	if (from->maps == 1 && seen_from_one_place(table) && pt_check_write_entry(caller, owner, EXO_PT_LEVELS - 1, writable, &in_place, 0) == 0) {
 		why_begin(); /* a refusal of the in-place way is not this call's */
 		if (writable != *entry) {
 			*entry = writable;
@@ -141,7 +158,12 @@ int pt_map_new(struct env *caller, u64 table_addr, u64 index, u64 count, u64 att
 	return 0;
 }
 
-/* How many page entries map the frame at addr: the caller may act on its owner or reach it through a share. */
+/*
+ * How many page entries map the frame at addr: only for a caller that may
+ * act on its owner.  Reaching the frame through a share is not enough: the
+ * count moves with every mapping anyone makes of it, so a child that could
+ * read it would have a channel to siblings the share never connected.
+ */
 i64 frame_maps(struct env *caller, u64 addr)
 {
 	struct frame *frame = pt_frame(addr);
@@ -150,7 +172,7 @@ i64 frame_maps(struct env *caller, u64 addr)
 	if (frame->type != FRAME_USER && frame->type != FRAME_PAGETABLE)
 		return why(-E_INVAL, EXO_RULE_FRAME_KIND, 0, WHY_NONE);
 	const struct env *owner = env_lookup(frame->owner);
-	if (!(owner && env_can_act(caller, owner)) && !frame_rights(caller, frame))
+	if (!owner || !env_can_act(caller, owner))
 		return why(-E_PERM, EXO_RULE_OWNER, 0, WHY_NONE);
 	return frame->maps;
 }

@@ -84,6 +84,18 @@ static enum env_relation resolve(u32 slot, const struct env *env)
 	return relation;
 }
 
+bool env_relation_plain;
+
+/* Is up a proper ancestor of env: a walk of the tree itself, trusting no view. */
+static bool walks_up_to(const struct env *env, const struct env *up)
+{
+	u32 hops = 0;
+	for (const struct env *walk = env->parent_env; walk && hops <= ENV_MAX_DEPTH; walk = walk->parent_env, hops++)
+		if (walk == up)
+			return true;
+	return false;
+}
+
 enum env_relation env_relation(const struct env *a, const struct env *b)
 {
 	if (a == b)
@@ -93,5 +105,7 @@ enum env_relation env_relation(const struct env *a, const struct env *b)
 		return REL_DESCENDANT;
 	if (a->parent_env == b)
 		return REL_ANCESTOR;
+	if (env_relation_plain)
+		return walks_up_to(b, a) ? REL_DESCENDANT : walks_up_to(a, b) ? REL_ANCESTOR : REL_NONE;
 	return resolve(view_of(a), b);
 }

@@ -864,6 +864,32 @@ static void sync_husks(void)
 	}
 }
 
+/*
+ * The kernel answers "how do a and b stand" from views it keeps across
+ * calls (exo/relation.c); every change of the tree must drop what they
+ * remember.  Ask about every pair of records, in an order that varies from
+ * step to step so that views made in one step answer in the next, and
+ * compare with a plain walk of the model's own tree.
+ */
+static void check_relations(void)
+{
+	u32 ids[MAXENVS], n = 0;
+	for (int k = 0; k < MAXENVS; k++)
+		if (sh[k].id)
+			ids[n++] = sh[k].id;
+	u32 shift = n ? rnd(n) : 0;
+	for (u32 i = 0; i < n; i++)
+		for (u32 j = 0; j < n; j++) {
+			u32 a = ids[(i + shift) % n], b = ids[(i + j + shift) % n];
+			enum env_relation want = a == b ? REL_SELF : s_anc(a, b) ? REL_DESCENDANT
+			                         : s_anc(b, a) ? REL_ANCESTOR : REL_NONE;
+			enum env_relation got = env_relation(env_lookup(a), env_lookup(b));
+			if (got != want)
+				fail("env_relation(%u, %u) is %d, the model's tree says %d", a, b, got, want);
+			st->relations_checked++;
+		}
+}
+
 static void check_all(bool settled)
 {
 	/*
@@ -881,6 +907,7 @@ static void check_all(bool settled)
 	check_kernel_checker();
 	sync_frames();
 	sync_envs();
+	check_relations();
 	recount();
 	count_ext(); /* fresh for the next step's predictions */
 	check_ended(settled);

@@ -37,6 +37,7 @@ struct pt_model_stats {
 	uint64_t env_ends, pending_ends, heirs, husks, husks_dissolved, first_ends;
 	uint64_t pages_checked; /* reachable (table, entry, principal) pages the walk judged */
 	uint64_t shared_links, shared_pages; /* ...reached through an ancestor's shared table, or its shared frame */
+	uint64_t relations_checked; /* env_relation answers compared with a walk of the model's tree */
 	uint32_t max_live, max_tables;
 };
 

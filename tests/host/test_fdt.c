@@ -214,6 +214,42 @@ static void cells_follow_the_parent(void)
 	free(blob);
 }
 
+/* Rename a property everywhere in the blob (its name in the strings block): the reader no longer finds it. */
+static void rename_prop(u8 *blob, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	for (size_t i = 0; i + len <= virt_size; i++)
+		if (memcmp(blob + i, name, len) == 0)
+			blob[i + len - 2] ^= 0x20; /* last letter's case */
+}
+
+static u64 seed_of(u8 *blob)
+{
+	struct fdt fdt;
+	struct boot_info info;
+	const char *why = NULL;
+	EXPECT(fdt_open(&fdt, blob, virt_size) == 0);
+	EXPECT(bootinfo_read(&fdt, 0x48000000, &info, &why) == 0);
+	return info.seed;
+}
+
+/* The hash key's secret: QEMU gives rng-seed and kaslr-seed; either alone still gives one. */
+static void seed_from_either_property(void)
+{
+	u64 both = seed_of(copy());
+	u8 *blob = copy();
+	rename_prop(blob, "rng-seed");
+	u64 kaslr_only = seed_of(blob);
+	blob = copy();
+	rename_prop(blob, "kaslr-seed");
+	u64 rng_only = seed_of(blob);
+	rename_prop(blob, "rng-seed");
+	u64 neither = seed_of(blob);
+	EXPECT(both != 0 && kaslr_only != 0 && rng_only != 0);
+	EXPECT(kaslr_only != both && rng_only != both && kaslr_only != rng_only);
+	EXPECT(neither == 0);
+}
+
 static void cmdline_words(void)
 {
 	char value[8];
@@ -286,6 +322,7 @@ int main(int argc, char **argv)
 	RUN("fdt", iterates_big_trees_linearly);
 	RUN("fdt", cells_follow_the_parent);
 	RUN("fdt", cmdline_words);
+	RUN("fdt", seed_from_either_property);
 	RUN("fdt", survives_mutations);
 	free(virt_dtb);
 	free(work);

@@ -36,7 +36,7 @@ static int run_seed(u32 seed, u32 steps)
 	printf("seed %u: %llu steps in %.0f ms: %llu accepted, %llu refused (pt_write %llu/%llu, pt_copy %llu/%llu); "
 	       "%llu ends (%llu released in steps), %llu heirs, %llu husks (%llu dissolved), %llu first-env ends; "
 	       "%llu reachable pages judged (%llu links to an ancestor's shared table, %llu pages by an ancestor's share); "
-	       "up to %u live, %u tables\n",
+	       "%llu relations compared; up to %u live, %u tables\n",
 	       seed, (unsigned long long)stats.steps, ms, (unsigned long long)stats.accepted,
 	       (unsigned long long)stats.refused, (unsigned long long)stats.writes_accepted,
 	       (unsigned long long)stats.writes_refused, (unsigned long long)stats.copies_accepted,
@@ -44,7 +44,7 @@ static int run_seed(u32 seed, u32 steps)
 	       (unsigned long long)stats.pending_ends, (unsigned long long)stats.heirs,
 	       (unsigned long long)stats.husks, (unsigned long long)stats.husks_dissolved,
 	       (unsigned long long)stats.first_ends, (unsigned long long)stats.pages_checked,
-	       (unsigned long long)stats.shared_links, (unsigned long long)stats.shared_pages, stats.max_live,
+	       (unsigned long long)stats.shared_links, (unsigned long long)stats.shared_pages, (unsigned long long)stats.relations_checked, stats.max_live,
 	       stats.max_tables);
 	return failed;
 }

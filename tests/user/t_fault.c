@@ -140,7 +140,7 @@ static int cow_needs_quota(u64 arg)
 static int child_reaches_only_its_own(u64 parent_frame)
 {
 	as_self(&self);
-	if (exo_frame_maps(parent_frame) != -EXO_EPERM) /* not shared with us */
+	if (exo_frame_maps(parent_frame) != -EXO_EPERM) /* not ours to count, shared or not */
 		return 1;
 	if (exo_frame_maps(KERNEL_PA) != -EXO_EINVAL || exo_frame_maps(0x09000000) != -EXO_ERANGE)
 		return 2;
@@ -154,6 +154,11 @@ static int frame_maps_reach(u64 arg)
 	T_EQ(exo_frame_alloc(rt_id, 1, &frame), 1);
 	T_EQ(exo_frame_maps(frame), 0);
 	i64 child = rt_spawn(child_reaches_only_its_own, frame, 256);
+	T_CHECK(child > 0, "spawn");
+	T_EQ(rt_wait((u64)child), 0);
+	/* Shared with the child, it may map the frame, but not count who maps it. */
+	T_EQ(exo_frame_share(frame, EXO_R), 0);
+	child = rt_spawn(child_reaches_only_its_own, frame, 256);
 	T_CHECK(child > 0, "spawn");
 	T_EQ(rt_wait((u64)child), 0);
 	T_EQ(exo_frame_free(&frame, 1), 0);

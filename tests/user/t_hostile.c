@@ -708,6 +708,10 @@ static int misuse_each_call(u64 arg)
 	T_EQ(exo_env_child(12345, 0), -EXO_ENOENT);
 	T_EQ(exo_env_child(0, 0), -EXO_ENOENT);
 	T_EQ(exo_env_child(rt_id, 12345), -EXO_EINVAL);   /* not a child of rt_id */
+	struct exo_why child_why;
+	T_EQ(exo_why(&child_why), 0);
+	T_CHECK(child_why.rule == EXO_RULE_ENV && child_why.arg == 1, "why: rule %lu arg %lu", child_why.rule,
+	        child_why.arg); /* the second argument is the one at fault */
 	T_EQ(exo_env_child(rt_id, rt_id), -EXO_EINVAL);
 	T_EQ(exo_env_child((u64)child, 0), 0);            /* held, childless */
 	T_EQ(exo_send(0, 1), -EXO_ENOENT);
