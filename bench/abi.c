@@ -213,7 +213,9 @@ static void cow_fault(void)
 /*
  * A fork's copy of 64 MiB of mapped pages: 32 full last-level tables under
  * one level-2 table, copied for a child (shared read-only, both sides
- * write-protected) with EXO_PT_COPY_TABLES, 8 tables a call.
+ * write-protected) from our root with EXO_PT_COPY_TABLES into the child's
+ * empty root, its level-1 and level-2 tables made on the way: four calls
+ * (8 tables a call), each resuming where the last stopped.
  */
 #define SUBTREE_VA 0x0000050000000000ull
 #define SUBTREE_TABLES 32
@@ -225,20 +227,23 @@ static void copy_subtree_64m(void)
 	i64 leaves[SUBTREE_TABLES];
 	for (u32 t = 0; t < SUBTREE_TABLES; t++)
 		leaves[t] = as_table(&self, 3, SUBTREE_VA + t * (2ull << 20), true);
-	u64 src = (u64)as_table(&self, 2, SUBTREE_VA, false);
 	for (u32 s = 0; s < BENCH_SAMPLES; s++) {
 		for (u32 t = 0; t < SUBTREE_TABLES; t++)
 			exo_pt_write((u64)leaves[t], 0, 512, descs); /* writable again */
 		i64 child = exo_env_create(64);
-		i64 dst = exo_pt_alloc((u64)child, 2);
+		i64 dst = exo_pt_alloc((u64)child, 0);
+		u64 slot = SUBTREE_VA >> 21, last = slot + SUBTREE_TABLES;
 		BENCH_PROFILE_ON();
 		u64 start = rt_counter();
-		for (u32 first = 0; first < SUBTREE_TABLES; first += EXO_COPY_TABLES_MAX)
-			exo_pt_copy_tables(src, (u64)dst, exo_pt_index(2, SUBTREE_VA) + first, EXO_COPY_TABLES_MAX,
-			                   EXO_PTE_RO | EXO_PTE_SW0, EXO_COPY_BOTH | EXO_COPY_SHARE);
+		i64 next = (i64)slot;
+		while (next > 0 && (u64)next < last)
+			next = exo_pt_copy_tables(rt_root, (u64)dst, (u64)next, last, EXO_PTE_RO | EXO_PTE_SW0,
+			                          EXO_COPY_BOTH | EXO_COPY_SHARE);
 		u64 end = rt_counter();
 		BENCH_PROFILE_OFF();
 		samples[s] = bench_insns_x16(end - start);
+		if (next != (i64)last)
+			rt_printf("bench: copy_subtree_64m: EXO_PT_COPY_TABLES returned %ld\n", next);
 		exo_env_destroy((u64)child);
 		while (exo_env_child(rt_id, 0) > 0) /* its release done in steps, before the next sample */
 			exo_yield();

@@ -62,9 +62,10 @@
 #define EXO_FRAME_MAPS 32 /* (frame) -> how many page entries map it */
 #define EXO_PT_MAP_NEW 33 /* (table, index, count, attrs, out) -> 0: fresh zeroed frames mapped there */
 #define EXO_QUOTA_TAKE 34 /* (env, frames) -> 0: spare quota taken back from a descendant */
-#define EXO_PT_COPY_TABLES 35 /* (src, dst, index, count, set_bits, flags) -> tables copied */
+#define EXO_PT_COPY_TABLES 35 /* (src, dst, start, end, set_bits, flags) -> the 2 MiB slot where it stopped */
 #define EXO_NCALLS 36
-#define EXO_COPY_TABLES_MAX 8 /* last-level tables one EXO_PT_COPY_TABLES copies at most */
+#define EXO_COPY_TABLES_MAX 8    /* last-level tables one EXO_PT_COPY_TABLES copies at most */
+#define EXO_COPY_VISIT_MAX 1024  /* entries one EXO_PT_COPY_TABLES looks at (or links) at most */
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
@@ -262,5 +263,6 @@ struct exo_check {
 /* EXO_PT_COPY flags */
 #define EXO_COPY_BOTH 1u  /* apply set_bits to the source entries too */
 #define EXO_COPY_SHARE 2u /* share the frames/tables copied with the caller's descendants */
+#define EXO_COPY_LINK 4u  /* EXO_PT_COPY_TABLES: link the last-level tables instead of copying them */
 
 #endif

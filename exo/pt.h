@@ -28,8 +28,8 @@ int pt_copy(struct env *caller, u64 src, u64 src_index, u64 dst, u64 dst_index, 
 i64 pt_cow(struct env *caller, u64 table, u64 index);
 int pt_map_new(struct env *caller, u64 table, u64 index, u64 count, u64 attrs, u64 out);
 i64 frame_maps(struct env *caller, u64 frame);
-/* EXO_PT_COPY_TABLES (pt_tree.c): whole last-level tables copied under a level-2 range. */
-i64 pt_copy_tables(struct env *caller, u64 src, u64 dst, u64 index, u64 count, u64 set_bits, u64 flags);
+/* EXO_PT_COPY_TABLES (pt_tree.c): a subtree's last-level tables copied or linked, in calls of bounded work. */
+i64 pt_copy_tables(struct env *caller, u64 src, u64 dst, u64 start, u64 end, u64 set_bits, u64 flags);
 /* May caller install root as env's TTBR0 table? */
 int pt_check_root(struct env *caller, u64 root);
 /* Install (or with 0 remove) env's root; cannot fail once checked. */

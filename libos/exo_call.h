@@ -106,11 +106,15 @@ static inline int64_t exo_pt_map_new(uint64_t table, uint64_t index, uint64_t co
 {
 	return exo_call(EXO_PT_MAP_NEW, table, index, count, attrs, (uint64_t)frames, 0, 0);
 }
-/* Whole last-level tables under entries index..index+count (<= 8) of level-2 table src, copied under dst. */
-static inline int64_t exo_pt_copy_tables(uint64_t src, uint64_t dst, uint64_t index, uint64_t count,
+/*
+ * The last-level tables under 2 MiB slots start..end of src (a level-0, 1
+ * or 2 table) copied (or with EXO_COPY_LINK linked) at the same place
+ * under dst, a bounded part a call: the slot where it stopped (end: done).
+ */
+static inline int64_t exo_pt_copy_tables(uint64_t src, uint64_t dst, uint64_t start, uint64_t end,
                                          uint64_t set_bits, uint64_t flags)
 {
-	return exo_call(EXO_PT_COPY_TABLES, src, dst, index, count, set_bits, flags, 0);
+	return exo_call(EXO_PT_COPY_TABLES, src, dst, start, end, set_bits, flags, 0);
 }
 static inline int64_t exo_quota_take(uint64_t env, uint64_t frames) { return EXO_CALL2(EXO_QUOTA_TAKE, env, frames); }
 static inline int64_t exo_upcall_return(const struct exo_upcall *record) { return EXO_CALL1(EXO_UPCALL_RETURN, record); }

@@ -267,9 +267,9 @@ static void map_new_fills_empty_entries(void)
 }
 
 /*
- * Whole last-level tables copied for a child in one call: new tables of
- * the child's, linked like the parent's, their entries write-protected on
- * both sides; refusals change nothing.
+ * Whole last-level tables copied for a child in one call (slots 10..13 of
+ * a level-2 table): new tables of the child's, linked like the parent's,
+ * their entries write-protected on both sides; refusals change nothing.
  */
 static void copy_tables_for_a_child(void)
 {
@@ -290,20 +290,22 @@ static void copy_tables_for_a_child(void)
 	EXPECT(pt_write(parent, src, 10, 3, links) == 0);
 	u64 before = pt_entries(pt_frame(leaves[0]))[100];
 	/* Refusals first: nothing may change. */
-	EXPECT(pt_copy_tables(parent, src, dst, 10, 9, FAKE_RO, EXO_COPY_BOTH) == -E_RANGE);
-	EXPECT(pt_copy_tables(parent, src, src, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_INVAL);
-	EXPECT(pt_copy_tables(parent, leaves[0], dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_INVAL);
-	EXPECT(pt_copy_tables(parent, src, dst, 10, 3, FAKE_TABLE, EXO_COPY_BOTH) == -E_INVAL);
-	EXPECT(pt_copy_tables(child, src, dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_PERM);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 600, FAKE_RO, EXO_COPY_BOTH) == -E_RANGE);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 10, FAKE_RO, EXO_COPY_BOTH) == -E_RANGE);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 13, FAKE_RO, 8) == -E_INVAL);
+	EXPECT(pt_copy_tables(parent, src, src, 10, 13, FAKE_RO, EXO_COPY_BOTH) == -E_INVAL);
+	EXPECT(pt_copy_tables(parent, leaves[0], dst, 10, 13, FAKE_RO, EXO_COPY_BOTH) == -E_INVAL);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 13, FAKE_TABLE, EXO_COPY_BOTH) == -E_INVAL);
+	EXPECT(pt_copy_tables(child, src, dst, 10, 13, FAKE_RO, EXO_COPY_BOTH) == -E_PERM);
 	/* The child's tables would need write rights the share does not give. */
-	EXPECT(pt_copy_tables(parent, src, dst, 10, 3, 0, 0) == -E_PERM);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 13, 0, 0) == -E_PERM);
 	struct env *poor = make_env(parent, 2);
 	u64 poor_dst = table_of(poor, 2); /* one frame of quota left: two tables needed */
-	EXPECT(pt_copy_tables(parent, src, poor_dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == -E_QUOTA);
+	EXPECT(pt_copy_tables(parent, src, poor_dst, 10, 13, FAKE_RO, EXO_COPY_BOTH) == -E_QUOTA);
 	EXPECT(pt_entries(pt_frame(leaves[0]))[100] == before);
 	EXPECT(problems() == 0);
 	/* Now for real. */
-	EXPECT(pt_copy_tables(parent, src, dst, 10, 3, FAKE_RO, EXO_COPY_BOTH) == 2);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 13, FAKE_RO, EXO_COPY_BOTH) == 13);
 	u64 *mine = pt_entries(pt_frame(dst));
 	EXPECT(mine[11] == 0 && mine[10] && mine[12]);
 	for (u32 t = 0; t < 2; t++) {
@@ -316,7 +318,7 @@ static void copy_tables_for_a_child(void)
 			EXPECT(pt_frame(data[2 * t + i])->maps == 2);
 		}
 	}
-	EXPECT(pt_copy_tables(parent, src, dst, 10, 1, FAKE_RO, EXO_COPY_BOTH) == -E_EXIST);
+	EXPECT(pt_copy_tables(parent, src, dst, 10, 11, FAKE_RO, EXO_COPY_BOTH) == -E_EXIST);
 	EXPECT(problems() == 0);
 	env_destroy(parent, 0, true);
 	env_release_drain();
@@ -408,6 +410,135 @@ static void cow_copies_under_a_shared_table(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
 }
 
+/* A parent's level-1 subtree: leaf tables under two level-2 tables, at slots of its own choosing. */
+struct tree {
+	u64 l1, l2[2], leaves[12], data[12];
+	u32 slot[12];
+};
+
+static void build_tree(struct env *parent, struct tree *t, u32 nleaves)
+{
+	t->l1 = table_of(parent, 1);
+	t->l2[0] = table_of(parent, 2), t->l2[1] = table_of(parent, 2);
+	u64 links[2] = { fake_table(1, t->l2[0], EXO_R | EXO_W), fake_table(1, t->l2[1], EXO_R | EXO_W) };
+	EXPECT(pt_write(parent, t->l1, 0, 1, &links[0]) == 0 && pt_write(parent, t->l1, 3, 1, &links[1]) == 0);
+	for (u32 n = 0; n < nleaves; n++) {
+		u32 half = n % 2, index = 7 + 20 * (n / 2); /* entries 7, 27, ... of each level-2 table */
+		t->slot[n] = (half ? 3 * 512 : 0) + index;
+		t->leaves[n] = table_of(parent, 3);
+		t->data[n] = frame_of(parent);
+		u64 page = fake_page(t->data[n], EXO_R | EXO_W), link = fake_table(2, t->leaves[n], EXO_R | EXO_W);
+		EXPECT(pt_write(parent, t->leaves[n], n, 1, &page) == 0);
+		EXPECT(pt_write(parent, t->l2[half], index, 1, &link) == 0);
+		EXPECT(frame_share(parent, t->data[n], EXO_R) == 0);
+	}
+}
+
+/* The leaf table under slot of a level-1 table's subtree, or 0. */
+static u64 leaf_at(u64 l1, u32 slot)
+{
+	u64 l2 = pt_entries(pt_frame(l1))[slot / 512];
+	return l2 ? pt_entries(pt_frame(l2 & FAKE_ADDR_MASK))[slot % 512] & FAKE_ADDR_MASK : 0;
+}
+
+/*
+ * Levels 1-3 under a level-1 range, in calls of bounded work: the
+ * child's missing level-2 tables are made on the way, ten leaf tables
+ * take two calls (eight a call), the second resuming where the first
+ * stopped; a refusal deep in the walk changes nothing.
+ */
+static void copy_tables_walks_a_subtree(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 40);
+	struct tree t;
+	build_tree(parent, &t, 10);
+	u64 dst = table_of(child, 1);
+	u64 free_before = frame_count(&kernel_frames, FRAME_FREE), child_used = child->used;
+	/*
+	 * A page the child may not be given (not shared), in the eighth leaf
+	 * table in address order (0, 2, 4, 6, 8 under the first level-2 table,
+	 * then 1, 3, 5): refused, nothing made.
+	 */
+	u64 secret = frame_of(parent), page = fake_page(secret, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, t.leaves[5], 300, 1, &page) == 0);
+	EXPECT(pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_RO, EXO_COPY_BOTH) == -E_PERM);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_before - 1 && child->used == child_used);
+	EXPECT(pt_frame(dst)->used == 0 && pt_entries(pt_frame(t.leaves[0]))[0] == fake_page(t.data[0], EXO_R | EXO_W));
+	u64 none = 0;
+	EXPECT(pt_write(parent, t.leaves[5], 300, 1, &none) == 0);
+	/* Write-protected, in two calls. */
+	i64 stop = pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_RO, EXO_COPY_BOTH);
+	EXPECT(stop == t.slot[7]); /* eight copied: the ninth, leaf 7, waits for the next call */
+	EXPECT(child->used == child_used + 2 + 8);
+	EXPECT(pt_copy_tables(parent, t.l1, dst, (u64)stop, 4 * 512, FAKE_RO, EXO_COPY_BOTH) == 4 * 512);
+	EXPECT(child->used == child_used + 2 + 10);
+	for (u32 n = 0; n < 10; n++) {
+		struct frame *copy = pt_frame(leaf_at(dst, t.slot[n]));
+		EXPECT(copy && copy->owner == child->id && copy->level == 3 && copy->used == 1);
+		EXPECT(pt_entries(copy)[n] == fake_page(t.data[n], EXO_R));
+		EXPECT(pt_entries(pt_frame(t.leaves[n]))[n] == fake_page(t.data[n], EXO_R));
+		EXPECT(pt_frame(t.data[n])->maps == 2);
+	}
+	EXPECT(pt_frame(pt_entries(pt_frame(dst))[0] & FAKE_ADDR_MASK)->owner == child->id);
+	EXPECT(pt_entries(pt_frame(dst))[1] == 0);
+	/* Done once: again is refused; within one owner's tables, refused. */
+	EXPECT(pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_RO, EXO_COPY_BOTH) == -E_EXIST);
+	EXPECT(pt_copy_tables(parent, t.l1, table_of(parent, 1), 0, 512, FAKE_RO, 0) == -E_INVAL); /* one owner */
+	EXPECT(pt_copy_tables(parent, t.l1, t.l2[0], 0, 512, FAKE_RO, 0) == -E_INVAL); /* levels differ */
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/*
+ * On-demand fork's tables: the parent's last-level tables linked, not
+ * copied, read-only through the link (shared with the child as they are
+ * linked), the parent's own links made read-only too.  Each call looks at
+ * no more than EXO_COPY_VISIT_MAX entries.
+ */
+static void copy_tables_links_leaves(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 40);
+	struct tree t;
+	build_tree(parent, &t, 6);
+	u64 dst = table_of(child, 1);
+	u64 child_used = child->used;
+	u64 flags = EXO_COPY_LINK | EXO_COPY_BOTH;
+	EXPECT(pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_NOX, flags) == -E_PERM); /* not shared */
+	EXPECT(pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_RO | FAKE_TABLE, flags) == -E_INVAL);
+	EXPECT(child->used == child_used && pt_frame(dst)->used == 0);
+	flags |= EXO_COPY_SHARE;
+	u64 at = 0, calls = 0;
+	while (at < 4 * 512) {
+		i64 next = pt_copy_tables(parent, t.l1, dst, at, 4 * 512, FAKE_RO, flags);
+		EXPECT(next > (i64)at);
+		if (next <= (i64)at)
+			break;
+		at = (u64)next, calls++;
+	}
+	EXPECT(calls == 2); /* 2,048 slots: more than one call's looks */
+	EXPECT(child->used == child_used + 2); /* two level-2 tables, no leaf copies */
+	for (u32 n = 0; n < 6; n++) {
+		EXPECT(leaf_at(dst, t.slot[n]) == t.leaves[n]);
+		EXPECT(pt_frame(t.leaves[n])->links == 2 && (pt_frame(t.leaves[n])->share & EXO_R));
+		u64 l2 = pt_entries(pt_frame(t.l1))[t.slot[n] / 512] & FAKE_ADDR_MASK;
+		EXPECT(pt_entries(pt_frame(l2))[t.slot[n] % 512] & FAKE_RO); /* the parent's link too */
+		EXPECT(pt_frame(t.data[n])->maps == 1);
+	}
+	EXPECT(problems() == 0);
+	env_destroy(child, 0, true);
+	env_release_drain();
+	EXPECT(pt_frame(t.leaves[0])->links == 1);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -420,6 +551,8 @@ int main(void)
 	RUN("core", cow_never_widens_a_share);
 	RUN("core", map_new_fills_empty_entries);
 	RUN("core", copy_tables_for_a_child);
+	RUN("core", copy_tables_walks_a_subtree);
+	RUN("core", copy_tables_links_leaves);
 	RUN("core", shared_table_keeps_its_address);
 	RUN("core", cow_copies_under_a_shared_table);
 	return check_failures != 0;

@@ -381,8 +381,9 @@ static int light_fault_in_handler_kills(u64 arg)
 
 /*
  * EXO_PT_COPY_TABLES from user space: a child gets copies of two of our
- * last-level tables (8 MiB apart: two level-2 entries), write-protected on
- * both sides, and each refusal changes nothing.
+ * last-level tables (4 MiB apart: two level-2 entries, slots first and
+ * first + 2), write-protected on both sides, and each refusal changes
+ * nothing.
  */
 #define TREE_VA 0x0000060000000000ull
 
@@ -400,28 +401,33 @@ static int copy_tables_for_child(u64 arg)
 	i64 dst = exo_pt_alloc((u64)child, 2), leaf = exo_pt_alloc((u64)child, 3);
 	T_CHECK(dst > 0 && leaf > 0, "tables");
 	u64 set = EXO_PTE_RO | EXO_PTE_SW0, flags = EXO_COPY_BOTH | EXO_COPY_SHARE;
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 9, set, flags), -EXO_ERANGE);
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, 510, 3, set, flags), -EXO_ERANGE);
-	T_EQ(exo_pt_copy_tables(src, src, first, 3, set, flags), -EXO_EINVAL);
-	T_EQ(exo_pt_copy_tables((u64)leaf, (u64)dst, first, 3, set, flags), -EXO_EINVAL);
-	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 0), "not a level-2 table");
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, EXO_PTE_TABLE, flags), -EXO_EINVAL);
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, 4), -EXO_EINVAL);
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, 0, 0), -EXO_EPERM); /* writable pages not shared */
+	u32 end = first + 3;
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, 510, 513, set, flags), -EXO_ERANGE);
+	T_CHECK(why_is(EXO_RULE_RANGE, 3), "end");
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, first, set, flags), -EXO_ERANGE);
+	T_EQ(exo_pt_copy_tables(src, src, first, end, set, flags), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_RULE_OVERLAP, 1), "one owner");
+	T_EQ(exo_pt_copy_tables((u64)leaf, (u64)dst, first, end, set, flags), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 0), "not a level-0..2 table");
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, end, EXO_PTE_TABLE, flags), -EXO_EINVAL);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, end, set, 8), -EXO_EINVAL);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, end, 0, 0), -EXO_EPERM); /* writable pages not shared */
 	T_EQ(as_lookup_self(TREE_VA) & EXO_PTE_RO, 0);                   /* nothing changed */
-	u64 link = (u64)leaf | EXO_PTE_TABLE;
-	T_EQ(exo_pt_write((u64)dst, first + 1, 1, &link), 0);
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, flags), -EXO_EEXIST);
+	/* Where the source has no table, the destination may have one: it stays. Where it has, it may not. */
+	u64 link = (u64)leaf | EXO_PTE_TABLE, zero = 0;
+	T_EQ(exo_pt_write((u64)dst, first + 2, 1, &link), 0);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, end, set, flags), -EXO_EEXIST);
 	T_CHECK(why_is(EXO_RULE_NOT_EMPTY, 1), "in use");
-	u64 zero = 0;
-	T_EQ(exo_pt_write((u64)dst, first + 1, 1, &zero), 0);
+	T_EQ(exo_pt_write((u64)dst, first + 2, 1, &zero), 0);
+	T_EQ(exo_pt_write((u64)dst, first + 1, 1, &link), 0);
 	struct exo_env_info info;
 	T_EQ(exo_env_info((u64)child, &info), 0);
 	T_EQ(exo_quota_take((u64)child, info.quota - info.used - 1), 0); /* room for one table, two needed */
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, flags), -EXO_EQUOTA);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, end, set, flags), -EXO_EQUOTA);
 	T_EQ(as_lookup_self(TREE_VA) & EXO_PTE_RO, 0);
 	T_EQ(exo_quota_give((u64)child, 4), 0);
-	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, 3, set, flags), 2);
+	T_EQ(exo_pt_copy_tables(src, (u64)dst, first, end, set, flags), end);
+	T_EQ(exo_pt_write((u64)dst, first + 1, 1, &zero), 0); /* it stayed: unlinked */
 	T_EQ(as_lookup_self(TREE_VA) & (EXO_PTE_RO | EXO_PTE_SW0), EXO_PTE_RO | EXO_PTE_SW0);
 	T_EQ(exo_frame_maps(a), 2);
 	T_EQ(exo_frame_maps(b), 2);
@@ -435,6 +441,64 @@ static int copy_tables_for_child(u64 arg)
 	T_EQ(cows, 1);
 	T_EQ(exo_frame_maps(a), 1);
 	T_EQ(exo_env_destroy((u64)child), 0);
+	return 0;
+}
+
+/*
+ * A subtree from our own root: every level under a 1 GiB range copied
+ * into a child's empty root (its level-1 and level-2 tables made on the
+ * way), then, for another child, the last-level tables linked read-only
+ * instead of copied (on-demand fork's tables).
+ */
+static int copy_tables_from_the_root(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 va = TREE_VA + (1ull << 30);
+	u64 a = rt_map_fresh(va), b = rt_map_fresh(va + (6ull << 20));
+	T_CHECK(a && b, "map");
+	u64 start = va >> 21, end = start + 512; /* 2 MiB slots of the level-0 table */
+	u64 set = EXO_PTE_RO | EXO_PTE_SW0;
+	i64 child = exo_env_create(16);
+	T_CHECK(child > 0, "create");
+	i64 root = exo_pt_alloc((u64)child, 0);
+	T_CHECK(root > 0, "root");
+	struct exo_env_info info;
+	T_EQ(exo_env_info((u64)child, &info), 0);
+	u64 used = info.used;
+	T_EQ(exo_pt_copy_tables(rt_root, (u64)root, start, (511ull << 18) + 1, set, EXO_COPY_BOTH | EXO_COPY_SHARE),
+	     -EXO_ERANGE); /* the window slot is the kernel's */
+	T_EQ(exo_pt_copy_tables(rt_root, (u64)root, start, end, set, EXO_COPY_BOTH | EXO_COPY_SHARE), (i64)end);
+	T_EQ(exo_env_info((u64)child, &info), 0);
+	T_EQ(info.used, used + 4); /* a level-1 and a level-2 table, two last-level copies */
+	T_EQ(exo_frame_maps(a), 2);
+	T_EQ(exo_frame_maps(b), 2);
+	T_EQ(as_lookup_self(va) & EXO_PTE_RO, EXO_PTE_RO);
+	T_EQ(exo_env_destroy((u64)child), 0);
+	T_EQ(exo_frame_maps(a), 1);
+	/* Linked, read-only through the link: no page copied, no last-level table made. */
+	child = exo_env_create(16);
+	T_CHECK(child > 0, "create");
+	root = exo_pt_alloc((u64)child, 0);
+	T_CHECK(root > 0, "root");
+	T_EQ(exo_env_info((u64)child, &info), 0);
+	used = info.used;
+	T_EQ(exo_pt_copy_tables(rt_root, (u64)root, start, end, EXO_PTE_APT_RO, EXO_COPY_LINK), -EXO_EPERM);
+	T_EQ(exo_pt_copy_tables(rt_root, (u64)root, start, end, EXO_PTE_RO, EXO_COPY_LINK | EXO_COPY_SHARE),
+	     -EXO_EINVAL); /* a page bit, not a table's */
+	T_EQ(exo_pt_copy_tables(rt_root, (u64)root, start, end, EXO_PTE_APT_RO, EXO_COPY_LINK | EXO_COPY_SHARE),
+	     (i64)end);
+	T_EQ(exo_env_info((u64)child, &info), 0);
+	T_EQ(info.used, used + 2);
+	T_EQ(exo_frame_maps(a), 1);
+	struct exo_check check;
+	i64 checked = exo_debug_check(&check);
+	T_CHECK(checked == 0 || checked == -EXO_EPERM, "the isolation checker: %ld", checked);
+	T_EQ(exo_env_destroy((u64)child), 0);
+	T_EQ(as_unmap(&self, va), 0);
+	T_EQ(as_unmap(&self, va + (6ull << 20)), 0);
+	T_EQ(exo_frame_free(&a, 1), 0);
+	T_EQ(exo_frame_free(&b, 1), 0);
 	return 0;
 }
 
@@ -524,6 +588,7 @@ static const struct rt_test tests[] = {
 	{ "fault/shared_table_change_reaches_every_root", shared_table_change_reaches_every_root, 0 },
 	{ "fault/copy_tables_for_child", copy_tables_for_child, 0 },
 	{ "fault/copy_tables_not_for_siblings", copy_tables_not_for_siblings, 0 },
+	{ "fault/copy_tables_from_the_root", copy_tables_from_the_root, 0 },
 	{ "fault/light_fault_keeps_every_register", light_fault_keeps_every_register, 0 },
 	{ "fault/light_fault_in_handler_kills", light_fault_in_handler_kills, 0 },
 	{ "fault/cow_fault_copies_then_writes_in_place", cow_fault_copies_then_writes_in_place, 0 },

@@ -999,6 +999,26 @@ static u64 entry_target(u64 table, u64 index)
 	return entry & EXO_PTE_VALID ? ADDR(entry) : 0;
 }
 
+/*
+ * The tables under 2 MiB slots start..end of a level-`level` table it
+ * owns, after EXO_PT_COPY_TABLES made some there: tracked as its own.
+ */
+static void track_subtree(u64 table, u64 level, u64 start, u64 end)
+{
+	if (level >= EXO_PT_LEVELS - 1)
+		return;
+	u64 span = 1ull << (9 * (EXO_PT_LEVELS - 2 - level));
+	for (u64 i = start / span; i * span < end && i < EXO_PT_ENTRIES && !failed; i++) {
+		u64 next = entry_target(table, i);
+		if (!next)
+			continue;
+		u64 lo = i * span > start ? i * span : start, hi = (i + 1) * span < end ? (i + 1) * span : end;
+		if (kind_of(next) == KIND_UNKNOWN)
+			track_table(next, level + 1);
+		track_subtree(next, level + 1, lo - i * span, hi - i * span);
+	}
+}
+
 /* The page-fault primitives: mostly into its own last-level tables, at entries in use (copy) or empty (new). */
 static void build_fault_call(struct call *c)
 {
@@ -1030,15 +1050,18 @@ static void build_fault_call(struct call *c)
 		refuse_if(c, kind_of(c->a[0]) == KIND_VICTIM, "asking about the victim's frame");
 		break;
 	case EXO_PT_COPY_TABLES: {
-		static const u64 flags[] = { 0, EXO_COPY_BOTH, EXO_COPY_SHARE, EXO_COPY_BOTH | EXO_COPY_SHARE, 4, ~0ull };
+		static const u64 flags[] = { 0, EXO_COPY_BOTH, EXO_COPY_SHARE, EXO_COPY_BOTH | EXO_COPY_SHARE,
+			                     EXO_COPY_LINK | EXO_COPY_SHARE, EXO_COPY_LINK | EXO_COPY_BOTH, 8, ~0ull };
 		static const u64 set_bits[] = { EXO_PTE_RO, EXO_PTE_RO | EXO_PTE_SW0, EXO_PTE_UXN, 0, EXO_PTE_APT_RO, ~0ull };
-		u64 src = percent(60) ? tracked_table_at(2) : any_table();
-		u64 dst = percent(60) ? tracked_table_at(2) : any_table();
-		u64 count = percent(80) ? 1 + below(EXO_COPY_TABLES_MAX) : any_count();
+		/* Mostly level 2; levels 0 and 1 over at most 1,024 slots, so that the new tables can be found after. */
+		u64 level = percent(70) ? 2 : below(2);
+		u64 src = percent(60) ? tracked_table_at(level) : any_table();
+		u64 dst = percent(60) ? tracked_table_at(level) : any_table();
+		u64 slots = level == 2 ? EXO_PT_ENTRIES : 1024, start = percent(85) ? below(slots) : any_index();
 		c->a[0] = src;
 		c->a[1] = dst;
-		c->a[2] = percent(80) && count < EXO_PT_ENTRIES ? below(EXO_PT_ENTRIES - count) : any_index();
-		c->a[3] = count;
+		c->a[2] = start;
+		c->a[3] = percent(85) ? start + 1 + below(slots - start % slots) : nasty_int();
 		c->a[4] = PICK(set_bits);
 		c->a[5] = PICK(flags);
 		refuse_if(c, !ours(src) || !ours(dst), "copying tables from or into a table it does not own");
@@ -1584,14 +1607,14 @@ static void after_success(const struct call *c, i64 result)
 		break;
 	case EXO_PT_COPY_TABLES:
 		/* The new tables: tracked when the destination is its own (a child's go with the child). */
-		for (u64 i = 0; i < c->a[3] && !failed; i++) {
-			u64 table = entry_target(c->a[1], c->a[2] + i);
-			if (table && (kind_of(c->a[1]) == KIND_TABLE || kind_of(c->a[1]) == KIND_PLAY))
-				track_table(table, 3);
+		if (kind_of(c->a[1]) == KIND_TABLE || kind_of(c->a[1]) == KIND_PLAY)
+			track_subtree(c->a[1], level_of(c->a[1]) == EXO_PT_LEVELS ? 2 : level_of(c->a[1]), c->a[2],
+			              (u64)result);
+		if (level_of(c->a[1]) == 2 || kind_of(c->a[1]) == KIND_PLAY) {
+			after_table_change(c->a[1], c->a[2], (u64)result - c->a[2]);
+			if (c->a[5] & EXO_COPY_BOTH)
+				after_table_change(c->a[0], c->a[2], (u64)result - c->a[2]);
 		}
-		after_table_change(c->a[1], c->a[2], c->a[3]);
-		if (c->a[5] & EXO_COPY_BOTH)
-			after_table_change(c->a[0], c->a[2], c->a[3]);
 		break;
 	case EXO_PT_MAP_NEW: {
 		const u64 *made = (const u64 *)c->out;
@@ -1675,7 +1698,7 @@ static void make_room(u64 number)
 		destroy_kid(0);
 	if (((number == EXO_FRAME_ALLOC || number == EXO_PT_MAP_NEW || number == EXO_PT_COW) &&
 	     nframes + EXO_PT_ENTRIES > MAX_FRAMES) ||
-	    ((number == EXO_PT_ALLOC || number == EXO_PT_COPY_TABLES) && ntables + EXO_COPY_TABLES_MAX >= MAX_TABLES))
+	    ((number == EXO_PT_ALLOC || number == EXO_PT_COPY_TABLES) && ntables + EXO_COPY_TABLES_MAX + 4 >= MAX_TABLES))
 		reset_world();
 }
 
