@@ -9,7 +9,8 @@
  *   pt_level_size(level), DESC_SET_PAGE, DESC_SET_TABLE,
  *   desc_leaf_ok(desc), desc_leaf_rights(desc) and DESC_LEAF_BAD (inline:
  *   whether desc_decode accepts desc as a last-level page, and its rights
- *   exactly when it does), desc_leaf_writable(desc) and
+ *   exactly when it does), DESC_LEAF_RIGHTS_BITS (the bits of a valid
+ *   last-level descriptor its rights depend on), desc_leaf_writable(desc) and
  *   desc_leaf_at(desc, frame) (the same page writable, or at another frame),
  *   desc_table_at(desc, table) (a stored table descriptor, to another table)
  *

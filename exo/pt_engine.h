@@ -43,6 +43,7 @@ int pt_leaf_write(struct env *caller, const struct env *owner, struct frame *tab
 struct leaf_copy_plan {
 	u8 share[EXO_PT_ENTRIES];
 	bool shares; /* any */
+	u32 valid;   /* entries copied */
 };
 /* EXO_PT_COPY between last-level tables (not from a shared source): the plan for from[0..count)... */
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,

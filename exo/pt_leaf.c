@@ -292,25 +292,52 @@ static __attribute__((noinline)) int copy_slow(struct env *caller, const struct 
 	return err;
 }
 
+/*
+ * A shared or shareable verdict's first test, for entries with entry's
+ * rights bits: the owner's user frames that share at least stored's rights
+ * (the share byte masked to those rights, so a wider share passes too).
+ */
+static inline void learn_rights(u64 key, u64 stored, u64 entry, u64 *fast_mask, u64 *fast_key, u64 *attr_key)
+{
+	u64 rights = (u64)desc_leaf_rights(stored) << 24;
+	*fast_mask = HEAD_KEY_MASK | rights;
+	*fast_key = key | rights;
+	*attr_key = entry & DESC_LEAF_RIGHTS_BITS;
+}
+
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
                        u64 set_bits, u64 flags, struct leaf_copy_plan *lp)
 {
 	const char *records = (const char *)kernel_frames.frames;
 	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
-	u64 key = verdict_key = NO_KEY;
-	u32 any = verdict_any = 0;
-	bool shares = verdict_shares = false;
+	/*
+	 * The first test passes an entry whose frame is a user frame of the
+	 * verdict's owner and, when each frame's share decides (a shared or
+	 * shareable verdict), whose rights bits are those of the last entry
+	 * that needed no share and whose frame shares all those rights: two
+	 * masks and compares.  Other entries of that owner take the second.
+	 */
+	u64 key = verdict_key = NO_KEY, fast_mask = HEAD_KEY_MASK, fast_key = NO_KEY;
+	u64 attr_mask = 0, attr_key = 0;
+	u32 any = verdict_any = 0, valid = 0;
+	bool shares = verdict_shares = false, by_share = false;
 	lp->shares = false;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
 		if (!entry)
 			continue;
-		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
+		valid++;
 		struct frame *target = (struct frame *)(records + ((pte_addr(entry).val - base) >> 6));
 		u64 head = frame_head(target);
-		if (__builtin_expect((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head), 1)) {
-			if (shares && share_need(stored, head))
-				share_first(lp, count, i, share_need(stored, head));
+		if (__builtin_expect((head & fast_mask) == fast_key && (entry & attr_mask) == attr_key, 1))
+			continue;
+		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
+		if ((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head)) {
+			u8 need = shares ? share_need(stored, head) : 0;
+			if (need)
+				share_first(lp, count, i, need);
+			else if (by_share)
+				learn_rights(key, stored, entry, &fast_mask, &fast_key, &attr_key);
 			continue;
 		}
 		int err = copy_slow(caller, dst_owner, stored, target, flags, lp, count, i);
@@ -319,18 +346,27 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 		key = verdict_key;
 		any = verdict_any;
 		shares = verdict_shares;
+		by_share = !any || shares;
+		fast_mask = HEAD_KEY_MASK;
+		attr_mask = by_share ? DESC_LEAF_RIGHTS_BITS : 0;
+		fast_key = by_share ? NO_KEY : key; /* by share: learnt from the next entry that needs none */
+		attr_key = 0;
 	}
+	lp->valid = valid;
 	return 0;
 }
 
-void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32 dst_first, u32 count, bool both,
-                        u64 set_bits, const struct leaf_copy_plan *lp)
+/*
+ * The apply loop, made once per case so that each copy runs without the
+ * others' tests: write_back stores the write-protected entry back into
+ * the source (whether or not it changed: the same value is harmless),
+ * shares adds the plan's shares.  Whether any entry changed, as bits.
+ */
+static inline __attribute__((always_inline)) u64 copy_loop(u64 *from, u64 *to, u32 count, u64 set, u32 dst_owner,
+                                                           bool write_back, const u8 *share)
 {
-	u64 *from = pt_entries(src) + src_first, *to = pt_entries(dst) + dst_first;
 	const char *records = (const char *)kernel_frames.frames;
-	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
-	u32 dst_owner = dst->owner, changed = 0, added = 0;
-	bool write_back = both && set;
+	u64 base = kernel_frames.base, changed = 0;
 	u32 quiet = FRAME_NO_OWNER;
 	for (u32 i = 0; i < count; i++) {
 		u64 entry = from[i];
@@ -338,19 +374,48 @@ void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32
 			continue;
 		u64 stored = entry | set;
 		struct frame *target = (struct frame *)(records + ((pte_addr(entry).val - base) >> 6));
-		if (__builtin_expect(lp->shares, 0))
-			target->share |= lp->share[i];
-		if (write_back && stored != entry) {
+		if (share)
+			target->share |= share[i];
+		if (write_back) {
+			changed |= stored ^ entry;
 			from[i] = stored; /* the same frame with fewer rights: no references change */
-			note_change(src, src_first + i, &changed);
 		}
 		to[i] = stored; /* it was empty: nothing of it can be cached */
 		target->maps++;
-		added++;
 		count_ref(target, dst_owner, +1, &quiet);
 	}
-	dst->used = (u16)(dst->used + added);
+	return changed;
+}
+
+/*
+ * Carry out a checked copy.  Write-protected source entries are named for
+ * the TLB one by one when the table has a few valid entries (each valid
+ * one: naming an unchanged page too is harmless), otherwise the table's
+ * whole address space is noted once; nothing if none changed.
+ */
+void pt_leaf_copy_apply(struct frame *src, u32 src_first, struct frame *dst, u32 dst_first, u32 count, bool both,
+                        u64 set_bits, const struct leaf_copy_plan *lp)
+{
+	u64 *from = pt_entries(src) + src_first, *to = pt_entries(dst) + dst_first;
+	u64 set = set_bits & DESC_SET_PAGE;
+	u32 dst_owner = dst->owner;
+	u64 changed;
+	if (both && set)
+		changed = lp->shares ? copy_loop(from, to, count, set, dst_owner, true, lp->share)
+		                     : copy_loop(from, to, count, set, dst_owner, true, NULL);
+	else
+		changed = lp->shares ? copy_loop(from, to, count, set, dst_owner, false, lp->share)
+		                     : copy_loop(from, to, count, set, dst_owner, false, NULL);
+	dst->used = (u16)(dst->used + lp->valid);
 	if (count)
 		table_note_used(dst, dst_first, count);
-	note_done(src, changed);
+	if (!changed)
+		return;
+	if (lp->valid > NOTE_PAGES) {
+		tlb_note_table(src, 0);
+		return;
+	}
+	for (u32 i = 0; i < count; i++)
+		if (from[i])
+			note_page(src, src_first + i);
 }

@@ -33,6 +33,9 @@ static inline u32 desc_leaf_rights(u64 desc)
 	return EXO_R | (desc & PTE_AP_RO ? 0 : EXO_W) | (desc & PTE_UXN ? 0 : EXO_X);
 }
 
+/* The bits of a valid last-level descriptor that decide its rights. */
+#define DESC_LEAF_RIGHTS_BITS (PTE_AP_RO | PTE_UXN)
+
 /* A valid last-level descriptor made writable, and moved to another frame. */
 static inline u64 desc_leaf_writable(u64 desc) { return desc & ~PTE_AP_RO; }
 static inline u64 desc_leaf_at(u64 desc, paddr_t frame) { return (desc & ~PTE_ADDR_MASK) | frame.val; }

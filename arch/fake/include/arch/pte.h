@@ -68,6 +68,7 @@ static inline u64 fake_table(unsigned level, u64 table, u32 rights)
 }
 
 /* A valid last-level descriptor made writable, and moved to another frame. */
+#define DESC_LEAF_RIGHTS_BITS (FAKE_RO | FAKE_NOX)
 static inline u64 desc_leaf_writable(u64 desc) { return desc & ~FAKE_RO; }
 static inline u64 desc_leaf_at(u64 desc, paddr_t frame) { return (desc & ~FAKE_ADDR_MASK) | frame.val; }
 static inline u64 desc_table_at(u64 desc, paddr_t table) { return (desc & ~FAKE_ADDR_MASK) | table.val; }
