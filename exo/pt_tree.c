@@ -65,12 +65,17 @@ static int source_ok(const struct tree_walk *w, const struct frame *table, u64 s
 	return 0;
 }
 
-/* A destination entry on the way down: empty (a table is made), or a next-level table of dst's owner. */
+/*
+ * A destination entry on the way down: empty (a table is made), or a
+ * next-level table of dst's owner linked only there: a table linked twice
+ * in the destination would be walked twice, and the check would find
+ * empty what the apply's first visit fills.
+ */
 static int dest_ok(const struct tree_walk *w, u32 level, u64 entry, u64 slot)
 {
 	if (!entry)
 		return 0;
-	if (!pte_is_table(level, entry) || linked(entry)->owner != w->dst_owner->id)
+	if (!pte_is_table(level, entry) || linked(entry)->owner != w->dst_owner->id || linked(entry)->links != 1)
 		return why(-E_EXIST, EXO_RULE_NOT_EMPTY, 1, slot);
 	return 0;
 }

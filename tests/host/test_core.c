@@ -483,6 +483,14 @@ static void copy_tables_walks_a_subtree(void)
 	}
 	EXPECT(pt_frame(pt_entries(pt_frame(dst))[0] & FAKE_ADDR_MASK)->owner == child->id);
 	EXPECT(pt_entries(pt_frame(dst))[1] == 0);
+	/* A level-2 table of the child's linked twice in its tree is not walked into. */
+	struct env *twin = make_env(parent, 8);
+	u64 twin_l1 = table_of(twin, 1), twin_l2 = table_of(twin, 2);
+	u64 twin_link = fake_table(1, twin_l2, EXO_R | EXO_W);
+	EXPECT(pt_write(twin, twin_l1, 0, 1, &twin_link) == 0 && pt_write(twin, twin_l1, 3, 1, &twin_link) == 0);
+	u64 twin_used = twin->used;
+	EXPECT(pt_copy_tables(parent, t.l1, twin_l1, 0, 4 * 512, FAKE_RO, EXO_COPY_BOTH) == -E_EXIST);
+	EXPECT(twin->used == twin_used && pt_frame(twin_l2)->used == 0);
 	/* Done once: again is refused; within one owner's tables, refused. */
 	EXPECT(pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_RO, EXO_COPY_BOTH) == -E_EXIST);
 	EXPECT(pt_copy_tables(parent, t.l1, table_of(parent, 1), 0, 512, FAKE_RO, 0) == -E_INVAL); /* one owner */
