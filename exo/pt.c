@@ -421,7 +421,8 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	if (src == dst && src_index < dst_index + count && dst_index < src_index + count)
 		return why(-E_INVAL, EXO_RULE_OVERLAP, 3, WHY_NONE);
 	const u64 *from = pt_entries(src), *to = pt_entries(dst);
-	u64 in_use = first_in_use(to + dst_index, count);
+	/* used counts valid entries exactly (the checker recounts it): an empty table needs no scan. */
+	u64 in_use = dst->used ? first_in_use(to + dst_index, count) : count;
 	if (in_use < count)
 		return why(-E_EXIST, EXO_RULE_NOT_EMPTY, 3, in_use);
 	const struct env *dst_owner = env_lookup(dst->owner);
