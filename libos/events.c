@@ -38,6 +38,9 @@ void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns)
 		libos_keep_event(&event);
 }
 
+/* A forked child: the events its parent kept are not its own. */
+void events_fork_child(void) { nstashed = 0; }
+
 static bool take_kept(struct exo_event *event)
 {
 	HOLD_LIBOS_LOCK();

@@ -139,6 +139,67 @@ int fs_fork_table(u64 child)
 	return -L_ENOMEM;
 }
 
+/*
+ * fork: a table that belongs to the other process's copy of this memory is
+ * forgotten here, its open files counted once less, no end closed (each
+ * process keeps its own open files; the parent made the child's table
+ * before the copy, and each side drops the other's after it).
+ */
+static void forget_table(struct fdtable *table)
+{
+	for (u32 fd = 0; fd < MAX_FDS; fd++)
+		if (table->fd[fd]) {
+			struct open_file *open = table->fd[fd];
+			table->fd[fd] = NULL;
+			if (--open->refs || open == &console)
+				continue;
+			/* Only the other copy's table held it: its slot here is free (its end is counted there). */
+			if (open->kind == OPEN_PIPE)
+				pipe_hold(open->pipe, -1);
+			open->kind = OPEN_FREE;
+		}
+	table->env = 0;
+}
+
+/* The parent, after the copy: the child's table goes from our memory. */
+void fs_fork_forget(u64 child)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < MAX_TABLES; i++)
+		if (tables[i].env == child)
+			forget_table(&tables[i]);
+}
+
+/* The child: every table but its own goes from its copy. */
+void fs_fork_child(u64 self)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < MAX_TABLES; i++)
+		if (tables[i].env && tables[i].env != self)
+			forget_table(&tables[i]);
+}
+
+/*
+ * The child's pipe ends count across processes (in the pipe's shared
+ * frame) from before it runs: one per open file of its table (change +1),
+ * or taken back (-1) if it never ran.
+ */
+void fs_fork_count_ends(u64 child, int change)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < MAX_TABLES; i++) {
+		if (tables[i].env != child)
+			continue;
+		for (u32 o = 0; o < MAX_OPEN; o++) {
+			bool held = false;
+			for (u32 fd = 0; fd < MAX_FDS && !held; fd++)
+				held = tables[i].fd[fd] == &opens[o];
+			if (held && opens[o].kind == OPEN_PIPE)
+				pipe_end_count(opens[o].pipe, opens[o].write_end, change);
+		}
+	}
+}
+
 /* The environment leaves this address space (exec) or ends: its table goes. */
 void fs_drop_table(u64 env, bool cloexec_only)
 {

@@ -10,7 +10,7 @@ void _start(void);
 extern const char __ehdr_start[]; /* the ELF header, which the first segment maps */
 extern char _end[];
 
-#define UPCALL_STACK_TOP 0x00007fff00000000ull
+#define UPCALL_STACK_TOP LIBOS_UPCALL_STACK_TOP
 _Static_assert(UPCALL_STACK_TOP % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
 #define MAX_ARGS 256
 

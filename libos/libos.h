@@ -46,6 +46,7 @@ void libos_syscall_origin(struct exo_regs *regs);
  * on one names its top, and so the light system call's record at the top.
  */
 #define UPCALL_PAGES 4
+#define LIBOS_UPCALL_STACK_TOP 0x00007fff00000000ull /* the process's own */
 #define UPCALL_TOP_ALIGN (8 * 4096ull)
 static inline u64 libos_upcall_top(u64 on_stack)
 {
@@ -67,6 +68,8 @@ int mm_map_stack(u64 top, u32 pages);
 int mm_fault(u64 addr, bool write);
 /* Page descriptor bits for PROT_* rights (the same bits as EXO_R/W/X); PROT_NONE faults on any touch. */
 u64 mm_page_attrs(u32 prot);
+bool mm_shared_at(u64 va);
+int mm_fork_prepare(void);
 
 /* EXO_STRACE=1 in the environment: print every system call (strace.c). */
 extern bool libos_strace;
@@ -112,6 +115,9 @@ i64 fs_is_dir(const char *path);
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
 int fs_fork_table(u64 child);
+void fs_fork_forget(u64 child);
+void fs_fork_child(u64 self);
+void fs_fork_count_ends(u64 child, int change);
 /* Inherited descriptors for exec: 4 words each into out (16 at most); their count. */
 u32 fs_export(u64 *out);
 void fs_import(const u64 *records, u64 count);
@@ -128,6 +134,7 @@ void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns);
  */
 i64 libos_next_event(struct exo_event *event, u64 flags);
 void libos_keep_event(const struct exo_event *event);
+void events_fork_child(void);
 /* An alert came (kill: a bit per signal): the process ends with the lowest signal as its status. */
 __attribute__((noreturn)) void libos_alerted(u64 bits);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -136,6 +143,7 @@ void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sig_init(u64 mask, u64 ignored);
 int sig_fork(u64 child, bool own_actions);
 void sig_drop(u64 env);
+void sig_fork_child(u64 self);
 void sig_export(u64 *mask, u64 *ignored);
 bool sig_ignored(u64 sig);
 i64 sig_action(u64 sig, const void *act, void *old, u64 setsize);
@@ -162,6 +170,16 @@ i64 libos_redirect(u64 env, u64 pc, u64 arg);
 /* From a thread: the process's own environment exits with status (the thread ends). */
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
 void libos_spawn_lock(void);
+void libos_add_child(u64 child);
+void proc_fork_child(void);
+/* fork (libos/fork/fork.c): clone without CLONE_VM, inside the light system call. */
+i64 libos_fork(struct exo_upcall *up);
+/* LIBOS_SYS_FORK_CHILD: a forked child's first act, which resumes where its parent called fork. */
+__attribute__((noreturn)) void libos_fork_child_resume(void);
+void libos_fork_child_entry(void);
+/* The FP/SIMD registers (q0-q31, fpsr, fpcr: 528 bytes), which libos itself never uses (start.S). */
+void libos_fp_save(void *area);
+void libos_fp_load(const void *area);
 void libos_spawn_unlock(void);
 
 /* Threads and futexes (thread.c). */
@@ -184,6 +202,7 @@ static inline void libos_unlock_at_scope_end(int *unused)
 	int libos_lock_scope __attribute__((cleanup(libos_unlock_at_scope_end), unused)) = 0
 u64 libos_process_of(u64 env);
 bool libos_is_thread(u64 env);
+void thread_fork_child(void);
 i64 libos_thread_clone(struct exo_upcall *up);
 __attribute__((noreturn)) void libos_thread_exit(u64 env);
 __attribute__((noreturn)) void libos_park_main(i64 status);

@@ -199,6 +199,40 @@ int mm_fault(u64 addr, bool write)
 	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -1 : 0;
 }
 
+/* Is va in MAP_SHARED memory (which fork keeps shared)? */
+bool mm_shared_at(u64 va)
+{
+	const struct region *region = region_find(&map, va);
+	return region && region->policy == FORK_SHARED;
+}
+
+/*
+ * Before a fork: MAP_SHARED memory must be the same frames in both
+ * processes, so every page of it is made present now (else each would get
+ * its own zeroed page on first touch) and its frame shared read-write with
+ * descendants (refused for frames of an ancestor's, which shared them
+ * when it forked).  Pages are faulted in one at a time: shared memory
+ * is rare, and this runs once per region per fork.
+ */
+int mm_fork_prepare(void)
+{
+	for (u32 i = 0; i < map.count; i++) {
+		const struct region *region = &map.at[i];
+		if (region->policy != FORK_SHARED)
+			continue;
+		for (u64 va = region->start; va < region->end; va += PAGE) {
+			u64 desc = as_lookup_self(va);
+			if (!(desc & EXO_PTE_VALID)) {
+				if (as_map_new(&libos.self, va, mm_page_attrs(region->prot)) < 0)
+					return -L_ENOMEM;
+				desc = as_lookup_self(va);
+			}
+			exo_frame_share(desc & EXO_PTE_ADDR_MASK, EXO_R | EXO_W | EXO_X);
+		}
+	}
+	return 0;
+}
+
 /* pages of fresh memory below top (an upcall stack), those not there already. */
 int mm_map_stack(u64 top, u32 pages)
 {

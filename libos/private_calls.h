@@ -9,5 +9,6 @@
 
 #define LIBOS_SYS_EXIT_STATUS 1000 /* (wait status): the process ends */
 #define LIBOS_SYS_EXEC_HANDED 1001 /* (): switch to the image a thread built */
+#define LIBOS_SYS_FORK_CHILD 1002  /* (): a forked child's first act (libos/fork/fork.c) */
 
 #endif

@@ -10,6 +10,7 @@
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
 #define CLONE_THREAD 0x10000
+#define CLONE_EXIT_SIGNAL 0xff /* the signal the parent gets at the end: any (exit notices)*/
 #define WNOHANG 1
 #define L_ECHILD 10
 #define VFORK_DONE 0x7f0f /* the message a vfork child sends when it leaves our space */
@@ -47,7 +48,7 @@ static void wait_vfork(u64 child)
 static u64 children[64];
 static u32 nchildren;
 
-static void add_child(u64 child)
+void libos_add_child(u64 child)
 {
 	HOLD_LIBOS_LOCK();
 	if (nchildren < ARRAY_LEN(children))
@@ -95,6 +96,13 @@ void libos_spawn_lock(void)
 
 void libos_spawn_unlock(void) { __atomic_store_n(&spawn_holder, 0, __ATOMIC_RELEASE); }
 
+/* A forked child: no children yet, and the spawn lock its parent held for the fork is not held here. */
+void proc_fork_child(void)
+{
+	nchildren = 0;
+	spawn_holder = 0;
+}
+
 static i64 vfork_child(struct exo_upcall *up, u64 stack);
 
 i64 libos_clone(struct exo_upcall *up)
@@ -103,8 +111,10 @@ i64 libos_clone(struct exo_upcall *up)
 	libos_syscall_origin(&up->regs); /* the children start from the caller's whole state */
 	if ((flags & CLONE_VM) && (flags & CLONE_THREAD))
 		return libos_thread_clone(up);
-	if (!(flags & CLONE_VM) || !(flags & CLONE_VFORK))
-		return -L_ENOSYS; /* fork: the next issue's */
+	if (!(flags & CLONE_VM))
+		return (flags & ~CLONE_EXIT_SIGNAL) ? -L_EINVAL : libos_fork(up); /* fork: clone(SIGCHLD) */
+	if (!(flags & CLONE_VFORK))
+		return -L_EINVAL; /* a shared address space without a thread or a vfork: not supported */
 	libos_spawn_lock();
 	i64 child = vfork_child(up, stack);
 	libos_spawn_unlock();
@@ -142,7 +152,7 @@ static i64 vfork_child(struct exo_upcall *up, u64 stack)
 		sig_drop((u64)child);
 		return -L_ENOMEM;
 	}
-	add_child((u64)child);
+	libos_add_child((u64)child);
 	wait_vfork((u64)child);
 	return child;
 }

@@ -102,6 +102,21 @@ void sig_drop(u64 env)
 		table->env = 0;
 }
 
+/*
+ * A forked child's copy of this memory holds everyone's masks and tables
+ * (its parent made the child's before the copy): only its own stay.
+ */
+void sig_fork_child(u64 self)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < ARRAY_LEN(masks); i++)
+		if (masks[i].env != self)
+			masks[i].env = 0;
+	for (u32 i = 0; i < ARRAY_LEN(tables); i++)
+		if (tables[i].env != self)
+			tables[i].env = 0;
+}
+
 /* For exec: what the new image keeps (the caller's mask, the ignored signals). */
 void sig_export(u64 *mask, u64 *ignored)
 {

@@ -381,6 +381,8 @@ static i64 other_call(struct exo_upcall *up, u64 number)
 		libos_exit((i64)up->regs.x[0]);
 	if (number == LIBOS_SYS_EXEC_HANDED)
 		libos_exec_handed(); /* returns only when nothing was handed over */
+	if (number == LIBOS_SYS_FORK_CHILD)
+		libos_fork_child_resume(); /* refused unless this is a forked child's first act */
 	return -L_ENOSYS;
 }
 

@@ -138,6 +138,20 @@ i64 libos_thread_clone(struct exo_upcall *up)
 
 bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
 
+/*
+ * A forked child: only the thread that forked was copied (POSIX), and the
+ * lock it held for the copy is free (nobody else here could hold it).
+ */
+void thread_fork_child(void)
+{
+	for (u32 i = 0; i < MAX_THREADS; i++)
+		threads[i] = (struct thread){ 0 };
+	libos_nthreads = 0;
+	lock_owner = 0;
+	lock_depth = 0;
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
+
 /* A thread's exit: clear its tid for pthread_join, wake the joiner, and go. */
 /*
  * The main thread's exit (SYS_exit, as musl's pthread_exit makes it) while

@@ -1,0 +1,261 @@
+/*
+ * fork: POSIX fork semantics, checked from an ordinary musl program (the
+ * same source runs on Linux).  One line per check, then a count.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+static void check(const char *name, int ok)
+{
+	printf("fork: %s: %s\n", name, ok ? "ok" : "FAILED");
+	fflush(stdout);
+	ok ? passed++ : failed++;
+}
+
+/* Run fn in a child; its exit status (0..255), or -1 if it did not exit normally. */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -2;
+	if (pid == 0)
+		_exit(fn(arg));
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		return -3;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Private memory of every kind: data, bss, heap, mmap'd, stack. */
+static long data_word = 1;
+static long bss_word;
+static long *heap_word;
+static long *mmap_word;
+
+struct marks {
+	long *stack_word;
+	int pipe_to_child[2], pipe_to_parent[2];
+};
+
+static int child_writes(void *arg)
+{
+	struct marks *m = arg;
+	data_word = 101, bss_word = 102, *heap_word = 103, *mmap_word = 104, *m->stack_word = 105;
+	return 7;
+}
+
+static void parent_unaffected(void)
+{
+	long stack_word = 5;
+	struct marks m = { .stack_word = &stack_word };
+	data_word = 1, bss_word = 2, *heap_word = 3, *mmap_word = 4;
+	int status = in_child(child_writes, &m);
+	check("child exits with its status", status == 7);
+	check("child's writes stay in the child (data, bss, heap, mmap, stack)",
+	      data_word == 1 && bss_word == 2 && *heap_word == 3 && *mmap_word == 4 && stack_word == 5);
+}
+
+/* The parent writes after the fork; the child, told through a pipe, must still see the old values. */
+static int child_sees_old(void *arg)
+{
+	struct marks *m = arg;
+	char byte;
+	close(m->pipe_to_child[1]);
+	if (read(m->pipe_to_child[0], &byte, 1) != 1)
+		return 20;
+	bool same = data_word == 1 && bss_word == 2 && *heap_word == 3 && *mmap_word == 4 && *m->stack_word == 5;
+	return same ? 0 : 21;
+}
+
+static void child_unaffected(void)
+{
+	long stack_word = 5;
+	struct marks m = { .stack_word = &stack_word };
+	data_word = 1, bss_word = 2, *heap_word = 3, *mmap_word = 4;
+	if (pipe(m.pipe_to_child) < 0) {
+		check("pipe", 0);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(child_sees_old(&m));
+	close(m.pipe_to_child[0]);
+	data_word = 11, bss_word = 12, *heap_word = 13, *mmap_word = 14, stack_word = 15;
+	write(m.pipe_to_child[1], "x", 1);
+	close(m.pipe_to_child[1]);
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check("parent's writes after fork stay in the parent", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int child_pids(void *arg)
+{
+	pid_t parent = *(pid_t *)arg;
+	return getppid() == parent && getpid() != parent ? 0 : 1;
+}
+
+static void pids(void)
+{
+	pid_t me = getpid();
+	check("getppid in the child is the parent's pid", in_child(child_pids, &me) == 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	int status;
+	check("fork returns the child's pid to the parent", pid > 0 && waitpid(pid, &status, 0) == pid);
+	check("no children left: ECHILD", waitpid(-1, &status, 0) == -1 && errno == ECHILD);
+}
+
+/* A pipe across fork: the child writes, closes; the parent reads to end-of-file. */
+static void pipe_eof(void)
+{
+	int fds[2];
+	pipe(fds);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		write(fds[1], "hello", 5);
+		_exit(0);
+	}
+	close(fds[1]);
+	char buf[16];
+	ssize_t total = 0, got;
+	while ((got = read(fds[0], buf + total, sizeof(buf) - (size_t)total)) > 0)
+		total += got;
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	check("a pipe across fork carries data and then end-of-file", total == 5 && memcmp(buf, "hello", 5) == 0);
+}
+
+/* MAP_SHARED memory stays shared across fork. */
+static int child_writes_shared(void *arg)
+{
+	*(volatile long *)arg = 42;
+	return 0;
+}
+
+static void shared_memory(void)
+{
+	long *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	*shared = 1;
+	in_child(child_writes_shared, shared);
+	check("MAP_SHARED memory stays shared", *shared == 42);
+	munmap(shared, 4096);
+}
+
+/*
+ * A chain: each child forks the next until fork fails, which must be a
+ * clean ENOMEM or EAGAIN (each child has a part of its parent's memory);
+ * each level exits with the number of levels below it.
+ */
+static int chain(void *arg)
+{
+	(void)arg;
+	pid_t pid = fork();
+	if (pid < 0)
+		return errno == ENOMEM || errno == EAGAIN ? 0 : 200;
+	if (pid == 0)
+		_exit(chain(NULL));
+	int status;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) >= 100)
+		return 201;
+	return WEXITSTATUS(status) + 1;
+}
+
+static void chain_until_full(void)
+{
+	int levels = chain(NULL);
+	printf("fork: a chain of forks went %d levels deep\n", levels);
+	check("a chain of forks, each waiting for the next, until fork fails cleanly", levels >= 5 && levels < 100);
+}
+
+static void loop(void)
+{
+	int good = 0;
+	for (int i = 0; i < 50; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(i % 256);
+		int status;
+		good += waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == i;
+	}
+	check("50 forks in a loop, each reaped with its status", good == 50);
+}
+
+/* A callee-saved FP/SIMD register (d8) keeps its value across fork, in the child too. */
+static void fp_registers(void)
+{
+	register double kept __asm__("d8") = 2.5;
+	__asm__ volatile("" : "+w"(kept));
+	pid_t pid = fork();
+	unsigned long bits; /* d8 as it is now, compared as an integer with 2.5's bits */
+	__asm__ volatile("fmov %0, %d1" : "=r"(bits) : "w"(kept));
+	if (pid == 0)
+		_exit(bits == 0x4004000000000000ul ? 0 : 1);
+	int status;
+	waitpid(pid, &status, 0);
+	check("a callee-saved FP register keeps its value in both", bits == 0x4004000000000000ul &&
+	                                                              WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Fork with another thread running: only the caller is copied, and the child can make threads of its own. */
+static int wait_pipe[2];
+
+static void *blocked_thread(void *arg)
+{
+	char byte;
+	(void)arg;
+	return read(wait_pipe[0], &byte, 1) == 1 ? (void *)1 : NULL;
+}
+
+static void *child_thread(void *arg) { return arg; }
+
+static void fork_with_threads(void)
+{
+	pthread_t thread;
+	pipe(wait_pipe);
+	pthread_create(&thread, NULL, blocked_thread, NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_t own;
+		void *result = NULL;
+		bool made = pthread_create(&own, NULL, child_thread, (void *)7) == 0 && pthread_join(own, &result) == 0;
+		_exit(made && result == (void *)7 ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	write(wait_pipe[1], "x", 1);
+	void *result = NULL;
+	pthread_join(thread, &result);
+	close(wait_pipe[0]);
+	close(wait_pipe[1]);
+	check("fork with a thread running: the child makes and joins its own", WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0 && result == (void *)1);
+}
+
+int main(void)
+{
+	heap_word = malloc(sizeof(long));
+	mmap_word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pids();
+	parent_unaffected();
+	child_unaffected();
+	pipe_eof();
+	shared_memory();
+	chain_until_full();
+	loop();
+	fp_registers();
+	fork_with_threads();
+	printf("fork: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}

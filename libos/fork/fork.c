@@ -1,0 +1,142 @@
+/*
+ * fork(): clone without CLONE_VM (musl's fork and vfork both issue
+ * clone(SIGCHLD)).  The parent, inside the light system call:
+ *
+ *  1. makes the child environment (half our spare quota, as for vfork);
+ *  2. lets each subsystem put the child's state into our memory: its
+ *     descriptor table, its signal mask and actions, the registers it
+ *     resumes with (ours, x0 = 0) and our FP/SIMD registers;
+ *  3. has the variant build the child's address space from ours, so the
+ *     child's copy of libos's memory holds all of that;
+ *  4. takes the child's state back out of its own memory, counts the
+ *     child's pipe ends, and starts the child at libos_fork_child_entry.
+ *
+ * The child's first act (LIBOS_SYS_FORK_CHILD, a light system call, so no
+ * alert interrupts it) drops from its copy what is its parent's (the
+ * parent's descriptor table, masks, threads, children, kept events, the
+ * locks its parent held for the copy) and resumes the saved registers with
+ * EXO_UPCALL_RETURN: fork returns 0 there.
+ */
+#include "libos/fork/fork.h"
+#include "libos/pipe.h"
+
+/* The variants, by name (EXO_FORK): the first is the default. */
+static const struct fork_variant *const variants[] = { &fork_eager };
+
+/* Written by the parent before the copy; what the child's copy holds is the child's. */
+static struct {
+	u64 parent;            /* who forked: only a child of it may resume */
+	u64 child_root;        /* the child's level-0 table */
+	struct exo_regs regs;  /* where the child resumes: the caller of fork, x0 = 0 */
+	u8 fp[528] __attribute__((aligned(16))); /* its FP/SIMD registers (libos_fp_save) */
+} resume;
+
+#define SCRATCH_VA 0x0000010000000000ull /* exec.c's */
+#define RECLAIM_VA 0x0000011000000000ull /* proc.c's */
+#define SLOT_2M(va) ((va) & ~((2ull << 20) - 1))
+
+bool fork_va_skipped(u64 va)
+{
+	u64 slot = SLOT_2M(va);
+	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || va >= EXO_USER_VA_END;
+}
+
+bool fork_page_shared(u64 va)
+{
+	bool archive = va >= (libos.archive & ~4095ull) && va < libos.archive + libos.archive_size;
+	return archive || pipe_va(va) || mm_shared_at(va);
+}
+
+static const struct fork_variant *variant(void) { return variants[0]; }
+
+/* Starts the child made so far: its upcalls as ours, its root, its first registers. */
+static int start_child(const struct fork_job *job)
+{
+	struct exo_regs first = resume.regs;
+	first.pc = (u64)libos_fork_child_entry;
+	i64 err = exo_env_set_upcalls(job->child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
+	                              LIBOS_UPCALL_STACK_TOP, LIBOS_UPCALL_FLAGS); /* the process's, copied */
+	if (!err)
+		err = exo_env_set_root(job->child, job->child_root);
+	if (!err)
+		err = exo_env_set_regs(job->child, &first);
+	if (err)
+		return -L_ENOMEM;
+	fs_fork_count_ends(job->child, +1); /* before it runs: a parent's close must not look like the last */
+	if (exo_env_run(job->child) < 0) {
+		fs_fork_count_ends(job->child, -1);
+		return -L_ENOMEM;
+	}
+	return 0;
+}
+
+/* Steps 1-4 with the libos lock held: no thread of ours changes what is being copied. */
+static i64 fork_locked(struct exo_upcall *up)
+{
+	HOLD_LIBOS_LOCK();
+	struct exo_env_info info;
+	exo_env_info((u64)exo_self(), &info);
+	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
+	i64 child = exo_env_create(spare / 2);
+	if (child < 0)
+		return -L_EAGAIN;
+	struct fork_job job = { .child = (u64)child };
+	struct aspace space;
+	int err = as_new(&space, job.child) < 0 ? -L_ENOMEM : 0;
+	job.child_root = space.root;
+	if (!err)
+		err = mm_fork_prepare();
+	if (!err)
+		err = fs_fork_table(job.child);
+	if (!err)
+		err = sig_fork(job.child, true);
+	if (!err) {
+		resume.parent = (u64)exo_self();
+		resume.child_root = job.child_root;
+		resume.regs = up->regs;
+		resume.regs.x[0] = 0;
+		libos_fp_save(resume.fp);
+		err = variant()->copy_space(&job);
+	}
+	resume.parent = 0; /* ours again: nobody resumes from our own memory */
+	if (!err)
+		err = start_child(&job);
+	fs_fork_forget(job.child); /* the child's own state is in its copy now */
+	sig_drop(job.child);
+	if (err) {
+		exo_env_destroy(job.child);
+		return err;
+	}
+	libos_add_child(job.child);
+	return child;
+}
+
+i64 libos_fork(struct exo_upcall *up)
+{
+	libos_spawn_lock(); /* one fork or exec building at a time: their scratch mappings are single */
+	i64 result = fork_locked(up);
+	libos_spawn_unlock();
+	return result;
+}
+
+__attribute__((noreturn)) void libos_fork_child_resume(void)
+{
+	u64 self = (u64)exo_self();
+	struct exo_env_info info;
+	if (!resume.parent || exo_env_info(self, &info) < 0 || info.parent != resume.parent)
+		libos_exit(4); /* a stray call ends as by SIGILL: only a fresh child comes here */
+	/* The lock first: the other steps take it, and the parent held it for the copy. */
+	thread_fork_child();
+	libos.env = self;
+	libos.root = resume.child_root;
+	as_self_of(&libos.self, self, resume.child_root);
+	proc_fork_child();
+	events_fork_child();
+	fs_fork_child(self);
+	sig_fork_child(self);
+	resume.parent = 0;
+	struct exo_upcall record = { .regs = resume.regs };
+	libos_fp_load(resume.fp);
+	exo_upcall_return(&record);
+	libos_exit(L_SIGKILL);
+}

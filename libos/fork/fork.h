@@ -1,0 +1,47 @@
+/*
+ * fork() in libos: the common part (fork.c) makes the child environment,
+ * hands each subsystem its say (descriptors, signals, threads, events),
+ * and starts the child; a *variant* decides how the child's address space
+ * is made from ours.  A variant is one file and one entry in fork.c's table.
+ */
+#ifndef LIBOS_FORK_H
+#define LIBOS_FORK_H
+
+#include "libos/libos.h"
+
+/* One fork in progress, as the variant sees it. */
+struct fork_job {
+	u64 child;      /* the child's environment */
+	u64 child_root; /* its level-0 table, which the variant fills */
+	/* What the variant did, for EXO_FORKSTAT and the tests. */
+	u64 tables, pages_copied, pages_shared;
+};
+
+struct fork_variant {
+	const char *name;
+	/*
+	 * Make job->child_root map what our address space maps: private pages
+	 * as the variant's semantics say, shared ones (fork_page_shared) as the
+	 * same frames.  0, or a negative Linux errno; on failure whatever it
+	 * made belongs to the child, which the caller destroys.
+	 */
+	int (*copy_space)(struct fork_job *job);
+};
+
+extern const struct fork_variant fork_eager;
+
+/*
+ * Whether the page at va stays the same frame in both processes: pipe
+ * buffers, the boot archive, MAP_SHARED memory.  Everything else is private.
+ */
+bool fork_page_shared(u64 va);
+
+/*
+ * The part of our address space fork never copies: the level-0 window slot
+ * (the kernel's) and libos's scratch mappings, which hold nothing between
+ * calls.  FORK_SCRATCH_VA is a 2 MiB slot of its own for a variant's use.
+ */
+#define FORK_SCRATCH_VA 0x0000012000000000ull
+bool fork_va_skipped(u64 va);
+
+#endif
