@@ -30,6 +30,23 @@ static u64 counter_now(void)
 	return value;
 }
 
+/* Our own loadable segments, as exec mapped them, become regions with their rights. */
+static void add_image_regions(void)
+{
+	const u8 *ehdr = (const u8 *)__ehdr_start;
+	u64 phoff = ((const u64 *)ehdr)[4];
+	u16 phnum = ((const u16 *)ehdr)[28];
+	for (u16 i = 0; i < phnum; i++) {
+		const u8 *phdr = ehdr + phoff + i * 56u;
+		u32 type = ((const u32 *)phdr)[0], flags = ((const u32 *)phdr)[1];
+		u64 vaddr = ((const u64 *)phdr)[2], memsz = ((const u64 *)phdr)[5];
+		if (type != 1 /* PT_LOAD */ || memsz == 0)
+			continue;
+		u32 prot = (flags & 4 ? EXO_R : 0) | (flags & 2 ? EXO_W : 0) | (flags & 1 ? EXO_X : 0);
+		mm_add_image(vaddr & ~4095ull, (vaddr + memsz + 4095) & ~4095ull, prot);
+	}
+}
+
 /* Alerts (a kill) are held until start-up has taken over the descriptors: then it can end cleanly. */
 static void init_upcalls(u64 held)
 {
@@ -131,6 +148,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	as_self_of(&libos.self, env, root);
 	init_upcalls(EXO_UPCALL_HOLD_ALERTS);
 	mm_init(((u64)_end + 4095) & ~4095ull);
+	add_image_regions();
 	fs_init();
 	static struct words words;
 	u64 waiting_parent = 0;

@@ -47,6 +47,9 @@ void libos_syscall_origin(struct exo_regs *regs);
  */
 #define UPCALL_PAGES 4
 #define LIBOS_UPCALL_STACK_TOP 0x00007fff00000000ull /* the process's own */
+/* Where every upcall stack lies (the process's, threads', a vfork child's): never write-protected. */
+#define LIBOS_UPCALL_AREA_START 0x00007ffc00000000ull
+#define LIBOS_UPCALL_AREA_END LIBOS_UPCALL_STACK_TOP
 #define UPCALL_TOP_ALIGN (8 * 4096ull)
 static inline u64 libos_upcall_top(u64 on_stack)
 {
@@ -69,6 +72,14 @@ int mm_fault(u64 addr, bool write);
 /* Page descriptor bits for PROT_* rights (the same bits as EXO_R/W/X); PROT_NONE faults on any touch. */
 u64 mm_page_attrs(u32 prot);
 bool mm_shared_at(u64 va);
+/* May the program write the page at va (its region allows it)? */
+bool mm_writable_at(u64 va);
+/* Is any page of [start, end) MAP_SHARED memory? */
+bool mm_shared_in(u64 start, u64 end);
+/* Every page of [p, p + len) written once (a copy-on-write page made private): the kernel may write there. */
+void mm_make_writable(void *p, u64 len);
+/* The program image's segments as regions (so copy-on-write knows which pages may be written). */
+void mm_add_image(u64 start, u64 end, u32 prot);
 int mm_fork_prepare(void);
 
 /* EXO_STRACE=1 in the environment: print every system call (strace.c). */

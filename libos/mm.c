@@ -199,6 +199,32 @@ int mm_fault(u64 addr, bool write)
 	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -1 : 0;
 }
 
+bool mm_writable_at(u64 va)
+{
+	const struct region *region = region_find(&map, va);
+	return region && (region->prot & PROT_WRITE);
+}
+
+bool mm_shared_in(u64 start, u64 end)
+{
+	for (u32 i = 0; i < map.count; i++)
+		if (map.at[i].policy == FORK_SHARED && map.at[i].start < end && start < map.at[i].end)
+			return true;
+	return false;
+}
+
+void mm_make_writable(void *p, u64 len)
+{
+	u64 first = (u64)p & ~(PAGE - 1);
+	for (u64 page = first; page < (u64)p + len; page += PAGE)
+		__atomic_fetch_add((volatile u8 *)MAX(page, (u64)p), 0, __ATOMIC_RELAXED);
+}
+
+void mm_add_image(u64 start, u64 end, u32 prot)
+{
+	region_insert(&map, (struct region){ start, end, prot, REGION_IMAGE, FORK_PRIVATE });
+}
+
 /* Is va in MAP_SHARED memory (which fork keeps shared)? */
 bool mm_shared_at(u64 va)
 {

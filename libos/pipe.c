@@ -44,7 +44,7 @@ static u32 slot_of(const struct pipe *pipe) { return (u32)(((u64)pipe - PIPE_VA(
 
 void pipe_hold(struct pipe *pipe, int change) { slot_opens[slot_of(pipe)] += (u32)change; }
 
-bool pipe_va(u64 va) { return va >= PIPE_VA(0) && va < PIPE_VA(MAX_PIPES); }
+bool pipe_in(u64 start, u64 end) { return start < PIPE_VA(MAX_PIPES) && PIPE_VA(0) < end; }
 
 /* Slots of ended pipes are given back on the way (the frame too, if no one else maps it). */
 struct pipe *pipe_map(u64 frame)

@@ -16,6 +16,7 @@
 #define VFORK_DONE 0x7f0f /* the message a vfork child sends when it leaves our space */
 #define CHILD_UPCALL_BASE 0x00007ffe00000000ull
 _Static_assert(CHILD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
+_Static_assert(CHILD_UPCALL_BASE - UPCALL_TOP_ALIGN >= LIBOS_UPCALL_AREA_START, "fork leaves it alone");
 #define PAGE 4096ull
 
 /* A vfork child's upcall stack, in our space, while it runs here (one at a time). */

@@ -13,6 +13,7 @@
 #define MAX_THREADS 16
 #define THREAD_UPCALL_BASE 0x00007ffd00000000ull
 _Static_assert(THREAD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
+_Static_assert(THREAD_UPCALL_BASE - MAX_THREADS * UPCALL_TOP_ALIGN >= LIBOS_UPCALL_AREA_START, "fork leaves these alone");
 #define L_ETIMEDOUT 110
 #define PAGE 4096ull
 

@@ -52,6 +52,18 @@ static void copy_batch(u64 va_base, const u64 *from, u32 first, u32 count)
 	exo_pt_write(eager.scratch, 0, EXO_PT_ENTRIES, zeros);
 }
 
+static int scratch_ready(struct fork_job *job)
+{
+	i64 scratch = as_table(&libos.self, 3, FORK_SCRATCH_VA, true);
+	if (scratch < 0)
+		return -L_ENOMEM;
+	eager.job = job;
+	eager.scratch = (u64)scratch;
+	/* The kernel writes frame addresses here: a page fork left write-protected would refuse them. */
+	mm_make_writable(&eager, sizeof(eager));
+	return 0;
+}
+
 /* The child's copy of our last-level table for the 2 MiB at va_base, into its new table `table`. */
 static int copy_leaf(u64 va_base, u64 table)
 {
@@ -106,12 +118,14 @@ static int copy_level(u32 level, u64 va_base, u64 table)
 
 static int eager_copy_space(struct fork_job *job)
 {
-	i64 scratch = as_table(&libos.self, 3, FORK_SCRATCH_VA, true);
-	if (scratch < 0)
-		return -L_ENOMEM;
-	eager.job = job;
-	eager.scratch = (u64)scratch;
-	return copy_level(0, 0, job->child_root);
+	int err = scratch_ready(job);
+	return err ? err : copy_level(0, 0, job->child_root);
+}
+
+int fork_eager_leaf(struct fork_job *job, u64 va_base, u64 table)
+{
+	int err = scratch_ready(job);
+	return err ? err : copy_leaf(va_base, table);
 }
 
 const struct fork_variant fork_eager = { "eager", eager_copy_space };

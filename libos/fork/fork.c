@@ -21,7 +21,7 @@
 #include "libos/pipe.h"
 
 /* The variants, by name (EXO_FORK): the first is the default. */
-static const struct fork_variant *const variants[] = { &fork_eager };
+static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager };
 
 /* Written by the parent before the copy; what the child's copy holds is the child's. */
 static struct {
@@ -38,13 +38,23 @@ static struct {
 bool fork_va_skipped(u64 va)
 {
 	u64 slot = SLOT_2M(va);
-	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || va >= EXO_USER_VA_END;
+	/* Other upcall stacks than the process's own are its threads' or a vfork child's: not the child's. */
+	bool other_upcall = va >= LIBOS_UPCALL_AREA_START && va < LIBOS_UPCALL_AREA_END && slot != FORK_UPCALL_SLOT;
+	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || other_upcall ||
+	       va >= EXO_USER_VA_END;
 }
 
 bool fork_page_shared(u64 va)
 {
 	bool archive = va >= (libos.archive & ~4095ull) && va < libos.archive + libos.archive_size;
-	return archive || pipe_va(va) || mm_shared_at(va);
+	return archive || pipe_in(va, va + 1) || mm_shared_at(va);
+}
+
+bool fork_range_shared(u64 start, u64 end)
+{
+	u64 archive = libos.archive & ~4095ull, archive_end = libos.archive + libos.archive_size;
+	bool archive_in = libos.archive_size && archive < end && start < archive_end;
+	return archive_in || pipe_in(start, end) || mm_shared_in(start, end);
 }
 
 static const struct fork_variant *variant(void) { return variants[0]; }
@@ -81,9 +91,8 @@ static i64 fork_locked(struct exo_upcall *up)
 	if (child < 0)
 		return -L_EAGAIN;
 	struct fork_job job = { .child = (u64)child };
-	struct aspace space;
-	int err = as_new(&space, job.child) < 0 ? -L_ENOMEM : 0;
-	job.child_root = space.root;
+	int err = as_new(&job.space, job.child) < 0 ? -L_ENOMEM : 0;
+	job.child_root = job.space.root;
 	if (!err)
 		err = mm_fork_prepare();
 	if (!err)

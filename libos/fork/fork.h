@@ -11,10 +11,11 @@
 
 /* One fork in progress, as the variant sees it. */
 struct fork_job {
-	u64 child;      /* the child's environment */
-	u64 child_root; /* its level-0 table, which the variant fills */
+	u64 child;          /* the child's environment */
+	u64 child_root;     /* its level-0 table, which the variant fills */
+	struct aspace space; /* the child's tables made so far by libos (as_table) */
 	/* What the variant did, for EXO_FORKSTAT and the tests. */
-	u64 tables, pages_copied, pages_shared;
+	u64 tables, pages_copied, pages_shared, entries_cow;
 };
 
 struct fork_variant {
@@ -28,13 +29,32 @@ struct fork_variant {
 	int (*copy_space)(struct fork_job *job);
 };
 
-extern const struct fork_variant fork_eager;
+extern const struct fork_variant fork_eager, fork_cow;
+
+/*
+ * The eager copy of one of our last-level tables, the one for the 2 MiB at
+ * va_base, into the child's new last-level table `table` (eager.c): every
+ * private page copied, shared ones mapped as they are.
+ */
+int fork_eager_leaf(struct fork_job *job, u64 va_base, u64 table);
+
+/* Our upcall stack's 2 MiB: never write-protected (its handler runs there), so copied eagerly. */
+#define FORK_UPCALL_SLOT ((LIBOS_UPCALL_STACK_TOP - 1) & ~((2ull << 20) - 1))
+
+/*
+ * A write fault that fork's copy-on-write made (mm.c calls it first, with
+ * no lock taken: the lock's own page may be one).  1 if it was, and the
+ * page is now writable and private.
+ */
+int fork_cow_fault(u64 addr);
 
 /*
  * Whether the page at va stays the same frame in both processes: pipe
  * buffers, the boot archive, MAP_SHARED memory.  Everything else is private.
  */
 bool fork_page_shared(u64 va);
+/* Is any page of [start, end) one of those? */
+bool fork_range_shared(u64 start, u64 end);
 
 /*
  * The part of our address space fork never copies: the level-0 window slot
