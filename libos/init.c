@@ -3,6 +3,7 @@
  * _start expects (argc, argv, envp, auxv), as Linux would build it.
  */
 #include "libos/libos.h"
+#include "libos/fork/fork.h"
 #include <string.h>
 
 struct libos libos;
@@ -28,6 +29,11 @@ static u64 counter_now(void)
 	u64 value;
 	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(value));
 	return value;
+}
+
+int libos_safe_init(void)
+{
+	return as_lookup_self(LIBOS_SAFE_VA) & EXO_PTE_VALID || as_map_fresh(&libos.self, LIBOS_SAFE_VA) ? 0 : -1;
 }
 
 /* Our own loadable segments, as exec mapped them, become regions with their rights. */
@@ -146,6 +152,8 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	libos = (struct libos){ .env = env, .root = root, .archive = archive, .archive_size = archive_size,
 		                .cmdline = cmdline ? cmdline : "" };
 	as_self_of(&libos.self, env, root);
+	if (libos_safe_init() < 0)
+		libos_exit(127);
 	init_upcalls(EXO_UPCALL_HOLD_ALERTS);
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	add_image_regions();
@@ -160,8 +168,17 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 		libos_reclaim_space(old_root); /* ...the old space (which may own them) is freed */
 	init_upcalls(0); /* ready: a kill may come now */
 	libos_vfork_ready(waiting_parent);
-	for (u32 i = 0; i < words.envc; i++)
+	for (u32 i = 0; i < words.envc; i++) {
 		if (strcmp(words.envp[i], "EXO_STRACE=1") == 0)
 			libos_strace = true;
+		if (strcmp(words.envp[i], "EXO_FORKSTAT=1") == 0)
+			fork_stat = true;
+		if (strncmp(words.envp[i], "EXO_FORK=", 9) == 0 && fork_choose_default(words.envp[i] + 9) < 0) {
+			char names[64];
+			fork_list_variants(names, sizeof(names));
+			libos_report("libos: EXO_FORK=%s: no such fork variant (there are: %s)\n", words.envp[i] + 9, names);
+			libos_exit(127 << 8);
+		}
+	}
 	return (u64)push_stack(exec_block ? (u64)exec_block : sp, &words);
 }

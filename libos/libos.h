@@ -47,6 +47,23 @@ void libos_syscall_origin(struct exo_regs *regs);
  */
 #define UPCALL_PAGES 4
 #define LIBOS_UPCALL_STACK_TOP 0x00007fff00000000ull /* the process's own */
+/*
+ * Fault-safe memory: one page that fork never write-protects (it lies in
+ * the slot of the process's upcall stack, which fork copies eagerly), for
+ * what a fault handler writes before it may fault itself (a fault inside a
+ * fault handler ends the environment): the libos lock, fault counters.
+ */
+#define LIBOS_SAFE_VA (LIBOS_UPCALL_STACK_TOP - 2 * UPCALL_TOP_ALIGN)
+struct libos_safe {
+	u32 lock_word;  /* the libos lock (thread.c) */
+	u32 lock_depth;
+	u64 lock_owner;
+	u64 cow_faults; /* copy-on-write faults resolved (EXO_FORKSTAT) */
+};
+#define LIBOS_SAFE ((volatile struct libos_safe *)LIBOS_SAFE_VA)
+/* Maps the page (start-up; a vfork child and threads share it; a forked child gets a copy). */
+int libos_safe_init(void);
+
 /* Where every upcall stack lies (the process's, threads', a vfork child's): never write-protected. */
 #define LIBOS_UPCALL_AREA_START 0x00007ffc00000000ull
 #define LIBOS_UPCALL_AREA_END LIBOS_UPCALL_STACK_TOP
@@ -80,6 +97,13 @@ bool mm_shared_in(u64 start, u64 end);
 void mm_make_writable(void *p, u64 len);
 /* The program image's segments as regions (so copy-on-write knows which pages may be written). */
 void mm_add_image(u64 start, u64 end, u32 prot);
+/*
+ * Copy-on-write pages of the image's data made private without a fault
+ * (EXO_PT_COW): so an exit from a fault handler, where a fault is fatal,
+ * can write libos's state.  Only once fork has write-protected anything.
+ */
+void mm_unprotect_image(void);
+extern bool mm_cow_pages;
 int mm_fork_prepare(void);
 
 /* EXO_STRACE=1 in the environment: print every system call (strace.c). */

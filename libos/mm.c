@@ -31,6 +31,7 @@
 #define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 
 static struct region_map map;
+bool mm_cow_pages; /* some pages of ours may be copy-on-write (a cow fork was made, here or in a parent) */
 static u64 heap_start, heap_top, heap_end;
 
 void mm_init(u64 heap)
@@ -218,6 +219,23 @@ void mm_make_writable(void *p, u64 len)
 	u64 first = (u64)p & ~(PAGE - 1);
 	for (u64 page = first; page < (u64)p + len; page += PAGE)
 		__atomic_fetch_add((volatile u8 *)MAX(page, (u64)p), 0, __ATOMIC_RELAXED);
+}
+
+void mm_unprotect_image(void)
+{
+	for (u32 i = 0; i < map.count; i++) {
+		const struct region *region = &map.at[i];
+		if (region->kind != REGION_IMAGE || !(region->prot & PROT_WRITE))
+			continue;
+		for (u64 va = region->start; va < region->end; va += PAGE) {
+			u64 desc = as_lookup_self(va);
+			if ((desc & EXO_PTE_VALID) && (desc & EXO_PTE_SW0) && (desc & EXO_PTE_RO)) {
+				i64 table = as_table(&libos.self, 3, va, false);
+				if (table >= 0)
+					exo_pt_cow((u64)table, exo_pt_index(3, va));
+			}
+		}
+	}
 }
 
 void mm_add_image(u64 start, u64 end, u32 prot)

@@ -10,5 +10,7 @@
 #define LIBOS_SYS_EXIT_STATUS 1000 /* (wait status): the process ends */
 #define LIBOS_SYS_EXEC_HANDED 1001 /* (): switch to the image a thread built */
 #define LIBOS_SYS_FORK_CHILD 1002  /* (): a forked child's first act (libos/fork/fork.c) */
+#define LIBOS_SYS_FORK_NEXT 1003   /* (name): the caller's next fork's variant (<exo/fork.h>) */
+#define LIBOS_SYS_FORK_VARIANT 1004 /* (buffer, size): the default variant's name (<exo/fork.h>) */
 
 #endif

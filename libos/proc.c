@@ -5,6 +5,7 @@
  * takes exit notices; exec (exec.c) moves a process to a new address space.
  */
 #include "libos/libos.h"
+#include "libos/fork/fork.h"
 #include <string.h>
 
 #define CLONE_VM 0x100
@@ -237,6 +238,8 @@ __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64
 /* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
+	if (mm_cow_pages)
+		mm_unprotect_image(); /* we may be in a fault handler, where writing such a page is fatal */
 	u64 self = (u64)exo_self(), process = libos_process_of(self);
 	libos_end_threads(process, self);
 	if (process != self)
@@ -244,6 +247,7 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
 	fs_drop_table(process, false);
 	sig_drop(process);
+	fork_stat_exit();
 	exo_env_exit(status);
 }
 

@@ -384,6 +384,10 @@ static i64 other_call(struct exo_upcall *up, u64 number)
 		libos_exec_handed(); /* returns only when nothing was handed over */
 	if (number == LIBOS_SYS_FORK_CHILD)
 		libos_fork_child_resume(); /* refused unless this is a forked child's first act */
+	if (number == LIBOS_SYS_FORK_NEXT)
+		return fork_choose_next((const char *)up->regs.x[0]);
+	if (number == LIBOS_SYS_FORK_VARIANT)
+		return fork_default_name((char *)up->regs.x[0], up->regs.x[1]);
 	return -L_ENOSYS;
 }
 

@@ -25,9 +25,10 @@ struct thread {
 
 static struct thread threads[MAX_THREADS];
 u32 libos_nthreads; /* threads alive: 0 lets the common paths skip the thread table */
-static volatile u32 lock_word;
-static u64 lock_owner; /* the thread holding it: a fault inside libos may take it again */
-static u32 lock_depth;
+/* The lock lives in fault-safe memory (libos.h): a fault handler takes it. */
+#define lock_word (LIBOS_SAFE->lock_word)
+#define lock_owner (LIBOS_SAFE->lock_owner) /* the thread holding it: a fault inside libos may take it again */
+#define lock_depth (LIBOS_SAFE->lock_depth)
 
 /*
  * Who is asking: the thread pointer, which musl gives every thread its own

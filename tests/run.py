@@ -372,6 +372,26 @@ def crash(how, kind, before=()):
     return test
 
 
+# apps/fork's checks, in order, and the variants each run of it uses as its default.
+FORK_VARIANTS = ("cow", "eager")
+FORK_CHECKS = [re.escape(name) for name in (
+    "getppid in the child is the parent's pid",
+    "fork returns the child's pid to the parent",
+    "no children left: ECHILD",
+    "child exits with its status",
+    "child's writes stay in the child (data, bss, heap, mmap, stack)",
+    "parent's writes after fork stay in the parent",
+    "a pipe across fork carries data and then end-of-file",
+    "MAP_SHARED memory stays shared",
+    "a chain of forks, each waiting for the next, until fork fails cleanly",
+    "50 forks in a loop, each reaped with its status",
+    "a callee-saved FP register keeps its value in both",
+    "fork with a thread running: the child makes and joins its own",
+    "exo_fork chooses the variant for one call (cow, eager)",
+    "exo_fork of an unknown variant fails with EINVAL",
+    "a child that faults after fork ends by SIGSEGV",
+    "new memory after fork, touched on both sides")]
+
 LINUX_KERNEL = f"{BUILD}/linux/vmlinuz"
 LINUX_INITRAMFS = f"{BUILD}/linux/initramfs.cpio"
 
@@ -547,20 +567,17 @@ QEMU_TESTS = [
         r"^threads: 8 threads, counter 16000 \(want 16000\), join results sum 280 \(want 280\)$",
         r"^exo: all environments ended \(first exited with status 0\)$"])),
     ("qemu/libos/libc_conformance_same_as_linux", t_libc_differential),
-    ("qemu/libos/fork_semantics", app("init=fork", [
-        r"^fork: getppid in the child is the parent's pid: ok$",
-        r"^fork: fork returns the child's pid to the parent: ok$",
-        r"^fork: no children left: ECHILD: ok$",
-        r"^fork: child exits with its status: ok$",
-        r"^fork: child's writes stay in the child \(data, bss, heap, mmap, stack\): ok$",
-        r"^fork: parent's writes after fork stay in the parent: ok$",
-        r"^fork: a pipe across fork carries data and then end-of-file: ok$",
-        r"^fork: MAP_SHARED memory stays shared: ok$",
-        r"^fork: a chain of forks, each waiting for the next, until fork fails cleanly: ok$",
-        r"^fork: 50 forks in a loop, each reaped with its status: ok$",
-        r"^fork: a callee-saved FP register keeps its value in both: ok$",
-        r"^fork: fork with a thread running: the child makes and joins its own: ok$",
-        r"^fork: 12 passed, 0 failed$"], refute=[r"FAILED"])),
+    *[(f"qemu/libos/fork_semantics[{variant}]", app(f"init=fork EXO_FORK={variant}", [
+        rf"^fork: default variant {variant}$",
+        *[rf"^fork: {name}: ok$" for name in FORK_CHECKS],
+        rf"^fork: {len(FORK_CHECKS)} passed, 0 failed$"], refute=[r"FAILED"])) for variant in FORK_VARIANTS],
+    ("qemu/libos/forkstat", app("init=fork EXO_FORKSTAT=1", [
+        r"^libos: fork: pid 1 -> \d+ variant=cow tables=\d+ entries_cow=[1-9]\d* pages_copied=\d+ "
+        r"pages_shared=\d+ ns=\d+$",
+        r"^libos: forkstat: pid \d+: 0 forks, [1-9]\d* copy-on-write faults$",
+        r"^libos: fork: pid 1 -> \d+ variant=eager tables=\d+ entries_cow=0 pages_copied=[1-9]\d* "
+        r"pages_shared=\d+ ns=\d+$",
+        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults$"])),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
         r"^exo: all environments ended \(first exited with status 256\)$"], status=1)),

@@ -109,6 +109,7 @@ static u64 specials[SPECIAL_MAX];
 static int cow_copy_space(struct fork_job *job)
 {
 	u32 nspecial = 0;
+	mm_cow_pages = true; /* in both: the child's copy is made after this */
 	for (u32 l0 = 0; l0 < EXO_PT_WINDOW_SLOT; l0++) {
 		u64 va0 = (u64)l0 << 39;
 		if (!(exo_window_l0()[l0] & EXO_PTE_VALID))
@@ -155,5 +156,8 @@ int fork_cow_fault(u64 addr)
 	if (!mm_writable_at(page))
 		return 0; /* a write the region does not allow: a real fault */
 	i64 table = as_table(&libos.self, 3, page, false);
-	return table >= 0 && exo_pt_cow((u64)table, exo_pt_index(3, page)) >= 0;
+	if (table < 0 || exo_pt_cow((u64)table, exo_pt_index(3, page)) < 0)
+		return 0;
+	LIBOS_SAFE->cow_faults++; /* fault-safe memory: a handler must not fault */
+	return 1;
 }

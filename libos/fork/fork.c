@@ -19,6 +19,12 @@
  */
 #include "libos/fork/fork.h"
 #include "libos/pipe.h"
+#include "libos/private_calls.h"
+#include <exo/fork.h>
+#include <string.h>
+
+_Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT == LIBOS_SYS_FORK_VARIANT,
+               "<exo/fork.h> and libos agree");
 
 /* The variants, by name (EXO_FORK): the first is the default. */
 static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager };
@@ -57,7 +63,83 @@ bool fork_range_shared(u64 start, u64 end)
 	return archive_in || pipe_in(start, end) || mm_shared_in(start, end);
 }
 
-static const struct fork_variant *variant(void) { return variants[0]; }
+/* The process's default (EXO_FORK), and a variant chosen for one environment's next fork. */
+static const struct fork_variant *default_variant = NULL;
+static struct {
+	u64 env;
+	const struct fork_variant *variant;
+} next_fork;
+
+static const struct fork_variant *variant_named(const char *name)
+{
+	for (u32 i = 0; i < ARRAY_LEN(variants); i++)
+		if (strcmp(variants[i]->name, name) == 0)
+			return variants[i];
+	return NULL;
+}
+
+int fork_choose_default(const char *name)
+{
+	const struct fork_variant *chosen = variant_named(name);
+	if (!chosen)
+		return -L_EINVAL;
+	default_variant = chosen;
+	return 0;
+}
+
+i64 fork_choose_next(const char *name)
+{
+	char copy[32];
+	u32 i = 0;
+	for (; i < sizeof(copy) - 1 && name[i]; i++) /* a bad pointer faults here: EFAULT */
+		copy[i] = name[i];
+	copy[i] = 0;
+	const struct fork_variant *chosen = variant_named(copy);
+	if (!chosen)
+		return -L_EINVAL;
+	HOLD_LIBOS_LOCK();
+	next_fork.env = (u64)exo_self();
+	next_fork.variant = chosen;
+	return 0;
+}
+
+static const struct fork_variant *current_default(void) { return default_variant ? default_variant : variants[0]; }
+
+i64 fork_default_name(char *buffer, u64 size)
+{
+	const char *name = current_default()->name;
+	u64 length = strlen(name);
+	if (size <= length)
+		return -L_EINVAL;
+	memcpy(buffer, name, length + 1); /* a bad buffer faults here: EFAULT */
+	return 0;
+}
+
+void fork_list_variants(char *buffer, u64 size)
+{
+	u64 at = 0;
+	buffer[0] = 0;
+	for (u32 i = 0; i < ARRAY_LEN(variants); i++) {
+		u64 length = strlen(variants[i]->name);
+		if (at + length + 3 >= size)
+			break;
+		if (i)
+			buffer[at++] = ',', buffer[at++] = ' ';
+		memcpy(buffer + at, variants[i]->name, length + 1);
+		at += length;
+	}
+}
+
+/* This fork's variant: the one chosen for the caller's next fork, once, else the default. */
+static const struct fork_variant *variant(void)
+{
+	const struct fork_variant *chosen = current_default();
+	if (next_fork.variant && next_fork.env == (u64)exo_self()) {
+		chosen = next_fork.variant;
+		next_fork.variant = NULL;
+	}
+	return chosen;
+}
 
 /* Starts the child made so far: its upcalls as ours, its root, its first registers. */
 static int start_child(const struct fork_job *job)
@@ -80,10 +162,40 @@ static int start_child(const struct fork_job *job)
 	return 0;
 }
 
+bool fork_stat;
+static u64 forks_made;
+
+static u64 counter_ns(void)
+{
+	u64 ticks, frequency;
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(ticks));
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frequency));
+	return (u64)((unsigned __int128)ticks * 1000000000u / frequency);
+}
+
+/* EXO_FORKSTAT=1: what one fork did (ns are guest instructions under -icount shift=0). */
+static void stat_fork(const struct fork_job *job, const char *name, u64 ns)
+{
+	libos_report("libos: fork: pid %lu -> %lu variant=%s tables=%lu entries_cow=%lu pages_copied=%lu "
+	             "pages_shared=%lu ns=%lu\n",
+	             libos.env, job->child, name, job->tables, job->entries_cow, job->pages_copied,
+	             job->pages_shared, ns);
+}
+
+void fork_stat_exit(void)
+{
+	u64 cow_faults = LIBOS_SAFE->cow_faults;
+	if (fork_stat && (forks_made || cow_faults))
+		libos_report("libos: forkstat: pid %lu: %lu forks, %lu copy-on-write faults\n", libos.env, forks_made,
+		             cow_faults);
+}
+
 /* Steps 1-4 with the libos lock held: no thread of ours changes what is being copied. */
 static i64 fork_locked(struct exo_upcall *up)
 {
 	HOLD_LIBOS_LOCK();
+	u64 started = fork_stat ? counter_ns() : 0;
+	const struct fork_variant *chosen = variant();
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
 	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
@@ -105,7 +217,7 @@ static i64 fork_locked(struct exo_upcall *up)
 		resume.regs = up->regs;
 		resume.regs.x[0] = 0;
 		libos_fp_save(resume.fp);
-		err = variant()->copy_space(&job);
+		err = chosen->copy_space(&job);
 	}
 	resume.parent = 0; /* ours again: nobody resumes from our own memory */
 	if (!err)
@@ -117,6 +229,9 @@ static i64 fork_locked(struct exo_upcall *up)
 		return err;
 	}
 	libos_add_child(job.child);
+	forks_made++;
+	if (fork_stat)
+		stat_fork(&job, chosen->name, counter_ns() - started);
 	return child;
 }
 
@@ -141,6 +256,9 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	as_self_of(&libos.self, self, resume.child_root);
 	proc_fork_child();
 	events_fork_child();
+	forks_made = 0;
+	LIBOS_SAFE->cow_faults = 0;
+	next_fork.variant = NULL;
 	fs_fork_child(self);
 	sig_fork_child(self);
 	resume.parent = 0;

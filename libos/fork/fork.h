@@ -49,6 +49,20 @@ int fork_eager_leaf(struct fork_job *job, u64 va_base, u64 table);
 int fork_cow_fault(u64 addr);
 
 /*
+ * Choosing (fork.c): the process's default from EXO_FORK (0, or -EINVAL
+ * for a name no variant has: the caller says so and stops); the caller's
+ * next fork only (<exo/fork.h>); the default's name into a buffer.
+ * EXO_FORKSTAT=1 prints a line per fork and the faults it caused at exit.
+ */
+int fork_choose_default(const char *name);
+i64 fork_choose_next(const char *name);
+i64 fork_default_name(char *buffer, u64 size);
+void fork_list_variants(char *buffer, u64 size);
+extern bool fork_stat;
+void fork_stat_exit(void);
+
+
+/*
  * Whether the page at va stays the same frame in both processes: pipe
  * buffers, the boot archive, MAP_SHARED memory.  Everything else is private.
  */
