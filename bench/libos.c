@@ -5,6 +5,7 @@
  * pipes to a spawned process and back.  An ordinary musl program.
  */
 #include "bench/stats.h"
+#include <exo/fork.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,7 @@ static void pipe_round_trip(const char *self)
 }
 
 static void getppid_case(void);
+static void fork_cases(const char *only);
 static void first_touch_case(void);
 
 int main(int argc, char **argv)
@@ -105,6 +107,8 @@ int main(int argc, char **argv)
 		first_touch_case();
 	if (!only || strcmp(only, "pipe_round_trip") == 0)
 		pipe_round_trip(argv[0]);
+	if (!only || strncmp(only, "fork_", 5) == 0)
+		fork_cases(only);
 	return 0;
 }
 
@@ -139,4 +143,53 @@ static void first_touch_case(void)
 	}
 	report("first_touch_fault", samples);
 	munmap((void *)area, pages * 4096);
+}
+
+/* fork + _exit + wait of this program with `kib` more of private memory touched, as `variant`. */
+static void fork_exit_wait(const char *variant, size_t kib)
+{
+	char *memory = kib ? mmap(NULL, kib * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : NULL;
+	if (memory == MAP_FAILED)
+		return;
+	for (size_t at = 0; at < kib * 1024; at += 4096)
+		memory[at] = 1;
+	uint32_t samples_taken = kib >= 65536 ? 11 : SAMPLES;
+	for (uint32_t s = 0; s < samples_taken; s++) {
+		BENCH_PROFILE_ON();
+		uint64_t start = counter();
+		pid_t pid = exo_fork(variant);
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = insns_x16(end - start);
+		if (pid < 0) {
+			printf("bench: fork_exit_wait %s: fork failed\n", variant);
+			return;
+		}
+	}
+	struct bench_figures figures = bench_figures(samples, samples_taken);
+	printf("bench: suite=fork case=fork_exit_wait variant=%s mem_kib=%zu median=%llu min=%llu p90=%llu unit=insns\n",
+	       variant, kib, (unsigned long long)figures.median, (unsigned long long)figures.min,
+	       (unsigned long long)figures.p90);
+	if (memory)
+		munmap(memory, kib * 1024);
+}
+
+/* Each case alone by name (BENCH_ONLY=fork_exit_wait_cow_0, tools/profile.py). */
+static const struct fork_case {
+	const char *name, *variant;
+	size_t kib;
+} fork_case_list[] = {
+	{ "fork_exit_wait_cow_0", "cow", 0 },          { "fork_exit_wait_cow_1024", "cow", 1024 },
+	{ "fork_exit_wait_cow_16384", "cow", 16384 },  { "fork_exit_wait_eager_0", "eager", 0 },
+	{ "fork_exit_wait_eager_1024", "eager", 1024 }, { "fork_exit_wait_eager_16384", "eager", 16384 },
+};
+
+static void fork_cases(const char *only)
+{
+	for (unsigned i = 0; i < sizeof(fork_case_list) / sizeof(fork_case_list[0]); i++)
+		if (!only || strcmp(only, fork_case_list[i].name) == 0)
+			fork_exit_wait(fork_case_list[i].variant, fork_case_list[i].kib);
 }

@@ -12,7 +12,7 @@ import sys
 import time
 
 PROGRAMS = ["bench_abi", "bench_libos"]
-LINE = re.compile(r"^bench: (suite=\S+ case=\S+ median=\d+ min=\d+ p90=\d+ unit=insns)$", re.M)
+LINE = re.compile(r"^bench: (suite=\S+ case=\S+ (?:variant=\S+ mem_kib=\d+ )?median=\d+ min=\d+ p90=\d+ unit=insns)$", re.M)
 
 
 def run(qemu, program):

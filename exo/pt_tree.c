@@ -158,8 +158,15 @@ static int walk(struct tree_walk *w, struct frame *src, struct frame *dst, u64 b
 		if (stops_at(w, w->visits >= EXO_COPY_VISIT_MAX, slot))
 			return 1;
 		w->visits++;
-		if (!from[i])
+		if (!from[i]) {
+			/*
+			 * A run of empty entries is one visit: groups of 32 the table's
+			 * summary says were never used are skipped whole, the others
+			 * looked at four entries at a time (exo/pt.h).
+			 */
+			i = pt_next_used_in(src, from, i) - 1;
 			continue;
+		}
 		u64 to = dst ? pt_entries(dst)[i] : 0;
 		if (level == EXO_PT_LEVELS - 2) {
 			if (!(w->flags & EXO_COPY_LINK) && stops_at(w, w->copies >= EXO_COPY_TABLES_MAX, slot))

@@ -190,12 +190,16 @@ void fs_fork_count_ends(u64 child, int change)
 	for (u32 i = 0; i < MAX_TABLES; i++) {
 		if (tables[i].env != child)
 			continue;
-		for (u32 o = 0; o < MAX_OPEN; o++) {
-			bool held = false;
-			for (u32 fd = 0; fd < MAX_FDS && !held; fd++)
-				held = tables[i].fd[fd] == &opens[o];
-			if (held && opens[o].kind == OPEN_PIPE)
-				pipe_end_count(opens[o].pipe, opens[o].write_end, change);
+		u64 counted[(MAX_OPEN + 63) / 64] = { 0 }; /* an open file on several descriptors counts once */
+		for (u32 fd = 0; fd < MAX_FDS; fd++) {
+			struct open_file *open = tables[i].fd[fd];
+			if (!open || open->kind != OPEN_PIPE)
+				continue;
+			u32 index = (u32)(open - opens);
+			if (counted[index / 64] & (1ull << (index % 64)))
+				continue;
+			counted[index / 64] |= 1ull << (index % 64);
+			pipe_end_count(open->pipe, open->write_end, change);
 		}
 	}
 }

@@ -93,6 +93,8 @@ bool mm_shared_at(u64 va);
 bool mm_writable_at(u64 va);
 /* Is any page of [start, end) MAP_SHARED memory? */
 bool mm_shared_in(u64 start, u64 end);
+/* MAP_SHARED memory's ranges, at most max of them, in order: their count. */
+u32 mm_shared_ranges(u64 *starts, u64 *ends, u32 max);
 /* Every page of [p, p + len) written once (a copy-on-write page made private): the kernel may write there. */
 void mm_make_writable(void *p, u64 len);
 /* The program image's segments as regions (so copy-on-write knows which pages may be written). */

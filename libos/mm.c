@@ -206,6 +206,15 @@ bool mm_writable_at(u64 va)
 	return region && (region->prot & PROT_WRITE);
 }
 
+u32 mm_shared_ranges(u64 *starts, u64 *ends, u32 max)
+{
+	u32 count = 0;
+	for (u32 i = 0; i < map.count && count < max; i++)
+		if (map.at[i].policy == FORK_SHARED)
+			starts[count] = map.at[i].start, ends[count++] = map.at[i].end;
+	return count;
+}
+
 bool mm_shared_in(u64 start, u64 end)
 {
 	for (u32 i = 0; i < map.count; i++)

@@ -20,8 +20,7 @@
 #include <string.h>
 
 #define L_EPIPE 32
-#define MAX_PIPES 16
-#define PIPE_VA(slot) (0x0000030000000000ull + (u64)(slot) * 4096)
+#define PIPE_VA(slot) (PIPE_AREA + (u64)(slot) * 4096)
 
 struct pipe {
 	u64 head, tail; /* bytes ever read, ever written: only the reader moves head, the writer tail */

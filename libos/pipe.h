@@ -9,6 +9,10 @@
 
 struct pipe;
 
+/* Where pipes are mapped in every process: a slot of a page each. */
+#define PIPE_AREA 0x0000030000000000ull
+#define MAX_PIPES 16
+
 /* The pipe in frame, mapped in this space (mapped once, however many ends); NULL if no slot is left. */
 struct pipe *pipe_map(u64 frame);
 /* An open file of ours on the pipe more (+1) or less (-1): a slot nobody here uses is reused. */

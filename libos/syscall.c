@@ -449,7 +449,8 @@ static struct exo_upcall *fail_syscall(struct exo_upcall *up)
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
-	if (up->kind == EXO_UPCALL_FAULT && write && fork_cow_fault(up->far))
+	bool permission = (up->esr & 0x3c) == 0x0c; /* DFSC 0b0011xx: a permission fault, not a missing page */
+	if (up->kind == EXO_UPCALL_FAULT && write && permission && fork_cow_fault(up->far))
 		return up; /* before anything that writes memory: this page may be the lock's */
 	if (up->kind == EXO_UPCALL_ALERT)
 		libos_alerted(up->far); /* killed by another process (sys_kill) */

@@ -33,7 +33,7 @@ RESULTS = "build/bench/results.txt"
 # with a capital letter as its environment, so bench_libos reads BENCH_ONLY=NAME.
 PROGRAMS = {
     "bench_abi": ("bench/abi.c", re.compile(r'bench_report\("abi", "(\w+)"'), "only={}"),
-    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"'), "BENCH_ONLY={}"),
+    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"|\{ "(fork_\w+)"'), "BENCH_ONLY={}"),
 }
 # Operations timed in one sample (one window), where it is not one: the bench divides by these.
 OPS_PER_WINDOW = {"null_call": 32, "upcall_roundtrip": 32, "svc_reflect": 32, "svc_reflect_light": 32,
@@ -50,7 +50,8 @@ def tool(name, *fallbacks):
 def cases_of(program):
     source, pattern, _ = PROGRAMS[program]
     with open(source) as f:
-        return pattern.findall(f.read())
+        found = pattern.findall(f.read())
+    return [next(group for group in match if group) if isinstance(match, tuple) else match for match in found]
 
 
 def program_of(case):

@@ -19,6 +19,7 @@
  * the destination already has a table alone only if asked not to go there).
  */
 #include "libos/fork/fork.h"
+#include "libos/pipe.h"
 
 #define SLOT (2ull << 20)
 #define PAGE 4096ull
@@ -26,16 +27,7 @@
 #define COW_FLAGS (EXO_COPY_BOTH | EXO_COPY_SHARE)
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
-enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED };
-
-static enum slot_kind kind_of(u64 va)
-{
-	if (fork_va_skipped(va))
-		return SLOT_SKIP;
-	if (va == FORK_UPCALL_SLOT)
-		return SLOT_EAGER;
-	return fork_range_shared(va, va + SLOT) ? SLOT_MIXED : SLOT_RUN;
-}
+enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED, SLOT_LINK };
 
 /* Entries [first, first + count) of our table `from` into the child's `to`: shared or copy-on-write. */
 static int copy_run(u64 from, u64 to, u32 first, u32 count, bool shared)
@@ -87,10 +79,10 @@ static int copy_special(struct fork_job *job, u64 va, enum slot_kind kind)
 }
 
 /* EXO_PT_COPY_TABLES over slots [start, end) of our root, call after call. */
-static int copy_slots(struct fork_job *job, u64 start, u64 end)
+static int copy_slots(struct fork_job *job, u64 start, u64 end, u64 bits, u64 flags)
 {
 	while (start < end) {
-		i64 stopped = exo_pt_copy_tables(libos.root, job->child_root, start, end, COW_BITS, COW_FLAGS);
+		i64 stopped = exo_pt_copy_tables(libos.root, job->child_root, start, end, bits, flags);
 		if (stopped < 0 || (u64)stopped <= start)
 			return -L_ENOMEM;
 		start = (u64)stopped;
@@ -99,48 +91,95 @@ static int copy_slots(struct fork_job *job, u64 start, u64 end)
 }
 
 /*
- * Every slot with a last-level table of ours: the special ones first (so
- * the child's upper tables libos makes for them exist before
- * EXO_PT_COPY_TABLES walks into them), then the runs between them.
+ * The slots that are not plain copy-on-write, known from libos's own
+ * layout (no walk of the tables needed): ranges of 2 MiB slots, each with
+ * what happens to it, sorted by start.
  */
-#define SPECIAL_MAX 64
-static u64 specials[SPECIAL_MAX];
+struct special {
+	u64 start, end; /* slots: va >> 21 */
+	enum slot_kind kind;
+};
+#define SPECIAL_MAX 40
+static struct special specials[SPECIAL_MAX];
+static u32 nspecial;
 
+static void add_special(u64 va_start, u64 va_end, enum slot_kind kind)
+{
+	if (va_start >= va_end)
+		return;
+	struct special added = { va_start >> 21, ((va_end - 1) >> 21) + 1, kind };
+	u32 at = nspecial++;
+	for (; at > 0 && specials[at - 1].start > added.start; at--)
+		specials[at] = specials[at - 1];
+	specials[at] = added;
+}
+
+#define SCRATCH_VA 0x0000010000000000ull /* exec.c's */
+#define RECLAIM_VA 0x0000011000000000ull /* proc.c's */
+
+/* 0, or -ENOMEM when there are more MAP_SHARED ranges than this variant keeps apart. */
+static int find_specials(void)
+{
+	nspecial = 0;
+	add_special(FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
+	add_special(SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
+	add_special(RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
+	add_special(LIBOS_UPCALL_AREA_START, FORK_UPCALL_SLOT, SLOT_SKIP); /* threads', a vfork child's */
+	add_special(FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
+	add_special(libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
+	add_special(PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_MIXED);
+	u64 starts[SPECIAL_MAX - 8], ends[SPECIAL_MAX - 8];
+	u32 shared = mm_shared_ranges(starts, ends, SPECIAL_MAX - 8);
+	if (shared == SPECIAL_MAX - 8)
+		return -L_ENOMEM;
+	for (u32 i = 0; i < shared; i++)
+		add_special(starts[i], ends[i], SLOT_MIXED);
+	return 0;
+}
+
+/* Has our address space a last-level table for the slot? */
+static bool slot_present(u64 slot)
+{
+	u64 va = slot << 21;
+	for (u32 level = 0; level < 3; level++)
+		if (!(exo_window_table(level, va)[exo_pt_index(level, va)] & EXO_PTE_VALID))
+			return false;
+	return true;
+}
+
+/*
+ * The slots done by hand first (so the child's upper tables libos makes for
+ * them exist before EXO_PT_COPY_TABLES walks into them), then the rest:
+ * the boot archive's last-level tables linked read-only (every process maps
+ * it the same), everything between the special ranges copied copy-on-write.
+ * The archive is linked only where its slots hold nothing else: it starts
+ * on a slot (the kernel maps it at BOOT_ARCHIVE_VA) and libos puts nothing
+ * after it.
+ */
 static int cow_copy_space(struct fork_job *job)
 {
-	u32 nspecial = 0;
 	mm_cow_pages = true; /* in both: the child's copy is made after this */
-	for (u32 l0 = 0; l0 < EXO_PT_WINDOW_SLOT; l0++) {
-		u64 va0 = (u64)l0 << 39;
-		if (!(exo_window_l0()[l0] & EXO_PTE_VALID))
+	int err = find_specials();
+	u64 done = 0; /* slots below are done: ranges may share a slot */
+	for (u32 i = 0; !err && i < nspecial; i++) {
+		const struct special *range = &specials[i];
+		if (range->kind != SLOT_EAGER && range->kind != SLOT_MIXED)
 			continue;
-		for (u32 l1 = 0; l1 < EXO_PT_ENTRIES; l1++) {
-			u64 va1 = va0 + ((u64)l1 << 30);
-			if (!(exo_window_table(1, va1)[l1] & EXO_PTE_VALID))
-				continue;
-			const u64 *l2_entries = exo_window_table(2, va1);
-			for (u32 l2 = 0; l2 < EXO_PT_ENTRIES; l2++) {
-				u64 va = va1 + ((u64)l2 << 21);
-				enum slot_kind kind = l2_entries[l2] & EXO_PTE_VALID ? kind_of(va) : SLOT_RUN;
-				if (kind == SLOT_RUN)
-					continue;
-				if (nspecial == SPECIAL_MAX)
-					return -L_ENOMEM; /* an address space in more pieces than this variant handles */
-				int err = kind == SLOT_SKIP ? 0 : copy_special(job, va, kind);
-				if (err)
-					return err;
-				specials[nspecial++] = va >> 21;
-			}
-		}
+		for (u64 slot = MAX(range->start, done); !err && slot < range->end; slot++)
+			if (slot_present(slot))
+				err = copy_special(job, slot << 21, range->kind);
+		done = MAX(done, range->end);
 	}
 	u64 run_start = 0;
-	for (u32 i = 0; i < nspecial; i++) {
-		int err = copy_slots(job, run_start, specials[i]);
-		if (err)
-			return err;
-		run_start = specials[i] + 1;
+	for (u32 i = 0; !err && i < nspecial; i++) {
+		const struct special *range = &specials[i];
+		if (range->start > run_start)
+			err = copy_slots(job, run_start, range->start, COW_BITS, COW_FLAGS);
+		if (!err && range->kind == SLOT_LINK)
+			err = copy_slots(job, range->start, range->end, EXO_PTE_APT_RO, EXO_COPY_LINK | EXO_COPY_SHARE);
+		run_start = MAX(run_start, range->end);
 	}
-	return copy_slots(job, run_start, SLOTS_END);
+	return err ? err : copy_slots(job, run_start, SLOTS_END, COW_BITS, COW_FLAGS);
 }
 
 const struct fork_variant fork_cow = { "cow", cow_copy_space };

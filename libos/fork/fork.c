@@ -190,6 +190,13 @@ void fork_stat_exit(void)
 		             cow_faults);
 }
 
+/*
+ * The child gets half our spare quota, and at least this many frames:
+ * its first steps (libos taking its own state, the return from fork, its
+ * exit) write a few pages of copy-on-write memory, each a frame.
+ */
+#define FORK_CHILD_MIN_QUOTA 256
+
 /* Steps 1-4 with the libos lock held: no thread of ours changes what is being copied. */
 static i64 fork_locked(struct exo_upcall *up)
 {
@@ -199,6 +206,8 @@ static i64 fork_locked(struct exo_upcall *up)
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
 	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
+	if (spare / 2 < FORK_CHILD_MIN_QUOTA)
+		return -L_ENOMEM; /* a child this short could not even take its first copy-on-write faults */
 	i64 child = exo_env_create(spare / 2);
 	if (child < 0)
 		return -L_EAGAIN;
