@@ -39,7 +39,11 @@ void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns)
 }
 
 /* A forked child: the events its parent kept are not its own. */
-void events_fork_child(void) { nstashed = 0; }
+void events_fork_child(void)
+{
+	if (nstashed)
+		nstashed = 0;
+}
 
 static bool take_kept(struct exo_event *event)
 {

@@ -140,10 +140,9 @@ int fs_fork_table(u64 child)
 }
 
 /*
- * fork: a table that belongs to the other process's copy of this memory is
+ * fork: a table that is another process's in the copy of this memory is
  * forgotten here, its open files counted once less, no end closed (each
- * process keeps its own open files; the parent made the child's table
- * before the copy, and each side drops the other's after it).
+ * process keeps its own open files).
  */
 static void forget_table(struct fdtable *table)
 {
@@ -161,34 +160,31 @@ static void forget_table(struct fdtable *table)
 	table->env = 0;
 }
 
-/* The parent, after the copy: the child's table goes from our memory. */
-void fs_fork_forget(u64 child)
+/*
+ * A forked child: its parent's table (the forking process's) is its own
+ * now, its open files counted right as they are; any other table (a vfork
+ * child's of the parent) goes.
+ */
+void fs_fork_child(u64 self, u64 process)
 {
 	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < MAX_TABLES; i++)
-		if (tables[i].env == child)
-			forget_table(&tables[i]);
-}
-
-/* The child: every table but its own goes from its copy. */
-void fs_fork_child(u64 self)
-{
-	HOLD_LIBOS_LOCK();
-	for (u32 i = 0; i < MAX_TABLES; i++)
-		if (tables[i].env && tables[i].env != self)
+		if (tables[i].env == process)
+			tables[i].env = self;
+		else if (tables[i].env)
 			forget_table(&tables[i]);
 }
 
 /*
- * The child's pipe ends count across processes (in the pipe's shared
- * frame) from before it runs: one per open file of its table (change +1),
- * or taken back (-1) if it never ran.
+ * A forked child's pipe ends count across processes (in the pipe's shared
+ * frame) from before it runs: one per open file of the table it takes
+ * over, process's (change +1), or taken back (-1) if it never ran.
  */
-void fs_fork_count_ends(u64 child, int change)
+void fs_fork_count_ends(u64 process, int change)
 {
 	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < MAX_TABLES; i++) {
-		if (tables[i].env != child)
+		if (tables[i].env != process)
 			continue;
 		u64 counted[(MAX_OPEN + 63) / 64] = { 0 }; /* an open file on several descriptors counts once */
 		for (u32 fd = 0; fd < MAX_FDS; fd++) {

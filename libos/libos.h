@@ -59,6 +59,8 @@ struct libos_safe {
 	u32 lock_depth;
 	u64 lock_owner;
 	u64 cow_faults; /* copy-on-write faults resolved (EXO_FORKSTAT) */
+	u64 forks_made; /* (EXO_FORKSTAT) */
+	u32 spawn_holder; /* the spawn lock (proc.c): fork takes it around the copy */
 };
 #define LIBOS_SAFE ((volatile struct libos_safe *)LIBOS_SAFE_VA)
 /* Maps the page (start-up; a vfork child and threads share it; a forked child gets a copy). */
@@ -152,9 +154,8 @@ i64 fs_is_dir(const char *path);
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
 int fs_fork_table(u64 child);
-void fs_fork_forget(u64 child);
-void fs_fork_child(u64 self);
-void fs_fork_count_ends(u64 child, int change);
+void fs_fork_child(u64 self, u64 process);
+void fs_fork_count_ends(u64 process, int change);
 /* Inherited descriptors for exec: 4 words each into out (16 at most); their count. */
 u32 fs_export(u64 *out);
 void fs_import(const u64 *records, u64 count);
@@ -180,7 +181,7 @@ void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sig_init(u64 mask, u64 ignored);
 int sig_fork(u64 child, bool own_actions);
 void sig_drop(u64 env);
-void sig_fork_child(u64 self);
+void sig_fork_child(u64 self, u64 forker, u64 process);
 void sig_export(u64 *mask, u64 *ignored);
 bool sig_ignored(u64 sig);
 i64 sig_action(u64 sig, const void *act, void *old, u64 setsize);

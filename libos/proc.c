@@ -84,7 +84,7 @@ static bool is_child(i64 pid)
  * lock that waits outside the libos lock, named by environment (a vfork
  * child's exec runs while its parent holds it, and does not take it).
  */
-static u32 spawn_holder;
+#define spawn_holder (LIBOS_SAFE->spawn_holder) /* fault-safe memory: fork takes it around its copy */
 
 void libos_spawn_lock(void)
 {
@@ -101,7 +101,8 @@ void libos_spawn_unlock(void) { __atomic_store_n(&spawn_holder, 0, __ATOMIC_RELE
 /* A forked child: no children yet, and the spawn lock its parent held for the fork is not held here. */
 void proc_fork_child(void)
 {
-	nchildren = 0;
+	if (nchildren)
+		nchildren = 0;
 	spawn_holder = 0;
 }
 

@@ -103,17 +103,22 @@ void sig_drop(u64 env)
 }
 
 /*
- * A forked child's copy of this memory holds everyone's masks and tables
- * (its parent made the child's before the copy): only its own stay.
+ * A forked child's copy of this memory holds everyone's masks and action
+ * tables: the forking thread's mask and its process's actions become the
+ * child's, the rest go.
  */
-void sig_fork_child(u64 self)
+void sig_fork_child(u64 self, u64 forker, u64 process)
 {
 	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < ARRAY_LEN(masks); i++)
-		if (masks[i].env != self)
+		if (masks[i].env == forker)
+			masks[i].env = self; /* the forking thread's mask */
+		else if (masks[i].env)
 			masks[i].env = 0;
 	for (u32 i = 0; i < ARRAY_LEN(tables); i++)
-		if (tables[i].env != self)
+		if (tables[i].env == process)
+			tables[i].env = self;
+		else if (tables[i].env)
 			tables[i].env = 0;
 }
 

@@ -146,9 +146,10 @@ bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
  */
 void thread_fork_child(void)
 {
-	for (u32 i = 0; i < MAX_THREADS; i++)
+	for (u32 i = 0; libos_nthreads && i < MAX_THREADS; i++)
 		threads[i] = (struct thread){ 0 };
-	libos_nthreads = 0;
+	if (libos_nthreads)
+		libos_nthreads = 0;
 	lock_owner = 0;
 	lock_depth = 0;
 	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);

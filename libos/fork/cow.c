@@ -100,40 +100,42 @@ struct special {
 	enum slot_kind kind;
 };
 #define SPECIAL_MAX 40
-static struct special specials[SPECIAL_MAX];
-static u32 nspecial;
+struct specials {
+	struct special at[SPECIAL_MAX];
+	u32 count;
+}; /* on the upcall stack: fork's own bookkeeping never makes the next fork fault */
 
-static void add_special(u64 va_start, u64 va_end, enum slot_kind kind)
+static void add_special(struct specials *list, u64 va_start, u64 va_end, enum slot_kind kind)
 {
 	if (va_start >= va_end)
 		return;
 	struct special added = { va_start >> 21, ((va_end - 1) >> 21) + 1, kind };
-	u32 at = nspecial++;
-	for (; at > 0 && specials[at - 1].start > added.start; at--)
-		specials[at] = specials[at - 1];
-	specials[at] = added;
+	u32 at = list->count++;
+	for (; at > 0 && list->at[at - 1].start > added.start; at--)
+		list->at[at] = list->at[at - 1];
+	list->at[at] = added;
 }
 
 #define SCRATCH_VA 0x0000010000000000ull /* exec.c's */
 #define RECLAIM_VA 0x0000011000000000ull /* proc.c's */
 
 /* 0, or -ENOMEM when there are more MAP_SHARED ranges than this variant keeps apart. */
-static int find_specials(void)
+static int find_specials(struct specials *list)
 {
-	nspecial = 0;
-	add_special(FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
-	add_special(SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
-	add_special(RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
-	add_special(LIBOS_UPCALL_AREA_START, FORK_UPCALL_SLOT, SLOT_SKIP); /* threads', a vfork child's */
-	add_special(FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
-	add_special(libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
-	add_special(PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_MIXED);
+	list->count = 0;
+	add_special(list, FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
+	add_special(list, SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
+	add_special(list, RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
+	add_special(list, LIBOS_UPCALL_AREA_START, FORK_UPCALL_SLOT, SLOT_SKIP); /* threads', a vfork child's */
+	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
+	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
+	add_special(list, PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_MIXED);
 	u64 starts[SPECIAL_MAX - 8], ends[SPECIAL_MAX - 8];
 	u32 shared = mm_shared_ranges(starts, ends, SPECIAL_MAX - 8);
 	if (shared == SPECIAL_MAX - 8)
 		return -L_ENOMEM;
 	for (u32 i = 0; i < shared; i++)
-		add_special(starts[i], ends[i], SLOT_MIXED);
+		add_special(list, starts[i], ends[i], SLOT_MIXED);
 	return 0;
 }
 
@@ -158,11 +160,13 @@ static bool slot_present(u64 slot)
  */
 static int cow_copy_space(struct fork_job *job)
 {
-	mm_cow_pages = true; /* in both: the child's copy is made after this */
-	int err = find_specials();
+	if (!mm_cow_pages)
+		mm_cow_pages = true; /* in both: the child's copy is made after this */
+	struct specials list;
+	int err = find_specials(&list);
 	u64 done = 0; /* slots below are done: ranges may share a slot */
-	for (u32 i = 0; !err && i < nspecial; i++) {
-		const struct special *range = &specials[i];
+	for (u32 i = 0; !err && i < list.count; i++) {
+		const struct special *range = &list.at[i];
 		if (range->kind != SLOT_EAGER && range->kind != SLOT_MIXED)
 			continue;
 		for (u64 slot = MAX(range->start, done); !err && slot < range->end; slot++)
@@ -171,8 +175,8 @@ static int cow_copy_space(struct fork_job *job)
 		done = MAX(done, range->end);
 	}
 	u64 run_start = 0;
-	for (u32 i = 0; !err && i < nspecial; i++) {
-		const struct special *range = &specials[i];
+	for (u32 i = 0; !err && i < list.count; i++) {
+		const struct special *range = &list.at[i];
 		if (range->start > run_start)
 			err = copy_slots(job, run_start, range->start, COW_BITS, COW_FLAGS);
 		if (!err && range->kind == SLOT_LINK)

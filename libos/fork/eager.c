@@ -17,39 +17,71 @@
 #define PAGE 4096ull
 #define ADDR(desc) ((desc) & EXO_PTE_ADDR_MASK)
 
-struct eager {
-	struct fork_job *job;
-	u64 scratch;         /* our last-level table at FORK_SCRATCH_VA */
-	u64 out[EXO_PT_ENTRIES];      /* the child's last-level table being made */
-	u64 frames[EXO_PT_ENTRIES];   /* the child's new frames for it */
-	u64 scratch_descs[EXO_PT_ENTRIES];
-	u16 private_at[EXO_PT_ENTRIES]; /* which entries those are */
-};
-static struct eager eager;
-static const u64 zeros[EXO_PT_ENTRIES];
+/*
+ * A last-level table is done CHUNK entries at a time, with its arrays on
+ * the upcall stack (fork runs in a system call): nothing of this lives in
+ * memory that a copy-on-write fork would make the next fork fault on.
+ */
+#define CHUNK 64
+_Static_assert(EXO_PT_ENTRIES % CHUNK == 0, "whole chunks");
+
+static struct fork_job *job_now;
+static u64 scratch_table; /* our last-level table at FORK_SCRATCH_VA */
 
 /*
- * The pages go through the scratch table's first half as the copies and
- * its second half as the sources, those our program cannot read where
- * they are (PROT_NONE: no access flag), mapped read-only there.
+ * The child's frames for a chunk's private pages go through the scratch
+ * table's first CHUNK entries; sources our program cannot read where they
+ * are (PROT_NONE: no access flag) through the next CHUNK, read-only.
  */
-#define HALF (EXO_PT_ENTRIES / 2)
-
-static void copy_batch(u64 va_base, const u64 *from, u32 first, u32 count)
+static void copy_pages(u64 va_base, const u64 *from, const u16 *private_at, const u64 *frames, u32 count)
 {
-	memset(eager.scratch_descs, 0, sizeof(eager.scratch_descs));
+	u64 descs[2 * CHUNK] = { 0 };
 	for (u32 k = 0; k < count; k++) {
-		u32 i = eager.private_at[first + k];
-		eager.scratch_descs[k] = eager.frames[first + k] | PAGE_RW;
-		eager.scratch_descs[HALF + k] = from[i] & EXO_PTE_AF ? 0 : ADDR(from[i]) | PAGE_RO;
+		u64 entry = from[private_at[k]];
+		descs[k] = frames[k] | PAGE_RW;
+		descs[CHUNK + k] = entry & EXO_PTE_AF ? 0 : ADDR(entry) | PAGE_RO;
 	}
-	exo_pt_write(eager.scratch, 0, EXO_PT_ENTRIES, eager.scratch_descs);
+	exo_pt_write(scratch_table, 0, 2 * CHUNK, descs);
 	for (u32 k = 0; k < count; k++) {
-		u32 i = eager.private_at[first + k];
-		u64 source = from[i] & EXO_PTE_AF ? va_base + i * PAGE : FORK_SCRATCH_VA + (HALF + k) * PAGE;
+		u32 i = private_at[k];
+		u64 source = from[i] & EXO_PTE_AF ? va_base + i * PAGE : FORK_SCRATCH_VA + (CHUNK + k) * PAGE;
 		memcpy((void *)(FORK_SCRATCH_VA + k * PAGE), (const void *)source, PAGE);
 	}
-	exo_pt_write(eager.scratch, 0, EXO_PT_ENTRIES, zeros);
+	memset(descs, 0, sizeof(descs));
+	exo_pt_write(scratch_table, 0, 2 * CHUNK, descs);
+}
+
+/* Entries [first, first + CHUNK) of our table for va_base into the child's `table`. */
+static int copy_chunk(u64 va_base, const u64 *from, u32 first, u64 table)
+{
+	u64 out[CHUNK], frames[CHUNK];
+	u16 private_at[CHUNK];
+	u32 privates = 0, valid = 0;
+	for (u32 i = first; i < first + CHUNK; i++) {
+		u64 desc = from[i];
+		out[i - first] = 0;
+		if (!(desc & EXO_PTE_VALID))
+			continue;
+		valid++;
+		if (fork_page_shared(va_base + i * PAGE)) {
+			out[i - first] = desc; /* the same frame: legal for the child if shared with it */
+			job_now->pages_shared++;
+		} else {
+			private_at[privates++] = (u16)i;
+		}
+	}
+	if (!valid)
+		return 0;
+	if (privates && exo_frame_alloc(job_now->child, privates, frames) != (i64)privates)
+		return -L_ENOMEM; /* what it took is the child's, destroyed with it */
+	if (privates)
+		copy_pages(va_base, from, private_at, frames, privates);
+	for (u32 k = 0; k < privates; k++) {
+		u32 i = private_at[k];
+		out[i - first] = frames[k] | (from[i] & ~EXO_PTE_ADDR_MASK); /* our rights and attributes */
+	}
+	job_now->pages_copied += privates;
+	return exo_pt_write(table, first, CHUNK, out) < 0 ? -L_ENOMEM : 0;
 }
 
 static int scratch_ready(struct fork_job *job)
@@ -57,10 +89,8 @@ static int scratch_ready(struct fork_job *job)
 	i64 scratch = as_table(&libos.self, 3, FORK_SCRATCH_VA, true);
 	if (scratch < 0)
 		return -L_ENOMEM;
-	eager.job = job;
-	eager.scratch = (u64)scratch;
-	/* The kernel writes frame addresses here: a page fork left write-protected would refuse them. */
-	mm_make_writable(&eager, sizeof(eager));
+	if (job_now != job || scratch_table != (u64)scratch) /* written only when they change: see CHUNK */
+		job_now = job, scratch_table = (u64)scratch;
 	return 0;
 }
 
@@ -68,29 +98,12 @@ static int scratch_ready(struct fork_job *job)
 static int copy_leaf(u64 va_base, u64 table)
 {
 	const u64 *from = exo_window_table(3, va_base);
-	u32 privates = 0;
-	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
-		u64 desc = from[i];
-		eager.out[i] = 0;
-		if (!(desc & EXO_PTE_VALID))
-			continue;
-		if (fork_page_shared(va_base + i * PAGE)) {
-			eager.out[i] = desc; /* the same frame: legal for the child if shared with it */
-			eager.job->pages_shared++;
-		} else {
-			eager.private_at[privates++] = (u16)i;
-		}
+	for (u32 first = 0; first < EXO_PT_ENTRIES; first += CHUNK) {
+		int err = copy_chunk(va_base, from, first, table);
+		if (err)
+			return err;
 	}
-	if (privates && exo_frame_alloc(eager.job->child, privates, eager.frames) != (i64)privates)
-		return -L_ENOMEM; /* what it took is the child's, destroyed with it */
-	for (u32 done = 0; done < privates; done += HALF)
-		copy_batch(va_base, from, done, MIN(HALF, privates - done));
-	for (u32 k = 0; k < privates; k++) {
-		u32 i = eager.private_at[k];
-		eager.out[i] = eager.frames[k] | (from[i] & ~EXO_PTE_ADDR_MASK); /* our rights and attributes */
-	}
-	eager.job->pages_copied += privates;
-	return exo_pt_write(table, 0, EXO_PT_ENTRIES, eager.out) < 0 ? -L_ENOMEM : 0;
+	return 0;
 }
 
 /* The child's tables below its level-`level` table `table`, for ours at va_base. */
@@ -102,10 +115,10 @@ static int copy_level(u32 level, u64 va_base, u64 table)
 		u64 va = va_base + ((u64)i << (39 - 9 * level));
 		if (!(from[i] & EXO_PTE_VALID) || (level == 2 && fork_va_skipped(va)))
 			continue;
-		i64 next = exo_pt_alloc(eager.job->child, level + 1);
+		i64 next = exo_pt_alloc(job_now->child, level + 1);
 		if (next < 0)
 			return -L_ENOMEM;
-		eager.job->tables++;
+		job_now->tables++;
 		u64 link = (u64)next | EXO_PTE_TABLE;
 		if (exo_pt_write(table, i, 1, &link) < 0)
 			return -L_ENOMEM;

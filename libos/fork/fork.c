@@ -31,7 +31,9 @@ static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager };
 
 /* Written by the parent before the copy; what the child's copy holds is the child's. */
 static struct {
-	u64 parent;            /* who forked: only a child of it may resume */
+	u64 parent;            /* who forked (a thread, or the process) */
+	u64 process;           /* the process it belongs to */
+	u64 child;             /* the child: only it may resume */
 	u64 child_root;        /* the child's level-0 table */
 	struct exo_regs regs;  /* where the child resumes: the caller of fork, x0 = 0 */
 	u8 fp[528] __attribute__((aligned(16))); /* its FP/SIMD registers (libos_fp_save) */
@@ -154,16 +156,15 @@ static int start_child(const struct fork_job *job)
 		err = exo_env_set_regs(job->child, &first);
 	if (err)
 		return -L_ENOMEM;
-	fs_fork_count_ends(job->child, +1); /* before it runs: a parent's close must not look like the last */
+	fs_fork_count_ends(resume.process, +1); /* before it runs: a parent's close must not look like the last */
 	if (exo_env_run(job->child) < 0) {
-		fs_fork_count_ends(job->child, -1);
+		fs_fork_count_ends(resume.process, -1);
 		return -L_ENOMEM;
 	}
 	return 0;
 }
 
 bool fork_stat;
-static u64 forks_made;
 
 static u64 counter_ns(void)
 {
@@ -184,7 +185,7 @@ static void stat_fork(const struct fork_job *job, const char *name, u64 ns)
 
 void fork_stat_exit(void)
 {
-	u64 cow_faults = LIBOS_SAFE->cow_faults;
+	u64 cow_faults = LIBOS_SAFE->cow_faults, forks_made = LIBOS_SAFE->forks_made;
 	if (fork_stat && (forks_made || cow_faults))
 		libos_report("libos: forkstat: pid %lu: %lu forks, %lu copy-on-write faults\n", libos.env, forks_made,
 		             cow_faults);
@@ -216,29 +217,26 @@ static i64 fork_locked(struct exo_upcall *up)
 	job.child_root = job.space.root;
 	if (!err)
 		err = mm_fork_prepare();
-	if (!err)
-		err = fs_fork_table(job.child);
-	if (!err)
-		err = sig_fork(job.child, true);
 	if (!err) {
-		resume.parent = (u64)exo_self();
+		/* Written before the copy, so never again after it: no copy-on-write fault here. */
+		u64 self = (u64)exo_self();
+		resume.parent = self;
+		resume.process = libos_process_of(self);
+		resume.child = job.child;
 		resume.child_root = job.child_root;
 		resume.regs = up->regs;
 		resume.regs.x[0] = 0;
 		libos_fp_save(resume.fp);
 		err = chosen->copy_space(&job);
 	}
-	resume.parent = 0; /* ours again: nobody resumes from our own memory */
 	if (!err)
 		err = start_child(&job);
-	fs_fork_forget(job.child); /* the child's own state is in its copy now */
-	sig_drop(job.child);
 	if (err) {
 		exo_env_destroy(job.child);
 		return err;
 	}
 	libos_add_child(job.child);
-	forks_made++;
+	LIBOS_SAFE->forks_made++;
 	if (fork_stat)
 		stat_fork(&job, chosen->name, counter_ns() - started);
 	return child;
@@ -255,22 +253,26 @@ i64 libos_fork(struct exo_upcall *up)
 __attribute__((noreturn)) void libos_fork_child_resume(void)
 {
 	u64 self = (u64)exo_self();
-	struct exo_env_info info;
-	if (!resume.parent || exo_env_info(self, &info) < 0 || info.parent != resume.parent)
-		libos_exit(4); /* a stray call ends as by SIGILL: only a fresh child comes here */
-	/* The lock first: the other steps take it, and the parent held it for the copy. */
+	if (self != resume.child || resume.child == resume.parent)
+		libos_exit(4); /* a stray call ends as by SIGILL: only the fresh child comes here */
+	/*
+	 * The lock first: the other steps take it, and the parent held it for
+	 * the copy.  Each step writes only what differs, since every page it
+	 * writes is copied (copy-on-write) for us.
+	 */
 	thread_fork_child();
 	libos.env = self;
 	libos.root = resume.child_root;
 	as_self_of(&libos.self, self, resume.child_root);
 	proc_fork_child();
 	events_fork_child();
-	forks_made = 0;
+	LIBOS_SAFE->forks_made = 0;
 	LIBOS_SAFE->cow_faults = 0;
-	next_fork.variant = NULL;
-	fs_fork_child(self);
-	sig_fork_child(self);
-	resume.parent = 0;
+	if (next_fork.variant)
+		next_fork.variant = NULL;
+	fs_fork_child(self, resume.process);
+	sig_fork_child(self, resume.parent, resume.process);
+	resume.child = 0; /* no second resume */
 	struct exo_upcall record = { .regs = resume.regs };
 	libos_fp_load(resume.fp);
 	exo_upcall_return(&record);
