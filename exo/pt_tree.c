@@ -169,6 +169,8 @@ static int walk(struct tree_walk *w, struct frame *src, struct frame *dst, u64 b
 		}
 		u64 to = dst ? pt_entries(dst)[i] : 0;
 		if (level == EXO_PT_LEVELS - 2) {
+			if (!(w->flags & EXO_COPY_LINK) && pte_is_table(level, from[i]) && linked(from[i])->used == 0)
+				continue; /* an empty last-level table: there is nothing to copy, and no table is made */
 			if (!(w->flags & EXO_COPY_LINK) && stops_at(w, w->copies >= EXO_COPY_TABLES_MAX, slot))
 				return 1;
 			int err = w->apply ? 0 : to ? why(-E_EXIST, EXO_RULE_NOT_EMPTY, 1, slot) : 0;

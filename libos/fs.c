@@ -200,6 +200,40 @@ void fs_fork_count_ends(u64 process, int change)
 	}
 }
 
+/*
+ * The process that owns this address space ends, and the space with it:
+ * if its table is the only one here (no vfork child's beside it), each
+ * pipe end it holds is let go in the pipe's shared frame, and nothing in
+ * this memory is written (a fork's copy-on-write pages stay shared).
+ * False, with nothing done, if another table is here.
+ */
+bool fs_exit_owner(u64 process)
+{
+	HOLD_LIBOS_LOCK();
+	struct fdtable *own = NULL;
+	for (u32 i = 0; i < MAX_TABLES; i++) {
+		if (tables[i].env == process)
+			own = &tables[i];
+		else if (tables[i].env)
+			return false;
+	}
+	if (!own)
+		return true;
+	u64 counted[(MAX_OPEN + 63) / 64] = { 0 }; /* an open file on several descriptors counts once */
+	for (u32 fd = 0; fd < MAX_FDS; fd++) {
+		struct open_file *open = own->fd[fd];
+		if (!open || open->kind != OPEN_PIPE)
+			continue;
+		u32 index = (u32)(open - opens);
+		if (counted[index / 64] & (1ull << (index % 64)))
+			continue;
+		counted[index / 64] |= 1ull << (index % 64);
+		pipe_sides_release(open->pipe, (u32)process);
+		pipe_end_count(open->pipe, open->write_end, -1);
+	}
+	return true;
+}
+
 /* The environment leaves this address space (exec) or ends: its table goes. */
 void fs_drop_table(u64 env, bool cloexec_only)
 {

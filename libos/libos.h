@@ -161,6 +161,7 @@ u32 fs_export(u64 *out);
 void fs_import(const u64 *records, u64 count);
 void fs_pin_exports(void);
 void fs_drop_table(u64 env, bool cloexec_only);
+bool fs_exit_owner(u64 process);
 
 /* Waiting: a nap that keeps any event that arrives for whoever waits for it. */
 void libos_nap(u64 timeout_ns);

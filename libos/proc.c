@@ -239,15 +239,19 @@ __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64
 /* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
-	if (mm_cow_pages)
-		mm_unprotect_image(); /* we may be in a fault handler, where writing such a page is fatal */
 	u64 self = (u64)exo_self(), process = libos_process_of(self);
 	libos_end_threads(process, self);
 	if (process != self)
 		libos_end_process_from(self, process, status);
-	/* Its ends of pipes close (a reader then sees the end); a vfork child's table is its parent's memory. */
-	fs_drop_table(process, false);
-	sig_drop(process);
+	/*
+	 * Its ends of pipes close (a reader then sees the end).  When the
+	 * address space ends with it, only what others see (the pipes' shared
+	 * counts) needs changing; a vfork child's table is its parent's memory.
+	 */
+	if (process != libos.env || !fs_exit_owner(process)) {
+		fs_drop_table(process, false);
+		sig_drop(process);
+	}
 	fork_stat_exit();
 	exo_env_exit(status);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define PAGE 4096ull
+#define UPCALL_STACK_BOTTOM (LIBOS_UPCALL_STACK_TOP - UPCALL_PAGES * PAGE)
 #define ADDR(desc) ((desc) & EXO_PTE_ADDR_MASK)
 
 /*
@@ -63,7 +64,9 @@ static int copy_chunk(u64 va_base, const u64 *from, u32 first, u64 table)
 		if (!(desc & EXO_PTE_VALID))
 			continue;
 		valid++;
-		if (fork_page_shared(va_base + i * PAGE)) {
+		if (va_base + i * PAGE >= UPCALL_STACK_BOTTOM && va_base + i * PAGE < LIBOS_UPCALL_STACK_TOP) {
+			valid--; /* the upcall stack: the child's is fresh (copy_leaf) */
+		} else if (fork_page_shared(va_base + i * PAGE)) {
 			out[i - first] = desc; /* the same frame: legal for the child if shared with it */
 			job_now->pages_shared++;
 		} else {
@@ -94,7 +97,12 @@ static int scratch_ready(struct fork_job *job)
 	return 0;
 }
 
-/* The child's copy of our last-level table for the 2 MiB at va_base, into its new table `table`. */
+/*
+ * The child's copy of our last-level table for the 2 MiB at va_base, into
+ * its new table `table`.  Our upcall stack holds nothing the child needs
+ * (its first act starts at the top), so it gets fresh zeroed pages there:
+ * no copy.
+ */
 static int copy_leaf(u64 va_base, u64 table)
 {
 	const u64 *from = exo_window_table(3, va_base);
@@ -103,7 +111,9 @@ static int copy_leaf(u64 va_base, u64 table)
 		if (err)
 			return err;
 	}
-	return 0;
+	if (va_base != FORK_UPCALL_SLOT)
+		return 0;
+	return exo_pt_map_new(table, exo_pt_index(3, UPCALL_STACK_BOTTOM), UPCALL_PAGES, PAGE_RW, NULL) < 0 ? -L_ENOMEM : 0;
 }
 
 /* The child's tables below its level-`level` table `table`, for ours at va_base. */

@@ -441,6 +441,22 @@ static u64 leaf_at(u64 l1, u32 slot)
 	return l2 ? pt_entries(pt_frame(l2 & FAKE_ADDR_MASK))[slot % 512] & FAKE_ADDR_MASK : 0;
 }
 
+/* An empty last-level table is not copied: the child gets no table there. */
+static void copy_tables_skips_empty_leaves(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 40);
+	struct tree t;
+	build_tree(parent, &t, 2);
+	u64 zero = 0;
+	EXPECT(pt_write(parent, t.leaves[1], 1, 1, &zero) == 0); /* leaf 1 is empty now */
+	u64 dst = table_of(child, 1), child_used = child->used;
+	EXPECT(pt_copy_tables(parent, t.l1, dst, 0, 4 * 512, FAKE_RO, EXO_COPY_SHARE) == 4 * 512);
+	EXPECT(leaf_at(dst, t.slot[0]) != 0 && leaf_at(dst, t.slot[1]) == 0);
+	EXPECT(child->used == child_used + 3); /* two level-2 tables and one leaf copy */
+}
+
 /*
  * Each call looks at no more than EXO_COPY_VISIT_MAX entries: 1,536 links
  * (three full level-2 tables) take two calls, the second resuming where
@@ -597,6 +613,7 @@ int main(void)
 	RUN("core", copy_tables_walks_a_subtree);
 	RUN("core", copy_tables_links_leaves);
 	RUN("core", copy_tables_link_budget);
+	RUN("core", copy_tables_skips_empty_leaves);
 	RUN("core", shared_table_keeps_its_address);
 	RUN("core", cow_copies_under_a_shared_table);
 	return check_failures != 0;
