@@ -27,7 +27,9 @@
 #define COW_FLAGS (EXO_COPY_BOTH | EXO_COPY_SHARE)
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
-enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED, SLOT_LINK };
+_Static_assert(PIPE_AREA % SLOT == 0 && MAX_PIPES * PAGE <= SLOT, "the pipes have a slot to themselves");
+
+enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED, SLOT_SHARED, SLOT_LINK };
 
 /* Entries [first, first + count) of our table `from` into the child's `to`: shared or copy-on-write. */
 static int copy_run(u64 from, u64 to, u32 first, u32 count, bool shared)
@@ -37,27 +39,34 @@ static int copy_run(u64 from, u64 to, u32 first, u32 count, bool shared)
 	return err < 0 ? -L_ENOMEM : 0;
 }
 
-/* A slot with shared pages: runs of shared and of private entries, a copy each. */
-static int copy_mixed(struct fork_job *job, u64 va, u64 ours, u64 table)
+/*
+ * A slot with shared pages: runs of shared and of private entries, a copy
+ * each.  Only valid entries are asked which they are; an empty one joins
+ * whatever run it is in.  A slot all shared (SLOT_SHARED: libos's pipe
+ * area) is one copy.
+ */
+static int copy_mixed(struct fork_job *job, u64 va, u64 ours, u64 table, bool all_shared)
 {
 	const u64 *entries = exo_window_table(3, va);
-	u32 start = 0;
-	bool shared = fork_page_shared(va);
-	for (u32 i = 1; i <= EXO_PT_ENTRIES; i++) {
-		bool now = i < EXO_PT_ENTRIES && fork_page_shared(va + i * PAGE);
-		if (i < EXO_PT_ENTRIES && now == shared)
+	u32 start = 0, valid = 0;
+	bool shared = all_shared;
+	for (u32 i = 0; i <= EXO_PT_ENTRIES; i++) {
+		bool end = i == EXO_PT_ENTRIES, present = !end && (entries[i] & EXO_PTE_VALID);
+		if (!end && !present)
 			continue;
-		u32 valid = 0;
-		for (u32 k = start; k < i; k++)
-			valid += (entries[k] & EXO_PTE_VALID) != 0;
+		bool now = end || all_shared || fork_page_shared(va + i * PAGE);
+		if (!end && (now == shared || valid == 0)) {
+			shared = now;
+			valid++;
+			continue;
+		}
 		if (valid) {
 			int err = copy_run(ours, table, start, i - start, shared);
 			if (err)
 				return err;
 			*(shared ? &job->pages_shared : &job->entries_cow) += valid;
 		}
-		start = i;
-		shared = now;
+		start = i, shared = now, valid = 1;
 	}
 	return 0;
 }
@@ -71,7 +80,8 @@ static int copy_special(struct fork_job *job, u64 va, enum slot_kind kind)
 	if (table < 0)
 		return -L_ENOMEM;
 	job->tables++;
-	int err = kind == SLOT_EAGER ? fork_eager_leaf(job, va, (u64)table) : copy_mixed(job, va, ours, (u64)table);
+	int err = kind == SLOT_EAGER ? fork_eager_leaf(job, va, (u64)table)
+	                             : copy_mixed(job, va, ours, (u64)table, kind == SLOT_SHARED);
 	u64 link = (u64)table | EXO_PTE_TABLE;
 	if (!err && exo_pt_write((u64)parent, exo_pt_index(2, va), 1, &link) < 0)
 		err = -L_ENOMEM;
@@ -129,7 +139,7 @@ static int find_specials(struct specials *list)
 	add_special(list, LIBOS_UPCALL_AREA_START, FORK_UPCALL_SLOT, SLOT_SKIP); /* threads', a vfork child's */
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
 	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
-	add_special(list, PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_MIXED);
+	add_special(list, PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_SHARED); /* the slot holds only pipes */
 	u64 starts[SPECIAL_MAX - 8], ends[SPECIAL_MAX - 8];
 	u32 shared = mm_shared_ranges(starts, ends, SPECIAL_MAX - 8);
 	if (shared == SPECIAL_MAX - 8)
@@ -167,7 +177,7 @@ static int cow_copy_space(struct fork_job *job)
 	u64 done = 0; /* slots below are done: ranges may share a slot */
 	for (u32 i = 0; !err && i < list.count; i++) {
 		const struct special *range = &list.at[i];
-		if (range->kind != SLOT_EAGER && range->kind != SLOT_MIXED)
+		if (range->kind != SLOT_EAGER && range->kind != SLOT_MIXED && range->kind != SLOT_SHARED)
 			continue;
 		for (u64 slot = MAX(range->start, done); !err && slot < range->end; slot++)
 			if (slot_present(slot))
