@@ -213,6 +213,8 @@ void libos_add_child(u64 child);
 void proc_fork_child(void);
 /* fork (libos/fork/fork.c): clone without CLONE_VM, inside the light system call. */
 i64 libos_fork(struct exo_upcall *up);
+/* A child that runs in our address space until it execs or ends, while we wait; stack 0: ours. */
+i64 libos_vfork(struct exo_upcall *up, u64 stack);
 /* LIBOS_SYS_FORK_CHILD: a forked child's first act, which resumes where its parent called fork. */
 __attribute__((noreturn)) void libos_fork_child_resume(void);
 void libos_fork_child_entry(void);

@@ -106,6 +106,7 @@ void proc_fork_child(void)
 	spawn_holder = 0;
 }
 
+
 static i64 vfork_child(struct exo_upcall *up, u64 stack);
 
 i64 libos_clone(struct exo_upcall *up)
@@ -118,8 +119,13 @@ i64 libos_clone(struct exo_upcall *up)
 		return (flags & ~CLONE_EXIT_SIGNAL) ? -L_EINVAL : libos_fork(up); /* fork: clone(SIGCHLD) */
 	if (!(flags & CLONE_VFORK))
 		return -L_EINVAL; /* a shared address space without a thread or a vfork: not supported */
+	return libos_vfork(up, stack);
+}
+
+i64 libos_vfork(struct exo_upcall *up, u64 stack)
+{
 	libos_spawn_lock();
-	i64 child = vfork_child(up, stack);
+	i64 child = vfork_child(up, stack ? stack : up->regs.sp); /* no stack: the caller's (a fork) */
 	libos_spawn_unlock();
 	return child;
 }

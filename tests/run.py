@@ -571,6 +571,16 @@ QEMU_TESTS = [
         rf"^fork: default variant {variant}$",
         *[rf"^fork: {name}: ok$" for name in FORK_CHECKS],
         rf"^fork: {len(FORK_CHECKS)} passed, 0 failed$"], refute=[r"FAILED"])) for variant in FORK_VARIANTS],
+    ("qemu/libos/fork_semantics[vfork]", app("init=fork EXO_FORK=vfork", [
+        r"^fork: default variant vfork$",
+        *[rf"^fork: vfork: {re.escape(name)}: ok$" for name in (
+            "the parent resumes after the child has ended, and sees its write",
+            "the child is another process, with its own pid",
+            "the child's exit status")],
+        r"^from the vfork child$",
+        r"^fork: vfork: the child execs, the parent goes on: ok$",
+        r"^fork: vfork: the parent's thread state is intact \(a thread made and joined\): ok$",
+        r"^fork: 5 passed, 0 failed$"], refute=[r"FAILED"])),
     ("qemu/libos/forkstat", app("init=fork EXO_FORKSTAT=1", [
         r"^libos: fork: pid 1 -> \d+ variant=cow tables=\d+ entries_cow=[1-9]\d* pages_copied=\d+ "
         r"pages_shared=\d+ ns=\d+$",

@@ -298,10 +298,49 @@ static void faults_after_fork(void)
 	check("new memory after fork, touched on both sides", good && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* fork() as vfork (EXO_FORK=vfork): one address space, the parent waits; the checks that hold for it. */
+extern char **environ;
+static volatile int vfork_seen;
+static volatile pid_t vfork_child_pid;
+
+static int vfork_checks(void)
+{
+	pid_t me = getpid();
+	vfork_seen = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		vfork_child_pid = getpid();
+		vfork_seen = 1; /* our memory is the parent's: it sees this */
+		_exit(3);
+	}
+	int status = 0;
+	check("vfork: the parent resumes after the child has ended, and sees its write", vfork_seen == 1);
+	check("vfork: the child is another process, with its own pid", vfork_child_pid == pid && pid != me);
+	check("vfork: the child's exit status", waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	                                            WEXITSTATUS(status) == 3);
+	pid = fork();
+	if (pid == 0) {
+		char *args[] = { "echo", "from", "the", "vfork", "child", NULL };
+		execve("echo", args, environ);
+		_exit(127);
+	}
+	check("vfork: the child execs, the parent goes on", waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	                                                      WEXITSTATUS(status) == 0);
+	pthread_t thread;
+	void *result = NULL;
+	bool made = pthread_create(&thread, NULL, child_thread, (void *)9) == 0 && pthread_join(thread, &result) == 0;
+	check("vfork: the parent's thread state is intact (a thread made and joined)", made && result == (void *)9 &&
+	                                                                                 getpid() == me);
+	printf("fork: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
+
 int main(void)
 {
 	const char *variant = exo_fork_variant();
 	printf("fork: default variant %s\n", variant ? variant : "(none: not exo)");
+	if (variant && strcmp(variant, "vfork") == 0)
+		return vfork_checks();
 	heap_word = malloc(sizeof(long));
 	mmap_word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pids();

@@ -196,7 +196,7 @@ static int cow_copy_space(struct fork_job *job)
 	return err ? err : copy_slots(job, run_start, SLOTS_END, COW_BITS, COW_FLAGS);
 }
 
-const struct fork_variant fork_cow = { "cow", cow_copy_space };
+const struct fork_variant fork_cow = { "cow", cow_copy_space, NULL };
 
 int fork_cow_fault(u64 addr)
 {

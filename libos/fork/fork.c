@@ -27,7 +27,7 @@ _Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT 
                "<exo/fork.h> and libos agree");
 
 /* The variants, by name (EXO_FORK): the first is the default. */
-static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager };
+static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager, &fork_vfork };
 
 /* Written by the parent before the copy; what the child's copy holds is the child's. */
 static struct {
@@ -199,11 +199,10 @@ void fork_stat_exit(void)
 #define FORK_CHILD_MIN_QUOTA 256
 
 /* Steps 1-4 with the libos lock held: no thread of ours changes what is being copied. */
-static i64 fork_locked(struct exo_upcall *up)
+static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 {
 	HOLD_LIBOS_LOCK();
 	u64 started = fork_stat ? counter_ns() : 0;
-	const struct fork_variant *chosen = variant();
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
 	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
@@ -244,8 +243,11 @@ static i64 fork_locked(struct exo_upcall *up)
 
 i64 libos_fork(struct exo_upcall *up)
 {
+	const struct fork_variant *chosen = variant();
+	if (chosen->fork)
+		return chosen->fork(up);
 	libos_spawn_lock(); /* one fork or exec building at a time: their scratch mappings are single */
-	i64 result = fork_locked(up);
+	i64 result = fork_locked(up, chosen);
 	libos_spawn_unlock();
 	return result;
 }

@@ -27,9 +27,11 @@ struct fork_variant {
 	 * made belongs to the child, which the caller destroys.
 	 */
 	int (*copy_space)(struct fork_job *job);
+	/* Or the whole fork its own way (vfork: no address space is made); the child's pid or -errno. */
+	i64 (*fork)(struct exo_upcall *up);
 };
 
-extern const struct fork_variant fork_eager, fork_cow;
+extern const struct fork_variant fork_eager, fork_cow, fork_vfork;
 
 /*
  * The eager copy of one of our last-level tables, the one for the 2 MiB at
