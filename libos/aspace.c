@@ -7,6 +7,8 @@
 
 #define ADDR(desc) ((desc) & EXO_PTE_ADDR_MASK)
 
+int (*as_before_change)(u64 va);
+
 void as_self_of(struct aspace *as, u64 env, u64 root)
 {
 	*as = (struct aspace){ .env = env, .root = root, .self = true };
@@ -39,6 +41,11 @@ static u64 next_table(struct aspace *as, u32 level, u64 va)
 
 i64 as_table(struct aspace *as, u32 level, u64 va, bool create)
 {
+	if (as->self && level == 3 && as_before_change) {
+		int err = as_before_change(va);
+		if (err)
+			return err;
+	}
 	u64 table = as->root;
 	for (u32 at = 0; at < level; at++) {
 		u64 next = next_table(as, at, va);
@@ -108,6 +115,12 @@ int as_each_leaf_table_self(u64 start, u64 end, as_leaf_visit visit, void *arg)
 		/* What one entry at the level reached covers: a missing table's span, or a last-level table's. */
 		u32 shift = level < 3 ? 39 - 9 * level : 21;
 		u64 next = (va | ((1ull << shift) - 1)) + 1;
+		if (level == 3 && as_before_change) {
+			int err = as_before_change(va); /* the visit may change the table */
+			if (err)
+				return err;
+			desc = exo_window_table(2, va)[exo_pt_index(2, va)];
+		}
 		if (level == 3) {
 			u64 stop = next < end ? next : end;
 			u32 first = exo_pt_index(3, va), last = first + (u32)((stop - va) >> 12);

@@ -18,6 +18,14 @@ struct aspace {
 		u64 key, table;
 	} tables[32];
 };
+/*
+ * Set by a user of this library whose last-level tables may be shared
+ * read-only with another address space (libos's on-demand fork): called
+ * with an address before any change to the running space's table for it,
+ * to make that table private first.  0, or a negative error.
+ */
+extern int (*as_before_change)(u64 va);
+
 /* Our own address space: env and root as the kernel gave them. */
 void as_self_of(struct aspace *as, u64 env, u64 root);
 /* The running program's own (each user of this library defines it). */

@@ -60,6 +60,7 @@ struct libos_safe {
 	u64 lock_owner;
 	u64 cow_faults; /* copy-on-write faults resolved (EXO_FORKSTAT) */
 	u64 forks_made; /* (EXO_FORKSTAT) */
+	u64 unshares;   /* shared last-level tables made private (EXO_FORKSTAT) */
 	u32 spawn_holder; /* the spawn lock (proc.c): fork takes it around the copy */
 };
 #define LIBOS_SAFE ((volatile struct libos_safe *)LIBOS_SAFE_VA)

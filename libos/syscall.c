@@ -450,13 +450,14 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
 	bool permission = (up->esr & 0x3c) == 0x0c; /* DFSC 0b0011xx: a permission fault, not a missing page */
-	if (up->kind == EXO_UPCALL_FAULT && write && permission && fork_cow_fault(up->far))
+	int cow = up->kind == EXO_UPCALL_FAULT && write && permission ? fork_cow_fault(up->far) : 0;
+	if (cow > 0)
 		return up; /* before anything that writes memory: this page may be the lock's */
 	if (mm_cow_pages)
 		mm_unprotect_image(); /* on the way to an exit, here where a fault is fatal */
 	if (up->kind == EXO_UPCALL_ALERT)
 		libos_alerted(up->far); /* killed by another process (sys_kill) */
-	if (up->kind == EXO_UPCALL_FAULT) {
+	if (up->kind == EXO_UPCALL_FAULT && cow == 0) {
 		libos_lock();
 		int handled = mm_fault(up->far, write);
 		libos_unlock();

@@ -373,7 +373,7 @@ def crash(how, kind, before=()):
 
 
 # apps/fork's checks, in order, and the variants each run of it uses as its default.
-FORK_VARIANTS = ("cow", "eager")
+FORK_VARIANTS = ("cow", "eager", "shared")
 FORK_CHECKS = [re.escape(name) for name in (
     "getppid in the child is the parent's pid",
     "fork returns the child's pid to the parent",
@@ -387,7 +387,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "50 forks in a loop, each reaped with its status",
     "a callee-saved FP register keeps its value in both",
     "fork with a thread running: the child makes and joins its own",
-    "exo_fork chooses the variant for one call (cow, eager)",
+    "exo_fork chooses the variant for one call (cow, eager, shared)",
     "exo_fork of an unknown variant fails with EINVAL",
     "a child that faults after fork ends by SIGSEGV",
     "new memory after fork, touched on both sides")]
@@ -584,10 +584,10 @@ QEMU_TESTS = [
     ("qemu/libos/forkstat", app("init=fork EXO_FORKSTAT=1", [
         r"^libos: fork: pid 1 -> \d+ variant=cow tables=\d+ entries_cow=[1-9]\d* pages_copied=\d+ "
         r"pages_shared=\d+ ns=\d+$",
-        r"^libos: forkstat: pid \d+: 0 forks, [1-9]\d* copy-on-write faults$",
+        r"^libos: forkstat: pid \d+: 0 forks, [1-9]\d* copy-on-write faults, 0 tables unshared$",
         r"^libos: fork: pid 1 -> \d+ variant=eager tables=\d+ entries_cow=0 pages_copied=[1-9]\d* "
         r"pages_shared=\d+ ns=\d+$",
-        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults$"])),
+        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"])),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
         r"^exo: all environments ended \(first exited with status 256\)$"], status=1)),

@@ -168,7 +168,7 @@ static bool slot_present(u64 slot)
  * on a slot (the kernel maps it at BOOT_ARCHIVE_VA) and libos puts nothing
  * after it.
  */
-static int cow_copy_space(struct fork_job *job)
+int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags)
 {
 	if (!mm_cow_pages)
 		mm_cow_pages = true; /* in both: the child's copy is made after this */
@@ -188,19 +188,24 @@ static int cow_copy_space(struct fork_job *job)
 	for (u32 i = 0; !err && i < list.count; i++) {
 		const struct special *range = &list.at[i];
 		if (range->start > run_start)
-			err = copy_slots(job, run_start, range->start, COW_BITS, COW_FLAGS);
+			err = copy_slots(job, run_start, range->start, run_bits, run_flags);
 		if (!err && range->kind == SLOT_LINK)
 			err = copy_slots(job, range->start, range->end, EXO_PTE_APT_RO, EXO_COPY_LINK | EXO_COPY_SHARE);
 		run_start = MAX(run_start, range->end);
 	}
-	return err ? err : copy_slots(job, run_start, SLOTS_END, COW_BITS, COW_FLAGS);
+	return err ? err : copy_slots(job, run_start, SLOTS_END, run_bits, run_flags);
 }
+
+static int cow_copy_space(struct fork_job *job) { return fork_copy_space(job, COW_BITS, COW_FLAGS); }
 
 const struct fork_variant fork_cow = { "cow", cow_copy_space, NULL };
 
 int fork_cow_fault(u64 addr)
 {
 	u64 page = addr & ~(PAGE - 1);
+	int unshared = fork_unshare_fault(page);
+	if (unshared)
+		return unshared; /* the table is ours now: the write comes again (and may copy the page) */
 	u64 desc = as_lookup_self(page);
 	if (!(desc & EXO_PTE_VALID) || !(desc & EXO_PTE_SW0))
 		return 0;
@@ -210,7 +215,7 @@ int fork_cow_fault(u64 addr)
 		return 0; /* a write the region does not allow: a real fault */
 	i64 table = as_table(&libos.self, 3, page, false);
 	if (table < 0 || exo_pt_cow((u64)table, exo_pt_index(3, page)) < 0)
-		return 0;
+		return -1; /* no frame for the copy */
 	LIBOS_SAFE->cow_faults++; /* fault-safe memory: a handler must not fault */
 	return 1;
 }

@@ -27,7 +27,7 @@ _Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT 
                "<exo/fork.h> and libos agree");
 
 /* The variants, by name (EXO_FORK): the first is the default. */
-static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager, &fork_vfork };
+static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager, &fork_shared, &fork_vfork };
 
 /* Written by the parent before the copy; what the child's copy holds is the child's. */
 static struct {
@@ -185,10 +185,10 @@ static void stat_fork(const struct fork_job *job, const char *name, u64 ns)
 
 void fork_stat_exit(void)
 {
-	u64 cow_faults = LIBOS_SAFE->cow_faults, forks_made = LIBOS_SAFE->forks_made;
-	if (fork_stat && (forks_made || cow_faults))
-		libos_report("libos: forkstat: pid %lu: %lu forks, %lu copy-on-write faults\n", libos.env, forks_made,
-		             cow_faults);
+	u64 cow_faults = LIBOS_SAFE->cow_faults, forks_made = LIBOS_SAFE->forks_made, unshares = LIBOS_SAFE->unshares;
+	if (fork_stat && (forks_made || cow_faults || unshares))
+		libos_report("libos: forkstat: pid %lu: %lu forks, %lu copy-on-write faults, %lu tables unshared\n",
+		             libos.env, forks_made, cow_faults, unshares);
 }
 
 /*
@@ -270,6 +270,7 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	events_fork_child();
 	LIBOS_SAFE->forks_made = 0;
 	LIBOS_SAFE->cow_faults = 0;
+	LIBOS_SAFE->unshares = 0;
 	if (next_fork.variant)
 		next_fork.variant = NULL;
 	fs_fork_child(self, resume.process);

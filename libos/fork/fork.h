@@ -31,7 +31,7 @@ struct fork_variant {
 	i64 (*fork)(struct exo_upcall *up);
 };
 
-extern const struct fork_variant fork_eager, fork_cow, fork_vfork;
+extern const struct fork_variant fork_eager, fork_cow, fork_vfork, fork_shared;
 
 /*
  * The eager copy of one of our last-level tables, the one for the 2 MiB at
@@ -40,13 +40,30 @@ extern const struct fork_variant fork_eager, fork_cow, fork_vfork;
  */
 int fork_eager_leaf(struct fork_job *job, u64 va_base, u64 table);
 
+/*
+ * cow.c's walk, for the variants built on it: the special slots (our
+ * upcall stack's, pipes, MAP_SHARED memory, the boot archive) done as cow
+ * does them, every other slot by EXO_PT_COPY_TABLES with these bits and
+ * flags (cow: copies write-protected; shared: links read-only).
+ */
+int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags);
+
+/*
+ * shared.c: a write fault through a last-level table shared with another
+ * address space (read-only through its link): 1 if the table was made
+ * ours (copied, its pages copy-on-write) and the write should come again,
+ * 0 if the fault is not that, -1 if it is but the copy failed.
+ */
+int fork_unshare_fault(u64 page);
+
 /* Our upcall stack's 2 MiB: never write-protected (its handler runs there), so copied eagerly. */
 #define FORK_UPCALL_SLOT ((LIBOS_UPCALL_STACK_TOP - 1) & ~((2ull << 20) - 1))
 
 /*
- * A write fault that fork's copy-on-write made (mm.c calls it first, with
- * no lock taken: the lock's own page may be one).  1 if it was, and the
- * page is now writable and private.
+ * A write fault that fork's copy-on-write made (the fault handler calls it
+ * first, with no lock taken: the lock's own page may be one).  1 if it
+ * was, and the page (or its table) is now private: the write may come
+ * again; 0 if it was not; -1 if it was but no frame was left for the copy.
  */
 int fork_cow_fault(u64 addr);
 
