@@ -177,6 +177,46 @@ static void fork_exit_wait(const char *variant, size_t kib)
 		munmap(memory, kib * 1024);
 }
 
+/*
+ * One copy-on-write fault through libos's real handler: after a fork whose
+ * child stays alive (blocked on a pipe), each sample writes BATCH pages of
+ * private memory the child still maps, one fault each (the first write to
+ * a shared variant's table also makes the table private).
+ */
+static void cow_fault(const char *variant)
+{
+	size_t pages = (size_t)SAMPLES * BATCH;
+	volatile char *area = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int hold[2];
+	if (area == MAP_FAILED || pipe(hold) < 0)
+		return;
+	for (size_t i = 0; i < pages; i++)
+		area[i * 4096] = 1;
+	pid_t pid = exo_fork(variant);
+	if (pid == 0) {
+		char byte;
+		_exit(read(hold[0], &byte, 1) == 1 ? 0 : 1);
+	}
+	for (int s = 0; s < SAMPLES; s++) {
+		BENCH_PROFILE_ON();
+		uint64_t start = counter();
+		for (int i = 0; i < BATCH; i++)
+			area[((size_t)s * BATCH + i) * 4096] = 2;
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[s] = insns_x16(end - start) / BATCH;
+	}
+	write(hold[1], "x", 1);
+	waitpid(pid, NULL, 0);
+	close(hold[0]);
+	close(hold[1]);
+	munmap((void *)area, pages * 4096);
+	struct bench_figures figures = bench_figures(samples, SAMPLES);
+	printf("bench: suite=fork case=cow_fault variant=%s mem_kib=%zu median=%llu min=%llu p90=%llu unit=insns\n",
+	       variant, pages * 4, (unsigned long long)figures.median, (unsigned long long)figures.min,
+	       (unsigned long long)figures.p90);
+}
+
 /* Each case alone by name (BENCH_ONLY=fork_exit_wait_cow_0, tools/profile.py). */
 static const struct fork_case {
 	const char *name, *variant;
@@ -195,4 +235,8 @@ static void fork_cases(const char *only)
 	for (unsigned i = 0; i < sizeof(fork_case_list) / sizeof(fork_case_list[0]); i++)
 		if (!only || strcmp(only, fork_case_list[i].name) == 0)
 			fork_exit_wait(fork_case_list[i].variant, fork_case_list[i].kib);
+	if (!only || strcmp(only, "fork_cow_fault_cow") == 0)
+		cow_fault("cow");
+	if (!only || strcmp(only, "fork_cow_fault_shared") == 0)
+		cow_fault("shared");
 }

@@ -33,11 +33,12 @@ RESULTS = "build/bench/results.txt"
 # with a capital letter as its environment, so bench_libos reads BENCH_ONLY=NAME.
 PROGRAMS = {
     "bench_abi": ("bench/abi.c", re.compile(r'bench_report\("abi", "(\w+)"'), "only={}"),
-    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"|\{ "(fork_\w+)"'), "BENCH_ONLY={}"),
+    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"|\{ "(fork_\w+)"|strcmp\(only, "(fork_\w+)"\)'), "BENCH_ONLY={}"),
 }
 # Operations timed in one sample (one window), where it is not one: the bench divides by these.
 OPS_PER_WINDOW = {"null_call": 32, "upcall_roundtrip": 32, "svc_reflect": 32, "svc_reflect_light": 32,
-                  "cow_fault": 32, "getppid": 32, "first_touch_fault": 32, "pipe_round_trip": 8}
+                  "cow_fault": 32, "getppid": 32, "first_touch_fault": 32, "pipe_round_trip": 8,
+                  "fork_cow_fault_cow": 32, "fork_cow_fault_shared": 32}
 
 
 def tool(name, *fallbacks):
