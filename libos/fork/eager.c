@@ -125,6 +125,13 @@ static int copy_level(u32 level, u64 va_base, u64 table)
 		u64 va = va_base + ((u64)i << (39 - 9 * level));
 		if (!(from[i] & EXO_PTE_VALID) || (level == 2 && fork_va_skipped(va)))
 			continue;
+		if (level == 2 && fork_in_archive(va)) {
+			/* The boot archive is the same in every process: its table is linked read-only, not copied. */
+			u64 ours = exo_window_table(1, va)[exo_pt_index(1, va)] & EXO_PTE_ADDR_MASK;
+			if (exo_pt_copy(ours, i, table, i, 1, EXO_PTE_APT_RO, EXO_COPY_SHARE) < 0)
+				return -L_ENOMEM;
+			continue;
+		}
 		i64 next = exo_pt_alloc(job_now->child, level + 1);
 		if (next < 0)
 			return -L_ENOMEM;

@@ -58,6 +58,12 @@ bool fork_page_shared(u64 va)
 	return archive || pipe_in(va, va + 1) || mm_shared_at(va);
 }
 
+bool fork_in_archive(u64 va)
+{
+	u64 start = libos.archive & ~((2ull << 20) - 1); /* the kernel maps it from a 2 MiB boundary */
+	return libos.archive_size && va >= start && va < libos.archive + libos.archive_size;
+}
+
 bool fork_range_shared(u64 start, u64 end)
 {
 	u64 archive = libos.archive & ~4095ull, archive_end = libos.archive + libos.archive_size;

@@ -86,6 +86,8 @@ void fork_stat_exit(void);
  * buffers, the boot archive, MAP_SHARED memory.  Everything else is private.
  */
 bool fork_page_shared(u64 va);
+/* Is va in the boot archive's 2 MiB slots (which hold nothing else)? */
+bool fork_in_archive(u64 va);
 /* Is any page of [start, end) one of those? */
 bool fork_range_shared(u64 start, u64 end);
 

@@ -14,14 +14,7 @@
  */
 #include "libos/fork/fork.h"
 
-#define SLOT (2ull << 20)
 #define COW_BITS (EXO_PTE_RO | EXO_PTE_SW0)
-
-static bool in_archive(u64 va)
-{
-	u64 start = libos.archive & ~(SLOT - 1);
-	return libos.archive_size && va >= start && va < libos.archive + libos.archive_size;
-}
 
 /* Our level-2 entry for va, and the table it is in (0: none). */
 static u64 link_of(u64 va, i64 *l2)
@@ -42,7 +35,7 @@ static int unshare(u64 va)
 {
 	i64 l2 = 0;
 	u64 link = link_of(va, &l2);
-	if (!(link & EXO_PTE_VALID) || !(link & EXO_PTE_APT_RO) || in_archive(va))
+	if (!(link & EXO_PTE_VALID) || !(link & EXO_PTE_APT_RO) || fork_in_archive(va))
 		return 0;
 	/* Ours: the process's (libos.env may still be our parent's, in a child's first act). */
 	i64 fresh = exo_pt_alloc(libos_process_of((u64)exo_self()), 3);
@@ -63,7 +56,7 @@ int fork_unshare_fault(u64 page)
 {
 	i64 l2 = 0;
 	u64 link = link_of(page, &l2);
-	if (!(link & EXO_PTE_APT_RO) || in_archive(page) || !mm_writable_at(page))
+	if (!(link & EXO_PTE_APT_RO) || fork_in_archive(page) || !mm_writable_at(page))
 		return 0; /* not a shared table's, or a write the region refuses anyway */
 	return unshare(page) == 0 ? 1 : -1;
 }
