@@ -88,9 +88,39 @@ static int copy_special(struct fork_job *job, u64 va, enum slot_kind kind)
 	return err;
 }
 
+/* EXO_FORKSTAT: what a run did, counted from our own tables (only then: it costs a walk). */
+static int count_visit(u64 table, u32 first, u32 last, const u64 *entries, void *arg)
+{
+	(void)table;
+	u64 *counts = arg;
+	u64 valid = 0;
+	for (u32 i = first; i < last; i++)
+		valid += (entries[i] & EXO_PTE_VALID) != 0;
+	counts[0] += valid != 0;
+	counts[1] += valid;
+	return 0;
+}
+
+static void count_run(struct fork_job *job, u64 start, u64 end, u64 flags)
+{
+	u64 counts[2] = { 0, 0 }; /* last-level tables with entries, entries */
+	int (*hook)(u64) = as_before_change;
+	as_before_change = NULL; /* counting changes nothing */
+	as_each_leaf_table_self(start << 21, MIN(end << 21, EXO_USER_VA_END), count_visit, counts);
+	as_before_change = hook;
+	if (flags & EXO_COPY_LINK) {
+		job->tables_shared += counts[0];
+	} else {
+		job->tables += counts[0];
+		job->entries_cow += counts[1];
+	}
+}
+
 /* EXO_PT_COPY_TABLES over slots [start, end) of our root, call after call. */
 static int copy_slots(struct fork_job *job, u64 start, u64 end, u64 bits, u64 flags)
 {
+	if (fork_stat)
+		count_run(job, start, end, flags);
 	while (start < end) {
 		i64 stopped = exo_pt_copy_tables(libos.root, job->child_root, start, end, bits, flags);
 		if (stopped < 0 || (u64)stopped <= start)

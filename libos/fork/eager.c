@@ -130,12 +130,13 @@ static int copy_level(u32 level, u64 va_base, u64 table)
 			u64 ours = exo_window_table(1, va)[exo_pt_index(1, va)] & EXO_PTE_ADDR_MASK;
 			if (exo_pt_copy(ours, i, table, i, 1, EXO_PTE_APT_RO, EXO_COPY_SHARE) < 0)
 				return -L_ENOMEM;
+			job_now->tables_shared++;
 			continue;
 		}
 		i64 next = exo_pt_alloc(job_now->child, level + 1);
 		if (next < 0)
 			return -L_ENOMEM;
-		job_now->tables++;
+		job_now->tables += level + 1 == EXO_PT_LEVELS - 1; /* last-level tables, as the other variants count */
 		u64 link = (u64)next | EXO_PTE_TABLE;
 		if (exo_pt_write(table, i, 1, &link) < 0)
 			return -L_ENOMEM;

@@ -172,7 +172,7 @@ static int start_child(const struct fork_job *job)
 
 bool fork_stat;
 
-static u64 counter_ns(void)
+u64 fork_now_ns(void)
 {
 	u64 ticks, frequency;
 	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(ticks));
@@ -183,9 +183,9 @@ static u64 counter_ns(void)
 /* EXO_FORKSTAT=1: what one fork did (ns are guest instructions under -icount shift=0). */
 static void stat_fork(const struct fork_job *job, const char *name, u64 ns)
 {
-	libos_report("libos: fork: pid %lu -> %lu variant=%s tables=%lu entries_cow=%lu pages_copied=%lu "
-	             "pages_shared=%lu ns=%lu\n",
-	             libos.env, job->child, name, job->tables, job->entries_cow, job->pages_copied,
+	libos_report("libos: fork: pid %lu -> %lu variant=%s tables=%lu tables_shared=%lu entries_cow=%lu "
+	             "pages_copied=%lu pages_shared=%lu ns=%lu\n",
+	             libos.env, job->child, name, job->tables, job->tables_shared, job->entries_cow, job->pages_copied,
 	             job->pages_shared, ns);
 }
 
@@ -208,7 +208,7 @@ void fork_stat_exit(void)
 static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 {
 	HOLD_LIBOS_LOCK();
-	u64 started = fork_stat ? counter_ns() : 0;
+	u64 started = fork_stat ? fork_now_ns() : 0;
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
 	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
@@ -243,7 +243,7 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 	libos_add_child(job.child);
 	LIBOS_SAFE->forks_made++;
 	if (fork_stat)
-		stat_fork(&job, chosen->name, counter_ns() - started);
+		stat_fork(&job, chosen->name, fork_now_ns() - started);
 	return child;
 }
 

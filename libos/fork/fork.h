@@ -15,7 +15,11 @@ struct fork_job {
 	u64 child_root;     /* its level-0 table, which the variant fills */
 	struct aspace space; /* the child's tables made so far by libos (as_table) */
 	/* What the variant did, for EXO_FORKSTAT and the tests. */
-	u64 tables, pages_copied, pages_shared, entries_cow;
+	u64 tables;        /* last-level tables made for the child (copies) */
+	u64 tables_shared; /* last-level tables of ours it links (shared, the boot archive's) */
+	u64 entries_cow;   /* entries copied write-protected, copy-on-write */
+	u64 pages_copied;  /* pages copied at fork time */
+	u64 pages_shared;  /* entries mapping the same frame on purpose (pipes, MAP_SHARED) */
 };
 
 struct fork_variant {
@@ -78,6 +82,8 @@ i64 fork_choose_next(const char *name);
 i64 fork_default_name(char *buffer, u64 size);
 void fork_list_variants(char *buffer, u64 size);
 extern bool fork_stat;
+/* The generic timer in ns (guest instructions under -icount shift=0). */
+u64 fork_now_ns(void);
 void fork_stat_exit(void);
 
 

@@ -38,6 +38,7 @@ static i64 vfork_fork(struct exo_upcall *up)
 	u8 tcb_saved[TCB_BELOW + TCB_ABOVE], frames_saved[FRAMES]; /* on the upcall stack: not the child's */
 	u8 *tcb = (u8 *)up->regs.tp - TCB_BELOW, *frames = (u8 *)up->regs.sp;
 	u64 frames_len = MIN(FRAMES, STACK_TOP - up->regs.sp); /* a thread's stack may end sooner: it is mapped */
+	u64 started = fork_stat ? fork_now_ns() : 0;
 	memcpy(tcb_saved, tcb, sizeof(tcb_saved));
 	memcpy(frames_saved, frames, frames_len);
 	i64 child = libos_vfork(up, 0);
@@ -46,8 +47,8 @@ static i64 vfork_fork(struct exo_upcall *up)
 		memcpy(frames, frames_saved, frames_len);
 		LIBOS_SAFE->forks_made++;
 		if (fork_stat)
-			libos_report("libos: fork: pid %lu -> %ld variant=vfork tables=0 entries_cow=0 pages_copied=0 "
-			             "pages_shared=0 ns=0\n", libos.env, child);
+			libos_report("libos: fork: pid %lu -> %ld variant=vfork tables=0 tables_shared=0 entries_cow=0 "
+			             "pages_copied=0 pages_shared=0 ns=%lu\n", libos.env, child, fork_now_ns() - started);
 	}
 	return child;
 }
