@@ -582,11 +582,14 @@ QEMU_TESTS = [
         r"^fork: vfork: the parent's thread state is intact \(a thread made and joined\): ok$",
         r"^fork: 5 passed, 0 failed$"], refute=[r"FAILED"])),
     ("qemu/libos/forkstat", app("init=fork EXO_FORKSTAT=1", [
-        r"^libos: fork: pid 1 -> \d+ variant=cow tables=\d+ entries_cow=[1-9]\d* pages_copied=\d+ "
-        r"pages_shared=\d+ ns=\d+$",
+        r"^libos: fork: pid 1 -> \d+ variant=cow tables=[1-9]\d* tables_shared=[1-9]\d* entries_cow=[1-9]\d* "
+        r"pages_copied=\d+ pages_shared=\d+ ns=\d+$",
         r"^libos: forkstat: pid \d+: 0 forks, [1-9]\d* copy-on-write faults, 0 tables unshared$",
-        r"^libos: fork: pid 1 -> \d+ variant=eager tables=\d+ entries_cow=0 pages_copied=[1-9]\d* "
-        r"pages_shared=\d+ ns=\d+$",
+        r"^libos: fork: pid 1 -> \d+ variant=eager tables=[1-9]\d* tables_shared=\d+ entries_cow=0 "
+        r"pages_copied=[1-9]\d* pages_shared=\d+ ns=\d+$",
+        r"^libos: fork: pid 1 -> \d+ variant=shared tables=\d+ tables_shared=[1-9]\d* entries_cow=\d+ "
+        r"pages_copied=\d+ pages_shared=\d+ ns=\d+$",
+        r"^libos: forkstat: pid \d+: 0 forks, \d+ copy-on-write faults, [1-9]\d* tables unshared$",
         r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"])),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
