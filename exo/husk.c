@@ -47,6 +47,15 @@ void ref_change(const struct frame *target, u32 from, int change)
 	}
 }
 
+u32 ref_change_unless_quiet(const struct frame *target, u32 from, int change, u32 quiet)
+{
+	const struct env *env = env_lookup(target->owner);
+	if (!(env && (env->husk || env->status == ENV_ENDING)))
+		return target->owner;
+	ref_change(target, from, change);
+	return quiet;
+}
+
 /*
  * Its frames are all gone (release_dissolve): its children move to its
  * parent, and so does the quota its frames took.  A husk whose exit notice

@@ -550,14 +550,15 @@ void pt_release_table(struct frame *table)
 	u32 skip = table->level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES;
 	struct frame *records = kernel_frames.frames;
 	u64 base = kernel_frames.base;
+	u32 quiet = FRAME_NO_OWNER; /* the last other owner found to count nothing (a fork's child: its parent) */
 	for (u32 i = 0, left = table->used; left && (i = pt_next_used_in(table, entries, i)) < EXO_PT_ENTRIES; i++) {
 		u64 entry = entries[i];
 		if (!pte_valid(entry) || i == skip)
 			continue;
 		left--;
 		struct frame *target = &records[(pte_addr(entry).val - base) >> PAGE_SHIFT];
-		if (target->owner != table->owner)
-			ref_change(target, table->owner, -1);
+		if (target->owner != table->owner && target->owner != quiet)
+			quiet = ref_change_unless_quiet(target, table->owner, -1, quiet);
 		if (leaf)
 			target->maps--;
 		else

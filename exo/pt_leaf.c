@@ -181,11 +181,7 @@ static int leaf_check_write(struct env *caller, const struct env *owner, const u
 static __attribute__((noinline)) u32 count_foreign_ref(const struct frame *target, u32 table_owner, int change,
                                                        u32 quiet)
 {
-	const struct env *env = env_lookup(target->owner);
-	if (!(env && (env->husk || env->status == ENV_ENDING)))
-		return target->owner;
-	ref_change(target, table_owner, change);
-	return quiet;
+	return ref_change_unless_quiet(target, table_owner, change, quiet);
 }
 
 static inline void count_ref(const struct frame *target, u32 table_owner, int change, u32 *quiet)

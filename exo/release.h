@@ -39,6 +39,13 @@ void release_for(u64 counts);
  * releases in progress.
  */
 void ref_change(const struct frame *target, u32 from, int change);
+/*
+ * The same for a loop over many entries, most of one other owner: quiet is
+ * the last owner found to count nothing from outside (neither a husk nor
+ * ending), whose frames need no lookup; returns the new quiet owner.  An
+ * owner's state does not change inside one kernel call.
+ */
+u32 ref_change_unless_quiet(const struct frame *target, u32 from, int change, u32 quiet);
 /* env ended keeping frames that refs references from outside still reach: it is a husk now. */
 void husk_begin(struct env *env, u64 refs);
 /* Collect the husks nothing refers to any more (after any change that dropped references). */
