@@ -431,6 +431,11 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	if (src->level == EXO_PT_LEVELS - 1 && !src_shared)
 		return pt_leaf_copy_check(caller, dst_owner, from + src_index, (u32)count, set_bits, flags, &leaf_plan);
 	for (u64 i = 0; !err && i < count; i++) {
+		if (!from[src_index + i]) {
+			checked[i] = (struct checked){ 0, NULL }; /* an empty entry copies as empty: nothing to decide */
+			share_needed[i] = 0;
+			continue;
+		}
 		u64 desc = desc_take_rights(src->level, from[src_index + i], set_bits);
 		err = pt_check_copy_entry(caller, dst_owner, src->level, desc, flags, src_shared ? src : NULL,
 		                          &checked[i], &share_needed[i], i);
