@@ -446,6 +446,17 @@ static struct exo_upcall *fail_syscall(struct exo_upcall *up)
 	return up;
 }
 
+/*
+ * On the way to an exit from a fault handler, where a fault is fatal: the
+ * image's write-protected pages are made private first (mm.c), since the
+ * exit writes libos's state.
+ */
+static void exit_from_handler(void)
+{
+	if (mm_cow_pages)
+		mm_unprotect_image();
+}
+
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 {
 	bool write = (up->esr >> 26 & 0x3f) == 0x24 && (up->esr & (1u << 6));
@@ -453,10 +464,10 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 	int cow = up->kind == EXO_UPCALL_FAULT && write && permission ? fork_cow_fault(up->far) : 0;
 	if (cow > 0)
 		return up; /* before anything that writes memory: this page may be the lock's */
-	if (mm_cow_pages)
-		mm_unprotect_image(); /* on the way to an exit, here where a fault is fatal */
-	if (up->kind == EXO_UPCALL_ALERT)
+	if (up->kind == EXO_UPCALL_ALERT) {
+		exit_from_handler();
 		libos_alerted(up->far); /* killed by another process (sys_kill) */
+	}
 	if (up->kind == EXO_UPCALL_FAULT && cow == 0) {
 		libos_lock();
 		int handled = mm_fault(up->far, write);
@@ -466,7 +477,12 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 		if (up->depth == 2 && libos_upcall_top(up->regs.sp) - up->regs.sp <= UPCALL_PAGES * 4096)
 			return fail_syscall(up);
 	}
-	libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
-	             fault_kind(up->esr, write), up->far, up->regs.pc, libos.env);
-	libos_exit(11); /* as a wait status: killed by SIGSEGV */
+	exit_from_handler();
+	if (cow < 0)
+		libos_report("libos: out of memory for a copy-on-write page at 0x%lx (pc 0x%lx), process %lu killed\n",
+		             up->far, up->regs.pc, libos.env);
+	else
+		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
+		             fault_kind(up->esr, write), up->far, up->regs.pc, libos.env);
+	libos_exit(cow < 0 ? L_SIGKILL : 11); /* wait statuses: killed by SIGKILL (as by Linux for memory), SIGSEGV */
 }
