@@ -91,13 +91,14 @@ int mm_map_stack(u64 top, u32 pages);
 int mm_fault(u64 addr, bool write);
 /* Page descriptor bits for PROT_* rights (the same bits as EXO_R/W/X); PROT_NONE faults on any touch. */
 u64 mm_page_attrs(u32 prot);
-bool mm_shared_at(u64 va);
 /* May the program write the page at va (its region allows it)? */
 bool mm_writable_at(u64 va);
-/* Is any page of [start, end) MAP_SHARED memory? */
-bool mm_shared_in(u64 start, u64 end);
-/* MAP_SHARED memory's ranges, at most max of them, in order: their count. */
-u32 mm_shared_ranges(u64 *starts, u64 *ends, u32 max);
+i64 mm_madvise(u64 addr, u64 len, u64 advice);
+/* fork (libos/fork): what happens to the page at va; the ranges that are not plain private memory. */
+enum mm_fork_class { MM_FORK_PRIVATE, MM_FORK_SHARED, MM_FORK_LEAVE };
+enum mm_fork_class mm_fork_class(u64 va);
+u32 mm_fork_special_ranges(u64 *starts, u64 *ends, u32 max);
+void mm_fork_child(void);
 /* Every page of [p, p + len) written once (a copy-on-write page made private): the kernel may write there. */
 void mm_make_writable(void *p, u64 len);
 /* The program image's segments as regions (so copy-on-write knows which pages may be written). */

@@ -39,7 +39,7 @@ void mm_init(u64 heap)
 	heap_start = heap_top = heap_end = heap;
 	/* The stack is demand-zero down to a guard page; the heap grows with brk. */
 	region_insert(&map, (struct region){ STACK_TOP - STACK_MAX + PAGE, STACK_TOP, PROT_READ | PROT_WRITE,
-	                                     REGION_STACK, FORK_PRIVATE });
+	                                     REGION_STACK, FORK_PRIVATE, ADVICE_NONE });
 }
 
 _Static_assert(PROT_READ == EXO_R && PROT_WRITE == EXO_W && PROT_EXEC == EXO_X, "one set of rights bits");
@@ -100,7 +100,7 @@ i64 mm_brk(u64 addr)
 		return (i64)heap_end;
 	u64 new_top = PAGE_UP(addr);
 	if (new_top > heap_top) {
-		struct region grown = { heap_top, new_top, PROT_READ | PROT_WRITE, REGION_HEAP, FORK_PRIVATE };
+		struct region grown = { heap_top, new_top, PROT_READ | PROT_WRITE, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE };
 		if (!region_range_free(&map, heap_top, new_top) || region_insert(&map, grown) < 0)
 			return (i64)heap_end; /* something is mapped there, or no room: brk fails */
 	} else if (new_top < heap_top) {
@@ -146,7 +146,7 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 	if (!start)
 		return -L_ENOMEM;
 	struct region region = { start, start + size, (u32)prot, REGION_ANON,
-	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED };
+	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED, ADVICE_NONE };
 	/* MAP_FIXED replaces whatever was there: its pages go, as with munmap. */
 	if (region_replace(&map, region) < 0)
 		return -L_ENOMEM;
@@ -200,27 +200,84 @@ int mm_fault(u64 addr, bool write)
 	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -1 : 0;
 }
 
-bool mm_writable_at(u64 va)
+/* Linux's advice values (asm-generic/mman-common.h). */
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
+
+/*
+ * madvise: the fork advice is kept per region (doc/fork.md); any other
+ * advice is accepted and changes nothing, as Linux may choose.
+ */
+i64 mm_madvise(u64 addr, u64 len, u64 advice)
 {
-	const struct region *region = region_find(&map, va);
-	return region && (region->prot & PROT_WRITE);
+	if (addr & (PAGE - 1))
+		return -L_EINVAL;
+	bool fork_advice = advice == MADV_DONTFORK || advice == MADV_DOFORK || advice == MADV_WIPEONFORK ||
+	                   advice == MADV_KEEPONFORK;
+	if (!fork_advice || len == 0)
+		return 0;
+	if (len > MAP_LEN_MAX || addr >= STACK_TOP || PAGE_UP(len) > STACK_TOP - addr)
+		return -L_ENOMEM;
+	u64 end = addr + PAGE_UP(len);
+	if (!region_range_covered(&map, addr, end))
+		return -L_ENOMEM; /* as Linux: part of the range is not mapped */
+	if (advice == MADV_WIPEONFORK)
+		for (u64 at = addr; at < end; at = region_find(&map, at)->end)
+			if (region_find(&map, at)->policy == FORK_SHARED)
+				return -L_EINVAL; /* as Linux: only private memory can be wiped */
+	u8 value = advice == MADV_DONTFORK ? ADVICE_DONTFORK : advice == MADV_WIPEONFORK ? ADVICE_WIPEONFORK : ADVICE_NONE;
+	if (advice == MADV_DOFORK || advice == MADV_KEEPONFORK) {
+		/* Each undoes its own: DOFORK a DONTFORK, KEEPONFORK a WIPEONFORK. */
+		u8 undone = advice == MADV_DOFORK ? ADVICE_DONTFORK : ADVICE_WIPEONFORK;
+		for (u64 at = addr; at < end;) {
+			const struct region *region = region_find(&map, at);
+			u64 stop = MIN(region->end, end);
+			if (region->advice == undone && region_advise(&map, at, stop, ADVICE_NONE) < 0)
+				return -L_ENOMEM;
+			at = stop;
+		}
+		return 0;
+	}
+	return region_advise(&map, addr, end, value) < 0 ? -L_ENOMEM : 0;
 }
 
-u32 mm_shared_ranges(u64 *starts, u64 *ends, u32 max)
+/* What fork does with the page at va: copy it as the variant does, keep it shared, or leave it out. */
+enum mm_fork_class mm_fork_class(u64 va)
+{
+	const struct region *region = region_find(&map, va);
+	if (!region)
+		return MM_FORK_PRIVATE; /* libos's own memory, not the program's regions */
+	if (region->advice != ADVICE_NONE)
+		return MM_FORK_LEAVE;
+	return region->policy == FORK_SHARED ? MM_FORK_SHARED : MM_FORK_PRIVATE;
+}
+
+u32 mm_fork_special_ranges(u64 *starts, u64 *ends, u32 max)
 {
 	u32 count = 0;
 	for (u32 i = 0; i < map.count && count < max; i++)
-		if (map.at[i].policy == FORK_SHARED)
+		if (map.at[i].policy == FORK_SHARED || map.at[i].advice != ADVICE_NONE)
 			starts[count] = map.at[i].start, ends[count++] = map.at[i].end;
 	return count;
 }
 
-bool mm_shared_in(u64 start, u64 end)
+/* A forked child: regions its parent said it should not have are not its own (their pages were left out). */
+void mm_fork_child(void)
 {
 	for (u32 i = 0; i < map.count; i++)
-		if (map.at[i].policy == FORK_SHARED && map.at[i].start < end && start < map.at[i].end)
-			return true;
-	return false;
+		if (map.at[i].advice == ADVICE_DONTFORK) {
+			u64 start = map.at[i].start, end = map.at[i].end;
+			region_remove(&map, start, end); /* a whole region: it splits nothing, so it cannot fail */
+			i--;
+		}
+}
+
+bool mm_writable_at(u64 va)
+{
+	const struct region *region = region_find(&map, va);
+	return region && (region->prot & PROT_WRITE);
 }
 
 void mm_make_writable(void *p, u64 len)
@@ -249,14 +306,7 @@ void mm_unprotect_image(void)
 
 void mm_add_image(u64 start, u64 end, u32 prot)
 {
-	region_insert(&map, (struct region){ start, end, prot, REGION_IMAGE, FORK_PRIVATE });
-}
-
-/* Is va in MAP_SHARED memory (which fork keeps shared)? */
-bool mm_shared_at(u64 va)
-{
-	const struct region *region = region_find(&map, va);
-	return region && region->policy == FORK_SHARED;
+	region_insert(&map, (struct region){ start, end, prot, REGION_IMAGE, FORK_PRIVATE, ADVICE_NONE });
 }
 
 /*

@@ -84,7 +84,7 @@ static void split_at(struct region_map *map, u64 addr)
 static bool alike(const struct region *left, const struct region *right)
 {
 	return left->end == right->start && left->prot == right->prot && left->kind == right->kind &&
-	       left->policy == right->policy;
+	       left->policy == right->policy && left->advice == right->advice;
 }
 
 /* Merge alike neighbours among regions [from, to] (indices, clamped to the map). */
@@ -149,15 +149,36 @@ int region_replace(struct region_map *map, struct region region)
 	return region_insert(map, region);
 }
 
+/* [start, end) split out of the regions around it: its first and last+1 index.  The caller made room. */
+static void isolate(struct region_map *map, u64 start, u64 end, u32 *first, u32 *last)
+{
+	split_at(map, start);
+	split_at(map, end);
+	*first = first_after(map, start);
+	for (*last = *first; *last < map->count && map->at[*last].end <= end; (*last)++)
+		;
+}
+
 int region_protect(struct region_map *map, u64 start, u64 end, u32 prot)
 {
 	if (!room_for(map, start, end, 0))
 		return -1;
-	split_at(map, start);
-	split_at(map, end);
-	u32 first = first_after(map, start), last = first;
-	for (; last < map->count && map->at[last].end <= end; last++)
-		map->at[last].prot = prot;
+	u32 first, last;
+	isolate(map, start, end, &first, &last);
+	for (u32 i = first; i < last; i++)
+		map->at[i].prot = prot;
+	merge(map, first, last);
+	return 0;
+}
+
+int region_advise(struct region_map *map, u64 start, u64 end, u8 advice)
+{
+	if (!room_for(map, start, end, 0))
+		return -1;
+	u32 first, last;
+	isolate(map, start, end, &first, &last);
+	for (u32 i = first; i < last; i++)
+		map->at[i].advice = advice;
 	merge(map, first, last);
 	return 0;
 }

@@ -14,12 +14,15 @@
 enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK, REGION_IMAGE };
 /* What a fork does with a region: copy it (private) or share it (shared). */
 enum fork_policy { FORK_PRIVATE, FORK_SHARED };
+/* madvise's fork advice: the child gets the region as usual, not at all, or as fresh zeroed memory. */
+enum fork_advice { ADVICE_NONE, ADVICE_DONTFORK, ADVICE_WIPEONFORK };
 
 struct region {
 	u64 start, end; /* page-aligned, end exclusive, start < end */
 	u32 prot;       /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	u8 kind;        /* enum region_kind */
 	u8 policy;      /* enum fork_policy */
+	u8 advice;      /* enum fork_advice */
 };
 
 struct region_map {
@@ -46,6 +49,7 @@ u64 region_find_gap(const struct region_map *map, u64 from, u64 limit, u64 size,
 int region_insert(struct region_map *map, struct region region); /* [start, end) must be free */
 int region_remove(struct region_map *map, u64 start, u64 end);   /* whatever lies there */
 int region_protect(struct region_map *map, u64 start, u64 end, u32 prot); /* must be covered */
+int region_advise(struct region_map *map, u64 start, u64 end, u8 advice); /* must be covered */
 int region_replace(struct region_map *map, struct region region); /* whatever lies there goes */
 
 #endif

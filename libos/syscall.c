@@ -152,7 +152,6 @@ static i64 sys_futex(const u64 *a)
 	}
 	return -L_ENOSYS;
 }
-static i64 sys_zero(const u64 *a) { (void)a; return 0; }
 static i64 sys_getpid(const u64 *a) { (void)a; return (i64)libos_process_of((u64)exo_self()); }
 static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int *)a[0]); }
@@ -317,6 +316,8 @@ static i64 sys_brk(const u64 *a) { return locked(do_brk, a); }
 static i64 sys_mmap(const u64 *a) { return locked(do_mmap, a); }
 static i64 sys_munmap(const u64 *a) { return locked(do_munmap, a); }
 static i64 sys_mprotect(const u64 *a) { return locked(do_mprotect, a); }
+static i64 do_madvise(const u64 *a) { return mm_madvise(a[0], a[1], a[2]); }
+static i64 sys_madvise(const u64 *a) { return locked(do_madvise, a); }
 
 /* Not cryptographic: the counter mixed; enough for musl's malloc and hash seeds. */
 static i64 sys_getrandom(const u64 *a)
@@ -369,7 +370,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_munmap] = sys_munmap,
 	[SYS_mmap] = sys_mmap,
 	[SYS_mprotect] = sys_mprotect,
-	[SYS_madvise] = sys_zero,
+	[SYS_madvise] = sys_madvise,
 	[SYS_getrandom] = sys_getrandom,
 };
 

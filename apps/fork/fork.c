@@ -167,6 +167,51 @@ static void shared_memory(void)
 	munmap(shared, 4096);
 }
 
+static bool shared_wipe_refused(void)
+{
+	char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	errno = 0;
+	bool refused = madvise(shared, 4096, MADV_WIPEONFORK) == -1 && errno == EINVAL;
+	munmap(shared, 4096);
+	return refused;
+}
+
+/*
+ * madvise's fork advice: a MADV_DONTFORK region is not in the child (a
+ * touch there faults); a MADV_WIPEONFORK region is, zero-filled; the
+ * parent keeps both as they were, and writes to them freely.
+ */
+static int child_reads(void *arg)
+{
+	return *(volatile char *)arg == 0 ? 0 : 1;
+}
+
+static void fork_advice(void)
+{
+	char *gone = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *wiped = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(gone, 'g', 2 * 4096);
+	memset(wiped, 'w', 2 * 4096);
+	bool advised = madvise(gone, 2 * 4096, MADV_DONTFORK) == 0 && madvise(wiped, 2 * 4096, MADV_WIPEONFORK) == 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)*(volatile char *)gone; /* not mapped here: SIGSEGV */
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	check("MADV_DONTFORK memory is not in the child", advised && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	check("MADV_WIPEONFORK memory is zero in the child", in_child(child_reads, wiped + 4096) == 0);
+	gone[0] = 'G', wiped[0] = 'W';
+	check("the parent keeps advised memory as it was", gone[0] == 'G' && gone[4096] == 'g' && wiped[0] == 'W' &&
+	                                                    wiped[4096] == 'w');
+	madvise(gone, 2 * 4096, MADV_DOFORK);
+	check("MADV_DOFORK gives the child the memory again", in_child(child_reads, gone + 4096) == 1);
+	check("MADV_WIPEONFORK on shared memory is EINVAL", shared_wipe_refused());
+	munmap(gone, 2 * 4096);
+	munmap(wiped, 2 * 4096);
+}
+
 /*
  * A chain: each child forks the next, 40 levels or until fork fails, which
  * must be a clean ENOMEM or EAGAIN (on exo each child has a part of its
@@ -364,6 +409,7 @@ int main(int argc, char **argv)
 	child_unaffected();
 	pipe_eof();
 	shared_memory();
+	fork_advice();
 	chain_until_full();
 	loop();
 	fp_registers();

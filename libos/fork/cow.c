@@ -40,35 +40,41 @@ static int copy_run(u64 from, u64 to, u32 first, u32 count, bool shared)
 }
 
 /*
- * A slot with shared pages: runs of shared and of private entries, a copy
- * each.  Only valid entries are asked which they are; an empty one joins
- * whatever run it is in.  A slot all shared (SLOT_SHARED: libos's pipe
- * area) is one copy.
+ * A slot with pages that are not plain private memory: runs of entries of
+ * one class (fork_page_class), a copy each: shared runs as they are,
+ * private runs write-protected, left-out runs not at all.  Only valid
+ * entries are asked their class; an empty one joins whatever run it is in.
+ * A slot all shared (SLOT_SHARED: libos's pipe area) is one copy.
  */
+static int copy_run_of(struct fork_job *job, u64 ours, u64 table, u32 start, u32 end, enum fork_page class,
+                       u32 valid)
+{
+	if (!valid || class == FORK_PAGE_LEAVE)
+		return 0;
+	int err = copy_run(ours, table, start, end - start, class == FORK_PAGE_SHARED);
+	*(class == FORK_PAGE_SHARED ? &job->pages_shared : &job->entries_cow) += valid;
+	return err;
+}
+
 static int copy_mixed(struct fork_job *job, u64 va, u64 ours, u64 table, bool all_shared)
 {
 	const u64 *entries = exo_window_table(3, va);
 	u32 start = 0, valid = 0;
-	bool shared = all_shared;
-	for (u32 i = 0; i <= EXO_PT_ENTRIES; i++) {
-		bool end = i == EXO_PT_ENTRIES, present = !end && (entries[i] & EXO_PTE_VALID);
-		if (!end && !present)
+	enum fork_page class = all_shared ? FORK_PAGE_SHARED : FORK_PAGE_PRIVATE;
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
+		if (!(entries[i] & EXO_PTE_VALID))
 			continue;
-		bool now = end || all_shared || fork_page_shared(va + i * PAGE);
-		if (!end && (now == shared || valid == 0)) {
-			shared = now;
-			valid++;
-			continue;
-		}
-		if (valid) {
-			int err = copy_run(ours, table, start, i - start, shared);
+		enum fork_page now = all_shared ? FORK_PAGE_SHARED : fork_page_class(va + i * PAGE);
+		if (now != class && valid) {
+			int err = copy_run_of(job, ours, table, start, i, class, valid);
 			if (err)
 				return err;
-			*(shared ? &job->pages_shared : &job->entries_cow) += valid;
+			start = i, valid = 0;
 		}
-		start = i, shared = now, valid = 1;
+		class = now;
+		valid++;
 	}
-	return 0;
+	return copy_run_of(job, ours, table, start, EXO_PT_ENTRIES, class, valid);
 }
 
 /* A slot done by hand: the child's last-level table made, filled and linked. */
@@ -171,7 +177,7 @@ static int find_specials(struct specials *list)
 	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
 	add_special(list, PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_SHARED); /* the slot holds only pipes */
 	u64 starts[SPECIAL_MAX - 8], ends[SPECIAL_MAX - 8];
-	u32 shared = mm_shared_ranges(starts, ends, SPECIAL_MAX - 8);
+	u32 shared = mm_fork_special_ranges(starts, ends, SPECIAL_MAX - 8);
 	if (shared == SPECIAL_MAX - 8)
 		return -L_ENOMEM;
 	for (u32 i = 0; i < shared; i++)

@@ -64,9 +64,11 @@ static int copy_chunk(u64 va_base, const u64 *from, u32 first, u64 table)
 		if (!(desc & EXO_PTE_VALID))
 			continue;
 		valid++;
-		if (va_base + i * PAGE >= UPCALL_STACK_BOTTOM && va_base + i * PAGE < LIBOS_UPCALL_STACK_TOP) {
-			valid--; /* the upcall stack: the child's is fresh (copy_leaf) */
-		} else if (fork_page_shared(va_base + i * PAGE)) {
+		enum fork_page class = fork_page_class(va_base + i * PAGE);
+		if ((va_base + i * PAGE >= UPCALL_STACK_BOTTOM && va_base + i * PAGE < LIBOS_UPCALL_STACK_TOP) ||
+		    class == FORK_PAGE_LEAVE) {
+			valid--; /* the upcall stack (the child's is fresh: copy_leaf), or left out by madvise */
+		} else if (class == FORK_PAGE_SHARED) {
 			out[i - first] = desc; /* the same frame: legal for the child if shared with it */
 			job_now->pages_shared++;
 		} else {

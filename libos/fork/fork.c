@@ -52,23 +52,19 @@ bool fork_va_skipped(u64 va)
 	       va >= EXO_USER_VA_END;
 }
 
-bool fork_page_shared(u64 va)
+enum fork_page fork_page_class(u64 va)
 {
 	bool archive = va >= (libos.archive & ~4095ull) && va < libos.archive + libos.archive_size;
-	return archive || pipe_in(va, va + 1) || mm_shared_at(va);
+	if (archive || pipe_in(va, va + 1))
+		return FORK_PAGE_SHARED;
+	enum mm_fork_class class = mm_fork_class(va);
+	return class == MM_FORK_SHARED ? FORK_PAGE_SHARED : class == MM_FORK_LEAVE ? FORK_PAGE_LEAVE : FORK_PAGE_PRIVATE;
 }
 
 bool fork_in_archive(u64 va)
 {
 	u64 start = libos.archive & ~((2ull << 20) - 1); /* the kernel maps it from a 2 MiB boundary */
 	return libos.archive_size && va >= start && va < libos.archive + libos.archive_size;
-}
-
-bool fork_range_shared(u64 start, u64 end)
-{
-	u64 archive = libos.archive & ~4095ull, archive_end = libos.archive + libos.archive_size;
-	bool archive_in = libos.archive_size && archive < end && start < archive_end;
-	return archive_in || pipe_in(start, end) || mm_shared_in(start, end);
 }
 
 /* The process's default (EXO_FORK), and a variant chosen for one environment's next fork. */
@@ -274,6 +270,7 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	as_self_of(&libos.self, self, resume.child_root);
 	proc_fork_child();
 	events_fork_child();
+	mm_fork_child();
 	LIBOS_SAFE->forks_made = 0;
 	LIBOS_SAFE->cow_faults = 0;
 	LIBOS_SAFE->unshares = 0;

@@ -88,14 +88,16 @@ void fork_stat_exit(void);
 
 
 /*
- * Whether the page at va stays the same frame in both processes: pipe
- * buffers, the boot archive, MAP_SHARED memory.  Everything else is private.
+ * What happens to the page at va: it stays the same frame in both
+ * processes (pipe buffers, the boot archive, MAP_SHARED memory), it is
+ * left out of the child (MADV_DONTFORK, MADV_WIPEONFORK: the child has no
+ * page there, or a fresh one on first touch), or it is private, copied as
+ * the variant copies.
  */
-bool fork_page_shared(u64 va);
+enum fork_page { FORK_PAGE_PRIVATE, FORK_PAGE_SHARED, FORK_PAGE_LEAVE };
+enum fork_page fork_page_class(u64 va);
 /* Is va in the boot archive's 2 MiB slots (which hold nothing else)? */
 bool fork_in_archive(u64 va);
-/* Is any page of [start, end) one of those? */
-bool fork_range_shared(u64 start, u64 end);
 
 /*
  * The part of our address space fork never copies: the level-0 window slot

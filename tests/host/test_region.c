@@ -1,6 +1,6 @@
 /*
  * libos's region map (libos/region.c) against a page-by-page model: seeded
- * random inserts, removals and protection changes over a small window, and
+ * random inserts, removals, protection and fork-advice changes over a small window, and
  * after each one the map must say what the model says for every page, stay
  * sorted, non-overlapping and merged, and answer range and gap questions as
  * a brute-force search does.  Plus the edges: splits, a full map.
@@ -14,11 +14,14 @@
 #define PAGES 96
 #define VA(page) (BASE + (u64)(page) * PAGE)
 
-/* The model: per page, 0 for nothing, else 1 + prot + 8 * kind + 64 * policy. */
+/* The model: per page, 0 for nothing, else 1 + prot + 8 * kind + 64 * policy + 128 * advice. */
 static u32 model[PAGES];
 static struct region_map map;
 
-static u32 code_of(const struct region *r) { return 1 + r->prot + 8u * r->kind + 64u * r->policy; }
+static u32 code_of(const struct region *r)
+{
+	return 1 + r->prot + 8u * r->kind + 64u * r->policy + 128u * r->advice;
+}
 
 static bool map_is_tidy(void)
 {
@@ -90,7 +93,7 @@ static void reset(void)
 static void splits_and_merges(void)
 {
 	reset();
-	EXPECT(region_insert(&map, (struct region){ VA(10), VA(20), 3, REGION_ANON, FORK_PRIVATE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(10), VA(20), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
 	EXPECT(map.count == 1);
 	EXPECT(region_protect(&map, VA(12), VA(14), 1) == 0); /* a hole in the middle: three regions */
 	EXPECT(map.count == 3 && map.at[1].start == VA(12) && map.at[1].end == VA(14) && map.at[1].prot == 1);
@@ -101,10 +104,10 @@ static void splits_and_merges(void)
 	EXPECT(region_range_covered(&map, VA(10), VA(15)) && !region_range_covered(&map, VA(10), VA(17)));
 	EXPECT(region_range_free(&map, VA(15), VA(16)) && !region_range_free(&map, VA(14), VA(16)));
 	/* Filling the hole with a region of another kind does not merge; the same kind does. */
-	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_HEAP, FORK_PRIVATE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE }) == 0);
 	EXPECT(map.count == 3);
 	EXPECT(region_remove(&map, VA(15), VA(16)) == 0);
-	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_ANON, FORK_PRIVATE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
 	EXPECT(map.count == 1);
 	EXPECT(region_remove(&map, 0, ~0ull & ~(PAGE - 1)) == 0 && map.count == 0);
 }
@@ -114,20 +117,20 @@ static void full_map_refuses_and_keeps(void)
 	reset();
 	for (u32 i = 0; map.count < REGION_MAX - 2; i++) /* alternate prot so none merge */
 		EXPECT(region_insert(&map, (struct region){ VA(2 * i), VA(2 * i + 1), 1 + i % 2, REGION_ANON,
-		                                            FORK_PRIVATE }) == 0);
+		                                            FORK_PRIVATE, ADVICE_NONE }) == 0);
 	/* One short of full: what needs two more is refused and changes nothing... */
-	EXPECT(region_insert(&map, (struct region){ VA(600), VA(610), 3, REGION_ANON, FORK_PRIVATE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(600), VA(610), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
 	struct region_map before = map;
 	EXPECT(map.count == REGION_MAX - 1);
 	EXPECT(region_remove(&map, VA(602), VA(603)) == -1);
 	EXPECT(region_protect(&map, VA(602), VA(603), 7) == -1);
-	EXPECT(region_replace(&map, (struct region){ VA(602), VA(603), 7, REGION_ANON, FORK_PRIVATE }) == -1);
+	EXPECT(region_replace(&map, (struct region){ VA(602), VA(603), 7, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == -1);
 	EXPECT(memcmp(&before, &map, sizeof(map)) == 0);
 	/* ...what needs one more fits, and removing whole regions always works. */
 	EXPECT(region_protect(&map, VA(600), VA(605), 1) == 0 && map.count == REGION_MAX);
-	EXPECT(region_insert(&map, (struct region){ VA(1), VA(2), 7, REGION_ANON, FORK_PRIVATE }) == -1);
+	EXPECT(region_insert(&map, (struct region){ VA(1), VA(2), 7, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == -1);
 	EXPECT(region_remove(&map, VA(0), VA(1)) == 0 && map.count == REGION_MAX - 1);
-	EXPECT(region_replace(&map, (struct region){ VA(600), VA(605), 2, REGION_ANON, FORK_PRIVATE }) == 0);
+	EXPECT(region_replace(&map, (struct region){ VA(600), VA(605), 2, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
 	EXPECT(map.count == REGION_MAX - 1 && map_is_tidy());
 	EXPECT(region_find(&map, VA(604))->prot == 2 && region_find(&map, VA(605))->prot == 3);
 }
@@ -140,8 +143,8 @@ static void random_against_model(void)
 		u32 first = xorshift32(&seed) % PAGES, len = 1 + xorshift32(&seed) % 12;
 		u32 end = first + len > PAGES ? PAGES : first + len;
 		struct region r = { VA(first), VA(end), xorshift32(&seed) % 8, (u8)(xorshift32(&seed) % 3),
-		                    (u8)(xorshift32(&seed) % 2) };
-		switch (xorshift32(&seed) % 5) {
+		                    (u8)(xorshift32(&seed) % 2), (u8)(xorshift32(&seed) % 3) };
+		switch (xorshift32(&seed) % 6) {
 		case 0:
 			if (!model_free(first, end))
 				break;
@@ -162,6 +165,13 @@ static void random_against_model(void)
 		case 4:
 			EXPECT(region_replace(&map, r) == 0);
 			model_set(first, end, code_of(&r));
+			break;
+		case 5:
+			if (!model_covered(first, end))
+				break;
+			EXPECT(region_advise(&map, VA(first), VA(end), r.advice) == 0);
+			for (u32 page = first; page < end; page++)
+				model[page] = (model[page] - 1) % 128 + 1 + 128u * r.advice;
 			break;
 		case 3:
 			EXPECT(region_find_gap(&map, VA(first), VA(PAGES), (u64)len * PAGE, PAGE) ==
