@@ -6,7 +6,7 @@
  */
 #include "libos/libos.h"
 
-static struct exo_event stashed[32];
+static struct exo_event stashed[256]; /* a wide fork's exit notices, while its parent waits for one */
 static u32 nstashed;
 
 /*

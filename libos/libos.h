@@ -212,6 +212,7 @@ i64 libos_redirect(u64 env, u64 pc, u64 arg);
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
 void libos_spawn_lock(void);
 void libos_add_child(u64 child);
+bool libos_children_full(void);
 void proc_fork_child(void);
 /* fork (libos/fork/fork.c): clone without CLONE_VM, inside the light system call. */
 i64 libos_fork(struct exo_upcall *up);

@@ -47,7 +47,8 @@ static void wait_vfork(u64 child)
  * Children spawned and not yet waited for (wait4 takes exit notices only
  * from these: a thread's end notifies its creator too, and is no child's).
  */
-static u64 children[64];
+#define MAX_CHILDREN 256
+static u64 children[MAX_CHILDREN];
 static u32 nchildren;
 
 void libos_add_child(u64 child)
@@ -55,6 +56,13 @@ void libos_add_child(u64 child)
 	HOLD_LIBOS_LOCK();
 	if (nchildren < ARRAY_LEN(children))
 		children[nchildren++] = child;
+}
+
+/* No room to remember another child: fork and spawn fail with EAGAIN rather than lose one. */
+bool libos_children_full(void)
+{
+	HOLD_LIBOS_LOCK();
+	return nchildren >= ARRAY_LEN(children);
 }
 
 /* Take child off the list: true if it was ours. */
@@ -124,6 +132,8 @@ i64 libos_clone(struct exo_upcall *up)
 
 i64 libos_vfork(struct exo_upcall *up, u64 stack)
 {
+	if (libos_children_full())
+		return -L_EAGAIN;
 	libos_spawn_lock();
 	i64 child = vfork_child(up, stack ? stack : up->regs.sp); /* no stack: the caller's (a fork) */
 	libos_spawn_unlock();

@@ -389,6 +389,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "MADV_DOFORK gives the child the memory again",
     "MADV_WIPEONFORK on shared memory is EINVAL",
     "a chain of forks, each waiting for the next, until fork fails cleanly",
+    "8 children at once, each reaped by waitpid(-1) with its status",
     "50 forks in a loop, each reaped with its status",
     "a callee-saved FP register keeps its value in both",
     "fork with a thread running: the child makes and joins its own",

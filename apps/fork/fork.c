@@ -242,6 +242,31 @@ static void chain_until_full(void)
 	check("a chain of forks, each waiting for the next, until fork fails cleanly", levels >= 5 && levels <= CHAIN_MAX);
 }
 
+/* A fan: children alive at once, each exiting with its own status, reaped in any order by waitpid(-1). */
+#define FAN 8
+
+static void fan(void)
+{
+	pid_t pids[FAN];
+	int made = 0, seen = 0;
+	for (int i = 0; i < FAN; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(40 + i);
+		made += pids[i] > 0;
+	}
+	for (int n = 0; n < made; n++) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		for (int i = 0; i < FAN; i++)
+			if (pids[i] == pid && WIFEXITED(status) && WEXITSTATUS(status) == 40 + i)
+				seen |= 1 << i;
+	}
+	int status;
+	check("8 children at once, each reaped by waitpid(-1) with its status",
+	      made == FAN && seen == (1 << FAN) - 1 && waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+}
+
 static void loop(void)
 {
 	int good = 0;
@@ -411,6 +436,7 @@ int main(int argc, char **argv)
 	shared_memory();
 	fork_advice();
 	chain_until_full();
+	fan();
 	loop();
 	fp_registers();
 	fork_with_threads();

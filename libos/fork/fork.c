@@ -246,6 +246,8 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 i64 libos_fork(struct exo_upcall *up)
 {
 	const struct fork_variant *chosen = variant();
+	if (libos_children_full())
+		return -L_EAGAIN;
 	if (chosen->fork)
 		return chosen->fork(up);
 	libos_spawn_lock(); /* one fork or exec building at a time: their scratch mappings are single */
