@@ -154,16 +154,14 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 
 /*
  * One exec builds at a time (the scratch mapping and the block are single):
- * a vfork child's runs under its parent's spawn lock already.
+ * a vfork child's runs under its parent's spawn lock already (the lock
+ * knows).
  */
 i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 {
-	bool vfork_child = libos_vfork_parent() != 0;
-	if (!vfork_child)
-		libos_spawn_lock();
+	libos_spawn_lock();
 	i64 err = build_and_switch(path, argv, envp); /* only on failure, before the point of no return */
-	if (!vfork_child)
-		libos_spawn_unlock();
+	libos_spawn_unlock();
 	return err;
 }
 

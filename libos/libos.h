@@ -62,6 +62,7 @@ struct libos_safe {
 	u64 forks_made; /* (EXO_FORKSTAT) */
 	u64 unshares;   /* shared last-level tables made private (EXO_FORKSTAT) */
 	u32 spawn_holder; /* the spawn lock (proc.c): fork takes it around the copy */
+	u64 fork_unsettled; /* in a forked child's copy, its id until it has taken its state over (fork.c) */
 };
 #define LIBOS_SAFE ((volatile struct libos_safe *)LIBOS_SAFE_VA)
 /* Maps the page (start-up; a vfork child and threads share it; a forked child gets a copy). */
@@ -211,6 +212,7 @@ i64 libos_redirect(u64 env, u64 pc, u64 arg);
 /* From a thread: the process's own environment exits with status (the thread ends). */
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
 void libos_spawn_lock(void);
+bool libos_in_vfork_child(void);
 void libos_add_child(u64 child);
 bool libos_children_full(void);
 void proc_fork_child(void);

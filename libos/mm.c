@@ -78,18 +78,25 @@ static void release_pages(u64 start, u64 end)
 	as_each_leaf_table_self(start, end, release_visit, NULL);
 }
 
-/* One last-level table's share of mprotect: present pages get the new rights, one write. */
+/*
+ * One last-level table's share of mprotect: present pages get the new
+ * rights, one write.  A copy-on-write page (SW0) stays read-only and
+ * marked whatever the new rights: its frame may still be another
+ * process's, and the first write must copy it (or find it sole and make
+ * it writable) through the fault path.
+ */
 static int protect_visit(u64 table, u32 first, u32 last, const u64 *entries, void *arg)
 {
 	static u64 descs[EXO_PT_ENTRIES];
 	u64 attrs = *(const u64 *)arg;
 	bool any = false;
 	for (u32 i = first; i < last; i++) {
-		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs : 0;
+		u64 cow = entries[i] & EXO_PTE_SW0 ? EXO_PTE_SW0 | EXO_PTE_RO : 0;
+		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs | cow : 0;
 		any |= descs[i - first] != 0;
 	}
-	if (any)
-		exo_pt_write(table, first, last - first, descs);
+	if (any && exo_pt_write(table, first, last - first, descs) < 0)
+		return -L_ENOMEM;
 	return 0;
 }
 
@@ -180,8 +187,8 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot)
 	if (region_protect(&map, addr, end, (u32)prot) < 0)
 		return -L_ENOMEM;
 	u64 attrs = mm_page_attrs((u32)prot);
-	as_each_leaf_table_self(addr, end, protect_visit, &attrs);
-	return 0;
+	int err = as_each_leaf_table_self(addr, end, protect_visit, &attrs);
+	return err ? -L_ENOMEM : 0; /* as Linux, the rights may be changed on part of the range */
 }
 
 int mm_fault(u64 addr, bool write)

@@ -94,8 +94,17 @@ static bool is_child(i64 pid)
  */
 #define spawn_holder (LIBOS_SAFE->spawn_holder) /* fault-safe memory: fork takes it around its copy */
 
+/* A vfork child still in its parent's memory (not the process, not a thread): its parent holds the lock for it. */
+bool libos_in_vfork_child(void)
+{
+	u64 me = (u64)exo_self();
+	return me != libos.env && !libos_is_thread(me);
+}
+
 void libos_spawn_lock(void)
 {
+	if (libos_in_vfork_child())
+		return; /* its parent waits, holding the lock: the child's exec or fork builds under it */
 	u32 self = (u32)exo_self(), free_word = 0;
 	while (!__atomic_compare_exchange_n(&spawn_holder, &free_word, self, false, __ATOMIC_ACQUIRE,
 	                                    __ATOMIC_RELAXED)) {
@@ -104,7 +113,11 @@ void libos_spawn_lock(void)
 	}
 }
 
-void libos_spawn_unlock(void) { __atomic_store_n(&spawn_holder, 0, __ATOMIC_RELEASE); }
+void libos_spawn_unlock(void)
+{
+	if (!libos_in_vfork_child())
+		__atomic_store_n(&spawn_holder, 0, __ATOMIC_RELEASE);
+}
 
 /* A forked child: no children yet, and the spawn lock its parent held for the fork is not held here. */
 void proc_fork_child(void)
@@ -132,8 +145,8 @@ i64 libos_clone(struct exo_upcall *up)
 
 i64 libos_vfork(struct exo_upcall *up, u64 stack)
 {
-	if (libos_children_full())
-		return -L_EAGAIN;
+	if (libos_children_full() || libos_in_vfork_child())
+		return -L_EAGAIN; /* a vfork child's own vfork child would need the one vfork upcall stack */
 	libos_spawn_lock();
 	i64 child = vfork_child(up, stack ? stack : up->regs.sp); /* no stack: the caller's (a fork) */
 	libos_spawn_unlock();
@@ -203,6 +216,8 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 	struct exo_event skipped[16];
 	u32 nskipped = 0;
 	i64 result = 0;
+	if (pid == 0)
+		pid = -1; /* one process group for now: every child is in the caller's */
 	if (!is_child(pid))
 		return -L_ECHILD;
 	for (;;) {
@@ -255,7 +270,9 @@ __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64
 /* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
-	u64 self = (u64)exo_self(), process = libos_process_of(self);
+	u64 self = (u64)exo_self();
+	fork_exit_if_unsettled(self, status); /* a forked child in its first act: only what was counted for it */
+	u64 process = libos_process_of(self);
 	libos_end_threads(process, self);
 	if (process != self)
 		libos_end_process_from(self, process, status);

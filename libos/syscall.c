@@ -479,7 +479,11 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 			return fail_syscall(up);
 	}
 	exit_from_handler();
-	if (cow < 0)
+	if (cow == -L_EPERM)
+		libos_report("libos: no private copy of the shared page table for 0x%lx (pc 0x%lx): the process that "
+		             "shared it has ended (on-demand fork's limit), process %lu killed\n",
+		             up->far, up->regs.pc, libos.env);
+	else if (cow < 0)
 		libos_report("libos: out of memory for a copy-on-write page at 0x%lx (pc 0x%lx), process %lu killed\n",
 		             up->far, up->regs.pc, libos.env);
 	else

@@ -146,13 +146,14 @@ bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
  */
 void thread_fork_child(void)
 {
+	/* The lock first, in fault-safe memory: a copy-on-write fault below that fails ends us through it. */
+	lock_owner = 0;
+	lock_depth = 0;
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
 	for (u32 i = 0; libos_nthreads && i < MAX_THREADS; i++)
 		threads[i] = (struct thread){ 0 };
 	if (libos_nthreads)
 		libos_nthreads = 0;
-	lock_owner = 0;
-	lock_depth = 0;
-	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
 }
 
 /* A thread's exit: clear its tid for pthread_join, wake the joiner, and go. */

@@ -378,6 +378,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "getppid in the child is the parent's pid",
     "fork returns the child's pid to the parent",
     "no children left: ECHILD",
+    "waitpid(0) waits for a child in the caller's group",
     "child exits with its status",
     "child's writes stay in the child (data, bss, heap, mmap, stack)",
     "parent's writes after fork stay in the parent",
@@ -396,7 +397,10 @@ FORK_CHECKS = [re.escape(name) for name in (
     "exo_fork chooses the variant for one call (cow, eager, shared)",
     "exo_fork of an unknown variant fails with EINVAL",
     "a child that faults after fork ends by SIGSEGV",
-    "new memory after fork, touched on both sides")]
+    "new memory after fork, touched on both sides",
+    "the child's mprotect (read-only, then read-write) and write stay in the child",
+    "the parent's mprotect and write after fork stay in the parent",
+    "a pipe's end is seen once the orphaned grandchild holding it exits")]
 
 LINUX_KERNEL = f"{BUILD}/linux/vmlinuz"
 LINUX_INITRAMFS = f"{BUILD}/linux/initramfs.cpio"
@@ -615,8 +619,9 @@ QEMU_TESTS = [
             "the child's exit status")],
         r"^from the vfork child$",
         r"^fork: vfork: the child execs, the parent goes on: ok$",
+        r"^fork: vfork: the child forks and waits for its own child: ok$",
         r"^fork: vfork: the parent's thread state is intact \(a thread made and joined\): ok$",
-        r"^fork: 5 passed, 0 failed$"], refute=[r"FAILED"])),
+        r"^fork: 6 passed, 0 failed$"], refute=[r"FAILED"])),
     ("qemu/libos/forkstat", app("init=fork EXO_FORKSTAT=1", [
         r"^libos: fork: pid 1 -> \d+ variant=cow tables=[1-9]\d* tables_shared=[1-9]\d* entries_cow=[1-9]\d* "
         r"pages_copied=\d+ pages_shared=\d+ ns=\d+$",

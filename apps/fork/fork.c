@@ -127,6 +127,75 @@ static void pids(void)
 	int status;
 	check("fork returns the child's pid to the parent", pid > 0 && waitpid(pid, &status, 0) == pid);
 	check("no children left: ECHILD", waitpid(-1, &status, 0) == -1 && errno == ECHILD);
+	pid = fork();
+	if (pid == 0)
+		_exit(5);
+	check("waitpid(0) waits for a child in the caller's group", waitpid(0, &status, 0) == pid &&
+	                                                             WIFEXITED(status) && WEXITSTATUS(status) == 5);
+}
+
+/* mprotect on a page shared copy-on-write: each side's change of rights and write stay its own. */
+static void mprotect_after_fork(void)
+{
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page[0] = 'P';
+	pid_t pid = fork();
+	if (pid == 0) {
+		bool changed = mprotect(page, 4096, PROT_READ) == 0 && mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;
+		page[0] = 'C';
+		_exit(changed && page[0] == 'C' ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check("the child's mprotect (read-only, then read-write) and write stay in the child",
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0 && page[0] == 'P');
+	int go[2];
+	if (pipe(go) < 0) {
+		check("pipe", 0);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char byte;
+		close(go[1]);
+		_exit(read(go[0], &byte, 1) == 1 && page[0] == 'P' ? 0 : 1);
+	}
+	close(go[0]);
+	bool changed = mprotect(page, 4096, PROT_READ) == 0 && mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;
+	page[0] = 'Q';
+	write(go[1], "x", 1);
+	close(go[1]);
+	waitpid(pid, &status, 0);
+	check("the parent's mprotect and write after fork stay in the parent",
+	      changed && WIFEXITED(status) && WEXITSTATUS(status) == 0 && page[0] == 'Q');
+	munmap(page, 4096);
+}
+
+/*
+ * A grandchild whose parent exits at once, before it has run: when it
+ * closes its copy of a pipe's write end and exits, the reader sees the end.
+ * (Under Linux as /init the grandchild comes back to us: its zombie stays.)
+ */
+static void pipe_eof_orphan(void)
+{
+	int ends[2];
+	if (pipe(ends) < 0) {
+		check("pipe", 0);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (fork() == 0) {
+			close(ends[1]);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(ends[1]);
+	waitpid(pid, NULL, 0);
+	char byte;
+	check("a pipe's end is seen once the orphaned grandchild holding it exits", read(ends[0], &byte, 1) == 0);
+	close(ends[0]);
 }
 
 /* A pipe across fork: the child writes, closes; the parent reads to end-of-file. */
@@ -412,6 +481,17 @@ static int vfork_checks(void)
 	}
 	check("vfork: the child execs, the parent goes on", waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	                                                      WEXITSTATUS(status) == 0);
+	pid = fork();
+	if (pid == 0) {
+		pid_t own = fork(); /* a vfork child's fork: copy-on-write */
+		if (own == 0)
+			_exit(6);
+		int own_status = 0;
+		_exit(own > 0 && waitpid(own, &own_status, 0) == own && WIFEXITED(own_status) &&
+		      WEXITSTATUS(own_status) == 6 ? 4 : 5);
+	}
+	check("vfork: the child forks and waits for its own child", waitpid(pid, &status, 0) == pid &&
+	                                                            WIFEXITED(status) && WEXITSTATUS(status) == 4);
 	pthread_t thread;
 	void *result = NULL;
 	bool made = pthread_create(&thread, NULL, child_thread, (void *)9) == 0 && pthread_join(thread, &result) == 0;
@@ -443,6 +523,8 @@ int main(int argc, char **argv)
 	if (variant)
 		per_call_variants();
 	faults_after_fork();
+	mprotect_after_fork();
+	pipe_eof_orphan();
 	printf("fork: %d passed, %d failed\n", passed, failed);
 	if (variant)
 		printf("~ fork: exo's own: %d passed, %d failed\n", own_passed, own_failed);

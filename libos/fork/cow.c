@@ -251,7 +251,7 @@ int fork_cow_fault(u64 addr)
 		return 0; /* a write the region does not allow: a real fault */
 	i64 table = as_table(&libos.self, 3, page, false);
 	if (table < 0 || exo_pt_cow((u64)table, exo_pt_index(3, page)) < 0)
-		return -1; /* no frame for the copy */
+		return -L_ENOMEM; /* no frame for the copy */
 	LIBOS_SAFE->cow_faults++; /* fault-safe memory: a handler must not fault */
 	return 1;
 }

@@ -228,7 +228,9 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 		resume.regs = up->regs;
 		resume.regs.x[0] = 0;
 		libos_fp_save(resume.fp);
+		LIBOS_SAFE->fork_unsettled = job.child; /* in the child's copy of the page only: cleared here after */
 		err = chosen->copy_space(&job);
+		LIBOS_SAFE->fork_unsettled = 0;
 	}
 	if (!err)
 		err = start_child(&job);
@@ -248,12 +250,31 @@ i64 libos_fork(struct exo_upcall *up)
 	const struct fork_variant *chosen = variant();
 	if (libos_children_full())
 		return -L_EAGAIN;
+	if (chosen->fork && libos_in_vfork_child())
+		chosen = variants[0]; /* a vfork child's fork: its own vfork would need the one vfork upcall stack */
 	if (chosen->fork)
 		return chosen->fork(up);
 	libos_spawn_lock(); /* one fork or exec building at a time: their scratch mappings are single */
 	i64 result = fork_locked(up, chosen);
 	libos_spawn_unlock();
 	return result;
+}
+
+/*
+ * A forked child that ends before it has taken its state over (a
+ * copy-on-write fault with no frame for the copy, in its first act): the
+ * pipe ends its parent counted for it are given back, under its parent's
+ * id or its own (fs_fork_child renames the table), and nothing else here
+ * is its own to let go.  The libos lock is already its own
+ * (thread_fork_child clears it before anything can fault).
+ */
+void fork_exit_if_unsettled(u64 self, i64 status)
+{
+	if (LIBOS_SAFE->fork_unsettled != self)
+		return;
+	fs_fork_count_ends(resume.process, -1);
+	fs_fork_count_ends(self, -1);
+	exo_env_exit(status);
 }
 
 __attribute__((noreturn)) void libos_fork_child_resume(void)
@@ -279,6 +300,7 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	if (next_fork.variant)
 		next_fork.variant = NULL;
 	fs_fork_child(self, resume.process);
+	LIBOS_SAFE->fork_unsettled = 0; /* its pipe ends are its own now: libos_exit lets them go */
 	sig_fork_child(self, resume.parent, resume.process);
 	resume.child = 0; /* no second resume */
 	struct exo_upcall record = { .regs = resume.regs };

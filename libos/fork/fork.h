@@ -56,7 +56,8 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags);
  * shared.c: a write fault through a last-level table shared with another
  * address space (read-only through its link): 1 if the table was made
  * ours (copied, its pages copy-on-write) and the write should come again,
- * 0 if the fault is not that, -1 if it is but the copy failed.
+ * 0 if the fault is not that, -L_ENOMEM or -L_EPERM (the table's owner
+ * has ended and is no ancestor any more) if it is but the copy failed.
  */
 int fork_unshare_fault(u64 page);
 
@@ -67,7 +68,8 @@ int fork_unshare_fault(u64 page);
  * A write fault that fork's copy-on-write made (the fault handler calls it
  * first, with no lock taken: the lock's own page may be one).  1 if it
  * was, and the page (or its table) is now private: the write may come
- * again; 0 if it was not; -1 if it was but no frame was left for the copy.
+ * again; 0 if it was not; a negative errno if it was but the copy failed
+ * (-L_ENOMEM: no frame left; -L_EPERM: fork_unshare_fault's).
  */
 int fork_cow_fault(u64 addr);
 
@@ -85,6 +87,8 @@ extern bool fork_stat;
 /* The generic timer in ns (guest instructions under -icount shift=0). */
 u64 fork_now_ns(void);
 void fork_stat_exit(void);
+/* libos_exit's first step: a forked child that dies in its first act gives back its pipe ends and ends. */
+void fork_exit_if_unsettled(u64 self, i64 status);
 
 
 /*

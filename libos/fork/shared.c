@@ -42,11 +42,14 @@ static int unshare(u64 va)
 	if (fresh < 0)
 		return -L_ENOMEM;
 	u64 shared = link & EXO_PTE_ADDR_MASK, relink = (u64)fresh | EXO_PTE_TABLE;
-	if (exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0) < 0 ||
-	    exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &relink) < 0) {
+	i64 err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0);
+	if (!err)
+		err = exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &relink);
+	if (err < 0) {
 		u64 frame = (u64)fresh;
 		exo_frame_free(&frame, 1);
-		return -L_ENOMEM;
+		/* EPERM: the table's owner has ended and is no ancestor of ours any more (doc/fork.md). */
+		return err == -EXO_EPERM ? -L_EPERM : -L_ENOMEM;
 	}
 	LIBOS_SAFE->unshares++;
 	return 0;
@@ -58,7 +61,8 @@ int fork_unshare_fault(u64 page)
 	u64 link = link_of(page, &l2);
 	if (!(link & EXO_PTE_APT_RO) || fork_in_archive(page) || !mm_writable_at(page))
 		return 0; /* not a shared table's, or a write the region refuses anyway */
-	return unshare(page) == 0 ? 1 : -1;
+	int err = unshare(page);
+	return err ? err : 1;
 }
 
 static int shared_copy_space(struct fork_job *job)
