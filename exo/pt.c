@@ -329,14 +329,16 @@ static bool can_share(const struct env *caller, const struct env *dst_owner, u64
 }
 
 /*
- * What may ever be shared of a frame for this use: a page table only read
- * (as a page) or read and execute-through (as a table); a user frame all.
+ * What may ever be shared of a frame for this use: a user frame all; a
+ * page table read and execute-through as a table; a page table mapped as
+ * a page nothing, since R shared on a table is leave to link it, which
+ * would hand on every frame it maps, none of them shared.
  */
 static u32 shareable(const struct frame *target, enum desc_kind kind)
 {
 	if (target->type != FRAME_PAGETABLE)
 		return RWX;
-	return kind == DESC_PAGE ? EXO_R : EXO_R | EXO_X;
+	return kind == DESC_PAGE ? 0 : EXO_R | EXO_X;
 }
 
 /*

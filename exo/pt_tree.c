@@ -164,7 +164,9 @@ static int walk(struct tree_walk *w, struct frame *src, struct frame *dst, u64 b
 			 * summary says were never used are skipped whole, the others
 			 * looked at four entries at a time (exo/pt.h).
 			 */
-			i = pt_next_used_in(src, from, i) - 1;
+			u32 next = pt_next_used_in(src, from, i);
+			w->visits += (next - i - 1) / 32; /* and a visit per 32 entries looked at past the first */
+			i = next - 1;
 			continue;
 		}
 		u64 to = dst ? pt_entries(dst)[i] : 0;
@@ -187,12 +189,14 @@ static int walk(struct tree_walk *w, struct frame *src, struct frame *dst, u64 b
 				err = dest_ok(w, level, to, slot);
 			if (err)
 				return err;
-			w->frames += !to;
 		} else if (!to) {
 			next_dst = make_table(w, dst, i, from[i]);
 		}
 		u64 entry_end = base + (u64)(i + 1) * span;
 		int done = walk(w, next_src, next_dst, base + (u64)i * span, slot, hi < entry_end ? hi : entry_end);
+		/* A table to make counts only if the apply gets to it: not if the walk stopped at its first slot. */
+		if (!w->apply && !to && slot < w->stop)
+			w->frames++;
 		if (done)
 			return done;
 	}

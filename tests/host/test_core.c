@@ -8,6 +8,7 @@
 #include "exo/errno.h"
 #include "exo/pt.h"
 #include "exo/tlb.h"
+#include "exo/why.h"
 #include "tests/host/check.h"
 
 static struct env *make_env(struct env *parent, u64 quota)
@@ -598,6 +599,161 @@ static void copy_tables_links_leaves(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
 }
 
+
+/*
+ * A call that stops at the first slot under a level-2 table it would make
+ * (the leaf budget spent) does not make it, and so does not ask quota for
+ * it: exactly the frames it makes are enough.
+ */
+static void copy_tables_asks_quota_for_what_it_makes(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 40);
+	u64 l1 = table_of(parent, 1), first = table_of(parent, 2), second = table_of(parent, 2);
+	u64 first_link = fake_table(1, first, EXO_R | EXO_W), second_link = fake_table(1, second, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, l1, 0, 1, &first_link) == 0 && pt_write(parent, l1, 1, 1, &second_link) == 0);
+	for (u32 n = 0; n < EXO_COPY_TABLES_MAX + 1; n++) { /* eight leaves under the first, one under the second */
+		u64 leaf = table_of(parent, 3), data = frame_of(parent), page = fake_page(data, EXO_R | EXO_W);
+		u64 link = fake_table(2, leaf, EXO_R | EXO_W);
+		EXPECT(pt_write(parent, leaf, 0, 1, &page) == 0 && frame_share(parent, data, EXO_R) == 0);
+		EXPECT(pt_write(parent, n < EXO_COPY_TABLES_MAX ? first : second, n % EXO_COPY_TABLES_MAX, 1, &link) == 0);
+	}
+	u64 dst = table_of(child, 1);
+	child->quota = child->used + 1 + EXO_COPY_TABLES_MAX; /* one level-2 table and eight copies */
+	EXPECT(pt_copy_tables(parent, l1, dst, 0, 1024, FAKE_RO, EXO_COPY_BOTH) == 512);
+	EXPECT(env_spare(child) == 0);
+	child->quota = child->used + 1; /* the second level-2 table and its one leaf need two */
+	EXPECT(pt_copy_tables(parent, l1, dst, 512, 1024, FAKE_RO, EXO_COPY_BOTH) == -E_QUOTA);
+	child->quota = child->used + 2;
+	EXPECT(pt_copy_tables(parent, l1, dst, 512, 1024, FAKE_RO, EXO_COPY_BOTH) == 1024);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/*
+ * A run of empty entries is one look, plus one per 32 entries read past
+ * the first: a table whose group summary says every group was used (each
+ * used once, then emptied) is read whole, and 512 links to it from a
+ * level-1 table cost 17 looks each, so one call stops after 61.
+ */
+static void copy_tables_charges_long_empty_runs(void)
+{
+	fake_boot(1024);
+	struct env *parent = make_env(NULL, 900);
+	struct env *child = make_env(parent, 600);
+	u64 l1 = table_of(parent, 1), l2 = table_of(parent, 2), leaf = table_of(parent, 3), zero = 0;
+	u64 leaf_link = fake_table(2, leaf, EXO_R | EXO_W);
+	for (u32 group = 0; group < 16; group++) {
+		EXPECT(pt_write(parent, l2, group * 32, 1, &leaf_link) == 0);
+		EXPECT(pt_write(parent, l2, group * 32, 1, &zero) == 0);
+	}
+	EXPECT(pt_frame(l2)->used == 0);
+	u64 link = fake_table(1, l2, EXO_R | EXO_W);
+	for (u32 i = 0; i < 512; i++)
+		EXPECT(pt_write(parent, l1, i, 1, &link) == 0);
+	u64 dst = table_of(child, 1), at = 0, calls = 0;
+	EXPECT(pt_copy_tables(parent, l1, dst, 0, 512 * 512, FAKE_RO, 0) == 61 * 512);
+	while (at < 512 * 512) {
+		i64 next = pt_copy_tables(parent, l1, dst, at, 512 * 512, FAKE_RO, 0);
+		EXPECT(next > (i64)at && (u64)next - at <= 61 * 512);
+		if (next <= (i64)at)
+			break;
+		at = (u64)next, calls++;
+	}
+	EXPECT(at == 512 * 512 && calls == 9); /* 451 more links, 61 a call */
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 1023);
+}
+
+/*
+ * EXO_COPY_SHARE shares nothing of a page table mapped as a page: R on a
+ * table is leave to link it, which would hand on every frame it maps.
+ * Through EXO_PT_COPY and EXO_PT_COPY_TABLES alike.
+ */
+static void copy_share_refuses_a_table_as_a_page(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 20);
+	u64 l2 = table_of(parent, 2), leaf = table_of(parent, 3), mapped = table_of(parent, 3);
+	u64 secret = fake_page(frame_of(parent), EXO_R | EXO_W), table_page = fake_page(mapped, EXO_R);
+	EXPECT(pt_write(parent, mapped, 0, 1, &secret) == 0);
+	EXPECT(pt_write(parent, leaf, 0, 1, &table_page) == 0);
+	u64 link = fake_table(2, leaf, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, l2, 5, 1, &link) == 0);
+	u64 child_leaf = table_of(child, 3), child_l2 = table_of(child, 2);
+	why_begin();
+	EXPECT(pt_copy(parent, leaf, 0, child_leaf, 0, 1, FAKE_RO, EXO_COPY_SHARE) == -E_PERM);
+	EXPECT(why_now.said && why_now.rule == EXO_RULE_SHARE);
+	EXPECT(pt_copy_tables(parent, l2, child_l2, 5, 6, FAKE_RO, EXO_COPY_BOTH | EXO_COPY_SHARE) == -E_PERM);
+	EXPECT(pt_frame(mapped)->share == 0);
+	u64 ro_link = fake_table(2, mapped, EXO_R);
+	EXPECT(pt_write(child, table_of(child, 2), 0, 1, &ro_link) == -E_PERM);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/* EXO_COPY_SHARE shares only a live owner's frames: a husk's stay as they are. */
+static void copy_share_needs_a_live_owner(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *ended = make_env(parent, 40);
+	struct env *grandchild = make_env(ended, 10);
+	u64 parent_leaf = table_of(parent, 3), data = frame_of(ended), grandchild_leaf = table_of(grandchild, 3);
+	u64 page = fake_page(data, EXO_R);
+	EXPECT(pt_write(parent, parent_leaf, 0, 1, &page) == 0);
+	env_destroy(ended, 0, true);
+	env_release_drain();
+	EXPECT(ended->husk);
+	EXPECT(pt_copy(parent, parent_leaf, 0, grandchild_leaf, 0, 1, 0, EXO_COPY_SHARE) == -E_PERM);
+	EXPECT(pt_frame(data)->share == 0);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/* An on-demand fork's links, then the parent ends before the child: nothing is lost, the checker agrees. */
+static void link_fork_parent_ends_first(void)
+{
+	fake_boot(512);
+	struct env *first = make_env(NULL, 450);
+	struct env *parent = make_env(first, 300);
+	struct env *child = make_env(parent, 40);
+	struct env *other_child = make_env(parent, 10);
+	struct tree t;
+	build_tree(parent, &t, 6);
+	u64 page = fake_page(frame_of(other_child), EXO_R | EXO_W);
+	EXPECT(pt_write(parent, t.leaves[0], 200, 1, &page) == 0); /* a descendant's frame under a linked leaf */
+	u64 dst = table_of(child, 1), at = 0;
+	while (at < 4 * 512) {
+		i64 next = pt_copy_tables(parent, t.l1, dst, at, 4 * 512, FAKE_RO,
+		                          EXO_COPY_LINK | EXO_COPY_BOTH | EXO_COPY_SHARE);
+		EXPECT(next > (i64)at);
+		if (next <= (i64)at)
+			break;
+		at = (u64)next;
+	}
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(problems() == 0);
+	env_destroy(child, 0, true);
+	env_release_drain();
+	EXPECT(problems() == 0);
+	env_destroy(first, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -616,5 +772,10 @@ int main(void)
 	RUN("core", copy_tables_skips_empty_leaves);
 	RUN("core", shared_table_keeps_its_address);
 	RUN("core", cow_copies_under_a_shared_table);
+	RUN("core", copy_tables_asks_quota_for_what_it_makes);
+	RUN("core", copy_tables_charges_long_empty_runs);
+	RUN("core", copy_share_refuses_a_table_as_a_page);
+	RUN("core", copy_share_needs_a_live_owner);
+	RUN("core", link_fork_parent_ends_first);
 	return check_failures != 0;
 }
