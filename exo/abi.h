@@ -33,7 +33,7 @@
 #define EXO_CONS_READ 3 /* (buf, len) -> bytes read, 0 if none waiting */
 #define EXO_CLOCK 4 /* () -> nanoseconds since the machine was reset */
 #define EXO_YIELD 5 /* () -> 0 */
-#define EXO_ENV_CREATE 6 /* (quota) -> child id */
+#define EXO_ENV_CREATE 6 /* (quota, flags) -> child id */
 #define EXO_ENV_SET_ROOT 7 /* (env, root, const struct exo_regs * or 0) -> 0 */
 #define EXO_ENV_SET_REGS 8 /* (env, const struct exo_regs *) -> 0 */
 #define EXO_ENV_GET_REGS 9 /* (env, struct exo_regs *) -> 0 */
@@ -66,6 +66,9 @@
 #define EXO_NCALLS 36
 #define EXO_COPY_TABLES_MAX 8    /* last-level tables one EXO_PT_COPY_TABLES copies at most */
 #define EXO_COPY_VISIT_MAX 1024  /* entries one EXO_PT_COPY_TABLES looks at (or links) at most */
+
+/* EXO_ENV_CREATE flags. */
+#define EXO_ENV_DRAWS 1u /* the child may draw quota from the caller's spare when its own runs out */
 
 /* EXO_ENV_SET_UPCALLS flags. */
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */

@@ -71,7 +71,9 @@ static i64 call_yield(const u64 *a)
 static i64 call_env_create(const u64 *a)
 {
 	struct env *child;
-	int err = env_create(curenv, a[0], &child);
+	if (a[1] & ~(u64)EXO_ENV_DRAWS)
+		return why(-E_INVAL, EXO_RULE_FLAGS, 1, WHY_NONE);
+	int err = env_create_flags(curenv, a[0], (u32)a[1], &child);
 	return err ? (i64)err : (i64)child->id;
 }
 

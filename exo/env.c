@@ -162,6 +162,7 @@ void env_reparent_children(struct env *env, u32 heir_id)
 			continue;
 		child->parent = heir_id;
 		child->parent_env = heir;
+		child->draws = child->draws && env->draws; /* it draws on no ancestor it could not reach before */
 		child->sibling_next = NULL;
 		child->sibling_prev = heir ? heir->child_tail : NULL;
 		if (heir && heir->child_tail)
@@ -203,9 +204,14 @@ static u32 next_free_id(void)
  */
 int env_create(struct env *parent, u64 quota, struct env **out)
 {
+	return env_create_flags(parent, quota, 0, out);
+}
+
+int env_create_flags(struct env *parent, u64 quota, u32 flags, struct env **out)
+{
 	if (parent && parent->depth >= ENV_MAX_DEPTH)
 		return why(-E_RANGE, EXO_RULE_DEPTH, WHY_NONE, WHY_NONE);
-	if (parent && quota >= env_spare(parent))
+	if (parent && (quota >= ~0ull - 1 || !env_has_room(parent, quota + 1)))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) == 0)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
@@ -221,6 +227,7 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 	env->depth = parent ? parent->depth + 1 : 0;
 	env->status = EXO_ENV_NOT_RUNNABLE;
 	env->quota = parent ? quota + 1 : quota;
+	env->draws = parent && (flags & EXO_ENV_DRAWS);
 	env->used = 1; /* the record */
 	env->frames_head = FRAME_NONE;
 	arch_context_init(&env->ctx);
@@ -235,11 +242,48 @@ int env_create(struct env *parent, u64 quota, struct env **out)
 		env_list = env;
 	env_list_tail = env;
 	link_child(parent, env);
-	if (parent)
+	if (parent) {
+		env_make_room(parent, quota + 1);
 		parent->quota -= quota + 1;
+	}
 	total++;
 	*out = env;
 	return 0;
+}
+
+bool env_room_drawn(const struct env *env, u64 n)
+{
+	u64 room = 0;
+	for (;;) {
+		room += env_spare(env); /* at most the frames there are: no overflow */
+		if (room >= n)
+			return true;
+		/* An ended parent (a husk, or a release in progress) has little spare: its own parent may. */
+		const struct env *parent = env->draws ? env_lookup(env->parent) : NULL;
+		if (!parent)
+			return false;
+		env = parent;
+	}
+}
+
+/*
+ * Up the chain, each parent gives its child what the child lacks, taking
+ * from its own parent what it lacks in turn: the amounts are worked out
+ * from the spares before any changes, so a parent's quota may dip below
+ * what it uses for a moment inside this loop, never after it.
+ */
+void env_make_room(struct env *env, u64 n)
+{
+	u64 spare = env_spare(env);
+	u64 lack = n > spare ? n - spare : 0;
+	while (lack) {
+		struct env *parent = env_lookup(env->parent); /* env_has_room found it, and drew on it */
+		u64 parent_spare = env_spare(parent);
+		env->quota += lack;
+		parent->quota -= lack;
+		lack = lack > parent_spare ? lack - parent_spare : 0;
+		env = parent;
+	}
 }
 
 static void unlink_record(struct env *env)

@@ -110,6 +110,7 @@ struct env {
 	bool releasing;   /* its frames are being released: they take no new references */
 	u64 root;   /* physical address of the level-0 table, 0 if none */
 	u64 quota;  /* frames it may own */
+	bool draws; /* EXO_ENV_DRAWS: may draw quota from its parent's spare (and so on up) */
 	u64 used;   /* frames it owns */
 	u32 frames_head; /* its frames (frame.next / frame.prev), FRAME_NONE if none */
 	i64 exit_status;
@@ -208,6 +209,22 @@ static inline u64 env_spare(const struct env *env)
 	return env->used < env->quota ? env->quota - env->used : 0;
 }
 
+/*
+ * May env take n frames: its spare, and where it draws (EXO_ENV_DRAWS),
+ * its parent's room, and so on up while each draws.  The fast case, its
+ * own spare, is inline.
+ */
+bool env_room_drawn(const struct env *env, u64 n);
+static inline bool env_has_room(const struct env *env, u64 n)
+{
+	return env_spare(env) >= n || (env->draws && env_room_drawn(env, n));
+}
+/*
+ * Before env takes n frames that env_has_room allowed: what its spare
+ * lacks comes down from its ancestors' as quota (a step that cannot fail).
+ */
+void env_make_room(struct env *env, u64 n);
+
 /* A fresh table of environments (boot, and each host test's fake machine). */
 void env_table_reset(void);
 /* The secret the id lookup hashes with: set at boot, before the first environment. */
@@ -217,6 +234,8 @@ void env_hash_key(u64 key);
  * besides its record, which takes one more of parent's spare frames.
  */
 int env_create(struct env *parent, u64 quota, struct env **out);
+/* The same with EXO_ENV_CREATE's flags (checked by the call): EXO_ENV_DRAWS. */
+int env_create_flags(struct env *parent, u64 quota, u32 flags, struct env **out);
 /* env moves into the list of parent_id's children. */
 void env_set_parent(struct env *env, u32 parent_id);
 /* Its exit is received (or never will be): the record goes, unless it is a husk. */

@@ -126,6 +126,7 @@ void env_destroy(struct env *env, i64 status, bool reap)
 	if (heir) {
 		/* The thread steps into its place and takes everything, going on in the address space. */
 		env_set_parent(heir, env->parent);
+		heir->draws = env->draws; /* in its place: drawing on what it drew on, no more */
 		env_give_frames(env, heir);
 		env->status = ENV_ENDING;
 		env->release = (struct env_release){ .reap = reap, .heir = heir->id, .status = status };

@@ -44,10 +44,11 @@ int frames_alloc(struct env *owner, u64 count, paddr_t *out)
 {
 	if (count == 0 || count > BATCH_MAX)
 		return why(-E_RANGE, EXO_RULE_RANGE, 1, WHY_NONE);
-	if (count > env_spare(owner))
+	if (!env_has_room(owner, count))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) < count)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
+	env_make_room(owner, count);
 	for (u64 i = 0; i < count; i++) {
 		frame_alloc(&kernel_frames, FRAME_USER, 0, owner->id, &out[i]);
 		/* Confidentiality: no frame reaches user space with old contents. */

@@ -31,10 +31,11 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out)
 {
 	if (level >= EXO_PT_LEVELS)
 		return why(-E_INVAL, EXO_RULE_RANGE, 1, WHY_NONE);
-	if (env_spare(owner) == 0)
+	if (!env_has_room(owner, 1))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_alloc(&kernel_frames, FRAME_PAGETABLE, (u32)level, owner->id, out) < 0)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
+	env_make_room(owner, 1);
 	struct frame *table = frame_lookup(&kernel_frames, *out);
 	arch_zero_page(phys_to_kernel(*out));
 	env_own_frame(owner, table);

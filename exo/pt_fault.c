@@ -46,12 +46,14 @@ static paddr_t take_frame(struct env *owner, const struct frame *from)
 	return addr;
 }
 
-static int room_for(const struct env *owner, u64 count)
+/* Quota (drawn from ancestors where owner draws) and free frames for count: the last check of a call. */
+static int room_for(struct env *owner, u64 count)
 {
-	if (env_spare(owner) < count)
+	if (!env_has_room(owner, count))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) < count)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
+	env_make_room(owner, count);
 	return 0;
 }
 

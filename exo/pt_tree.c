@@ -242,10 +242,11 @@ i64 pt_copy_tables(struct env *caller, u64 src_addr, u64 dst_addr, u64 start, u6
 		err = walk(&w, src, dst, 0, start, end);
 	if (err < 0)
 		return err;
-	if (env_spare(w.dst_owner) < w.frames)
+	if (!env_has_room(w.dst_owner, w.frames))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 1, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) < w.frames)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
+	env_make_room(w.dst_owner, w.frames);
 	w.apply = true;
 	w.copies = w.links = w.visits = 0;
 	walk(&w, src, dst, 0, start, w.stop);

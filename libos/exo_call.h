@@ -41,6 +41,11 @@ static inline int64_t exo_cons_read(void *buf, uint64_t len) { return EXO_CALL2(
 static inline int64_t exo_clock(void) { return EXO_CALL0(EXO_CLOCK); }
 static inline int64_t exo_yield(void) { return EXO_CALL0(EXO_YIELD); }
 static inline int64_t exo_env_create(uint64_t quota) { return EXO_CALL1(EXO_ENV_CREATE, quota); }
+/* flags: EXO_ENV_DRAWS (the child draws on our spare quota when its own runs out). */
+static inline int64_t exo_env_create_flags(uint64_t quota, uint64_t flags)
+{
+	return EXO_CALL2(EXO_ENV_CREATE, quota, flags);
+}
 static inline int64_t exo_env_set_root(uint64_t env, uint64_t root) { return EXO_CALL2(EXO_ENV_SET_ROOT, env, root); }
 /* Root and registers at once: for oneself, an exec (it returns only on error). */
 static inline int64_t exo_env_set_root_regs(uint64_t env, uint64_t root, const struct exo_regs *regs)

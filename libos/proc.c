@@ -153,14 +153,29 @@ i64 libos_vfork(struct exo_upcall *up, u64 stack)
 	return child;
 }
 
+/*
+ * A child process (fork, vfork, posix_spawn): it owns nothing to begin
+ * with and draws what it needs from our spare quota as it goes, and so
+ * on up while we draw from ours (EXO_ENV_DRAWS): the processes share the
+ * memory as they need it, as on Linux, rather than each being handed a
+ * fixed part of its parent's.  An errno for fork: ENOMEM when no frame
+ * or quota is left, EAGAIN when the family tree is as deep as it may grow.
+ */
+i64 libos_child_create(void)
+{
+	i64 child = exo_env_create_flags(0, EXO_ENV_DRAWS);
+	if (child < 0)
+		return child == -EXO_ERANGE ? -L_EAGAIN : -L_ENOMEM;
+	return child;
+}
+
 static i64 vfork_child(struct exo_upcall *up, u64 stack)
 {
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
-	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
-	i64 child = exo_env_create(spare / 2);
+	i64 child = libos_child_create();
 	if (child < 0)
-		return -L_ENOMEM;
+		return child;
 	struct exo_regs regs = up->regs;
 	regs.x[0] = 0; /* the child's clone() returns 0 */
 	regs.sp = stack;

@@ -102,7 +102,8 @@ i64 libos_thread_clone(struct exo_upcall *up)
 		*(volatile int *)up->regs.x[2] = 0; /* a bad pointer faults (EFAULT) before anything exists */
 	libos_lock();
 	int slot = free_slot();
-	i64 child = slot < 0 ? -L_EAGAIN : exo_env_create(0);
+	/* It owns nothing, but may draw on the process's quota: a thread may fork, spawn and grow the heap. */
+	i64 child = slot < 0 ? -L_EAGAIN : exo_env_create_flags(0, EXO_ENV_DRAWS);
 	if (child < 0) {
 		libos_unlock();
 		return slot < 0 ? -L_EAGAIN : -L_ENOMEM;

@@ -193,26 +193,14 @@ void fork_stat_exit(void)
 		             libos.env, forks_made, cow_faults, unshares);
 }
 
-/*
- * The child gets half our spare quota, and at least this many frames:
- * its first steps (libos taking its own state, the return from fork, its
- * exit) write a few pages of copy-on-write memory, each a frame.
- */
-#define FORK_CHILD_MIN_QUOTA 256
-
 /* Steps 1-4 with the libos lock held: no thread of ours changes what is being copied. */
 static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 {
 	HOLD_LIBOS_LOCK();
 	u64 started = fork_stat ? fork_now_ns() : 0;
-	struct exo_env_info info;
-	exo_env_info((u64)exo_self(), &info);
-	u64 spare = info.quota > info.used ? info.quota - info.used : 0;
-	if (spare / 2 < FORK_CHILD_MIN_QUOTA)
-		return -L_ENOMEM; /* a child this short could not even take its first copy-on-write faults */
-	i64 child = exo_env_create(spare / 2);
+	i64 child = libos_child_create();
 	if (child < 0)
-		return -L_EAGAIN;
+		return child;
 	struct fork_job job = { .child = (u64)child };
 	int err = as_new(&job.space, job.child) < 0 ? -L_ENOMEM : 0;
 	job.child_root = job.space.root;

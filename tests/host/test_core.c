@@ -754,6 +754,93 @@ static void link_fork_parent_ends_first(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
 }
 
+
+static struct env *make_drawing_env(struct env *parent, u64 quota)
+{
+	struct env *env = NULL;
+	EXPECT(env_create_flags(parent, quota, EXO_ENV_DRAWS, &env) == 0);
+	return env;
+}
+
+static u64 quota_sum(struct env *const *envs, u32 count)
+{
+	u64 sum = 0;
+	for (u32 i = 0; i < count; i++)
+		sum += envs[i]->quota;
+	return sum;
+}
+
+/*
+ * Drawing: a grandchild that draws, under a child that draws, under a
+ * parent that does not, takes what it lacks from both, in that order;
+ * quota only moves (the sum stays); past the parent's spare it is refused
+ * with nothing moved; a child made without EXO_ENV_DRAWS draws nothing.
+ */
+static void quota_draws_up_the_chain(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 300);
+	struct env *child = make_drawing_env(parent, 5);
+	struct env *grandchild = make_drawing_env(child, 0);
+	struct env *fixed = make_env(parent, 0);
+	struct env *all[] = { parent, child, grandchild, fixed };
+	u64 sum = quota_sum(all, 4);
+	static paddr_t frames[512];
+	EXPECT(frames_alloc(fixed, 1, frames) == -E_QUOTA);
+	u64 parent_spare = env_spare(parent);
+	EXPECT(frames_alloc(grandchild, 20, frames) == 0);
+	EXPECT(env_spare(grandchild) == 0 && grandchild->quota == 21);
+	EXPECT(env_spare(child) == 0);                       /* its 4 spare went first... */
+	EXPECT(env_spare(parent) == parent_spare - 16);      /* ...then 16 of its parent's */
+	EXPECT(quota_sum(all, 4) == sum);
+	paddr_t table;
+	u64 before[4] = { parent->quota, child->quota, grandchild->quota, fixed->quota };
+	u64 left = env_spare(parent);
+	EXPECT(left < 511);
+	EXPECT(frames_alloc(grandchild, left + 1, frames) == -E_QUOTA);
+	EXPECT(parent->quota == before[0] && child->quota == before[1] && grandchild->quota == before[2]);
+	for (u64 i = 0; i < left; i++)
+		EXPECT(pt_alloc(grandchild, 3, &table) == 0);
+	EXPECT(pt_alloc(grandchild, 3, &table) == -E_QUOTA);
+	EXPECT(env_spare(parent) == 0 && quota_sum(all, 4) == sum);
+	EXPECT(parent->quota == before[0] - left && fixed->quota == before[3]);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/*
+ * A drawing child whose parent ends: it goes on drawing from its new
+ * parent only if the one that ended drew too (it reaches no ancestor it
+ * could not before), and the ended one's quota, drawn part included,
+ * goes back up.
+ */
+static void quota_draws_survive_only_a_drawing_parent(void)
+{
+	fake_boot(512);
+	struct env *first = make_env(NULL, 400);
+	struct env *bounded = make_env(first, 50);          /* a boundary: does not draw */
+	struct env *inside = make_drawing_env(bounded, 0);
+	struct env *drawing = make_drawing_env(first, 0);
+	struct env *inside_drawing = make_drawing_env(drawing, 0);
+	env_destroy(bounded, 0, true);
+	env_release_drain();
+	EXPECT(inside->parent == first->id && !inside->draws);
+	paddr_t frame[3];
+	EXPECT(frames_alloc(inside, 1, frame) == -E_QUOTA);
+	env_destroy(drawing, 0, true);
+	env_release_drain();
+	EXPECT(inside_drawing->parent == first->id && inside_drawing->draws);
+	u64 first_spare = env_spare(first);
+	EXPECT(frames_alloc(inside_drawing, 3, frame) == 0);
+	EXPECT(env_spare(first) == first_spare - 3);
+	EXPECT(problems() == 0);
+	env_destroy(first, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -777,5 +864,7 @@ int main(void)
 	RUN("core", copy_share_refuses_a_table_as_a_page);
 	RUN("core", copy_share_needs_a_live_owner);
 	RUN("core", link_fork_parent_ends_first);
+	RUN("core", quota_draws_up_the_chain);
+	RUN("core", quota_draws_survive_only_a_drawing_parent);
 	return check_failures != 0;
 }

@@ -292,6 +292,49 @@ static int quota_take_back(u64 arg)
 	return 0;
 }
 
+/*
+ * A child made with EXO_ENV_DRAWS takes what its quota lacks from its
+ * parent's spare, and no more than that; one made without does not; bad
+ * flags are refused.  Run in a child of ours with a small quota of its own.
+ */
+static int draws_within(u64 arg)
+{
+	(void)arg;
+	T_EQ(exo_env_create_flags(0, 2), -EXO_EINVAL);
+	T_CHECK(why_is(EXO_RULE_FLAGS, 1), "flags");
+	i64 fixed = exo_env_create(0), drawing = exo_env_create_flags(0, EXO_ENV_DRAWS);
+	T_CHECK(fixed > 0 && drawing > 0, "create");
+	static u64 frames[512];
+	T_EQ(exo_frame_alloc((u64)fixed, 1, frames), -EXO_EQUOTA);
+	struct exo_env_info self, child;
+	T_EQ(exo_env_info(rt_id, &self), 0);
+	u64 spare = self.quota - self.used;
+	T_CHECK(spare > 0 && spare <= 512, "a small spare");
+	T_EQ(exo_frame_alloc((u64)drawing, spare, frames), (i64)spare);
+	T_EQ(exo_env_info((u64)drawing, &child), 0);
+	T_EQ(child.quota, 1 + spare);
+	T_EQ(child.used, 1 + spare);
+	T_EQ(exo_env_info(rt_id, &self), 0);
+	T_EQ(self.quota, self.used); /* all of it drawn */
+	T_EQ(exo_frame_alloc((u64)drawing, 1, frames), -EXO_EQUOTA); /* and not past us: we do not draw */
+	T_CHECK(why_is(EXO_RULE_QUOTA, 0), "quota");
+	T_EQ(exo_pt_alloc((u64)drawing, 3), -EXO_EQUOTA);
+	T_EQ(exo_env_destroy((u64)drawing), 0);
+	T_EQ(exo_env_info(rt_id, &self), 0);
+	T_EQ(self.quota - self.used, spare + 1); /* its quota came back, its record's included */
+	T_EQ(exo_env_destroy((u64)fixed), 0);
+	return 0;
+}
+
+static int env_create_draws(u64 arg)
+{
+	(void)arg;
+	i64 kid = rt_spawn(draws_within, 0, 96);
+	T_CHECK(kid > 0, "spawn");
+	T_EQ(rt_wait((u64)kid), 0);
+	return 0;
+}
+
 /* Light faults: far and esr in registers, no record, everything else as the program left it. */
 static u64 light_far, light_esr;
 static int light_cow(u64 far, u64 esr)
@@ -599,6 +642,7 @@ static const struct rt_test tests[] = {
 	{ "fault/map_new_refusals", map_new_refusals, 0 },
 	{ "fault/not_for_siblings", not_for_siblings, 0 },
 	{ "fault/quota_take_back", quota_take_back, 0 },
+	{ "fault/env_create_draws", env_create_draws, 0 },
 };
 
 int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
