@@ -2,7 +2,7 @@
  * fork(): clone without CLONE_VM (musl's fork and vfork both issue
  * clone(SIGCHLD)).  The parent, inside the light system call:
  *
- *  1. makes the child environment (half our spare quota, as for vfork);
+ *  1. makes the child environment (drawing on our quota as it goes, as for vfork);
  *  2. lets each subsystem put the child's state into our memory: its
  *     descriptor table, its signal mask and actions, the registers it
  *     resumes with (ours, x0 = 0) and our FP/SIMD registers;

@@ -814,6 +814,8 @@ static void build_env_call(struct call *c)
 	switch (c->number) {
 	case EXO_ENV_CREATE:
 		c->a[0] = percent(60) ? below(16) : nasty_int();
+		c->a[1] = percent(30) ? EXO_ENV_DRAWS : percent(3) ? nasty_int() : 0;
+		refuse_if(c, c->a[1] & ~(u64)EXO_ENV_DRAWS, "unknown flags");
 		break;
 	case EXO_ENV_SET_ROOT:
 		env_arg(c, 0, false);
