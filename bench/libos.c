@@ -226,7 +226,8 @@ static const struct fork_case {
 	{ "fork_exit_wait_cow_16384", "cow", 16384 },  { "fork_exit_wait_eager_0", "eager", 0 },
 	{ "fork_exit_wait_eager_1024", "eager", 1024 }, { "fork_exit_wait_eager_16384", "eager", 16384 },
 	{ "fork_exit_wait_shared_0", "shared", 0 },    { "fork_exit_wait_shared_1024", "shared", 1024 },
-	{ "fork_exit_wait_shared_16384", "shared", 16384 },
+	{ "fork_exit_wait_shared_16384", "shared", 16384 }, { "fork_exit_wait_async_0", "async", 0 },
+	{ "fork_exit_wait_async_1024", "async", 1024 },   { "fork_exit_wait_async_16384", "async", 16384 },
 	{ "fork_exit_wait_vfork_0", "vfork", 0 },      { "fork_exit_wait_vfork_16384", "vfork", 16384 },
 };
 

@@ -272,7 +272,7 @@ bool env_room_drawn(const struct env *env, u64 n)
  * from the spares before any changes, so a parent's quota may dip below
  * what it uses for a moment inside this loop, never after it.
  */
-void env_make_room(struct env *env, u64 n)
+void env_draw(struct env *env, u64 n)
 {
 	u64 spare = env_spare(env);
 	u64 lack = n > spare ? n - spare : 0;

@@ -223,7 +223,12 @@ static inline bool env_has_room(const struct env *env, u64 n)
  * Before env takes n frames that env_has_room allowed: what its spare
  * lacks comes down from its ancestors' as quota (a step that cannot fail).
  */
-void env_make_room(struct env *env, u64 n);
+void env_draw(struct env *env, u64 n);
+static inline void env_make_room(struct env *env, u64 n)
+{
+	if (env_spare(env) < n)
+		env_draw(env, n);
+}
 
 /* A fresh table of environments (boot, and each host test's fake machine). */
 void env_table_reset(void);

@@ -49,11 +49,13 @@ static paddr_t take_frame(struct env *owner, const struct frame *from)
 /* Quota (drawn from ancestors where owner draws) and free frames for count: the last check of a call. */
 static int room_for(struct env *owner, u64 count)
 {
-	if (!env_has_room(owner, count))
+	bool drawn = env_spare(owner) < count; /* rarely: the owner draws what it lacks */
+	if (drawn && !(owner->draws && env_room_drawn(owner, count)))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) < count)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
-	env_make_room(owner, count);
+	if (drawn)
+		env_draw(owner, count);
 	return 0;
 }
 
@@ -176,5 +178,5 @@ i64 frame_maps(struct env *caller, u64 addr)
 	const struct env *owner = env_lookup(frame->owner);
 	if (!owner || !env_can_act(caller, owner))
 		return why(-E_PERM, EXO_RULE_OWNER, 0, WHY_NONE);
-	return frame->maps;
+	return frame->type == FRAME_PAGETABLE ? frame->maps + frame->links : frame->maps;
 }

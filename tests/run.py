@@ -373,7 +373,7 @@ def crash(how, kind, before=()):
 
 
 # apps/fork's checks, in order, and the variants each run of it uses as its default.
-FORK_VARIANTS = ("cow", "eager", "shared")
+FORK_VARIANTS = ("cow", "eager", "shared", "async")
 FORK_CHECKS = [re.escape(name) for name in (
     "getppid in the child is the parent's pid",
     "fork returns the child's pid to the parent",
@@ -395,7 +395,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "a callee-saved FP register keeps its value in both",
     "fork with a thread running: the child makes and joins its own",
     "a thread forks and waits for its child",
-    "exo_fork chooses the variant for one call (cow, eager, shared)",
+    "exo_fork chooses the variant for one call (cow, eager, shared, async)",
     "exo_fork of an unknown variant fails with EINVAL",
     "a child that faults after fork ends by SIGSEGV",
     "new memory after fork, touched on both sides",
@@ -632,6 +632,10 @@ QEMU_TESTS = [
         r"^libos: fork: pid 1 -> \d+ variant=shared tables=\d+ tables_shared=[1-9]\d* entries_cow=\d+ "
         r"pages_copied=\d+ pages_shared=\d+ ns=\d+$",
         r"^libos: forkstat: pid \d+: 0 forks, \d+ copy-on-write faults, [1-9]\d* tables unshared$",
+        # async: the child makes its shared tables its own in its first act, before its code runs.
+        r"^libos: fork: pid 1 -> (\d+) variant=async tables=\d+ tables_shared=[1-9]\d* entries_cow=0 "
+        r"pages_copied=\d+ pages_shared=\d+ ns=\d+\r?\nlibos: forkstat: pid \1: 0 forks, \d+ copy-on-write faults, "
+        r"[1-9]\d* tables unshared\r?$",
         r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"])),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',

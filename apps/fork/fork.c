@@ -443,7 +443,7 @@ static int child_writes_data(void *arg)
 
 static void per_call_variants(void)
 {
-	const char *names[] = { "cow", "eager", "shared" };
+	const char *names[] = { "cow", "eager", "shared", "async" };
 	int good = 0;
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		data_word = 1;
@@ -454,7 +454,7 @@ static void per_call_variants(void)
 		waitpid(pid, &status, 0);
 		good += pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && data_word == 1;
 	}
-	check_own("exo_fork chooses the variant for one call (cow, eager, shared)", good == 3);
+	check_own("exo_fork chooses the variant for one call (cow, eager, shared, async)", good == 4);
 	errno = 0;
 	check_own("exo_fork of an unknown variant fails with EINVAL", exo_fork("nonesuch") == -1 && errno == EINVAL);
 }

@@ -234,7 +234,7 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags)
 
 static int cow_copy_space(struct fork_job *job) { return fork_copy_space(job, COW_BITS, COW_FLAGS); }
 
-const struct fork_variant fork_cow = { "cow", cow_copy_space, NULL };
+const struct fork_variant fork_cow = { .name = "cow", .copy_space = cow_copy_space };
 
 int fork_cow_fault(u64 addr)
 {

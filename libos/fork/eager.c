@@ -161,4 +161,4 @@ int fork_eager_leaf(struct fork_job *job, u64 va_base, u64 table)
 	return err ? err : copy_leaf(va_base, table);
 }
 
-const struct fork_variant fork_eager = { "eager", eager_copy_space, NULL };
+const struct fork_variant fork_eager = { .name = "eager", .copy_space = eager_copy_space };

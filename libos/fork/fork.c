@@ -27,7 +27,7 @@ _Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT 
                "<exo/fork.h> and libos agree");
 
 /* The variants, by name (EXO_FORK): the first is the default. */
-static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager, &fork_shared, &fork_vfork };
+static const struct fork_variant *const variants[] = { &fork_cow, &fork_eager, &fork_shared, &fork_async, &fork_vfork };
 
 /* Written by the parent before the copy; what the child's copy holds is the child's. */
 static struct {
@@ -36,6 +36,7 @@ static struct {
 	u64 child;             /* the child: only it may resume */
 	u64 child_root;        /* the child's level-0 table */
 	struct exo_regs regs;  /* where the child resumes: the caller of fork, x0 = 0 */
+	const struct fork_variant *variant; /* its child_start, in the child's first act */
 	u8 fp[528] __attribute__((aligned(16))); /* its FP/SIMD registers (libos_fp_save) */
 } resume;
 
@@ -215,6 +216,7 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 		resume.child_root = job.child_root;
 		resume.regs = up->regs;
 		resume.regs.x[0] = 0;
+		resume.variant = chosen;
 		libos_fp_save(resume.fp);
 		LIBOS_SAFE->fork_unsettled = job.child; /* in the child's copy of the page only: cleared here after */
 		err = chosen->copy_space(&job);
@@ -290,6 +292,8 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	fs_fork_child(self, resume.process);
 	LIBOS_SAFE->fork_unsettled = 0; /* its pipe ends are its own now: libos_exit lets them go */
 	sig_fork_child(self, resume.parent, resume.process);
+	if (resume.variant->child_start)
+		resume.variant->child_start();
 	resume.child = 0; /* no second resume */
 	struct exo_upcall record = { .regs = resume.regs };
 	libos_fp_load(resume.fp);

@@ -33,9 +33,17 @@ struct fork_variant {
 	int (*copy_space)(struct fork_job *job);
 	/* Or the whole fork its own way (vfork: no address space is made); the child's pid or -errno. */
 	i64 (*fork)(struct exo_upcall *up);
+	/*
+	 * In the child's first act, once libos's state is its own and before
+	 * its code runs (NULL: nothing): async copies its shared tables here.
+	 */
+	void (*child_start)(void);
 };
 
-extern const struct fork_variant fork_eager, fork_cow, fork_vfork, fork_shared;
+extern const struct fork_variant fork_eager, fork_cow, fork_vfork, fork_shared, fork_async;
+
+/* shared.c: every last-level table we still share, made our own (a copy, or in place). */
+void fork_unshare_all(void);
 
 /*
  * The eager copy of one of our last-level tables, the one for the 2 MiB at

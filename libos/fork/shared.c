@@ -27,6 +27,39 @@ static u64 link_of(u64 va, i64 *l2)
 }
 
 /*
+ * A table of ours that nothing else links any more (the child has taken
+ * its own copy, or has ended): no copy is needed.  Its pages may still be
+ * the child's too (its copy maps them), so they become copy-on-write here,
+ * written in place in pieces (the buffer is on the upcall stack: a fault
+ * handler writes nothing else), and the link is made writable again.
+ */
+#define PROTECT_PIECE 128
+
+static int protect_in_place(u64 va, u64 table, i64 l2, u64 link)
+{
+	const u64 *entries = exo_window_table(3, va);
+	u64 descs[PROTECT_PIECE];
+	for (u32 at = 0; at < EXO_PT_ENTRIES;) {
+		while (at < EXO_PT_ENTRIES && (!(entries[at] & EXO_PTE_VALID) || (entries[at] & COW_BITS) == COW_BITS))
+			at++; /* nothing to change here */
+		u32 count = 0, end = MIN(at + PROTECT_PIECE, EXO_PT_ENTRIES);
+		for (u32 i = at; i < end; i++) /* a piece, up to its last entry that changes */
+			if (entries[i] & EXO_PTE_VALID && (entries[i] & COW_BITS) != COW_BITS)
+				count = i - at + 1;
+		for (u32 i = 0; i < count; i++)
+			descs[i] = entries[at + i] & EXO_PTE_VALID ? entries[at + i] | COW_BITS : 0;
+		if (count && exo_pt_write(table, at, count, descs) < 0)
+			return -L_ENOMEM;
+		at = end;
+	}
+	u64 writable = link & ~EXO_PTE_APT_RO;
+	if (exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &writable) < 0)
+		return -L_ENOMEM;
+	LIBOS_SAFE->unshares++;
+	return 0;
+}
+
+/*
  * The table for va made ours if it is shared: 0 (nothing to do, or done),
  * or a negative error.  Calls only: it runs in fault handlers, where a
  * fault on a write-protected page of ours would be fatal.
@@ -37,6 +70,9 @@ static int unshare(u64 va)
 	u64 link = link_of(va, &l2);
 	if (!(link & EXO_PTE_VALID) || !(link & EXO_PTE_APT_RO) || fork_in_archive(va))
 		return 0;
+	/* Ours and linked only by us (a count for tables we act on; EPERM for our parent's): no copy. */
+	if (exo_frame_maps(link & EXO_PTE_ADDR_MASK) == 1)
+		return protect_in_place(va, link & EXO_PTE_ADDR_MASK, l2, link);
 	/* Ours: the process's (libos.env may still be our parent's, in a child's first act). */
 	i64 fresh = exo_pt_alloc(libos_process_of((u64)exo_self()), 3);
 	if (fresh < 0)
@@ -53,6 +89,18 @@ static int unshare(u64 va)
 	}
 	LIBOS_SAFE->unshares++;
 	return 0;
+}
+
+static int leave_as_is(u64 table, u32 first, u32 last, const u64 *entries, void *arg)
+{
+	(void)table, (void)first, (void)last, (void)entries, (void)arg;
+	return 0;
+}
+
+void fork_unshare_all(void)
+{
+	/* The walk asks as_before_change (unshare) about every last-level table before visiting it. */
+	as_each_leaf_table_self(0, EXO_USER_VA_END, leave_as_is, NULL);
 }
 
 int fork_unshare_fault(u64 page)
@@ -74,4 +122,4 @@ static int shared_copy_space(struct fork_job *job)
 	return fork_copy_space(job, EXO_PTE_APT_RO, EXO_COPY_LINK | EXO_COPY_SHARE | EXO_COPY_BOTH);
 }
 
-const struct fork_variant fork_shared = { "shared", shared_copy_space, NULL };
+const struct fork_variant fork_shared = { .name = "shared", .copy_space = shared_copy_space };

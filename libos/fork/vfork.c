@@ -53,4 +53,4 @@ static i64 vfork_fork(struct exo_upcall *up)
 	return child;
 }
 
-const struct fork_variant fork_vfork = { "vfork", NULL, vfork_fork };
+const struct fork_variant fork_vfork = { .name = "vfork", .fork = vfork_fork };

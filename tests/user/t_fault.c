@@ -147,6 +147,36 @@ static int child_reaches_only_its_own(u64 parent_frame)
 	return 0;
 }
 
+/* A last-level table's count: links to it, in our tree and in a child's. */
+static int frame_maps_counts_links(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	T_CHECK(rt_map_fresh(DATA_VA), "map");
+	i64 leaf = as_table(&self, 3, DATA_VA, false);
+	T_CHECK(leaf > 0, "our table");
+	T_EQ(exo_frame_maps((u64)leaf), 1);
+	T_EQ(exo_frame_share((u64)leaf, EXO_R), 0);
+	struct aspace child;
+	i64 env = exo_env_create(8);
+	T_CHECK(env > 0, "create");
+	T_EQ(as_new(&child, (u64)env), 0);
+	i64 l2 = as_table(&child, 2, DATA_VA, true);
+	T_CHECK(l2 > 0, "child's table");
+	u64 link = (u64)leaf | EXO_PTE_TABLE | EXO_PTE_APT_RO | EXO_PTE_UXNT; /* shared R: read, not execute */
+	i64 linked = exo_pt_write((u64)l2, exo_pt_index(2, DATA_VA), 1, &link);
+	struct exo_why why;
+	exo_why(&why);
+	T_CHECK(linked == 0, "link: %ld rule %lu arg %lu", linked, why.rule, why.arg);
+	T_EQ(exo_frame_maps((u64)leaf), 2);
+	T_EQ(exo_env_destroy((u64)env), 0);
+	T_EQ(exo_frame_maps((u64)leaf), 1);
+	u64 frame = as_lookup_self(DATA_VA) & EXO_PTE_ADDR_MASK;
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
 static int frame_maps_reach(u64 arg)
 {
 	(void)arg;
@@ -643,6 +673,7 @@ static const struct rt_test tests[] = {
 	{ "fault/not_for_siblings", not_for_siblings, 0 },
 	{ "fault/quota_take_back", quota_take_back, 0 },
 	{ "fault/env_create_draws", env_create_draws, 0 },
+	{ "fault/frame_maps_counts_links", frame_maps_counts_links, 0 },
 };
 
 int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
