@@ -151,8 +151,14 @@ static void unlink_child(struct env *child)
 	child->sibling_next = child->sibling_prev = NULL;
 }
 
-/* Every child of env but the heir moves to the end of heir's list (none: parentless): no lookups. */
-void env_reparent_children(struct env *env, u32 heir_id)
+/*
+ * Every child of env but the heir moves to the end of heir's list (none:
+ * parentless): no lookups.  A drawing child goes on drawing only if env
+ * drew too, so that it reaches no ancestor it could not before; unless
+ * the heir takes env's place (a thread heir: `in_place`), drawing as env
+ * did, when every child draws as it did.
+ */
+void env_reparent_children(struct env *env, u32 heir_id, bool in_place)
 {
 	struct env *heir = env_lookup(heir_id);
 	env_tree_changed();
@@ -162,7 +168,7 @@ void env_reparent_children(struct env *env, u32 heir_id)
 			continue;
 		child->parent = heir_id;
 		child->parent_env = heir;
-		child->draws = child->draws && env->draws; /* it draws on no ancestor it could not reach before */
+		child->draws = child->draws && (in_place || env->draws);
 		child->sibling_next = NULL;
 		child->sibling_prev = heir ? heir->child_tail : NULL;
 		if (heir && heir->child_tail)
@@ -259,7 +265,7 @@ bool env_room_drawn(const struct env *env, u64 n)
 		if (room >= n)
 			return true;
 		/* An ended parent (a husk, or a release in progress) has little spare: its own parent may. */
-		const struct env *parent = env->draws ? env_lookup(env->parent) : NULL;
+		const struct env *parent = env->draws ? env->parent_env : NULL;
 		if (!parent)
 			return false;
 		env = parent;
@@ -277,7 +283,7 @@ void env_draw(struct env *env, u64 n)
 	u64 spare = env_spare(env);
 	u64 lack = n > spare ? n - spare : 0;
 	while (lack) {
-		struct env *parent = env_lookup(env->parent); /* env_has_room found it, and drew on it */
+		struct env *parent = env->parent_env; /* env_has_room found it, and drew on it */
 		u64 parent_spare = env_spare(parent);
 		env->quota += lack;
 		parent->quota -= lack;
@@ -320,7 +326,7 @@ void env_free_slot(struct env *env)
 	if (parent)
 		parent->quota += env->quota;
 	unlink_child(env);
-	env_reparent_children(env, 0);
+	env_reparent_children(env, 0, false);
 	unlink_record(env);
 	sched_forget(env);
 	if (curenv == env)

@@ -256,7 +256,7 @@ void env_defer_frees(bool defer);
  */
 void env_destroy(struct env *env, i64 status, bool reap);
 /* env's children (not heir itself) become heir's. */
-void env_reparent_children(struct env *env, u32 heir);
+void env_reparent_children(struct env *env, u32 heir, bool in_place);
 void env_free_slot(struct env *env);
 /* With check=exit: run the isolation checker now (env id's `what` happened), count its problems. */
 void env_check_event(u32 id, const char *what);

@@ -148,7 +148,7 @@ void env_end_finish(struct env *env)
 	if (env->husk)
 		settle_zombie_children(env); /* its children stay its own: its shares reach them alone */
 	else
-		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0);
+		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0, heir != NULL);
 	pass_quota(env, heir ? heir : parent);
 	env->exit_status = env->release.status;
 	if (!parent)

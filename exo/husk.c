@@ -69,9 +69,9 @@ void husk_dissolved(struct env *husk)
 		return;
 	}
 	husk->husk = false;
-	env_reparent_children(husk, husk->parent);
+	env_reparent_children(husk, husk->parent, false);
 	struct env *parent = env_lookup(husk->parent);
-	u64 give = husk->quota - husk->used;
+	u64 give = husk->quota > husk->used ? husk->quota - husk->used : 0;
 	if (parent)
 		parent->quota += give;
 	husk->quota -= give;

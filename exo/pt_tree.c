@@ -189,9 +189,11 @@ static int walk(struct tree_walk *w, struct frame *src, struct frame *dst, u64 b
 				err = dest_ok(w, level, to, slot);
 			if (err)
 				return err;
-		} else if (!to) {
-			next_dst = make_table(w, dst, i, from[i]);
 		}
+		if (next_src->used == 0)
+			continue; /* an empty table: nothing under it, and no table is made (the walks never change used) */
+		if (w->apply && !to)
+			next_dst = make_table(w, dst, i, from[i]);
 		u64 entry_end = base + (u64)(i + 1) * span;
 		int done = walk(w, next_src, next_dst, base + (u64)i * span, slot, hi < entry_end ? hi : entry_end);
 		/* A table to make counts only if the apply gets to it: not if the walk stopped at its first slot. */

@@ -72,10 +72,38 @@ static int release_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	return 0;
 }
 
-/* Unmap and free whatever pages of [start, end) are present. */
+/*
+ * Last-level tables of [start, end) left with no entry go too (unlinked,
+ * then freed): an empty table still costs every later fork a look (eager
+ * and shared walk or link it) and holds a frame.  A table linked
+ * read-only (shared with a child) is left as it is.
+ */
+static void release_empty_tables(u64 start, u64 end)
+{
+	const u64 slot = 2ull << 20;
+	for (u64 va = start & ~(slot - 1); va < end; va += slot) {
+		u64 in_root = exo_window_table(0, va)[exo_pt_index(0, va)];
+		u64 in_level1 = in_root & EXO_PTE_VALID ? exo_window_table(1, va)[exo_pt_index(1, va)] : 0;
+		if (!(in_level1 & EXO_PTE_VALID))
+			continue;
+		u64 l2_table = in_level1 & EXO_PTE_ADDR_MASK, link = exo_window_table(2, va)[exo_pt_index(2, va)];
+		if (!(link & EXO_PTE_VALID) || (link & EXO_PTE_APT_RO))
+			continue;
+		const u64 *entries = exo_window_table(3, va);
+		u32 i = 0;
+		while (i < EXO_PT_ENTRIES && !entries[i])
+			i++;
+		u64 table = link & EXO_PTE_ADDR_MASK, none = 0;
+		if (i == EXO_PT_ENTRIES && exo_pt_write(l2_table, exo_pt_index(2, va), 1, &none) == 0)
+			exo_frame_free(&table, 1);
+	}
+}
+
+/* Unmap and free whatever pages of [start, end) are present, and the tables they leave empty. */
 static void release_pages(u64 start, u64 end)
 {
 	as_each_leaf_table_self(start, end, release_visit, NULL);
+	release_empty_tables(start, end);
 }
 
 /*

@@ -78,7 +78,7 @@ def run_case(qemu, case, program):
     select = PROGRAMS[program][2].format(case)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "exoprof.out")
-        argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic", "-nic", "none",
+        argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "2G" if program == "bench_libos" else "512M", "-nographic", "-nic", "none",
                 "-no-reboot", "-icount", "shift=0,sleep=off", "-kernel", "build/kernel.bin",
                 "-initrd", "build/user/initrd.cpio", "-append", f"init={program} {select}",
                 "-plugin", f"{PLUGIN},out={out}"]

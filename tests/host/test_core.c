@@ -635,9 +635,11 @@ static void copy_tables_asks_quota_for_what_it_makes(void)
 
 /*
  * A run of empty entries is one look, plus one per 32 entries read past
- * the first: a table whose group summary says every group was used (each
- * used once, then emptied) is read whole, and 512 links to it from a
- * level-1 table cost 17 looks each, so one call stops after 61.
+ * the first: a level-2 table whose group summary says every group was used
+ * (each used once, then emptied) but which holds only its last entry is
+ * read whole, and 512 links to it from a level-1 table cost 18 looks each
+ * (the level-1 entry, the run, its 15 groups, the link of the last entry),
+ * so one call stops inside the 57th.
  */
 static void copy_tables_charges_long_empty_runs(void)
 {
@@ -650,24 +652,49 @@ static void copy_tables_charges_long_empty_runs(void)
 		EXPECT(pt_write(parent, l2, group * 32, 1, &leaf_link) == 0);
 		EXPECT(pt_write(parent, l2, group * 32, 1, &zero) == 0);
 	}
-	EXPECT(pt_frame(l2)->used == 0);
+	EXPECT(pt_write(parent, l2, 511, 1, &leaf_link) == 0 && pt_frame(l2)->used == 1);
 	u64 link = fake_table(1, l2, EXO_R | EXO_W);
 	for (u32 i = 0; i < 512; i++)
 		EXPECT(pt_write(parent, l1, i, 1, &link) == 0);
-	u64 dst = table_of(child, 1), at = 0, calls = 0;
-	EXPECT(pt_copy_tables(parent, l1, dst, 0, 512 * 512, FAKE_RO, 0) == 61 * 512);
+	u64 dst = table_of(child, 1), flags = EXO_COPY_LINK | EXO_COPY_SHARE;
+	i64 first = pt_copy_tables(parent, l1, dst, 0, 512 * 512, FAKE_RO, flags);
+	EXPECT(first == 56 * 512 + 511); /* 1,008 looks for 56, then the 57th's run takes it past 1,024 */
+	u64 at = first > 0 ? (u64)first : 512 * 512, calls = 0;
 	while (at < 512 * 512) {
-		i64 next = pt_copy_tables(parent, l1, dst, at, 512 * 512, FAKE_RO, 0);
-		EXPECT(next > (i64)at && (u64)next - at <= 61 * 512);
+		i64 next = pt_copy_tables(parent, l1, dst, at, 512 * 512, FAKE_RO, flags);
+		EXPECT(next > (i64)at && (u64)next - at <= 58 * 512);
 		if (next <= (i64)at)
 			break;
 		at = (u64)next, calls++;
 	}
-	EXPECT(at == 512 * 512 && calls == 9); /* 451 more links, 61 a call */
+	EXPECT(at == 512 * 512 && calls == 8); /* 455 more, about 57 a call */
+	EXPECT(pt_frame(leaf)->links == 1 + 512); /* our level-2 table's link, and one in each of the child's */
 	EXPECT(problems() == 0);
 	env_destroy(parent, 0, true);
 	env_release_drain();
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 1023);
+}
+
+/* A level-2 table with nothing in it is not copied: no table is made for it, no quota asked. */
+static void copy_tables_skips_empty_level2_tables(void)
+{
+	fake_boot(512);
+	struct env *parent = make_env(NULL, 400);
+	struct env *child = make_env(parent, 40);
+	u64 l1 = table_of(parent, 1), l2 = table_of(parent, 2);
+	u64 link = fake_table(1, l2, EXO_R | EXO_W);
+	for (u32 i = 0; i < 64; i++)
+		EXPECT(pt_write(parent, l1, i, 1, &link) == 0);
+	u64 dst = table_of(child, 1), used = child->used;
+	child->quota = child->used; /* no spare: making anything would be refused */
+	EXPECT(pt_copy_tables(parent, l1, dst, 0, 64 * 512, FAKE_RO, 0) == 64 * 512);
+	EXPECT(child->used == used && pt_frame(dst)->used == 0);
+	EXPECT(pt_copy_tables(parent, l1, dst, 0, 64 * 512, FAKE_RO, EXO_COPY_LINK | EXO_COPY_SHARE) == 64 * 512);
+	EXPECT(child->used == used && pt_frame(dst)->used == 0);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
 }
 
 /*
@@ -841,6 +868,427 @@ static void quota_draws_survive_only_a_drawing_parent(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
 }
 
+/* Quota drawing and EXO_PT_COPY_TABLES's accounting, under random trees and sequences. */
+
+/*
+ * A drawing destination with no spare of its own: every EXO_PT_COPY_TABLES
+ * call must draw exactly the frames it makes (its spare stays 0), a refusal
+ * must move nothing, and no call may crash for lack of room in its apply.
+ * Random source trees (shared level-2 tables, empty and emptied leaves,
+ * stale group summaries), random existing destination tables, random
+ * ranges and flags, resumed from where each call stops.
+ */
+static u64 fuzz_table(struct env *owner, u64 level)
+{
+	paddr_t table = { 0 };
+	return pt_alloc(owner, level, &table) == 0 ? table.val : 0;
+}
+
+static u64 fuzz_ok, fuzz_err, fuzz_partial, fuzz_made;
+static void copy_tables_draws_exactly(void)
+{
+	for (u32 seed = 1; seed <= 60; seed++) {
+		u32 rng = seed * 2654435761u | 1;
+		fake_boot(8192);
+		struct env *first = make_env(NULL, 8000);
+		struct env *parent = make_env(first, 7000);
+		struct env *child = make_drawing_env(parent, 0);
+		u64 l1 = table_of(parent, 1);
+		u64 l2s[24];
+		u32 nl2 = 4 + xorshift32(&rng) % 20;
+		for (u32 k = 0; k < nl2; k++) {
+			l2s[k] = table_of(parent, 2);
+			u32 nleaf = xorshift32(&rng) % 24;
+			for (u32 n = 0; n < nleaf; n++) {
+				u64 leaf = table_of(parent, 3), link = fake_table(2, leaf, EXO_R | EXO_W), zero = 0;
+				u32 idx = xorshift32(&rng) % 512, kind = xorshift32(&rng) % 4;
+				if (kind != 0) { /* a leaf with a page (0: an empty leaf) */
+					u64 data = frame_of(parent), page = fake_page(data, EXO_R | EXO_W);
+					EXPECT(pt_write(parent, leaf, xorshift32(&rng) % 512, 1, &page) == 0);
+					if (xorshift32(&rng) % 40)
+						EXPECT(frame_share(parent, data, EXO_R | EXO_W) == 0); /* else: refused, nothing moves */
+				}
+				if (kind == 3) { /* stale summary in the level-2 table: used, then emptied */
+					u32 other = xorshift32(&rng) % 512;
+					if (!pt_entries(pt_frame(l2s[k]))[other]) {
+						EXPECT(pt_write(parent, l2s[k], other, 1, &link) == 0);
+						EXPECT(pt_write(parent, l2s[k], other, 1, &zero) == 0);
+					}
+				}
+				pt_write(parent, l2s[k], idx, 1, &link); /* may replace one: fine */
+			}
+		}
+		/* Level-1 entries: links to level-2 tables, some linked twice, some used then emptied. */
+		u32 nlinks = 1 + xorshift32(&rng) % 40;
+		for (u32 n = 0; n < nlinks; n++) {
+			u64 link = fake_table(1, l2s[xorshift32(&rng) % nl2], EXO_R | EXO_W), zero = 0;
+			u32 idx = xorshift32(&rng) % 512;
+			EXPECT(pt_write(parent, l1, idx, 1, &link) == 0);
+			if (xorshift32(&rng) % 8 == 0)
+				EXPECT(pt_write(parent, l1, idx, 1, &zero) == 0);
+		}
+		u64 dst = table_of(child, 1);
+		/* Some destination level-2 tables already there (the child's own, linked once). */
+		for (u32 n = xorshift32(&rng) % 6; n; n--) {
+			u64 mine = table_of(child, 2), link = fake_table(1, mine, EXO_R | EXO_W);
+			pt_write(child, dst, xorshift32(&rng) % 512, 1, &link);
+		}
+		/* the child drew what its own tables took: spare 0 now */
+		EXPECT(env_spare(child) == 0);
+		u64 flags = (xorshift32(&rng) % 3 ? EXO_COPY_SHARE : 0) | (xorshift32(&rng) % 2 ? EXO_COPY_LINK : 0) |
+		            (xorshift32(&rng) % 2 ? EXO_COPY_BOTH : 0);
+		u64 at = xorshift32(&rng) % 1024, end = 512 * 512 - xorshift32(&rng) % 1024, calls = 0;
+		while (at < end && calls < 2000) {
+			u64 pq = parent->quota, cq = child->quota, cu = child->used, ff = frame_count(&kernel_frames, FRAME_FREE);
+			u64 this_end = xorshift32(&rng) % 3 ? end : at + 1 + xorshift32(&rng) % 5000;
+			if (this_end > end)
+				this_end = end;
+			i64 next = pt_copy_tables(parent, l1, dst, at, this_end, FAKE_RO, flags);
+			calls++;
+			if (next < 0) {
+				/* -E_EXIST where a destination slot is taken: step over it, nothing moved */
+				EXPECT(parent->quota == pq && child->quota == cq && child->used == cu &&
+				       frame_count(&kernel_frames, FRAME_FREE) == ff);
+				fuzz_err++; at += 1 + xorshift32(&rng) % 600;
+				continue;
+			}
+			fuzz_ok++; fuzz_partial += (u64)next < this_end; fuzz_made += child->used - cu;
+			EXPECT(next > (i64)at && (u64)next <= this_end);
+			if (env_spare(child) != 0)
+				printf("    seed %u call %lu [%lu,%lu) flags %lu: drew %lu, made %lu\n", seed, calls, at,
+				       this_end, flags, child->quota - cq, child->used - cu);
+			EXPECT(env_spare(child) == 0);                 /* drew exactly what it made */
+			EXPECT(pq - parent->quota == child->quota - cq); /* quota only moved */
+			EXPECT(child->used - cu == ff - frame_count(&kernel_frames, FRAME_FREE));
+			if (next <= (i64)at)
+				break;
+			at = (u64)next;
+		}
+		EXPECT(problems() == 0);
+		env_destroy(first, 0, true);
+		env_release_drain();
+		EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 8191);
+	}
+	printf("  ok %lu err %lu partial %lu made %lu\n", fuzz_ok, fuzz_err, fuzz_partial, fuzz_made);
+}
+
+/*
+ * Quota conservation under random creation (drawing or not), allocation,
+ * freeing, threads (heirs), husks, destruction (reaped or not, drained or
+ * not), exit notices received, and EXO_QUOTA_GIVE / EXO_QUOTA_TAKE: the sum
+ * of every record's quota never changes, no record's quota falls below what
+ * it uses, and a non-drawing boundary's subtree never gains quota but by a
+ * give from outside it.
+ */
+#define RV_MAX 96
+static struct env *fuzz_live(u32 *rng)
+{
+	struct env *pick[RV_MAX];
+	u32 n = 0;
+	for (struct env *e = env_list; e && n < RV_MAX; e = e->all_next)
+		if (!env_ended(e) && e->status != EXO_ENV_FREE)
+			pick[n++] = e;
+	return n ? pick[xorshift32(rng) % n] : NULL;
+}
+
+static u64 fuzz_quota_sum(void)
+{
+	u64 sum = 0;
+	for (struct env *e = env_list; e; e = e->all_next)
+		sum += e->quota;
+	return sum;
+}
+
+static bool fuzz_under(const struct env *e, u32 top)
+{
+	for (u32 hops = 0; e && hops < 300; e = e->parent_env, hops++)
+		if (e->id == top)
+			return true;
+	return false;
+}
+
+/* Sum of quota in the subtree of id top (its record included, if it is still there). */
+static u64 fuzz_subtree_quota(u32 top)
+{
+	u64 sum = 0;
+	for (struct env *e = env_list; e; e = e->all_next)
+		if (fuzz_under(e, top))
+			sum += e->quota;
+	return sum;
+}
+
+static void quota_fuzz_conserves(void)
+{
+	for (u32 seed = 1; seed <= 300; seed++) {
+		u32 rng = seed * 0x9e3779b9u | 1;
+		fake_boot(2048);
+		struct env *first = make_env(NULL, 1900);
+		struct env *boundary = make_env(first, 400); /* does not draw */
+		u32 bid = boundary->id;
+		u64 total = fuzz_quota_sum();
+		for (u32 step = 0; step < 400; step++) {
+			struct env *e = fuzz_live(&rng);
+			if (!e)
+				break;
+			bool e_in = fuzz_under(e, bid);
+			u32 op = xorshift32(&rng) % 12;
+			u64 in_before = fuzz_subtree_quota(bid);
+			paddr_t frames[8];
+			switch (op) {
+			case 0: case 1: {
+				struct env *c;
+				if (env_count() < RV_MAX - 4 && e != first)
+					env_create_flags(e, xorshift32(&rng) % 6, xorshift32(&rng) % 3 ? EXO_ENV_DRAWS : 0, &c);
+				break;
+			}
+			case 2:
+				frames_alloc(e, 1 + xorshift32(&rng) % 8, frames);
+				break;
+			case 3: { /* free one of its unmapped user frames */
+				for (u32 i = e->frames_head; i != FRAME_NONE; i = kernel_frames.frames[i].next) {
+					struct frame *f = &kernel_frames.frames[i];
+					if (f->type == FRAME_USER && !f->maps && !f->links) {
+						u64 addr = frame_addr(&kernel_frames, f).val;
+						EXPECT(frames_free(e, &addr, 1) == 0);
+						break;
+					}
+				}
+				break;
+			}
+			case 4: { /* a thread: a child on its root (a root made if none) */
+				if (e == first || env_count() >= RV_MAX - 4)
+					break;
+				if (!e->root) {
+					u64 r = fuzz_table(e, 0);
+					if (!r)
+						break;
+					pt_set_root(e, r);
+				}
+				struct env *t;
+				if (env_create_flags(e, xorshift32(&rng) % 3, xorshift32(&rng) % 2 ? EXO_ENV_DRAWS : 0, &t) == 0)
+					pt_set_root(t, e->root);
+				break;
+			}
+			case 5: { /* a husk to be: e maps a frame of a child of its in a table of its own */
+				struct env *c = e->child_head;
+				while (c && env_ended(c))
+					c = c->sibling_next;
+				if (!c)
+					break;
+				paddr_t f;
+				u64 leaf = fuzz_table(e, 3);
+				if (!leaf || frames_alloc(c, 1, &f) != 0)
+					break;
+				u64 page = fake_page(f.val, EXO_R | EXO_W);
+				EXPECT(pt_write(e, leaf, xorshift32(&rng) % 512, 1, &page) == 0);
+				break;
+			}
+			case 6: case 7:
+				if (e == first || (e == boundary && step < 200))
+					break;
+				env_destroy(e, 0, xorshift32(&rng) % 2);
+				if (xorshift32(&rng) % 2)
+					env_release_drain();
+				break;
+			case 8: { /* receive an exit notice */
+				struct exo_event ev;
+				env_take_event(e, &ev);
+				break;
+			}
+			case 9: { /* EXO_QUOTA_GIVE to something it may act on (as calls.c) */
+				struct env *to = fuzz_live(&rng);
+				u64 amount = xorshift32(&rng) % 6;
+				if (to && to != e && env_can_act(e, to) && amount <= env_spare(e)) {
+					e->quota -= amount;
+					to->quota += amount;
+				}
+				break;
+			}
+			case 10: { /* EXO_QUOTA_TAKE from a held descendant (as calls.c) */
+				struct env *from = fuzz_live(&rng);
+				u64 amount = xorshift32(&rng) % 6;
+				if (from && from != e && env_holds(e, from) && amount <= env_spare(from)) {
+					from->quota -= amount;
+					e->quota += amount;
+				}
+				break;
+			}
+			case 11: { /* a page-table frame through the drawing path */
+				paddr_t t;
+				pt_alloc(e, 3, &t);
+				break;
+			}
+			}
+			/* Quota is only ever moved. */
+			u64 now = fuzz_quota_sum();
+			if (now != total)
+				printf("    seed %u step %u op %u: quota sum %lu, was %lu\n", seed, step, op, now, total);
+			EXPECT(now == total);
+			total = now;
+			for (struct env *x = env_list; x; x = x->all_next) {
+				if (x->status != EXO_ENV_FREE && x->quota < x->used) {
+					printf("    seed %u step %u op %u: env %u quota %lu < used %lu\n", seed, step, op, x->id,
+					       x->quota, x->used);
+					EXPECT(x->quota >= x->used);
+				}
+			}
+			/*
+			 * The boundary's subtree gains quota only by a give into it from outside,
+			 * or an end (quota coming home): never by a draw from inside it.
+			 */
+			u64 in_after = fuzz_subtree_quota(bid);
+			if (env_lookup(bid) && in_after > in_before && !(op == 9 && !e_in) && op != 6 && op != 7 && op != 8) {
+				printf("    seed %u step %u op %u: boundary subtree %lu -> %lu\n", seed, step, op, in_before,
+				       in_after);
+				EXPECT(in_after <= in_before);
+			}
+			if (check_failed_now)
+				break;
+		}
+		env_release_drain();
+		EXPECT(problems() == 0);
+		env_destroy(first, 0, true);
+		env_release_drain();
+		EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 2047);
+		if (check_failed_now)
+			break;
+	}
+}
+
+/*
+ * A thread heir steps into its process's place with all its quota: the
+ * process's drawing children (a fork made from a thread, say) drew from the
+ * process, and should go on drawing from the heir that holds its quota now.
+ * The process itself did not draw (a boundary its own parent set).
+ */
+static void heir_keeps_drawing_children(void)
+{
+	fake_boot(512);
+	struct env *first = make_env(NULL, 400);
+	struct env *proc = make_env(first, 100); /* fixed quota: does not draw */
+	pt_set_root(proc, table_of(proc, 0));
+	struct env *thread = make_drawing_env(proc, 0);
+	pt_set_root(thread, proc->root);
+	struct env *forked = make_drawing_env(proc, 0);
+	paddr_t frame;
+	EXPECT(frames_alloc(forked, 1, &frame) == 0); /* draws from proc */
+	env_destroy(proc, 0, false);                   /* the main thread exits */
+	env_release_drain();
+	EXPECT(forked->parent == thread->id);
+	EXPECT(env_spare(thread) > 90);                /* the heir holds the process's quota */
+	EXPECT(forked->draws);
+	EXPECT(frames_alloc(forked, 1, &frame) == 0);
+	EXPECT(problems() == 0);
+	env_destroy(first, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/*
+ * A drawing child of a parent whose end is being released in steps: it
+ * draws from what the release frees and (the parent drew) on up; quota
+ * stays conserved through the end, and when the end completes the child
+ * draws from its new parent.  With a non-drawing parent it reaches only
+ * the ended one's own quota, never above it.
+ */
+static void draw_through_an_ending_parent(void)
+{
+	for (u32 parent_draws = 0; parent_draws < 2; parent_draws++) {
+		fake_boot(2048);
+		struct env *first = make_env(NULL, 1900);
+		struct env *top = make_env(first, 1500);
+		struct env *ending = NULL;
+		EXPECT(env_create_flags(top, parent_draws ? 0 : 300, parent_draws ? EXO_ENV_DRAWS : 0, &ending) == 0);
+		struct env *kid = make_drawing_env(ending, 0);
+		for (u32 n = 0; n < 100; n++) { /* 100 tables with entries: a release of several steps */
+			u64 leaf = table_of(ending, 3), page = fake_page(frame_of(ending), EXO_R | EXO_W);
+			for (u32 i = 0; i < 4; i++)
+				EXPECT(pt_write(ending, leaf, i * 100, 1, &page) == 0);
+		}
+		u64 sum = fuzz_quota_sum(), top_spare = env_spare(top);
+		env_destroy(ending, 0, true);
+		EXPECT(ending->status == ENV_ENDING);
+		paddr_t frames[64];
+		u64 ending_spare = env_spare(ending);
+		EXPECT(ending_spare < 300);
+		/* From the ending one's spare, and (only if it drew) from top's. */
+		u64 want = ending_spare + 10;
+		int err = frames_alloc(kid, want, frames);
+		EXPECT(parent_draws ? err == 0 : err == -E_QUOTA);
+		EXPECT(fuzz_quota_sum() == sum);
+		EXPECT(env_spare(top) == (parent_draws ? top_spare - 10 : top_spare));
+		env_release_drain();
+		EXPECT(kid->parent == top->id && kid->draws == (parent_draws != 0));
+		EXPECT(fuzz_quota_sum() == sum);
+		top_spare = env_spare(top);
+		err = frames_alloc(kid, 1, frames);
+		EXPECT(parent_draws ? err == 0 && env_spare(top) == top_spare - 1 : err == -E_QUOTA);
+		EXPECT(problems() == 0);
+		env_destroy(first, 0, true);
+		env_release_drain();
+		EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 2047);
+	}
+}
+
+/*
+ * The deepest drawing chain the depth limit allows (256 below the first
+ * environment): a charge at the bottom walks it all, draws from the top,
+ * and moves nothing on refusal; no environment can be made below it.
+ */
+static void deepest_drawing_chain(void)
+{
+	fake_boot(1024);
+	struct env *first = make_env(NULL, 900), *top = make_env(first, 500), *e = top;
+	for (u32 d = 2; d <= ENV_MAX_DEPTH; d++)
+		e = make_drawing_env(e, 0);
+	EXPECT(e->depth == ENV_MAX_DEPTH);
+	struct env *below;
+	EXPECT(env_create_flags(e, 0, EXO_ENV_DRAWS, &below) == -E_RANGE);
+	u64 sum = fuzz_quota_sum(), top_spare = env_spare(top);
+	paddr_t frames[4];
+	EXPECT(frames_alloc(e, 3, frames) == 0 && env_spare(top) == top_spare - 3);
+	u64 before = e->quota;
+	EXPECT(frames_alloc(e, 1, frames) == 0);
+	EXPECT(e->quota == before + 1 && fuzz_quota_sum() == sum);
+	struct env *mid = e->parent_env;
+	EXPECT(env_spare(mid) == 0 && mid->quota == 1);
+	top->quota = top->used; /* nothing left at the top: refused, nothing moved */
+	EXPECT(frames_alloc(e, 1, frames) == -E_QUOTA && e->quota == before + 1);
+	top->quota = top->used + top_spare - 4;
+	EXPECT(problems() == 0);
+	env_destroy(first, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 1023);
+}
+
+/*
+ * A source level-2 table with nothing in it (emptied by munmap, say) gets
+ * no copy: 64 links to one empty level-2 table cost a drawing child nothing.
+ */
+static void copy_tables_makes_no_empty_level2_tables(void)
+{
+	fake_boot(1024);
+	struct env *parent = make_env(NULL, 900);
+	struct env *child = make_drawing_env(parent, 0);
+	u64 l1 = table_of(parent, 1), l2 = table_of(parent, 2);
+	u64 link = fake_table(1, l2, EXO_R | EXO_W);
+	for (u32 i = 0; i < 64; i++)
+		EXPECT(pt_write(parent, l1, i, 1, &link) == 0);
+	u64 dst = table_of(child, 1), used = child->used, quota = child->quota;
+	i64 first_stop = pt_copy_tables(parent, l1, dst, 0, 64 * 512, FAKE_RO, EXO_COPY_BOTH);
+	printf("    first call stopped at level-1 entry %ld of 64, having read no entry of any level-2 table\n",
+	       first_stop / 512);
+	if (first_stop > 0 && first_stop < 64 * 512)
+		EXPECT(pt_copy_tables(parent, l1, dst, (u64)first_stop, 64 * 512, FAKE_RO, EXO_COPY_BOTH) == 64 * 512);
+	if (child->used != used)
+		printf("    %lu empty tables made, %lu frames of quota drawn\n", child->used - used, child->quota - quota);
+	EXPECT(child->used == used);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 1023);
+}
+
 int main(void)
 {
 	fake.quiet = true;
@@ -861,10 +1309,17 @@ int main(void)
 	RUN("core", cow_copies_under_a_shared_table);
 	RUN("core", copy_tables_asks_quota_for_what_it_makes);
 	RUN("core", copy_tables_charges_long_empty_runs);
+	RUN("core", copy_tables_skips_empty_level2_tables);
 	RUN("core", copy_share_refuses_a_table_as_a_page);
 	RUN("core", copy_share_needs_a_live_owner);
 	RUN("core", link_fork_parent_ends_first);
 	RUN("core", quota_draws_up_the_chain);
 	RUN("core", quota_draws_survive_only_a_drawing_parent);
+	RUN("core", copy_tables_draws_exactly);
+	RUN("core", quota_fuzz_conserves);
+	RUN("core", draw_through_an_ending_parent);
+	RUN("core", heir_keeps_drawing_children);
+	RUN("core", deepest_drawing_chain);
+	RUN("core", copy_tables_makes_no_empty_level2_tables);
 	return check_failures != 0;
 }
