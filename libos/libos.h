@@ -213,7 +213,7 @@ i64 libos_redirect(u64 env, u64 pc, u64 arg);
 __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64 status);
 void libos_spawn_lock(void);
 bool libos_in_vfork_child(void);
-i64 libos_child_create(void);
+i64 libos_child_create(u64 fixed_quota);
 void libos_add_child(u64 child);
 bool libos_children_full(void);
 void proc_fork_child(void);

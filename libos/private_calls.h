@@ -12,5 +12,6 @@
 #define LIBOS_SYS_FORK_CHILD 1002  /* (): a forked child's first act (libos/fork/fork.c) */
 #define LIBOS_SYS_FORK_NEXT 1003   /* (name): the caller's next fork's variant (<exo/fork.h>) */
 #define LIBOS_SYS_FORK_VARIANT 1004 /* (buffer, size): the default variant's name (<exo/fork.h>) */
+#define LIBOS_SYS_FORK_QUOTA 1005  /* (frames): the caller's next fork's child gets a fixed quota (<exo/fork.h>) */
 
 #endif

@@ -158,12 +158,14 @@ i64 libos_vfork(struct exo_upcall *up, u64 stack)
  * with and draws what it needs from our spare quota as it goes, and so
  * on up while we draw from ours (EXO_ENV_DRAWS): the processes share the
  * memory as they need it, as on Linux, rather than each being handed a
- * fixed part of its parent's.  An errno for fork: ENOMEM when no frame
+ * fixed part of its parent's.  Unless `fixed_quota` is given
+ * (exo_fork_quota): then the child owns that much and draws nothing, a
+ * bound for all its descendants.  An errno for fork: ENOMEM when no frame
  * or quota is left, EAGAIN when the family tree is as deep as it may grow.
  */
-i64 libos_child_create(void)
+i64 libos_child_create(u64 fixed_quota)
 {
-	i64 child = exo_env_create_flags(0, EXO_ENV_DRAWS);
+	i64 child = fixed_quota ? exo_env_create(fixed_quota) : exo_env_create_flags(0, EXO_ENV_DRAWS);
 	if (child < 0)
 		return child == -EXO_ERANGE ? -L_EAGAIN : -L_ENOMEM;
 	return child;
@@ -173,7 +175,7 @@ static i64 vfork_child(struct exo_upcall *up, u64 stack)
 {
 	struct exo_env_info info;
 	exo_env_info((u64)exo_self(), &info);
-	i64 child = libos_child_create();
+	i64 child = libos_child_create(0);
 	if (child < 0)
 		return child;
 	struct exo_regs regs = up->regs;

@@ -347,10 +347,11 @@ def t_hello(ctx):
     run.powered_off(0)
 
 
-def app(cmdline, patterns, typed=None, refute=(), status=0):
+def app(cmdline, patterns, typed=None, refute=(), status=0, timeout=TIMEOUT):
     """An app from the boot archive: patterns on the console, a clean end, every frame back."""
     def test(ctx):
-        run = Qemu(ctx.qemu, "check=exit " + cmdline, extra=["-initrd", USER_INITRD], typed=typed)
+        run = Qemu(ctx.qemu, "check=exit " + cmdline, extra=["-initrd", USER_INITRD], typed=typed,
+                   timeout=timeout)
         run.expect(*patterns,
                    r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
                    r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
@@ -397,6 +398,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "a thread forks and waits for its child",
     "exo_fork chooses the variant for one call (cow, eager, shared, async)",
     "exo_fork of an unknown variant fails with EINVAL",
+    "a fork bomb under a fixed quota ends by itself, and fork works after it",
     "a child that faults after fork ends by SIGSEGV",
     "new memory after fork, touched on both sides",
     "the child's mprotect (read-only, then read-write) and write stay in the child",
@@ -443,7 +445,7 @@ def t_libc_differential(ctx):
 
 def t_fork_differential(ctx):
     """apps/fork under exo (cow) and as /init under Debian's Linux in the same QEMU: same lines."""
-    exo = Qemu(ctx.qemu, "check=exit init=fork -- poweroff", extra=["-initrd", USER_INITRD])
+    exo = Qemu(ctx.qemu, "check=exit init=fork -- poweroff", extra=["-initrd", USER_INITRD], timeout=240)
     exo.expect(r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
     exo.powered_off(0)
     linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
@@ -451,7 +453,7 @@ def t_fork_differential(ctx):
                             "-initrd", LINUX_INITRAMFS,
                             "-append", "console=ttyAMA0 quiet panic=-1 rdinit=/fork -- poweroff"],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           errors="replace", timeout=TIMEOUT).stdout
+                           errors="replace", timeout=240).stdout
 
     def lines(out):
         kept = [line for line in out.replace("\r", "").splitlines()
@@ -609,8 +611,9 @@ QEMU_TESTS = [
     *[(f"qemu/libos/fork_semantics[{variant}]", app(f"init=fork EXO_FORK={variant}", [
         rf"^~ fork: default variant {variant}$",
         *[rf"^(~ )?fork: {name}: ok$" for name in FORK_CHECKS],
-        rf"^fork: {len(FORK_CHECKS) - 2} passed, 0 failed$",
-        r"^~ fork: exo's own: 2 passed, 0 failed$"], refute=[r"FAILED"])) for variant in FORK_VARIANTS],
+        rf"^fork: {len(FORK_CHECKS) - 3} passed, 0 failed$",
+        r"^~ fork: exo's own: 3 passed, 0 failed$"], refute=[r"FAILED"], timeout=240))
+      for variant in FORK_VARIANTS],
     ("qemu/libos/fork_same_as_linux", t_fork_differential),
     ("qemu/libos/fork_semantics[vfork]", app("init=fork EXO_FORK=vfork", [
         r"^~ fork: default variant vfork$",
@@ -636,7 +639,7 @@ QEMU_TESTS = [
         r"^libos: fork: pid 1 -> (\d+) variant=async tables=\d+ tables_shared=[1-9]\d* entries_cow=0 "
         r"pages_copied=\d+ pages_shared=\d+ ns=\d+\r?\nlibos: forkstat: pid \1: 0 forks, \d+ copy-on-write faults, "
         r"[1-9]\d* tables unshared\r?$",
-        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"])),
+        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"], timeout=240)),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
         r"^exo: all environments ended \(first exited with status 256\)$"], status=1)),

@@ -433,6 +433,45 @@ static void fork_from_a_thread(void)
 	check("a thread forks and waits for its child", joined && result == (void *)1);
 }
 
+/*
+ * A fork bomb in a subtree given a fixed quota (exo_fork_quota): every
+ * process forks until fork fails, then waits for its children and exits.
+ * The bomb ends by itself, with every frame back, and fork works after it.
+ */
+static int bomb(void)
+{
+	int made = 0;
+	for (;;) {
+		pid_t pid = fork();
+		if (pid < 0)
+			break;
+		if (pid == 0)
+			made = 0; /* a new process of the bomb: it forks in turn */
+		else
+			made++;
+	}
+	while (made > 0 && wait(NULL) > 0) /* a child may end killed (quota gone mid-write): allowed */
+		made--;
+	_exit(made == 0 ? 0 : 1);
+}
+
+static void bounded_fork_bomb(void)
+{
+	pid_t root = exo_fork_quota(1024) == 0 ? fork() : -1;
+	if (root == 0)
+		bomb();
+	int status = -1;
+	bool ended = root > 0 && waitpid(root, &status, 0) == root;
+	pid_t after = fork();
+	if (after == 0)
+		_exit(5);
+	int after_status = 0;
+	bool usable = after > 0 && waitpid(after, &after_status, 0) == after && WIFEXITED(after_status) &&
+	              WEXITSTATUS(after_status) == 5;
+	check_own("a fork bomb under a fixed quota ends by itself, and fork works after it", ended && usable &&
+	          ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)));
+}
+
 /* Each variant, chosen for one call, gives a child private memory; a name libos does not know is EINVAL. */
 static int child_writes_data(void *arg)
 {
@@ -554,8 +593,10 @@ int main(int argc, char **argv)
 	fp_registers();
 	fork_with_threads();
 	fork_from_a_thread();
-	if (variant)
+	if (variant) {
 		per_call_variants();
+		bounded_fork_bomb();
+	}
 	faults_after_fork();
 	mprotect_after_fork();
 	pipe_eof_orphan();

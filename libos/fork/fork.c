@@ -23,7 +23,8 @@
 #include <exo/fork.h>
 #include <string.h>
 
-_Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT == LIBOS_SYS_FORK_VARIANT,
+_Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT == LIBOS_SYS_FORK_VARIANT &&
+                   EXO_SYS_FORK_QUOTA == LIBOS_SYS_FORK_QUOTA,
                "<exo/fork.h> and libos agree");
 
 /* The variants, by name (EXO_FORK): the first is the default. */
@@ -73,6 +74,7 @@ static const struct fork_variant *default_variant = NULL;
 static struct {
 	u64 env;
 	const struct fork_variant *variant;
+	u64 quota_env, quota; /* a fixed quota for quota_env's next child (exo_fork_quota), 0: it draws */
 } next_fork;
 
 static const struct fork_variant *variant_named(const char *name)
@@ -106,6 +108,24 @@ i64 fork_choose_next(const char *name)
 	next_fork.env = (u64)exo_self();
 	next_fork.variant = chosen;
 	return 0;
+}
+
+i64 fork_choose_quota(u64 frames)
+{
+	HOLD_LIBOS_LOCK();
+	next_fork.quota_env = (u64)exo_self();
+	next_fork.quota = frames;
+	return 0;
+}
+
+/* The fixed quota chosen for the caller's next child, once (0: none, it draws). */
+static u64 take_quota(void)
+{
+	HOLD_LIBOS_LOCK();
+	u64 quota = next_fork.quota_env == (u64)exo_self() ? next_fork.quota : 0;
+	if (quota)
+		next_fork.quota = 0;
+	return quota;
 }
 
 static const struct fork_variant *current_default(void) { return default_variant ? default_variant : variants[0]; }
@@ -195,11 +215,11 @@ void fork_stat_exit(void)
 }
 
 /* Steps 1-4 with the libos lock held: no thread of ours changes what is being copied. */
-static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
+static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen, u64 fixed_quota)
 {
 	HOLD_LIBOS_LOCK();
 	u64 started = fork_stat ? fork_now_ns() : 0;
-	i64 child = libos_child_create();
+	i64 child = libos_child_create(fixed_quota);
 	if (child < 0)
 		return child;
 	struct fork_job job = { .child = (u64)child };
@@ -238,6 +258,7 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen)
 i64 libos_fork(struct exo_upcall *up)
 {
 	const struct fork_variant *chosen = variant();
+	u64 fixed_quota = take_quota();
 	if (libos_children_full())
 		return -L_EAGAIN;
 	if (chosen->fork && libos_in_vfork_child())
@@ -245,7 +266,7 @@ i64 libos_fork(struct exo_upcall *up)
 	if (chosen->fork)
 		return chosen->fork(up);
 	libos_spawn_lock(); /* one fork or exec building at a time: their scratch mappings are single */
-	i64 result = fork_locked(up, chosen);
+	i64 result = fork_locked(up, chosen, fixed_quota);
 	libos_spawn_unlock();
 	return result;
 }
@@ -289,6 +310,8 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	LIBOS_SAFE->unshares = 0;
 	if (next_fork.variant)
 		next_fork.variant = NULL;
+	if (next_fork.quota)
+		next_fork.quota = 0;
 	fs_fork_child(self, resume.process);
 	LIBOS_SAFE->fork_unsettled = 0; /* its pipe ends are its own now: libos_exit lets them go */
 	sig_fork_child(self, resume.parent, resume.process);

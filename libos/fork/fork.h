@@ -89,6 +89,8 @@ int fork_cow_fault(u64 addr);
  */
 int fork_choose_default(const char *name);
 i64 fork_choose_next(const char *name);
+/* exo_fork_quota: the caller's next fork gives its child a fixed quota of `frames`, drawing nothing. */
+i64 fork_choose_quota(u64 frames);
 i64 fork_default_name(char *buffer, u64 size);
 void fork_list_variants(char *buffer, u64 size);
 extern bool fork_stat;

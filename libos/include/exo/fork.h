@@ -19,6 +19,7 @@
 
 #define EXO_SYS_FORK_NEXT 1003     /* (name): the caller's next fork uses this variant */
 #define EXO_SYS_FORK_VARIANT 1004  /* (buffer, size): the default variant's name */
+#define EXO_SYS_FORK_QUOTA 1005    /* (frames): the caller's next fork's child gets a fixed quota */
 
 /* fork() as the named variant, this call only: -1 with EINVAL for a name libos does not know. */
 static inline pid_t exo_fork(const char *variant)
@@ -26,6 +27,18 @@ static inline pid_t exo_fork(const char *variant)
 	if (syscall(EXO_SYS_FORK_NEXT, variant) < 0)
 		return -1;
 	return fork();
+}
+
+/*
+ * The caller's next fork (or exo_fork) gives its child a fixed quota of
+ * `frames` (4 KiB each, its page tables and its record included), from
+ * which it and all its descendants must live: they draw nothing from the
+ * caller.  By default a child draws what it needs from its parent as it
+ * goes.  0 on exo, -1 with ENOSYS elsewhere.
+ */
+static inline int exo_fork_quota(unsigned long frames)
+{
+	return syscall(EXO_SYS_FORK_QUOTA, frames) < 0 ? -1 : 0;
 }
 
 /* The name of the variant a plain fork() uses now, or NULL (not on exo). */
