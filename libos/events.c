@@ -74,6 +74,37 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
 	return err;
 }
 
+/*
+ * A kept exit notice of child `pid` (-1: of any child) that `take` accepts
+ * (and so takes), removed from the store; every other event stays, in
+ * order.  wait4 looks here first, and keeps what it does not want here
+ * too: none is lost however many arrive before the one it waits for.
+ */
+bool libos_take_kept_exit(i64 pid, bool (*take)(u64 env), struct exo_event *event)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < nstashed; i++) {
+		const struct exo_event *kept = &stashed[i];
+		if (kept->kind != EXO_EVENT_EXIT || (pid != -1 && kept->env != (u64)pid) || !take(kept->env))
+			continue;
+		*event = *kept;
+		for (u32 j = i + 1; j < nstashed; j++)
+			stashed[j - 1] = stashed[j];
+		nstashed--;
+		return true;
+	}
+	return false;
+}
+
+/* The next event from the kernel, the store not looked at (the caller has): as libos_next_event. */
+i64 libos_recv_event(struct exo_event *event, u64 flags)
+{
+	i64 err = exo_recv(event, flags, libos_nthreads ? KEPT_POLL_NS : 0);
+	if (err == 0 && event->kind == EXO_EVENT_ALERT)
+		libos_alerted(event->value);
+	return err;
+}
+
 void libos_alerted(u64 bits)
 {
 	libos_exit((i64)__builtin_ctzll(bits) + 1);

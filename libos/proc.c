@@ -26,21 +26,16 @@ static u64 child_upcall_top(void) { return CHILD_UPCALL_BASE; }
 /* Until the child has left our space: its exec notice, or its end (kept for wait4). */
 static void wait_vfork(u64 child)
 {
-	struct exo_event kept[16];
-	u32 nkept = 0;
 	for (;;) {
 		struct exo_event event;
 		if (exo_recv(&event, 0, 0) < 0)
 			break;
 		if (event.env == child && event.kind == EXO_EVENT_MESSAGE && event.value == VFORK_DONE)
 			break;
-		if (nkept < ARRAY_LEN(kept))
-			kept[nkept++] = event;
+		libos_keep_event(&event); /* for its own wait: none is dropped */
 		if (event.env == child && event.kind == EXO_EVENT_EXIT)
 			break;
 	}
-	for (u32 i = 0; i < nkept; i++)
-		libos_keep_event(&kept[i]);
 }
 
 /*
@@ -228,38 +223,39 @@ void libos_vfork_ready(u64 parent)
 /* Kernel statuses are libos's wait statuses; a kill (-1) reads as SIGKILL. */
 static int wait_status(u64 value) { return (i64)value < 0 ? L_SIGKILL : (int)value; }
 
+/*
+ * A child's exit notice: one kept earlier first (another wait, or a
+ * thread, took it from the kernel), else the kernel's next event; every
+ * event that is not the one wanted goes to the store, where it waits for
+ * its own wait (a thread's end, which no one waits for, is dropped).
+ */
 i64 libos_wait4(i64 pid, int *status, u64 options)
 {
-	struct exo_event skipped[16];
-	u32 nskipped = 0;
-	i64 result = 0;
 	if (pid == 0)
 		pid = -1; /* one process group for now: every child is in the caller's */
 	if (!is_child(pid))
 		return -L_ECHILD;
 	for (;;) {
 		struct exo_event event;
-		i64 err = libos_next_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
-		if (err == -EXO_EAGAIN && !(options & WNOHANG))
-			continue; /* a wait with threads about: the kept events were looked at again */
-		if (err < 0) {
-			result = err == -EXO_EAGAIN ? 0 : -L_ECHILD;
-			break;
+		if (libos_take_kept_exit(pid, take_child, &event)) {
+			if (status)
+				*status = wait_status(event.value);
+			return (i64)event.env;
 		}
+		i64 err = libos_recv_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
+		if (err == -EXO_EAGAIN && !(options & WNOHANG))
+			continue; /* a wait with threads about: the store is looked at again */
+		if (err < 0)
+			return err == -EXO_EAGAIN ? 0 : -L_ECHILD;
 		if (event.kind == EXO_EVENT_EXIT && (pid == -1 || event.env == (u64)pid) && take_child(event.env)) {
 			if (status)
 				*status = wait_status(event.value);
-			result = (i64)event.env;
-			break;
+			return (i64)event.env;
 		}
 		if (event.kind == EXO_EVENT_EXIT && !is_child((i64)event.env))
 			continue; /* a thread's end, not a child's: nobody waits for it */
-		if (nskipped < ARRAY_LEN(skipped))
-			skipped[nskipped++] = event;
+		libos_keep_event(&event);
 	}
-	for (u32 i = 0; i < nskipped; i++)
-		libos_keep_event(&skipped[i]);
-	return result;
 }
 
 i64 libos_redirect(u64 env, u64 pc, u64 arg)

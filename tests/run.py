@@ -392,6 +392,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "MADV_WIPEONFORK on shared memory is EINVAL",
     "a chain of 50 forks, each waiting for the next",
     "200 children alive at once, each reaped by waitpid(-1) with its status",
+    "40 children waited for in reverse order, each with its status",
     "50 forks in a loop, each reaped with its status",
     "a callee-saved FP register keeps its value in both",
     "fork with a thread running: the child makes and joins its own",

@@ -349,6 +349,25 @@ static void fan(void)
 	      made == FAN && reaped == FAN && waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
 }
 
+/* 40 children that end at once, waited for one by one from the last made to the first: none is lost. */
+static void wait_in_reverse(void)
+{
+	pid_t pids[40];
+	int made = 0, good = 0;
+	for (int i = 0; i < 40; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(100 + i);
+		made += pids[i] > 0;
+	}
+	for (int i = 39; i >= 0; i--) {
+		int status = 0;
+		good += pids[i] > 0 && waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
+		        WEXITSTATUS(status) == 100 + i;
+	}
+	check("40 children waited for in reverse order, each with its status", made == 40 && good == 40);
+}
+
 static void loop(void)
 {
 	int good = 0;
@@ -589,6 +608,7 @@ int main(int argc, char **argv)
 	fork_advice();
 	chain_of_forks();
 	fan();
+	wait_in_reverse();
 	loop();
 	fp_registers();
 	fork_with_threads();
