@@ -79,6 +79,7 @@ static inline u64 libos_upcall_top(u64 on_stack)
 /* start.S: resume the light system call whose record is at sp, failing it with EFAULT. */
 void libos_syscall_efault(void);
 void libos_lock_drop(void);
+void libos_lock_reclaim_from_vfork(void);
 
 /* Memory (mm.c). */
 void mm_init(u64 heap_start);

@@ -198,6 +198,7 @@ static i64 vfork_child(struct exo_upcall *up, u64 stack)
 	}
 	libos_add_child((u64)child);
 	wait_vfork((u64)child);
+	libos_lock_reclaim_from_vfork();
 	return child;
 }
 

@@ -56,6 +56,20 @@ void libos_lock(void)
 	lock_depth = 1;
 }
 
+/*
+ * A vfork child runs on our thread pointer: if it ended holding the lock
+ * (killed inside libos), the lock looks like ours; we hold none while we
+ * wait for it, so let it go.
+ */
+void libos_lock_reclaim_from_vfork(void)
+{
+	if (lock_owner != lock_self())
+		return;
+	lock_owner = 0;
+	lock_depth = 0;
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
+
 /* A system call abandoned halfway (EFAULT) lets go of the lock, however deep it held it. */
 void libos_lock_drop(void)
 {

@@ -261,8 +261,9 @@ i64 libos_fork(struct exo_upcall *up)
 	u64 fixed_quota = take_quota();
 	if (libos_children_full())
 		return -L_EAGAIN;
-	if (chosen->fork && libos_in_vfork_child())
-		chosen = variants[0]; /* a vfork child's fork: its own vfork would need the one vfork upcall stack */
+	if (chosen != &fork_eager && libos_in_vfork_child())
+		chosen = &fork_cow; /* a vfork child's fork: its own vfork would need the one vfork upcall stack, and
+		                       shared tables' unshares assume the address space is the caller's */
 	if (chosen->fork)
 		return chosen->fork(up);
 	libos_spawn_lock(); /* one fork or exec building at a time: their scratch mappings are single */

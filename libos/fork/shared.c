@@ -15,6 +15,7 @@
 #include "libos/fork/fork.h"
 
 #define COW_BITS (EXO_PTE_RO | EXO_PTE_SW0)
+#define UNSHARE_TRIES 1000 /* yields while a sharing process's end is released (each lets a step run) */
 
 /* Our level-2 entry for va, and the table it is in (0: none). */
 static u64 link_of(u64 va, i64 *l2)
@@ -73,12 +74,27 @@ static int unshare(u64 va)
 	/* Ours and linked only by us (a count for tables we act on; EPERM for our parent's): no copy. */
 	if (exo_frame_maps(link & EXO_PTE_ADDR_MASK) == 1)
 		return protect_in_place(va, link & EXO_PTE_ADDR_MASK, l2, link);
-	/* Ours: the process's (libos.env may still be our parent's, in a child's first act). */
-	i64 fresh = exo_pt_alloc(libos_process_of((u64)exo_self()), 3);
+	/*
+	 * The new table is the address space's owner's: the process's, or in a
+	 * forked child's first act the child itself (libos.env may still be its
+	 * parent's), or for a vfork child its parent's (libos.env).
+	 */
+	u64 self = (u64)exo_self();
+	bool vfork_child = LIBOS_SAFE->fork_unsettled != self && libos_in_vfork_child();
+	i64 fresh = exo_pt_alloc(vfork_child ? libos.env : libos_process_of(self), 3);
 	if (fresh < 0)
 		return -L_ENOMEM;
 	u64 shared = link & EXO_PTE_ADDR_MASK, relink = (u64)fresh | EXO_PTE_TABLE;
 	i64 err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0);
+	/*
+	 * Refused while the process that shares the table is ending (its frames
+	 * take no new references until its release is done, then it is a husk
+	 * and the copy is allowed): let the release go on, and try again.
+	 */
+	for (u32 tries = 0; err == -EXO_EPERM && tries < UNSHARE_TRIES; tries++) {
+		exo_yield();
+		err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0);
+	}
 	if (!err)
 		err = exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &relink);
 	if (err < 0) {
