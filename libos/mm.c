@@ -231,8 +231,8 @@ int mm_fault(u64 addr, bool write)
 		bool allows = (present & EXO_PTE_AF) && (!write || !(present & EXO_PTE_RO));
 		return allows ? 0 : -1;
 	}
-	/* Demand-zero: a fresh frame mapped in one call (nothing to undo if it fails). */
-	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -1 : 0;
+	/* Demand-zero: a fresh frame mapped in one call (nothing to undo if it fails); -2: no frame for it. */
+	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -2 : 0;
 }
 
 /* Linux's advice values (asm-generic/mman-common.h). */

@@ -471,9 +471,10 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 		exit_from_handler();
 		libos_alerted(up->far); /* killed by another process (sys_kill) */
 	}
+	int handled = -1;
 	if (up->kind == EXO_UPCALL_FAULT && cow == 0) {
 		libos_lock();
-		int handled = mm_fault(up->far, write);
+		handled = mm_fault(up->far, write);
 		libos_unlock();
 		if (handled == 0)
 			return up;
@@ -481,15 +482,17 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 			return fail_syscall(up);
 	}
 	exit_from_handler();
+	u64 self = libos_process_of((u64)exo_self()); /* in a child's first act, libos.env is still its parent's */
+	bool no_memory = (cow < 0 && cow != -L_EPERM) || handled == -2;
 	if (cow == -L_EPERM)
 		libos_report("libos: no private copy of the shared page table for 0x%lx (pc 0x%lx): the process that "
 		             "shared it has ended (on-demand fork's limit), process %lu killed\n",
-		             up->far, up->regs.pc, libos.env);
-	else if (cow < 0)
-		libos_report("libos: out of memory for a copy-on-write page at 0x%lx (pc 0x%lx), process %lu killed\n",
-		             up->far, up->regs.pc, libos.env);
+		             up->far, up->regs.pc, self);
+	else if (no_memory)
+		libos_report("libos: out of memory for a %s page at 0x%lx (pc 0x%lx), process %lu killed\n",
+		             cow < 0 ? "copy-on-write" : "new", up->far, up->regs.pc, self);
 	else
 		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
-		             fault_kind(up->esr, write), up->far, up->regs.pc, libos.env);
-	libos_exit(cow < 0 ? L_SIGKILL : 11); /* wait statuses: killed by SIGKILL (as by Linux for memory), SIGSEGV */
+		             fault_kind(up->esr, write), up->far, up->regs.pc, self);
+	libos_exit(cow < 0 || no_memory ? L_SIGKILL : 11); /* wait statuses: killed by SIGKILL (as by Linux for memory), SIGSEGV */
 }
