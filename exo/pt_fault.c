@@ -49,13 +49,11 @@ static paddr_t take_frame(struct env *owner, const struct frame *from)
 /* Quota (drawn from ancestors where owner draws) and free frames for count: the last check of a call. */
 static int room_for(struct env *owner, u64 count)
 {
-	bool drawn = env_spare(owner) < count; /* rarely: the owner draws what it lacks */
-	if (drawn && !(owner->draws && env_room_drawn(owner, count)))
+	if (!env_has_room(owner, count))
 		return why(-E_QUOTA, EXO_RULE_QUOTA, 0, WHY_NONE);
 	if (frame_count(&kernel_frames, FRAME_FREE) < count)
 		return why(-E_NOMEM, EXO_RULE_NO_MEMORY, WHY_NONE, WHY_NONE);
-	if (drawn)
-		env_draw(owner, count);
+	env_make_room(owner, count);
 	return 0;
 }
 

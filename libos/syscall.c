@@ -483,7 +483,7 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 	}
 	exit_from_handler();
 	u64 self = libos_process_of((u64)exo_self()); /* in a child's first act, libos.env is still its parent's */
-	bool no_memory = (cow < 0 && cow != -L_EPERM) || handled == -2;
+	bool no_memory = (cow < 0 && cow != -L_EPERM) || handled == -2; /* either way, killed as by SIGKILL */
 	if (cow == -L_EPERM)
 		libos_report("libos: no private copy of the shared page table for 0x%lx (pc 0x%lx): the process that "
 		             "shared it has ended (on-demand fork's limit), process %lu killed\n",
@@ -494,5 +494,5 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 	else
 		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
 		             fault_kind(up->esr, write), up->far, up->regs.pc, self);
-	libos_exit(cow < 0 || no_memory ? L_SIGKILL : 11); /* wait statuses: killed by SIGKILL (as by Linux for memory), SIGSEGV */
+	libos_exit(cow < 0 || handled == -2 ? L_SIGKILL : 11); /* wait statuses: killed by SIGKILL (as by Linux for memory), SIGSEGV */
 }

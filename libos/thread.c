@@ -56,6 +56,14 @@ void libos_lock(void)
 	lock_depth = 1;
 }
 
+/* Nobody holds the lock, whoever did. */
+static void lock_reset(void)
+{
+	lock_owner = 0;
+	lock_depth = 0;
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
+
 /*
  * A vfork child runs on our thread pointer: if it ended holding the lock
  * (killed inside libos), the lock looks like ours; we hold none while we
@@ -63,11 +71,8 @@ void libos_lock(void)
  */
 void libos_lock_reclaim_from_vfork(void)
 {
-	if (lock_owner != lock_self())
-		return;
-	lock_owner = 0;
-	lock_depth = 0;
-	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+	if (lock_owner == lock_self())
+		lock_reset();
 }
 
 /* A system call abandoned halfway (EFAULT) lets go of the lock, however deep it held it. */
@@ -161,10 +166,7 @@ bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
  */
 void thread_fork_child(void)
 {
-	/* The lock first, in fault-safe memory: a copy-on-write fault below that fails ends us through it. */
-	lock_owner = 0;
-	lock_depth = 0;
-	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+	lock_reset(); /* first, in fault-safe memory: a copy-on-write fault below that fails ends us through it */
 	for (u32 i = 0; libos_nthreads && i < MAX_THREADS; i++)
 		threads[i] = (struct thread){ 0 };
 	if (libos_nthreads)

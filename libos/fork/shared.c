@@ -40,18 +40,16 @@ static int protect_in_place(u64 va, u64 table, i64 l2, u64 link)
 {
 	const u64 *entries = exo_window_table(3, va);
 	u64 descs[PROTECT_PIECE];
-	for (u32 at = 0; at < EXO_PT_ENTRIES;) {
-		while (at < EXO_PT_ENTRIES && (!(entries[at] & EXO_PTE_VALID) || (entries[at] & COW_BITS) == COW_BITS))
-			at++; /* nothing to change here */
-		u32 count = 0, end = MIN(at + PROTECT_PIECE, EXO_PT_ENTRIES);
-		for (u32 i = at; i < end; i++) /* a piece, up to its last entry that changes */
-			if (entries[i] & EXO_PTE_VALID && (entries[i] & COW_BITS) != COW_BITS)
-				count = i - at + 1;
-		for (u32 i = 0; i < count; i++)
-			descs[i] = entries[at + i] & EXO_PTE_VALID ? entries[at + i] | COW_BITS : 0;
-		if (count && exo_pt_write(table, at, count, descs) < 0)
+	for (u32 first = 0; first < EXO_PT_ENTRIES; first += PROTECT_PIECE) {
+		u32 lo = PROTECT_PIECE, hi = 0; /* the piece's entries that change: only they are written */
+		for (u32 i = 0; i < PROTECT_PIECE; i++) {
+			u64 entry = entries[first + i];
+			descs[i] = entry & EXO_PTE_VALID ? entry | COW_BITS : 0;
+			if (descs[i] != entry)
+				lo = MIN(lo, i), hi = i + 1;
+		}
+		if (hi && exo_pt_write(table, first + lo, hi - lo, descs + lo) < 0)
 			return -L_ENOMEM;
-		at = end;
 	}
 	u64 writable = link & ~EXO_PTE_APT_RO;
 	if (exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &writable) < 0)
@@ -85,22 +83,24 @@ static int unshare(u64 va)
 	if (fresh < 0)
 		return -L_ENOMEM;
 	u64 shared = link & EXO_PTE_ADDR_MASK, relink = (u64)fresh | EXO_PTE_TABLE;
-	i64 err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0);
 	/*
 	 * Refused while the process that shares the table is ending (its frames
 	 * take no new references until its release is done, then it is a husk
 	 * and the copy is allowed): let the release go on, and try again.
 	 */
-	for (u32 tries = 0; err == -EXO_EPERM && tries < UNSHARE_TRIES; tries++) {
-		exo_yield();
+	i64 err;
+	for (u32 tries = 0;; tries++) {
 		err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0);
+		if (err != -EXO_EPERM || tries == UNSHARE_TRIES)
+			break;
+		exo_yield();
 	}
 	if (!err)
 		err = exo_pt_write((u64)l2, exo_pt_index(2, va), 1, &relink);
 	if (err < 0) {
 		u64 frame = (u64)fresh;
 		exo_frame_free(&frame, 1);
-		/* EPERM: the table's owner has ended and is no ancestor of ours any more (doc/fork.md). */
+		/* EPERM: still refused after the tries (doc/fork.md, Limits). */
 		return err == -EXO_EPERM ? -L_EPERM : -L_ENOMEM;
 	}
 	LIBOS_SAFE->unshares++;
