@@ -28,7 +28,7 @@
 
 /* Call numbers (x8).  Defines, not an enum, so assembly can use them. */
 #define EXO_NULL 0 /* () -> 0 */
-#define EXO_SELF 1 /* (0) -> own id; (1) -> the parent's id */
+#define EXO_SELF 1 /* (what) -> see EXO_SELF_* */
 #define EXO_CONS_WRITE 2 /* (buf, len) -> len */
 #define EXO_CONS_READ 3 /* (buf, len) -> bytes read, 0 if none waiting */
 #define EXO_CLOCK 4 /* () -> nanoseconds since the machine was reset */
@@ -185,7 +185,15 @@ struct exo_env_info {
 	uint64_t quota;      /* frames it may own */
 	uint64_t used;       /* frames it owns */
 	uint64_t asid;       /* the root's current ASID, 0 if it has none */
+	uint64_t notice_to;  /* who receives its exit notice: the parent, or the first environment for an orphan */
 };
+
+/* EXO_SELF (what) */
+#define EXO_SELF_ID 0        /* -> own id */
+#define EXO_SELF_PARENT 1    /* -> the parent's id (0 for the first environment) */
+#define EXO_SELF_NOTICE_TO 2 /* -> who receives its exit notice: the parent, or the first environment once orphaned */
+#define EXO_SELF_ORPHANS 3   /* (3, 0) -> the first environment: orphans whose exit notice it has not received
+                              * (others: 0); (3, id) -> 1 if id is one of them, else 0 */
 
 /* EXO_RECV (event, flags, timeout_ns, word, expected) */
 #define EXO_RECV_NOWAIT 1u
@@ -195,6 +203,7 @@ enum exo_event_kind {
 	EXO_EVENT_MESSAGE = 2, /* env sent value */
 	EXO_EVENT_ALERT = 3,   /* env alerted us: value = the pending alert bits (still pending) */
 	EXO_EVENT_WORD = 4,    /* EXO_RECV_WORD: env woke the word (0: it was not `expected`) */
+	EXO_EVENT_ORPHAN_EXIT = 5, /* the first environment: an orphan it adopted ended: env, value = status */
 };
 struct exo_event {
 	uint64_t kind, env, value;

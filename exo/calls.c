@@ -26,9 +26,19 @@ static i64 call_null(const u64 *a) { (void)a; return 0; }
 /* a[0] = 0: its own id; 1: its parent's (0 for the first environment). */
 static i64 call_self(const u64 *a)
 {
-	if (a[0] > 1)
-		return -E_INVAL;
-	return a[0] ? curenv->parent : curenv->id;
+	struct env *notice_to;
+	switch (a[0]) {
+	case EXO_SELF_ID:
+		return curenv->id;
+	case EXO_SELF_PARENT:
+		return curenv->parent;
+	case EXO_SELF_NOTICE_TO:
+		notice_to = env_notice_to(curenv);
+		return notice_to ? notice_to->id : 0;
+	case EXO_SELF_ORPHANS:
+		return curenv->parent ? 0 : a[1] ? orphan_is_adopted(a[1]) : (i64)orphan_count();
+	}
+	return -E_INVAL;
 }
 
 static i64 call_cons_write(const u64 *a)
@@ -250,6 +260,7 @@ static i64 call_env_info(const u64 *a)
 		.id = env->id, .parent = env->parent, .status = env->status, .root = env->root,
 		.quota = env->quota, .used = env->used,
 		.asid = env->root ? tlb_current_asid(pt_frame(env->root)) : 0,
+		.notice_to = env_notice_to(env) ? env_notice_to(env)->id : 0,
 	};
 	return copy_to_user(a[1], &info, sizeof(info));
 }

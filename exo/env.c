@@ -55,6 +55,7 @@ void env_table_reset(void)
 	env_list = env_list_tail = curenv = NULL;
 	next_id = 1;
 	total = 0;
+	orphan_reset();
 	frees_deferred = false;
 }
 
@@ -325,6 +326,7 @@ void env_free_slot(struct env *env)
 	struct env *parent = env_lookup(env->parent);
 	if (parent)
 		parent->quota += env->quota;
+	orphan_settled(env);
 	unlink_child(env);
 	env_reparent_children(env, 0, false);
 	unlink_record(env);
@@ -365,12 +367,18 @@ int env_take_event(struct env *env, struct exo_event *event)
 		env->upcall.alert_told = 1;
 		return 0;
 	}
-	for (struct env *child = env->child_head; child; child = child->sibling_next) {
-		if (child->status == EXO_ENV_ZOMBIE) {
-			*event = (struct exo_event){ EXO_EVENT_EXIT, child->id, (u64)child->exit_status };
-			env_settle(child);
-			return 0;
-		}
+	/* Exit notices: its own children's, then the orphans' it adopted (the first environment). */
+	struct env *zombie = NULL;
+	for (struct env *child = env->child_head; child && !zombie; child = child->sibling_next)
+		if (child->status == EXO_ENV_ZOMBIE && !child->adopted)
+			zombie = child;
+	u32 kind = EXO_EVENT_EXIT;
+	if (!zombie && (zombie = orphan_take_zombie(env)))
+		kind = EXO_EVENT_ORPHAN_EXIT;
+	if (zombie) {
+		*event = (struct exo_event){ kind, zombie->id, (u64)zombie->exit_status };
+		env_settle(zombie);
+		return 0;
 	}
 	if (env->msg_count == 0)
 		return -E_AGAIN;

@@ -46,6 +46,7 @@ struct env_release {
 	u32 cursor;       /* the frame (index) the phase goes on from, FRAME_NONE: the list's head */
 	u32 worklist;     /* kept tables still to scan, through frame.work */
 	u32 heir;         /* a thread heir's id, 0 if none */
+	bool in_parent_space; /* it ran in its parent's address space (a thread): its children go to the parent as they are */
 	u64 external;     /* references from outside into the frames kept, when counted */
 	u64 drops;        /* ...of which went away since */
 	i64 status;       /* its exit status */
@@ -122,6 +123,14 @@ struct env {
 	u8 view_relation[ENV_VIEWS];
 	struct env *husk_next;              /* husks waiting to be collected */
 	bool husk_queued;
+	/*
+	 * An orphan: its parent ended (it stays in the husk, or moved up the
+	 * tree), so its exit notice goes to the first environment, which
+	 * adopts it (exo/orphan.c).
+	 */
+	bool adopted;
+	bool orphan_queued;                 /* an adopted zombie, in the first environment's queue */
+	struct env *orphan_next, *orphan_prev;
 	u64 check_owned, check_husk_refs;   /* the isolation checker's recounts */
 	u32 msg_head, msg_count;
 	struct env_msg msgs[ENV_MSGS];
@@ -255,6 +264,23 @@ void env_defer_frees(bool defer);
  * receives it, unless reap is set (the parent destroyed it itself).
  */
 void env_destroy(struct env *env, i64 status, bool reap);
+/* --- exo/orphan.c: exit notices of orphans go to the first environment --- */
+/* Who receives env's exit notice: its parent, or the first environment once it is an orphan. */
+struct env *env_notice_to(const struct env *env);
+/* ended's children (about to move to its parent, or staying in its husk) are orphans now. */
+void orphan_adopt_children(struct env *ended);
+/* env became a zombie: an orphan's waits in the first environment's queue. */
+void orphan_zombie(struct env *env);
+/* env's notice was received (or never will be): it is nobody's orphan any more. */
+void orphan_settled(struct env *env);
+/* The oldest adopted zombie whose notice receiver is to take, or NULL. */
+struct env *orphan_take_zombie(struct env *receiver);
+/* Orphans whose notice the first environment has not yet received (live or zombie). */
+u64 orphan_count(void);
+/* Is id an orphan whose notice the first environment has not received (live, ending or a zombie)? */
+bool orphan_is_adopted(u64 id);
+void orphan_reset(void);
+
 /* env's children (not heir itself) become heir's. */
 void env_reparent_children(struct env *env, u32 heir, bool in_place);
 void env_free_slot(struct env *env);

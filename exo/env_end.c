@@ -13,6 +13,7 @@
 
 void env_settle(struct env *env)
 {
+	orphan_settled(env);
 	if (env->husk)
 		env->status = ENV_HUSK;
 	else
@@ -30,16 +31,6 @@ static struct env *thread_heir(struct env *env)
 		if (env->root && child->root == env->root && !env_ended(child) && child->status != EXO_ENV_FREE)
 			return child;
 	return NULL;
-}
-
-/* A husk's children whose exit nobody will receive: their notices are dropped. */
-static void settle_zombie_children(struct env *husk)
-{
-	for (struct env *child = husk->child_head, *next; child; child = next) {
-		next = child->sibling_next;
-		if (child->status == EXO_ENV_ZOMBIE)
-			env_settle(child);
-	}
 }
 
 /*
@@ -78,6 +69,7 @@ static void end_all_others(struct env *first)
 		env->husk = false;
 		env->status = EXO_ENV_FREE;
 	}
+	orphan_reset();
 	env_defer_frees(false);
 }
 
@@ -118,9 +110,12 @@ void env_destroy(struct env *env, i64 status, bool reap)
 			env->release.reap = true;
 		return;
 	}
-	if (parent && parent->husk)
+	struct env *notice_to = env_notice_to(env);
+	if (notice_to && notice_to->husk)
 		reap = true; /* an ended parent receives nothing */
 	struct env *heir = parent ? thread_heir(env) : NULL;
+	/* A thread (or a vfork child) ran in its parent's space: its children are the parent's process's. */
+	bool in_parent_space = parent && env->root && env->root == parent->root;
 	sched_remove(env);
 	pt_set_root(env, 0);
 	if (heir) {
@@ -134,6 +129,7 @@ void env_destroy(struct env *env, i64 status, bool reap)
 		return;
 	}
 	release_start(env, reap, status);
+	env->release.in_parent_space = in_parent_space;
 	/* Most ends finish here; a large one goes on in later steps (exo/release.c). */
 	u64 budget = parent ? RELEASE_BUDGET : ~0ull;
 	release_run(env, &budget);
@@ -145,19 +141,24 @@ void env_end_finish(struct env *env)
 	struct env *parent = env_lookup(env->parent), *heir = env_lookup(env->release.heir);
 	if (env->husk && !parent)
 		kprintf("exo: BUG: the first environment's frames are still referenced\n");
-	if (env->husk)
-		settle_zombie_children(env); /* its children stay its own: its shares reach them alone */
-	else
+	if (env->husk) {
+		orphan_adopt_children(env); /* they stay its own (its shares reach them alone): orphans */
+	} else {
+		if (!heir && !env->release.in_parent_space)
+			orphan_adopt_children(env);
 		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0, heir != NULL);
+	}
 	pass_quota(env, heir ? heir : parent);
 	env->exit_status = env->release.status;
 	if (!parent)
 		first_env_status = env->release.status;
 	/* Its parent destroyed it, or is a husk by now (it may have ended while this release ran): no notice. */
-	if (env->release.reap || !parent || parent->husk) {
+	struct env *notice_to = env_notice_to(env);
+	if (env->release.reap || !notice_to || notice_to->husk) {
 		env_settle(env);
 	} else {
 		env->status = EXO_ENV_ZOMBIE;
+		orphan_zombie(env);
 	}
 	/* The parent may now have exit notices to take: its child's, or reparented ones. */
 	if (parent && parent->recv_pending)

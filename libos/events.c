@@ -80,12 +80,12 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
  * order.  wait4 looks here first, and keeps what it does not want here
  * too: none is lost however many arrive before the one it waits for.
  */
-bool libos_take_kept_exit(i64 pid, bool (*take)(u64 env), struct exo_event *event)
+bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event)
 {
 	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < nstashed; i++) {
 		const struct exo_event *kept = &stashed[i];
-		if (kept->kind != EXO_EVENT_EXIT || (pid != -1 && kept->env != (u64)pid) || !take(kept->env))
+		if ((pid != -1 && kept->env != (u64)pid) || !take(kept))
 			continue;
 		*event = *kept;
 		for (u32 j = i + 1; j < nstashed; j++)

@@ -35,7 +35,13 @@ static inline int64_t exo_call(uint64_t number, uint64_t a0, uint64_t a1, uint64
 
 static inline int64_t exo_null(void) { return EXO_CALL0(EXO_NULL); }
 static inline int64_t exo_self(void) { return EXO_CALL1(EXO_SELF, 0); }
-static inline int64_t exo_parent(void) { return EXO_CALL1(EXO_SELF, 1); }
+static inline int64_t exo_parent(void) { return EXO_CALL1(EXO_SELF, EXO_SELF_PARENT); }
+/* Who receives our exit notice: the parent, or the first environment once we are an orphan (getppid). */
+static inline int64_t exo_notice_to(void) { return EXO_CALL1(EXO_SELF, EXO_SELF_NOTICE_TO); }
+/* The first environment: orphans it has adopted whose exit notice it has not yet received. */
+static inline int64_t exo_orphans(void) { return EXO_CALL2(EXO_SELF, EXO_SELF_ORPHANS, 0); }
+/* The first environment: is env an orphan it adopted whose exit notice it has not yet received? */
+static inline int64_t exo_is_orphan(uint64_t env) { return EXO_CALL2(EXO_SELF, EXO_SELF_ORPHANS, env); }
 static inline int64_t exo_cons_write(const void *buf, uint64_t len) { return EXO_CALL2(EXO_CONS_WRITE, buf, len); }
 static inline int64_t exo_cons_read(void *buf, uint64_t len) { return EXO_CALL2(EXO_CONS_READ, buf, len); }
 static inline int64_t exo_clock(void) { return EXO_CALL0(EXO_CLOCK); }

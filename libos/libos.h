@@ -177,7 +177,7 @@ void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns);
  */
 i64 libos_next_event(struct exo_event *event, u64 flags);
 void libos_keep_event(const struct exo_event *event);
-bool libos_take_kept_exit(i64 pid, bool (*take)(u64 env), struct exo_event *event);
+bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event);
 i64 libos_recv_event(struct exo_event *event, u64 flags);
 void events_fork_child(void);
 /* An alert came (kill: a bit per signal): the process ends with the lowest signal as its status. */

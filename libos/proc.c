@@ -225,6 +225,22 @@ void libos_vfork_ready(u64 parent)
 static int wait_status(u64 value) { return (i64)value < 0 ? L_SIGKILL : (int)value; }
 
 /*
+ * Orphans (their parent ended) are adopted by the first environment, our
+ * init: their exit notices come to it as EXO_EVENT_ORPHAN_EXIT, and its
+ * wait4 reaps them as it does its own children.
+ */
+static bool is_orphan_of_ours(i64 pid)
+{
+	return pid == -1 ? exo_orphans() > 0 : exo_is_orphan((u64)pid) > 0;
+}
+
+/* An exit notice wait4 takes: a child's (off the list now), or an adopted orphan's. */
+static bool take_exit(const struct exo_event *event)
+{
+	return event->kind == EXO_EVENT_ORPHAN_EXIT || (event->kind == EXO_EVENT_EXIT && take_child(event->env));
+}
+
+/*
  * A child's exit notice: one kept earlier first (another wait, or a
  * thread, took it from the kernel), else the kernel's next event; every
  * event that is not the one wanted goes to the store, where it waits for
@@ -234,21 +250,22 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 {
 	if (pid == 0)
 		pid = -1; /* one process group for now: every child is in the caller's */
-	if (!is_child(pid))
-		return -L_ECHILD;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		struct exo_event event;
-		if (libos_take_kept_exit(pid, take_child, &event)) {
+		if (libos_take_kept_exit(pid, take_exit, &event)) {
 			if (status)
 				*status = wait_status(event.value);
 			return (i64)event.env;
 		}
+		/* Looked at after the store: an orphan's notice there is no longer the kernel's to tell of. */
+		if (first && !is_child(pid) && !is_orphan_of_ours(pid))
+			return -L_ECHILD;
 		i64 err = libos_recv_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
 		if (err == -EXO_EAGAIN && !(options & WNOHANG))
 			continue; /* a wait with threads about: the store is looked at again */
 		if (err < 0)
 			return err == -EXO_EAGAIN ? 0 : -L_ECHILD;
-		if (event.kind == EXO_EVENT_EXIT && (pid == -1 || event.env == (u64)pid) && take_child(event.env)) {
+		if ((pid == -1 || event.env == (u64)pid) && take_exit(&event)) {
 			if (status)
 				*status = wait_status(event.value);
 			return (i64)event.env;

@@ -229,13 +229,14 @@ static i64 sys_fcntl(const u64 *a)
 static i64 sys_getppid(const u64 *a)
 {
 	(void)a;
+	/* Who will receive our exit notice: the parent, or init once we are an orphan. */
 	if (libos_nthreads == 0)
-		return exo_parent(); /* no threads: the caller is its process */
+		return exo_notice_to(); /* no threads: the caller is its process */
 	u64 self = (u64)exo_self(), process = libos_process_of(self);
 	if (process == self)
-		return exo_parent();
+		return exo_notice_to();
 	struct exo_env_info info;
-	return exo_env_info(process, &info) < 0 ? 0 : (i64)info.parent;
+	return exo_env_info(process, &info) < 0 ? 0 : (i64)info.notice_to;
 }
 
 struct timespec_l {

@@ -404,6 +404,8 @@ FORK_CHECKS = [re.escape(name) for name in (
     "new memory after fork, touched on both sides",
     "the child's mprotect (read-only, then read-write) and write stay in the child",
     "the parent's mprotect and write after fork stay in the parent",
+    "an orphan's parent is init (pid 1), and its grandparent cannot wait for it",
+    "init reaps an orphan with its exit status",
     "a pipe's end is seen once the orphaned grandchild holding it exits")]
 
 LINUX_KERNEL = f"{BUILD}/linux/vmlinuz"

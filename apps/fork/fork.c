@@ -592,6 +592,56 @@ static int vfork_checks(void)
 	return failed != 0;
 }
 
+/*
+ * Orphans go to init: C, whose parent B exits at once while B's parent M
+ * lives on, says getppid() is 1 (this program is init on both systems), M
+ * cannot wait for it, and init reaps it with its status.
+ */
+static int orphan_grandchild(int report_fd)
+{
+	pid_t first = getppid();
+	for (int i = 0; i < 5000 && getppid() == first; i++)
+		usleep(1000);
+	int said[2] = { getpid(), getppid() };
+	_exit(write(report_fd, said, sizeof said) == sizeof said ? 7 : 1);
+}
+
+static int orphan_middle(int report_fd)
+{
+	pid_t b = fork();
+	if (b == 0) {
+		if (fork() == 0)
+			orphan_grandchild(report_fd);
+		_exit(0);
+	}
+	int status;
+	if (b < 0 || waitpid(b, &status, 0) != b || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 1;
+	errno = 0;
+	return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD ? 0 : 2;
+}
+
+static void orphans_go_to_init(void)
+{
+	int report[2];
+	if (pipe(report) < 0) {
+		check("pipe", 0);
+		return;
+	}
+	pid_t middle = fork();
+	if (middle == 0)
+		_exit(orphan_middle(report[1]));
+	close(report[1]);
+	int status, said[2] = { 0, 0 };
+	bool read_ok = read(report[0], said, sizeof said) == sizeof said;
+	close(report[0]);
+	bool middle_ok = waitpid(middle, &status, 0) == middle && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	check("an orphan's parent is init (pid 1), and its grandparent cannot wait for it",
+	      read_ok && said[1] == 1 && middle_ok);
+	check("init reaps an orphan with its exit status",
+	      read_ok && waitpid(said[0], &status, 0) == said[0] && WIFEXITED(status) && WEXITSTATUS(status) == 7);
+}
+
 int main(int argc, char **argv)
 {
 	const char *variant = exo_fork_variant();
@@ -619,6 +669,7 @@ int main(int argc, char **argv)
 	}
 	faults_after_fork();
 	mprotect_after_fork();
+	orphans_go_to_init();
 	pipe_eof_orphan();
 	printf("fork: %d passed, %d failed\n", passed, failed);
 	if (variant)

@@ -1,6 +1,6 @@
 /*
  * init: the first program.  Runs the program named by its arguments (or
- * the shell), says how it ended, and ends with it.
+ * the shell), reaps orphans meanwhile, says how it ended, and ends with it.
  */
 #include <spawn.h>
 #include <stdio.h>
@@ -19,9 +19,11 @@ int main(int argc, char **argv)
 		printf("init: cannot run %s: %s\n", command[0], strerror(err));
 		return 1;
 	}
+	/* Orphans are ours to reap too (their exit notices come to init): until the command ends. */
 	int status;
-	if (waitpid(pid, &status, 0) != pid)
-		return 1;
+	for (pid_t ended; (ended = wait(&status)) != pid;)
+		if (ended < 0)
+			return 1;
 	if (WIFEXITED(status))
 		printf("init: %s exited with status %d\n", command[0], WEXITSTATUS(status));
 	else

@@ -61,6 +61,89 @@ static void husk_keeps_what_others_map(void)
 	EXPECT(problems() == 0);
 }
 
+/* The next exit notice env receives: its kind (0 if none), with who and the status. */
+static u32 notice(struct env *env, u64 *who, u64 *status)
+{
+	struct exo_event event;
+	if (env_take_event(env, &event) < 0)
+		return 0;
+	*who = event.env;
+	*status = event.value;
+	return event.kind;
+}
+
+/*
+ * Orphans go to the first environment: C's parent B ends, C moves to B's
+ * parent A, but C's exit notice comes to the first environment, as an
+ * orphan's, and A never sees it; nothing is left over.
+ */
+static void orphan_notice_goes_to_the_first(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 200), *a = make_env(first, 60), *b = make_env(a, 30), *c = make_env(b, 10);
+	u64 free_before = frame_count(&kernel_frames, FRAME_FREE) + 3, who = 0, status = 0;
+	u32 bid = b->id, cid = c->id;
+	env_destroy(b, 5, false);
+	EXPECT(c->parent_env == a && c->adopted && orphan_count() == 1 && orphan_is_adopted(cid));
+	EXPECT(env_notice_to(c) == first && env_notice_to(a) == first && !a->adopted);
+	env_destroy(c, 7, false);
+	EXPECT(notice(a, &who, &status) == EXO_EVENT_EXIT && who == bid && status == 5);
+	EXPECT(notice(a, &who, &status) == 0); /* C's is not A's */
+	EXPECT(notice(first, &who, &status) == EXO_EVENT_ORPHAN_EXIT && who == cid && status == 7);
+	EXPECT(env_lookup(cid) == NULL && orphan_count() == 0 && !orphan_is_adopted(cid));
+	EXPECT(notice(first, &who, &status) == 0);
+	env_destroy(a, 0, true);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_before);
+	EXPECT(problems() == 0);
+}
+
+/*
+ * A husk keeps its children (they map what it shared), yet they are
+ * orphans: a zombie child's notice, and a later end's, go to the first
+ * environment; when the last goes, so does the husk, and every frame.
+ */
+static void husk_children_are_orphans(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 200), *b = make_env(first, 60);
+	struct env *early = make_env(b, 10), *c = make_env(b, 20);
+	u64 free_before = frame_count(&kernel_frames, FRAME_FREE) + 3, who = 0, status = 0;
+	u64 data = frame_of(b), table = table_of(c, 3), page = fake_page(data, EXO_R);
+	EXPECT(frame_share(b, data, EXO_R) == 0);
+	EXPECT(pt_write(c, table, 0, 1, &page) == 0);
+	u32 bid = b->id, cid = c->id, early_id = early->id;
+	env_destroy(early, 3, false); /* a zombie B never receives */
+	env_destroy(b, 0, true);
+	EXPECT(b->husk && c->parent_env == b && c->adopted && early->adopted && orphan_count() == 2);
+	EXPECT(notice(first, &who, &status) == EXO_EVENT_ORPHAN_EXIT && who == early_id && status == 3);
+	env_destroy(c, 9, false);
+	EXPECT(notice(first, &who, &status) == EXO_EVENT_ORPHAN_EXIT && who == cid && status == 9);
+	EXPECT(env_lookup(bid) == NULL && env_lookup(cid) == NULL && orphan_count() == 0);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_before);
+	EXPECT(problems() == 0);
+}
+
+/* A thread's child is its process's when the thread ends: no orphan, the process gets its notice. */
+static void thread_children_go_to_the_process(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 200), *process = make_env(first, 60);
+	u64 root = table_of(process, 0), who = 0, status = 0;
+	pt_set_root(process, root);
+	struct env *thread = make_env(process, 20);
+	pt_set_root(thread, root);
+	struct env *child = make_env(thread, 10);
+	u32 thread_id = thread->id, child_id = child->id;
+	env_destroy(thread, 0, false);
+	EXPECT(child->parent_env == process && !child->adopted && orphan_count() == 0);
+	env_destroy(child, 4, false);
+	EXPECT(notice(process, &who, &status) == EXO_EVENT_EXIT && who == thread_id);
+	EXPECT(notice(process, &who, &status) == EXO_EVENT_EXIT && who == child_id && status == 4);
+	EXPECT(notice(first, &who, &status) == 0);
+	env_destroy(process, 0, true);
+	EXPECT(problems() == 0);
+}
+
 /* A thread's own table gets nothing from the environment it runs for. */
 static void thread_tables_hold_nothing_of_their_process(void)
 {
@@ -1295,6 +1378,9 @@ int main(void)
 	RUN("core", husk_keeps_what_others_map);
 	RUN("core", thread_tables_hold_nothing_of_their_process);
 	RUN("core", husks_in_a_cycle_are_collected);
+	RUN("core", orphan_notice_goes_to_the_first);
+	RUN("core", husk_children_are_orphans);
+	RUN("core", thread_children_go_to_the_process);
 	RUN("core", deep_tree_batches_walk_each_record_once);
 	RUN("core", no_bucket_grows_past_its_bound);
 	RUN("core", cow_copies_then_writes_in_place);

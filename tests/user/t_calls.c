@@ -14,7 +14,11 @@ static int null_and_self(u64 arg)
 	struct exo_env_info info;
 	T_EQ(exo_env_info(rt_id, &info), 0);
 	T_EQ(exo_parent(), info.parent);
-	T_EQ(EXO_CALL1(EXO_SELF, 2), -EXO_EINVAL);
+	T_EQ(EXO_CALL1(EXO_SELF, EXO_SELF_NOTICE_TO), info.parent); /* not an orphan: the parent */
+	T_EQ(info.notice_to, info.parent);
+	T_EQ(EXO_CALL2(EXO_SELF, EXO_SELF_ORPHANS, 0), 0);        /* only the first adopts */
+	T_EQ(EXO_CALL2(EXO_SELF, EXO_SELF_ORPHANS, rt_id), 0);
+	T_EQ(EXO_CALL1(EXO_SELF, 4), -EXO_EINVAL);
 	T_EQ(EXO_CALL0(EXO_NCALLS), -EXO_ENOSYS);
 	T_EQ(EXO_CALL0(9999), -EXO_ENOSYS);
 	return 0;
