@@ -394,6 +394,8 @@ FORK_CHECKS = [re.escape(name) for name in (
     "200 children alive at once, each reaped by waitpid(-1) with its status",
     "40 children waited for in reverse order, each with its status",
     "50 forks in a loop, each reaped with its status",
+    "20 rounds of fork, exec and wait, each with its output and status; a failed exec exits 127",
+    "echo a b c | cat | cat, built with fork, dup2 and execve: the words, end-of-file, three exits",
     "a callee-saved FP register keeps its value in both",
     "fork with a thread running: the child makes and joins its own",
     "a thread forks and waits for its child",

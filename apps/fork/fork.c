@@ -381,6 +381,99 @@ static void loop(void)
 	check("50 forks in a loop, each reaped with its status", good == 50);
 }
 
+/* Read fd to its end into buf (NUL-terminated); the bytes read. */
+static size_t read_all(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	for (ssize_t n; got + 1 < size && (n = read(fd, buf + got, size - 1 - got)) > 0;)
+		got += (size_t)n;
+	buf[got] = 0;
+	return got;
+}
+
+/* In a forked child: stdin from in, stdout to out (-1: as they are), every other pipe end closed, then exec. */
+static void exec_between(int in, int out, const int *close_fds, int nclose, char *const argv[])
+{
+	if (in >= 0)
+		dup2(in, 0);
+	if (out >= 0)
+		dup2(out, 1);
+	for (int i = 0; i < nclose; i++)
+		close(close_fds[i]);
+	extern char **environ;
+	execve(argv[0], argv, environ);
+	_exit(127);
+}
+
+/* fork, exec and wait, over and over: each child's output and status come back. */
+static void fork_exec_wait_loop(void)
+{
+	int good = 0;
+	for (int i = 0; i < 20; i++) {
+		int out[2];
+		if (pipe(out) < 0)
+			break;
+		char word[16];
+		snprintf(word, sizeof word, "n%d", i);
+		char *argv[] = { "echo", word, NULL };
+		pid_t pid = fork();
+		if (pid == 0)
+			exec_between(-1, out[1], out, 2, argv);
+		close(out[1]);
+		char got[32], want[32];
+		read_all(out[0], got, sizeof got);
+		close(out[0]);
+		snprintf(want, sizeof want, "n%d\n", i);
+		int status;
+		good += waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		        strcmp(got, want) == 0;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_between(-1, -1, NULL, 0, (char *[]){ "no-such-program", NULL });
+	int status;
+	bool missing = waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 127;
+	check("20 rounds of fork, exec and wait, each with its output and status; a failed exec exits 127",
+	      good == 20 && missing);
+}
+
+/*
+ * `echo a b c | cat | cat` as a shell runs it with fork: three children
+ * joined by two pipes, every end closed where it is not used, so that each
+ * cat sees end-of-file; the words come through and all three exit 0.
+ */
+static void pipeline_of_three(void)
+{
+	int p1[2], p2[2], out[2];
+	if (pipe(p1) < 0 || pipe(p2) < 0 || pipe(out) < 0) {
+		check("pipe", 0);
+		return;
+	}
+	int ends[] = { p1[0], p1[1], p2[0], p2[1], out[0], out[1] };
+	pid_t pids[3];
+	char *echo[] = { "echo", "a", "b", "c", NULL }, *cat[] = { "cat", NULL };
+	if ((pids[0] = fork()) == 0)
+		exec_between(-1, p1[1], ends, 6, echo);
+	if ((pids[1] = fork()) == 0)
+		exec_between(p1[0], p2[1], ends, 6, cat);
+	if ((pids[2] = fork()) == 0)
+		exec_between(p2[0], out[1], ends, 6, cat);
+	for (int i = 0; i < 6; i++)
+		if (ends[i] != out[0])
+			close(ends[i]);
+	char got[64];
+	read_all(out[0], got, sizeof got);
+	close(out[0]);
+	int good = 0;
+	for (int i = 0; i < 3; i++) {
+		int status;
+		good += pids[i] > 0 && waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
+		        WEXITSTATUS(status) == 0;
+	}
+	check("echo a b c | cat | cat, built with fork, dup2 and execve: the words, end-of-file, three exits",
+	      good == 3 && strcmp(got, "a b c\n") == 0);
+}
+
 /* A callee-saved FP/SIMD register (d8) keeps its value across fork, in the child too. */
 static void fp_registers(void)
 {
@@ -660,6 +753,8 @@ int main(int argc, char **argv)
 	fan();
 	wait_in_reverse();
 	loop();
+	fork_exec_wait_loop();
+	pipeline_of_three();
 	fp_registers();
 	fork_with_threads();
 	fork_from_a_thread();

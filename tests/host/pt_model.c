@@ -32,10 +32,12 @@
  *   place under its parent, its frames and its other children; without one,
  *   the frames something outside refers to (directly, or under such a
  *   table) stay its own in a husk, which keeps its children, and the rest
- *   are freed; a husk goes when nothing outside refers to it any more.  An
- *   ended environment waits as a zombie for its parent, unless the parent
- *   destroyed it or is a husk (ended: it receives nothing), also when its
- *   release finishes later.  Nothing is kept that no live environment can
+ *   are freed; a husk goes when nothing outside refers to it any more.  The
+ *   children of an ended environment (unless a thread heir takes them, or
+ *   it ran on its parent's root) are orphans: their notices go to the first
+ *   environment.  An ended environment waits as a zombie for its notice's
+ *   receiver, unless the parent destroyed it, also when its release
+ *   finishes later.  Nothing is kept that no live environment can
  *   ever reach again.
  */
 #include "tests/host/pt_model.h"
@@ -83,6 +85,8 @@ struct senv {
 	bool reap;   /* ...and its parent destroyed it */
 	bool approx; /* a husk whose kept frames were chosen while references could still go */
 	u32 heir;    /* the thread that took its place, if any */
+	bool adopted;         /* an orphan: its notice goes to the first environment */
+	bool in_parent_space; /* it ended on its parent's root (a thread): its children are the parent's */
 	i64 status;
 };
 
@@ -626,6 +630,9 @@ static void sync_envs(void)
 			     (unsigned long long)x->root);
 		if (e->husk != x->husk)
 			fail("env %u is %sa husk; the model says %s", x->id, e->husk ? "" : "not ", x->husk ? "yes" : "no");
+		if (e->adopted != x->adopted)
+			fail("env %u is %san orphan; the model says %s", x->id, e->adopted ? "" : "not ",
+			     x->adopted ? "yes" : "no");
 		bool ok = !x->ended ? !env_ended(e) && e->status != EXO_ENV_FREE
 		          : x->ending ? e->status == ENV_ENDING
 		          : x->zombie ? e->status == EXO_ENV_ZOMBIE : e->status == ENV_HUSK;
@@ -933,13 +940,16 @@ static bool acted_on_by(const struct senv *x, u32 c) { return !x->ended && s_can
 static bool descendant_of(const struct senv *x, u32 c) { return !x->ended && s_anc(c, x->id); }
 static bool has_root(const struct senv *x, u32 arg) { (void)arg; return !x->ended && x->root; }
 static bool not_first_live(const struct senv *x, u32 arg) { (void)arg; return !x->ended && x->id != first_id; }
+/* Who receives z's exit notice: its parent, or the first environment for an orphan. */
+static u32 notice_receiver(const struct senv *z) { return z->adopted ? first_id : z->parent; }
+
 static bool has_zombie_child(const struct senv *x, u32 arg)
 {
 	(void)arg;
 	if (x->ended)
 		return false;
 	for (int k = 0; k < MAXENVS; k++)
-		if (sh[k].id && sh[k].parent == x->id && sh[k].zombie)
+		if (sh[k].id && notice_receiver(&sh[k]) == x->id && sh[k].zombie)
 			return true;
 	return false;
 }
@@ -1634,6 +1644,7 @@ static void env_end(u32 id, i64 status, bool reap)
 	closure(id, survives);
 	x->root = root;
 	bool parent_husk = S(parent) && S(parent)->husk;
+	bool in_parent_space = root && S(parent) && S(parent)->root == root;
 	env_destroy(env_lookup(id), status, reap);
 	st->env_ends++;
 
@@ -1657,7 +1668,8 @@ static void env_end(u32 id, i64 status, bool reap)
 	x->ending = true; /* until finish_end has judged the outcome */
 	x->root = 0;
 	x->heir = heir;
-	x->reap = reap || parent_husk; /* an ended parent receives nothing */
+	x->reap = reap || (!x->adopted && parent_husk); /* an ended parent receives nothing */
+	x->in_parent_space = in_parent_space;
 	x->status = status;
 	x->approx = e && e->status == ENV_ENDING; /* pending: kept frames chosen while references go */
 	x->zombie = false;
@@ -1672,8 +1684,9 @@ static void env_end(u32 id, i64 status, bool reap)
  * A finished end, judged: every frame it owned is free, or its heir's, or
  * still its own in a husk; what is kept is among its survivors (exactly
  * them, if the end ran in one go); its children stay (a husk) or move to
- * its heir or parent; zombie children settle only if it became a husk; it
- * waits as a zombie unless its parent destroyed it or its parent has ended.
+ * its heir or parent, orphans unless an heir takes them or it ran on its
+ * parent's root, zombies still waiting; it waits as a zombie unless its
+ * parent destroyed it or the receiver of its notice has ended.
  */
 static void finish_end(struct senv *x)
 {
@@ -1682,11 +1695,9 @@ static void finish_end(struct senv *x)
 	bool exact = !x->approx;
 	struct env *e = env_lookup(id);
 	bool husk = e && e->husk, dissolving = husk && ext[x - sh] == 0;
-	bool any_survivor = false;
 	for (int i = 0; i < NFRAMES; i++) {
 		if (!user_or_pt(i) || fr[i].owner != id)
 			continue;
-		any_survivor |= survives[i];
 		struct frame *k = kf(i);
 		const char *wrong = NULL;
 		if (k->type == FRAME_FREE) {
@@ -1708,31 +1719,23 @@ static void finish_end(struct senv *x)
 	}
 	if (husk && heir)
 		fail("env %u ended with heir %u, but is a husk", id, heir);
-	/* It became a husk (settling its zombie children) if it kept frames and had no heir. */
-	bool was_husk = husk || (!heir && (exact ? any_survivor : true));
 	for (int k = 0; k < MAXENVS; k++) {
 		struct senv *z = &sh[k];
-		if (!z->id || z->parent != id)
+		if (!z->id || z->parent != id || z->id == heir)
 			continue;
 		if (z->zombie) {
 			struct env *ze = env_lookup(z->id);
-			bool settled = !ze || ze->status == ENV_HUSK;
-			if (settled ? !was_husk : husk)
-				fail("env %u ended (%s): its zombie child %u is %s", id, husk ? "a husk" : "not a husk",
-				     z->id, settled ? "settled" : "still waiting");
-			if (settled) {
-				z->zombie = false;
-				if (!z->husk) {
-					forget_env(z);
-					continue;
-				}
-			}
+			if (!ze || ze->status != EXO_ENV_ZOMBIE)
+				fail("env %u ended (%s): its zombie child %u no longer waits", id, husk ? "a husk" : "not a husk",
+				     z->id);
 		}
-		if (!husk && z->id != heir)
+		if (husk || (!heir && !x->in_parent_space))
+			z->adopted = true;
+		if (!husk)
 			z->parent = heir && S(heir) ? heir : parent;
 	}
-	struct senv *p = S(parent);
-	bool zombie = !x->reap && !(p && p->husk);
+	struct senv *p = S(parent), *receiver = x->adopted ? S(first_id) : p;
+	bool zombie = !x->reap && !(receiver && receiver->husk);
 	bool kernel_zombie = e && e->status == EXO_ENV_ZOMBIE;
 	struct env *pe = p ? env_lookup(p->id) : NULL;
 	if (zombie && !kernel_zombie && p && p->ending && !(pe && pe->status == ENV_ENDING)) {
@@ -1750,6 +1753,8 @@ static void finish_end(struct senv *x)
 		     zombie ? "waits for its parent" : "does not wait (nobody will receive its notice)");
 	x->ending = false;
 	x->zombie = kernel_zombie;
+	if (!x->zombie)
+		x->adopted = false; /* its notice never comes: nobody's orphan any more */
 	x->husk = husk;
 	x->approx = husk && !exact;
 	touched[x - sh] = true;
@@ -1830,10 +1835,12 @@ static void op_recv(void)
 	if (err)
 		return refused();
 	struct senv *z = S((u32)event.env);
-	if (event.kind != EXO_EVENT_EXIT || !z || z->parent != id || !z->zombie || (i64)event.value != z->status)
-		fail("env %u received event %llu from env %llu (value %lld), not an exit of a zombie child", id,
+	if (!z || event.kind != (z->adopted ? EXO_EVENT_ORPHAN_EXIT : EXO_EVENT_EXIT) || notice_receiver(z) != id ||
+	    !z->zombie || (i64)event.value != z->status)
+		fail("env %u received event %llu from env %llu (value %lld), not an exit of a zombie it receives", id,
 		     (unsigned long long)event.kind, (unsigned long long)event.env, (long long)event.value);
 	z->zombie = false;
+	z->adopted = false;
 	if (!z->husk)
 		forget_env(z);
 	accepted();

@@ -97,11 +97,16 @@ static u64 shared_digest(void)
 	return digest >> 8; /* the low byte of the spawn argument is the mode */
 }
 
-/* Our parent's id, asked the long way (EXO_SELF(1) is what is being checked). */
-static u64 rt_parent_id(void)
+/* What EXO_SELF(what) must say, asked the long way (EXO_SELF is what is being checked). */
+static u64 self_expected(u64 what)
 {
 	struct exo_env_info info;
-	return exo_env_info(rt_id, &info) == 0 ? info.parent : ~0ull;
+	if (what == EXO_SELF_ID)
+		return rt_id;
+	if (exo_env_info(rt_id, &info) < 0)
+		return ~0ull;
+	/* Not the first environment: it adopts no orphans. */
+	return what == EXO_SELF_PARENT ? info.parent : what == EXO_SELF_NOTICE_TO ? info.notice_to : 0;
 }
 
 /* ================================================================== */
@@ -1255,7 +1260,7 @@ static bool result_plausible(const struct call *c, i64 result)
 		return false;
 	}
 	bool sane = result < 0 || (c->number == EXO_NULL ? result == 0 :
-	                           c->number == EXO_SELF ? (u64)result == (c->a[0] ? rt_parent_id() : rt_id) :
+	                           c->number == EXO_SELF ? (u64)result == self_expected(c->a[0]) :
 	                           c->number == EXO_FRAME_ALLOC ? (u64)result == c->a[1] :
 	                           c->number == EXO_PT_ALLOC ? ((u64)result & 4095) == 0 : true);
 	if (!sane)

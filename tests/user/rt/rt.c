@@ -190,6 +190,19 @@ i64 rt_wait(u64 child)
 	}
 }
 
+/*
+ * Orphans the test left (their parent ended before them) that have ended
+ * since: their notices come to us, the first environment, and taking them
+ * frees their records before the frames are counted.
+ */
+static void take_orphan_notices(void)
+{
+	struct exo_event event;
+	while (EXO_CALL2(EXO_SELF, EXO_SELF_ORPHANS, 0) > 0 && exo_recv(&event, EXO_RECV_NOWAIT, 0) == 0)
+		if (event.kind == EXO_EVENT_EXIT && nexited < ARRAY_LEN(exited))
+			exited[nexited++] = (struct exit_notice){ event.env, event.value };
+}
+
 static bool selected(const char *name, const char *only)
 {
 	if (!only)
@@ -211,6 +224,7 @@ static int run_one(const struct rt_test *test)
 	u64 start = rt_counter();
 	i64 child = rt_spawn(test->run, test->arg, TEST_QUOTA);
 	i64 status = child < 0 ? child : rt_wait((u64)child);
+	take_orphan_notices();
 	u64 ms = (rt_counter() - start) * 1000 / rt_counter_freq();
 	u64 after = rt_free_frames(&problems);
 	if (status == 0 && after == before && problems == 0) {
