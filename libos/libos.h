@@ -63,6 +63,7 @@ struct libos_safe {
 	u64 unshares;   /* shared last-level tables made private (EXO_FORKSTAT) */
 	u32 spawn_holder; /* the spawn lock (proc.c): fork takes it around the copy */
 	u64 fork_unsettled; /* in a forked child's copy, its id until it has taken its state over (fork.c) */
+	u64 last_fork[5];   /* what our last fork did: tables, tables_shared, entries_cow, pages_copied, pages_shared */
 };
 #define LIBOS_SAFE ((volatile struct libos_safe *)LIBOS_SAFE_VA)
 /* Maps the page (start-up; a vfork child and threads share it; a forked child gets a copy). */
@@ -100,6 +101,17 @@ i64 mm_madvise(u64 addr, u64 len, u64 advice);
 enum mm_fork_class { MM_FORK_PRIVATE, MM_FORK_SHARED, MM_FORK_LEAVE };
 enum mm_fork_class mm_fork_class(u64 va);
 u32 mm_fork_special_ranges(u64 *starts, u64 *ends, u32 max);
+/*
+ * The ranges advised EXO_MADV_FORK_COPY, _COW or _SHARE (enum fork_advice
+ * in region.h), sorted, alike neighbours joined: how many, max + 1 if more.
+ */
+u32 mm_fork_advised_ranges(u64 *starts, u64 *ends, u8 *advice, u32 max);
+/*
+ * The advice that decides the slot [slot_va, +slot_size): the lowest
+ * advised region's in it, or ADVICE_NONE when none is advised or the slot
+ * holds MAP_SHARED or left-out memory (done page by page).
+ */
+u8 mm_fork_slot_advice(u64 slot_va, u64 slot_size);
 void mm_fork_child(void);
 /* Every page of [p, p + len) written once (a copy-on-write page made private): the kernel may write there. */
 void mm_make_writable(void *p, u64 len);

@@ -8,6 +8,7 @@
  */
 #include "libos/libos.h"
 #include "libos/region.h"
+#include <exo/fork.h> /* EXO_MADV_FORK_* */
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -241,8 +242,42 @@ int mm_fault(u64 addr, bool write)
 #define MADV_WIPEONFORK 18
 #define MADV_KEEPONFORK 19
 
+static bool is_copy_advice(u64 advice) { return advice >= EXO_MADV_FORK_DEFAULT && advice <= EXO_MADV_FORK_SHARE; }
+static bool leaves_out(u8 advice) { return advice == ADVICE_DONTFORK || advice == ADVICE_WIPEONFORK; }
+static bool picks_copy(u8 advice) { return advice == ADVICE_COPY || advice == ADVICE_COW || advice == ADVICE_SHARE; }
+
+/* The advice value a region keeps for a madvise advice that sets one. */
+static u8 advice_value(u64 advice)
+{
+	switch (advice) {
+	case MADV_DONTFORK: return ADVICE_DONTFORK;
+	case MADV_WIPEONFORK: return ADVICE_WIPEONFORK;
+	case EXO_MADV_FORK_COPY: return ADVICE_COPY;
+	case EXO_MADV_FORK_COW: return ADVICE_COW;
+	case EXO_MADV_FORK_SHARE: return ADVICE_SHARE;
+	}
+	return ADVICE_NONE;
+}
+
+/* [addr, end) (covered) loses the advice `undo` picks out (DOFORK, KEEPONFORK, exo's DEFAULT). */
+static i64 undo_advice(u64 addr, u64 end, bool (*undone)(u8 advice))
+{
+	for (u64 at = addr; at < end;) {
+		const struct region *region = region_find(&map, at);
+		u64 stop = MIN(region->end, end);
+		if (undone(region->advice) && region_advise(&map, at, stop, ADVICE_NONE) < 0)
+			return -L_ENOMEM;
+		at = stop;
+	}
+	return 0;
+}
+
+static bool is_dontfork(u8 advice) { return advice == ADVICE_DONTFORK; }
+static bool is_wipeonfork(u8 advice) { return advice == ADVICE_WIPEONFORK; }
+
 /*
- * madvise: the fork advice is kept per region (doc/fork.md); any other
+ * madvise: the fork advice is kept per region (doc/fork.md), Linux's and
+ * exo's own (one advice per region: a new one replaces the old); any other
  * advice is accepted and changes nothing, as Linux may choose.
  */
 i64 mm_madvise(u64 addr, u64 len, u64 advice)
@@ -250,7 +285,7 @@ i64 mm_madvise(u64 addr, u64 len, u64 advice)
 	if (addr & (PAGE - 1))
 		return -L_EINVAL;
 	bool fork_advice = advice == MADV_DONTFORK || advice == MADV_DOFORK || advice == MADV_WIPEONFORK ||
-	                   advice == MADV_KEEPONFORK;
+	                   advice == MADV_KEEPONFORK || is_copy_advice(advice);
 	if (!fork_advice || len == 0)
 		return 0;
 	if (len > MAP_LEN_MAX || addr >= STACK_TOP || PAGE_UP(len) > STACK_TOP - addr)
@@ -258,24 +293,18 @@ i64 mm_madvise(u64 addr, u64 len, u64 advice)
 	u64 end = addr + PAGE_UP(len);
 	if (!region_range_covered(&map, addr, end))
 		return -L_ENOMEM; /* as Linux: part of the range is not mapped */
-	if (advice == MADV_WIPEONFORK)
+	if (advice == MADV_WIPEONFORK || is_copy_advice(advice))
 		for (u64 at = addr; at < end; at = region_find(&map, at)->end)
 			if (region_find(&map, at)->policy == FORK_SHARED)
-				return -L_EINVAL; /* as Linux: only private memory can be wiped */
-	u8 value = advice == MADV_DONTFORK ? ADVICE_DONTFORK : advice == MADV_WIPEONFORK ? ADVICE_WIPEONFORK : ADVICE_NONE;
-	if (advice == MADV_DOFORK || advice == MADV_KEEPONFORK) {
-		/* Each undoes its own: DOFORK a DONTFORK, KEEPONFORK a WIPEONFORK. */
-		u8 undone = advice == MADV_DOFORK ? ADVICE_DONTFORK : ADVICE_WIPEONFORK;
-		for (u64 at = addr; at < end;) {
-			const struct region *region = region_find(&map, at);
-			u64 stop = MIN(region->end, end);
-			if (region->advice == undone && region_advise(&map, at, stop, ADVICE_NONE) < 0)
-				return -L_ENOMEM;
-			at = stop;
-		}
-		return 0;
-	}
-	return region_advise(&map, addr, end, value) < 0 ? -L_ENOMEM : 0;
+				return -L_EINVAL; /* as Linux: only private memory can be wiped (or copied some way) */
+	/* Each undoes its own: DOFORK a DONTFORK, KEEPONFORK a WIPEONFORK, exo's DEFAULT its three. */
+	if (advice == MADV_DOFORK)
+		return undo_advice(addr, end, is_dontfork);
+	if (advice == MADV_KEEPONFORK)
+		return undo_advice(addr, end, is_wipeonfork);
+	if (advice == EXO_MADV_FORK_DEFAULT)
+		return undo_advice(addr, end, picks_copy);
+	return region_advise(&map, addr, end, advice_value(advice)) < 0 ? -L_ENOMEM : 0;
 }
 
 /* What fork does with the page at va: copy it as the variant does, keep it shared, or leave it out. */
@@ -284,7 +313,7 @@ enum mm_fork_class mm_fork_class(u64 va)
 	const struct region *region = region_find(&map, va);
 	if (!region)
 		return MM_FORK_PRIVATE; /* libos's own memory, not the program's regions */
-	if (region->advice != ADVICE_NONE)
+	if (leaves_out(region->advice))
 		return MM_FORK_LEAVE;
 	return region->policy == FORK_SHARED ? MM_FORK_SHARED : MM_FORK_PRIVATE;
 }
@@ -293,9 +322,42 @@ u32 mm_fork_special_ranges(u64 *starts, u64 *ends, u32 max)
 {
 	u32 count = 0;
 	for (u32 i = 0; i < map.count && count < max; i++)
-		if (map.at[i].policy == FORK_SHARED || map.at[i].advice != ADVICE_NONE)
+		if (map.at[i].policy == FORK_SHARED || leaves_out(map.at[i].advice))
 			starts[count] = map.at[i].start, ends[count++] = map.at[i].end;
 	return count;
+}
+
+u32 mm_fork_advised_ranges(u64 *starts, u64 *ends, u8 *advice, u32 max)
+{
+	u32 count = 0;
+	for (u32 i = 0; i < map.count; i++) {
+		const struct region *region = &map.at[i];
+		if (!picks_copy(region->advice))
+			continue;
+		if (count && ends[count - 1] == region->start && advice[count - 1] == region->advice) {
+			ends[count - 1] = region->end; /* neighbours that differ in protection only */
+			continue;
+		}
+		if (count == max)
+			return max + 1;
+		starts[count] = region->start, ends[count] = region->end, advice[count++] = region->advice;
+	}
+	return count;
+}
+
+u8 mm_fork_slot_advice(u64 slot_va, u64 slot_size)
+{
+	u8 picked = ADVICE_NONE;
+	for (u32 i = 0; i < map.count && map.at[i].start < slot_va + slot_size; i++) {
+		const struct region *region = &map.at[i];
+		if (region->end <= slot_va)
+			continue;
+		if (region->policy == FORK_SHARED || leaves_out(region->advice))
+			return ADVICE_NONE; /* the slot is done page by page, as the variant does */
+		if (picked == ADVICE_NONE && picks_copy(region->advice))
+			picked = region->advice; /* the lowest advised region in the slot decides */
+	}
+	return picked;
 }
 
 /* A forked child: regions its parent said it should not have are not its own (their pages were left out). */

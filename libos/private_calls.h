@@ -13,5 +13,6 @@
 #define LIBOS_SYS_FORK_NEXT 1003   /* (name): the caller's next fork's variant (<exo/fork.h>) */
 #define LIBOS_SYS_FORK_VARIANT 1004 /* (buffer, size): the default variant's name (<exo/fork.h>) */
 #define LIBOS_SYS_FORK_QUOTA 1005  /* (frames): the caller's next fork's child gets a fixed quota (<exo/fork.h>) */
+#define LIBOS_SYS_FORK_STATS 1006  /* (struct exo_fork_stats *): what the last fork did (<exo/fork.h>) */
 
 #endif

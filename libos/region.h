@@ -14,8 +14,13 @@
 enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK, REGION_IMAGE };
 /* What a fork does with a region: copy it (private) or share it (shared). */
 enum fork_policy { FORK_PRIVATE, FORK_SHARED };
-/* madvise's fork advice: the child gets the region as usual, not at all, or as fresh zeroed memory. */
-enum fork_advice { ADVICE_NONE, ADVICE_DONTFORK, ADVICE_WIPEONFORK };
+/*
+ * madvise's fork advice: the child gets the region as usual, not at all, or
+ * as fresh zeroed memory; or (exo's own) as usual, but copied the way the
+ * advice says whatever the fork variant: at fork, copy-on-write per page,
+ * or through shared last-level tables.
+ */
+enum fork_advice { ADVICE_NONE, ADVICE_DONTFORK, ADVICE_WIPEONFORK, ADVICE_COPY, ADVICE_COW, ADVICE_SHARE, ADVICE_KINDS };
 
 struct region {
 	u64 start, end; /* page-aligned, end exclusive, start < end */

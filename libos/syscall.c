@@ -392,6 +392,8 @@ static i64 other_call(struct exo_upcall *up, u64 number)
 		return fork_default_name((char *)up->regs.x[0], up->regs.x[1]);
 	if (number == LIBOS_SYS_FORK_QUOTA)
 		return fork_choose_quota(up->regs.x[0]);
+	if (number == LIBOS_SYS_FORK_STATS)
+		return fork_stats(up->regs.x[0]);
 	return -L_ENOSYS;
 }
 

@@ -610,6 +610,108 @@ static void per_call_variants(void)
 	check_own("exo_fork of an unknown variant fails with EINVAL", exo_fork("nonesuch") == -1 && errno == EINVAL);
 }
 
+/*
+ * exo's per-region advice: three 2 MiB slots of one mapping advised
+ * copy-at-fork, copy-on-write and shared tables, forked under each
+ * variant.  While the child lives, the parent writes every page of each
+ * slot and counts the faults that costs: none for the copied slot, one
+ * copy-on-write fault a page for the cow slot, one table unshare (then a
+ * fault a page) for the shared one, whatever the variant.  The memory is
+ * private both ways throughout.
+ */
+#define ADVICE_SLOT (2ul << 20)
+#define SLOT_PAGES (ADVICE_SLOT / 4096)
+
+static bool slots_hold(const char *base, int slots, int add)
+{
+	for (long i = 0; i < slots * (long)SLOT_PAGES; i++)
+		if (base[i * 4096] != (char)(i + add))
+			return false;
+	return true;
+}
+
+static void slot_write(char *base, int slot, int add)
+{
+	for (long i = slot * (long)SLOT_PAGES; i < (slot + 1) * (long)SLOT_PAGES; i++)
+		base[i * 4096] = (char)(i + add);
+}
+
+/* The faults (copy-on-write, unshares) the parent takes writing slot `slot`: their sum, both returned. */
+static void faults_writing(char *base, int slot, int add, unsigned long *cow, unsigned long *unshares)
+{
+	struct exo_fork_stats before, after;
+	exo_fork_stats(&before);
+	slot_write(base, slot, add);
+	exo_fork_stats(&after);
+	*cow = after.cow_faults - before.cow_faults;
+	*unshares = after.unshares - before.unshares;
+}
+
+static int advised_child(char *base, int go)
+{
+	char byte;
+	if (read(go, &byte, 1) != 1 || !slots_hold(base, 3, 0))
+		return 1;
+	for (int slot = 0; slot < 3; slot++)
+		slot_write(base, slot, 7);
+	return slots_hold(base, 3, 7) ? 0 : 2;
+}
+
+static bool advised_fork(char *base, const char *variant)
+{
+	for (int slot = 0; slot < 3; slot++)
+		slot_write(base, slot, 0);
+	int go[2];
+	if (pipe(go) < 0)
+		return false;
+	pid_t pid = exo_fork(variant);
+	if (pid == 0)
+		_exit(advised_child(base, go[0]));
+	unsigned long cow[3], unshares[3];
+	for (int slot = 0; slot < 3; slot++)
+		faults_writing(base, slot, 1, &cow[slot], &unshares[slot]);
+	bool sent = write(go[1], "g", 1) == 1;
+	close(go[0]);
+	close(go[1]);
+	int status = -1;
+	bool child_ok = waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	bool costs = cow[0] == 0 && unshares[0] == 0 && cow[1] == SLOT_PAGES && unshares[1] == 0 &&
+	             unshares[2] == 1 && cow[2] == SLOT_PAGES;
+	if (!costs)
+		printf("~ fork: advice under %s: faults copy %lu/%lu, cow %lu/%lu, shared %lu/%lu (cow/unshares)\n",
+		       variant, cow[0], unshares[0], cow[1], unshares[1], cow[2], unshares[2]);
+	return sent && child_ok && costs && slots_hold(base, 3, 1);
+}
+
+static void region_advice(void)
+{
+	char *raw = mmap(NULL, 4 * ADVICE_SLOT, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) {
+		check_own("mmap", 0);
+		return;
+	}
+	char *base = (char *)(((unsigned long)raw + ADVICE_SLOT - 1) & ~(ADVICE_SLOT - 1));
+	bool advised = madvise(base, ADVICE_SLOT, EXO_MADV_FORK_COPY) == 0 &&
+	               madvise(base + ADVICE_SLOT, ADVICE_SLOT, EXO_MADV_FORK_COW) == 0 &&
+	               madvise(base + 2 * ADVICE_SLOT, ADVICE_SLOT, EXO_MADV_FORK_SHARE) == 0;
+	const char *variants[] = { "cow", "eager", "shared", "async" };
+	int good = 0;
+	for (unsigned i = 0; advised && i < sizeof(variants) / sizeof(variants[0]); i++)
+		good += advised_fork(base, variants[i]);
+	int shared_map = -1;
+	char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared != MAP_FAILED) {
+		errno = 0;
+		shared_map = madvise(shared, 4096, EXO_MADV_FORK_COW) == -1 && errno == EINVAL;
+		munmap(shared, 4096);
+	}
+	bool undone = madvise(base, 3 * ADVICE_SLOT, EXO_MADV_FORK_DEFAULT) == 0;
+	munmap(raw, 4 * ADVICE_SLOT);
+	check_own("per-region advice (copy at fork, copy-on-write, shared tables) holds under cow, eager, shared and "
+	          "async, memory private both ways; MAP_SHARED memory refuses it",
+	          advised && good == 4 && shared_map == 1 && undone);
+}
+
 /* A child that faults after fork dies by SIGSEGV, and says so; fresh memory works on both sides. */
 static int child_faults(void *arg)
 {
@@ -760,6 +862,7 @@ int main(int argc, char **argv)
 	fork_from_a_thread();
 	if (variant) {
 		per_call_variants();
+		region_advice();
 		bounded_fork_bomb();
 	}
 	faults_after_fork();

@@ -20,16 +20,22 @@
  */
 #include "libos/fork/fork.h"
 #include "libos/pipe.h"
+#include "libos/region.h"
 
 #define SLOT (2ull << 20)
 #define PAGE 4096ull
-#define COW_BITS (EXO_PTE_RO | EXO_PTE_SW0)
-#define COW_FLAGS (EXO_COPY_BOTH | EXO_COPY_SHARE)
+#define COW_BITS FORK_COW_BITS
+#define COW_FLAGS FORK_COW_FLAGS
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
 _Static_assert(PIPE_AREA % SLOT == 0 && MAX_PIPES * PAGE <= SLOT, "the pipes have a slot to themselves");
 
-enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED, SLOT_SHARED, SLOT_LINK };
+/*
+ * SLOT_COW_RUN and SLOT_SHARE_RUN: regions advised EXO_MADV_FORK_COW or
+ * _SHARE, copied as the cow or the shared variant would whatever this one
+ * is (one advised _COPY is SLOT_EAGER).
+ */
+enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED, SLOT_SHARED, SLOT_LINK, SLOT_COW_RUN, SLOT_SHARE_RUN };
 
 /* Entries [first, first + count) of our table `from` into the child's `to`: shared or copy-on-write. */
 static int copy_run(u64 from, u64 to, u32 first, u32 count, bool shared)
@@ -145,7 +151,8 @@ struct special {
 	u64 start, end; /* slots: va >> 21 */
 	enum slot_kind kind;
 };
-#define SPECIAL_MAX 40
+#define SPECIAL_MAX 64
+#define ADVISED_MAX 16
 struct specials {
 	struct special at[SPECIAL_MAX];
 	u32 count;
@@ -165,7 +172,44 @@ static void add_special(struct specials *list, u64 va_start, u64 va_end, enum sl
 #define SCRATCH_VA 0x0000010000000000ull /* exec.c's */
 #define RECLAIM_VA 0x0000011000000000ull /* proc.c's */
 
-/* 0, or -ENOMEM when there are more MAP_SHARED ranges than this variant keeps apart. */
+/*
+ * The advised ranges, in slots, less the slots already in the list (its
+ * own handling wins there, and so does a lower advised range): the pieces
+ * left are added.  0, or -ENOMEM when they do not fit.
+ */
+static int add_advised(struct specials *list)
+{
+	u64 starts[ADVISED_MAX], ends[ADVISED_MAX];
+	u8 advice[ADVISED_MAX];
+	u32 count = mm_fork_advised_ranges(starts, ends, advice, ADVISED_MAX);
+	if (count > ADVISED_MAX)
+		return -L_ENOMEM;
+	for (u32 r = 0; r < count; r++) {
+		enum slot_kind kind = advice[r] == ADVICE_COPY ? SLOT_EAGER
+		                      : advice[r] == ADVICE_COW ? SLOT_COW_RUN : SLOT_SHARE_RUN;
+		u64 from = starts[r] >> 21, end = ((ends[r] - 1) >> 21) + 1;
+		u32 taken = list->count; /* the list grows as pieces go in: look at what was there */
+		struct special pieces[SPECIAL_MAX];
+		u32 npieces = 0;
+		for (u32 i = 0; i < taken && from < end; i++) {
+			const struct special *held = &list->at[i];
+			if (held->end <= from || held->start >= end)
+				continue;
+			if (held->start > from)
+				pieces[npieces++] = (struct special){ from, held->start, kind };
+			from = MAX(from, held->end);
+		}
+		if (from < end)
+			pieces[npieces++] = (struct special){ from, end, kind };
+		if (list->count + npieces > SPECIAL_MAX)
+			return -L_ENOMEM;
+		for (u32 i = 0; i < npieces; i++)
+			add_special(list, pieces[i].start << 21, pieces[i].end << 21, kind);
+	}
+	return 0;
+}
+
+/* 0, or -ENOMEM when there are more MAP_SHARED or advised ranges than this variant keeps apart. */
 static int find_specials(struct specials *list)
 {
 	list->count = 0;
@@ -176,13 +220,13 @@ static int find_specials(struct specials *list)
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
 	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
 	add_special(list, PIPE_AREA, PIPE_AREA + MAX_PIPES * PAGE, SLOT_SHARED); /* the slot holds only pipes */
-	u64 starts[SPECIAL_MAX - 8], ends[SPECIAL_MAX - 8];
-	u32 shared = mm_fork_special_ranges(starts, ends, SPECIAL_MAX - 8);
-	if (shared == SPECIAL_MAX - 8)
+	u64 starts[SPECIAL_MAX - ADVISED_MAX - 8], ends[SPECIAL_MAX - ADVISED_MAX - 8];
+	u32 shared = mm_fork_special_ranges(starts, ends, ARRAY_LEN(starts));
+	if (shared == ARRAY_LEN(starts))
 		return -L_ENOMEM;
 	for (u32 i = 0; i < shared; i++)
 		add_special(list, starts[i], ends[i], SLOT_MIXED);
-	return 0;
+	return add_advised(list);
 }
 
 /* Has our address space a last-level table for the slot? */
@@ -227,6 +271,10 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags)
 			err = copy_slots(job, run_start, range->start, run_bits, run_flags);
 		if (!err && range->kind == SLOT_LINK)
 			err = copy_slots(job, range->start, range->end, EXO_PTE_APT_RO, EXO_COPY_LINK | EXO_COPY_SHARE);
+		if (!err && range->kind == SLOT_COW_RUN)
+			err = copy_slots(job, range->start, range->end, FORK_COW_BITS, FORK_COW_FLAGS);
+		if (!err && range->kind == SLOT_SHARE_RUN)
+			err = copy_slots(job, range->start, range->end, FORK_SHARE_BITS, FORK_SHARE_FLAGS);
 		run_start = MAX(run_start, range->end);
 	}
 	return err ? err : copy_slots(job, run_start, SLOTS_END, run_bits, run_flags);

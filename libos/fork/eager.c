@@ -12,6 +12,8 @@
  * copies, and the shared pages' own entries).
  */
 #include "libos/fork/fork.h"
+#include "libos/pipe.h"
+#include "libos/region.h"
 #include <string.h>
 
 #define PAGE 4096ull
@@ -118,6 +120,43 @@ static int copy_leaf(u64 va_base, u64 table)
 	return exo_pt_map_new(table, exo_pt_index(3, UPCALL_STACK_BOTTOM), UPCALL_PAGES, PAGE_RW, NULL) < 0 ? -L_ENOMEM : 0;
 }
 
+/*
+ * A slot advised EXO_MADV_FORK_COW or _SHARE (region.h's advice): our
+ * last-level table, entry `index` of our level-2 table, copied
+ * copy-on-write into a new table of the child's, or linked read-only in
+ * both (the shared variant's way), from the child's level-2 `child_l2`.
+ */
+static int copy_advised(u32 index, u64 va, u64 child_l2, u8 advice)
+{
+	if (!mm_cow_pages)
+		mm_cow_pages = true; /* in both: the child's copy is made after this */
+	u64 ours_l2 = exo_window_table(1, va)[exo_pt_index(1, va)] & EXO_PTE_ADDR_MASK;
+	if (advice == ADVICE_SHARE) {
+		if (exo_pt_copy(ours_l2, index, child_l2, index, 1, FORK_SHARE_BITS, EXO_COPY_SHARE | EXO_COPY_BOTH) < 0)
+			return -L_ENOMEM;
+		job_now->tables_shared++;
+		return 0;
+	}
+	i64 next = exo_pt_alloc(job_now->child, 3);
+	u64 link = (u64)next | EXO_PTE_TABLE, ours = exo_window_table(2, va)[index] & EXO_PTE_ADDR_MASK;
+	if (next < 0 || exo_pt_write(child_l2, index, 1, &link) < 0 ||
+	    exo_pt_copy(ours, 0, (u64)next, 0, EXO_PT_ENTRIES, FORK_COW_BITS, FORK_COW_FLAGS) < 0)
+		return -L_ENOMEM;
+	job_now->tables++;
+	const u64 *entries = exo_window_table(3, va);
+	for (u32 i = 0; i < EXO_PT_ENTRIES; i++)
+		job_now->entries_cow += (entries[i] & EXO_PTE_VALID) != 0;
+	return 0;
+}
+
+/* The slot's advice, where advice may decide: not our upcall stack's or the pipes' (fixed, libos's own). */
+static u8 advice_at(u64 va)
+{
+	if (va == FORK_UPCALL_SLOT || va == (PIPE_AREA & ~((2ull << 20) - 1)))
+		return ADVICE_NONE;
+	return mm_fork_slot_advice(va, 2ull << 20);
+}
+
 /* The child's tables below its level-`level` table `table`, for ours at va_base. */
 static int copy_level(u32 level, u64 va_base, u64 table)
 {
@@ -133,6 +172,13 @@ static int copy_level(u32 level, u64 va_base, u64 table)
 			if (exo_pt_copy(ours, i, table, i, 1, EXO_PTE_APT_RO, EXO_COPY_SHARE) < 0)
 				return -L_ENOMEM;
 			job_now->tables_shared++;
+			continue;
+		}
+		u8 advice = level == 2 ? advice_at(va) : ADVICE_NONE;
+		if (advice == ADVICE_COW || advice == ADVICE_SHARE) {
+			int err = copy_advised(i, va, table, advice);
+			if (err)
+				return err;
 			continue;
 		}
 		i64 next = exo_pt_alloc(job_now->child, level + 1);

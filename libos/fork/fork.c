@@ -24,7 +24,7 @@
 #include <string.h>
 
 _Static_assert(EXO_SYS_FORK_NEXT == LIBOS_SYS_FORK_NEXT && EXO_SYS_FORK_VARIANT == LIBOS_SYS_FORK_VARIANT &&
-                   EXO_SYS_FORK_QUOTA == LIBOS_SYS_FORK_QUOTA,
+                   EXO_SYS_FORK_QUOTA == LIBOS_SYS_FORK_QUOTA && EXO_SYS_FORK_STATS == LIBOS_SYS_FORK_STATS,
                "<exo/fork.h> and libos agree");
 
 /* The variants, by name (EXO_FORK): the first is the default. */
@@ -206,6 +206,17 @@ static void stat_fork(const struct fork_job *job, const char *name, u64 ns)
 	             job->pages_shared, ns);
 }
 
+i64 fork_stats(u64 user_stats)
+{
+	volatile struct libos_safe *safe = LIBOS_SAFE;
+	struct exo_fork_stats stats = {
+		safe->last_fork[0], safe->last_fork[1], safe->last_fork[2], safe->last_fork[3], safe->last_fork[4],
+		safe->forks_made, safe->cow_faults, safe->unshares,
+	};
+	memcpy((void *)user_stats, &stats, sizeof(stats)); /* a bad pointer faults here: EFAULT */
+	return 0;
+}
+
 void fork_stat_exit(void)
 {
 	u64 cow_faults = LIBOS_SAFE->cow_faults, forks_made = LIBOS_SAFE->forks_made, unshares = LIBOS_SAFE->unshares;
@@ -250,6 +261,10 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen,
 	}
 	libos_add_child(job.child);
 	LIBOS_SAFE->forks_made++;
+	/* Fault-safe memory: written after the copy without a copy-on-write fault. */
+	const u64 did[] = { job.tables, job.tables_shared, job.entries_cow, job.pages_copied, job.pages_shared };
+	for (u32 i = 0; i < ARRAY_LEN(did); i++)
+		LIBOS_SAFE->last_fork[i] = did[i];
 	if (fork_stat)
 		stat_fork(&job, chosen->name, fork_now_ns() - started);
 	return child;

@@ -69,6 +69,12 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags);
  */
 int fork_unshare_fault(u64 page);
 
+/* How cow and shared copy a run of slots (EXO_PT_COPY_TABLES's bits and flags), and advised regions too. */
+#define FORK_COW_BITS (EXO_PTE_RO | EXO_PTE_SW0)
+#define FORK_COW_FLAGS (EXO_COPY_BOTH | EXO_COPY_SHARE)
+#define FORK_SHARE_BITS EXO_PTE_APT_RO
+#define FORK_SHARE_FLAGS (EXO_COPY_LINK | EXO_COPY_SHARE | EXO_COPY_BOTH)
+
 /* Our upcall stack's 2 MiB: never write-protected (its handler runs there), so copied eagerly. */
 #define FORK_UPCALL_SLOT ((LIBOS_UPCALL_STACK_TOP - 1) & ~((2ull << 20) - 1))
 
@@ -97,6 +103,8 @@ extern bool fork_stat;
 /* The generic timer in ns (guest instructions under -icount shift=0). */
 u64 fork_now_ns(void);
 void fork_stat_exit(void);
+/* <exo/fork.h>'s exo_fork_stats: the last fork's counts and the process's, copied to user_stats. */
+i64 fork_stats(u64 user_stats);
 /* libos_exit's first step: a forked child that dies in its first act gives back its pipe ends and ends. */
 void fork_exit_if_unsettled(u64 self, i64 status);
 

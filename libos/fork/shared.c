@@ -14,7 +14,7 @@
  */
 #include "libos/fork/fork.h"
 
-#define COW_BITS (EXO_PTE_RO | EXO_PTE_SW0)
+#define COW_BITS FORK_COW_BITS
 #define UNSHARE_TRIES 1000 /* yields while a sharing process's end is released (each lets a step run) */
 
 /* Our level-2 entry for va, and the table it is in (0: none). */
@@ -135,7 +135,7 @@ static int shared_copy_space(struct fork_job *job)
 		as_before_change = unshare; /* in both: the child's copy is made after this */
 	if (!mm_cow_pages)
 		mm_cow_pages = true;
-	return fork_copy_space(job, EXO_PTE_APT_RO, EXO_COPY_LINK | EXO_COPY_SHARE | EXO_COPY_BOTH);
+	return fork_copy_space(job, FORK_SHARE_BITS, FORK_SHARE_FLAGS);
 }
 
 const struct fork_variant fork_shared = { .name = "shared", .copy_space = shared_copy_space };

@@ -143,7 +143,7 @@ static void random_against_model(void)
 		u32 first = xorshift32(&seed) % PAGES, len = 1 + xorshift32(&seed) % 12;
 		u32 end = first + len > PAGES ? PAGES : first + len;
 		struct region r = { VA(first), VA(end), xorshift32(&seed) % 8, (u8)(xorshift32(&seed) % 3),
-		                    (u8)(xorshift32(&seed) % 2), (u8)(xorshift32(&seed) % 3) };
+		                    (u8)(xorshift32(&seed) % 2), (u8)(xorshift32(&seed) % ADVICE_KINDS) };
 		switch (xorshift32(&seed) % 6) {
 		case 0:
 			if (!model_free(first, end))
