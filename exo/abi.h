@@ -198,6 +198,7 @@ struct exo_env_info {
 /* EXO_RECV (event, flags, timeout_ns, word, expected) */
 #define EXO_RECV_NOWAIT 1u
 #define EXO_RECV_WORD 2u /* also end when the 32-bit word is not `expected`, or on EXO_WAKE of it */
+#define EXO_RECV_SKIP_ORPHANS 4u /* the first environment: orphans' exit notices stay queued for a later receive */
 enum exo_event_kind {
 	EXO_EVENT_EXIT = 1,    /* a child ended: env, value = status */
 	EXO_EVENT_MESSAGE = 2, /* env sent value */

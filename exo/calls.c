@@ -237,8 +237,8 @@ static i64 call_env_destroy(const u64 *a)
 	if (err)
 		return err;
 	bool self = env == curenv;
-	/* A parent destroying its child has its answer; anyone else gets an exit notice. */
-	env_destroy(env, -1, env->parent == curenv->id);
+	/* Who would receive the exit notice has its answer by destroying; anyone else's gets a notice. */
+	env_destroy(env, -1, env_notice_to(env) == curenv);
 	return self ? CALL_NO_RESULT : 0;
 }
 
@@ -319,14 +319,15 @@ static i64 call_recv(const u64 *a)
 {
 	struct exo_event event;
 	const volatile u32 *word = NULL;
-	if (a[1] & ~(u64)(EXO_RECV_NOWAIT | EXO_RECV_WORD))
+	if (a[1] & ~(u64)(EXO_RECV_NOWAIT | EXO_RECV_WORD | EXO_RECV_SKIP_ORPHANS))
 		return -E_INVAL;
+	bool orphans = !(a[1] & EXO_RECV_SKIP_ORPHANS);
 	if (user_check_write(a[0], sizeof(event)) < 0)
 		return -E_FAULT;
 	int err = (a[1] & EXO_RECV_WORD) ? word_at(a[3], &word) : 0;
 	if (err)
 		return err;
-	if (env_take_event(curenv, &event) == 0)
+	if (env_take_event(curenv, &event, orphans) == 0)
 		return copy_to_user(a[0], &event, sizeof(event));
 	if (word && *word != (u32)a[4]) {
 		event = (struct exo_event){ EXO_EVENT_WORD, 0, *word }; /* it changed already: no wait */
@@ -336,6 +337,7 @@ static i64 call_recv(const u64 *a)
 		return -E_AGAIN;
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
+	curenv->recv_skip_orphans = !orphans;
 	if (word)
 		wait_word_begin(curenv, (u64)word);
 	return CALL_NO_RESULT;

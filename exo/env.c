@@ -359,7 +359,7 @@ int env_send(struct env *from, struct env *to, u64 value)
 	return 0;
 }
 
-int env_take_event(struct env *env, struct exo_event *event)
+int env_take_event(struct env *env, struct exo_event *event, bool orphans)
 {
 	/* A pending alert first, once: the waiter is told, the alert stays for its upcall. */
 	if (env->upcall.alert && !env->upcall.alert_told) {
@@ -367,14 +367,16 @@ int env_take_event(struct env *env, struct exo_event *event)
 		env->upcall.alert_told = 1;
 		return 0;
 	}
-	/* Exit notices: its own children's, then the orphans' it adopted (the first environment). */
-	struct env *zombie = NULL;
+	/*
+	 * Exit notices: the orphans' the first environment adopted, oldest
+	 * first (a look at a queue's head, however many wait), unless asked to
+	 * leave them; then its own children's, in the order of its list.
+	 */
+	struct env *zombie = orphans ? orphan_take_zombie(env) : NULL;
+	u32 kind = zombie ? EXO_EVENT_ORPHAN_EXIT : EXO_EVENT_EXIT;
 	for (struct env *child = env->child_head; child && !zombie; child = child->sibling_next)
 		if (child->status == EXO_ENV_ZOMBIE && !child->adopted)
 			zombie = child;
-	u32 kind = EXO_EVENT_EXIT;
-	if (!zombie && (zombie = orphan_take_zombie(env)))
-		kind = EXO_EVENT_ORPHAN_EXIT;
 	if (zombie) {
 		*event = (struct exo_event){ kind, zombie->id, (u64)zombie->exit_status };
 		env_settle(zombie);

@@ -46,7 +46,7 @@ struct env_release {
 	u32 cursor;       /* the frame (index) the phase goes on from, FRAME_NONE: the list's head */
 	u32 worklist;     /* kept tables still to scan, through frame.work */
 	u32 heir;         /* a thread heir's id, 0 if none */
-	bool in_parent_space; /* it ran in its parent's address space (a thread): its children go to the parent as they are */
+	u32 space_parent; /* the parent whose address space it ran in (a thread), 0 if none: its children go to it */
 	u64 external;     /* references from outside into the frames kept, when counted */
 	u64 drops;        /* ...of which went away since */
 	i64 status;       /* its exit status */
@@ -92,6 +92,7 @@ struct env {
 	u8 status;  /* enum exo_env_status */
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
 	u64 recv_uva;
+	bool recv_skip_orphans; /* EXO_RECV_SKIP_ORPHANS: an orphan's end does not complete the receive */
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
 	u64 recv_word;     /* EXO_RECV_WORD: the word's kernel (linear-map) address, 0 if none */
 	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
@@ -156,6 +157,7 @@ static inline void recv_forget(struct env *env)
 {
 	wait_word_end(env);
 	env->recv_pending = false;
+	env->recv_skip_orphans = false;
 	env->word_woken_by = 0;
 	env->word_gone = false;
 }
@@ -265,6 +267,10 @@ void env_defer_frees(bool defer);
  */
 void env_destroy(struct env *env, i64 status, bool reap);
 /* --- exo/orphan.c: exit notices of orphans go to the first environment --- */
+/* A thread heir takes the ended environment's place: an orphan's heir is one too. */
+void orphan_inherit(struct env *heir, const struct env *ended);
+/* A thread heir takes the ended environment's place: an orphan's heir is one too. */
+void orphan_inherit(struct env *heir, const struct env *ended);
 /* Who receives env's exit notice: its parent, or the first environment once it is an orphan. */
 struct env *env_notice_to(const struct env *env);
 /* ended's children (about to move to its parent, or staying in its husk) are orphans now. */
@@ -313,7 +319,7 @@ noreturn void user_enter(const struct trap_frame *frame);
 /* Messages and exit notices. */
 int env_send(struct env *from, struct env *to, u64 value);
 /* Fill event from env's queue or zombie children: 0, or -E_AGAIN if nothing. */
-int env_take_event(struct env *env, struct exo_event *event);
+int env_take_event(struct env *env, struct exo_event *event, bool orphans);
 
 /* Ownership lists (env_frames.c). */
 void env_own_frame(struct env *env, struct frame *frame);

@@ -69,8 +69,7 @@ static void end_all_others(struct env *first)
 		env->husk = false;
 		env->status = EXO_ENV_FREE;
 	}
-	orphan_reset();
-	env_defer_frees(false);
+	env_defer_frees(false); /* each adopted record freed leaves the queue and the count */
 }
 
 void env_check_event(u32 id, const char *what)
@@ -115,12 +114,13 @@ void env_destroy(struct env *env, i64 status, bool reap)
 		reap = true; /* an ended parent receives nothing */
 	struct env *heir = parent ? thread_heir(env) : NULL;
 	/* A thread (or a vfork child) ran in its parent's space: its children are the parent's process's. */
-	bool in_parent_space = parent && env->root && env->root == parent->root;
+	u32 space_parent = parent && env->root && env->root == parent->root ? parent->id : 0;
 	sched_remove(env);
 	pt_set_root(env, 0);
 	if (heir) {
 		/* The thread steps into its place and takes everything, going on in the address space. */
 		env_set_parent(heir, env->parent);
+		orphan_inherit(heir, env); /* in its place: an orphan's exit notice goes where its did */
 		heir->draws = env->draws; /* in its place: drawing on what it drew on, no more */
 		env_give_frames(env, heir);
 		env->status = ENV_ENDING;
@@ -129,10 +129,20 @@ void env_destroy(struct env *env, i64 status, bool reap)
 		return;
 	}
 	release_start(env, reap, status);
-	env->release.in_parent_space = in_parent_space;
+	env->release.space_parent = space_parent;
 	/* Most ends finish here; a large one goes on in later steps (exo/release.c). */
 	u64 budget = parent ? RELEASE_BUDGET : ~0ull;
 	release_run(env, &budget);
+}
+
+/*
+ * It ran in its parent's address space (a thread), and that parent still
+ * lives (it may have ended while this release ran in steps, and this one
+ * moved up the tree): its children are then the parent's process's.
+ */
+static bool ran_in_live_parent_space(const struct env *env, const struct env *parent)
+{
+	return parent && env->release.space_parent == parent->id && !env_ended(parent);
 }
 
 void env_end_finish(struct env *env)
@@ -144,7 +154,7 @@ void env_end_finish(struct env *env)
 	if (env->husk) {
 		orphan_adopt_children(env); /* they stay its own (its shares reach them alone): orphans */
 	} else {
-		if (!heir && !env->release.in_parent_space)
+		if (!heir && !ran_in_live_parent_space(env, parent))
 			orphan_adopt_children(env);
 		env_reparent_children(env, heir ? heir->id : parent ? parent->id : 0, heir != NULL);
 	}

@@ -3,8 +3,9 @@
  * rights rest on (a husk keeps its children, so that what it shared reaches
  * them alone; other orphans move to the ended parent's parent), but an
  * orphan's exit notice goes to the first environment, which adopts it, as
- * POSIX's init does, and stays adopted wherever the tree moves it later.  Adopted zombies wait for it in a
- * queue of their own, so that receiving stays a look at a list's head.
+ * POSIX's init does, and stays adopted wherever the tree moves it later.
+ * Adopted zombies wait for it in a queue of their own, so that receiving
+ * one is a look at the queue's head.
  */
 #include "exo/env.h"
 #include "exo/sched.h"
@@ -73,7 +74,7 @@ void orphan_zombie(struct env *env)
 	zombies_tail = env;
 	env->orphan_queued = true;
 	struct env *first = first_env();
-	if (first && first->recv_pending)
+	if (first && first->recv_pending && !first->recv_skip_orphans)
 		sched_wake(first);
 }
 
@@ -84,6 +85,11 @@ void orphan_adopt_children(struct env *ended)
 		if (child->status == EXO_ENV_ZOMBIE)
 			orphan_zombie(child);
 	}
+}
+
+void orphan_inherit(struct env *heir, const struct env *ended)
+{
+	set_adopted(heir, ended->adopted);
 }
 
 void orphan_settled(struct env *env)

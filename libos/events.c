@@ -27,14 +27,14 @@ void libos_keep_event(const struct exo_event *event)
 void libos_nap(u64 timeout_ns)
 {
 	struct exo_event event;
-	if (exo_recv(&event, 0, timeout_ns) == 0)
+	if (exo_recv(&event, LIBOS_RECV, timeout_ns) == 0)
 		libos_keep_event(&event);
 }
 
 void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns)
 {
 	struct exo_event event;
-	if (exo_recv_word(&event, 0, timeout_ns, word, expected) == 0 && event.kind != EXO_EVENT_WORD)
+	if (exo_recv_word(&event, LIBOS_RECV, timeout_ns, word, expected) == 0 && event.kind != EXO_EVENT_WORD)
 		libos_keep_event(&event);
 }
 
@@ -68,7 +68,7 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
 {
 	if (take_kept(event))
 		return 0;
-	i64 err = exo_recv(event, flags, libos_nthreads ? KEPT_POLL_NS : 0);
+	i64 err = exo_recv(event, flags | LIBOS_RECV, libos_nthreads ? KEPT_POLL_NS : 0);
 	if (err == 0 && event->kind == EXO_EVENT_ALERT)
 		libos_alerted(event->value);
 	return err;

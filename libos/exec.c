@@ -139,7 +139,7 @@ __attribute__((noreturn)) static void exec_from_thread(u64 process, u64 root, co
 	libos_redirect(process, (u64)libos_exec_entry, 0);
 	for (;;) {
 		struct exo_event event;
-		exo_recv(&event, 0, 0); /* until the process ends this thread */
+		exo_recv(&event, LIBOS_RECV, 0); /* until the process ends this thread */
 	}
 }
 

@@ -112,6 +112,8 @@ u32 mm_fork_advised_ranges(u64 *starts, u64 *ends, u8 *advice, u32 max);
  * holds MAP_SHARED or left-out memory (done page by page).
  */
 u8 mm_fork_slot_advice(u64 slot_va, u64 slot_size);
+/* Has some region this advice? */
+bool mm_fork_advised(u8 advice);
 void mm_fork_child(void);
 /* Every page of [p, p + len) written once (a copy-on-write page made private): the kernel may write there. */
 void mm_make_writable(void *p, u64 len);
@@ -189,6 +191,12 @@ void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns);
  */
 i64 libos_next_event(struct exo_event *event, u64 flags);
 void libos_keep_event(const struct exo_event *event);
+/*
+ * How libos receives: init's orphans' exit notices (the first environment
+ * adopts them) stay with the kernel until a wait4 that may take them asks,
+ * so that they never fill the store of kept events.
+ */
+#define LIBOS_RECV EXO_RECV_SKIP_ORPHANS
 bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event);
 i64 libos_recv_event(struct exo_event *event, u64 flags);
 void events_fork_child(void);

@@ -293,10 +293,13 @@ i64 mm_madvise(u64 addr, u64 len, u64 advice)
 	u64 end = addr + PAGE_UP(len);
 	if (!region_range_covered(&map, addr, end))
 		return -L_ENOMEM; /* as Linux: part of the range is not mapped */
-	if (advice == MADV_WIPEONFORK || is_copy_advice(advice))
-		for (u64 at = addr; at < end; at = region_find(&map, at)->end)
-			if (region_find(&map, at)->policy == FORK_SHARED)
-				return -L_EINVAL; /* as Linux: only private memory can be wiped (or copied some way) */
+	for (u64 at = addr; at < end; at = region_find(&map, at)->end) {
+		const struct region *region = region_find(&map, at);
+		if ((advice == MADV_WIPEONFORK || is_copy_advice(advice)) && region->policy == FORK_SHARED)
+			return -L_EINVAL; /* as Linux: only private memory can be wiped (or copied some way) */
+		if (is_copy_advice(advice) && advice != EXO_MADV_FORK_DEFAULT && leaves_out(region->advice))
+			return -L_EINVAL; /* how to copy is no answer to whether the child has it: that stays */
+	}
 	/* Each undoes its own: DOFORK a DONTFORK, KEEPONFORK a WIPEONFORK, exo's DEFAULT its three. */
 	if (advice == MADV_DOFORK)
 		return undo_advice(addr, end, is_dontfork);
@@ -343,6 +346,14 @@ u32 mm_fork_advised_ranges(u64 *starts, u64 *ends, u8 *advice, u32 max)
 		starts[count] = region->start, ends[count] = region->end, advice[count++] = region->advice;
 	}
 	return count;
+}
+
+bool mm_fork_advised(u8 advice)
+{
+	for (u32 i = 0; i < map.count; i++)
+		if (map.at[i].advice == advice)
+			return true;
+	return false;
 }
 
 u8 mm_fork_slot_advice(u64 slot_va, u64 slot_size)

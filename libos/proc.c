@@ -28,7 +28,7 @@ static void wait_vfork(u64 child)
 {
 	for (;;) {
 		struct exo_event event;
-		if (exo_recv(&event, 0, 0) < 0)
+		if (exo_recv(&event, LIBOS_RECV, 0) < 0)
 			break;
 		if (event.env == child && event.kind == EXO_EVENT_MESSAGE && event.value == VFORK_DONE)
 			break;
@@ -260,7 +260,9 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 		/* Looked at after the store: an orphan's notice there is no longer the kernel's to tell of. */
 		if (first && !is_child(pid) && !is_orphan_of_ours(pid))
 			return -L_ECHILD;
-		i64 err = libos_recv_event(&event, (options & WNOHANG) ? EXO_RECV_NOWAIT : 0);
+		/* Orphans' notices only when one may be the answer: else they stay with the kernel. */
+		u64 orphans = pid == -1 || !is_child(pid) ? 0 : EXO_RECV_SKIP_ORPHANS;
+		i64 err = libos_recv_event(&event, ((options & WNOHANG) ? EXO_RECV_NOWAIT : 0) | orphans);
 		if (err == -EXO_EAGAIN && !(options & WNOHANG))
 			continue; /* a wait with threads about: the store is looked at again */
 		if (err < 0)

@@ -230,7 +230,7 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 	clear_and_wake(clear_tid);
 	for (;;) {
 		struct exo_event event;
-		if (exo_recv(&event, 0, 0) == 0)
+		if (exo_recv(&event, LIBOS_RECV, 0) == 0)
 			libos_keep_event(&event);
 	}
 }

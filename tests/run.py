@@ -402,7 +402,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "exo_fork chooses the variant for one call (cow, eager, shared, async)",
     "exo_fork of an unknown variant fails with EINVAL",
     "per-region advice (copy at fork, copy-on-write, shared tables) holds under cow, eager, shared and "
-    "async, memory private both ways; MAP_SHARED memory refuses it",
+    "async, memory private both ways; MAP_SHARED and left-out memory refuse it",
     "a fork bomb under a fixed quota ends by itself, and fork works after it",
     "a child that faults after fork ends by SIGSEGV",
     "new memory after fork, touched on both sides",

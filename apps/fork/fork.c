@@ -650,17 +650,40 @@ static void faults_writing(char *base, int slot, int add, unsigned long *cow, un
 static int advised_child(char *base, int go)
 {
 	char byte;
-	if (read(go, &byte, 1) != 1 || !slots_hold(base, 3, 0))
-		return 1;
+	if (read(go, &byte, 1) != 1 || !slots_hold(base, 4, 0))
+		return 1; /* slot 3 too: the parent's munmap and mprotect there are not the child's */
 	for (int slot = 0; slot < 3; slot++)
 		slot_write(base, slot, 7);
 	return slots_hold(base, 3, 7) ? 0 : 2;
+}
+
+/*
+ * Slot 3, advised _SHARE as well: after the fork the parent unmaps one of
+ * its pages and makes another inaccessible while the table is still
+ * shared; the child must still see both as they were.
+ */
+static bool share_slot_ready(char *base)
+{
+	char *slot = base + 3 * ADVICE_SLOT;
+	bool ok = mmap(slot, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == slot &&
+	          mprotect(slot + 4096, 4096, PROT_READ | PROT_WRITE) == 0 &&
+	          madvise(slot, ADVICE_SLOT, EXO_MADV_FORK_SHARE) == 0;
+	slot_write(base, 3, 0);
+	return ok;
+}
+
+static bool share_slot_changed(char *base)
+{
+	char *slot = base + 3 * ADVICE_SLOT;
+	return munmap(slot, 4096) == 0 && mprotect(slot + 4096, 4096, PROT_NONE) == 0;
 }
 
 static bool advised_fork(char *base, const char *variant)
 {
 	for (int slot = 0; slot < 3; slot++)
 		slot_write(base, slot, 0);
+	if (!share_slot_ready(base))
+		return false;
 	int go[2];
 	if (pipe(go) < 0)
 		return false;
@@ -670,6 +693,7 @@ static bool advised_fork(char *base, const char *variant)
 	unsigned long cow[3], unshares[3];
 	for (int slot = 0; slot < 3; slot++)
 		faults_writing(base, slot, 1, &cow[slot], &unshares[slot]);
+	bool changed = share_slot_changed(base);
 	bool sent = write(go[1], "g", 1) == 1;
 	close(go[0]);
 	close(go[1]);
@@ -680,12 +704,32 @@ static bool advised_fork(char *base, const char *variant)
 	if (!costs)
 		printf("~ fork: advice under %s: faults copy %lu/%lu, cow %lu/%lu, shared %lu/%lu (cow/unshares)\n",
 		       variant, cow[0], unshares[0], cow[1], unshares[1], cow[2], unshares[2]);
-	return sent && child_ok && costs && slots_hold(base, 3, 1);
+	return changed && sent && child_ok && costs && slots_hold(base, 3, 1);
+}
+
+/* After EXO_MADV_FORK_DEFAULT, slot 0 (advised copy before) is copy-on-write again under cow. */
+static bool advice_undone(char *base)
+{
+	int go[2];
+	if (pipe(go) < 0)
+		return false;
+	pid_t pid = exo_fork("cow");
+	if (pid == 0) {
+		char byte;
+		_exit(read(go[0], &byte, 1) == 1 ? 0 : 1);
+	}
+	unsigned long cow = 0, unshares = 0;
+	faults_writing(base, 0, 2, &cow, &unshares);
+	bool sent = write(go[1], "g", 1) == 1;
+	close(go[0]);
+	close(go[1]);
+	int status = -1;
+	return pid > 0 && sent && waitpid(pid, &status, 0) == pid && cow == SLOT_PAGES;
 }
 
 static void region_advice(void)
 {
-	char *raw = mmap(NULL, 4 * ADVICE_SLOT, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *raw = mmap(NULL, 5 * ADVICE_SLOT, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED) {
 		check_own("mmap", 0);
 		return;
@@ -705,11 +749,16 @@ static void region_advice(void)
 		shared_map = madvise(shared, 4096, EXO_MADV_FORK_COW) == -1 && errno == EINVAL;
 		munmap(shared, 4096);
 	}
-	bool undone = madvise(base, 3 * ADVICE_SLOT, EXO_MADV_FORK_DEFAULT) == 0;
-	munmap(raw, 4 * ADVICE_SLOT);
+	bool undone = madvise(base, 3 * ADVICE_SLOT, EXO_MADV_FORK_DEFAULT) == 0 && advice_undone(base);
+	/* Memory left out of children stays out: how to copy it is refused, not taken as a yes. */
+	errno = 0;
+	bool kept_out = madvise(base, ADVICE_SLOT, MADV_DONTFORK) == 0 &&
+	                madvise(base, ADVICE_SLOT, EXO_MADV_FORK_COW) == -1 && errno == EINVAL &&
+	                madvise(base, ADVICE_SLOT, MADV_DOFORK) == 0;
+	munmap(raw, 5 * ADVICE_SLOT);
 	check_own("per-region advice (copy at fork, copy-on-write, shared tables) holds under cow, eager, shared and "
-	          "async, memory private both ways; MAP_SHARED memory refuses it",
-	          advised && good == 4 && shared_map == 1 && undone);
+	          "async, memory private both ways; MAP_SHARED and left-out memory refuse it",
+	          advised && good == 4 && shared_map == 1 && undone && kept_out);
 }
 
 /* A child that faults after fork dies by SIGSEGV, and says so; fresh memory works on both sides. */
@@ -794,8 +843,7 @@ static int vfork_checks(void)
  */
 static int orphan_grandchild(int report_fd)
 {
-	pid_t first = getppid();
-	for (int i = 0; i < 5000 && getppid() == first; i++)
+	for (int i = 0; i < 5000 && getppid() != 1; i++)
 		usleep(1000);
 	int said[2] = { getpid(), getppid() };
 	_exit(write(report_fd, said, sizeof said) == sizeof said ? 7 : 1);
@@ -803,15 +851,25 @@ static int orphan_grandchild(int report_fd)
 
 static int orphan_middle(int report_fd)
 {
+	int told[2];
+	if (pipe(told) < 0)
+		return 3;
 	pid_t b = fork();
 	if (b == 0) {
-		if (fork() == 0)
+		pid_t c = fork();
+		if (c == 0)
 			orphan_grandchild(report_fd);
-		_exit(0);
+		_exit(write(told[1], &c, sizeof c) == sizeof c ? 0 : 1); /* C's pid, for M to try */
 	}
+	close(told[1]);
+	pid_t c = 0;
 	int status;
-	if (b < 0 || waitpid(b, &status, 0) != b || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (b < 0 || waitpid(b, &status, 0) != b || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    read(told[0], &c, sizeof c) != sizeof c)
 		return 1;
+	errno = 0;
+	if (waitpid(c, &status, WNOHANG) != -1 || errno != ECHILD)
+		return 2; /* a grandchild is not M's to wait for */
 	errno = 0;
 	return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD ? 0 : 2;
 }

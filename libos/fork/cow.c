@@ -175,23 +175,22 @@ static void add_special(struct specials *list, u64 va_start, u64 va_end, enum sl
 /*
  * The advised ranges, in slots, less the slots already in the list (its
  * own handling wins there, and so does a lower advised range): the pieces
- * left are added.  0, or -ENOMEM when they do not fit.
+ * left are added.  Advice is a hint: past ADVISED_MAX ranges, or when the
+ * list is full, the rest is done as the variant does.
  */
-static int add_advised(struct specials *list)
+static void add_advised(struct specials *list)
 {
 	u64 starts[ADVISED_MAX], ends[ADVISED_MAX];
 	u8 advice[ADVISED_MAX];
-	u32 count = mm_fork_advised_ranges(starts, ends, advice, ADVISED_MAX);
-	if (count > ADVISED_MAX)
-		return -L_ENOMEM;
+	u32 count = MIN(mm_fork_advised_ranges(starts, ends, advice, ADVISED_MAX), ADVISED_MAX);
 	for (u32 r = 0; r < count; r++) {
 		enum slot_kind kind = advice[r] == ADVICE_COPY ? SLOT_EAGER
 		                      : advice[r] == ADVICE_COW ? SLOT_COW_RUN : SLOT_SHARE_RUN;
 		u64 from = starts[r] >> 21, end = ((ends[r] - 1) >> 21) + 1;
 		u32 taken = list->count; /* the list grows as pieces go in: look at what was there */
+		u32 room = SPECIAL_MAX - list->count, npieces = 0;
 		struct special pieces[SPECIAL_MAX];
-		u32 npieces = 0;
-		for (u32 i = 0; i < taken && from < end; i++) {
+		for (u32 i = 0; i < taken && from < end && npieces < room; i++) {
 			const struct special *held = &list->at[i];
 			if (held->end <= from || held->start >= end)
 				continue;
@@ -199,14 +198,11 @@ static int add_advised(struct specials *list)
 				pieces[npieces++] = (struct special){ from, held->start, kind };
 			from = MAX(from, held->end);
 		}
-		if (from < end)
+		if (from < end && npieces < room)
 			pieces[npieces++] = (struct special){ from, end, kind };
-		if (list->count + npieces > SPECIAL_MAX)
-			return -L_ENOMEM;
 		for (u32 i = 0; i < npieces; i++)
 			add_special(list, pieces[i].start << 21, pieces[i].end << 21, kind);
 	}
-	return 0;
 }
 
 /* 0, or -ENOMEM when there are more MAP_SHARED or advised ranges than this variant keeps apart. */
@@ -226,7 +222,8 @@ static int find_specials(struct specials *list)
 		return -L_ENOMEM;
 	for (u32 i = 0; i < shared; i++)
 		add_special(list, starts[i], ends[i], SLOT_MIXED);
-	return add_advised(list);
+	add_advised(list);
+	return 0;
 }
 
 /* Has our address space a last-level table for the slot? */
@@ -254,6 +251,9 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags)
 		mm_cow_pages = true; /* in both: the child's copy is made after this */
 	struct specials list;
 	int err = find_specials(&list);
+	for (u32 i = 0; !err && i < list.count; i++)
+		if (list.at[i].kind == SLOT_SHARE_RUN)
+			fork_share_hooks(); /* before the copy: the child's memory holds them too */
 	u64 done = 0; /* slots below are done: ranges may share a slot */
 	for (u32 i = 0; !err && i < list.count; i++) {
 		const struct special *range = &list.at[i];

@@ -128,8 +128,6 @@ static int copy_leaf(u64 va_base, u64 table)
  */
 static int copy_advised(u32 index, u64 va, u64 child_l2, u8 advice)
 {
-	if (!mm_cow_pages)
-		mm_cow_pages = true; /* in both: the child's copy is made after this */
 	u64 ours_l2 = exo_window_table(1, va)[exo_pt_index(1, va)] & EXO_PTE_ADDR_MASK;
 	if (advice == ADVICE_SHARE) {
 		if (exo_pt_copy(ours_l2, index, child_l2, index, 1, FORK_SHARE_BITS, EXO_COPY_SHARE | EXO_COPY_BOTH) < 0)
@@ -197,6 +195,11 @@ static int copy_level(u32 level, u64 va_base, u64 table)
 
 static int eager_copy_space(struct fork_job *job)
 {
+	/* Before the walk copies the memory that holds them: */
+	if (mm_fork_advised(ADVICE_SHARE))
+		fork_share_hooks(); /* (which sets mm_cow_pages too) */
+	if (mm_fork_advised(ADVICE_COW) && !mm_cow_pages)
+		mm_cow_pages = true;
 	int err = scratch_ready(job);
 	return err ? err : copy_level(0, 0, job->child_root);
 }

@@ -324,6 +324,8 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	LIBOS_SAFE->forks_made = 0;
 	LIBOS_SAFE->cow_faults = 0;
 	LIBOS_SAFE->unshares = 0;
+	for (u32 i = 0; i < ARRAY_LEN(LIBOS_SAFE->last_fork); i++)
+		LIBOS_SAFE->last_fork[i] = 0; /* it has made no fork yet */
 	if (next_fork.variant)
 		next_fork.variant = NULL;
 	if (next_fork.quota)

@@ -42,6 +42,13 @@ struct fork_variant {
 
 extern const struct fork_variant fork_eager, fork_cow, fork_vfork, fork_shared, fork_async;
 
+/*
+ * shared.c: before any table is linked shared (by shared, async, or
+ * EXO_MADV_FORK_SHARE under any variant): libos then makes a shared table
+ * private before it changes it, and write faults look for shared tables.
+ */
+void fork_share_hooks(void);
+
 /* shared.c: every last-level table we still share, made our own (a copy, or in place). */
 void fork_unshare_all(void);
 

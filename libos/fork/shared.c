@@ -129,12 +129,17 @@ int fork_unshare_fault(u64 page)
 	return err ? err : 1;
 }
 
-static int shared_copy_space(struct fork_job *job)
+void fork_share_hooks(void)
 {
 	if (!as_before_change)
 		as_before_change = unshare; /* in both: the child's copy is made after this */
 	if (!mm_cow_pages)
 		mm_cow_pages = true;
+}
+
+static int shared_copy_space(struct fork_job *job)
+{
+	fork_share_hooks();
 	return fork_copy_space(job, FORK_SHARE_BITS, FORK_SHARE_FLAGS);
 }
 

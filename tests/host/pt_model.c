@@ -86,7 +86,7 @@ struct senv {
 	bool approx; /* a husk whose kept frames were chosen while references could still go */
 	u32 heir;    /* the thread that took its place, if any */
 	bool adopted;         /* an orphan: its notice goes to the first environment */
-	bool in_parent_space; /* it ended on its parent's root (a thread): its children are the parent's */
+	u32 space_parent;     /* it ended on its parent's root (a thread): that parent, whose its children become */
 	i64 status;
 };
 
@@ -467,7 +467,7 @@ static enum verdict predict_copy(u32 c, u64 sa, u64 si, u64 da, u64 di, u64 coun
 		/* The shared table's own frames: within what the table was shared with, which they then get. */
 		if (own_shared && x.kind != D_BAD &&
 		    !(x.kind == D_TABLE && (fr[t].type != T_PT || fr[t].level != level + 1))) {
-			u32 shareable = fr[t].type != T_PT ? RWX : x.kind == D_PAGE ? EXO_R : EXO_R | EXO_X;
+			u32 shareable = fr[t].type != T_PT ? RWX : x.kind == D_PAGE ? 0 : EXO_R | EXO_X; /* as a page: nothing */
 			if (x.rights & ~(fr[s].share & shareable))
 				return REFUSE;
 			share_add[i] = (u8)(x.rights | (x.kind == D_TABLE ? EXO_R : 0));
@@ -481,7 +481,7 @@ static enum verdict predict_copy(u32 c, u64 sa, u64 si, u64 da, u64 di, u64 coun
 		u32 owner = fr[t].owner;
 		if (!s_live(owner) || !s_can_act(c, owner) || !s_anc(owner, dst_owner))
 			return REFUSE; /* sharing is acting on the owner's frame: a live owner only */
-		u32 shareable = fr[t].type != T_PT ? RWX : x.kind == D_PAGE ? EXO_R : EXO_R | EXO_X;
+		u32 shareable = fr[t].type != T_PT ? RWX : x.kind == D_PAGE ? 0 : EXO_R | EXO_X; /* as a page: nothing */
 		if (x.rights & ~shareable)
 			return REFUSE;
 		share_add[i] = (u8)(x.rights | (x.kind == D_TABLE ? EXO_R : 0));
@@ -615,7 +615,12 @@ static void sync_frames(void)
 /* The kernel's environment records against the shadow; used and quota add up. */
 static void sync_envs(void)
 {
-	u64 quota_sum = 0;
+	u64 quota_sum = 0, adopted = 0;
+	for (int k = 0; k < MAXENVS; k++)
+		adopted += sh[k].id && sh[k].adopted;
+	if (orphan_count() != adopted)
+		fail("the kernel counts %llu orphans, the model %llu", (unsigned long long)orphan_count(),
+		     (unsigned long long)adopted);
 	for (int k = 0; k < MAXENVS; k++) {
 		struct senv *x = &sh[k];
 		if (!x->id)
@@ -943,13 +948,13 @@ static bool not_first_live(const struct senv *x, u32 arg) { (void)arg; return !x
 /* Who receives z's exit notice: its parent, or the first environment for an orphan. */
 static u32 notice_receiver(const struct senv *z) { return z->adopted ? first_id : z->parent; }
 
-static bool has_zombie_child(const struct senv *x, u32 arg)
+/* Has x an exit notice to receive (arg: the orphans' count too)? */
+static bool has_zombie_child(const struct senv *x, u32 orphans)
 {
-	(void)arg;
 	if (x->ended)
 		return false;
 	for (int k = 0; k < MAXENVS; k++)
-		if (sh[k].id && notice_receiver(&sh[k]) == x->id && sh[k].zombie)
+		if (sh[k].id && notice_receiver(&sh[k]) == x->id && sh[k].zombie && (orphans || !sh[k].adopted))
 			return true;
 	return false;
 }
@@ -1644,7 +1649,7 @@ static void env_end(u32 id, i64 status, bool reap)
 	closure(id, survives);
 	x->root = root;
 	bool parent_husk = S(parent) && S(parent)->husk;
-	bool in_parent_space = root && S(parent) && S(parent)->root == root;
+	u32 space_parent = root && S(parent) && S(parent)->root == root ? parent : 0;
 	env_destroy(env_lookup(id), status, reap);
 	st->env_ends++;
 
@@ -1661,6 +1666,7 @@ static void env_end(u32 id, i64 status, bool reap)
 		fail("env %u ended with live threads on its root, but none took its place", id);
 	if (heir) {
 		S(heir)->parent = parent;
+		S(heir)->adopted = x->adopted; /* in its place: an orphan's heir is one */
 		st->heirs++;
 	}
 	struct env *e = env_lookup(id);
@@ -1669,7 +1675,7 @@ static void env_end(u32 id, i64 status, bool reap)
 	x->root = 0;
 	x->heir = heir;
 	x->reap = reap || (!x->adopted && parent_husk); /* an ended parent receives nothing */
-	x->in_parent_space = in_parent_space;
+	x->space_parent = space_parent;
 	x->status = status;
 	x->approx = e && e->status == ENV_ENDING; /* pending: kept frames chosen while references go */
 	x->zombie = false;
@@ -1729,7 +1735,9 @@ static void finish_end(struct senv *x)
 				fail("env %u ended (%s): its zombie child %u no longer waits", id, husk ? "a husk" : "not a husk",
 				     z->id);
 		}
-		if (husk || (!heir && !x->in_parent_space))
+		/* A thread's children are its process's, if it still lives (it may have ended meanwhile). */
+		bool to_process = x->space_parent == parent && S(parent) && !S(parent)->ended;
+		if (husk || (!heir && !to_process))
 			z->adopted = true;
 		if (!husk)
 			z->parent = heir && S(heir) ? heir : parent;
@@ -1804,7 +1812,8 @@ static void op_destroy(void)
 	outcome("%d", err);
 	if (err)
 		return refused();
-	env_end(id, -1, S(id)->parent == c); /* its parent has its answer: no notice (call_env_destroy) */
+	/* Who would receive its notice has its answer: no notice (call_env_destroy). */
+	env_end(id, -1, notice_receiver(S(id)) == c);
 	accepted();
 }
 
@@ -1822,13 +1831,14 @@ static void op_exit(void)
 
 static void op_recv(void)
 {
-	u32 id = chance(75) ? pick_env(has_zombie_child, 0) : 0;
+	u32 id = chance(75) ? pick_env(has_zombie_child, 1) : 0;
 	if (!id)
 		id = pick_live();
-	bool want = has_zombie_child(S(id), 0);
-	note("env %u receives", id);
+	bool orphans = chance(80); /* else EXO_RECV_SKIP_ORPHANS: the orphans' stay queued */
+	bool want = has_zombie_child(S(id), orphans);
+	note("env %u receives%s", id, orphans ? "" : " (orphans skipped)");
 	struct exo_event event;
-	int err = env_take_event(env_lookup(id), &event);
+	int err = env_take_event(env_lookup(id), &event, orphans);
 	outcome("%d (env %llu)", err, err ? 0ull : (unsigned long long)event.env);
 	if ((err == 0) != want)
 		fail("env_take_event = %d, the model says %s", err, want ? "an exit notice" : "nothing");
@@ -1836,7 +1846,7 @@ static void op_recv(void)
 		return refused();
 	struct senv *z = S((u32)event.env);
 	if (!z || event.kind != (z->adopted ? EXO_EVENT_ORPHAN_EXIT : EXO_EVENT_EXIT) || notice_receiver(z) != id ||
-	    !z->zombie || (i64)event.value != z->status)
+	    !z->zombie || (i64)event.value != z->status || (z->adopted && !orphans))
 		fail("env %u received event %llu from env %llu (value %lld), not an exit of a zombie it receives", id,
 		     (unsigned long long)event.kind, (unsigned long long)event.env, (long long)event.value);
 	z->zombie = false;

@@ -65,7 +65,7 @@ static void husk_keeps_what_others_map(void)
 static u32 notice(struct env *env, u64 *who, u64 *status)
 {
 	struct exo_event event;
-	if (env_take_event(env, &event) < 0)
+	if (env_take_event(env, &event, true) < 0)
 		return 0;
 	*who = event.env;
 	*status = event.value;
@@ -141,6 +141,83 @@ static void thread_children_go_to_the_process(void)
 	EXPECT(notice(process, &who, &status) == EXO_EVENT_EXIT && who == child_id && status == 4);
 	EXPECT(notice(first, &who, &status) == 0);
 	env_destroy(process, 0, true);
+	EXPECT(problems() == 0);
+}
+
+/* A thread heir steps into an orphan's place, its tree parent a husk: the heir is an orphan too, and init hears of it. */
+static void orphan_heir_is_an_orphan(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 200), *a = make_env(first, 80), *b = make_env(a, 50);
+	u64 root = table_of(b, 0), who = 0, status = 0;
+	pt_set_root(b, root);
+	struct env *t = make_env(b, 10);
+	pt_set_root(t, root);
+	u64 data = frame_of(a), table = table_of(b, 3), page = fake_page(data, EXO_R);
+	EXPECT(frame_share(a, data, EXO_R) == 0);
+	EXPECT(pt_write(b, table, 0, 1, &page) == 0);
+	u32 bid = b->id, tid = t->id;
+	env_destroy(a, 0, true);
+	EXPECT(a->husk && b->adopted);
+	env_destroy(b, 3, false); /* t takes its place */
+	EXPECT(t->adopted && env_notice_to(t) == first && orphan_count() == 2);
+	EXPECT(notice(first, &who, &status) == EXO_EVENT_ORPHAN_EXIT && who == bid);
+	env_destroy(t, 9, false);
+	EXPECT(notice(first, &who, &status) == EXO_EVENT_ORPHAN_EXIT && who == tid && status == 9);
+	EXPECT(orphan_count() == 0 && problems() == 0);
+}
+
+/* An orphan's tree parent (not its notice's receiver) destroys it: init still gets the notice. */
+static void orphan_destroyed_by_tree_parent_notifies_init(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 200), *a = make_env(first, 60), *b = make_env(a, 30), *c = make_env(b, 10);
+	u64 who = 0, status = 0;
+	u32 cid = c->id;
+	env_destroy(b, 0, false);
+	EXPECT(c->adopted && c->parent_env == a && orphan_count() == 1);
+	env_destroy(c, -1, env_notice_to(c) == a); /* as call_env_destroy decides, called by a */
+	EXPECT(notice(first, &who, &status) == EXO_EVENT_ORPHAN_EXIT && who == cid && (i64)status == -1);
+	EXPECT(orphan_count() == 0);
+}
+
+/* The first environment ends with orphans live and queued: the count comes back to 0, not below. */
+static void first_end_leaves_no_orphan_count(void)
+{
+	fake_boot(256);
+	struct env *first = make_env(NULL, 200), *a = make_env(first, 80), *b = make_env(a, 30), *c = make_env(a, 30);
+	env_destroy(a, 0, false);
+	env_destroy(b, 1, false);
+	EXPECT(orphan_count() == 2 && b->orphan_queued && c->adopted);
+	env_destroy(first, 0, false);
+	EXPECT(orphan_count() == 0);
+}
+
+/*
+ * A thread's end runs in steps; its process ends meanwhile and the thread
+ * moves up the tree: its children are orphans then, not the grandparent's.
+ */
+static void thread_children_are_orphans_once_its_process_ended(void)
+{
+	fake_boot(2048);
+	struct env *first = make_env(NULL, 1900), *gp = make_env(first, 1500), *p = make_env(gp, 1000);
+	u64 root = table_of(p, 0);
+	pt_set_root(p, root);
+	struct env *t = make_env(p, 900);
+	pt_set_root(t, root);
+	struct env *c = make_env(t, 10);
+	for (u32 n = 0; n < 100; n++) { /* enough for a release in steps */
+		u64 leaf = table_of(t, 3), page = fake_page(frame_of(t), EXO_R | EXO_W);
+		for (u32 i = 0; i < 4; i++)
+			EXPECT(pt_write(t, leaf, i * 100, 1, &page) == 0);
+	}
+	env_destroy(t, 0, false);
+	EXPECT(t->status == ENV_ENDING);
+	env_destroy(p, 0, false);
+	env_release_drain();
+	EXPECT(c->adopted && env_notice_to(c) == first && c->parent_env != p);
+	env_destroy(gp, 0, true);
+	env_release_drain();
 	EXPECT(problems() == 0);
 }
 
@@ -1175,7 +1252,7 @@ static void quota_fuzz_conserves(void)
 				break;
 			case 8: { /* receive an exit notice */
 				struct exo_event ev;
-				env_take_event(e, &ev);
+				env_take_event(e, &ev, true);
 				break;
 			}
 			case 9: { /* EXO_QUOTA_GIVE to something it may act on (as calls.c) */
@@ -1381,6 +1458,10 @@ int main(void)
 	RUN("core", orphan_notice_goes_to_the_first);
 	RUN("core", husk_children_are_orphans);
 	RUN("core", thread_children_go_to_the_process);
+	RUN("core", orphan_heir_is_an_orphan);
+	RUN("core", orphan_destroyed_by_tree_parent_notifies_init);
+	RUN("core", first_end_leaves_no_orphan_count);
+	RUN("core", thread_children_are_orphans_once_its_process_ended);
 	RUN("core", deep_tree_batches_walk_each_record_once);
 	RUN("core", no_bucket_grows_past_its_bound);
 	RUN("core", cow_copies_then_writes_in_place);
