@@ -183,10 +183,12 @@ def t_kernel_in_high_half(ctx):
     symbols = nm_symbols(ctx.nm)
     if printed != symbols["kmain"][0]:
         raise Failure(f"kmain printed 0x{printed:x}, nm says 0x{symbols['kmain'][0]:x}")
-    low = [name for name, (addr, kind) in symbols.items()
-           if kind in "tTdDbBrR" and not f"{addr:016x}".startswith("ffff0000400")]
-    if low or not f"{stack:x}".startswith("ffff0000400"):
-        raise Failure(f"symbols outside 0xffff0000400xxxxx: {low[:5]}, stack 0x{stack:x}")
+    # The image is linked at KERNEL_VA = PA + 0xffff000000000000, in RAM's first 16 MiB.
+    def high(addr):
+        return 0xffff000040000000 <= addr < 0xffff000041000000
+    low = [name for name, (addr, kind) in symbols.items() if kind in "tTdDbBrR" and not high(addr)]
+    if low or not high(stack):
+        raise Failure(f"symbols outside 0xffff000040000000-0xffff000041000000: {low[:5]}, stack 0x{stack:x}")
     return f"{len(symbols)} symbols, kmain 0x{printed:x}"
 
 
@@ -228,7 +230,7 @@ def fault_report(name, *patterns):
     def test(ctx):
         run = Qemu(ctx.qemu, f"test={name}")
         run.expect(r"\*\*\* unexpected exception: ", r"ESR  0x[0-9a-f]{16}  FAR 0x[0-9a-f]{16}",
-                   r"^  x0  [0-9a-f]{16}", r"x30 [0-9a-f]{16}  sp  ffff0000400",
+                   r"^  x0  [0-9a-f]{16}", r"x30 [0-9a-f]{16}  sp  ffff00004",
                    r"backtrace:", r"#1  0x[0-9a-f]+ <selftest_run\+0x", r"<kmain\+0x", *patterns)
         run.refute(r"selftest .*: (ok|FAILED)")
         run.powered_off(3)
@@ -257,7 +259,7 @@ def t_stack_overflow(ctx):
     """Running out of kernel stack hits the guard page and is reported, not a hang."""
     run = Qemu(ctx.qemu, "test=stack-overflow")
     run.expect(r"kernel stack overflow: data abort without a change in exception level",
-               r"ELR  0xffff0000400[0-9a-f]+ <recurse\+0x")
+               r"ELR  0xffff00004[0-9a-f]+ <recurse\+0x")
     far = int(re.search(r"FAR 0x([0-9a-f]+)", run.out).group(1), 16)
     guard = nm_symbols(ctx.nm)["__stack_guard"][0]
     if not guard <= far < guard + 4096:
@@ -542,7 +544,7 @@ QEMU_TESTS = [
     ("qemu/fault_report_unmapped_write", fault_report(
         "fault", r"data abort without a change in exception level \(EC 0x25\)",
         r"FAR 0xffff7fffdead0000", r"translation fault at level \d, on a write",
-        r"ELR  0xffff0000400[0-9a-f]+ <arch_selftest_fault\+0x")),
+        r"ELR  0xffff00004[0-9a-f]+ <arch_selftest_fault\+0x")),
     ("qemu/kernel_text_read_only", fault_report(
         "write-text", r"data abort without a change", r"permission fault at level 3, on a write")),
     ("qemu/kernel_data_not_executable", fault_report(
