@@ -99,5 +99,5 @@ void orphan_settled(struct env *env)
 
 struct env *orphan_take_zombie(struct env *receiver)
 {
-	return receiver == first_env() ? zombies_head : NULL;
+	return zombies_head && receiver == first_env() ? zombies_head : NULL; /* mostly none: one load */
 }

@@ -395,7 +395,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "a chain of 50 forks, each waiting for the next",
     "200 children alive at once, each reaped by waitpid(-1) with its status",
     "40 children waited for in reverse order, each with its status",
-    "50 forks in a loop, each reaped with its status",
+    "1000 forks in a loop, each reaped with its status",
     "20 rounds of fork, exec and wait, each with its output and status; a failed exec exits 127",
     "echo a b c | cat | cat, built with fork, dup2 and execve: the words, end-of-file, three exits",
     "a callee-saved FP register keeps its value in both",
@@ -454,7 +454,7 @@ def t_libc_differential(ctx):
 
 def t_fork_differential(ctx):
     """apps/fork under exo (cow) and as /init under Debian's Linux in the same QEMU: same lines."""
-    exo = Qemu(ctx.qemu, "check=exit init=fork -- poweroff", extra=["-initrd", USER_INITRD], timeout=240)
+    exo = Qemu(ctx.qemu, "check=exit init=fork -- poweroff", extra=["-initrd", USER_INITRD], timeout=480)
     exo.expect(r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
     exo.powered_off(0)
     linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
@@ -462,7 +462,7 @@ def t_fork_differential(ctx):
                             "-initrd", LINUX_INITRAMFS,
                             "-append", "console=ttyAMA0 quiet panic=-1 rdinit=/fork -- poweroff"],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           errors="replace", timeout=240).stdout
+                           errors="replace", timeout=480).stdout
 
     def lines(out):
         kept = [line for line in out.replace("\r", "").splitlines()
@@ -621,7 +621,7 @@ QEMU_TESTS = [
         rf"^~ fork: default variant {variant}$",
         *[rf"^(~ )?fork: {name}: ok$" for name in FORK_CHECKS],
         rf"^fork: {len(FORK_CHECKS) - 4} passed, 0 failed$",
-        r"^~ fork: exo's own: 4 passed, 0 failed$"], refute=[r"FAILED"], timeout=240))
+        r"^~ fork: exo's own: 4 passed, 0 failed$"], refute=[r"FAILED"], timeout=480))
       for variant in FORK_VARIANTS],
     ("qemu/libos/fork_same_as_linux", t_fork_differential),
     ("qemu/libos/fork_semantics[vfork]", app("init=fork EXO_FORK=vfork", [
@@ -648,7 +648,7 @@ QEMU_TESTS = [
         r"^libos: fork: pid 1 -> (\d+) variant=async tables=\d+ tables_shared=[1-9]\d* entries_cow=0 "
         r"pages_copied=\d+ pages_shared=\d+ ns=\d+\r?\nlibos: forkstat: pid \1: 0 forks, \d+ copy-on-write faults, "
         r"[1-9]\d* tables unshared\r?$",
-        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"], timeout=240)),
+        r"^libos: forkstat: pid 1: \d+ forks, [1-9]\d* copy-on-write faults, \d+ tables unshared$"], timeout=480)),
     ("qemu/libos/strace_names_errors", app("init=cat EXO_STRACE=1 -- nothere", [
         r'^\[pid 1\] openat\(-100, "nothere", 0x[0-9a-f]+\) = -1 ENOENT$',
         r"^exo: all environments ended \(first exited with status 256\)$"], status=1)),

@@ -33,12 +33,21 @@ RESULTS = "build/bench/results.txt"
 # with a capital letter as its environment, so bench_libos reads BENCH_ONLY=NAME.
 PROGRAMS = {
     "bench_abi": ("bench/abi.c", re.compile(r'bench_report\("abi", "(\w+)"'), "only={}"),
-    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"|\{ "(fork_\w+)"|strcmp\(only, "(fork_\w+)"\)'), "BENCH_ONLY={}"),
+    "bench_libos": ("bench/libos.c", re.compile(r'\breport\("(\w+)"'), "BENCH_ONLY={}"),
+    "forkbench": ("apps/forkbench/forkbench.c", None, "BENCH_ONLY={}"),
 }
+# forkbench's cases, named CASE_VARIANT_KIB as its BENCH_ONLY reads them.
+FORK_VARIANTS = ("cow", "eager", "shared", "async", "vfork")
+FORK_SIZES = (0, 1024, 16384, 65536, 262144)
+FORKBENCH_CASES = ([f"{kind}_{variant}_{kib}" for kind in ("fork_exit_wait", "fork_to_child", "fork_touch_all")
+                    for variant in FORK_VARIANTS for kib in FORK_SIZES]
+                   + [f"vfork_exit_wait_vfork_{kib}" for kib in FORK_SIZES]
+                   + [f"spawn_wait_spawn_{kib}" for kib in FORK_SIZES]
+                   + ["first_touch_fault_none_0", "cow_fault_cow_0", "cow_fault_shared_0"])
 # Operations timed in one sample (one window), where it is not one: the bench divides by these.
 OPS_PER_WINDOW = {"null_call": 32, "upcall_roundtrip": 32, "svc_reflect": 32, "svc_reflect_light": 32,
                   "cow_fault": 32, "getppid": 32, "first_touch_fault": 32, "pipe_round_trip": 8,
-                  "fork_cow_fault_cow": 32, "fork_cow_fault_shared": 32}
+                  "cow_fault_cow_0": 32, "cow_fault_shared_0": 32, "first_touch_fault_none_0": 32}
 
 
 def tool(name, *fallbacks):
@@ -50,6 +59,8 @@ def tool(name, *fallbacks):
 
 def cases_of(program):
     source, pattern, _ = PROGRAMS[program]
+    if pattern is None:
+        return FORKBENCH_CASES
     with open(source) as f:
         found = pattern.findall(f.read())
     return [next(group for group in match if group) if isinstance(match, tuple) else match for match in found]
@@ -78,7 +89,7 @@ def run_case(qemu, case, program):
     select = PROGRAMS[program][2].format(case)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "exoprof.out")
-        argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "2G" if program == "bench_libos" else "512M", "-nographic", "-nic", "none",
+        argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "2G" if program == "forkbench" else "512M", "-nographic", "-nic", "none",
                 "-no-reboot", "-icount", "shift=0,sleep=off", "-kernel", "build/kernel.bin",
                 "-initrd", "build/user/initrd.cpio", "-append", f"init={program} {select}",
                 "-plugin", f"{PLUGIN},out={out}"]
@@ -87,7 +98,8 @@ def run_case(qemu, case, program):
             sys.exit(f"{case}: the run failed:\n{console[-2000:]}")
         median = None
         for line in console.splitlines():
-            found = re.search(rf"case={case} median=(\d+)", line)
+            found = re.search(rf"case={case} median=(\d+)", line) or \
+                (program == "forkbench" and re.search(r"^forkbench: system=\S+ .* median=(\d+)", line))
             if found:
                 median = int(found.group(1))
         counts = collections.Counter()

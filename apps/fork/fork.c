@@ -371,14 +371,14 @@ static void wait_in_reverse(void)
 static void loop(void)
 {
 	int good = 0;
-	for (int i = 0; i < 50; i++) {
+	for (int i = 0; i < 1000; i++) {
 		pid_t pid = fork();
 		if (pid == 0)
 			_exit(i % 256);
 		int status;
-		good += waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == i;
+		good += waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == i % 256;
 	}
-	check("50 forks in a loop, each reaped with its status", good == 50);
+	check("1000 forks in a loop, each reaped with its status", good == 1000);
 }
 
 /* Read fd to its end into buf (NUL-terminated); the bytes read. */

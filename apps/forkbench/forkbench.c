@@ -195,12 +195,15 @@ static void vfork_case(size_t kib)
 		return;
 	uint32_t iters = iters_for(kib);
 	for (uint32_t i = 0; i < iters; i++) {
+		BENCH_PROFILE_ON();
 		uint64_t start = counter();
 		long pid = vfork_exit();
 		if (pid < 0)
 			return failed("vfork_exit_wait", "vfork", kib, "clone");
 		waitpid((pid_t)pid, NULL, 0);
-		samples[i] = ns_x16(counter() - start);
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[i] = ns_x16(end - start);
 	}
 	report("vfork_exit_wait", "vfork", kib, iters);
 }
@@ -212,12 +215,15 @@ static void spawn_case(const char *self, size_t kib)
 	uint32_t iters = iters_for(kib);
 	char *args[] = { (char *)self, "exit", NULL };
 	for (uint32_t i = 0; i < iters; i++) {
+		BENCH_PROFILE_ON();
 		uint64_t start = counter();
 		pid_t pid;
 		if (posix_spawn(&pid, self, NULL, NULL, args, environ) != 0)
 			return failed("spawn_wait", "spawn", kib, "posix_spawn");
 		waitpid(pid, NULL, 0);
-		samples[i] = ns_x16(counter() - start);
+		uint64_t end = counter();
+		BENCH_PROFILE_OFF();
+		samples[i] = ns_x16(end - start);
 	}
 	report("spawn_wait", "spawn", kib, iters);
 }
