@@ -37,7 +37,9 @@ u64 arch_counter(void);      /* generic timer count (virtual: what the tick uses
 u64 arch_counter_since_reset(void); /* physical count: starts at 0 with the machine */
 u64 arch_entry_el(void);     /* the exception level the kernel was entered at */
 u64 arch_counter_freq(void); /* counts per second */
-noreturn void arch_poweroff(void);
+/* Power off; with arch_exit_semihosting, QEMU's exit code is status. */
+noreturn void arch_poweroff(u32 status);
+extern bool arch_exit_semihosting;
 noreturn void arch_halt(void);
 /* Print "  #N 0xADDR symbol+off" lines for the stack of frames from fp. */
 void arch_backtrace(u64 pc, u64 fp);

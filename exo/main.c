@@ -129,6 +129,9 @@ void kmain(u64 dtb_pa, u64 entry_count)
 	char value[16];
 	panic_halts = cmdline_get(boot.cmdline, "panic", value, sizeof(value)) &&
 	              strcmp(value, "halt") == 0;
+	/* exit=semihosting: QEMU (run with -semihosting) exits with the kernel's status. */
+	arch_exit_semihosting = cmdline_get(boot.cmdline, "exit", value, sizeof(value)) &&
+	                        strcmp(value, "semihosting") == 0;
 	if (arch_map_ram(&boot.mem) < 0)
 		boot_error("mapping RAM: out of boot page tables");
 	frames_init();

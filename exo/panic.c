@@ -7,7 +7,7 @@ bool panic_halts;
 noreturn void machine_exit(enum exit_status status)
 {
 	kprintf("exo: power off (status %d)\n", (int)status);
-	arch_poweroff();
+	arch_poweroff((u32)status);
 }
 
 noreturn void machine_fatal(void)

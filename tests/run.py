@@ -192,6 +192,22 @@ def t_kernel_in_high_half(ctx):
     return f"{len(symbols)} symbols, kmain 0x{printed:x}"
 
 
+def t_exit_code_through_semihosting(ctx):
+    """With exit=semihosting (QEMU run with -semihosting), QEMU's exit code is the kernel's status."""
+    results = []
+    for program, want in (("hello", 0), ("crash null", 1)):
+        run = Qemu(ctx.qemu, f"exit=semihosting init={program}", extra=["-semihosting", "-initrd", USER_INITRD])
+        run.expect(rf"exo: power off \(status {want}\)")
+        if run.status != want:
+            raise Failure(f"init={program}: the kernel said status {want}, QEMU exited with {run.status}")
+        results.append(f"{program}: {run.status}")
+    plain = Qemu(ctx.qemu, "init=crash null", extra=["-initrd", USER_INITRD])
+    plain.expect(r"exo: power off \(status 1\)")
+    if plain.status != 0:
+        raise Failure(f"without semihosting QEMU should end as PSCI's power-off does (0), not {plain.status}")
+    return ", ".join(results) + "; without it, 0 (PSCI)"
+
+
 def t_enters_at_el2(ctx):
     run = Qemu(ctx.qemu, "test=ttbr0", machine="virt,virtualization=on")
     run.expect(r"entered at EL2, running at EL1", r"selftest ttbr0: ok")
@@ -535,6 +551,7 @@ QEMU_TESTS = [
     ("qemu/boot_and_power_off", t_boot_demo),
     ("qemu/kernel_symbols_in_high_half", t_kernel_in_high_half),
     ("qemu/drops_from_el2_to_el1", t_enters_at_el2),
+    ("qemu/exit_code_through_semihosting", t_exit_code_through_semihosting),
     ("qemu/ram_size_from_device_tree_2g", t_ram_size_from_dt),
     ("qemu/cmdline_and_initrd_from_device_tree", t_cmdline_and_initrd),
     ("qemu/timer_ticks", selftest("ticks")),
@@ -605,9 +622,10 @@ QEMU_TESTS = [
     ("qemu/libos/shell_session", app("init=init", [
         r"^exo\$ echo hi there$", r"^hi there$", r"^\s+53  welcome\.txt$",
         r"^sh: crash: killed by signal 11 \(segmentation fault\)$", r"^sh: nosuch: not found$",
-        r"^Welcome to exo\.$", r"^piped along$", r"^init: sh exited with status 3$"],
+        r"^Welcome to exo\.$", r"^piped along$", r"^init: sh exited with status 3$",
+        r"^exo: all environments ended \(first exited with status 768\)$"],  # init passes sh's 3 on
         typed="echo hi there\rls\rcrash null\rnosuch\rcat welcome.txt\r"
-              "echo piped along | cat | cat\rexit 3\r")),
+              "echo piped along | cat | cat\rexit 3\r", status=1)),
     ("qemu/libos/strace", app("init=cat EXO_STRACE=1 -- welcome.txt", [
         r'^\[pid 1\] openat\(-100, "welcome\.txt", 0x[0-9a-f]+\) = 3$',
         r"^\[pid 1\] read\(3, 0x[0-9a-f]+, 4096\) = 53$",

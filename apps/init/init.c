@@ -1,6 +1,7 @@
 /*
  * init: the first program.  Runs the program named by its arguments (or
- * the shell), reaps orphans meanwhile, says how it ended, and ends with it.
+ * the shell), reaps orphans meanwhile, says how it ended, and ends with
+ * its status.
  */
 #include <spawn.h>
 #include <stdio.h>
@@ -28,5 +29,6 @@ int main(int argc, char **argv)
 		printf("init: %s exited with status %d\n", command[0], WEXITSTATUS(status));
 	else
 		printf("init: %s killed by signal %d\n", command[0], WTERMSIG(status));
-	return 0;
+	/* Its status is ours, as a shell's is its last command's: 128 + the signal for a kill. */
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
