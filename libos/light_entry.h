@@ -10,6 +10,10 @@
  * x19-x28, so only the rest come back (at \name\()_return, also the way back
  * for a handler resumed there with sp at the record) before
  * svc #EXO_SVC_SYSRET resumes the program with x0 the handler's result.
+ *
+ * A debugger's backtrace ends at these entries: the program's pc is the
+ * kernel's to keep, not in any register here, so the call-frame info says
+ * the return address is undefined (no instruction is spent on it).
  */
 #ifndef LIBOS_LIGHT_ENTRY_H
 #define LIBOS_LIGHT_ENTRY_H
@@ -22,6 +26,8 @@
 .macro light_syscall_entry name, handler
 	.globl	\name
 \name:
+	.cfi_startproc
+	.cfi_undefined x30
 	sub	sp, sp, #LIGHT_RECORD_SPACE
 	stp	x0, x1, [sp, #0]
 	stp	x2, x3, [sp, #16]
@@ -55,6 +61,7 @@
 	ldp	x29, x30, [sp, #232]
 	svc	#EXO_SVC_SYSRET
 	brk	#1
+	.cfi_endproc
 .endm
 
 /*
@@ -68,6 +75,8 @@
 .macro light_fault_entry name, handler
 	.globl	\name
 \name:
+	.cfi_startproc
+	.cfi_undefined x30
 	sub	sp, sp, #160
 	stp	x2, x3, [sp, #0]
 	stp	x4, x5, [sp, #16]
@@ -93,6 +102,7 @@
 	add	sp, sp, #160
 	svc	#EXO_SVC_SYSRET
 	brk	#1
+	.cfi_endproc
 .endm
 #endif
 

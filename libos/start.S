@@ -51,11 +51,14 @@ libos_exit_entry:
  */
 	.globl	libos_fault_entry
 libos_fault_entry:
+	.cfi_startproc
+	.cfi_undefined x30		// the faulting pc is in the record: a backtrace ends here
 	mov	x29, #0
 	bl	libos_on_fault		// returns the record
 	mov	x8, #EXO_UPCALL_RETURN
 	svc	#EXO_SVC_CALL
 	brk	#1
+	.cfi_endproc
 
 /* Light system calls (libos/light_entry.h): libos_on_syscall answers them. */
 	light_syscall_entry libos_syscall_entry, libos_on_syscall

@@ -168,6 +168,23 @@ def nm_symbols(nm):
 
 # --- the QEMU tests: each returns a detail string or raises Failure ---
 
+def t_backtrace_ends_at_libos_entries(ctx):
+    """A debugger's backtrace in a libos handler ends at its entry: each entry's call-frame
+    info says the return address (x30) is undefined, so gdb stops there instead of looping."""
+    app = f"{BUILD}/user/cat"
+    out = subprocess.run([ctx.nm, "--defined-only", app], capture_output=True, text=True, check=True).stdout
+    addrs = {parts[2]: int(parts[0], 16) for parts in (line.split() for line in out.splitlines()) if len(parts) == 3}
+    dump = subprocess.run([ctx.nm.replace("llvm-nm", "llvm-dwarfdump"), "--debug-frame", app],
+                          capture_output=True, text=True, check=True).stdout
+    fdes = re.findall(r"FDE cie=\S+ pc=([0-9a-f]+)\.\.\.[0-9a-f]+\n((?:  .*\n)+)", dump)
+    ending = {int(start, 16) for start, body in fdes if "DW_CFA_undefined: W30" in body}
+    for entry in ("libos_syscall_entry", "libos_fault_entry"):
+        if addrs.get(entry) not in ending:
+            raise Failure(f"{entry} (0x{addrs.get(entry, 0):x}) has no call-frame info ending the backtrace")
+    return "libos_syscall_entry and libos_fault_entry end a backtrace"
+
+
+
 def t_boot_demo(ctx):
     run = Qemu(ctx.qemu)
     run.expect(r"^exo: console up \d+ us after reset", r"entered at EL1, running at EL1",
@@ -550,6 +567,7 @@ def t_profile_counts_a_window(ctx):
 QEMU_TESTS = [
     ("qemu/boot_and_power_off", t_boot_demo),
     ("qemu/kernel_symbols_in_high_half", t_kernel_in_high_half),
+    ("tools/backtrace_ends_at_libos_entries", t_backtrace_ends_at_libos_entries),
     ("qemu/drops_from_el2_to_el1", t_enters_at_el2),
     ("qemu/exit_code_through_semihosting", t_exit_code_through_semihosting),
     ("qemu/ram_size_from_device_tree_2g", t_ram_size_from_dt),
@@ -623,9 +641,10 @@ QEMU_TESTS = [
         r"^exo\$ echo hi there$", r"^hi there$", r"^\s+53  welcome\.txt$",
         r"^sh: crash: killed by signal 11 \(segmentation fault\)$", r"^sh: nosuch: not found$",
         r"^Welcome to exo\.$", r"^piped along$", r"^init: sh exited with status 3$",
-        r"^exo: all environments ended \(first exited with status 768\)$"],  # init passes sh's 3 on
+        r"^exo: all environments ended \(first exited with status 768\)$",  # init passes sh's 3 on
+        r"^traced$", r"^\[pid \d+\] writev\(1, 0x[0-9a-f]+, 2\) = 7$"],  # NAME=VALUE before a program
         typed="echo hi there\rls\rcrash null\rnosuch\rcat welcome.txt\r"
-              "echo piped along | cat | cat\rexit 3\r", status=1)),
+              "echo piped along | cat | cat\rEXO_STRACE=1 echo traced\rexit 3\r", status=1)),
     ("qemu/libos/strace", app("init=cat EXO_STRACE=1 -- welcome.txt", [
         r'^\[pid 1\] openat\(-100, "welcome\.txt", 0x[0-9a-f]+\) = 3$',
         r"^\[pid 1\] read\(3, 0x[0-9a-f]+, 4096\) = 53$",

@@ -2,10 +2,12 @@
  * sh: a small interactive shell.  Reads a line, runs the programs it names
  * from the boot archive with their arguments (posix_spawn), joined by pipes
  * for `a | b | c`, waits, and says how a program ended when it did not end
- * well.  Builtins: exit, cd.
+ * well.  `NAME=VALUE prog` adds to prog's environment (`EXO_STRACE=1 cat
+ * welcome.txt`).  Builtins: exit, cd.
  */
 #include <errno.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +38,46 @@ static void report(const char *name, int status)
 }
 
 #define MAX_STAGES 8
+#define MAX_ENV 128
+
+static bool is_assignment(const char *word) { return word[0] != '=' && strchr(word, '=') != NULL; }
+
+/* Is `entry` (NAME=...) overridden by one of the first `count` assignments? */
+static bool overridden(char **assigned, int count, const char *entry)
+{
+	size_t name = strcspn(entry, "=") + 1;
+	for (int i = 0; i < count; i++)
+		if (strncmp(assigned[i], entry, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A stage's leading NAME=VALUE words, taken off its arguments, and then
+ * our environment less the names they set: the program's environment.
+ */
+static char **stage_env(char ***argv, char **env)
+{
+	int assigned = 0, count = 0;
+	while (**argv && is_assignment(**argv) && assigned < MAX_ENV / 2)
+		env[assigned++] = *(*argv)++;
+	count = assigned;
+	for (char **entry = environ; *entry && count < MAX_ENV; entry++)
+		if (!overridden(env, assigned, *entry))
+			env[count++] = *entry;
+	env[count] = NULL;
+	return env;
+}
 
 /* Spawn one stage with its standard input and output from the pipes around it. */
 static pid_t spawn_stage(char **argv, int in, int out)
 {
+	char *env_space[MAX_ENV + 1];
+	char **env = stage_env(&argv, env_space);
+	if (!argv[0]) {
+		printf("sh: no program after the assignments\n");
+		return -1;
+	}
 	posix_spawn_file_actions_t actions;
 	posix_spawn_file_actions_init(&actions);
 	if (in != 0) {
@@ -51,7 +89,7 @@ static pid_t spawn_stage(char **argv, int in, int out)
 		posix_spawn_file_actions_addclose(&actions, out);
 	}
 	pid_t pid;
-	int err = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
+	int err = posix_spawn(&pid, argv[0], &actions, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&actions);
 	if (err) {
 		printf("sh: %s: %s\n", argv[0], err == ENOENT ? "not found" : strerror(err));
@@ -91,7 +129,10 @@ static void run(char **words)
 	for (int i = 0; i < count; i++) {
 		if (pids[i] < 0 || waitpid(pids[i], &last_status, 0) != pids[i])
 			continue;
-		report(stages[i][0], last_status);
+		char **name = stages[i];
+		while (*name && is_assignment(*name))
+			name++;
+		report(*name, last_status);
 	}
 }
 
