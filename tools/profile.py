@@ -122,6 +122,29 @@ def disassembly(objdump, elf):
     return text
 
 
+KERNEL_BASE = 0xffff000000000000
+# libos functions whose entries count events a fork causes.
+EVENTS = {"fork_cow_fault": "copy-on-write faults looked at", "unshare": "shared tables made private",
+          "libos_on_fault": "fault upcalls", "libos_on_syscall": "system calls answered by libos"}
+
+
+def summary(syms, counts, per_op):
+    """Kernel against user instructions; the kernel's calls by kind and libos's events, counted
+    as the executions of each function's first instruction."""
+    kernel = sum(c for pc, c in counts.items() if pc >= KERNEL_BASE)
+    user = sum(c for pc, c in counts.items() if pc < KERNEL_BASE)
+    out = [f"  split: kernel {kernel / per_op:.0f}, user (libos and the program) {user / per_op:.0f}"]
+    calls = sorted(((counts.get(addr, 0) / per_op, name[len("call_"):]) for addr, name in syms
+                    if addr >= KERNEL_BASE and name.startswith("call_") and counts.get(addr)), reverse=True)
+    if calls:
+        out.append("  kernel calls per op: " + ", ".join(f"{name} {n:g}" for n, name in calls))
+    events = [(EVENTS[name], counts.get(addr, 0) / per_op) for addr, name in syms
+              if name in EVENTS and addr < KERNEL_BASE and counts.get(addr)]
+    if events:
+        out.append("  libos per op: " + ", ".join(f"{what} {n:g}" for what, n in events))
+    return out
+
+
 def profile(args, case):
     program = program_of(case)
     windows, counts, median = run_case(args.qemu, case, program)
@@ -153,6 +176,7 @@ def profile(args, case):
         share = 100 * count / max(total, 1)
         lines.append(f"  {count / per_op:12.1f} {share:5.1f}%  ({len(rest)} other functions)")
     lines.append(f"  {total / per_op:12.1f} 100.0%  total per op")
+    lines += summary(syms, counts, per_op)
     if args.lines:
         text = {}
         for binary in (KERNEL, elf):
@@ -180,7 +204,9 @@ def main():
     if args.all:
         if os.path.exists(RESULTS):
             with open(RESULTS) as f:
-                cases = re.findall(r"case=(\S+)", f.read())
+                # forkbench's lines name a case by its case, variant and size together.
+                cases = [f"{m[0]}_{m[1]}_{m[2]}" if m[1] else m[0]
+                         for m in re.findall(r"case=(\S+)(?: variant=(\S+) mem_kib=(\d+))?", f.read())]
         else:
             cases = [c for program in PROGRAMS for c in cases_of(program)]
     elif args.case:
