@@ -102,35 +102,42 @@ u64 as_lookup_self(u64 va)
 	return exo_window_table(3, va)[exo_pt_index(3, va)];
 }
 
-int as_each_leaf_table_self(u64 start, u64 end, as_leaf_visit visit, void *arg)
+/*
+ * The last-level tables under our level-`level` table that holds `base`
+ * (the start of that table's span), for [start, end): each table's entries
+ * are looked at in place, an absent one skipped with one load, so a walk
+ * costs the entries of the tables present, not a descent per empty slot.
+ */
+static int leaves_under(u32 level, u64 base, u64 start, u64 end, as_leaf_visit visit, void *arg)
 {
-	for (u64 va = start; va < end;) {
-		u32 level = 0;
-		u64 desc = 0;
-		for (; level < 3; level++) {
-			desc = exo_window_table(level, va)[exo_pt_index(level, va)];
-			if (!(desc & EXO_PTE_VALID))
-				break;
+	u32 shift = 39 - 9 * level; /* what one entry at this level covers */
+	u64 lo = MAX(start, base), hi = MIN(end, base + ((u64)EXO_PT_ENTRIES << shift));
+	if (lo >= hi)
+		return 0;
+	const u64 *entries = exo_window_table(level, lo);
+	for (u32 i = exo_pt_index(level, lo), last = exo_pt_index(level, hi - 1); i <= last; i++) {
+		if (!(entries[i] & EXO_PTE_VALID))
+			continue;
+		u64 va = base + ((u64)i << shift), from = MAX(va, start), to = MIN(va + (1ull << shift), end);
+		int err = 0;
+		if (level < 2) {
+			err = leaves_under(level + 1, va, start, end, visit, arg);
+		} else {
+			if (as_before_change)
+				err = as_before_change(from); /* the visit may change the table: it is ours first */
+			u32 first = exo_pt_index(3, from);
+			if (!err)
+				err = visit(ADDR(entries[i]), first, first + (u32)((to - from) >> 12), exo_window_table(3, from), arg);
 		}
-		/* What one entry at the level reached covers: a missing table's span, or a last-level table's. */
-		u32 shift = level < 3 ? 39 - 9 * level : 21;
-		u64 next = (va | ((1ull << shift) - 1)) + 1;
-		if (level == 3 && as_before_change) {
-			int err = as_before_change(va); /* the visit may change the table */
-			if (err)
-				return err;
-			desc = exo_window_table(2, va)[exo_pt_index(2, va)];
-		}
-		if (level == 3) {
-			u64 stop = next < end ? next : end;
-			u32 first = exo_pt_index(3, va), last = first + (u32)((stop - va) >> 12);
-			int err = visit(ADDR(desc), first, last, exo_window_table(3, va), arg);
-			if (err)
-				return err;
-		}
-		va = next;
+		if (err)
+			return err;
 	}
 	return 0;
+}
+
+int as_each_leaf_table_self(u64 start, u64 end, as_leaf_visit visit, void *arg)
+{
+	return leaves_under(0, 0, start, end, visit, arg);
 }
 
 u64 as_map_fresh(struct aspace *as, u64 va)
