@@ -35,27 +35,29 @@ def parse(line):
     return fields
 
 
-def run_one(qemu, index, system, mode, thp):
-    label = f"[{index + 1}/{len(RUNS)}] {system}" + (f" thp={thp}" if thp else "") + f" ({mode})"
+def run_one(qemu, index, total, system, mode, thp):
+    label = f"[{index + 1}/{total}] {system}" + (f" thp={thp}" if thp else "") + f" ({mode})"
     env = "FORKBENCH_UNIT=ns" if mode == "wall" else ""
     if system == "exo":
         argv = qemu_runs.exo_argv(qemu, "forkbench", icount=mode == "icount", env=env)
     else:
-        argv = qemu_runs.linux_argv(qemu, "forkbench", icount=mode == "icount", thp=thp,
-                                    env=f"FORKBENCH_THP={thp} {env}")
+        argv = qemu_runs.linux_argv(qemu, "forkbench", icount=mode == "icount", thp=thp, env=env)
     print(f"{label}: booting", flush=True)
 
     def progress(line):
         fields = parse(line)
         if fields and "n/a" not in fields:
             figure = f"median {int(fields['median']):,} {fields['unit']}" if "median" in fields else line
-            print(f"{label}: {fields['case']} {fields['variant']} {int(fields['mem_kib']) // 1024} MiB: {figure}",
-                  flush=True)
+            size = f"{int(fields['mem_kib']) // 1024} MiB" if "fault" not in fields["case"] else "one fault"
+            print(f"{label}: {fields['case']} {fields['variant']} {size}: {figure}", flush=True)
 
     lines, wall = qemu_runs.run(argv, progress, timeout=3600)
     kept = [line[len("forkbench: "):] for line in lines if parse(line)]
-    if "forkbench: done" not in lines or not kept:
-        sys.exit(f"{label}: forkbench did not finish:\n" + "\n".join(lines[-40:]))
+    failed = [line for line in lines if line.startswith("forkbench: ") and " failed: " in line]
+    if "forkbench: done" not in lines or not kept or failed:
+        sys.exit(f"{label}: forkbench did not finish cleanly:\n" + "\n".join((failed or lines)[-40:]))
+    if system == "linux" and not any(f"thp={thp}" in line for line in kept):
+        sys.exit(f"{label}: asked for transparent_hugepage={thp}, but Linux's lines say otherwise")
     print(f"{label}: done in {wall:.0f} s of wall time", flush=True)
     return kept
 
@@ -79,20 +81,22 @@ def md_table(head, rows):
 
 
 def ratio(linux, exo):
-    return f"{linux / exo:.1f}x" if linux and exo else ""
+    return f"{linux / exo:.2f}" if linux and exo else ""
 
 
 def markdown(results):
     """The deterministic figures: fork cases by variant and size, then the others."""
-    head = ["case", "memory"] + [f"exo {v}" for v in VARIANTS] + ["Linux, THP always", "Linux, THP never",
-                                                                   "Linux (never) ÷ exo cow"]
+    head = ["case", "memory"] + [f"exo {v}" for v in VARIANTS] + [
+        "Linux, THP always", "Linux, THP never", "Linux (always) ÷ exo cow", "Linux (never) ÷ exo cow"]
     rows = []
     for case in FORK_CASES:
         for kib in SIZES:
             exo = [figure_of(results, "exo", case, v, kib) for v in VARIANTS]
             linux = [figure_of(results, "linux", case, "cow", kib, thp) for thp in ("always", "never")]
-            rows.append([case, f"{kib // 1024} MiB"] + [cell(x) for x in exo + linux] + [ratio(linux[1], exo[0])])
-    other_head = ["case", "memory", "exo", "Linux, THP always", "Linux, THP never", "Linux (never) ÷ exo"]
+            rows.append([case, f"{kib // 1024} MiB"] + [cell(x) for x in exo + linux] +
+                        [ratio(linux[0], exo[0]), ratio(linux[1], exo[0])])
+    other_head = ["case", "memory", "exo", "Linux, THP always", "Linux, THP never", "Linux (always) ÷ exo",
+                  "Linux (never) ÷ exo"]
     other_rows = []
     for case, variant, sizes in (("vfork_exit_wait", "vfork", SIZES), ("spawn_wait", "spawn", SIZES),
                                  ("first_touch_fault", "none", (0,)), ("cow_fault", "cow", (0,))):
@@ -100,7 +104,8 @@ def markdown(results):
             exo = figure_of(results, "exo", case, variant, kib)
             linux = [figure_of(results, "linux", case, variant, kib, thp) for thp in ("always", "never")]
             size = f"{kib // 1024} MiB" if case not in ("first_touch_fault", "cow_fault") else "one fault"
-            other_rows.append([case, size, cell(exo)] + [cell(x) for x in linux] + [ratio(linux[1], exo)])
+            other_rows.append([case, size, cell(exo)] + [cell(x) for x in linux] +
+                              [ratio(linux[0], exo), ratio(linux[1], exo)])
     return md_table(head, rows) + "\n" + md_table(other_head, other_rows)
 
 
@@ -149,11 +154,13 @@ def main():
     parser.add_argument("--no-wall", action="store_true", help="the deterministic runs only")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    for old in ("forkbench.txt", "forkbench.md", "forkbench.svg"):  # no stale result survives a failed run
+        if os.path.exists(os.path.join(OUT, old)):
+            os.remove(os.path.join(OUT, old))
+    runs = [run for run in RUNS if not (run[1] == "wall" and args.no_wall)]
     lines = []
-    for index, (system, mode, thp) in enumerate(RUNS):
-        if mode == "wall" and args.no_wall:
-            continue
-        lines += run_one(args.qemu, index, system, mode, thp)
+    for index, (system, mode, thp) in enumerate(runs):
+        lines += run_one(args.qemu, index, len(runs), system, mode, thp)
     with open(os.path.join(OUT, "forkbench.txt"), "w") as out:
         out.write("\n".join(lines) + "\n")
     results = [parse("forkbench: " + line) for line in lines]

@@ -3,6 +3,7 @@
 wall time, with the console read line by line so that long runs can show progress."""
 import subprocess
 import sys
+import threading
 import time
 
 EXO_KERNEL, EXO_INITRD = "build/kernel.bin", "build/user/initrd.cpio"
@@ -31,12 +32,16 @@ def run(argv, on_line=None, timeout=3600):
     lines = []
     with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           errors="replace") as proc:
-        for raw in proc.stdout:
-            line = raw.replace("\r", "").rstrip("\n")
-            lines.append(line)
-            if on_line:
-                on_line(line)
-            if time.time() - start > timeout:
-                proc.kill()
-                sys.exit(f"{argv[0]}: no end after {timeout} s:\n" + "\n".join(lines[-40:]))
+        watchdog = threading.Timer(timeout, proc.kill)  # a guest that hangs in silence ends too
+        watchdog.start()
+        try:
+            for raw in proc.stdout:
+                line = raw.replace("\r", "").rstrip("\n")
+                lines.append(line)
+                if on_line:
+                    on_line(line)
+        finally:
+            watchdog.cancel()
+    if time.time() - start >= timeout:
+        sys.exit(f"{argv[0]}: no end after {timeout} s:\n" + "\n".join(lines[-40:]))
     return lines, time.time() - start

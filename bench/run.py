@@ -61,7 +61,8 @@ def main():
         print(f"running {program} on exo...", flush=True)
         lines, wall = qemu_runs.run(qemu_runs.exo_argv(args.qemu, program, memory), timeout=1800)
         got = results_of(program, lines)
-        if not got or "exo: power off (status 0)" not in lines:
+        failed = [line for line in lines if line.startswith("forkbench: ") and " failed: " in line]
+        if not got or failed or "exo: power off (status 0)" not in lines:
             sys.exit(f"{program} failed:\n" + "\n".join(lines[-60:]))
         print(f"({program}: {wall:.1f} s of wall time under QEMU, for scale only)")
         results += got

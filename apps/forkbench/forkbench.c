@@ -18,15 +18,24 @@
  * once), and one fault of each kind (first touch of a fresh page; a write
  * to a page a child still maps copy-on-write).
  *
+ * Each case runs in a fresh process (forkbench spawns itself with
+ * BENCH_ONLY naming the case), so no case inherits another's state (a
+ * parent whose pages an earlier fork left write-protected, say), and
+ * before each timed fork the parent writes every page of its memory again,
+ * untimed: each sample is a fork of a process that has just written all
+ * its memory, not a second fork of memory the first already shared.
+ *
  * One line per case:
  *   forkbench: system=exo|linux variant=V case=C mem_kib=K iters=N median=N min=N p90=N unit=insns
  * Under QEMU's -icount shift=0 the counter runs at one tick per 16
  * instructions and a nanosecond is an instruction; FORKBENCH_UNIT=ns labels
  * the same figures as wall-clock nanoseconds (runs without icount).
- * Linux cannot choose exo's variants: those lines say `n/a`. Environment:
- * FORKBENCH_ONLY=CASE (one case, any variant and size), FORKBENCH_THP
- * (added to Linux's lines), BENCH_ONLY=CASE_VARIANT_KIB (one line, for
- * tools/profile.py).  As Linux's /init with `poweroff` it ends the machine.
+ * Linux cannot choose exo's variants: those lines say `n/a`; Linux's
+ * lines say which transparent-huge-page setting was in force (read from
+ * /sys, which forkbench mounts as Linux's /init).  Environment:
+ * FORKBENCH_ONLY=CASE (one case, any variant and size), BENCH_ONLY=
+ * CASE_VARIANT_KIB (one line: the spawned run, or tools/profile.py's).  As
+ * Linux's /init with `poweroff` it ends the machine.
  */
 #include "bench/stats.h"
 #include <exo/fork.h>
@@ -38,7 +47,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,8 +109,11 @@ static void not_applicable(const char *name, const char *variant, size_t kib)
 	       thp ? " thp=" : "", thp ? thp : "");
 }
 
+static int failures;
+
 static void failed(const char *name, const char *variant, size_t kib, const char *what)
 {
+	failures++;
 	printf("forkbench: system=%s variant=%s case=%s mem_kib=%zu failed: %s\n", system_name, variant, name, kib, what);
 	fflush(stdout);
 }
@@ -139,9 +153,12 @@ static uint64_t fork_sample(enum fork_kind kind, const char *variant, char *memo
 	}
 	if (pid < 0)
 		return 0;
-	waitpid(pid, NULL, 0);
+	int status = -1;
+	waitpid(pid, &status, 0);
 	uint64_t end = counter();
 	BENCH_PROFILE_OFF();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 0; /* the child did not do its part: no figure (and no read that would wait for ever) */
 	if (kind == TO_CHILD && read(clock_fd[0], &end, sizeof end) != sizeof end)
 		return 0;
 	return ns_x16(end - start);
@@ -164,9 +181,12 @@ static void fork_case(enum fork_kind kind, const char *variant, size_t kib, char
 	if (kind == TO_CHILD && pipe(clock_fd) < 0)
 		return failed(name, variant, kib, "pipe");
 	uint32_t iters = iters_for(kib);
-	for (uint32_t i = 0; i < iters; i++)
+	for (uint32_t i = 0; i < iters; i++) {
+		for (size_t at = 0; at < kib * 1024; at += PAGE)
+			memory[at] = (char)i; /* untimed: the parent has just written all its memory */
 		if (!(samples[i] = fork_sample(kind, variant, memory, kib, clock_fd)))
-			return failed(name, variant, kib, "fork");
+			return failed(name, variant, kib, "fork, or the child's exit");
+	}
 	if (kind == TO_CHILD)
 		close(clock_fd[0]), close(clock_fd[1]);
 	report(name, variant, kib, iters);
@@ -200,7 +220,9 @@ static void vfork_case(size_t kib)
 		long pid = vfork_exit();
 		if (pid < 0)
 			return failed("vfork_exit_wait", "vfork", kib, "clone");
-		waitpid((pid_t)pid, NULL, 0);
+		int status = -1;
+		if (waitpid((pid_t)pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return failed("vfork_exit_wait", "vfork", kib, "the child's exit");
 		uint64_t end = counter();
 		BENCH_PROFILE_OFF();
 		samples[i] = ns_x16(end - start);
@@ -220,7 +242,9 @@ static void spawn_case(const char *self, size_t kib)
 		pid_t pid;
 		if (posix_spawn(&pid, self, NULL, NULL, args, environ) != 0)
 			return failed("spawn_wait", "spawn", kib, "posix_spawn");
-		waitpid(pid, NULL, 0);
+		int status = -1;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return failed("spawn_wait", "spawn", kib, "the child's exit");
 		uint64_t end = counter();
 		BENCH_PROFILE_OFF();
 		samples[i] = ns_x16(end - start);
@@ -241,6 +265,8 @@ static void fault_case(const char *name, const char *variant, bool cow)
 	int hold[2];
 	if (area == MAP_FAILED || pipe(hold) < 0)
 		return failed(name, variant, 0, "mmap");
+	/* 4 KiB faults on both systems: with huge pages Linux would take one fault per 2 MiB. */
+	madvise((void *)area, pages * PAGE, MADV_NOHUGEPAGE);
 	pid_t pid = -1;
 	if (cow) {
 		for (size_t i = 0; i < pages; i++)
@@ -268,40 +294,130 @@ static void fault_case(const char *name, const char *variant, bool cow)
 	report(name, variant, 0, iters);
 }
 
+/* Run every case of one size that is wanted (in a spawned run: the one). */
+static void cases_of_size(const char *self, size_t kib)
+{
+	bool any = false;
+	for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
+		for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
+			any |= wanted(kind_names[kind], exo_variants[v], kib);
+	char *memory = any ? touched(kib) : NULL;
+	if (any && kib && !memory)
+		return failed("touch", "none", kib, "mmap");
+	for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
+		for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
+			fork_case(kind, exo_variants[v], kib, memory);
+	vfork_case(kib);
+	spawn_case(self, kib);
+	if (memory)
+		munmap(memory, kib * 1024);
+}
+
+static void all_cases(const char *self)
+{
+	fault_case("first_touch_fault", "none", false);
+	fault_case("cow_fault", "cow", true);
+	fault_case("cow_fault", "shared", true);
+	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++)
+		cases_of_size(self, sizes_kib[s]);
+}
+
+/*
+ * The whole run: each case in a process of its own, spawned with
+ * BENCH_ONLY=CASE_VARIANT_KIB, which prints its line (cases Linux cannot
+ * run say n/a here, unspawned).
+ */
+static const char *self_path;
+static int spawned_failures;
+
+static void run_alone(const char *name, const char *variant, size_t kib)
+{
+	if (only && strcmp(only, name) != 0)
+		return;
+	bool linux_na = strcmp(system_name, "linux") == 0 && strcmp(variant, "cow") != 0 &&
+	                strcmp(variant, "none") != 0 && strcmp(variant, "spawn") != 0 && strcmp(variant, "vfork") != 0;
+	bool vfork_na = strcmp(variant, "vfork") == 0 && strcmp(name, "fork_touch_all") == 0;
+	if (linux_na || vfork_na || (strcmp(variant, "vfork") == 0 && strcmp(system_name, "linux") == 0 &&
+	                             strcmp(name, "vfork_exit_wait") != 0))
+		return not_applicable(name, variant, kib);
+	char label[96], *env[256];
+	snprintf(label, sizeof label, "BENCH_ONLY=%s_%s_%zu", name, variant, kib);
+	int count = 0;
+	env[count++] = label;
+	for (char **entry = environ; *entry && count < 255; entry++)
+		if (strncmp(*entry, "BENCH_ONLY=", 11) != 0)
+			env[count++] = *entry;
+	env[count] = NULL;
+	char *args[] = { (char *)self_path, NULL };
+	pid_t pid;
+	int status = -1;
+	if (posix_spawn(&pid, self_path, NULL, NULL, args, env) != 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		failed(name, variant, kib, "its run did not end well");
+		spawned_failures++;
+	}
+}
+
+static void run_each_alone(void)
+{
+	run_alone("first_touch_fault", "none", 0);
+	run_alone("cow_fault", "cow", 0);
+	run_alone("cow_fault", "shared", 0);
+	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++) {
+		for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
+			for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
+				run_alone(kind_names[kind], exo_variants[v], sizes_kib[s]);
+		run_alone("vfork_exit_wait", "vfork", sizes_kib[s]);
+		run_alone("spawn_wait", "spawn", sizes_kib[s]);
+	}
+}
+
+/* Linux as /init: which transparent-huge-page setting is in force, from /sys (mounted here). */
+static const char *thp_setting(void)
+{
+	static char setting[16];
+	mkdir("/sys", 0555);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	FILE *file = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[64] = "";
+	if (!file || !fgets(line, sizeof line, file)) {
+		if (file)
+			fclose(file);
+		return "unknown";
+	}
+	fclose(file);
+	char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
+	if (!open || !close || close - open - 1 >= (long)sizeof setting)
+		return "unknown";
+	memcpy(setting, open + 1, (size_t)(close - open - 1));
+	return setting;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit") == 0)
 		return 0; /* spawn_wait's child */
 	system_name = exo_fork_variant() ? "exo" : "linux";
 	unit = getenv("FORKBENCH_UNIT") ? getenv("FORKBENCH_UNIT") : "insns";
-	thp = strcmp(system_name, "linux") == 0 ? getenv("FORKBENCH_THP") : NULL;
 	only = getenv("FORKBENCH_ONLY");
 	one_line = getenv("BENCH_ONLY");
-	const char *self = argv[0][0] ? argv[0] : "forkbench";
-	fault_case("first_touch_fault", "none", false);
-	fault_case("cow_fault", "cow", true);
-	if (strcmp(system_name, "exo") == 0)
-		fault_case("cow_fault", "shared", true);
-	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++) {
-		size_t kib = sizes_kib[s];
-		char *memory = touched(kib);
-		if (kib && !memory) {
-			failed("touch", "none", kib, "mmap");
-			continue;
-		}
-		for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
-			for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
-				fork_case(kind, exo_variants[v], kib, memory);
-		vfork_case(kib);
-		spawn_case(self, kib);
-		if (memory)
-			munmap(memory, kib * 1024);
+	self_path = argv[0][0] ? argv[0] : "forkbench";
+	if (strcmp(system_name, "linux") == 0) {
+		if (getpid() == 1)
+			setenv("FORKBENCH_THP", thp_setting(), 1); /* the spawned runs print it */
+		thp = getenv("FORKBENCH_THP");
 	}
-	printf("forkbench: done\n");
+	if (one_line) {
+		all_cases(self_path); /* one case, this process */
+		fflush(stdout);
+		return failures != 0;
+	}
+	run_each_alone();
+	printf("forkbench: done%s\n", spawned_failures || failures ? " (with failures)" : "");
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
 		sync();
 		reboot(RB_POWER_OFF);
 	}
-	return 0;
+	return spawned_failures != 0 || failures != 0;
 }
