@@ -47,12 +47,19 @@ static u32 total;
 static bool frees_deferred;
 
 
+/*
+ * The record env_lookup found last: a batch asks about the same owner
+ * entry after entry (a fork's tables are all its parent's), and the keyed
+ * hash is most of a lookup.  Forgotten when that record leaves the table.
+ */
+static struct env *last_found;
+
 void env_table_reset(void)
 {
 	memset(buckets, 0, sizeof(buckets));
 	memset(bucket_len, 0, sizeof(bucket_len));
 	env_tree_changed();
-	env_list = env_list_tail = curenv = NULL;
+	env_list = env_list_tail = curenv = last_found = NULL;
 	next_id = 1;
 	total = 0;
 	orphan_reset();
@@ -85,9 +92,12 @@ struct env *env_lookup(u64 id)
 {
 	if (id == 0 || id > UINT32_MAX)
 		return NULL;
+	struct env *cached = last_found;
+	if (cached && cached->id == id)
+		return cached;
 	for (struct env *env = buckets[bucket_of(id)]; env; env = env->hash_next)
 		if (env->id == id)
-			return env;
+			return last_found = env;
 	return NULL;
 }
 
@@ -295,6 +305,8 @@ void env_draw(struct env *env, u64 n)
 
 static void unlink_record(struct env *env)
 {
+	if (last_found == env)
+		last_found = NULL;
 	u32 bucket = bucket_of(env->id);
 	struct env **slot = &buckets[bucket];
 	while (*slot != env)
