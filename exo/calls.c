@@ -23,18 +23,16 @@
 static u64 batch[BATCH_MAX];
 
 static i64 call_null(const u64 *a) { (void)a; return 0; }
-/* a[0] = 0: its own id; 1: its parent's (0 for the first environment). */
+/* a[0]: EXO_SELF_ID, _PARENT, _NOTICE_TO, or _ORPHANS with a[1] 0 or an id (exo/abi.h). */
 static i64 call_self(const u64 *a)
 {
-	struct env *notice_to;
 	switch (a[0]) {
 	case EXO_SELF_ID:
 		return curenv->id;
 	case EXO_SELF_PARENT:
 		return curenv->parent;
 	case EXO_SELF_NOTICE_TO:
-		notice_to = env_notice_to(curenv);
-		return notice_to ? notice_to->id : 0;
+		return env_notice_to_id(curenv);
 	case EXO_SELF_ORPHANS:
 		return curenv->parent ? 0 : a[1] ? orphan_is_adopted(a[1]) : (i64)orphan_count();
 	}
@@ -260,7 +258,7 @@ static i64 call_env_info(const u64 *a)
 		.id = env->id, .parent = env->parent, .status = env->status, .root = env->root,
 		.quota = env->quota, .used = env->used,
 		.asid = env->root ? tlb_current_asid(pt_frame(env->root)) : 0,
-		.notice_to = env_notice_to(env) ? env_notice_to(env)->id : 0,
+		.notice_to = env_notice_to_id(env),
 	};
 	return copy_to_user(a[1], &info, sizeof(info));
 }

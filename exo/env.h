@@ -269,10 +269,10 @@ void env_destroy(struct env *env, i64 status, bool reap);
 /* --- exo/orphan.c: exit notices of orphans go to the first environment --- */
 /* A thread heir takes the ended environment's place: an orphan's heir is one too. */
 void orphan_inherit(struct env *heir, const struct env *ended);
-/* A thread heir takes the ended environment's place: an orphan's heir is one too. */
-void orphan_inherit(struct env *heir, const struct env *ended);
 /* Who receives env's exit notice: its parent, or the first environment once it is an orphan. */
 struct env *env_notice_to(const struct env *env);
+/* Its id, 0 if there is none (the first environment's own notice). */
+u32 env_notice_to_id(const struct env *env);
 /* ended's children (about to move to its parent, or staying in its husk) are orphans now. */
 void orphan_adopt_children(struct env *ended);
 /* env became a zombie: an orphan's waits in the first environment's queue. */

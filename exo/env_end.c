@@ -109,9 +109,6 @@ void env_destroy(struct env *env, i64 status, bool reap)
 			env->release.reap = true;
 		return;
 	}
-	struct env *notice_to = env_notice_to(env);
-	if (notice_to && notice_to->husk)
-		reap = true; /* an ended parent receives nothing */
 	struct env *heir = parent ? thread_heir(env) : NULL;
 	/* A thread (or a vfork child) ran in its parent's space: its children are the parent's process's. */
 	u32 space_parent = parent && env->root && env->root == parent->root ? parent->id : 0;
@@ -162,9 +159,12 @@ void env_end_finish(struct env *env)
 	env->exit_status = env->release.status;
 	if (!parent)
 		first_env_status = env->release.status;
-	/* Its parent destroyed it, or is a husk by now (it may have ended while this release ran): no notice. */
-	struct env *notice_to = env_notice_to(env);
-	if (env->release.reap || !notice_to || notice_to->husk) {
+	/*
+	 * Whoever would receive its notice destroyed it, or there is none (the
+	 * first environment): no notice.  A parent that ended, husk or not,
+	 * made it an orphan, whose notice goes to the first environment.
+	 */
+	if (env->release.reap || !env_notice_to(env)) {
 		env_settle(env);
 	} else {
 		env->status = EXO_ENV_ZOMBIE;

@@ -23,7 +23,7 @@ u64 orphan_count(void) { return adopted_count; }
 
 bool orphan_is_adopted(u64 id)
 {
-	const struct env *env = id <= UINT32_MAX ? env_lookup(id) : NULL;
+	const struct env *env = env_lookup(id);
 	return env && env->adopted;
 }
 
@@ -32,6 +32,12 @@ static struct env *first_env(void) { return env_list && !env_list->parent ? env_
 struct env *env_notice_to(const struct env *env)
 {
 	return env->adopted ? first_env() : env->parent_env;
+}
+
+u32 env_notice_to_id(const struct env *env)
+{
+	const struct env *to = env_notice_to(env);
+	return to ? to->id : 0;
 }
 
 static void unqueue(struct env *env)
@@ -59,7 +65,6 @@ static void set_adopted(struct env *env, bool adopted)
 	if (!adopted)
 		unqueue(env);
 }
-
 
 void orphan_zombie(struct env *env)
 {

@@ -497,5 +497,5 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 	else
 		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
 		             fault_kind(up->esr, write), up->far, up->regs.pc, self);
-	libos_exit(cow < 0 || handled == -2 ? L_SIGKILL : 11); /* wait statuses: killed by SIGKILL (as by Linux for memory), SIGSEGV */
+	libos_exit(no_memory || cow == -L_EPERM ? L_SIGKILL : 11); /* wait statuses: SIGKILL (as Linux for memory), SIGSEGV */
 }

@@ -174,7 +174,7 @@ static void mprotect_after_fork(void)
 /*
  * A grandchild whose parent exits at once, before it has run: when it
  * closes its copy of a pipe's write end and exits, the reader sees the end.
- * (Under Linux as /init the grandchild comes back to us: its zombie stays.)
+ * (The orphan comes back to us, init on both systems: its zombie stays.)
  */
 static void pipe_eof_orphan(void)
 {

@@ -82,18 +82,6 @@ static uint64_t ns_x16(uint64_t counts)
 
 static uint32_t iters_for(size_t kib) { return kib == 0 ? 51 : kib <= 1024 ? 21 : kib <= 16384 ? 11 : kib <= 65536 ? 7 : 5; }
 
-/* Is this case (by name, variant and size) to be run? */
-static bool wanted(const char *name, const char *variant, size_t kib)
-{
-	if (only && strcmp(only, name) != 0)
-		return false;
-	if (!one_line)
-		return true;
-	char label[96];
-	snprintf(label, sizeof label, "%s_%s_%zu", name, variant, kib);
-	return strcmp(one_line, label) == 0;
-}
-
 static void report(const char *name, const char *variant, size_t kib, uint32_t iters)
 {
 	struct bench_figures figures = bench_figures(samples, iters);
@@ -164,19 +152,12 @@ static uint64_t fork_sample(enum fork_kind kind, const char *variant, char *memo
 	return ns_x16(end - start);
 }
 
-static void fork_case(enum fork_kind kind, const char *variant, size_t kib, char *memory)
+static void fork_case(enum fork_kind kind, const char *variant, size_t kib)
 {
 	const char *name = kind_names[kind];
-	if (!wanted(name, variant, kib))
-		return;
-	if (strcmp(system_name, "linux") == 0 && strcmp(variant, "cow") != 0) {
-		not_applicable(name, variant, kib);
-		return;
-	}
-	if (strcmp(variant, "vfork") == 0 && kind == TOUCH_ALL) {
-		not_applicable(name, variant, kib); /* a vfork child writing its parent's memory is no copy */
-		return;
-	}
+	char *memory = touched(kib);
+	if (kib && !memory)
+		return failed(name, variant, kib, "mmap");
 	int clock_fd[2] = { -1, -1 };
 	if (kind == TO_CHILD && pipe(clock_fd) < 0)
 		return failed(name, variant, kib, "pipe");
@@ -190,6 +171,8 @@ static void fork_case(enum fork_kind kind, const char *variant, size_t kib, char
 	if (kind == TO_CHILD)
 		close(clock_fd[0]), close(clock_fd[1]);
 	report(name, variant, kib, iters);
+	if (memory)
+		munmap(memory, kib * 1024);
 }
 
 /* clone(CLONE_VM | CLONE_VFORK | SIGCHLD) on the caller's stack; the child only calls _exit(0). */
@@ -211,8 +194,6 @@ static long vfork_exit(void)
 
 static void vfork_case(size_t kib)
 {
-	if (!wanted("vfork_exit_wait", "vfork", kib))
-		return;
 	uint32_t iters = iters_for(kib);
 	for (uint32_t i = 0; i < iters; i++) {
 		BENCH_PROFILE_ON();
@@ -232,8 +213,6 @@ static void vfork_case(size_t kib)
 
 static void spawn_case(const char *self, size_t kib)
 {
-	if (!wanted("spawn_wait", "spawn", kib))
-		return;
 	uint32_t iters = iters_for(kib);
 	char *args[] = { (char *)self, "exit", NULL };
 	for (uint32_t i = 0; i < iters; i++) {
@@ -255,10 +234,6 @@ static void spawn_case(const char *self, size_t kib)
 /* BATCH faults per sample on fresh pages: demand-zero, or copy-on-write while a child holds them. */
 static void fault_case(const char *name, const char *variant, bool cow)
 {
-	if (!wanted(name, variant, 0))
-		return;
-	if (cow && strcmp(system_name, "linux") == 0 && strcmp(variant, "cow") != 0)
-		return not_applicable(name, variant, 0);
 	uint32_t iters = MAX_ITERS;
 	size_t pages = (size_t)iters * BATCH;
 	volatile char *area = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -294,51 +269,66 @@ static void fault_case(const char *name, const char *variant, bool cow)
 	report(name, variant, 0, iters);
 }
 
-/* Run every case of one size that is wanted (in a spawned run: the one). */
-static void cases_of_size(const char *self, size_t kib)
+/*
+ * Can this system run the case?  Linux forks only its own way (its cow);
+ * a vfork child that writes all its parent's memory copies nothing, so
+ * fork_touch_all has no vfork case.
+ */
+static bool applicable(const char *name, const char *variant)
 {
-	bool any = false;
-	for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
-		for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
-			any |= wanted(kind_names[kind], exo_variants[v], kib);
-	char *memory = any ? touched(kib) : NULL;
-	if (any && kib && !memory)
-		return failed("touch", "none", kib, "mmap");
-	for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
-		for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
-			fork_case(kind, exo_variants[v], kib, memory);
-	vfork_case(kib);
-	spawn_case(self, kib);
-	if (memory)
-		munmap(memory, kib * 1024);
+	bool on_linux = strcmp(system_name, "linux") == 0;
+	if (strcmp(variant, "vfork") == 0 && strcmp(name, "vfork_exit_wait") != 0)
+		return !on_linux && strcmp(name, "fork_touch_all") != 0;
+	if (strcmp(variant, "eager") == 0 || strcmp(variant, "shared") == 0 || strcmp(variant, "async") == 0)
+		return !on_linux;
+	return true;
 }
 
-static void all_cases(const char *self)
+/* Every case, in the order the table shows them. */
+static void each_case(void (*fn)(const char *name, const char *variant, size_t kib))
 {
-	fault_case("first_touch_fault", "none", false);
-	fault_case("cow_fault", "cow", true);
-	fault_case("cow_fault", "shared", true);
-	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++)
-		cases_of_size(self, sizes_kib[s]);
+	fn("first_touch_fault", "none", 0);
+	fn("cow_fault", "cow", 0);
+	fn("cow_fault", "shared", 0);
+	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++) {
+		for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
+			for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
+				fn(kind_names[kind], exo_variants[v], sizes_kib[s]);
+		fn("vfork_exit_wait", "vfork", sizes_kib[s]);
+		fn("spawn_wait", "spawn", sizes_kib[s]);
+	}
+}
+
+static const char *self_path;
+
+/* The case named by BENCH_ONLY, in this process (a spawned run, or tools/profile.py's). */
+static void run_here(const char *name, const char *variant, size_t kib)
+{
+	char label[96];
+	snprintf(label, sizeof label, "%s_%s_%zu", name, variant, kib);
+	if (strcmp(one_line, label) != 0 || !applicable(name, variant))
+		return;
+	if (strcmp(name, "first_touch_fault") == 0 || strcmp(name, "cow_fault") == 0)
+		return fault_case(name, variant, strcmp(name, "cow_fault") == 0);
+	if (strcmp(name, "vfork_exit_wait") == 0)
+		return vfork_case(kib);
+	if (strcmp(name, "spawn_wait") == 0)
+		return spawn_case(self_path, kib);
+	for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
+		if (strcmp(name, kind_names[kind]) == 0)
+			fork_case(kind, variant, kib);
 }
 
 /*
- * The whole run: each case in a process of its own, spawned with
- * BENCH_ONLY=CASE_VARIANT_KIB, which prints its line (cases Linux cannot
- * run say n/a here, unspawned).
+ * The whole run: each case in a process of its own, forkbench spawned
+ * with BENCH_ONLY=CASE_VARIANT_KIB, which prints its line (cases this
+ * system cannot run say n/a here, unspawned).
  */
-static const char *self_path;
-static int spawned_failures;
-
 static void run_alone(const char *name, const char *variant, size_t kib)
 {
 	if (only && strcmp(only, name) != 0)
 		return;
-	bool linux_na = strcmp(system_name, "linux") == 0 && strcmp(variant, "cow") != 0 &&
-	                strcmp(variant, "none") != 0 && strcmp(variant, "spawn") != 0 && strcmp(variant, "vfork") != 0;
-	bool vfork_na = strcmp(variant, "vfork") == 0 && strcmp(name, "fork_touch_all") == 0;
-	if (linux_na || vfork_na || (strcmp(variant, "vfork") == 0 && strcmp(system_name, "linux") == 0 &&
-	                             strcmp(name, "vfork_exit_wait") != 0))
+	if (!applicable(name, variant))
 		return not_applicable(name, variant, kib);
 	char label[96], *env[256];
 	snprintf(label, sizeof label, "BENCH_ONLY=%s_%s_%zu", name, variant, kib);
@@ -352,24 +342,8 @@ static void run_alone(const char *name, const char *variant, size_t kib)
 	pid_t pid;
 	int status = -1;
 	if (posix_spawn(&pid, self_path, NULL, NULL, args, env) != 0 || waitpid(pid, &status, 0) != pid ||
-	    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		failed(name, variant, kib, "its run did not end well");
-		spawned_failures++;
-	}
-}
-
-static void run_each_alone(void)
-{
-	run_alone("first_touch_fault", "none", 0);
-	run_alone("cow_fault", "cow", 0);
-	run_alone("cow_fault", "shared", 0);
-	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++) {
-		for (size_t v = 0; v < sizeof exo_variants / sizeof exo_variants[0]; v++)
-			for (enum fork_kind kind = EXIT_WAIT; kind <= TOUCH_ALL; kind++)
-				run_alone(kind_names[kind], exo_variants[v], sizes_kib[s]);
-		run_alone("vfork_exit_wait", "vfork", sizes_kib[s]);
-		run_alone("spawn_wait", "spawn", sizes_kib[s]);
-	}
 }
 
 /* Linux as /init: which transparent-huge-page setting is in force, from /sys (mounted here). */
@@ -408,16 +382,16 @@ int main(int argc, char **argv)
 		thp = getenv("FORKBENCH_THP");
 	}
 	if (one_line) {
-		all_cases(self_path); /* one case, this process */
+		each_case(run_here); /* one case, this process */
 		fflush(stdout);
 		return failures != 0;
 	}
-	run_each_alone();
-	printf("forkbench: done%s\n", spawned_failures || failures ? " (with failures)" : "");
+	each_case(run_alone);
+	printf("forkbench: done%s\n", failures ? " (with failures)" : "");
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
 		sync();
 		reboot(RB_POWER_OFF);
 	}
-	return spawned_failures != 0 || failures != 0;
+	return failures != 0;
 }

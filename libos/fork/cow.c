@@ -24,8 +24,6 @@
 
 #define SLOT (2ull << 20)
 #define PAGE 4096ull
-#define COW_BITS FORK_COW_BITS
-#define COW_FLAGS FORK_COW_FLAGS
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
 _Static_assert(PIPE_AREA % SLOT == 0 && MAX_PIPES * PAGE <= SLOT, "the pipes have a slot to themselves");
@@ -41,7 +39,7 @@ enum slot_kind { SLOT_RUN, SLOT_SKIP, SLOT_EAGER, SLOT_MIXED, SLOT_SHARED, SLOT_
 static int copy_run(u64 from, u64 to, u32 first, u32 count, bool shared)
 {
 	i64 err = shared ? exo_pt_copy(from, first, to, first, count, 0, 0)
-	                 : exo_pt_copy(from, first, to, first, count, COW_BITS, COW_FLAGS);
+	                 : exo_pt_copy(from, first, to, first, count, FORK_COW_BITS, FORK_COW_FLAGS);
 	return err < 0 ? -L_ENOMEM : 0;
 }
 
@@ -252,8 +250,10 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags)
 	struct specials list;
 	int err = find_specials(&list);
 	for (u32 i = 0; !err && i < list.count; i++)
-		if (list.at[i].kind == SLOT_SHARE_RUN)
+		if (list.at[i].kind == SLOT_SHARE_RUN) {
 			fork_share_hooks(); /* before the copy: the child's memory holds them too */
+			break;
+		}
 	u64 done = 0; /* slots below are done: ranges may share a slot */
 	for (u32 i = 0; !err && i < list.count; i++) {
 		const struct special *range = &list.at[i];
@@ -280,7 +280,7 @@ int fork_copy_space(struct fork_job *job, u64 run_bits, u64 run_flags)
 	return err ? err : copy_slots(job, run_start, SLOTS_END, run_bits, run_flags);
 }
 
-static int cow_copy_space(struct fork_job *job) { return fork_copy_space(job, COW_BITS, COW_FLAGS); }
+static int cow_copy_space(struct fork_job *job) { return fork_copy_space(job, FORK_COW_BITS, FORK_COW_FLAGS); }
 
 const struct fork_variant fork_cow = { .name = "cow", .copy_space = cow_copy_space };
 

@@ -14,7 +14,6 @@
  */
 #include "libos/fork/fork.h"
 
-#define COW_BITS FORK_COW_BITS
 #define UNSHARE_TRIES 1000 /* yields while a sharing process's end is released (each lets a step run) */
 
 /* Our level-2 entry for va, and the table it is in (0: none). */
@@ -44,7 +43,7 @@ static int protect_in_place(u64 va, u64 table, i64 l2, u64 link)
 		u32 lo = PROTECT_PIECE, hi = 0; /* the piece's entries that change: only they are written */
 		for (u32 i = 0; i < PROTECT_PIECE; i++) {
 			u64 entry = entries[first + i];
-			descs[i] = entry & EXO_PTE_VALID ? entry | COW_BITS : 0;
+			descs[i] = entry & EXO_PTE_VALID ? entry | FORK_COW_BITS : 0;
 			if (descs[i] != entry)
 				lo = MIN(lo, i), hi = i + 1;
 		}
@@ -90,7 +89,7 @@ static int unshare(u64 va)
 	 */
 	i64 err;
 	for (u32 tries = 0;; tries++) {
-		err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, COW_BITS, 0);
+		err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, FORK_COW_BITS, 0);
 		if (err != -EXO_EPERM || tries == UNSHARE_TRIES)
 			break;
 		exo_yield();
