@@ -63,7 +63,8 @@
 #define EXO_PT_MAP_NEW 33 /* (table, index, count, attrs, out) -> 0: fresh zeroed frames mapped there */
 #define EXO_QUOTA_TAKE 34 /* (env, frames) -> 0: spare quota taken back from a descendant */
 #define EXO_PT_COPY_TABLES 35 /* (src, dst, start, end, set_bits, flags) -> the 2 MiB slot where it stopped */
-#define EXO_NCALLS 36
+#define EXO_ENV_SET_EXIT_ALERT 36 /* (env, bits) -> 0: alert bits its notice receiver gets as it ends */
+#define EXO_NCALLS 37
 #define EXO_COPY_TABLES_MAX 8    /* last-level tables one EXO_PT_COPY_TABLES copies at most */
 #define EXO_COPY_VISIT_MAX 1024  /* entries one EXO_PT_COPY_TABLES looks at (or links) at most */
 
@@ -74,6 +75,7 @@
 #define EXO_UPCALL_LIGHT 1u /* svc #0 enters the handler the light way (doc/exo-abi.md) */
 #define EXO_UPCALL_HOLD_ALERTS 2u /* alerts stay pending, not delivered, until set without it */
 #define EXO_UPCALL_LIGHT_FAULTS 4u /* aborts enter the fault handler the light way: x0 = far, x1 = esr */
+#define EXO_UPCALL_OPEN_ALERTS 8u /* any environment may alert this one (EXO_ENV_ALERT) */
 
 #ifndef __ASSEMBLER__
 /* Error codes (returned negated). */
@@ -199,6 +201,7 @@ struct exo_env_info {
 #define EXO_RECV_NOWAIT 1u
 #define EXO_RECV_WORD 2u /* also end when the 32-bit word is not `expected`, or on EXO_WAKE of it */
 #define EXO_RECV_SKIP_ORPHANS 4u /* the first environment: orphans' exit notices stay queued for a later receive */
+#define EXO_RECV_TAKE_ALERTS 8u /* a pending alert's bits are taken with its event: no alert upcall follows */
 enum exo_event_kind {
 	EXO_EVENT_EXIT = 1,    /* a child ended: env, value = status */
 	EXO_EVENT_MESSAGE = 2, /* env sent value */

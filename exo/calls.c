@@ -164,7 +164,7 @@ static i64 call_env_set_upcalls(const u64 *a)
 		return err;
 	if (a[1] >= EXO_USER_VA_END || a[2] >= EXO_USER_VA_END || a[3] > EXO_USER_VA_END)
 		return -E_RANGE;
-	if ((a[4] & ~(u64)(EXO_UPCALL_LIGHT | EXO_UPCALL_HOLD_ALERTS | EXO_UPCALL_LIGHT_FAULTS)) ||
+	if ((a[4] & ~(u64)(EXO_UPCALL_LIGHT | EXO_UPCALL_HOLD_ALERTS | EXO_UPCALL_LIGHT_FAULTS | EXO_UPCALL_OPEN_ALERTS)) ||
 	    ((a[4] & EXO_UPCALL_LIGHT) && !a[2]) || ((a[4] & EXO_UPCALL_LIGHT_FAULTS) && !a[1]))
 		return -E_INVAL; /* an unknown flag, or the light way into no handler */
 	env->upcall.fault_entry = a[1];
@@ -173,6 +173,7 @@ static i64 call_env_set_upcalls(const u64 *a)
 	env->upcall.light = (u8)(a[4] & EXO_UPCALL_LIGHT);
 	env->upcall.light_faults = (a[4] & EXO_UPCALL_LIGHT_FAULTS) != 0;
 	env->upcall.alerts_held = (a[4] & EXO_UPCALL_HOLD_ALERTS) != 0;
+	env->upcall.alerts_open = (a[4] & EXO_UPCALL_OPEN_ALERTS) != 0;
 	return 0;
 }
 
@@ -203,15 +204,24 @@ static i64 call_env_alert(const u64 *a)
 {
 	struct env *env;
 	int err = env_target(curenv, a[0], &env);
+	if (err == -E_PERM && (env = env_lookup(a[0])) && env->upcall.alerts_open)
+		err = 0; /* it accepts alerts from anyone (EXO_UPCALL_OPEN_ALERTS) */
 	if (err)
 		return err;
 	if (a[1] == 0)
 		return -E_INVAL;
-	env->upcall.alert |= a[1];
-	env->upcall.alert_told = 0;
-	env->upcall.alert_from = curenv->id;
-	if (env->recv_pending)
-		sched_wake(env);
+	env_alert(env, a[1], curenv->id);
+	return 0;
+}
+
+/* Alert bits env's notice receiver gets as env ends (a Linux exit signal). */
+static i64 call_env_set_exit_alert(const u64 *a)
+{
+	struct env *env;
+	int err = env_target(curenv, a[0], &env);
+	if (err)
+		return err;
+	env->exit_alert = a[1];
 	return 0;
 }
 
@@ -317,7 +327,7 @@ static i64 call_recv(const u64 *a)
 {
 	struct exo_event event;
 	const volatile u32 *word = NULL;
-	if (a[1] & ~(u64)(EXO_RECV_NOWAIT | EXO_RECV_WORD | EXO_RECV_SKIP_ORPHANS))
+	if (a[1] & ~(u64)(EXO_RECV_NOWAIT | EXO_RECV_WORD | EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS))
 		return -E_INVAL;
 	bool orphans = !(a[1] & EXO_RECV_SKIP_ORPHANS);
 	if (user_check_write(a[0], sizeof(event)) < 0)
@@ -325,17 +335,23 @@ static i64 call_recv(const u64 *a)
 	int err = (a[1] & EXO_RECV_WORD) ? word_at(a[3], &word) : 0;
 	if (err)
 		return err;
-	if (env_take_event(curenv, &event, orphans) == 0)
+	curenv->recv_take_alerts = (a[1] & EXO_RECV_TAKE_ALERTS) != 0; /* read by env_take_event */
+	if (env_take_event(curenv, &event, orphans) == 0) {
+		curenv->recv_take_alerts = false;
 		return copy_to_user(a[0], &event, sizeof(event));
+	}
 	if (word && *word != (u32)a[4]) {
 		event = (struct exo_event){ EXO_EVENT_WORD, 0, *word }; /* it changed already: no wait */
 		return copy_to_user(a[0], &event, sizeof(event));
 	}
-	if (a[1] & EXO_RECV_NOWAIT)
+	if (a[1] & EXO_RECV_NOWAIT) {
+		curenv->recv_take_alerts = false;
 		return -E_AGAIN;
+	}
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
 	curenv->recv_skip_orphans = !orphans;
+	curenv->recv_take_alerts = (a[1] & EXO_RECV_TAKE_ALERTS) != 0;
 	if (word)
 		wait_word_begin(curenv, (u64)word);
 	return CALL_NO_RESULT;
@@ -484,6 +500,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_PT_MAP_NEW] = call_pt_map_new,
 	[EXO_QUOTA_TAKE] = call_quota_take,
 	[EXO_PT_COPY_TABLES] = call_pt_copy_tables,
+	[EXO_ENV_SET_EXIT_ALERT] = call_env_set_exit_alert,
 };
 
 _Static_assert(EXO_NCALLS <= 64, "vectors.S tests fast calls in a 64-bit mask");

@@ -371,12 +371,26 @@ int env_send(struct env *from, struct env *to, u64 value)
 	return 0;
 }
 
+void env_alert(struct env *env, u64 bits, u32 from)
+{
+	env->upcall.alert |= bits;
+	env->upcall.alert_told = 0;
+	env->upcall.alert_from = from;
+	if (env->recv_pending)
+		sched_wake(env);
+}
+
 int env_take_event(struct env *env, struct exo_event *event, bool orphans)
 {
-	/* A pending alert first, once: the waiter is told, the alert stays for its upcall. */
+	/*
+	 * A pending alert first, once: the waiter is told, and the alert stays
+	 * for its upcall, unless the receive takes its bits (EXO_RECV_TAKE_ALERTS).
+	 */
 	if (env->upcall.alert && !env->upcall.alert_told) {
 		*event = (struct exo_event){ EXO_EVENT_ALERT, env->upcall.alert_from, env->upcall.alert };
 		env->upcall.alert_told = 1;
+		if (env->recv_take_alerts)
+			env->upcall.alert = 0, env->upcall.alert_told = 0;
 		return 0;
 	}
 	/*

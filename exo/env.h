@@ -76,7 +76,7 @@ struct upcall_state {
 	u8 alert_told;    /* a receive has reported the pending alert */
 	u8 alerts_held;   /* EXO_UPCALL_HOLD_ALERTS, or a new image that has not set its upcalls */
 	u8 light_faults;  /* aborts enter fault_entry the light way (EXO_UPCALL_LIGHT_FAULTS) */
-	u8 unused;
+	u8 alerts_open;   /* EXO_UPCALL_OPEN_ALERTS: any environment may alert it */
 	u64 fault_entry;
 	u64 alert;        /* EXO_ENV_ALERT bits pending, delivered outside every handler */
 	u32 alert_from;   /* who sent the last */
@@ -93,6 +93,7 @@ struct env {
 	bool recv_pending; /* blocked in EXO_RECV, to be completed when it runs */
 	u64 recv_uva;
 	bool recv_skip_orphans; /* EXO_RECV_SKIP_ORPHANS: an orphan's end does not complete the receive */
+	bool recv_take_alerts;  /* EXO_RECV_TAKE_ALERTS: an alert's bits go with its event */
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
 	u64 recv_word;     /* EXO_RECV_WORD: the word's kernel (linear-map) address, 0 if none */
 	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
@@ -116,6 +117,7 @@ struct env {
 	u64 used;   /* frames it owns */
 	u32 frames_head; /* its frames (frame.next / frame.prev), FRAME_NONE if none */
 	i64 exit_status;
+	u64 exit_alert; /* EXO_ENV_SET_EXIT_ALERT: bits its notice receiver is alerted with as it ends */
 	struct env *hash_next;              /* the id lookup's chain */
 	struct env *all_next, *all_prev;    /* env_list */
 	struct env *child_head, *child_tail; /* its children, oldest first */
@@ -158,6 +160,7 @@ static inline void recv_forget(struct env *env)
 	wait_word_end(env);
 	env->recv_pending = false;
 	env->recv_skip_orphans = false;
+	env->recv_take_alerts = false;
 	env->word_woken_by = 0;
 	env->word_gone = false;
 }
@@ -319,6 +322,8 @@ noreturn void user_enter(const struct trap_frame *frame);
 /* Messages and exit notices. */
 int env_send(struct env *from, struct env *to, u64 value);
 /* Fill event from env's queue or zombie children: 0, or -E_AGAIN if nothing. */
+/* OR bits into env's pending alert, from `from` (EXO_ENV_ALERT, an exit alert); a receive learns at once. */
+void env_alert(struct env *env, u64 bits, u32 from);
 int env_take_event(struct env *env, struct exo_event *event, bool orphans);
 
 /* Ownership lists (env_frames.c). */

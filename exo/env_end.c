@@ -169,6 +169,10 @@ void env_end_finish(struct env *env)
 	} else {
 		env->status = EXO_ENV_ZOMBIE;
 		orphan_zombie(env);
+		/* Its exit alert (SIGCHLD) comes once the notice can be received, never before. */
+		struct env *receiver = env_notice_to(env);
+		if (env->exit_alert && !env_ended(receiver))
+			env_alert(receiver, env->exit_alert, id);
 	}
 	/* The parent may now have exit notices to take: its child's, or reparented ones. */
 	if (parent && parent->recv_pending)

@@ -67,6 +67,10 @@ static inline int64_t exo_env_set_upcalls(uint64_t env, uint64_t fault, uint64_t
 }
 static inline int64_t exo_syscall_origin(struct exo_regs *regs) { return EXO_CALL1(EXO_SYSCALL_ORIGIN, regs); }
 static inline int64_t exo_env_alert(uint64_t env, uint64_t bits) { return EXO_CALL2(EXO_ENV_ALERT, env, bits); }
+static inline int64_t exo_env_set_exit_alert(uint64_t env, uint64_t bits)
+{
+	return EXO_CALL2(EXO_ENV_SET_EXIT_ALERT, env, bits);
+}
 /* EXO_RECV that also ends when *word is not expected, or on EXO_WAKE of word. */
 static inline int64_t exo_recv_word(struct exo_event *event, uint64_t flags, uint64_t timeout_ns,
                                     const volatile uint32_t *word, uint32_t expected)

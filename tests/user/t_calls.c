@@ -467,7 +467,88 @@ static int alert_held_until_released(u64 arg)
 	return 0;
 }
 
+
 static int exit_with(u64 status) { return (int)status; }
+
+/* EXO_RECV_TAKE_ALERTS: the receive takes the bits with the event, so no upcall follows. */
+static int alert_taken_by_a_receive(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = take_alert;
+	alerts_seen = 0;
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP,
+	                         EXO_UPCALL_HOLD_ALERTS), 0);
+	T_EQ(exo_env_alert(rt_id, 0x30), 0);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, EXO_RECV_NOWAIT | EXO_RECV_TAKE_ALERTS, 0), 0);
+	T_EQ(event.kind, EXO_EVENT_ALERT);
+	T_EQ(event.value, 0x30);
+	T_EQ(event.env, rt_id);
+	T_EQ(exo_recv(&event, EXO_RECV_NOWAIT | EXO_RECV_TAKE_ALERTS, 0), -EXO_EAGAIN); /* gone, not just told */
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0), 0);
+	exo_yield();
+	T_EQ(alerts_seen, 0);
+	T_EQ(exo_env_alert(rt_id, 0x2), 0); /* a later alert comes as usual */
+	T_EQ(alerts_seen, 1);
+	T_EQ(alert_bits, 0x2);
+	return 0;
+}
+
+/* A child may not alert its parent, unless the parent opened its alerts to anyone. */
+static int alert_parent(u64 parent)
+{
+	i64 err = exo_env_alert(parent, 0x4);
+	return err == 0 ? 3 : err == -EXO_EPERM ? 4 : 1;
+}
+
+static int open_alerts_from_anyone(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = take_alert;
+	alerts_seen = 0;
+	i64 child = rt_spawn(alert_parent, rt_id, 256);
+	T_CHECK(child > 0, "spawn");
+	T_EQ(rt_wait((u64)child), 4);
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP,
+	                         EXO_UPCALL_OPEN_ALERTS), 0);
+	child = rt_spawn(alert_parent, rt_id, 256);
+	T_CHECK(child > 0, "spawn");
+	T_EQ(rt_wait((u64)child), 3);
+	exo_yield();
+	T_EQ(alerts_seen, 1);
+	T_EQ(alert_bits, 0x4);
+	T_EQ(alert_from, (u64)child);
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_syscall_entry, CHILD_UPCALL_TOP, 0), 0);
+	return 0;
+}
+
+/*
+ * EXO_ENV_SET_EXIT_ALERT (Linux's exit signal): the receiver of a child's
+ * exit notice is alerted, by the child, once the notice can be taken.
+ */
+static int exit_alert_after_the_notice(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = take_alert;
+	alerts_seen = 0;
+	i64 child = rt_spawn(exit_with, 5, 256);
+	T_CHECK(child > 0, "spawn");
+	T_EQ(exo_env_set_exit_alert((u64)child, 1ull << 16), 0);
+	T_EQ(exo_env_set_exit_alert(exo_parent(), 1), -EXO_EPERM);
+	T_EQ(exo_env_set_exit_alert(~0ull, 1), -EXO_ENOENT);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, EXO_RECV_TAKE_ALERTS, 0), 0);
+	T_EQ(event.kind, EXO_EVENT_ALERT);
+	T_EQ(event.env, (u64)child);
+	T_EQ(event.value, 1ull << 16);
+	T_EQ(exo_recv(&event, EXO_RECV_NOWAIT, 0), 0); /* the notice is there already */
+	T_EQ(event.kind, EXO_EVENT_EXIT);
+	T_EQ(event.env, (u64)child);
+	T_EQ(event.value, 5);
+	T_EQ(alerts_seen, 0);
+	return 0;
+}
+
 
 static int child_lifecycle(u64 arg)
 {
@@ -842,6 +923,9 @@ static const struct rt_test tests[] = {
 	{ "calls/alert_reaches_running_code", alert_reaches_running_code, 0 },
 	{ "calls/alert_ends_a_receive", alert_ends_a_receive, 0 },
 	{ "calls/alert_waits_outside_handlers", alert_waits_outside_handlers, 0 },
+	{ "calls/alert_taken_by_a_receive", alert_taken_by_a_receive, 0 },
+	{ "calls/open_alerts_from_anyone", open_alerts_from_anyone, 0 },
+	{ "calls/exit_alert_after_the_notice", exit_alert_after_the_notice, 0 },
 	{ "calls/alert_held_until_released", alert_held_until_released, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },

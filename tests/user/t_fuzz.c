@@ -203,7 +203,8 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"env_set_regs", "env_get_regs", "env_set_upcalls", "env_run", "env_destroy", "env_exit",
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
 	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
-	"wake", "env_child", "why", "pt_cow", "frame_maps", "pt_map_new", "quota_take", "pt_copy_tables", "unknown",
+	"wake", "env_child", "why", "pt_cow", "frame_maps", "pt_map_new", "quota_take", "pt_copy_tables",
+	"env_set_exit_alert", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",
@@ -861,6 +862,11 @@ static void build_env_call(struct call *c)
 		env_arg(c, 0, false);
 		c->a[1] = percent(10) ? 0 : rnd() | 1;
 		break;
+	case EXO_ENV_SET_EXIT_ALERT:
+		/* Bits only where refused: an ending child's alert would interrupt a register-checked call. */
+		env_arg(c, 0, true);
+		c->a[1] = may_act_on(c->a[0]) ? 0 : rnd() | 1;
+		break;
 	}
 }
 
@@ -1105,7 +1111,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_FRAME_SHARE] = 5, [EXO_PT_ALLOC] = 7, [EXO_PT_WRITE] = 22, [EXO_PT_COPY] = 12,
 		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 2, [EXO_WAKE] = 2, [EXO_ENV_CHILD] = 1, [EXO_WHY] = 1,
 		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 2, [EXO_PT_MAP_NEW] = 5, [EXO_QUOTA_TAKE] = 2,
-		[EXO_PT_COPY_TABLES] = 4, [EXO_NCALLS] = 3,
+		[EXO_PT_COPY_TABLES] = 4, [EXO_ENV_SET_EXIT_ALERT] = 1, [EXO_NCALLS] = 3,
 	},
 	[MODE_SIBLING] = {
 		[EXO_NULL] = 1, [EXO_SELF] = 1, [EXO_CONS_WRITE] = 1, [EXO_CONS_READ] = 1,
@@ -1116,7 +1122,7 @@ static const u8 weights[2][EXO_NCALLS + 1] = {
 		[EXO_FRAME_SHARE] = 8, [EXO_PT_ALLOC] = 5, [EXO_PT_WRITE] = 20, [EXO_PT_COPY] = 12,
 		[EXO_DEBUG_CHECK] = 1, [EXO_SYSCALL_ORIGIN] = 1, [EXO_ENV_ALERT] = 3, [EXO_WAKE] = 1, [EXO_ENV_CHILD] = 2, [EXO_WHY] = 1,
 		[EXO_PT_COW] = 6, [EXO_FRAME_MAPS] = 3, [EXO_PT_MAP_NEW] = 4, [EXO_QUOTA_TAKE] = 3,
-		[EXO_PT_COPY_TABLES] = 4, [EXO_NCALLS] = 1,
+		[EXO_PT_COPY_TABLES] = 4, [EXO_ENV_SET_EXIT_ALERT] = 1, [EXO_NCALLS] = 1,
 	},
 };
 _Static_assert(EXO_ENV_EXIT < EXO_NCALLS && EXO_UPCALL_RETURN < EXO_NCALLS, "never made: weight 0");
@@ -1156,6 +1162,7 @@ static void build_call(struct call *c)
 	case EXO_ENV_INFO:
 	case EXO_QUOTA_GIVE:
 	case EXO_ENV_ALERT:
+	case EXO_ENV_SET_EXIT_ALERT:
 		build_env_call(c);
 		break;
 	case EXO_SEND:
