@@ -4,20 +4,23 @@
  * whoever waits for them later; threads of a process share the list, so it
  * changes under the libos lock.
  */
-#include "libos/libos.h"
+#include "libos/signal.h"
 
 static struct exo_event stashed[256]; /* a wide fork's exit notices, while its parent waits for one */
 static u32 nstashed;
 
 /*
  * Every wait in libos runs inside a system call and outside the libos lock,
- * and every event it does not want comes here: an alert (kill) ends the
- * process right there, a safe point, rather than after the call returns.
+ * and every event it does not want comes here: an alert (signals) is
+ * acted on right there, a safe point: a fatal signal ends the process, a
+ * handled one ends the call (EINTR, or a restart: sigdeliver.c).
  */
 void libos_keep_event(const struct exo_event *event)
 {
-	if (event->kind == EXO_EVENT_ALERT)
-		libos_alerted(event->value);
+	if (event->kind == EXO_EVENT_ALERT) {
+		sig_alerted(event->value, event->env, SIG_WAIT_INTERRUPTIBLE);
+		return;
+	}
 	HOLD_LIBOS_LOCK();
 	if (nstashed < ARRAY_LEN(stashed))
 		stashed[nstashed++] = *event;
@@ -68,10 +71,7 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
 {
 	if (take_kept(event))
 		return 0;
-	i64 err = exo_recv(event, flags | LIBOS_RECV, libos_nthreads ? KEPT_POLL_NS : 0);
-	if (err == 0 && event->kind == EXO_EVENT_ALERT)
-		libos_alerted(event->value);
-	return err;
+	return libos_recv_event(event, flags | LIBOS_RECV);
 }
 
 /*
@@ -99,13 +99,42 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), 
 /* The next event from the kernel, the store not looked at (the caller has): as libos_next_event. */
 i64 libos_recv_event(struct exo_event *event, u64 flags)
 {
-	i64 err = exo_recv(event, flags, libos_nthreads ? KEPT_POLL_NS : 0);
-	if (err == 0 && event->kind == EXO_EVENT_ALERT)
-		libos_alerted(event->value);
-	return err;
+	for (;;) {
+		i64 err = exo_recv(event, flags | EXO_RECV_TAKE_ALERTS, libos_nthreads ? KEPT_POLL_NS : 0);
+		if (err != 0 || event->kind != EXO_EVENT_ALERT)
+			return err;
+		/* Signals: a handled one ends the call here; else look again (an exit notice may be next). */
+		sig_alerted(event->value, event->env, SIG_WAIT_INTERRUPTIBLE);
+	}
 }
 
-void libos_alerted(u64 bits)
+/*
+ * The status in child pid's exit notice, left for wait4 (a SIGCHLD
+ * handler's siginfo): a kept one, else the kernel's, taken into the store.
+ * Alerts that come meanwhile are only absorbed: this runs on a signal's
+ * way to its handler, where no call is there to interrupt.
+ */
+bool libos_peek_exit(u64 pid, i64 *status)
 {
-	libos_exit((i64)__builtin_ctzll(bits) + 1);
+	for (;;) {
+		{
+			HOLD_LIBOS_LOCK();
+			for (u32 i = 0; i < nstashed; i++)
+				if ((stashed[i].kind == EXO_EVENT_EXIT || stashed[i].kind == EXO_EVENT_ORPHAN_EXIT) &&
+				    stashed[i].env == pid) {
+					*status = (i64)stashed[i].value < 0 ? L_SIGKILL : (i64)stashed[i].value;
+					return true;
+				}
+		}
+		struct exo_event event;
+		if (exo_recv(&event, LIBOS_RECV | EXO_RECV_NOWAIT, 0) != 0)
+			return false;
+		if (event.kind == EXO_EVENT_ALERT) {
+			sig_absorb(event.value, event.env);
+			continue;
+		}
+		HOLD_LIBOS_LOCK();
+		if (nstashed < ARRAY_LEN(stashed))
+			stashed[nstashed++] = event;
+	}
 }

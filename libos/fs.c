@@ -572,6 +572,12 @@ i64 fs_read(i64 fd, void *buf, u64 len)
 	}
 }
 
+/*
+ * A write that waits for room says how much it has written (sig_progress):
+ * a signal that interrupts it then returns that much, as Linux does, and
+ * is never restarted (the bytes would go twice).  A write to a pipe with
+ * no reader raises SIGPIPE, which ends a program that does not handle it.
+ */
 i64 fs_write(i64 fd, const void *buf, u64 len)
 {
 	u64 done = 0;
@@ -579,9 +585,13 @@ i64 fs_write(i64 fd, const void *buf, u64 len)
 		struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
 		i64 result = write_now(fd, (const u8 *)buf + done, len - done, &wait);
 		if (result == FS_WOULD_BLOCK) {
+			sig_progress(done);
 			fs_wait(&wait);
 			continue;
 		}
+		sig_progress(0);
+		if (result == -L_EPIPE)
+			sig_pipe();
 		if (result < 0)
 			return done ? (i64)done : result;
 		done += (u64)result;

@@ -23,7 +23,7 @@ extern struct libos libos;
 /* Linux errno values libos returns (negated), as musl expects them. */
 enum {
 	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_EAGAIN = 11, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
-	L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSYS = 38,
+	L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_EPIPE = 32, L_ENOSYS = 38,
 };
 #define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
 
@@ -39,13 +39,14 @@ void libos_syscall_entry(void);
 struct exo_upcall *libos_on_fault(struct exo_upcall *up);
 i64 libos_on_syscall(struct exo_upcall *up);
 void libos_syscall_origin(struct exo_regs *regs);
-#define LIBOS_UPCALL_FLAGS EXO_UPCALL_LIGHT
+#define LIBOS_UPCALL_FLAGS (EXO_UPCALL_LIGHT | EXO_UPCALL_OPEN_ALERTS) /* any process may signal any other */
 /*
  * Every upcall stack (the process's, a vfork child's, each thread's) is
  * UPCALL_PAGES long with its top aligned to UPCALL_TOP_ALIGN, so an address
- * on one names its top, and so the light system call's record at the top.
+ * on one names its top, and so the light system call's record at the top
+ * and the thread's signal state at the bottom (its lowest page: signal.h).
  */
-#define UPCALL_PAGES 4
+#define UPCALL_PAGES 5
 #define LIBOS_UPCALL_STACK_TOP 0x00007fff00000000ull /* the process's own */
 /*
  * Fault-safe memory: one page that fork never write-protects (it lies in
@@ -72,7 +73,7 @@ int libos_safe_init(void);
 /* Where every upcall stack lies (the process's, threads', a vfork child's): never write-protected. */
 #define LIBOS_UPCALL_AREA_START 0x00007ffc00000000ull
 #define LIBOS_UPCALL_AREA_END LIBOS_UPCALL_STACK_TOP
-#define UPCALL_TOP_ALIGN (8 * 4096ull)
+#define UPCALL_TOP_ALIGN (16 * 4096ull)
 static inline u64 libos_upcall_top(u64 on_stack)
 {
 	return (on_stack + UPCALL_TOP_ALIGN) & ~(UPCALL_TOP_ALIGN - 1);
@@ -96,6 +97,9 @@ int mm_fault(u64 addr, bool write);
 u64 mm_page_attrs(u32 prot);
 /* May the program write the page at va (its region allows it)? */
 bool mm_writable_at(u64 va);
+bool mm_readable_at(u64 va);
+/* Is va in a region of the program's, whatever its rights (SEGV_ACCERR rather than SEGV_MAPERR)? */
+bool mm_mapped_at(u64 va);
 i64 mm_madvise(u64 addr, u64 len, u64 advice);
 /* fork (libos/fork): what happens to the page at va; the ranges that are not plain private memory. */
 enum mm_fork_class { MM_FORK_PRIVATE, MM_FORK_SHARED, MM_FORK_LEAVE };
@@ -196,23 +200,55 @@ void libos_keep_event(const struct exo_event *event);
  * adopts them) stay with the kernel until a wait4 that may take them asks,
  * so that they never fill the store of kept events.
  */
-#define LIBOS_RECV EXO_RECV_SKIP_ORPHANS
+#define LIBOS_RECV (EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS) /* alerts become signals where they are received */
 bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event);
 i64 libos_recv_event(struct exo_event *event, u64 flags);
 void events_fork_child(void);
-/* An alert came (kill: a bit per signal): the process ends with the lowest signal as its status. */
-__attribute__((noreturn)) void libos_alerted(u64 bits);
+/* The status in child pid's exit notice, which stays for wait4; false if it has none yet. */
+bool libos_peek_exit(u64 pid, i64 *status);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Signal actions and masks, recorded (signal.c). */
+/* Signals (signal.c, sigdeliver.c, sigframe.c; the rest in signal.h). */
+struct sig_thread;
+struct sig_process;
+struct sig_origin;
+struct stack_l;
 void sig_init(u64 mask, u64 ignored);
-int sig_fork(u64 child, bool own_actions);
+/* A new thread or vfork child with its upcall stack at top: its signal state (own_actions: a vfork child's copy). */
+int sig_fork(u64 child, u64 top, bool own_actions);
 void sig_drop(u64 env);
-void sig_fork_child(u64 self, u64 forker, u64 process);
+void sig_fork_prepare(void);
+void sig_fork_child(u64 self, u64 process);
 void sig_export(u64 *mask, u64 *ignored);
-bool sig_ignored(u64 sig);
 i64 sig_action(u64 sig, const void *act, void *old, u64 setsize);
 i64 sig_procmask(u64 how, const u64 *set, u64 *old, u64 setsize);
+i64 sig_pending(u64 *set, u64 setsize);
+i64 sig_altstack(const struct stack_l *ss, struct stack_l *old);
+i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given);
+i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given);
+i64 sig_queueinfo(i64 pid, u64 sig, const i32 *info);
+i64 sig_suspend(const u64 *set, u64 setsize);
+i64 sig_timedwait(const u64 *set, i32 *info, u64 timeout_ns, u64 setsize);
+/* A write that waits has written done bytes (after base, writev's earlier ones): what an interruption returns. */
+void sig_progress(u64 done);
+void sig_progress_base(u64 base);
+/* A write to a pipe without a reader: SIGPIPE for the writer. */
+void sig_pipe(void);
+/* rt_sigreturn (never returns). */
+__attribute__((noreturn)) void sig_return(struct exo_upcall *up);
+/* The first of set pending for t, taken, its siginfo into info (if given): 0 if none. */
+u32 sig_take(struct sig_thread *t, u64 set, i32 *info);
+void sig_fill_info(void *info, u32 sig, const struct sig_origin *from);
+/* An alert upcall: the signals it brings delivered on up. */
+struct exo_upcall *sig_on_alert(struct exo_upcall *up);
+/* A fault the program did not survive without a handler: true if up now runs sig's handler. */
+bool sig_fault(struct exo_upcall *up, u32 sig, i32 code, u64 addr);
+/* Before leaving from a fault handler (where a fault is fatal): what an exit writes made writable. */
+void libos_exit_from_handler(void);
+/* Threads (thread.c): a thread's signal state; process-directed signals offered to the others. */
+struct sig_thread *libos_thread_state(u64 env, const struct sig_process *p);
+void libos_threads_route(struct sig_thread *t, u64 stuck);
+void libos_threads_discard(struct sig_process *p, u64 bits);
 
 /* Processes (proc.c, exec.c).  Statuses are Linux wait statuses. */
 __attribute__((noreturn)) void libos_exit(i64 status);

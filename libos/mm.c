@@ -388,6 +388,14 @@ bool mm_writable_at(u64 va)
 	return region && (region->prot & PROT_WRITE);
 }
 
+bool mm_mapped_at(u64 va) { return region_find(&map, va) != NULL; }
+
+bool mm_readable_at(u64 va)
+{
+	const struct region *region = region_find(&map, va);
+	return region && (region->prot & PROT_READ);
+}
+
 void mm_make_writable(void *p, u64 len)
 {
 	u64 first = (u64)p & ~(PAGE - 1);

@@ -19,7 +19,6 @@
 #include "libos/pipe.h"
 #include <string.h>
 
-#define L_EPIPE 32
 #define PIPE_VA(slot) (PIPE_AREA + (u64)(slot) * 4096)
 
 struct pipe {

@@ -4,7 +4,7 @@
  * own descriptor table and upcall stack, until it execs or exits; wait4
  * takes exit notices; exec (exec.c) moves a process to a new address space.
  */
-#include "libos/libos.h"
+#include "libos/signal.h"
 #include "libos/fork/fork.h"
 #include <string.h>
 
@@ -32,6 +32,10 @@ static void wait_vfork(u64 child)
 			break;
 		if (event.env == child && event.kind == EXO_EVENT_MESSAGE && event.value == VFORK_DONE)
 			break;
+		if (event.kind == EXO_EVENT_ALERT) {
+			sig_alerted(event.value, event.env, SIG_WAIT_KILLABLE); /* as Linux's vfork: only a fatal one acts now */
+			continue;
+		}
 		libos_keep_event(&event); /* for its own wait: none is dropped */
 		if (event.env == child && event.kind == EXO_EVENT_EXIT)
 			break;
@@ -163,6 +167,7 @@ i64 libos_child_create(u64 fixed_quota)
 	i64 child = fixed_quota ? exo_env_create(fixed_quota) : exo_env_create_flags(0, EXO_ENV_DRAWS);
 	if (child < 0)
 		return child == -EXO_ERANGE ? -L_EAGAIN : -L_ENOMEM;
+	exo_env_set_exit_alert((u64)child, SIG_BIT(L_SIGCHLD)); /* its end alerts us once its notice is queued */
 	return child;
 }
 
@@ -180,7 +185,7 @@ static i64 vfork_child(struct exo_upcall *up, u64 stack)
 	if (!err)
 		err = fs_fork_table((u64)child);
 	if (!err)
-		err = sig_fork((u64)child, true);
+		err = sig_fork((u64)child, child_upcall_top(), true);
 	if (!err)
 		err = exo_env_set_upcalls((u64)child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
 		                          child_upcall_top(), LIBOS_UPCALL_FLAGS);

@@ -1,179 +1,357 @@
 /*
- * Signal actions and masks, recorded as Linux keeps them (no signal is
- * delivered yet: kill ends a process, libos/syscall.c).  musl reads them
- * back (signal() returns the old handler, posix_spawn resets handled
- * signals in the child), so they must be right.  Actions belong to a
- * process: its threads share them, a vfork child gets a copy (it runs in
- * our memory but, as on Linux without CLONE_SIGHAND, not with our table).
- * Masks belong to each thread.  Across exec, the mask and the ignored
- * signals stay; handled signals go back to their defaults.
+ * Signal state, as Linux keeps it, and the calls that read and change it.
+ * Actions and the process-wide pending set belong to a process: its
+ * threads share them, a vfork child gets a copy (it runs in our memory
+ * but, as on Linux without CLONE_SIGHAND, not with our table).  Masks,
+ * thread-directed pending signals and the alternate stack belong to each
+ * thread (struct sig_thread, at the bottom of its upcall stack).  Across
+ * exec the mask and the ignored signals stay; handled signals go back to
+ * their defaults.  Delivery is sigdeliver.c's.
  */
-#include "libos/libos.h"
+#include "libos/signal.h"
 #include <string.h>
 
-#define NSIG 64
-#define SIGKILL 9
-#define SIGSTOP 19
-#define SIG_IGN 1
-#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)))
-#define MAX_ACTION_TABLES 8
-#define MAX_MASKS 48
+#define MAX_PROCESSES 8 /* ours, and vfork children running in our memory */
 enum { SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK };
+#define L_ESRCH 3
+#define L_EINTR 4
+#define L_ENOMEM_ 12
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 5120 /* Linux arm64's */
 
-/* The kernel's struct sigaction on arm64 (what rt_sigaction reads and writes). */
-struct k_sigaction {
-	u64 handler, flags, restorer, mask;
-};
+static struct sig_process processes[MAX_PROCESSES];
 
-static struct action_table {
-	u64 env; /* the process, 0 if free */
-	struct k_sigaction actions[NSIG];
-} tables[MAX_ACTION_TABLES];
-
-static struct {
-	u64 env; /* 0 if free */
-	u64 mask;
-} masks[MAX_MASKS];
-
-static struct action_table *table_of(u64 process)
+static struct sig_process *process_of(u64 env)
 {
-	for (u32 i = 0; i < MAX_ACTION_TABLES; i++)
-		if (tables[i].env == process)
-			return &tables[i];
+	for (u32 i = 0; i < MAX_PROCESSES; i++)
+		if (processes[i].env == env)
+			return &processes[i];
 	return NULL;
 }
 
-/* env's mask slot (a fresh one if make and it has none), or -1. */
-static int mask_slot(u64 env, bool make)
+struct sig_process *sig_process_new(u64 env)
 {
-	for (u32 i = 0; i < MAX_MASKS; i++)
-		if (masks[i].env == env)
-			return (int)i;
-	for (u32 i = 0; make && i < MAX_MASKS; i++)
-		if (!masks[i].env) {
-			masks[i].env = env, masks[i].mask = 0;
-			return (int)i;
-		}
-	return -1;
+	struct sig_process *p = process_of(0);
+	if (p) {
+		memset(p, 0, sizeof(*p));
+		p->env = env;
+	}
+	return p;
 }
 
-static u64 *mask_of(u64 env, bool make)
+enum sig_default sig_default_of(u32 sig)
 {
-	int slot = mask_slot(env, make);
-	return slot < 0 ? NULL : &masks[slot].mask;
+	switch (sig) {
+	case L_SIGCHLD: case L_SIGURG: case L_SIGWINCH:
+		return SIG_IGNORE;
+	case L_SIGCONT:
+		return SIG_CONTINUE;
+	case L_SIGSTOP: case L_SIGTSTP: case L_SIGTTIN: case L_SIGTTOU:
+		return SIG_STOP;
+	}
+	return SIG_TERMINATE;
+}
+
+bool sig_discarded(const struct sig_process *p, u32 sig)
+{
+	u64 handler = p->actions[sig - 1].handler;
+	return handler == L_SIG_IGN || (handler == L_SIG_DFL && sig_default_of(sig) == SIG_IGNORE);
+}
+
+static void thread_init(struct sig_thread *t, u64 self, struct sig_process *p, u64 mask)
+{
+	memset(t, 0, sizeof(*t));
+	t->self = self;
+	t->process = p;
+	t->mask = mask & ~SIG_UNBLOCKABLE;
+	t->alt_flags = SS_DISABLE;
 }
 
 void sig_init(u64 mask, u64 ignored)
 {
-	tables[0].env = libos.env;
-	for (u32 sig = 1; sig <= NSIG; sig++)
-		if (ignored & (1ull << (sig - 1)))
-			tables[0].actions[sig - 1].handler = SIG_IGN;
-	*mask_of(libos.env, true) = mask & ~UNBLOCKABLE;
+	memset(processes, 0, sizeof(processes));
+	struct sig_process *p = sig_process_new(libos.env);
+	for (u32 sig = 1; sig <= SIG_COUNT; sig++)
+		if (ignored & SIG_BIT(sig))
+			p->actions[sig - 1].handler = L_SIG_IGN;
+	thread_init(sig_thread_at(LIBOS_UPCALL_STACK_TOP), libos.env, p, mask);
 }
 
-/* A new thread's mask is its creator's; a vfork child also gets a copy of the actions. */
-int sig_fork(u64 child, bool own_actions)
+/*
+ * A new thread (upcall stack at top): its mask is ours, its actions the
+ * process's; a vfork child (own_actions) gets a copy of the actions and
+ * keeps our alternate stack, as on Linux.
+ */
+int sig_fork(u64 child, u64 top, bool own_actions)
 {
 	HOLD_LIBOS_LOCK();
-	u64 self = (u64)exo_self();
-	u64 *child_mask = mask_of(child, true), *own = mask_of(self, false);
-	if (!child_mask)
-		return -L_ENOMEM;
-	*child_mask = own ? *own : 0;
-	if (!own_actions)
-		return 0;
-	struct action_table *from = table_of(libos_process_of(self)), *to = table_of(0);
-	if (!to || !from)
-		return -L_ENOMEM;
-	memcpy(to->actions, from->actions, sizeof(to->actions));
-	to->env = child;
+	struct sig_thread *own = sig_here(), *t = sig_thread_at(top);
+	struct sig_process *p = own->process;
+	if (own_actions) {
+		p = sig_process_new(child);
+		if (!p)
+			return -L_ENOMEM;
+		memcpy(p->actions, own->process->actions, sizeof(p->actions));
+	}
+	thread_init(t, child, p, own->mask);
+	if (own_actions)
+		t->alt_sp = own->alt_sp, t->alt_size = own->alt_size, t->alt_flags = own->alt_flags;
 	return 0;
 }
 
 void sig_drop(u64 env)
 {
 	HOLD_LIBOS_LOCK();
-	int slot = mask_slot(env, false);
-	if (slot >= 0)
-		masks[slot].env = 0;
-	struct action_table *table = table_of(env);
-	if (table)
-		table->env = 0;
+	struct sig_process *p = process_of(env);
+	if (p)
+		p->env = 0;
+}
+
+/* What fork's child takes from the thread that forked: written before the copy (fork.c). */
+static struct sig_thread forker;
+
+void sig_fork_prepare(void)
+{
+	forker = *sig_here();
 }
 
 /*
- * A forked child's copy of this memory holds everyone's masks and action
- * tables: the forking thread's mask and its process's actions become the
- * child's, the rest go.
+ * A forked child's copy of this memory holds everyone's tables: its
+ * process's becomes its own, the rest go.  Its one thread has the forking
+ * thread's mask and alternate stack, and nothing pending (POSIX).
  */
-void sig_fork_child(u64 self, u64 forker, u64 process)
+void sig_fork_child(u64 self, u64 process)
 {
 	HOLD_LIBOS_LOCK();
-	for (u32 i = 0; i < ARRAY_LEN(masks); i++)
-		if (masks[i].env == forker)
-			masks[i].env = self; /* the forking thread's mask */
-		else if (masks[i].env)
-			masks[i].env = 0;
-	for (u32 i = 0; i < ARRAY_LEN(tables); i++)
-		if (tables[i].env == process)
-			tables[i].env = self;
-		else if (tables[i].env)
-			tables[i].env = 0;
+	struct sig_process *own = NULL;
+	for (u32 i = 0; i < MAX_PROCESSES; i++)
+		if (processes[i].env == process)
+			own = &processes[i], own->env = self, own->pending = 0;
+		else if (processes[i].env)
+			processes[i].env = 0;
+	struct sig_thread *t = sig_thread_at(LIBOS_UPCALL_STACK_TOP);
+	thread_init(t, self, own, forker.mask);
+	t->alt_sp = forker.alt_sp, t->alt_size = forker.alt_size, t->alt_flags = forker.alt_flags;
 }
 
 /* For exec: what the new image keeps (the caller's mask, the ignored signals). */
 void sig_export(u64 *mask, u64 *ignored)
 {
 	HOLD_LIBOS_LOCK();
-	u64 self = (u64)exo_self(), *own = mask_of(self, false);
-	struct action_table *table = table_of(libos_process_of(self));
-	*mask = own ? *own : 0;
+	struct sig_thread *t = sig_here();
+	*mask = t->mask;
 	*ignored = 0;
-	for (u32 sig = 1; table && sig <= NSIG; sig++)
-		if (table->actions[sig - 1].handler == SIG_IGN)
-			*ignored |= 1ull << (sig - 1);
+	for (u32 sig = 1; sig <= SIG_COUNT; sig++)
+		if (t->process->actions[sig - 1].handler == L_SIG_IGN)
+			*ignored |= SIG_BIT(sig);
 }
 
-bool sig_ignored(u64 sig)
+/* A signal made ignored is thrown away if pending (POSIX), in the process and every thread we can see. */
+static void discard_pending(struct sig_process *p, u32 sig)
 {
-	HOLD_LIBOS_LOCK();
-	struct action_table *table = table_of(libos_process_of((u64)exo_self()));
-	return table && sig >= 1 && sig <= NSIG && table->actions[sig - 1].handler == SIG_IGN;
+	p->pending &= ~SIG_BIT(sig);
+	sig_here()->pending &= ~SIG_BIT(sig);
+	libos_threads_discard(p, SIG_BIT(sig));
 }
 
 i64 sig_action(u64 sig, const void *act, void *old, u64 setsize)
 {
-	if (sig < 1 || sig > NSIG || setsize != 8 || (act && (sig == SIGKILL || sig == SIGSTOP)))
+	if (sig < 1 || sig > SIG_COUNT || setsize != 8 || (act && (sig == L_SIGKILL || sig == L_SIGSTOP)))
 		return -L_EINVAL;
 	struct k_sigaction wanted;
 	if (act)
 		memcpy(&wanted, act, sizeof(wanted)); /* a bad act faults here, before anything changed */
 	HOLD_LIBOS_LOCK();
-	struct action_table *table = table_of(libos_process_of((u64)exo_self()));
-	if (!table)
-		return -L_EINVAL;
+	struct sig_process *p = sig_here()->process;
 	if (old)
-		memcpy(old, &table->actions[sig - 1], sizeof(wanted));
-	if (act)
-		table->actions[sig - 1] = wanted;
+		memcpy(old, &p->actions[sig - 1], sizeof(wanted));
+	if (act) {
+		wanted.mask &= ~SIG_UNBLOCKABLE;
+		p->actions[sig - 1] = wanted;
+		if (sig_discarded(p, (u32)sig))
+			discard_pending(p, (u32)sig);
+	}
 	return 0;
 }
 
+/* A signal this call unblocks is delivered as the call returns (syscall.c's test). */
 i64 sig_procmask(u64 how, const u64 *set, u64 *old, u64 setsize)
 {
 	if (setsize != 8 || (set && how > SIG_SETMASK))
 		return -L_EINVAL;
 	u64 change = set ? *set : 0; /* a bad set faults here, before anything changed */
-	HOLD_LIBOS_LOCK();
-	u64 *mask = mask_of((u64)exo_self(), true);
-	if (!mask)
-		return -L_ENOMEM;
-	u64 before = *mask;
+	struct sig_thread *t = sig_here();
+	u64 before = t->mask;
 	if (old)
 		*old = before;
 	if (set)
-		*mask = (how == SIG_BLOCK ? before | change : how == SIG_UNBLOCK ? before & ~change : change) &
-		        ~UNBLOCKABLE;
+		t->mask = (how == SIG_BLOCK ? before | change : how == SIG_UNBLOCK ? before & ~change : change) &
+		          ~SIG_UNBLOCKABLE;
+	if (t->process->pending & ~t->mask & before)
+		sig_route(t); /* what we no longer block may still wait for another thread */
 	return 0;
+}
+
+i64 sig_pending(u64 *set, u64 setsize)
+{
+	if (setsize > 8)
+		return -L_EINVAL;
+	struct sig_thread *t = sig_here();
+	u64 pending = (t->pending | t->process->pending) & t->mask;
+	memcpy(set, &pending, setsize);
+	return 0;
+}
+
+struct stack_l {
+	u64 sp;
+	i32 flags, pad;
+	u64 size;
+};
+
+bool sig_on_altstack(const struct sig_thread *t, u64 sp)
+{
+	return !(t->alt_flags & SS_DISABLE) && sp > t->alt_sp && sp - t->alt_sp <= t->alt_size;
+}
+
+i64 sig_altstack(const struct stack_l *ss, struct stack_l *old)
+{
+	struct sig_thread *t = sig_here();
+	struct exo_regs origin;
+	libos_syscall_origin(&origin);
+	bool on = sig_on_altstack(t, origin.sp);
+	struct stack_l wanted = { 0 };
+	if (ss)
+		wanted = *ss; /* a bad pointer faults (EFAULT) before anything changed */
+	if (old) {
+		struct stack_l now = { t->alt_sp, (i32)(on ? SS_ONSTACK : t->alt_flags & SS_DISABLE), 0, t->alt_size };
+		if (t->alt_flags & SS_DISABLE)
+			now.sp = 0, now.size = 0;
+		*old = now;
+	}
+	if (!ss)
+		return 0;
+	if (on)
+		return -L_EPERM;
+	u32 mode = (u32)wanted.flags & ~SS_AUTODISARM;
+	if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+		return -L_EINVAL;
+	if (mode == SS_DISABLE) {
+		t->alt_sp = t->alt_size = 0, t->alt_flags = SS_DISABLE;
+		return 0;
+	}
+	if (wanted.size < MINSIGSTKSZ)
+		return -L_ENOMEM_;
+	t->alt_sp = wanted.sp, t->alt_size = wanted.size, t->alt_flags = (u32)wanted.flags & SS_AUTODISARM;
+	return 0;
+}
+
+/* --- Sending --- */
+
+static struct sig_origin from_us(i32 code)
+{
+	return (struct sig_origin){ code, (u32)libos_process_of(sig_here()->self), 0 };
+}
+
+/* To another process: an alert, which its libos turns into the signal (no value travels). */
+static i64 alert(u64 env, u64 sig)
+{
+	if (sig == 0) {
+		struct exo_env_info info;
+		i64 err = exo_env_info(env, &info);
+		return err == 0 || err == -EXO_EPERM ? 0 : -L_ESRCH; /* it exists: may we act on it or not */
+	}
+	i64 err = exo_env_alert(env, SIG_BIT(sig));
+	return err == 0 ? 0 : err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;
+}
+
+i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given)
+{
+	if (sig > SIG_COUNT)
+		return -L_EINVAL;
+	if (pid <= 0)
+		return -L_EINVAL; /* process groups: not yet */
+	struct sig_thread *t = sig_here();
+	if ((u64)pid != t->process->env)
+		return alert((u64)pid, sig);
+	if (sig)
+		sig_raise_process(t->process, (u32)sig, given ? *given : from_us(L_SI_USER));
+	return 0;
+}
+
+/* tkill, tgkill (tgid -1: any): a thread of ours, ourselves, or another process's. */
+i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given)
+{
+	if (sig > SIG_COUNT || tid <= 0 || tgid == 0 || tgid < -1)
+		return -L_EINVAL;
+	struct sig_thread *t = sig_here();
+	struct sig_thread *target = (u64)tid == t->self ? t : libos_thread_state((u64)tid, t->process);
+	if (!target)
+		return alert((u64)tid, sig);
+	if (tgid != -1 && (u64)tgid != libos_process_of((u64)tid))
+		return -L_ESRCH;
+	if (sig) {
+		sig_raise_thread(target, (u32)sig, given ? *given : from_us(L_SI_TKILL));
+		if (target != t)
+			exo_env_alert(target->self, SIG_BIT(sig)); /* it looks at its pending set now */
+	}
+	return 0;
+}
+
+/* rt_sigqueueinfo: as kill, with the caller's siginfo (to another process, only the signal travels). */
+i64 sig_queueinfo(i64 pid, u64 sig, const i32 *info)
+{
+	struct sig_origin from = { info[2], (u32)info[4], *(const u64 *)&info[6] };
+	if (from.code >= 0 && (u64)pid != sig_here()->process->env)
+		return -L_EPERM; /* only the kernel's codes are >= 0 (Linux refuses them from others) */
+	return sig_kill(pid, sig, &from);
+}
+
+/* rt_sigsuspend: wait with a temporary mask until a handler runs (EINTR); the handler's return restores the mask. */
+i64 sig_suspend(const u64 *set, u64 setsize)
+{
+	if (setsize != 8)
+		return -L_EINVAL;
+	u64 wanted = *set;
+	struct sig_thread *t = sig_here();
+	t->suspend_mask = t->mask;
+	t->suspended = true;
+	t->mask = wanted & ~SIG_UNBLOCKABLE;
+	sig_route(t);
+	for (;;) {
+		if (sig_ready(t))
+			return -L_EINTR; /* the way out delivers it, with the mask to restore in its frame */
+		struct exo_event event;
+		if (exo_recv(&event, LIBOS_RECV, 0) == 0)
+			libos_keep_event(&event); /* an alert here is absorbed, and interrupts us if handled */
+	}
+}
+
+/* rt_sigtimedwait: the first of set pending, taken without running its handler. */
+i64 sig_timedwait(const u64 *set, i32 *info, u64 timeout_ns, u64 setsize)
+{
+	if (setsize != 8)
+		return -L_EINVAL;
+	u64 wanted = *set & ~SIG_UNBLOCKABLE;
+	struct sig_thread *t = sig_here();
+	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
+	for (;;) {
+		u32 sig = sig_take(t, wanted, info);
+		if (sig)
+			return sig;
+		i64 left = deadline ? deadline - exo_clock() : 0;
+		if (deadline && left <= 0)
+			return -L_EAGAIN;
+		struct exo_event event;
+		i64 err = exo_recv(&event, LIBOS_RECV, deadline ? (u64)left : 0);
+		if (err == 0 && event.kind == EXO_EVENT_ALERT) {
+			sig_absorb(event.value, event.env);
+			if (!(sig_ready(t) & ~wanted))
+				continue; /* one we wait for: taken above */
+			sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* another, handled: EINTR */
+		} else if (err == 0) {
+			libos_keep_event(&event);
+		}
+	}
 }

@@ -3,7 +3,7 @@
  * in x0..x5, result in x0), answered in user space.  Anything not here
  * returns -ENOSYS.
  */
-#include "libos/libos.h"
+#include "libos/signal.h"
 #include "libos/fork/fork.h"
 #include "libos/private_calls.h"
 #include <string.h>
@@ -18,7 +18,9 @@ enum {
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
 	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278, SYS_futex = 98,
-	SYS_nanosleep = 101,
+	SYS_nanosleep = 101, SYS_tkill = 130, SYS_tgkill = 131, SYS_sigaltstack = 132, SYS_rt_sigsuspend = 133,
+	SYS_rt_sigpending = 136, SYS_rt_sigtimedwait = 137, SYS_rt_sigqueueinfo = 138, SYS_rt_sigreturn = 139,
+	SYS_rt_tgsigqueueinfo = 240,
 };
 
 #define TCGETS 0x5401
@@ -84,11 +86,15 @@ static i64 sys_writev(const u64 *a)
 	i64 total = 0;
 	for (u64 i = 0; i < a[2]; i++) {
 		u64 args[3] = { a[0], iov[i].base, iov[i].len };
+		sig_progress_base((u64)total); /* an interruption returns what the earlier vectors wrote too */
 		i64 n = sys_write(args);
-		if (n < 0)
+		if (n < 0) {
+			sig_progress_base(0);
 			return total ? total : n;
+		}
 		total += n;
 	}
+	sig_progress_base(0);
 	return total;
 }
 
@@ -157,35 +163,19 @@ static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int *)a[0]); }
 static i64 sys_rt_sigaction(const u64 *a) { return sig_action(a[0], (const void *)a[1], (void *)a[2], a[3]); }
 static i64 sys_rt_sigprocmask(const u64 *a) { return sig_procmask(a[0], (const u64 *)a[1], (u64 *)a[2], a[3]); }
-/*
- * kill: signal 0 asks whether the process exists; any other ends it (no
- * handlers yet) with the signal as its status, which its parent's wait4
- * reads as killed by that signal.
- */
-#define L_ESRCH 3
-static i64 sys_kill(const u64 *a)
+static i64 sys_kill(const u64 *a) { return sig_kill((i64)a[0], a[1], NULL); }
+static i64 sys_tkill(const u64 *a) { return sig_tkill(-1, (i64)a[0], a[1], NULL); }
+static i64 sys_tgkill(const u64 *a) { return sig_tkill((i64)a[0], (i64)a[1], a[2], NULL); }
+static i64 sys_rt_sigqueueinfo(const u64 *a) { return sig_queueinfo((i64)a[0], a[1], (const i32 *)a[2]); }
+static i64 sys_rt_tgsigqueueinfo(const u64 *a)
 {
-	i64 pid = (i64)a[0];
-	u64 sig = a[1];
-	struct exo_env_info info;
-	if (pid <= 0 || sig > 64)
-		return -L_EINVAL; /* process groups: not yet */
-	i64 err = exo_env_info((u64)pid, &info);
-	if (err < 0)
-		return err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;
-	/* Signal 0, and those ignored by default (SIGCHLD, SIGCONT, SIGURG, SIGWINCH), do nothing. */
-	if (sig == 0 || sig == 17 || sig == 18 || sig == 23 || sig == 28)
-		return 0;
-	u64 self = libos_process_of((u64)exo_self());
-	if ((u64)pid == self)
-		return sig_ignored(sig) ? 0 : (libos_exit((i64)sig), 0); /* another's table is out of reach */
-	/*
-	 * The victim ends itself, so its descriptors close (a pipe it wrote sees
-	 * the end): its libos exits on the alert, which comes when it is outside
-	 * libos's handlers, or at once if it waits inside one (events.c).
-	 */
-	return exo_env_alert((u64)pid, 1ull << (sig - 1)) < 0 ? -L_EPERM : 0;
+	const i32 *info = (const i32 *)a[3];
+	struct sig_origin from = { info[2], (u32)info[4], *(const u64 *)&info[6] };
+	return sig_tkill((i64)a[0], (i64)a[1], a[2], &from);
 }
+static i64 sys_sigaltstack(const u64 *a) { return sig_altstack((const struct stack_l *)a[0], (struct stack_l *)a[1]); }
+static i64 sys_rt_sigsuspend(const u64 *a) { return sig_suspend((const u64 *)a[0], a[1]); }
+static i64 sys_rt_sigpending(const u64 *a) { return sig_pending((u64 *)a[0], a[1]); }
 
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
 static i64 sys_dup3(const u64 *a)
@@ -259,9 +249,21 @@ static i64 sys_nanosleep(const u64 *a)
 		return -L_EINVAL;
 	u64 ns = timeout_ns((const struct timespec_l *)a[0]);
 	i64 until = exo_clock() + (i64)ns;
-	for (i64 now = exo_clock(); now < until; now = exo_clock())
+	struct timespec_l *rem = (struct timespec_l *)a[1];
+	for (i64 now = exo_clock(); now < until; now = exo_clock()) {
+		if (rem) /* what a signal that interrupts the nap leaves (EINTR) */
+			rem->sec = (until - now) / 1000000000, rem->nsec = (until - now) % 1000000000;
 		libos_nap((u64)(until - now));
+	}
 	return 0;
+}
+
+static i64 sys_rt_sigtimedwait(const u64 *a)
+{
+	const struct timespec_l *ts = (const struct timespec_l *)a[2];
+	if (ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000))
+		return -L_EINVAL;
+	return sig_timedwait((const u64 *)a[0], (i32 *)a[1], timeout_ns(ts), a[3]);
 }
 
 static i64 sys_clock_gettime(const u64 *a)
@@ -363,6 +365,14 @@ static const syscall_fn syscalls[] = {
 	[SYS_sched_yield] = sys_yield,
 	[SYS_rt_sigaction] = sys_rt_sigaction,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_tkill] = sys_tkill,
+	[SYS_tgkill] = sys_tgkill,
+	[SYS_sigaltstack] = sys_sigaltstack,
+	[SYS_rt_sigsuspend] = sys_rt_sigsuspend,
+	[SYS_rt_sigpending] = sys_rt_sigpending,
+	[SYS_rt_sigtimedwait] = sys_rt_sigtimedwait,
+	[SYS_rt_sigqueueinfo] = sys_rt_sigqueueinfo,
+	[SYS_rt_tgsigqueueinfo] = sys_rt_tgsigqueueinfo,
 	[SYS_uname] = sys_uname,
 	[SYS_getpid] = sys_getpid,
 	[SYS_getppid] = sys_getppid,
@@ -380,6 +390,8 @@ static i64 other_call(struct exo_upcall *up, u64 number)
 {
 	if (number == SYS_clone)
 		return libos_clone(up);
+	if (number == SYS_rt_sigreturn)
+		sig_return(up);
 	if (number == LIBOS_SYS_EXIT_STATUS)
 		libos_exit((i64)up->regs.x[0]);
 	if (number == LIBOS_SYS_EXEC_HANDED)
@@ -411,13 +423,20 @@ static i64 traced(struct exo_upcall *up, u64 number)
 _Static_assert(sizeof(struct exo_upcall) <= LIGHT_RECORD_SPACE && sizeof(struct exo_upcall) > LIGHT_RECORD_SPACE - 16,
                "light_entry.h reserves LIGHT_RECORD_SPACE bytes for the record");
 
+/* A signal the call left ready (raised, unblocked, or sent to ourselves) runs its handler on the way out. */
 i64 libos_on_syscall(struct exo_upcall *up)
 {
 	u64 number = up->regs.x[8];
-	if (libos_strace)
-		return traced(up, number);
-	syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
-	return fn ? fn(up->regs.x) : other_call(up, number);
+	i64 result;
+	if (libos_strace) {
+		result = traced(up, number);
+	} else {
+		syscall_fn fn = number < ARRAY_LEN(syscalls) ? syscalls[number] : NULL;
+		result = fn ? fn(up->regs.x) : other_call(up, number);
+	}
+	if (__builtin_expect(sig_ready(sig_here()) != 0, 0))
+		sig_return_to_program(up, result);
+	return result;
 }
 
 void libos_syscall_origin(struct exo_regs *regs)
@@ -457,10 +476,63 @@ static struct exo_upcall *fail_syscall(struct exo_upcall *up)
  * image's write-protected pages are made private first (mm.c), since the
  * exit writes libos's state.
  */
-static void exit_from_handler(void)
+void libos_exit_from_handler(void)
 {
 	if (mm_cow_pages)
 		mm_unprotect_image();
+}
+
+/* The signal an exception the program cannot go on from means (as Linux), its si_code and si_addr. */
+static u32 fault_signal(const struct exo_upcall *up, bool permission, i32 *code, u64 *addr)
+{
+	unsigned class = (unsigned)(up->esr >> 26) & 0x3f;
+	*addr = up->regs.pc;
+	switch (class) {
+	case 0x20: /* instruction abort */
+	case 0x24: /* data abort */
+		*addr = up->far;
+		if ((up->esr & 0x3f) == 0x21) {
+			*code = L_BUS_ADRALN;
+			return L_SIGBUS;
+		}
+		*code = permission || mm_mapped_at(up->far) ? L_SEGV_ACCERR : L_SEGV_MAPERR;
+		return L_SIGSEGV;
+	case 0x22: /* pc alignment */
+	case 0x26: /* sp alignment */
+		*code = L_BUS_ADRALN;
+		return L_SIGBUS;
+	case 0x3c: /* brk */
+		*code = L_TRAP_BRKPT;
+		return L_SIGTRAP;
+	case 0x2c: /* a trapped floating-point exception */
+		*code = 0;
+		return L_SIGFPE;
+	}
+	*code = L_ILL_ILLOPC;
+	return L_SIGILL;
+}
+
+/* A fault no handler takes: the report, and the end (as by the signal, or SIGKILL without memory). */
+__attribute__((noreturn)) static void die_of_fault(const struct exo_upcall *up, int cow, int handled, bool write,
+                                                    u32 sig)
+{
+	libos_exit_from_handler();
+	u64 self = libos_process_of((u64)exo_self()); /* in a child's first act, libos.env is still its parent's */
+	bool no_memory = (cow < 0 && cow != -L_EPERM) || handled == -2; /* either way, killed as by SIGKILL */
+	if (cow == -L_EPERM)
+		libos_report("libos: no private copy of the shared page table for 0x%lx (pc 0x%lx): the process that "
+		             "shared it has ended (on-demand fork's limit), process %lu killed\n",
+		             up->far, up->regs.pc, self);
+	else if (no_memory)
+		libos_report("libos: out of memory for a %s page at 0x%lx (pc 0x%lx), process %lu killed\n",
+		             cow < 0 ? "copy-on-write" : "new", up->far, up->regs.pc, self);
+	else if (sig == L_SIGSEGV)
+		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
+		             fault_kind(up->esr, write), up->far, up->regs.pc, self);
+	else
+		libos_report("libos: signal %u from %s (esr 0x%lx) at pc 0x%lx, process %lu killed\n", sig,
+		             fault_kind(up->esr, write), up->esr, up->regs.pc, self);
+	libos_exit(no_memory || cow == -L_EPERM ? L_SIGKILL : (i64)sig); /* wait statuses: SIGKILL (as Linux for memory), the signal */
 }
 
 struct exo_upcall *libos_on_fault(struct exo_upcall *up)
@@ -470,10 +542,8 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 	int cow = up->kind == EXO_UPCALL_FAULT && write && permission ? fork_cow_fault(up->far) : 0;
 	if (cow > 0)
 		return up; /* before anything that writes memory: this page may be the lock's */
-	if (up->kind == EXO_UPCALL_ALERT) {
-		exit_from_handler();
-		libos_alerted(up->far); /* killed by another process (sys_kill) */
-	}
+	if (up->kind == EXO_UPCALL_ALERT)
+		return sig_on_alert(up); /* signals from others (EXO_ENV_ALERT) */
 	int handled = -1;
 	if (up->kind == EXO_UPCALL_FAULT && cow == 0) {
 		libos_lock();
@@ -484,18 +554,11 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 		if (up->depth == 2 && libos_upcall_top(up->regs.sp) - up->regs.sp <= UPCALL_PAGES * 4096)
 			return fail_syscall(up);
 	}
-	exit_from_handler();
-	u64 self = libos_process_of((u64)exo_self()); /* in a child's first act, libos.env is still its parent's */
-	bool no_memory = (cow < 0 && cow != -L_EPERM) || handled == -2; /* either way, killed as by SIGKILL */
-	if (cow == -L_EPERM)
-		libos_report("libos: no private copy of the shared page table for 0x%lx (pc 0x%lx): the process that "
-		             "shared it has ended (on-demand fork's limit), process %lu killed\n",
-		             up->far, up->regs.pc, self);
-	else if (no_memory)
-		libos_report("libos: out of memory for a %s page at 0x%lx (pc 0x%lx), process %lu killed\n",
-		             cow < 0 ? "copy-on-write" : "new", up->far, up->regs.pc, self);
-	else
-		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
-		             fault_kind(up->esr, write), up->far, up->regs.pc, self);
-	libos_exit(no_memory || cow == -L_EPERM ? L_SIGKILL : 11); /* wait statuses: SIGKILL (as Linux for memory), SIGSEGV */
+	i32 code;
+	u64 addr;
+	u32 sig = fault_signal(up, permission, &code, &addr);
+	bool survivable = cow == 0 && handled != -2 && up->depth == 1;
+	if (survivable && sig_fault(up, sig, code, addr))
+		return up; /* its handler runs (and may longjmp out, or fix things and return) */
+	die_of_fault(up, cow, handled, write, sig);
 }

@@ -5,7 +5,7 @@
  * thread pointer, sharing the descriptor table.  futex waits and wakes
  * with messages; a lock keeps libos's shared state whole under preemption.
  */
-#include "libos/libos.h"
+#include "libos/signal.h"
 
 #define CLONE_SETTLS 0x80000
 #define CLONE_PARENT_SETTID 0x100000
@@ -141,7 +141,7 @@ i64 libos_thread_clone(struct exo_upcall *up)
 	if (!err)
 		err = exo_env_set_regs((u64)child, &regs);
 	if (!err)
-		err = sig_fork((u64)child, false); /* its mask is ours, its actions the process's */
+		err = sig_fork((u64)child, upcall_top((u32)slot), false); /* its mask is ours, its actions the process's */
 	if (err) {
 		sig_drop((u64)child);
 		exo_env_destroy((u64)child);
@@ -224,13 +224,19 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 	}
 	parked_status = status;
 	main_parked = true;
+	sig_here()->parked = true; /* the process's signals go to its threads */
+	sig_route(sig_here());
 	int *clear_tid = main_clear_tid;
 	libos_unlock();
 	/* As the kernel does at a thread's exit: musl's thread-list lock is released this way. */
 	clear_and_wake(clear_tid);
 	for (;;) {
 		struct exo_event event;
-		if (exo_recv(&event, LIBOS_RECV, 0) == 0)
+		if (exo_recv(&event, LIBOS_RECV, 0) != 0)
+			continue;
+		if (event.kind == EXO_EVENT_ALERT)
+			sig_alerted(event.value, event.env, SIG_WAIT_PARKED);
+		else
 			libos_keep_event(&event);
 	}
 }
@@ -296,7 +302,7 @@ i64 libos_futex_wake(const int *address, u64 count)
 i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns)
 {
 	struct exo_event event;
-	i64 err = exo_recv_word(&event, 0, timeout_ns, (const volatile u32 *)address, (u32)expected);
+	i64 err = exo_recv_word(&event, LIBOS_RECV, timeout_ns, (const volatile u32 *)address, (u32)expected);
 	if (err == -EXO_EAGAIN)
 		return -L_ETIMEDOUT;
 	if (err < 0)
@@ -307,3 +313,53 @@ i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns)
 	return 0;                 /* a spurious wake: the caller looks again (futex callers do) */
 }
 
+
+/* The signal state of env if it is one of our threads in process p (the process's own included). */
+struct sig_thread *libos_thread_state(u64 env, const struct sig_process *p)
+{
+	HOLD_LIBOS_LOCK();
+	if (env == p->env && p->env == libos.env)
+		return sig_thread_at(LIBOS_UPCALL_STACK_TOP);
+	for (u32 i = 0; libos_nthreads && i < MAX_THREADS; i++)
+		if (threads[i].env == env && threads[i].process == p->env)
+			return sig_thread_at(upcall_top(i));
+	return NULL;
+}
+
+/* Each thread of t's process but t, the main one first (unless it has left): f(state, arg). */
+static void each_other_thread(const struct sig_thread *t, void (*f)(struct sig_thread *, u64 *), u64 *arg)
+{
+	u64 process = t->process->env;
+	struct sig_thread *main = sig_thread_at(LIBOS_UPCALL_STACK_TOP);
+	if (process == libos.env && main != t && !main->parked)
+		f(main, arg);
+	for (u32 i = 0; libos_nthreads && i < MAX_THREADS; i++) {
+		struct sig_thread *other = sig_thread_at(upcall_top(i));
+		if (threads[i].env && threads[i].process == process && other != t)
+			f(other, arg);
+	}
+}
+
+/* Process-directed signals t cannot take: each goes to the first thread that does not block it. */
+static void offer(struct sig_thread *other, u64 *stuck)
+{
+	u64 takes = *stuck & ~other->mask;
+	if (takes && exo_env_alert(other->self, takes) == 0)
+		*stuck &= ~takes;
+}
+
+void libos_threads_route(struct sig_thread *t, u64 stuck)
+{
+	HOLD_LIBOS_LOCK();
+	each_other_thread(t, offer, &stuck);
+}
+
+static void discard(struct sig_thread *other, u64 *bits) { other->pending &= ~*bits; }
+
+void libos_threads_discard(struct sig_process *p, u64 bits)
+{
+	HOLD_LIBOS_LOCK();
+	struct sig_thread *t = sig_here();
+	if (t->process == p)
+		each_other_thread(t, discard, &bits);
+}

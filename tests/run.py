@@ -487,21 +487,32 @@ def t_libc_differential(ctx):
 
 def t_fork_differential(ctx):
     """apps/fork under exo (cow) and as /init under Debian's Linux in the same QEMU: same lines."""
-    exo = Qemu(ctx.qemu, "check=exit init=fork -- poweroff", extra=["-initrd", USER_INITRD], timeout=480)
+    return app_differential(ctx, "fork")
+
+
+def t_signals_differential(ctx):
+    """apps/signals under exo and as /init under Debian's Linux in the same QEMU: same lines."""
+    return app_differential(ctx, "signals")
+
+
+def app_differential(ctx, name, exo_env=""):
+    """An app that prints "NAME: ..." lines and ends "NAME: N passed, N failed", on both systems."""
+    exo = Qemu(ctx.qemu, f"check=exit init={name} {exo_env} -- poweroff", extra=["-initrd", USER_INITRD],
+               timeout=480)
     exo.expect(r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
     exo.powered_off(0)
     linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
                             "-nic", "none", "-no-reboot", "-kernel", LINUX_KERNEL,
                             "-initrd", LINUX_INITRAMFS,
-                            "-append", "console=ttyAMA0 quiet panic=-1 rdinit=/fork -- poweroff"],
+                            "-append", f"console=ttyAMA0 quiet panic=-1 rdinit=/{name} -- poweroff"],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            errors="replace", timeout=480).stdout
 
     def lines(out):
         kept = [line for line in out.replace("\r", "").splitlines()
-                if line.startswith("fork: ")]
-        if not kept or not re.match(r"^fork: \d+ passed, \d+ failed$", kept[-1]):
-            raise Failure(f"no complete run of apps/fork; console:\n{out[-2500:]}")
+                if line.startswith(f"{name}: ")]
+        if not kept or not re.match(rf"^{name}: \d+ passed, \d+ failed$", kept[-1]):
+            raise Failure(f"no complete run of apps/{name}; console:\n{out[-2500:]}")
         return kept
     ours, theirs = lines(exo.out), lines(linux)
     if ours != theirs:
@@ -661,6 +672,10 @@ QEMU_TESTS = [
         r"^~ fork: exo's own: 4 passed, 0 failed$"], refute=[r"FAILED"], timeout=480))
       for variant in FORK_VARIANTS],
     ("qemu/libos/fork_same_as_linux", t_fork_differential),
+    ("qemu/libos/signals_same_as_linux", t_signals_differential),
+    *[(f"qemu/libos/signals[{variant}]", app(f"init=signals EXO_FORK={variant}", [
+        r"^signals: \d+ passed, 0 failed$"], refute=[r"FAILED"], timeout=480))
+      for variant in ("eager", "shared", "async")],  # vfork: the parent waits while the child signals it
     ("qemu/libos/fork_semantics[vfork]", app("init=fork EXO_FORK=vfork", [
         r"^~ fork: default variant vfork$",
         *[rf"^fork: vfork: {re.escape(name)}: ok$" for name in (

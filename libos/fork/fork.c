@@ -249,6 +249,7 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen,
 		resume.regs.x[0] = 0;
 		resume.variant = chosen;
 		libos_fp_save(resume.fp);
+		sig_fork_prepare();
 		LIBOS_SAFE->fork_unsettled = job.child; /* in the child's copy of the page only: cleared here after */
 		err = chosen->copy_space(&job);
 		LIBOS_SAFE->fork_unsettled = 0;
@@ -332,7 +333,7 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 		next_fork.quota = 0;
 	fs_fork_child(self, resume.process);
 	LIBOS_SAFE->fork_unsettled = 0; /* its pipe ends are its own now: libos_exit lets them go */
-	sig_fork_child(self, resume.parent, resume.process);
+	sig_fork_child(self, resume.process);
 	if (resume.variant->child_start)
 		resume.variant->child_start();
 	resume.child = 0; /* no second resume */

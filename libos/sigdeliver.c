@@ -1,0 +1,306 @@
+/*
+ * What happens to a signal between its arrival and its handler: pending
+ * sets, which thread takes a process's signal, default actions, and the
+ * three ways back to the program that run handlers (an alert upcall, a
+ * fault, the end of a system call), including a blocked system call that
+ * a signal interrupts (EINTR, or restarted under SA_RESTART, as Linux
+ * decides per call).
+ */
+#include "libos/signal.h"
+#include <string.h>
+
+#define L_EINTR 4
+
+static u32 lowest(u64 set) { return (u32)__builtin_ctzll(set) + 1; }
+
+/* A signal nobody will ever act on is thrown away as it is sent, unless blocked (its action may change). */
+static bool drop_at_send(const struct sig_process *p, u32 sig, u64 mask)
+{
+	return sig_discarded(p, sig) && !(mask & SIG_BIT(sig));
+}
+
+void sig_raise_thread(struct sig_thread *t, u32 sig, struct sig_origin from)
+{
+	HOLD_LIBOS_LOCK();
+	if (drop_at_send(t->process, sig, t->mask))
+		return;
+	if (!(t->pending & SIG_BIT(sig)))
+		t->from[sig - 1] = from; /* standard signals do not queue: the first one's origin */
+	t->pending |= SIG_BIT(sig);
+}
+
+void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from)
+{
+	HOLD_LIBOS_LOCK();
+	struct sig_thread *t = sig_here();
+	if (drop_at_send(p, sig, t->process == p ? t->mask : 0))
+		return;
+	if (!(p->pending & SIG_BIT(sig)))
+		p->from[sig - 1] = from;
+	p->pending |= SIG_BIT(sig);
+	if (t->process == p)
+		sig_route(t);
+}
+
+/* The process a sender belongs to: one of our threads is our process. */
+static u32 pid_of(u64 sender)
+{
+	return (u32)libos_process_of(sender);
+}
+
+/*
+ * Alert bits: signals from another process (or a thread of ours that
+ * raised one for us, already pending).  Those sent to the process's own
+ * environment are the process's; those sent to a thread are the thread's.
+ * SIGCHLD is always the process's: it is the kernel's exit alert of a
+ * child (its status is looked up when a handler wants it).
+ */
+void sig_absorb(u64 bits, u64 sender)
+{
+	struct sig_thread *t = sig_here();
+	struct sig_process *p = t->process;
+	bool to_process = t->self == p->env;
+	for (u64 rest = bits; rest; rest &= rest - 1) {
+		u32 sig = lowest(rest);
+		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };
+		if (to_process || sig == L_SIGCHLD)
+			sig_raise_process(p, sig, from);
+		else if (!(p->pending & SIG_BIT(sig)))
+			sig_raise_thread(t, sig, from);
+	}
+	sig_route(t);
+}
+
+void sig_route(struct sig_thread *t)
+{
+	HOLD_LIBOS_LOCK();
+	u64 stuck = t->process->pending & (t->parked ? ~0ull : t->mask);
+	if (stuck)
+		libos_threads_route(t, stuck);
+}
+
+/* sig's origin, taken off the pending set that held it (the thread's first, as Linux). */
+static struct sig_origin take(struct sig_thread *t, u32 sig)
+{
+	HOLD_LIBOS_LOCK();
+	if (t->pending & SIG_BIT(sig)) {
+		t->pending &= ~SIG_BIT(sig);
+		return t->from[sig - 1];
+	}
+	t->process->pending &= ~SIG_BIT(sig);
+	return t->process->from[sig - 1];
+}
+
+u32 sig_take(struct sig_thread *t, u64 set, i32 *info)
+{
+	u64 have = (t->pending | t->process->pending) & set;
+	if (!have)
+		return 0;
+	u32 sig = lowest(have);
+	struct sig_origin from = take(t, sig);
+	if (info)
+		sig_fill_info(info, sig, &from);
+	return sig;
+}
+
+/* A child's exit alert: its status, from its exit notice (kept for wait4, not taken). */
+static void child_status(struct sig_origin *from)
+{
+	i64 status;
+	if (!libos_peek_exit(from->pid, &status)) {
+		from->code = L_SI_USER; /* someone's kill(SIGCHLD), not a child's end */
+		return;
+	}
+	if ((status & 0x7f) == 0) {
+		from->code = L_CLD_EXITED, from->value = (u64)((status >> 8) & 0xff);
+	} else {
+		from->code = L_CLD_KILLED, from->value = (u64)(status & 0x7f);
+	}
+}
+
+__attribute__((noreturn)) static void terminate(u32 sig)
+{
+	libos_exit_from_handler();
+	libos_exit((i64)sig); /* the wait status of a process killed by sig */
+}
+
+/* Ready signals whose action is to do nothing go; a fatal one ends the process here. */
+static u64 act_on_defaults(struct sig_thread *t)
+{
+	for (u64 ready = sig_ready(t); ready; ready &= ready - 1) {
+		u32 sig = lowest(ready);
+		u64 handler = t->process->actions[sig - 1].handler;
+		if (handler == L_SIG_IGN || (handler == L_SIG_DFL && sig_default_of(sig) != SIG_TERMINATE)) {
+			take(t, sig); /* ignored; stop and continue are not done yet: ignored too */
+			continue;
+		}
+		if (handler == L_SIG_DFL)
+			terminate(sig);
+	}
+	return sig_ready(t);
+}
+
+static bool push(struct exo_upcall *rec, struct sig_thread *t, u32 sig, u64 esr, const struct sig_origin *given)
+{
+	struct sig_origin from = given ? *given : take(t, sig);
+	struct k_sigaction *action = &t->process->actions[sig - 1];
+	if (sig == L_SIGCHLD && from.code == L_CLD_EXITED && (action->flags & L_SA_SIGINFO))
+		child_status(&from);
+	u64 saved = t->suspended ? t->suspend_mask : t->mask;
+	if (!sig_frame_push(rec, sig, &from, action, saved, esr)) {
+		libos_report("libos: no room for signal %u's frame on the stack (sp 0x%lx), process %u killed\n", sig,
+		             rec->regs.sp, pid_of(t->self));
+		terminate(L_SIGSEGV); /* as Linux: a frame that cannot be written is a SIGSEGV */
+	}
+	t->suspended = false;
+	t->mask |= action->mask | ((action->flags & L_SA_NODEFER) ? 0 : SIG_BIT(sig));
+	t->mask &= ~SIG_UNBLOCKABLE;
+	if (action->flags & L_SA_RESETHAND)
+		action->handler = L_SIG_DFL, action->flags &= ~(u64)L_SA_SIGINFO;
+	return true;
+}
+
+/*
+ * Every ready signal gets a frame, lowest first, each on top of the last
+ * (as Linux does: the last one's handler runs first, and returns into the
+ * one before); `first` (a fault's signal) goes before them all.
+ */
+static bool deliver(struct exo_upcall *rec, u32 first, u64 esr, const struct sig_origin *first_from)
+{
+	struct sig_thread *t = sig_here();
+	bool any = false;
+	if (first)
+		any = push(rec, t, first, esr, first_from);
+	for (u64 ready; (ready = act_on_defaults(t));)
+		any = push(rec, t, lowest(ready), 0, NULL);
+	if (!any && t->suspended)
+		t->mask = t->suspend_mask, t->suspended = false;
+	return any;
+}
+
+bool sig_deliver(struct exo_upcall *rec) { return deliver(rec, 0, 0, NULL); }
+
+bool sig_fault(struct exo_upcall *rec, u32 sig, i32 code, u64 addr)
+{
+	u64 esr = rec->esr;
+	struct sig_thread *t = sig_here();
+	struct k_sigaction *action = &t->process->actions[sig - 1];
+	/* Forced, as Linux's fault signals: blocked or ignored, it is unblocked and its default restored. */
+	if (action->handler == L_SIG_IGN || (t->mask & SIG_BIT(sig)))
+		action->handler = L_SIG_DFL, t->mask &= ~SIG_BIT(sig);
+	if (action->handler == L_SIG_DFL)
+		return false;
+	struct sig_origin from = { code, 0, addr };
+	return deliver(rec, sig, esr, &from);
+}
+
+/* The light system call's record: at the top of this upcall stack. */
+static struct exo_upcall *light_record(void)
+{
+	u64 sp;
+	__asm__("mov %0, sp" : "=r"(sp));
+	return (struct exo_upcall *)(libos_upcall_top(sp) - LIGHT_RECORD_SPACE);
+}
+
+__attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 result)
+{
+	libos_syscall_origin(&up->regs);
+	up->regs.x[0] = (u64)result;
+	deliver(up, 0, 0, NULL);
+	exo_upcall_return(up);
+	libos_exit(L_SIGKILL); /* the kernel refused our own record: nothing sane is left */
+}
+
+/* Linux arm64 numbers of the calls that restart under SA_RESTART (-ERESTARTSYS); the rest give EINTR. */
+static bool restartable(u64 number, const struct exo_upcall *up)
+{
+	switch (number) {
+	case 63: case 64: case 65: case 66: /* read, write, readv, writev */
+	case 260:                           /* wait4 */
+	case 56:                            /* openat */
+		return true;
+	case 98: /* futex: a wait without a timeout */
+		return (up->regs.x[1] & 127) == 0 && up->regs.x[3] == 0;
+	}
+	return false;
+}
+
+/*
+ * A handled signal came while the call waited: the call ends (its waits
+ * hold no lock and nothing half-done) and returns EINTR, or starts again
+ * after the handler (pc back on the svc, x0 as it was) when the call is
+ * restartable and the first handler has SA_RESTART.
+ */
+__attribute__((noreturn)) static void interrupt_call(struct sig_thread *t)
+{
+	struct exo_upcall *up = light_record();
+	libos_lock_drop();
+	u32 sig = lowest(sig_ready(t));
+	u64 written = t->progress;
+	t->progress = t->progress_base = 0;
+	bool restart = !written && restartable(up->regs.x[8], up) && (t->process->actions[sig - 1].flags & L_SA_RESTART);
+	libos_syscall_origin(&up->regs);
+	if (restart)
+		up->regs.pc -= 4;
+	else
+		up->regs.x[0] = written ? written : (u64)-L_EINTR;
+	deliver(up, 0, 0, NULL);
+	exo_upcall_return(up);
+	libos_exit(L_SIGKILL);
+}
+
+void sig_alerted(u64 bits, u64 sender, enum sig_wait how)
+{
+	struct sig_thread *t = sig_here();
+	if (how == SIG_WAIT_PARKED)
+		t->parked = true;
+	if (bits)
+		sig_absorb(bits, sender);
+	if (how == SIG_WAIT_PARKED)
+		return; /* its process's signals went to its other threads (sig_route) */
+	if (act_on_defaults(t) && how == SIG_WAIT_INTERRUPTIBLE)
+		interrupt_call(t);
+}
+
+struct exo_upcall *sig_on_alert(struct exo_upcall *up)
+{
+	sig_absorb(up->far, up->esr);
+	deliver(up, 0, 0, NULL);
+	return up;
+}
+
+__attribute__((noreturn)) void sig_return(struct exo_upcall *up)
+{
+	struct exo_regs origin;
+	libos_syscall_origin(&origin);
+	u64 mask;
+	if (!sig_frame_pop(up, origin.sp, &mask)) {
+		libos_report("libos: rt_sigreturn without a signal frame at sp 0x%lx (pc 0x%lx), process %u killed\n",
+		             origin.sp, origin.pc, pid_of(sig_here()->self));
+		terminate(L_SIGSEGV);
+	}
+	struct sig_thread *t = sig_here();
+	t->mask = mask & ~SIG_UNBLOCKABLE;
+	deliver(up, 0, 0, NULL); /* what the restored mask lets through */
+	exo_upcall_return(up);
+	libos_exit(L_SIGKILL);
+}
+
+void sig_progress(u64 done)
+{
+	struct sig_thread *t = sig_here();
+	t->progress = done ? t->progress_base + done : t->progress_base;
+}
+
+void sig_progress_base(u64 base)
+{
+	struct sig_thread *t = sig_here();
+	t->progress_base = base;
+	t->progress = base;
+}
+
+void sig_pipe(void)
+{
+	struct sig_thread *t = sig_here();
+	sig_raise_thread(t, L_SIGPIPE, (struct sig_origin){ L_SI_USER, pid_of(t->self), 0 });
+}
