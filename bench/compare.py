@@ -99,11 +99,12 @@ def markdown(results):
                   "Linux (never) ÷ exo"]
     other_rows = []
     for case, variant, sizes in (("vfork_exit_wait", "vfork", SIZES), ("spawn_wait", "spawn", SIZES),
-                                 ("first_touch_fault", "none", (0,)), ("cow_fault", "cow", (0,))):
+                                 ("first_touch_fault", "none", (0,)), ("cow_fault", "cow", (0,)),
+                                 ("signal_roundtrip", "none", (0,)), ("sigsegv_handled", "none", (0,))):
         for kib in sizes:
             exo = figure_of(results, "exo", case, variant, kib)
             linux = [figure_of(results, "linux", case, variant, kib, thp) for thp in ("always", "never")]
-            size = f"{kib // 1024} MiB" if case not in ("first_touch_fault", "cow_fault") else "one fault"
+            size = f"{kib // 1024} MiB" if case in ("vfork_exit_wait", "spawn_wait") else "one"
             other_rows.append([case, size, cell(exo)] + [cell(x) for x in linux] +
                               [ratio(linux[0], exo), ratio(linux[1], exo)])
     return md_table(head, rows) + "\n" + md_table(other_head, other_rows)

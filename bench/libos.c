@@ -1,8 +1,10 @@
 /*
  * libos's costs in guest instructions under QEMU -icount shift=0 (see
  * bench/bench.h for the method): a reflected getppid() through musl, the
- * first touch of a demand-zero page, and a byte's round trip through two
- * pipes to a spawned process and back.  An ordinary musl program.  fork's
+ * first touch of a demand-zero page, a byte's round trip through two
+ * pipes to a spawned process and back, and signal round trips (a kill to
+ * ourselves, a handled SIGSEGV: bench/signal_cases.h, which forkbench
+ * runs under Linux too).  An ordinary musl program.  fork's
  * costs are apps/forkbench's (the same binary runs under Linux too).
  */
 #include "bench/stats.h"
@@ -36,6 +38,8 @@ static uint64_t freq(void)
 
 /* Counts to instructions x16 (1 ns each under icount shift=0). */
 static uint64_t insns_x16(uint64_t counts) { return counts * 16000000000ull / freq(); }
+#define to_x16 insns_x16
+#include "bench/signal_cases.h"
 
 static void report(const char *name, uint64_t *samples)
 {
@@ -106,6 +110,18 @@ int main(int argc, char **argv)
 		first_touch_case();
 	if (!only || strcmp(only, "pipe_round_trip") == 0)
 		pipe_round_trip(argv[0]);
+	if (!only || strcmp(only, "signal_roundtrip") == 0) {
+		if (signal_roundtrip_samples(samples, SAMPLES))
+			report("signal_roundtrip", samples);
+		else
+			printf("bench: signal_roundtrip: a handler did not run\n");
+	}
+	if (!only || strcmp(only, "sigsegv_handled") == 0) {
+		if (sigsegv_handled_samples(samples, SAMPLES))
+			report("sigsegv_handled", samples);
+		else
+			printf("bench: sigsegv_handled: a handler did not run\n");
+	}
 	return 0;
 }
 

@@ -29,7 +29,8 @@ def results_of(program, lines):
         if found:
             out.append(found.group(1))
         found = FORKBENCH_LINE.match(line)
-        if found and found.group(2) != "first_touch_fault":  # bench_libos's suite=libos has it
+        if found and found.group(2) not in ("first_touch_fault", "signal_roundtrip", "sigsegv_handled"):
+            # bench_libos's suite=libos has these
             variant, case, kib, figures = found.groups()
             out.append(f"suite=fork case={case} variant={variant} mem_kib={kib} {figures}")
     return out

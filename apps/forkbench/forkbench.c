@@ -80,6 +80,9 @@ static uint64_t ns_x16(uint64_t counts)
 	return (uint64_t)((unsigned __int128)counts * 16000000000ull / frequency);
 }
 
+#define to_x16 ns_x16
+#include "bench/signal_cases.h"
+
 static uint32_t iters_for(size_t kib) { return kib == 0 ? 51 : kib <= 1024 ? 21 : kib <= 16384 ? 11 : kib <= 65536 ? 7 : 5; }
 
 static void report(const char *name, const char *variant, size_t kib, uint32_t iters)
@@ -269,6 +272,15 @@ static void fault_case(const char *name, const char *variant, bool cow)
 	report(name, variant, 0, iters);
 }
 
+/* A signal round trip (bench/signal_cases.h): no fork, the same on both systems. */
+static void signal_case(const char *name)
+{
+	bool segv = strcmp(name, "sigsegv_handled") == 0;
+	if (!(segv ? sigsegv_handled_samples : signal_roundtrip_samples)(samples, MAX_ITERS))
+		return failed(name, "none", 0, "a handler did not run");
+	report(name, "none", 0, MAX_ITERS);
+}
+
 /*
  * Can this system run the case?  Linux forks only its own way (its cow);
  * a vfork child that writes all its parent's memory copies nothing, so
@@ -288,6 +300,8 @@ static bool applicable(const char *name, const char *variant)
 static void each_case(void (*fn)(const char *name, const char *variant, size_t kib))
 {
 	fn("first_touch_fault", "none", 0);
+	fn("signal_roundtrip", "none", 0);
+	fn("sigsegv_handled", "none", 0);
 	fn("cow_fault", "cow", 0);
 	fn("cow_fault", "shared", 0);
 	for (size_t s = 0; s < sizeof sizes_kib / sizeof sizes_kib[0]; s++) {
@@ -310,6 +324,8 @@ static void run_here(const char *name, const char *variant, size_t kib)
 		return;
 	if (strcmp(name, "first_touch_fault") == 0 || strcmp(name, "cow_fault") == 0)
 		return fault_case(name, variant, strcmp(name, "cow_fault") == 0);
+	if (strcmp(name, "signal_roundtrip") == 0 || strcmp(name, "sigsegv_handled") == 0)
+		return signal_case(name);
 	if (strcmp(name, "vfork_exit_wait") == 0)
 		return vfork_case(kib);
 	if (strcmp(name, "spawn_wait") == 0)

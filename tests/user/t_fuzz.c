@@ -885,7 +885,8 @@ static void build_messages(struct call *c)
 	c->a[1] = percent(95) ? PICK(flags) : nasty_int();
 	if ((c->a[1] == 0 || c->a[1] == EXO_RECV_WORD) && percent(80))
 		c->a[1] |= EXO_RECV_NOWAIT; /* blocking costs up to a tick: keep it rare */
-	bool may_block = !(c->a[1] & ~(u64)(EXO_RECV_WORD | EXO_RECV_NOWAIT)) && !(c->a[1] & EXO_RECV_NOWAIT);
+	const u64 valid = EXO_RECV_WORD | EXO_RECV_NOWAIT | EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS;
+	bool may_block = !(c->a[1] & ~valid) && !(c->a[1] & EXO_RECV_NOWAIT);
 	c->a[2] = may_block ? 1 + below(2000000) : nasty_int();
 	/* A word: our scratch memory (its value or not), misaligned, or not ours. */
 	c->a[3] = percent(50) ? (scratch_ptr() & ~3ull) : percent(50) ? scratch_ptr() | 1 : any_value();

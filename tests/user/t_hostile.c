@@ -425,7 +425,7 @@ static int light_flags_checked(u64 arg)
 {
 	(void)arg;
 	rt_syscall_hook = answer_full;
-	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, 8),
+	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, 16),
 	     -EXO_EINVAL); /* the first unknown flag */
 	T_EQ(exo_env_set_upcalls(rt_id, (u64)rt_fault_entry, (u64)rt_light_entry, CHILD_UPCALL_TOP, ~0ull),
 	     -EXO_EINVAL);
