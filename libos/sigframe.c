@@ -98,20 +98,29 @@ void sig_fill_info(void *out, u32 sig, const struct sig_origin *from)
  * inside a fault handler ends the environment): demand-zero pages mapped,
  * copy-on-write ones made private.  False if the program may not write there.
  */
+static bool make_writable(u64 page)
+{
+	HOLD_LIBOS_LOCK(); /* the memory map */
+	for (u32 tries = 0; tries < 3; tries++) {
+		u64 desc = as_lookup_self(page);
+		if ((desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && !(desc & EXO_PTE_RO))
+			return true;
+		if (!mm_writable_at(page))
+			return false;
+		int done = (desc & EXO_PTE_VALID) ? fork_cow_fault(page) : mm_fault(page, true);
+		if ((desc & EXO_PTE_VALID) ? done <= 0 : done < 0)
+			return false;
+	}
+	return false;
+}
+
 static bool writable_now(u64 lo, u64 hi)
 {
-	HOLD_LIBOS_LOCK();
 	for (u64 page = lo & ~4095ull; page < hi; page += 4096) {
-		for (u32 tries = 0;; tries++) {
-			u64 desc = as_lookup_self(page);
-			if ((desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && !(desc & EXO_PTE_RO))
-				break;
-			if (tries == 3 || !mm_writable_at(page))
-				return false;
-			int done = (desc & EXO_PTE_VALID) ? fork_cow_fault(page) : mm_fault(page, true);
-			if ((desc & EXO_PTE_VALID) ? done <= 0 : done < 0)
-				return false;
-		}
+		u64 desc = as_lookup_self(page);
+		bool ready = (desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && !(desc & EXO_PTE_RO);
+		if (!ready && !make_writable(page))
+			return false;
 	}
 	return true;
 }

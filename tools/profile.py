@@ -43,11 +43,14 @@ FORKBENCH_CASES = ([f"{kind}_{variant}_{kib}" for kind in ("fork_exit_wait", "fo
                     for variant in FORK_VARIANTS for kib in FORK_SIZES]
                    + [f"vfork_exit_wait_vfork_{kib}" for kib in FORK_SIZES]
                    + [f"spawn_wait_spawn_{kib}" for kib in FORK_SIZES]
-                   + ["first_touch_fault_none_0", "cow_fault_cow_0", "cow_fault_shared_0"])
+                   + ["first_touch_fault_none_0", "cow_fault_cow_0", "cow_fault_shared_0",
+                      "signal_roundtrip_none_0", "sigsegv_handled_none_0"])
 # Operations timed in one sample (one window), where it is not one: the bench divides by these.
 OPS_PER_WINDOW = {"null_call": 32, "upcall_roundtrip": 32, "svc_reflect": 32, "svc_reflect_light": 32,
                   "cow_fault": 32, "getppid": 32, "first_touch_fault": 32, "pipe_round_trip": 8,
-                  "cow_fault_cow_0": 32, "cow_fault_shared_0": 32, "first_touch_fault_none_0": 32}
+                  "cow_fault_cow_0": 32, "cow_fault_shared_0": 32, "first_touch_fault_none_0": 32,
+                  "signal_roundtrip": 32, "sigsegv_handled": 32, "signal_roundtrip_none_0": 32,
+                  "sigsegv_handled_none_0": 32}
 
 
 def tool(name, *fallbacks):
