@@ -64,7 +64,8 @@
 #define EXO_QUOTA_TAKE 34 /* (env, frames) -> 0: spare quota taken back from a descendant */
 #define EXO_PT_COPY_TABLES 35 /* (src, dst, start, end, set_bits, flags) -> the 2 MiB slot where it stopped */
 #define EXO_ENV_SET_EXIT_ALERT 36 /* (env, bits) -> 0: alert bits its notice receiver gets as it ends */
-#define EXO_NCALLS 37
+#define EXO_ALARM 37 /* (ns, bits) -> ns left of the previous alarm: alerted with bits after ns (0: cancel) */
+#define EXO_NCALLS 38
 #define EXO_COPY_TABLES_MAX 8    /* last-level tables one EXO_PT_COPY_TABLES copies at most */
 #define EXO_COPY_VISIT_MAX 1024  /* entries one EXO_PT_COPY_TABLES looks at (or links) at most */
 

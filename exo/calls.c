@@ -214,6 +214,24 @@ static i64 call_env_alert(const u64 *a)
 	return 0;
 }
 
+/*
+ * An alarm: the caller is alerted (by env 0) with bits once ns have passed,
+ * at the first tick at or after the deadline.  One per environment; a new
+ * one replaces it, ns 0 cancels it.  The result is what was left of the
+ * one before (0 if none), as alarm() and setitimer() report it.
+ */
+static i64 call_alarm(const u64 *a)
+{
+	if (a[0] && a[1] == 0)
+		return why(-E_INVAL, EXO_RULE_FLAGS, 1, WHY_NONE); /* an alarm that would alert with nothing */
+	u64 now = arch_counter(), left = 0;
+	if (curenv->alarm_at > now)
+		left = counter_to_ns(curenv->alarm_at - now);
+	curenv->alarm_at = a[0] ? now + ns_to_counter(a[0]) : 0;
+	curenv->alarm_bits = a[0] ? a[1] : 0;
+	return (i64)left;
+}
+
 /* Alert bits env's notice receiver gets as env ends (a Linux exit signal). */
 static i64 call_env_set_exit_alert(const u64 *a)
 {
@@ -501,6 +519,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_QUOTA_TAKE] = call_quota_take,
 	[EXO_PT_COPY_TABLES] = call_pt_copy_tables,
 	[EXO_ENV_SET_EXIT_ALERT] = call_env_set_exit_alert,
+	[EXO_ALARM] = call_alarm,
 };
 
 _Static_assert(EXO_NCALLS <= 64, "vectors.S tests fast calls in a 64-bit mask");

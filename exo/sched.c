@@ -21,9 +21,15 @@ void sched_tick(void)
 {
 	need_resched = true;
 	u64 now = arch_counter();
-	for (struct env *env = env_list; env; env = env->all_next)
+	for (struct env *env = env_list; env; env = env->all_next) {
 		if (env->status == EXO_ENV_BLOCKED && env->recv_deadline && now >= env->recv_deadline)
 			env->status = EXO_ENV_RUNNABLE;
+		if (env->alarm_at && now >= env->alarm_at) {
+			env->alarm_at = 0; /* once: a periodic timer is the library's to set again */
+			if (!env_ended(env))
+				env_alert(env, env->alarm_bits, 0); /* from 0: the kernel's alarm */
+		}
+	}
 }
 
 void sched_yield(void) { need_resched = true; }
@@ -108,7 +114,7 @@ static void idle(void)
 		all_ended();
 	bool sleeper = false;
 	for (struct env *env = env_list; env; env = env->all_next)
-		sleeper |= env->status == EXO_ENV_BLOCKED && env->recv_deadline;
+		sleeper |= (env->status == EXO_ENV_BLOCKED && env->recv_deadline) || (env->alarm_at && !env_ended(env));
 	if (!sleeper) {
 		kprintf("exo: deadlock: %u environments, none runnable and none with a deadline\n",
 		        env_count());

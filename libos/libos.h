@@ -228,6 +228,9 @@ i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given);
 i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given);
 i64 sig_queueinfo(i64 pid, u64 sig, const i32 *info);
 i64 sig_suspend(const u64 *set, u64 setsize);
+struct itimerval_l;
+i64 sig_getitimer(u64 which, struct itimerval_l *out);
+i64 sig_setitimer(u64 which, const struct itimerval_l *in, struct itimerval_l *old);
 i64 sig_timedwait(const u64 *set, i32 *info, u64 timeout_ns, u64 setsize);
 /* A write that waits has written done bytes (after base, writev's earlier ones): what an interruption returns. */
 void sig_progress(u64 done);

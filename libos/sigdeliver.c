@@ -60,6 +60,10 @@ void sig_absorb(u64 bits, u64 sender)
 	struct sig_thread *t = sig_here();
 	struct sig_process *p = t->process;
 	bool to_process = t->self == p->env;
+	if (sender == 0) { /* the kernel's alarm (EXO_ALARM): the interval timer */
+		sig_alarm_fired(p);
+		return;
+	}
 	for (u64 rest = bits; rest; rest &= rest - 1) {
 		u32 sig = lowest(rest);
 		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };

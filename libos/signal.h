@@ -59,6 +59,8 @@ struct sig_origin {
 struct sig_process {
 	u64 env; /* the process, 0 if free */
 	u64 pending;
+	i64 alarm_at;       /* ITIMER_REAL: when it goes off (exo_clock), 0 if not set (sigtimer.c) */
+	u64 alarm_interval; /* its period, 0 for once */
 	struct k_sigaction actions[SIG_COUNT];
 	struct sig_origin from[SIG_COUNT];
 };
@@ -129,6 +131,9 @@ __attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 
 /* A wait inside a system call was ended by alert bits. */
 enum sig_wait { SIG_WAIT_INTERRUPTIBLE, SIG_WAIT_KILLABLE, SIG_WAIT_PARKED };
 void sig_alerted(u64 bits, u64 sender, enum sig_wait how);
+
+/* sigtimer.c */
+void sig_alarm_fired(struct sig_process *p);
 
 /* sigframe.c */
 /* Build the frame for sig on the program's stack and point rec at the handler; false if it cannot be written. */

@@ -18,7 +18,7 @@ enum {
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
 	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278, SYS_futex = 98,
-	SYS_nanosleep = 101, SYS_tkill = 130, SYS_tgkill = 131, SYS_sigaltstack = 132, SYS_rt_sigsuspend = 133,
+	SYS_nanosleep = 101, SYS_getitimer = 102, SYS_setitimer = 103, SYS_tkill = 130, SYS_tgkill = 131, SYS_sigaltstack = 132, SYS_rt_sigsuspend = 133,
 	SYS_rt_sigpending = 136, SYS_rt_sigtimedwait = 137, SYS_rt_sigqueueinfo = 138, SYS_rt_sigreturn = 139,
 	SYS_rt_tgsigqueueinfo = 240,
 };
@@ -176,6 +176,11 @@ static i64 sys_rt_tgsigqueueinfo(const u64 *a)
 static i64 sys_sigaltstack(const u64 *a) { return sig_altstack((const struct stack_l *)a[0], (struct stack_l *)a[1]); }
 static i64 sys_rt_sigsuspend(const u64 *a) { return sig_suspend((const u64 *)a[0], a[1]); }
 static i64 sys_rt_sigpending(const u64 *a) { return sig_pending((u64 *)a[0], a[1]); }
+static i64 sys_getitimer(const u64 *a) { return sig_getitimer(a[0], (struct itimerval_l *)a[1]); }
+static i64 sys_setitimer(const u64 *a)
+{
+	return sig_setitimer(a[0], (const struct itimerval_l *)a[1], (struct itimerval_l *)a[2]);
+}
 
 static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
 static i64 sys_dup3(const u64 *a)
@@ -366,6 +371,8 @@ static const syscall_fn syscalls[] = {
 	[SYS_rt_sigaction] = sys_rt_sigaction,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
 	[SYS_tkill] = sys_tkill,
+	[SYS_getitimer] = sys_getitimer,
+	[SYS_setitimer] = sys_setitimer,
 	[SYS_tgkill] = sys_tgkill,
 	[SYS_sigaltstack] = sys_sigaltstack,
 	[SYS_rt_sigsuspend] = sys_rt_sigsuspend,

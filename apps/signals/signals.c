@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
@@ -532,6 +533,72 @@ static void children(void)
 	check("with SIGPIPE ignored: EPIPE", WIFEXITED(status) && WEXITSTATUS(status) == 4);
 }
 
+/* --- the interval timer: setitimer, getitimer, alarm --- */
+
+static volatile int alarm_code;
+static void on_alarm(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig, (void)uc;
+	alarm_code = info->si_code;
+	got_count++;
+}
+
+static void act_alarm_default(void)
+{
+	setitimer(ITIMER_REAL, &(struct itimerval){ .it_value = { 0, 10000 } }, NULL);
+	for (;;)
+		sigsuspend(&(sigset_t){ 0 });
+}
+
+static void timers(void)
+{
+	sigset_t alrm, empty;
+	sigemptyset(&alrm);
+	sigemptyset(&empty);
+	sigaddset(&alrm, SIGALRM);
+	on_info(SIGALRM, on_alarm, 0);
+	sigprocmask(SIG_BLOCK, &alrm, NULL);
+	got_count = 0;
+	struct itimerval it = { .it_value = { 0, 20000 } }, now;
+	setitimer(ITIMER_REAL, &it, NULL);
+	getitimer(ITIMER_REAL, &now);
+	bool running = now.it_value.tv_sec == 0 && now.it_value.tv_usec > 0 && now.it_value.tv_usec <= 20000;
+	while (got_count == 0)
+		sigsuspend(&empty);
+	getitimer(ITIMER_REAL, &now);
+	check("setitimer: SIGALRM once, then the timer reads 0",
+	      running && got_count == 1 && now.it_value.tv_sec == 0 && now.it_value.tv_usec == 0);
+	printf("signals: SIGALRM from the timer: si_code %d\n", alarm_code);
+	got_count = 0;
+	it = (struct itimerval){ .it_interval = { 0, 10000 }, .it_value = { 0, 10000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (got_count < 3)
+		sigsuspend(&empty);
+	struct itimerval old;
+	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, &old);
+	getitimer(ITIMER_REAL, &now);
+	check("a periodic timer goes off again and again until cancelled",
+	      got_count == 3 && old.it_interval.tv_usec == 10000 && now.it_value.tv_usec == 0 &&
+	          now.it_interval.tv_usec == 0);
+	unsigned first = alarm(5), left = alarm(0);
+	check("alarm returns the seconds left of the one before", first == 0 && left == 5);
+	sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+	int p[2];
+	char c;
+	pipe(p);
+	setitimer(ITIMER_REAL, &(struct itimerval){ .it_value = { 0, 20000 } }, NULL);
+	errno = 0;
+	ssize_t n = read(p[0], &c, 1);
+	check("SIGALRM interrupts a read (EINTR)", n == -1 && errno == EINTR);
+	close(p[0]);
+	close(p[1]);
+	check("setitimer of another timer than ITIMER_REAL, or a bad time: EINVAL",
+	      setitimer(ITIMER_REAL, &(struct itimerval){ .it_value = { 0, 1000000 } }, NULL) == -1 && errno == EINVAL);
+	defaults();
+	int status = status_of_child_doing(act_alarm_default);
+	check("SIGALRM's default ends the process", WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM);
+}
+
 /* --- threads --- */
 
 static volatile pthread_t handled_by;
@@ -616,6 +683,7 @@ int main(int argc, char **argv)
 	interrupted_waits();
 	suspend_and_wait();
 	children();
+	timers();
 	threads();
 	printf("signals: %d passed, %d failed\n", passed, failed);
 	fflush(stdout);

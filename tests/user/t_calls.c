@@ -470,6 +470,31 @@ static int alert_held_until_released(u64 arg)
 
 static int exit_with(u64 status) { return (int)status; }
 
+/* EXO_ALARM: alerted by env 0 once the time has passed; one per environment, replaced or cancelled. */
+static int alarm_alerts_after_its_time(u64 arg)
+{
+	(void)arg;
+	rt_fault_hook = take_alert;
+	alerts_seen = 0;
+	T_EQ(exo_alarm(1000000, 0), -EXO_EINVAL); /* no bits */
+	T_EQ(exo_alarm(20000000, 0x80), 0);
+	i64 left = exo_alarm(0, 0); /* cancelled: what was left */
+	T_CHECK(left > 0 && left <= 20000000, "left %ld", left);
+	T_EQ(exo_alarm(0, 0), 0);
+	u64 start = rt_counter();
+	T_EQ(exo_alarm(10000000, 0x80), 0);
+	struct exo_event event;
+	T_EQ(exo_recv(&event, EXO_RECV_TAKE_ALERTS, 0), 0); /* nothing else can end this receive */
+	u64 us = (rt_counter() - start) * 1000000 / rt_counter_freq();
+	T_EQ(event.kind, EXO_EVENT_ALERT);
+	T_EQ(event.env, 0);
+	T_EQ(event.value, 0x80);
+	T_CHECK(us >= 10000, "after %lu us", us);
+	T_EQ(alerts_seen, 0);
+	T_EQ(exo_alarm(0, 0), 0); /* it went off: nothing left */
+	return 0;
+}
+
 /* EXO_RECV_TAKE_ALERTS: the receive takes the bits with the event, so no upcall follows. */
 static int alert_taken_by_a_receive(u64 arg)
 {
@@ -926,6 +951,7 @@ static const struct rt_test tests[] = {
 	{ "calls/alert_taken_by_a_receive", alert_taken_by_a_receive, 0 },
 	{ "calls/open_alerts_from_anyone", open_alerts_from_anyone, 0 },
 	{ "calls/exit_alert_after_the_notice", exit_alert_after_the_notice, 0 },
+	{ "calls/alarm_alerts_after_its_time", alarm_alerts_after_its_time, 0 },
 	{ "calls/alert_held_until_released", alert_held_until_released, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },
