@@ -73,24 +73,26 @@ struct frame_record {
 	u64 fp, lr;
 };
 
+/* Written in place, a word at a time (out is 8-byte aligned: a frame, or a caller's siginfo_t). */
 void sig_fill_info(void *out, u32 sig, const struct sig_origin *from)
 {
-	struct siginfo_l info;
-	memset(&info, 0, sizeof(info));
-	info.signo = (i32)sig;
-	info.code = from->code;
+	struct siginfo_l *info = out;
+	u64 *words = out;
+	for (u32 i = 0; i < sizeof(*info) / 8; i++)
+		words[i] = 0;
+	info->signo = (i32)sig;
+	info->code = from->code;
 	bool fault = (sig == L_SIGSEGV || sig == L_SIGBUS || sig == L_SIGILL || sig == L_SIGFPE || sig == L_SIGTRAP) &&
 	             from->code > 0;
 	if (fault) {
-		info.addr = from->value;
+		info->addr = from->value;
 	} else if (sig == L_SIGCHLD && from->code > 0) {
-		info.child.pid = from->pid;
-		info.child.status = (i32)from->value;
+		info->child.pid = from->pid;
+		info->child.status = (i32)from->value;
 	} else {
-		info.kill.pid = from->pid;
-		info.kill.value = from->value;
+		info->kill.pid = from->pid;
+		info->kill.value = from->value;
 	}
-	memcpy(out, &info, sizeof(info));
 }
 
 /*
@@ -174,12 +176,14 @@ bool sig_frame_push(struct exo_upcall *rec, u32 sig, const struct sig_origin *fr
 	return true;
 }
 
-/* Readable as a whole for the program (its regions say so): else the frame is no frame. */
+/* Readable as a whole for the program (present and accessed, or its regions say so): else no frame. */
 static bool readable(u64 lo, u64 hi)
 {
-	for (u64 page = lo & ~4095ull; page < hi; page += 4096)
-		if (!mm_readable_at(page))
+	for (u64 page = lo & ~4095ull; page < hi; page += 4096) {
+		u64 desc = as_lookup_self(page);
+		if (!((desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF)) && !mm_readable_at(page))
 			return false;
+	}
 	return true;
 }
 
