@@ -8,7 +8,7 @@
 #include "libos/pipe.h"
 #include <string.h>
 
-#define MAX_FDS 64
+#define MAX_FDS FS_MAX_FDS
 #define MAX_FILES 128
 #define S_IFREG 0100000
 #define S_IFDIR 0040000
@@ -95,7 +95,7 @@ static void drop_open(struct open_file *open)
 
 static i64 install(struct fdtable *table, struct open_file *open, i64 from, bool cloexec)
 {
-	for (i64 fd = from; fd < MAX_FDS; fd++)
+	for (i64 fd = from; fd < (i64)libos_nofile(); fd++) /* RLIMIT_NOFILE (identity.c) */
 		if (!table->fd[fd]) {
 			table->fd[fd] = open;
 			table->cloexec[fd] = cloexec;
@@ -322,7 +322,7 @@ i64 fs_dup_from(i64 fd, i64 from, bool cloexec)
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
-	if (from < 0 || from >= MAX_FDS)
+	if (from < 0 || from >= (i64)libos_nofile())
 		return -L_EINVAL;
 	i64 to = install(current_table(), open, from, cloexec);
 	if (to >= 0)
@@ -372,7 +372,7 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	struct fdtable *table = current_table();
-	if (!open || to >= MAX_FDS)
+	if (!open || to >= (i64)libos_nofile())
 		return -L_EBADF;
 	if (to < 0) {
 		i64 got = install(table, open, 0, false);

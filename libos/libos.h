@@ -155,6 +155,19 @@ struct fs_wait {
 	u32 expected;
 };
 
+/* Identity, the file-creation mask and resource limits (identity.c). */
+#define FS_MAX_FDS 64 /* the descriptor table's size: RLIMIT_NOFILE's hard limit */
+extern u32 libos_umask;
+u64 libos_nofile(void);
+struct rlimit_l;
+i64 id_umask(u64 mask);
+i64 id_prlimit(i64 pid, u64 resource, const struct rlimit_l *wanted, struct rlimit_l *old);
+void id_export(u64 *words);
+void id_import(const u64 *words);
+i64 id_getrusage(i64 who, void *usage);
+i64 id_times(void *tms);
+i64 id_sysinfo(void *info);
+
 /* The boot archive as a read-only file system, and the fd table (fs.c). */
 void fs_init(void);
 i64 fs_open(const char *path, u64 flags);

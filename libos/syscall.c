@@ -20,7 +20,10 @@ enum {
 	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278, SYS_futex = 98,
 	SYS_nanosleep = 101, SYS_getitimer = 102, SYS_setitimer = 103, SYS_tkill = 130, SYS_tgkill = 131, SYS_sigaltstack = 132, SYS_rt_sigsuspend = 133,
 	SYS_rt_sigpending = 136, SYS_rt_sigtimedwait = 137, SYS_rt_sigqueueinfo = 138, SYS_rt_sigreturn = 139,
-	SYS_rt_tgsigqueueinfo = 240,
+	SYS_rt_tgsigqueueinfo = 240, SYS_getresuid = 148, SYS_getresgid = 150, SYS_times = 153,
+	SYS_getgroups = 158, SYS_getrlimit = 163, SYS_setrlimit = 164, SYS_getrusage = 165, SYS_umask = 166,
+	SYS_getuid = 174, SYS_geteuid = 175, SYS_getgid = 176, SYS_getegid = 177, SYS_sysinfo = 179,
+	SYS_prlimit64 = 261,
 };
 
 #define TCGETS 0x5401
@@ -176,6 +179,24 @@ static i64 sys_rt_tgsigqueueinfo(const u64 *a)
 static i64 sys_sigaltstack(const u64 *a) { return sig_altstack((const struct stack_l *)a[0], (struct stack_l *)a[1]); }
 static i64 sys_rt_sigsuspend(const u64 *a) { return sig_suspend((const u64 *)a[0], a[1]); }
 static i64 sys_rt_sigpending(const u64 *a) { return sig_pending((u64 *)a[0], a[1]); }
+/* Every process is root (uid and gid 0, no supplementary groups), as a Linux /init. */
+static i64 sys_id_zero(const u64 *a) { (void)a; return 0; }
+static i64 sys_getres(const u64 *a)
+{
+	*(u32 *)a[0] = *(u32 *)a[1] = *(u32 *)a[2] = 0;
+	return 0;
+}
+static i64 sys_umask(const u64 *a) { return id_umask(a[0]); }
+static i64 sys_prlimit64(const u64 *a)
+{
+	return id_prlimit((i64)a[0], a[1], (const struct rlimit_l *)a[2], (struct rlimit_l *)a[3]);
+}
+static i64 sys_getrlimit(const u64 *a) { return id_prlimit(0, a[0], NULL, (struct rlimit_l *)a[1]); }
+static i64 sys_setrlimit(const u64 *a) { return id_prlimit(0, a[0], (const struct rlimit_l *)a[1], NULL); }
+static i64 sys_getrusage(const u64 *a) { return id_getrusage((i64)a[0], (void *)a[1]); }
+static i64 sys_times(const u64 *a) { return id_times((void *)a[0]); }
+static i64 sys_sysinfo(const u64 *a) { return id_sysinfo((void *)a[0]); }
+
 static i64 sys_getitimer(const u64 *a) { return sig_getitimer(a[0], (struct itimerval_l *)a[1]); }
 static i64 sys_setitimer(const u64 *a)
 {
@@ -371,6 +392,20 @@ static const syscall_fn syscalls[] = {
 	[SYS_rt_sigaction] = sys_rt_sigaction,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
 	[SYS_tkill] = sys_tkill,
+	[SYS_getuid] = sys_id_zero,
+	[SYS_geteuid] = sys_id_zero,
+	[SYS_getgid] = sys_id_zero,
+	[SYS_getegid] = sys_id_zero,
+	[SYS_getgroups] = sys_id_zero,
+	[SYS_getresuid] = sys_getres,
+	[SYS_getresgid] = sys_getres,
+	[SYS_umask] = sys_umask,
+	[SYS_prlimit64] = sys_prlimit64,
+	[SYS_getrlimit] = sys_getrlimit,
+	[SYS_setrlimit] = sys_setrlimit,
+	[SYS_getrusage] = sys_getrusage,
+	[SYS_times] = sys_times,
+	[SYS_sysinfo] = sys_sysinfo,
 	[SYS_getitimer] = sys_getitimer,
 	[SYS_setitimer] = sys_setitimer,
 	[SYS_tgkill] = sys_tgkill,

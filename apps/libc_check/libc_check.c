@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -532,6 +535,12 @@ static void *exec_echo(void *arg)
 static int child_mode(const char *mode)
 {
 	pthread_t id;
+	if (strcmp(mode, "limits") == 0) {
+		struct rlimit nofile;
+		getrlimit(RLIMIT_NOFILE, &nofile);
+		printf("umask %03o nofile %lu", umask(0), (unsigned long)nofile.rlim_cur);
+		return 0;
+	}
 	if (strcmp(mode, "mainexit") == 0) {
 		pthread_create(&id, NULL, outlive_main, NULL);
 		pthread_exit(NULL); /* the process goes on while the thread runs */
@@ -553,6 +562,54 @@ static void run_child(const char *self, const char *mode, char *out, size_t size
 	if (got && out[got - 1] == '\n')
 		out[got - 1] = 0;
 	waitpid(*pid, status, 0);
+}
+
+/* Ids, the file-creation mask, limits (RLIMIT_NOFILE enforced, both kept across exec), usage. */
+static void identity_and_limits(const char *self)
+{
+	printf("check: ids: uid %d euid %d gid %d egid %d groups %d\n", (int)getuid(), (int)geteuid(), (int)getgid(),
+	       (int)getegid(), getgroups(0, NULL));
+	mode_t first = umask(077), second = umask(022);
+	printf("check: umask: %03o then %03o\n", (unsigned)first, (unsigned)second);
+	struct rlimit nofile, saved;
+	getrlimit(RLIMIT_NOFILE, &saved);
+	printf("~ RLIMIT_NOFILE %lu %lu\n", (unsigned long)saved.rlim_cur, (unsigned long)saved.rlim_max);
+	nofile = (struct rlimit){ 8, saved.rlim_max };
+	int set = setrlimit(RLIMIT_NOFILE, &nofile);
+	int opened = 0, fd, last_errno = 0;
+	int fds[16];
+	while (opened < 16 && (fd = open("welcome.txt", O_RDONLY)) >= 0)
+		fds[opened++] = fd;
+	last_errno = errno;
+	int dup_high = dup2(0, 9);
+	int dup_errno = errno;
+	printf("check: RLIMIT_NOFILE 8: set %d, opened %d more, then %s; dup2 to fd 9: %d %s\n", set, opened,
+	       strerror(last_errno), dup_high, strerror(dup_errno));
+	char out[64];
+	int status;
+	pid_t pid;
+	umask(027);
+	run_child(self, "limits", out, sizeof(out), &status, &pid);
+	printf("check: after exec: %s\n", out);
+	umask(022);
+	for (int i = 0; i < opened; i++)
+		close(fds[i]);
+	int bad = setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 10, 5 });
+	int bad_errno = errno;
+	int raise_hard = setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 8, 1ul << 40 });
+	printf("check: setrlimit soft above hard: %d %s; hard above what may be: %d %s\n", bad, strerror(bad_errno),
+	       raise_hard, strerror(errno));
+	setrlimit(RLIMIT_NOFILE, &saved);
+	struct rlimit core;
+	getrlimit(RLIMIT_CORE, &core);
+	printf("check: RLIMIT_CORE soft %lu\n", (unsigned long)core.rlim_cur);
+	struct rusage usage;
+	errno = 0;
+	printf("check: getrusage: %d, of nobody: %d %s\n", getrusage(RUSAGE_SELF, &usage), getrusage(99, &usage),
+	       strerror(errno));
+	struct tms tms;
+	struct sysinfo info;
+	printf("check: times counts up %d, sysinfo %d\n", times(&tms) > 0, sysinfo(&info));
 }
 
 static void thread_lifetimes(const char *self)
@@ -652,6 +709,7 @@ int main(int argc, char **argv)
 	threads_and_files();
 	writers_share_a_pipe(argv[0]);
 	thread_lifetimes(argv[0]);
+	identity_and_limits(argv[0]);
 	printf("check: done, %d failures\n", failures);
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
