@@ -247,7 +247,15 @@ static i64 call_env_set_exit_alert(const u64 *a)
 	int err = env_target(curenv, a[0], &env);
 	if (err)
 		return err;
+	/*
+	 * Only for a descendant: the alert goes to its notice receiver, which
+	 * an environment must not be able to alert on its own (or through a
+	 * thread) past EXO_ENV_ALERT's rules.
+	 */
+	if (env_relation(curenv, env) != REL_DESCENDANT)
+		return why(-E_PERM, EXO_RULE_ENV, 0, WHY_NONE);
 	env->exit_alert = a[1];
+	env->exit_alert_by = curenv->id;
 	return 0;
 }
 
@@ -366,14 +374,13 @@ static i64 call_recv(const u64 *a)
 		curenv->recv_take_alerts = false;
 		return copy_to_user(a[0], &event, sizeof(event));
 	}
+	curenv->recv_take_alerts = false;
 	if (word && *word != (u32)a[4]) {
 		event = (struct exo_event){ EXO_EVENT_WORD, 0, *word }; /* it changed already: no wait */
 		return copy_to_user(a[0], &event, sizeof(event));
 	}
-	if (a[1] & EXO_RECV_NOWAIT) {
-		curenv->recv_take_alerts = false;
+	if (a[1] & EXO_RECV_NOWAIT)
 		return -E_AGAIN;
-	}
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
 	curenv->recv_skip_orphans = !orphans;

@@ -118,6 +118,7 @@ struct env {
 	u32 frames_head; /* its frames (frame.next / frame.prev), FRAME_NONE if none */
 	i64 exit_status;
 	u64 exit_alert; /* EXO_ENV_SET_EXIT_ALERT: bits its notice receiver is alerted with as it ends */
+	u32 exit_alert_by; /* the ancestor that set it: alerted, or an environment open to alerts */
 	u64 alarm_at;   /* EXO_ALARM: the counter value at which it is alerted with alarm_bits, 0 if none */
 	u64 alarm_bits;
 	struct env *hash_next;              /* the id lookup's chain */

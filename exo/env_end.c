@@ -119,6 +119,8 @@ void env_destroy(struct env *env, i64 status, bool reap)
 		env_set_parent(heir, env->parent);
 		orphan_inherit(heir, env); /* in its place: an orphan's exit notice goes where its did */
 		heir->draws = env->draws; /* in its place: drawing on what it drew on, no more */
+		heir->exit_alert = env->exit_alert, heir->exit_alert_by = env->exit_alert_by;
+		env->exit_alert = 0; /* its end is the heir's to announce */
 		env_give_frames(env, heir);
 		env->status = ENV_ENDING;
 		env->release = (struct env_release){ .reap = reap, .heir = heir->id, .status = status };
@@ -171,7 +173,8 @@ void env_end_finish(struct env *env)
 		orphan_zombie(env);
 		/* Its exit alert (SIGCHLD) comes once the notice can be received, never before. */
 		struct env *receiver = env_notice_to(env);
-		if (env->exit_alert && !env_ended(receiver))
+		bool may = receiver->id == env->exit_alert_by || receiver->upcall.alerts_open;
+		if (env->exit_alert && may && !env_ended(receiver))
 			env_alert(receiver, env->exit_alert, id);
 	}
 	/* The parent may now have exit notices to take: its child's, or reparented ones. */

@@ -71,7 +71,12 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
 {
 	if (take_kept(event))
 		return 0;
-	return libos_recv_event(event, flags | LIBOS_RECV);
+	for (;;) {
+		i64 err = libos_recv_event(event, flags | LIBOS_RECV);
+		if (err != LIBOS_ALERTED)
+			return err;
+		sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* a handled signal ends the call here */
+	}
 }
 
 /*
@@ -99,13 +104,12 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), 
 /* The next event from the kernel, the store not looked at (the caller has): as libos_next_event. */
 i64 libos_recv_event(struct exo_event *event, u64 flags)
 {
-	for (;;) {
-		i64 err = exo_recv(event, flags | EXO_RECV_TAKE_ALERTS, libos_nthreads ? KEPT_POLL_NS : 0);
-		if (err != 0 || event->kind != EXO_EVENT_ALERT)
-			return err;
-		/* Signals: a handled one ends the call here; else look again (an exit notice may be next). */
-		sig_alerted(event->value, event->env, SIG_WAIT_INTERRUPTIBLE);
-	}
+	i64 err = exo_recv(event, flags | EXO_RECV_TAKE_ALERTS, libos_nthreads ? KEPT_POLL_NS : 0);
+	if (err != 0 || event->kind != EXO_EVENT_ALERT)
+		return err;
+	/* Signals: taken in; the caller decides whether they end its wait (wait4 reaps first). */
+	sig_absorb(event->value, event->env);
+	return LIBOS_ALERTED;
 }
 
 /*

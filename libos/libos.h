@@ -216,6 +216,9 @@ void libos_keep_event(const struct exo_event *event);
 #define LIBOS_RECV (EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS) /* alerts become signals where they are received */
 bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event);
 i64 libos_recv_event(struct exo_event *event, u64 flags);
+#define LIBOS_ALERTED (-1000001) /* libos_recv_event: an alert's signals were taken in, no event */
+/* Is pid a child of ours not yet waited for (a zombie's pid still names it)? */
+bool libos_is_child(i64 pid);
 void events_fork_child(void);
 /* The status in child pid's exit notice, which stays for wait4; false if it has none yet. */
 bool libos_peek_exit(u64 pid, i64 *status);
@@ -241,6 +244,7 @@ i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given);
 i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given);
 i64 sig_queueinfo(i64 pid, u64 sig, const i32 *info);
 i64 sig_suspend(const u64 *set, u64 setsize);
+i64 sig_pause(u64 nfds, const u64 *mask, u64 timeout_ns, u64 setsize);
 struct itimerval_l;
 i64 sig_getitimer(u64 which, struct itimerval_l *out);
 i64 sig_setitimer(u64 which, const struct itimerval_l *in, struct itimerval_l *old);
@@ -324,6 +328,7 @@ static inline void libos_unlock_at_scope_end(int *unused)
 	int libos_lock_scope __attribute__((cleanup(libos_unlock_at_scope_end), unused)) = 0
 u64 libos_process_of(u64 env);
 bool libos_is_thread(u64 env);
+bool libos_thread_of(u64 env, u64 process);
 void thread_fork_child(void);
 i64 libos_thread_clone(struct exo_upcall *up);
 __attribute__((noreturn)) void libos_thread_exit(u64 env);

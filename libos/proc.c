@@ -85,6 +85,8 @@ static bool is_child(i64 pid)
 	return false;
 }
 
+bool libos_is_child(i64 pid) { return pid > 0 && is_child(pid); }
+
 /*
  * One vfork child at a time in this address space (its upcall stack, and
  * exec's scratch space, are single), and one exec building at a time: a
@@ -267,9 +269,21 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 			return -L_ECHILD;
 		/* Orphans' notices only when one may be the answer: else they stay with the kernel. */
 		u64 orphans = pid == -1 || !is_child(pid) ? 0 : EXO_RECV_SKIP_ORPHANS;
-		i64 err = libos_recv_event(&event, ((options & WNOHANG) ? EXO_RECV_NOWAIT : 0) | orphans);
-		if (err == -EXO_EAGAIN && !(options & WNOHANG))
+		/*
+		 * A handled signal ready: only a look (the SIGCHLD of the very child
+		 * waited for comes just before its notice); then it interrupts.
+		 * WNOHANG never waits, so never gives EINTR.
+		 */
+		bool signalled = sig_settle(sig_here()) != 0;
+		u64 nowait = (options & WNOHANG) || signalled ? EXO_RECV_NOWAIT : 0;
+		i64 err = libos_recv_event(&event, nowait | orphans);
+		if (err == LIBOS_ALERTED)
+			continue;
+		if (err == -EXO_EAGAIN && !(options & WNOHANG)) {
+			if (signalled)
+				sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* EINTR, or a restart */
 			continue; /* a wait with threads about: the store is looked at again */
+		}
 		if (err < 0)
 			return err == -EXO_EAGAIN ? 0 : -L_ECHILD;
 		if ((pid == -1 || event.env == (u64)pid) && take_exit(&event)) {

@@ -29,12 +29,25 @@ void sig_raise_thread(struct sig_thread *t, u32 sig, struct sig_origin from)
 	t->pending |= SIG_BIT(sig);
 }
 
+/*
+ * A process-directed signal: the process's main thread takes it if it does
+ * not block it (Linux prefers the thread-group leader), else whoever does
+ * not (sig_route).  Raised by another thread of ours, it goes to the main
+ * thread's own set and an alert wakes it, so the sender does not take it
+ * on its own way out.
+ */
 void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from)
 {
 	HOLD_LIBOS_LOCK();
 	struct sig_thread *t = sig_here();
 	if (drop_at_send(p, sig, t->process == p ? t->mask : 0))
 		return;
+	struct sig_thread *main = t->process == p && t->self != p->env ? libos_thread_state(p->env, p) : NULL;
+	if (main && !main->parked && !(main->mask & SIG_BIT(sig))) {
+		sig_raise_thread(main, sig, from);
+		exo_env_alert(main->self, SIG_BIT(sig)); /* a wake-up: it finds the signal pending */
+		return;
+	}
 	if (!(p->pending & SIG_BIT(sig)))
 		p->from[sig - 1] = from;
 	p->pending |= SIG_BIT(sig);
@@ -49,6 +62,30 @@ static u32 pid_of(u64 sender)
 }
 
 /*
+ * A child's exit alert: its status, from its exit notice (kept for wait4,
+ * not taken), read as the alert comes (the notice is queued by then, and
+ * a wait may take it before the handler runs); only for a handler that
+ * reads siginfo.
+ */
+static void child_status(const struct sig_process *p, struct sig_origin *from)
+{
+	const struct k_sigaction *action = &p->actions[L_SIGCHLD - 1];
+	if (action->handler <= L_SIG_IGN || !(action->flags & L_SA_SIGINFO))
+		return;
+	i64 status;
+	if (!libos_peek_exit(from->pid, &status)) {
+		from->code = L_SI_USER; /* someone's kill(SIGCHLD), not a child's end */
+		return;
+	}
+	if ((status & 0x7f) == 0) {
+		from->code = L_CLD_EXITED, from->value = (u64)((status >> 8) & 0xff);
+	} else {
+		from->code = L_CLD_KILLED, from->value = (u64)(status & 0x7f);
+	}
+}
+
+
+/*
  * Alert bits: signals from another process (or a thread of ours that
  * raised one for us, already pending).  Those sent to the process's own
  * environment are the process's; those sent to a thread are the thread's.
@@ -60,13 +97,22 @@ void sig_absorb(u64 bits, u64 sender)
 	struct sig_thread *t = sig_here();
 	struct sig_process *p = t->process;
 	bool to_process = t->self == p->env;
-	if (sender == 0) { /* the kernel's alarm (EXO_ALARM): the interval timer */
+	/*
+	 * The kernel's alarm (EXO_ALARM, from 0) is the interval timer; alerts
+	 * merge, so a SIGALRM bit from anyone once the timer is due is its too.
+	 */
+	if ((bits & SIG_BIT(L_SIGALRM)) && p->alarm_at && (sender == 0 || exo_clock() >= p->alarm_at)) {
 		sig_alarm_fired(p);
-		return;
+		bits &= ~SIG_BIT(L_SIGALRM);
 	}
+	/* From a thread of ours: a wake-up, the signal already pending where it belongs. */
+	if (sender && libos_thread_of(sender, p->env))
+		bits = 0;
 	for (u64 rest = bits; rest; rest &= rest - 1) {
 		u32 sig = lowest(rest);
 		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };
+		if (sig == L_SIGCHLD)
+			child_status(p, &from);
 		if (to_process || sig == L_SIGCHLD)
 			sig_raise_process(p, sig, from);
 		else if (!(p->pending & SIG_BIT(sig)))
@@ -107,34 +153,23 @@ u32 sig_take(struct sig_thread *t, u64 set, i32 *info)
 	return sig;
 }
 
-/* A child's exit alert: its status, from its exit notice (kept for wait4, not taken). */
-static void child_status(struct sig_origin *from)
-{
-	i64 status;
-	if (!libos_peek_exit(from->pid, &status)) {
-		from->code = L_SI_USER; /* someone's kill(SIGCHLD), not a child's end */
-		return;
-	}
-	if ((status & 0x7f) == 0) {
-		from->code = L_CLD_EXITED, from->value = (u64)((status >> 8) & 0xff);
-	} else {
-		from->code = L_CLD_KILLED, from->value = (u64)(status & 0x7f);
-	}
-}
-
 __attribute__((noreturn)) static void terminate(u32 sig)
 {
 	libos_exit_from_handler();
 	libos_exit((i64)sig); /* the wait status of a process killed by sig */
 }
 
-/* Ready signals whose action is to do nothing go; a fatal one ends the process here. */
-static u64 act_on_defaults(struct sig_thread *t)
+/*
+ * Ready signals whose action is to do nothing go; a fatal one ends the
+ * process here, unless it is init, which Linux's default actions leave alone.
+ */
+u64 sig_settle(struct sig_thread *t)
 {
 	for (u64 ready = sig_ready(t); ready; ready &= ready - 1) {
 		u32 sig = lowest(ready);
 		u64 handler = t->process->actions[sig - 1].handler;
-		if (handler == L_SIG_IGN || (handler == L_SIG_DFL && sig_default_of(sig) != SIG_TERMINATE)) {
+		bool nothing = handler == L_SIG_IGN || (handler == L_SIG_DFL && sig_default_of(sig) != SIG_TERMINATE);
+		if (nothing || (handler == L_SIG_DFL && t->process->unkillable)) {
 			take(t, sig); /* ignored; stop and continue are not done yet: ignored too */
 			continue;
 		}
@@ -148,10 +183,11 @@ static bool push(struct exo_upcall *rec, struct sig_thread *t, u32 sig, u64 esr,
 {
 	struct sig_origin from = given ? *given : take(t, sig);
 	struct k_sigaction *action = &t->process->actions[sig - 1];
-	if (sig == L_SIGCHLD && from.code == L_CLD_EXITED && (action->flags & L_SA_SIGINFO))
-		child_status(&from);
 	u64 saved = t->suspended ? t->suspend_mask : t->mask;
-	if (!sig_frame_push(rec, sig, &from, action, saved, esr)) {
+	t->delivering = true;
+	bool pushed = sig_frame_push(rec, sig, &from, action, saved, esr);
+	t->delivering = false;
+	if (!pushed) {
 		libos_report("libos: no room for signal %u's frame on the stack (sp 0x%lx), process %u killed\n", sig,
 		             rec->regs.sp, pid_of(t->self));
 		terminate(L_SIGSEGV); /* as Linux: a frame that cannot be written is a SIGSEGV */
@@ -160,7 +196,7 @@ static bool push(struct exo_upcall *rec, struct sig_thread *t, u32 sig, u64 esr,
 	t->mask |= action->mask | ((action->flags & L_SA_NODEFER) ? 0 : SIG_BIT(sig));
 	t->mask &= ~SIG_UNBLOCKABLE;
 	if (action->flags & L_SA_RESETHAND)
-		action->handler = L_SIG_DFL, action->flags &= ~(u64)L_SA_SIGINFO;
+		action->handler = L_SIG_DFL; /* the flags stay, as Linux reads them back */
 	return true;
 }
 
@@ -175,7 +211,7 @@ static bool deliver(struct exo_upcall *rec, u32 first, u64 esr, const struct sig
 	bool any = false;
 	if (first)
 		any = push(rec, t, first, esr, first_from);
-	for (u64 ready; (ready = act_on_defaults(t));)
+	for (u64 ready; (ready = sig_settle(t));)
 		any = push(rec, t, lowest(ready), 0, NULL);
 	if (!any && t->suspended)
 		t->mask = t->suspend_mask, t->suspended = false;
@@ -186,7 +222,8 @@ bool sig_deliver(struct exo_upcall *rec) { return deliver(rec, 0, 0, NULL); }
 
 bool sig_fault(struct exo_upcall *rec, u32 sig, i32 code, u64 addr)
 {
-	u64 esr = rec->esr;
+	u32 class = (u32)(rec->esr >> 26) & 0x3f;
+	u64 esr = class == 0x20 || class == 0x24 ? rec->esr : 0; /* Linux's ESR record and fault address: aborts */
 	struct sig_thread *t = sig_here();
 	struct k_sigaction *action = &t->process->actions[sig - 1];
 	/* Forced, as Linux's fault signals: blocked or ignored, it is unblocked and its default restored. */
@@ -223,8 +260,8 @@ static bool restartable(u64 number, const struct exo_upcall *up)
 	case 260:                           /* wait4 */
 	case 56:                            /* openat */
 		return true;
-	case 98: /* futex: a wait without a timeout */
-		return (up->regs.x[1] & 127) == 0 && up->regs.x[3] == 0;
+	case 98: /* futex: a wait (FUTEX_WAIT, FUTEX_WAIT_BITSET) without a timeout */
+		return ((up->regs.x[1] & 127) == 0 || (up->regs.x[1] & 127) == 9) && up->regs.x[3] == 0;
 	}
 	return false;
 }
@@ -242,6 +279,7 @@ __attribute__((noreturn)) static void interrupt_call(struct sig_thread *t)
 	u32 sig = lowest(sig_ready(t));
 	u64 written = t->progress;
 	t->progress = t->progress_base = 0;
+	t->waiting_for = 0;
 	bool restart = !written && restartable(up->regs.x[8], up) && (t->process->actions[sig - 1].flags & L_SA_RESTART);
 	libos_syscall_origin(&up->regs);
 	if (restart)
@@ -262,7 +300,7 @@ void sig_alerted(u64 bits, u64 sender, enum sig_wait how)
 		sig_absorb(bits, sender);
 	if (how == SIG_WAIT_PARKED)
 		return; /* its process's signals went to its other threads (sig_route) */
-	if (act_on_defaults(t) && how == SIG_WAIT_INTERRUPTIBLE)
+	if (sig_settle(t) && how == SIG_WAIT_INTERRUPTIBLE)
 		interrupt_call(t);
 }
 

@@ -149,7 +149,7 @@ bool sig_frame_push(struct exo_upcall *rec, u32 sig, const struct sig_origin *fr
 	uc->stack_size = t->alt_size;
 	uc->sigmask = saved_mask;
 	struct sigcontext_l *mc = &uc->mcontext;
-	mc->fault_address = from->code > 0 && sig != L_SIGCHLD ? from->value : 0;
+	mc->fault_address = esr ? from->value : 0;
 	memcpy(mc->regs, rec->regs.x, sizeof(mc->regs));
 	mc->sp = rec->regs.sp, mc->pc = rec->regs.pc, mc->pstate = rec->regs.pstate;
 	struct fpsimd_context_l *fp = (struct fpsimd_context_l *)mc->reserved;

@@ -76,6 +76,7 @@ void sig_init(u64 mask, u64 ignored)
 	for (u32 sig = 1; sig <= SIG_COUNT; sig++)
 		if (ignored & SIG_BIT(sig))
 			p->actions[sig - 1].handler = L_SIG_IGN;
+	p->unkillable = exo_notice_to() == 0; /* nobody hears the first environment's end: it is init */
 	thread_init(sig_thread_at(LIBOS_UPCALL_STACK_TOP), libos.env, p, mask);
 }
 
@@ -128,7 +129,7 @@ void sig_fork_child(u64 self, u64 process)
 	struct sig_process *own = NULL;
 	for (u32 i = 0; i < MAX_PROCESSES; i++)
 		if (processes[i].env == process)
-			own = &processes[i], own->env = self, own->pending = 0;
+			own = &processes[i], own->env = self, own->pending = 0, own->unkillable = false;
 		else if (processes[i].env)
 			processes[i].env = 0;
 	struct sig_thread *t = sig_thread_at(LIBOS_UPCALL_STACK_TOP);
@@ -189,8 +190,8 @@ i64 sig_procmask(u64 how, const u64 *set, u64 *old, u64 setsize)
 	if (set)
 		t->mask = (how == SIG_BLOCK ? before | change : how == SIG_UNBLOCK ? before & ~change : change) &
 		          ~SIG_UNBLOCKABLE;
-	if (t->process->pending & ~t->mask & before)
-		sig_route(t); /* what we no longer block may still wait for another thread */
+	if (t->process->pending & t->mask)
+		sig_route(t); /* what we now block goes to a thread that does not */
 	return 0;
 }
 
@@ -225,7 +226,7 @@ i64 sig_altstack(const struct stack_l *ss, struct stack_l *old)
 	if (ss)
 		wanted = *ss; /* a bad pointer faults (EFAULT) before anything changed */
 	if (old) {
-		struct stack_l now = { t->alt_sp, (i32)(on ? SS_ONSTACK : t->alt_flags & SS_DISABLE), 0, t->alt_size };
+		struct stack_l now = { t->alt_sp, (i32)(on ? SS_ONSTACK : t->alt_flags), 0, t->alt_size };
 		if (t->alt_flags & SS_DISABLE)
 			now.sp = 0, now.size = 0;
 		*old = now;
@@ -260,9 +261,11 @@ static i64 alert(u64 env, u64 sig)
 	if (sig == 0) {
 		struct exo_env_info info;
 		i64 err = exo_env_info(env, &info);
-		return err == 0 || err == -EXO_EPERM ? 0 : -L_ESRCH; /* it exists: may we act on it or not */
+		return err == 0 || err == -EXO_EPERM || libos_is_child((i64)env) ? 0 : -L_ESRCH; /* it exists */
 	}
 	i64 err = exo_env_alert(env, SIG_BIT(sig));
+	if (err == -EXO_ENOENT && libos_is_child((i64)env))
+		return 0; /* a zombie not yet waited for: it exists, as on Linux, and the signal does nothing */
 	return err == 0 ? 0 : err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;
 }
 
@@ -320,11 +323,43 @@ i64 sig_suspend(const u64 *set, u64 setsize)
 	t->mask = wanted & ~SIG_UNBLOCKABLE;
 	sig_route(t);
 	for (;;) {
-		if (sig_ready(t))
+		if (sig_settle(t))
 			return -L_EINTR; /* the way out delivers it, with the mask to restore in its frame */
 		struct exo_event event;
 		if (exo_recv(&event, LIBOS_RECV, 0) == 0)
 			libos_keep_event(&event); /* an alert here is absorbed, and interrupts us if handled */
+	}
+}
+
+/*
+ * ppoll with no descriptors (musl's pause, and sleeps with a signal mask):
+ * until a handler runs (EINTR) or the time is up; a mask given holds while
+ * waiting, as sigsuspend's.  Polling descriptors is not done yet (ENOSYS).
+ */
+i64 sig_pause(u64 nfds, const u64 *mask, u64 timeout_ns, u64 setsize)
+{
+	if (nfds)
+		return -L_ENOSYS;
+	if (mask && setsize != 8)
+		return -L_EINVAL;
+	struct sig_thread *t = sig_here();
+	if (mask) {
+		u64 wanted = *mask;
+		t->suspend_mask = t->mask, t->suspended = true, t->mask = wanted & ~SIG_UNBLOCKABLE;
+	}
+	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
+	for (;;) {
+		if (sig_settle(t))
+			return -L_EINTR;
+		i64 left = deadline ? deadline - exo_clock() : 0;
+		if (deadline && left <= 0) {
+			if (t->suspended)
+				t->mask = t->suspend_mask, t->suspended = false;
+			return 0;
+		}
+		struct exo_event event;
+		if (exo_recv(&event, LIBOS_RECV, deadline ? (u64)left : 0) == 0)
+			libos_keep_event(&event);
 	}
 }
 
@@ -336,13 +371,14 @@ i64 sig_timedwait(const u64 *set, i32 *info, u64 timeout_ns, u64 setsize)
 	u64 wanted = *set & ~SIG_UNBLOCKABLE;
 	struct sig_thread *t = sig_here();
 	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
+	t->waiting_for = wanted; /* the process's signals in set may be routed to us, blocked or not (thread.c) */
 	for (;;) {
 		u32 sig = sig_take(t, wanted, info);
-		if (sig)
-			return sig;
 		i64 left = deadline ? deadline - exo_clock() : 0;
-		if (deadline && left <= 0)
-			return -L_EAGAIN;
+		if (sig || (deadline && left <= 0)) {
+			t->waiting_for = 0;
+			return sig ? (i64)sig : -L_EAGAIN;
+		}
 		struct exo_event event;
 		i64 err = exo_recv(&event, LIBOS_RECV, deadline ? (u64)left : 0);
 		if (err == 0 && event.kind == EXO_EVENT_ALERT) {

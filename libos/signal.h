@@ -59,6 +59,7 @@ struct sig_origin {
 struct sig_process {
 	u64 env; /* the process, 0 if free */
 	u64 pending;
+	bool unkillable;    /* the first environment (init): default actions do nothing, as Linux's init */
 	i64 alarm_at;       /* ITIMER_REAL: when it goes off (exo_clock), 0 if not set (sigtimer.c) */
 	u64 alarm_interval; /* its period, 0 for once */
 	struct k_sigaction actions[SIG_COUNT];
@@ -80,6 +81,8 @@ struct sig_thread {
 	u64 alt_sp, alt_size;
 	u32 alt_flags;
 	u64 progress, progress_base; /* what a write that waits has written: sig_progress */
+	u64 waiting_for;  /* sigtimedwait's set: taken though blocked (Linux's real_blocked) */
+	bool delivering;  /* writing a frame: a fault now is the program's stack, not a system call's pointer */
 	struct sig_origin from[SIG_COUNT];
 };
 _Static_assert(sizeof(struct sig_thread) <= 4096, "one page");
@@ -119,6 +122,8 @@ void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from);
 void sig_absorb(u64 bits, u64 sender);
 /* Process-directed signals this thread cannot take now: an alert to a thread that can. */
 void sig_route(struct sig_thread *t);
+/* Throw away ready signals whose action is to do nothing (a fatal one ends the process): the handled ones left. */
+u64 sig_settle(struct sig_thread *t);
 /*
  * Run the handlers of the signals ready for this thread, on rec (a full
  * record of the program's state), which then starts the last one set up;

@@ -23,7 +23,7 @@ enum {
 	SYS_rt_tgsigqueueinfo = 240, SYS_getresuid = 148, SYS_getresgid = 150, SYS_times = 153,
 	SYS_getgroups = 158, SYS_getrlimit = 163, SYS_setrlimit = 164, SYS_getrusage = 165, SYS_umask = 166,
 	SYS_getuid = 174, SYS_geteuid = 175, SYS_getgid = 176, SYS_getegid = 177, SYS_sysinfo = 179,
-	SYS_prlimit64 = 261,
+	SYS_prlimit64 = 261, SYS_ppoll = 73,
 };
 
 #define TCGETS 0x5401
@@ -292,6 +292,14 @@ static i64 sys_rt_sigtimedwait(const u64 *a)
 	return sig_timedwait((const u64 *)a[0], (i32 *)a[1], timeout_ns(ts), a[3]);
 }
 
+static i64 sys_ppoll(const u64 *a)
+{
+	const struct timespec_l *ts = (const struct timespec_l *)a[2];
+	if (ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000))
+		return -L_EINVAL;
+	return sig_pause(a[1], (const u64 *)a[3], timeout_ns(ts), a[4]);
+}
+
 static i64 sys_clock_gettime(const u64 *a)
 {
 	if (a[0] > 7) /* REALTIME, MONOTONIC, the CPU-time and BOOTTIME clocks: all the one clock */
@@ -392,6 +400,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_rt_sigaction] = sys_rt_sigaction,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
 	[SYS_tkill] = sys_tkill,
+	[SYS_ppoll] = sys_ppoll,
 	[SYS_getuid] = sys_id_zero,
 	[SYS_geteuid] = sys_id_zero,
 	[SYS_getgid] = sys_id_zero,
@@ -508,6 +517,7 @@ static const char *fault_kind(u64 esr, bool write)
 static struct exo_upcall *fail_syscall(struct exo_upcall *up)
 {
 	libos_lock_drop();
+	sig_progress_base(0); /* nothing half-written to report later */
 	up->regs.sp = libos_upcall_top(up->regs.sp) - LIGHT_RECORD_SPACE;
 	up->regs.pc = (u64)libos_syscall_efault;
 	return up;
@@ -593,8 +603,9 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 		libos_unlock();
 		if (handled == 0)
 			return up;
-		if (up->depth == 2 && libos_upcall_top(up->regs.sp) - up->regs.sp <= UPCALL_PAGES * 4096)
-			return fail_syscall(up);
+		bool in_libos = up->depth == 2 && libos_upcall_top(up->regs.sp) - up->regs.sp <= UPCALL_PAGES * 4096;
+		if (in_libos && !sig_here()->delivering)
+			return fail_syscall(up); /* a bad pointer given to a system call */
 	}
 	i32 code;
 	u64 addr;

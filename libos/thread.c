@@ -24,6 +24,13 @@ struct thread {
 };
 
 static struct thread threads[MAX_THREADS];
+/*
+ * Threads of ours that have ended: ids are never reused, so an alert from
+ * one (a wake-up for a signal it raised for us, still in flight) is still
+ * known for ours after it left the table.
+ */
+static u64 former[32];
+static u32 former_next;
 u32 libos_nthreads; /* threads alive: 0 lets the common paths skip the thread table */
 /* The lock lives in fault-safe memory (libos.h): a fault handler takes it. */
 #define lock_word (LIBOS_SAFE->lock_word)
@@ -160,6 +167,18 @@ i64 libos_thread_clone(struct exo_upcall *up)
 
 bool libos_is_thread(u64 env) { return libos_process_of(env) != env; }
 
+/* Is env a thread of process, alive or ended? */
+bool libos_thread_of(u64 env, u64 process)
+{
+	HOLD_LIBOS_LOCK();
+	if (env == process || libos_process_of(env) == process)
+		return true;
+	for (u32 i = 0; i < ARRAY_LEN(former); i++)
+		if (former[i] == env && process == libos.env)
+			return true;
+	return false;
+}
+
 /*
  * A forked child: only the thread that forked was copied (POSIX), and the
  * lock it held for the copy is free (nobody else here could hold it).
@@ -169,6 +188,8 @@ void thread_fork_child(void)
 	lock_reset(); /* first, in fault-safe memory: a copy-on-write fault below that fails ends us through it */
 	for (u32 i = 0; libos_nthreads && i < MAX_THREADS; i++)
 		threads[i] = (struct thread){ 0 };
+	for (u32 i = 0; former_next && i < ARRAY_LEN(former); i++)
+		former[i] = 0;
 	if (libos_nthreads)
 		libos_nthreads = 0;
 }
@@ -245,6 +266,9 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 /* env leaves the thread table and its joiner wakes: true if it was the last, after the main thread. */
 static bool thread_leave(u64 env, u64 process)
 {
+	struct sig_thread *t = sig_here();
+	t->mask = ~0ull; /* the process's signals it was offered go to the others */
+	sig_route(t);
 	libos_lock();
 	int *clear_tid = NULL;
 	for (u32 i = 0; i < MAX_THREADS; i++)
@@ -252,6 +276,7 @@ static bool thread_leave(u64 env, u64 process)
 			clear_tid = threads[i].clear_tid;
 			threads[i].env = 0;
 			libos_nthreads--;
+			former[former_next++ % ARRAY_LEN(former)] = env;
 		}
 	bool last = main_parked && threads_of(process) == 0;
 	sig_drop(env);
@@ -343,7 +368,7 @@ static void each_other_thread(const struct sig_thread *t, void (*f)(struct sig_t
 /* Process-directed signals t cannot take: each goes to the first thread that does not block it. */
 static void offer(struct sig_thread *other, u64 *stuck)
 {
-	u64 takes = *stuck & ~other->mask;
+	u64 takes = *stuck & (~other->mask | other->waiting_for); /* sigtimedwait takes what it waits for */
 	if (takes && exo_env_alert(other->self, takes) == 0)
 		*stuck &= ~takes;
 }

@@ -670,6 +670,176 @@ static void threads(void)
 	defaults();
 }
 
+/* --- what reviews found: each signal once, SIGCHLD and waits, sigwait threads, init --- */
+
+static volatile int counted;
+static void count(int sig) { (void)sig; counted++; }
+
+static void wait_for_count(int want)
+{
+	for (int i = 0; i < 2000 && counted < want; i++)
+		nanosleep(&(struct timespec){ 0, 100000 }, NULL);
+}
+
+static void *busy_calls(void *arg)
+{
+	(void)arg;
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	while (!thread_stop)
+		getppid(); /* system calls and plain code: the alert comes as an upcall or at a call's end */
+	return NULL;
+}
+
+static void *wait_usr2(void *arg)
+{
+	(void)arg;
+	sigset_t usr2;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	int sig = 0;
+	sigwait(&usr2, &sig);
+	return (void *)(intptr_t)sig;
+}
+
+static void *kill_process_later(void *arg)
+{
+	nanosleep(&(struct timespec){ 0, 30000000 }, NULL);
+	kill(getpid(), *(int *)arg);
+	return NULL;
+}
+
+static void once_each(void)
+{
+	on(SIGUSR1, count, 0, NULL);
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_t t;
+	thread_stop = false;
+	pthread_create(&t, NULL, busy_calls, NULL);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	counted = 0;
+	for (int i = 1; i <= 100; i++) {
+		kill(getpid(), SIGUSR1);
+		wait_for_count(i);
+	}
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	check("100 kills of the process, taken by a thread one at a time: 100 handler runs", counted == 100);
+	counted = 0;
+	for (int i = 1; i <= 100; i++) {
+		pthread_kill(t, SIGUSR1);
+		wait_for_count(i);
+	}
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	check("100 pthread_kills one at a time: 100 handler runs", counted == 100);
+	thread_stop = true;
+	pthread_join(t, NULL);
+	unblock_all();
+	sigset_t usr2;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, NULL);
+	pthread_create(&t, NULL, wait_usr2, NULL);
+	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	kill(getpid(), SIGUSR2);
+	void *sig = NULL;
+	pthread_join(t, &sig);
+	check("a thread in sigwait takes the process's signal", (intptr_t)sig == SIGUSR2);
+	defaults();
+	on(SIGUSR1, count, 0, NULL);
+	int p[2];
+	char c;
+	pipe(p);
+	int which = SIGUSR1;
+	counted = 0;
+	pthread_create(&t, NULL, kill_process_later, &which);
+	errno = 0;
+	ssize_t n = read(p[0], &c, 1);
+	pthread_join(t, NULL);
+	check("a thread's kill of its process interrupts the main thread's read", n == -1 && errno == EINTR &&
+	                                                                          counted == 1);
+	close(p[0]);
+	close(p[1]);
+	counted = 0;
+	pthread_create(&t, NULL, kill_process_later, &which);
+	int r = pause();
+	pthread_join(t, NULL);
+	check("pause returns EINTR once a handler ran", r == -1 && errno == EINTR && counted == 1);
+	defaults();
+}
+
+static void chld_count(int sig) { (void)sig; counted++; }
+
+static void sigchld_and_waits(void)
+{
+	on(SIGCHLD, chld_count, 0, NULL); /* no SA_RESTART */
+	counted = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+		_exit(5);
+	}
+	int status;
+	pid_t got = waitpid(pid, &status, 0);
+	check("waitpid of the child whose SIGCHLD comes: the pid, not EINTR", got == pid && WEXITSTATUS(status) == 5);
+	pid = fork();
+	if (pid == 0)
+		_exit(6);
+	int eintr = 0;
+	for (got = 0; got == 0;) {
+		got = waitpid(pid, &status, WNOHANG);
+		eintr += got == -1 && errno == EINTR;
+		if (got == -1 && errno == EINTR)
+			got = 0;
+	}
+	check("waitpid with WNOHANG while SIGCHLD comes: never EINTR", got == pid && eintr == 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	nanosleep(&(struct timespec){ 0, 30000000 }, NULL);
+	check("kill of a child that ended and was not waited for: 0", kill(pid, 0) == 0 && kill(pid, SIGTERM) == 0);
+	waitpid(pid, NULL, 0);
+	defaults();
+	sigset_t chld, empty;
+	sigemptyset(&chld);
+	sigemptyset(&empty);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	sigset_t pending;
+	for (int i = 0; i < 200; i++) {
+		sigpending(&pending);
+		if (sigismember(&pending, SIGCHLD))
+			break;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	on(SIGUSR1, count, 0, NULL);
+	counted = 0;
+	pid_t sender = signal_me_later(SIGUSR1, 20, -1);
+	int r = sigsuspend(&empty);
+	check("sigsuspend does not return for a signal whose default ignores it", r == -1 && counted == 1);
+	waitpid(pid, NULL, 0);
+	waitpid(sender, NULL, 0);
+	defaults();
+}
+
+static void act_kill_init(void) { _exit(kill(1, SIGTERM) == 0 ? 0 : 1); }
+
+static void init_is_not_killed(void)
+{
+	if (getpid() != 1)
+		return; /* only as /init (the suite runs it so, on both systems) */
+	int status = status_of_child_doing(act_kill_init);
+	raise(SIGUSR1);
+	raise(SIGTERM);
+	check("init: SIGTERM from a child and signals to itself with the default action do nothing",
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	printf("signals: start\n");
@@ -685,6 +855,9 @@ int main(int argc, char **argv)
 	children();
 	timers();
 	threads();
+	once_each();
+	sigchld_and_waits();
+	init_is_not_killed();
 	printf("signals: %d passed, %d failed\n", passed, failed);
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {

@@ -560,6 +560,7 @@ static int exit_alert_after_the_notice(u64 arg)
 	T_CHECK(child > 0, "spawn");
 	T_EQ(exo_env_set_exit_alert((u64)child, 1ull << 16), 0);
 	T_EQ(exo_env_set_exit_alert(exo_parent(), 1), -EXO_EPERM);
+	T_EQ(exo_env_set_exit_alert(rt_id, 1), -EXO_EPERM); /* not its own: that would alert its parent */
 	T_EQ(exo_env_set_exit_alert(~0ull, 1), -EXO_ENOENT);
 	struct exo_event event;
 	T_EQ(exo_recv(&event, EXO_RECV_TAKE_ALERTS, 0), 0);
