@@ -83,9 +83,32 @@ static i64 sys_readv(const u64 *a)
 	return total;
 }
 
+/*
+ * stdio's lines come as two vectors (its buffer, then the rest): to the
+ * console they go as one write, so another process's output never lands
+ * between the two halves of a line.
+ */
+static i64 console_writev(const u64 *a, const struct iovec_l *iov)
+{
+	char line[1024];
+	u64 len = 0;
+	for (u64 i = 0; i < a[2]; i++) {
+		if (iov[i].len > sizeof(line) - len)
+			return -1; /* too long to gather: vector by vector */
+		memcpy(line + len, (const void *)iov[i].base, iov[i].len);
+		len += iov[i].len;
+	}
+	return fs_write((i64)a[0], line, len);
+}
+
 static i64 sys_writev(const u64 *a)
 {
 	const struct iovec_l *iov = (const struct iovec_l *)a[1];
+	if (a[2] > 1 && a[2] <= 8 && fs_is_console((i64)a[0]) == 1) {
+		i64 written = console_writev(a, iov);
+		if (written != -1)
+			return written;
+	}
 	i64 total = 0;
 	for (u64 i = 0; i < a[2]; i++) {
 		u64 args[3] = { a[0], iov[i].base, iov[i].len };
