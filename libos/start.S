@@ -85,8 +85,8 @@ libos_syscall_efault:
  * system call finds them as the program left them).
  */
 	.arch	armv8-a+fp+simd
-	.globl	libos_fp_save
-libos_fp_save:
+/* q0-q31 to and from 512 bytes at x0: fork's copy and a signal frame's record share them. */
+.macro store_q0_q31
 	stp	q0, q1, [x0, #0]
 	stp	q2, q3, [x0, #32]
 	stp	q4, q5, [x0, #64]
@@ -103,14 +103,9 @@ libos_fp_save:
 	stp	q26, q27, [x0, #416]
 	stp	q28, q29, [x0, #448]
 	stp	q30, q31, [x0, #480]
-	mrs	x1, fpsr
-	mrs	x2, fpcr
-	add	x0, x0, #512
-	stp	x1, x2, [x0]
-	ret
+.endm
 
-	.globl	libos_fp_load
-libos_fp_load:
+.macro load_q0_q31
 	ldp	q0, q1, [x0, #0]
 	ldp	q2, q3, [x0, #32]
 	ldp	q4, q5, [x0, #64]
@@ -127,6 +122,20 @@ libos_fp_load:
 	ldp	q26, q27, [x0, #416]
 	ldp	q28, q29, [x0, #448]
 	ldp	q30, q31, [x0, #480]
+.endm
+
+	.globl	libos_fp_save
+libos_fp_save:
+	store_q0_q31
+	mrs	x1, fpsr
+	mrs	x2, fpcr
+	add	x0, x0, #512
+	stp	x1, x2, [x0]
+	ret
+
+	.globl	libos_fp_load
+libos_fp_load:
+	load_q0_q31
 	add	x0, x0, #512
 	ldp	x1, x2, [x0]
 	msr	fpsr, x1
@@ -143,22 +152,7 @@ libos_fp_to_sigframe:
 	mrs	x2, fpcr
 	stp	w1, w2, [x0, #8]
 	add	x0, x0, #16
-	stp	q0, q1, [x0, #0]
-	stp	q2, q3, [x0, #32]
-	stp	q4, q5, [x0, #64]
-	stp	q6, q7, [x0, #96]
-	stp	q8, q9, [x0, #128]
-	stp	q10, q11, [x0, #160]
-	stp	q12, q13, [x0, #192]
-	stp	q14, q15, [x0, #224]
-	stp	q16, q17, [x0, #256]
-	stp	q18, q19, [x0, #288]
-	stp	q20, q21, [x0, #320]
-	stp	q22, q23, [x0, #352]
-	stp	q24, q25, [x0, #384]
-	stp	q26, q27, [x0, #416]
-	stp	q28, q29, [x0, #448]
-	stp	q30, q31, [x0, #480]
+	store_q0_q31
 	ret
 
 	.globl	libos_fp_from_sigframe
@@ -167,22 +161,7 @@ libos_fp_from_sigframe:
 	msr	fpsr, x1
 	msr	fpcr, x2
 	add	x0, x0, #16
-	ldp	q0, q1, [x0, #0]
-	ldp	q2, q3, [x0, #32]
-	ldp	q4, q5, [x0, #64]
-	ldp	q6, q7, [x0, #96]
-	ldp	q8, q9, [x0, #128]
-	ldp	q10, q11, [x0, #160]
-	ldp	q12, q13, [x0, #192]
-	ldp	q14, q15, [x0, #224]
-	ldp	q16, q17, [x0, #256]
-	ldp	q18, q19, [x0, #288]
-	ldp	q20, q21, [x0, #320]
-	ldp	q22, q23, [x0, #352]
-	ldp	q24, q25, [x0, #384]
-	ldp	q26, q27, [x0, #416]
-	ldp	q28, q29, [x0, #448]
-	ldp	q30, q31, [x0, #480]
+	load_q0_q31
 	ret
 
 /* A handler's return when its action named no restorer (musl always names its own): rt_sigreturn. */
