@@ -339,5 +339,10 @@ __attribute__((noreturn)) void libos_thread_end(u64 env);
 void libos_end_threads(u64 process, u64 except);
 i64 libos_futex_wake(const int *address, u64 count);
 i64 libos_futex_wait(const int *address, int expected, u64 timeout_ns);
+/* Owner-tracked futexes (futex_owner.c): robust lists, priority-inheritance locks. */
+i64 futex_set_robust_list(u64 head, u64 len);
+i64 futex_get_robust_list(i64 tid, u64 *head, u64 *len);
+i64 futex_lock_pi(volatile u32 *lock, u64 timeout_ns, bool try_only);
+i64 futex_unlock_pi(volatile u32 *lock);
 
 #endif

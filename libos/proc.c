@@ -338,6 +338,10 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 		sig_drop(process);
 	}
 	fork_stat_exit();
+	u64 sp;
+	__asm__("mov %0, sp" : "=r"(sp));
+	if (sp >= LIBOS_UPCALL_AREA_START && sp < LIBOS_UPCALL_AREA_END)
+		futex_robust_release(sig_here()); /* robust locks in shared memory: others get EOWNERDEAD */
 	exo_env_exit(status);
 }
 

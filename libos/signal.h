@@ -83,6 +83,7 @@ struct sig_thread {
 	u64 progress, progress_base; /* what a write that waits has written: sig_progress */
 	u64 waiting_for;  /* sigtimedwait's set: taken though blocked (Linux's real_blocked) */
 	bool delivering;  /* writing a frame: a fault now is the program's stack, not a system call's pointer */
+	u64 robust_head;  /* set_robust_list (futex_owner.c) */
 	struct sig_origin from[SIG_COUNT];
 };
 _Static_assert(sizeof(struct sig_thread) <= 4096, "one page");
@@ -139,6 +140,9 @@ void sig_alerted(u64 bits, u64 sender, enum sig_wait how);
 
 /* sigtimer.c */
 void sig_alarm_fired(struct sig_process *p);
+
+/* futex_owner.c */
+void futex_robust_release(struct sig_thread *t);
 
 /* sigframe.c */
 /* Build the frame for sig on the program's stack and point rec at the handler; false if it cannot be written. */

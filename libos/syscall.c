@@ -23,7 +23,7 @@ enum {
 	SYS_rt_tgsigqueueinfo = 240, SYS_getresuid = 148, SYS_getresgid = 150, SYS_times = 153,
 	SYS_getgroups = 158, SYS_getrlimit = 163, SYS_setrlimit = 164, SYS_getrusage = 165, SYS_umask = 166,
 	SYS_getuid = 174, SYS_geteuid = 175, SYS_getgid = 176, SYS_getegid = 177, SYS_sysinfo = 179,
-	SYS_prlimit64 = 261, SYS_ppoll = 73,
+	SYS_prlimit64 = 261, SYS_ppoll = 73, SYS_set_robust_list = 99, SYS_get_robust_list = 100,
 };
 
 #define TCGETS 0x5401
@@ -160,13 +160,19 @@ static i64 sys_exit(const u64 *a)
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
 #define FUTEX_CMP_REQUEUE 4
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
+#define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE 128
+#define FUTEX_CLOCK_REALTIME 256
 struct timespec_l;
 static u64 timeout_ns(const struct timespec_l *timeout);
+static u64 abs_timeout_ns(const struct timespec_l *deadline);
 
 static i64 sys_futex(const u64 *a)
 {
-	switch (a[1] & ~(u64)FUTEX_PRIVATE) {
+	switch (a[1] & ~(u64)(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME)) {
 	case FUTEX_WAIT:
 		return libos_futex_wait((const int *)a[0], (int)a[2], timeout_ns((const struct timespec_l *)a[3]));
 	case FUTEX_WAKE:
@@ -175,6 +181,13 @@ static i64 sys_futex(const u64 *a)
 		if (*(const volatile int *)a[0] != (int)a[5])
 			return -L_EAGAIN;
 		/* fall through */
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		return futex_lock_pi((volatile u32 *)a[0], abs_timeout_ns((const struct timespec_l *)a[3]), false);
+	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi((volatile u32 *)a[0], 0, true);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi((volatile u32 *)a[0]);
 	case FUTEX_REQUEUE:
 		/*
 		 * Moving waiters to another word is waking them instead: each looks
@@ -220,6 +233,8 @@ static i64 sys_getrusage(const u64 *a) { return id_getrusage((i64)a[0], (void *)
 static i64 sys_times(const u64 *a) { return id_times((void *)a[0]); }
 static i64 sys_sysinfo(const u64 *a) { return id_sysinfo((void *)a[0]); }
 
+static i64 sys_set_robust_list(const u64 *a) { return futex_set_robust_list(a[0], a[1]); }
+static i64 sys_get_robust_list(const u64 *a) { return futex_get_robust_list((i64)a[0], (u64 *)a[1], (u64 *)a[2]); }
 static i64 sys_getitimer(const u64 *a) { return sig_getitimer(a[0], (struct itimerval_l *)a[1]); }
 static i64 sys_setitimer(const u64 *a)
 {
@@ -288,6 +303,15 @@ static u64 timeout_ns(const struct timespec_l *timeout)
 		return 0;
 	u64 ns = (u64)timeout->sec * 1000000000ull + (u64)timeout->nsec;
 	return ns ? ns : 1;
+}
+
+/* An absolute deadline (every clock is the one clock) as the time left: 0 for none, at least 1 ns. */
+static u64 abs_timeout_ns(const struct timespec_l *deadline)
+{
+	if (!deadline)
+		return 0;
+	i64 left = deadline->sec * 1000000000ll + deadline->nsec - exo_clock();
+	return left > 0 ? (u64)left : 1;
 }
 
 /* Sleep (events that arrive are kept for their waiters). */
@@ -423,6 +447,8 @@ static const syscall_fn syscalls[] = {
 	[SYS_rt_sigaction] = sys_rt_sigaction,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
 	[SYS_tkill] = sys_tkill,
+	[SYS_set_robust_list] = sys_set_robust_list,
+	[SYS_get_robust_list] = sys_get_robust_list,
 	[SYS_ppoll] = sys_ppoll,
 	[SYS_getuid] = sys_id_zero,
 	[SYS_geteuid] = sys_id_zero,

@@ -245,6 +245,7 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 	}
 	parked_status = status;
 	main_parked = true;
+	futex_robust_release(sig_here());
 	sig_here()->parked = true; /* the process's signals go to its threads */
 	sig_route(sig_here());
 	int *clear_tid = main_clear_tid;
@@ -267,6 +268,7 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 static bool thread_leave(u64 env, u64 process)
 {
 	struct sig_thread *t = sig_here();
+	futex_robust_release(t); /* its robust locks: their next lockers get EOWNERDEAD */
 	t->mask = ~0ull; /* the process's signals it was offered go to the others */
 	sig_route(t);
 	libos_lock();
@@ -306,6 +308,7 @@ void libos_end_threads(u64 process, u64 except)
 	for (u32 i = 0; i < MAX_THREADS; i++)
 		if (threads[i].env && threads[i].process == process && threads[i].env != except) {
 			exo_env_destroy(threads[i].env);
+			futex_robust_release(sig_thread_at(upcall_top(i))); /* shared robust locks outlive us */
 			sig_drop(threads[i].env);
 			threads[i].env = 0;
 			libos_nthreads--;

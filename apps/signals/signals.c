@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -840,6 +841,80 @@ static void init_is_not_killed(void)
 	      WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* --- mutexes that know their owner: robust (EOWNERDEAD) and priority-inheritance --- */
+
+static pthread_mutex_t robust;
+static void *lock_and_leave(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&robust);
+	return NULL; /* ends holding it */
+}
+
+static pthread_mutex_t pi_lock;
+static long pi_counter;
+static void *pi_work(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2000; i++) {
+		pthread_mutex_lock(&pi_lock);
+		long seen = pi_counter;
+		if (i % 50 == 0)
+			sched_yield(); /* let the others find it held */
+		pi_counter = seen + 1;
+		pthread_mutex_unlock(&pi_lock);
+	}
+	return NULL;
+}
+
+static void owner_mutexes(void)
+{
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&robust, &attr);
+	pthread_t t;
+	pthread_create(&t, NULL, lock_and_leave, NULL);
+	pthread_join(t, NULL);
+	int r = pthread_mutex_lock(&robust);
+	int made = r == EOWNERDEAD ? pthread_mutex_consistent(&robust) : -1;
+	pthread_mutex_unlock(&robust);
+	check("a robust mutex whose owner thread ended: EOWNERDEAD, then consistent", r == EOWNERDEAD && made == 0);
+	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_t *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_mutex_init(shared, &attr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_mutex_lock(shared);
+		_exit(0); /* ends holding it */
+	}
+	waitpid(pid, NULL, 0);
+	r = pthread_mutex_lock(shared);
+	if (r == EOWNERDEAD)
+		pthread_mutex_consistent(shared);
+	pthread_mutex_unlock(shared);
+	check("a process-shared robust mutex whose owner process ended: EOWNERDEAD", r == EOWNERDEAD);
+	munmap(shared, 4096);
+	pthread_mutexattr_destroy(&attr);
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT);
+	pthread_mutex_init(&pi_lock, &attr);
+	pthread_t workers[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&workers[i], NULL, pi_work, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(workers[i], NULL);
+	check("a priority-inheritance mutex under four threads: no update lost", pi_counter == 8000);
+	pthread_mutex_lock(&pi_lock);
+	int busy = -1;
+	pthread_create(&t, NULL, (void *(*)(void *))(void *)pthread_mutex_trylock, &pi_lock);
+	void *result;
+	pthread_join(t, &result);
+	busy = (int)(intptr_t)result;
+	pthread_mutex_unlock(&pi_lock);
+	check("trylock of a held priority-inheritance mutex from another thread: EBUSY", busy == EBUSY);
+}
+
 int main(int argc, char **argv)
 {
 	printf("signals: start\n");
@@ -857,6 +932,7 @@ int main(int argc, char **argv)
 	threads();
 	once_each();
 	sigchld_and_waits();
+	owner_mutexes();
 	init_is_not_killed();
 	printf("signals: %d passed, %d failed\n", passed, failed);
 	fflush(stdout);
