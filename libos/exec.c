@@ -4,7 +4,7 @@
  * call.  The new image's libos frees the old address space if it was its
  * own (a vfork child runs in its parent's, which stays).
  */
-#include "libos/libos.h"
+#include "libos/signal.h"
 #include "exo/elf.h"
 #include <string.h>
 
@@ -115,6 +115,7 @@ static int build_stack(struct aspace *to, char *const argv[], char *const envp[]
 __attribute__((noreturn)) static void commit(u64 me, u64 root, const struct exo_regs *regs)
 {
 	libos_end_threads(me, me);
+	futex_robust_release(sig_here()); /* ours too, as Linux's exec: robust locks in shared memory */
 	fs_pin_exports();         /* the ends passed on stay counted for the new image */
 	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
 	sig_drop(me);

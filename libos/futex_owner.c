@@ -15,7 +15,6 @@
 #define ROBUST_LIST_LIMIT 2048
 #define L_EDEADLK 35
 #define L_ETIMEDOUT 110
-#define L_EBUSY 16
 
 struct robust_list_head_l {
 	u64 next;   /* the first entry (each entry points at the next), or the head itself */
@@ -44,27 +43,35 @@ i64 futex_get_robust_list(i64 tid, u64 *head, u64 *len)
 	return 0;
 }
 
-/* May we read (and write) these 8 bytes without a fault we could not survive? */
-static bool usable(u64 va, bool write)
+/* May we read (and write) this aligned word without a fault we could not survive? */
+static bool usable(u64 va, bool write, u64 align)
 {
-	if (va & 3)
+	if (va & (align - 1))
 		return false;
 	u64 desc = as_lookup_self(va);
 	bool present = (desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && (!write || !(desc & EXO_PTE_RO));
 	return present || (write ? mm_writable_at(va) : mm_readable_at(va));
 }
 
-/* The lock at word was held by tid, which is gone: marked dead, a waiter woken (Linux's handle_futex_death). */
-static void owner_died(u64 word, u64 tid)
+/*
+ * The lock at word was held by tid, which is gone: marked dead and its
+ * waiters woken (Linux's handle_futex_death).  The entry being unlocked as
+ * it died (pending) may be free already with a waiter not yet woken: woken.
+ */
+static void owner_died(u64 word, u64 tid, bool pending)
 {
-	if (!usable(word, true))
+	if (!usable(word, true, 4))
 		return;
 	volatile u32 *lock = (volatile u32 *)word;
 	u32 value = *lock;
+	if (pending && (value & FUTEX_TID_MASK) == 0) {
+		exo_wake(lock, ~0u);
+		return;
+	}
 	while ((value & FUTEX_TID_MASK) == tid) {
 		u32 dead = (value & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
 		if (__atomic_compare_exchange_n(lock, &value, dead, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			exo_wake(lock, 1);
+			exo_wake(lock, ~0u); /* all: one that times out or is killed would strand the rest */
 			return;
 		}
 	}
@@ -73,33 +80,45 @@ static void owner_died(u64 word, u64 tid)
 /* A thread (t) ends: every robust lock it holds is marked as its owner's death. */
 void futex_robust_release(struct sig_thread *t)
 {
+	HOLD_LIBOS_LOCK(); /* the memory map, looked at for each entry */
 	u64 head = t->robust_head;
 	t->robust_head = 0;
-	if (!head || !usable(head, false) || !usable(head + 16, false))
+	if (!head || !usable(head, false, 8) || !usable(head + 16, false, 8))
 		return;
 	const struct robust_list_head_l *list = (const struct robust_list_head_l *)head;
 	i64 offset = list->offset;
 	u64 pending = list->pending;
 	u64 entry = list->next;
-	for (u32 n = 0; entry != head && n < ROBUST_LIST_LIMIT && usable(entry, false); n++) {
+	for (u32 n = 0; (entry & ~1ull) != head && n < ROBUST_LIST_LIMIT && usable(entry & ~1ull, false, 8); n++) {
+		entry &= ~1ull; /* the low bit tags a PI lock (glibc): the word is the same */
 		u64 next = *(const u64 *)entry;
 		if (entry != pending)
-			owner_died(entry + (u64)offset, t->self);
+			owner_died(entry + (u64)offset, t->self, false);
 		entry = next;
 	}
-	if (pending)
-		owner_died(pending + (u64)offset, t->self);
+	if (pending & ~1ull)
+		owner_died((pending & ~1ull) + (u64)offset, t->self, true);
 }
 
 /* FUTEX_LOCK_PI: take the lock, or mark it waited for and sleep until it is let go (or the deadline). */
 i64 futex_lock_pi(volatile u32 *lock, u64 timeout_ns, bool try_only)
 {
+	if ((u64)lock & 3)
+		return -L_EINVAL;
 	u32 tid = (u32)sig_here()->self;
-	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
+	i64 now = exo_clock();
+	i64 deadline = timeout_ns && timeout_ns < (1ull << 62) ? now + (i64)timeout_ns : 0;
+	bool waited = false;
 	for (;;) {
 		u32 value = *lock;
 		if ((value & FUTEX_TID_MASK) == 0) {
-			u32 mine = tid | (value & (FUTEX_OWNER_DIED | FUTEX_WAITERS));
+			/*
+			 * Ours.  Others may still sleep on it (we slept, or its owner
+			 * died and its waiters bit went): the bit stays, so that our
+			 * unlock comes here and wakes them.
+			 */
+			bool others = waited || (value & (FUTEX_OWNER_DIED | FUTEX_WAITERS));
+			u32 mine = tid | (value & FUTEX_OWNER_DIED) | (others ? FUTEX_WAITERS : 0);
 			if (__atomic_compare_exchange_n(lock, &value, mine, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				return 0;
 			continue;
@@ -107,7 +126,7 @@ i64 futex_lock_pi(volatile u32 *lock, u64 timeout_ns, bool try_only)
 		if ((value & FUTEX_TID_MASK) == tid)
 			return -L_EDEADLK;
 		if (try_only)
-			return -L_EBUSY;
+			return -L_EAGAIN; /* Linux's EWOULDBLOCK */
 		if (!(value & FUTEX_WAITERS)) {
 			if (!__atomic_compare_exchange_n(lock, &value, value | FUTEX_WAITERS, false, __ATOMIC_SEQ_CST,
 			                                 __ATOMIC_RELAXED))
@@ -117,17 +136,23 @@ i64 futex_lock_pi(volatile u32 *lock, u64 timeout_ns, bool try_only)
 		i64 left = deadline ? deadline - exo_clock() : 0;
 		if (deadline && left <= 0)
 			return -L_ETIMEDOUT;
-		libos_futex_wait((const int *)lock, (int)value, deadline ? (u64)left : 0);
+		i64 err = libos_futex_wait((const int *)lock, (int)value, deadline ? (u64)left : 0);
+		if (err < 0 && err != -L_ETIMEDOUT && err != -L_EAGAIN)
+			return err;
+		waited = true;
 	}
 }
 
 /* FUTEX_UNLOCK_PI: only its owner may; the waiters wake and take it in turn. */
 i64 futex_unlock_pi(volatile u32 *lock)
 {
+	if ((u64)lock & 3)
+		return -L_EINVAL;
 	u32 tid = (u32)sig_here()->self, value = *lock;
-	if ((value & FUTEX_TID_MASK) != tid)
-		return -L_EPERM;
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	do {
+		if ((value & FUTEX_TID_MASK) != tid)
+			return -L_EPERM;
+	} while (!__atomic_compare_exchange_n(lock, &value, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	if (value & FUTEX_WAITERS)
 		exo_wake(lock, ~0u);
 	return 0;

@@ -280,7 +280,10 @@ __attribute__((noreturn)) static void interrupt_call(struct sig_thread *t)
 	u64 written = t->progress;
 	t->progress = t->progress_base = 0;
 	t->waiting_for = 0;
-	bool restart = !written && restartable(up->regs.x[8], up) && (t->process->actions[sig - 1].flags & L_SA_RESTART);
+	u64 op = up->regs.x[1] & 127;
+	bool always = up->regs.x[8] == 98 && (op == 6 || op == 13); /* FUTEX_LOCK_PI: Linux's ERESTARTNOINTR */
+	bool restart = !written && (always || (restartable(up->regs.x[8], up) &&
+	                                       (t->process->actions[sig - 1].flags & L_SA_RESTART)));
 	libos_syscall_origin(&up->regs);
 	if (restart)
 		up->regs.pc -= 4;

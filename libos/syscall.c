@@ -166,7 +166,9 @@ static i64 sys_exit(const u64 *a)
 #define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE 128
 #define FUTEX_CLOCK_REALTIME 256
-struct timespec_l;
+struct timespec_l {
+	i64 sec, nsec;
+};
 static u64 timeout_ns(const struct timespec_l *timeout);
 static u64 abs_timeout_ns(const struct timespec_l *deadline);
 
@@ -177,17 +179,21 @@ static i64 sys_futex(const u64 *a)
 		return libos_futex_wait((const int *)a[0], (int)a[2], timeout_ns((const struct timespec_l *)a[3]));
 	case FUTEX_WAKE:
 		return libos_futex_wake((const int *)a[0], a[2]);
-	case FUTEX_CMP_REQUEUE:
-		if (*(const volatile int *)a[0] != (int)a[5])
-			return -L_EAGAIN;
-		/* fall through */
 	case FUTEX_LOCK_PI:
-	case FUTEX_LOCK_PI2:
-		return futex_lock_pi((volatile u32 *)a[0], abs_timeout_ns((const struct timespec_l *)a[3]), false);
+	case FUTEX_LOCK_PI2: {
+		const struct timespec_l *deadline = (const struct timespec_l *)a[3];
+		if (deadline && (deadline->nsec < 0 || deadline->nsec >= 1000000000))
+			return -L_EINVAL;
+		return futex_lock_pi((volatile u32 *)a[0], abs_timeout_ns(deadline), false);
+	}
 	case FUTEX_TRYLOCK_PI:
 		return futex_lock_pi((volatile u32 *)a[0], 0, true);
 	case FUTEX_UNLOCK_PI:
 		return futex_unlock_pi((volatile u32 *)a[0]);
+	case FUTEX_CMP_REQUEUE:
+		if (*(const volatile int *)a[0] != (int)a[5])
+			return -L_EAGAIN;
+		/* fall through */
 	case FUTEX_REQUEUE:
 		/*
 		 * Moving waiters to another word is waking them instead: each looks
@@ -293,9 +299,6 @@ static i64 sys_getppid(const u64 *a)
 	return exo_env_info(process, &info) < 0 ? 0 : (i64)info.notice_to;
 }
 
-struct timespec_l {
-	i64 sec, nsec;
-};
 
 static u64 timeout_ns(const struct timespec_l *timeout)
 {
@@ -308,8 +311,8 @@ static u64 timeout_ns(const struct timespec_l *timeout)
 /* An absolute deadline (every clock is the one clock) as the time left: 0 for none, at least 1 ns. */
 static u64 abs_timeout_ns(const struct timespec_l *deadline)
 {
-	if (!deadline)
-		return 0;
+	if (!deadline || deadline->sec >= 9000000000ll)
+		return 0; /* none, or as good as none (the product would overflow) */
 	i64 left = deadline->sec * 1000000000ll + deadline->nsec - exo_clock();
 	return left > 0 ? (u64)left : 1;
 }

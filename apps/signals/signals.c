@@ -19,6 +19,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/syscall.h>
+#define FUTEX_CMP_REQUEUE 4 /* linux/futex.h: not in musl-dev */
+#define FUTEX_PRIVATE_FLAG 128
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -867,6 +870,27 @@ static void *pi_work(void *arg)
 	return NULL;
 }
 
+static pthread_mutex_t robust_pi;
+static volatile int pi_ready;
+static void *hold_then_die(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&robust_pi);
+	pi_ready = 1;
+	nanosleep(&(struct timespec){ 0, 40000000 }, NULL); /* the others block meanwhile */
+	return NULL; /* ends holding it */
+}
+
+static void *lock_robust_pi(void *arg)
+{
+	(void)arg;
+	int r = pthread_mutex_lock(&robust_pi);
+	if (r == EOWNERDEAD)
+		pthread_mutex_consistent(&robust_pi);
+	pthread_mutex_unlock(&robust_pi);
+	return (void *)(intptr_t)r;
+}
+
 static void owner_mutexes(void)
 {
 	pthread_mutexattr_t attr;
@@ -913,6 +937,27 @@ static void owner_mutexes(void)
 	busy = (int)(intptr_t)result;
 	pthread_mutex_unlock(&pi_lock);
 	check("trylock of a held priority-inheritance mutex from another thread: EBUSY", busy == EBUSY);
+	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&robust_pi, &attr);
+	pthread_t owner, waiters[2];
+	pi_ready = 0;
+	pthread_create(&owner, NULL, hold_then_die, NULL);
+	while (!pi_ready)
+		sched_yield();
+	for (int i = 0; i < 2; i++)
+		pthread_create(&waiters[i], NULL, lock_robust_pi, NULL);
+	pthread_join(owner, NULL);
+	int owner_dead = 0, plain = 0;
+	for (int i = 0; i < 2; i++) {
+		pthread_join(waiters[i], &result);
+		owner_dead += (intptr_t)result == EOWNERDEAD;
+		plain += (intptr_t)result == 0;
+	}
+	check("a robust priority-inheritance mutex whose owner ended, two waiting: one EOWNERDEAD, then the other",
+	      owner_dead == 1 && plain == 1);
+	int word = 5, other = 0;
+	long requeued = syscall(SYS_futex, &word, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 1, 0x7fffffff, &other, 5);
+	check("FUTEX_CMP_REQUEUE with nobody waiting: 0", requeued == 0);
 }
 
 int main(int argc, char **argv)
