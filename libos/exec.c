@@ -55,7 +55,7 @@ static int map_archive(struct aspace *to)
 
 /*
  * The exec block, at the top of the new stack: argc, argv[], NULL, envp[],
- * NULL, who waits for the image, the signal mask and ignored signals, the
+ * NULL, who waits for the image, the signal mask, ignored and pending signals, the
  * file-creation mask and RLIMIT_NOFILE, the inherited descriptors, then the
  * strings, with pointers as the new program will see them.
  */
@@ -69,7 +69,7 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 	u64 *words = (u64 *)block;
 	u64 fds[16 * 4];
 	u64 nfds = fs_export(fds);
-	u64 strings = (argc + envc + 9 + 4 * nfds) * 8, at = 0; /* counts, NULLs, parent, signals, identity, fds */
+	u64 strings = (argc + envc + 10 + 4 * nfds) * 8, at = 0; /* counts, NULLs, parent, signals, identity, fds */
 	if (strings >= ARGS_BYTES)
 		return -7; /* E2BIG */
 	words[at++] = argc;
@@ -87,9 +87,9 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 	}
 	/* Who waits for this image to be ready (a vfork parent), the signal state kept, the descriptors. */
 	words[at++] = libos_vfork_parent();
-	sig_export(&words[at], &words[at + 1]);
-	id_export(&words[at + 2]);
-	at += 4;
+	sig_export(&words[at], &words[at + 1], &words[at + 2]);
+	id_export(&words[at + 3]);
+	at += 5;
 	words[at++] = nfds;
 	memcpy(&words[at], fds, nfds * 4 * 8);
 	*out_sp = base - 16;

@@ -140,8 +140,9 @@ static u64 words_from_block(struct words *words, const u64 *block)
 	while (block[at])
 		at++;
 	sig_init(block[at + 2], block[at + 3]);
-	id_import(&block[at + 4]);
-	fs_import(&block[at + 7], block[at + 6]);
+	sig_keep_pending(block[at + 4]);
+	id_import(&block[at + 5]);
+	fs_import(&block[at + 8], block[at + 7]);
 	return block[at + 1];
 }
 

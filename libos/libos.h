@@ -235,7 +235,9 @@ int sig_fork(u64 child, u64 top, bool own_actions);
 void sig_drop(u64 env);
 void sig_fork_prepare(void);
 void sig_fork_child(u64 self, u64 process);
-void sig_export(u64 *mask, u64 *ignored);
+void sig_export(u64 *mask, u64 *ignored, u64 *pending);
+/* After exec: the signals pending before it, still pending. */
+void sig_keep_pending(u64 pending);
 i64 sig_action(u64 sig, const void *act, void *old, u64 setsize);
 i64 sig_procmask(u64 how, const u64 *set, u64 *old, u64 setsize);
 i64 sig_pending(u64 *set, u64 setsize);

@@ -54,6 +54,15 @@ enum sig_default sig_default_of(u32 sig)
 	return SIG_TERMINATE;
 }
 
+static u64 sig_ignored_set(const struct sig_process *p)
+{
+	u64 set = 0;
+	for (u32 sig = 1; sig <= SIG_COUNT; sig++)
+		if (p->actions[sig - 1].handler == L_SIG_IGN)
+			set |= SIG_BIT(sig);
+	return set;
+}
+
 bool sig_discarded(const struct sig_process *p, u32 sig)
 {
 	u64 handler = p->actions[sig - 1].handler;
@@ -137,16 +146,31 @@ void sig_fork_child(u64 self, u64 process)
 	t->alt_sp = forker.alt_sp, t->alt_size = forker.alt_size, t->alt_flags = forker.alt_flags;
 }
 
-/* For exec: what the new image keeps (the caller's mask, the ignored signals). */
-void sig_export(u64 *mask, u64 *ignored)
+/*
+ * For exec: what the new image keeps (the caller's mask, the ignored
+ * signals, and what is pending for it or the process, as Linux keeps them;
+ * their origins are not kept: they arrive as from the kernel).
+ */
+void sig_export(u64 *mask, u64 *ignored, u64 *pending)
 {
 	HOLD_LIBOS_LOCK();
 	struct sig_thread *t = sig_here();
 	*mask = t->mask;
+	*pending = t->pending | t->process->pending;
 	*ignored = 0;
 	for (u32 sig = 1; sig <= SIG_COUNT; sig++)
 		if (t->process->actions[sig - 1].handler == L_SIG_IGN)
 			*ignored |= SIG_BIT(sig);
+}
+
+void sig_keep_pending(u64 pending)
+{
+	struct sig_process *p = sig_thread_at(LIBOS_UPCALL_STACK_TOP)->process;
+	for (u64 rest = pending & ~sig_ignored_set(p); rest; rest &= rest - 1) {
+		u32 sig = (u32)__builtin_ctzll(rest) + 1;
+		p->pending |= SIG_BIT(sig);
+		p->from[sig - 1] = (struct sig_origin){ L_SI_KERNEL, 0, 0 };
+	}
 }
 
 /* A signal made ignored is thrown away if pending (POSIX), in the process and every thread we can see. */

@@ -960,8 +960,35 @@ static void owner_mutexes(void)
 	check("FUTEX_CMP_REQUEUE with nobody waiting: 0", requeued == 0);
 }
 
+/* Across exec: the mask and what is pending stay (the new image reports them). */
+static void pending_across_exec(const char *self)
+{
+	pid_t pid = fork();
+	if (pid == 0) { /* a fork leaves pending signals behind: raised in the child */
+		sigset_t usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+		raise(SIGUSR1);
+		execl(self, self, "after-exec", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	check("a blocked pending signal and the mask stay across exec", WIFEXITED(status) && WEXITSTATUS(status) == 42);
+}
+
+static int after_exec(void)
+{
+	sigset_t pending;
+	sigpending(&pending);
+	return blocked_now(SIGUSR1) && sigismember(&pending, SIGUSR1) ? 42 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "after-exec") == 0)
+		return after_exec();
 	printf("signals: start\n");
 	basics();
 	masks_and_pending();
@@ -978,6 +1005,7 @@ int main(int argc, char **argv)
 	once_each();
 	sigchld_and_waits();
 	owner_mutexes();
+	pending_across_exec(argv[0]);
 	init_is_not_killed();
 	printf("signals: %d passed, %d failed\n", passed, failed);
 	fflush(stdout);
