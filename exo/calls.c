@@ -369,12 +369,9 @@ static i64 call_recv(const u64 *a)
 	int err = (a[1] & EXO_RECV_WORD) ? word_at(a[3], &word) : 0;
 	if (err)
 		return err;
-	curenv->recv_take_alerts = (a[1] & EXO_RECV_TAKE_ALERTS) != 0; /* read by env_take_event */
-	if (env_take_event(curenv, &event, orphans) == 0) {
-		curenv->recv_take_alerts = false;
+	bool take_alerts = (a[1] & EXO_RECV_TAKE_ALERTS) != 0;
+	if (env_take_event(curenv, &event, orphans, take_alerts) == 0)
 		return copy_to_user(a[0], &event, sizeof(event));
-	}
-	curenv->recv_take_alerts = false;
 	if (word && *word != (u32)a[4]) {
 		event = (struct exo_event){ EXO_EVENT_WORD, 0, *word }; /* it changed already: no wait */
 		return copy_to_user(a[0], &event, sizeof(event));
@@ -384,7 +381,7 @@ static i64 call_recv(const u64 *a)
 	u64 deadline = a[2] ? arch_counter() + ns_to_counter(a[2]) : 0;
 	sched_block_recv(curenv, a[0], deadline);
 	curenv->recv_skip_orphans = !orphans;
-	curenv->recv_take_alerts = (a[1] & EXO_RECV_TAKE_ALERTS) != 0;
+	curenv->recv_take_alerts = take_alerts; /* for when it is woken (exo/sched.c) */
 	if (word)
 		wait_word_begin(curenv, (u64)word);
 	return CALL_NO_RESULT;

@@ -380,7 +380,7 @@ void env_alert(struct env *env, u64 bits, u32 from)
 		sched_wake(env);
 }
 
-int env_take_event(struct env *env, struct exo_event *event, bool orphans)
+int env_take_event(struct env *env, struct exo_event *event, bool orphans, bool take_alerts)
 {
 	/*
 	 * A pending alert first, once: the waiter is told, and the alert stays
@@ -389,7 +389,7 @@ int env_take_event(struct env *env, struct exo_event *event, bool orphans)
 	if (env->upcall.alert && !env->upcall.alert_told) {
 		*event = (struct exo_event){ EXO_EVENT_ALERT, env->upcall.alert_from, env->upcall.alert };
 		env->upcall.alert_told = 1;
-		if (env->recv_take_alerts)
+		if (take_alerts)
 			env->upcall.alert = 0, env->upcall.alert_told = 0;
 		return 0;
 	}

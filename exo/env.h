@@ -327,7 +327,7 @@ int env_send(struct env *from, struct env *to, u64 value);
 /* Fill event from env's queue or zombie children: 0, or -E_AGAIN if nothing. */
 /* OR bits into env's pending alert, from `from` (EXO_ENV_ALERT, an exit alert); a receive learns at once. */
 void env_alert(struct env *env, u64 bits, u32 from);
-int env_take_event(struct env *env, struct exo_event *event, bool orphans);
+int env_take_event(struct env *env, struct exo_event *event, bool orphans, bool take_alerts);
 
 /* Ownership lists (env_frames.c). */
 void env_own_frame(struct env *env, struct frame *frame);

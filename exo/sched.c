@@ -135,7 +135,7 @@ static bool complete_recv(struct env *env, struct trap_frame *frame)
 	i64 result = 0;
 	if (user_check_write(env->recv_uva, sizeof(event)) < 0)
 		result = -E_FAULT;
-	else if (env_take_event(env, &event, !env->recv_skip_orphans) == 0)
+	else if (env_take_event(env, &event, !env->recv_skip_orphans, env->recv_take_alerts) == 0)
 		copy_to_user(env->recv_uva, &event, sizeof(event));
 	else if (env->word_woken_by || env->word_gone) {
 		/* Woken by someone (named), or the word's frame was freed (env 0). */

@@ -48,9 +48,7 @@ static bool usable(u64 va, bool write, u64 align)
 {
 	if (va & (align - 1))
 		return false;
-	u64 desc = as_lookup_self(va);
-	bool present = (desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && (!write || !(desc & EXO_PTE_RO));
-	return present || (write ? mm_writable_at(va) : mm_readable_at(va));
+	return mm_usable_at(va, write);
 }
 
 /*

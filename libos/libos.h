@@ -100,6 +100,14 @@ bool mm_writable_at(u64 va);
 bool mm_readable_at(u64 va);
 /* Is va in a region of the program's, whatever its rights (SEGV_ACCERR rather than SEGV_MAPERR)? */
 bool mm_mapped_at(u64 va);
+/* Is the page at va mapped now for a read (write) by the program, with no fault to take? */
+static inline bool mm_present_for(u64 va, bool write)
+{
+	u64 desc = as_lookup_self(va);
+	return (desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && (!write || !(desc & EXO_PTE_RO));
+}
+/* ...or would a fault there be resolved (its region allows it)?  What libos reads of the program's, unfaulted. */
+bool mm_usable_at(u64 va, bool write);
 i64 mm_madvise(u64 addr, u64 len, u64 advice);
 /* fork (libos/fork): what happens to the page at va; the ranges that are not plain private memory. */
 enum mm_fork_class { MM_FORK_PRIVATE, MM_FORK_SHARED, MM_FORK_LEAVE };

@@ -390,6 +390,11 @@ bool mm_writable_at(u64 va)
 
 bool mm_mapped_at(u64 va) { return region_find(&map, va) != NULL; }
 
+bool mm_usable_at(u64 va, bool write)
+{
+	return mm_present_for(va, write) || (write ? mm_writable_at(va) : mm_readable_at(va));
+}
+
 bool mm_readable_at(u64 va)
 {
 	const struct region *region = region_find(&map, va);

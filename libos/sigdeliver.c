@@ -27,6 +27,8 @@ void sig_raise_thread(struct sig_thread *t, u32 sig, struct sig_origin from)
 	if (!(t->pending & SIG_BIT(sig)))
 		t->from[sig - 1] = from; /* standard signals do not queue: the first one's origin */
 	t->pending |= SIG_BIT(sig);
+	if (t != sig_here())
+		exo_env_alert(t->self, SIG_BIT(sig)); /* a wake-up: it finds the signal pending (sig_absorb) */
 }
 
 /*
@@ -45,7 +47,6 @@ void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from)
 	struct sig_thread *main = t->process == p && t->self != p->env ? libos_thread_state(p->env, p) : NULL;
 	if (main && !main->parked && !(main->mask & SIG_BIT(sig))) {
 		sig_raise_thread(main, sig, from);
-		exo_env_alert(main->self, SIG_BIT(sig)); /* a wake-up: it finds the signal pending */
 		return;
 	}
 	if (!(p->pending & SIG_BIT(sig)))
@@ -243,27 +244,40 @@ static struct exo_upcall *light_record(void)
 	return (struct exo_upcall *)(libos_upcall_top(sp) - LIGHT_RECORD_SPACE);
 }
 
-__attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 result)
+/* The program resumes at up, through the handlers of whatever is ready (the end of every way back). */
+__attribute__((noreturn)) static void resume(struct exo_upcall *up)
 {
-	libos_syscall_origin(&up->regs);
-	up->regs.x[0] = (u64)result;
 	deliver(up, 0, 0, NULL);
 	exo_upcall_return(up);
 	libos_exit(L_SIGKILL); /* the kernel refused our own record: nothing sane is left */
 }
 
-/* Linux arm64 numbers of the calls that restart under SA_RESTART (-ERESTARTSYS); the rest give EINTR. */
-static bool restartable(u64 number, const struct exo_upcall *up)
+__attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 result)
 {
-	switch (number) {
-	case 63: case 64: case 65: case 66: /* read, write, readv, writev */
-	case 260:                           /* wait4 */
-	case 56:                            /* openat */
-		return true;
-	case 98: /* futex: a wait (FUTEX_WAIT, FUTEX_WAIT_BITSET) without a timeout */
-		return ((up->regs.x[1] & 127) == 0 || (up->regs.x[1] & 127) == 9) && up->regs.x[3] == 0;
+	libos_syscall_origin(&up->regs);
+	up->regs.x[0] = (u64)result;
+	resume(up);
+}
+
+/*
+ * Whether an interrupted call starts again, as Linux decides by the call:
+ * never (EINTR), under SA_RESTART (-ERESTARTSYS: read, write, readv,
+ * writev, openat, wait4, a futex wait without a timeout), or always
+ * (-ERESTARTNOINTR: FUTEX_LOCK_PI).
+ */
+enum restart { RESTART_NEVER, RESTART_SA, RESTART_ALWAYS };
+static enum restart restart_of(const struct exo_upcall *up)
+{
+	u64 futex_op = up->regs.x[1] & 127;
+	switch (up->regs.x[8]) {
+	case 63: case 64: case 65: case 66: case 56: case 260:
+		return RESTART_SA;
+	case 98:
+		if (futex_op == 6 || futex_op == 13)
+			return RESTART_ALWAYS;
+		return (futex_op == 0 || futex_op == 9) && up->regs.x[3] == 0 ? RESTART_SA : RESTART_NEVER;
 	}
-	return false;
+	return RESTART_NEVER;
 }
 
 /*
@@ -280,29 +294,22 @@ __attribute__((noreturn)) static void interrupt_call(struct sig_thread *t)
 	u64 written = t->progress;
 	t->progress = t->progress_base = 0;
 	t->waiting_for = 0;
-	u64 op = up->regs.x[1] & 127;
-	bool always = up->regs.x[8] == 98 && (op == 6 || op == 13); /* FUTEX_LOCK_PI: Linux's ERESTARTNOINTR */
-	bool restart = !written && (always || (restartable(up->regs.x[8], up) &&
-	                                       (t->process->actions[sig - 1].flags & L_SA_RESTART)));
+	enum restart rule = restart_of(up);
+	bool restart = !written && (rule == RESTART_ALWAYS ||
+	                            (rule == RESTART_SA && (t->process->actions[sig - 1].flags & L_SA_RESTART)));
 	libos_syscall_origin(&up->regs);
 	if (restart)
 		up->regs.pc -= 4;
 	else
 		up->regs.x[0] = written ? written : (u64)-L_EINTR;
-	deliver(up, 0, 0, NULL);
-	exo_upcall_return(up);
-	libos_exit(L_SIGKILL);
+	resume(up);
 }
 
 void sig_alerted(u64 bits, u64 sender, enum sig_wait how)
 {
 	struct sig_thread *t = sig_here();
-	if (how == SIG_WAIT_PARKED)
-		t->parked = true;
 	if (bits)
 		sig_absorb(bits, sender);
-	if (how == SIG_WAIT_PARKED)
-		return; /* its process's signals went to its other threads (sig_route) */
 	if (sig_settle(t) && how == SIG_WAIT_INTERRUPTIBLE)
 		interrupt_call(t);
 }
@@ -324,11 +331,8 @@ __attribute__((noreturn)) void sig_return(struct exo_upcall *up)
 		             origin.sp, origin.pc, pid_of(sig_here()->self));
 		terminate(L_SIGSEGV);
 	}
-	struct sig_thread *t = sig_here();
-	t->mask = mask & ~SIG_UNBLOCKABLE;
-	deliver(up, 0, 0, NULL); /* what the restored mask lets through */
-	exo_upcall_return(up);
-	libos_exit(L_SIGKILL);
+	sig_here()->mask = mask & ~SIG_UNBLOCKABLE;
+	resume(up); /* through what the restored mask lets through */
 }
 
 void sig_progress(u64 done)
@@ -344,8 +348,3 @@ void sig_progress_base(u64 base)
 	t->progress = base;
 }
 
-void sig_pipe(void)
-{
-	struct sig_thread *t = sig_here();
-	sig_raise_thread(t, L_SIGPIPE, (struct sig_origin){ L_SI_USER, pid_of(t->self), 0 });
-}

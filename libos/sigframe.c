@@ -95,18 +95,14 @@ void sig_fill_info(void *out, u32 sig, const struct sig_origin *from)
 	}
 }
 
-/*
- * Every page of [lo, hi) present and writable without a fault (a fault
- * inside a fault handler ends the environment): demand-zero pages mapped,
- * copy-on-write ones made private.  False if the program may not write there.
- */
+/* The page made present and writable by what a fault would do: a demand-zero page mapped, a copy-on-write one made private. */
 static bool make_writable(u64 page)
 {
 	HOLD_LIBOS_LOCK(); /* the memory map */
 	for (u32 tries = 0; tries < 3; tries++) {
-		u64 desc = as_lookup_self(page);
-		if ((desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && !(desc & EXO_PTE_RO))
+		if (mm_present_for(page, true))
 			return true;
+		u64 desc = as_lookup_self(page);
 		if (!mm_writable_at(page))
 			return false;
 		int done = (desc & EXO_PTE_VALID) ? fork_cow_fault(page) : mm_fault(page, true);
@@ -116,14 +112,16 @@ static bool make_writable(u64 page)
 	return false;
 }
 
+/*
+ * Every page of [lo, hi) present and writable without a fault (a fault
+ * inside a fault handler ends the environment).  False if the program may
+ * not write there.
+ */
 static bool writable_now(u64 lo, u64 hi)
 {
-	for (u64 page = lo & ~4095ull; page < hi; page += 4096) {
-		u64 desc = as_lookup_self(page);
-		bool ready = (desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF) && !(desc & EXO_PTE_RO);
-		if (!ready && !make_writable(page))
+	for (u64 page = lo & ~4095ull; page < hi; page += 4096)
+		if (!mm_present_for(page, true) && !make_writable(page))
 			return false;
-	}
 	return true;
 }
 
@@ -179,11 +177,9 @@ bool sig_frame_push(struct exo_upcall *rec, u32 sig, const struct sig_origin *fr
 /* Readable as a whole for the program (present and accessed, or its regions say so): else no frame. */
 static bool readable(u64 lo, u64 hi)
 {
-	for (u64 page = lo & ~4095ull; page < hi; page += 4096) {
-		u64 desc = as_lookup_self(page);
-		if (!((desc & EXO_PTE_VALID) && (desc & EXO_PTE_AF)) && !mm_readable_at(page))
+	for (u64 page = lo & ~4095ull; page < hi; page += 4096)
+		if (!mm_present_for(page, false) && !mm_readable_at(page))
 			return false;
-	}
 	return true;
 }
 

@@ -279,6 +279,9 @@ static struct sig_origin from_us(i32 code)
 	return (struct sig_origin){ code, (u32)libos_process_of(sig_here()->self), 0 };
 }
 
+/* A write to a pipe without a reader (fs.c). */
+void sig_pipe(void) { sig_raise_thread(sig_here(), L_SIGPIPE, from_us(L_SI_USER)); }
+
 /* To another process: an alert, which its libos turns into the signal (no value travels). */
 static i64 alert(u64 env, u64 sig)
 {
@@ -318,11 +321,8 @@ i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given)
 		return alert((u64)tid, sig);
 	if (tgid != -1 && (u64)tgid != libos_process_of((u64)tid))
 		return -L_ESRCH;
-	if (sig) {
+	if (sig)
 		sig_raise_thread(target, (u32)sig, given ? *given : from_us(L_SI_TKILL));
-		if (target != t)
-			exo_env_alert(target->self, SIG_BIT(sig)); /* it looks at its pending set now */
-	}
 	return 0;
 }
 
@@ -335,25 +335,8 @@ i64 sig_queueinfo(i64 pid, u64 sig, const i32 *info)
 	return sig_kill(pid, sig, &from);
 }
 
-/* rt_sigsuspend: wait with a temporary mask until a handler runs (EINTR); the handler's return restores the mask. */
-i64 sig_suspend(const u64 *set, u64 setsize)
-{
-	if (setsize != 8)
-		return -L_EINVAL;
-	u64 wanted = *set;
-	struct sig_thread *t = sig_here();
-	t->suspend_mask = t->mask;
-	t->suspended = true;
-	t->mask = wanted & ~SIG_UNBLOCKABLE;
-	sig_route(t);
-	for (;;) {
-		if (sig_settle(t))
-			return -L_EINTR; /* the way out delivers it, with the mask to restore in its frame */
-		struct exo_event event;
-		if (exo_recv(&event, LIBOS_RECV, 0) == 0)
-			libos_keep_event(&event); /* an alert here is absorbed, and interrupts us if handled */
-	}
-}
+/* rt_sigsuspend: ppoll without descriptors or a deadline (the handler's return restores the mask). */
+i64 sig_suspend(const u64 *set, u64 setsize) { return sig_pause(0, set, 0, setsize); }
 
 /*
  * ppoll with no descriptors (musl's pause, and sleeps with a signal mask):
@@ -370,6 +353,7 @@ i64 sig_pause(u64 nfds, const u64 *mask, u64 timeout_ns, u64 setsize)
 	if (mask) {
 		u64 wanted = *mask;
 		t->suspend_mask = t->mask, t->suspended = true, t->mask = wanted & ~SIG_UNBLOCKABLE;
+		sig_route(t); /* what the mask now blocks goes to a thread that does not */
 	}
 	i64 deadline = timeout_ns ? exo_clock() + (i64)timeout_ns : 0;
 	for (;;) {
@@ -383,7 +367,7 @@ i64 sig_pause(u64 nfds, const u64 *mask, u64 timeout_ns, u64 setsize)
 		}
 		struct exo_event event;
 		if (exo_recv(&event, LIBOS_RECV, deadline ? (u64)left : 0) == 0)
-			libos_keep_event(&event);
+			libos_keep_event(&event); /* an alert here is absorbed, and interrupts us if handled */
 	}
 }
 

@@ -116,7 +116,7 @@ enum sig_default sig_default_of(u32 sig);
 bool sig_discarded(const struct sig_process *process, u32 sig);
 
 /* sigdeliver.c */
-/* Make sig pending for thread t (thread-directed) or its process (t NULL: p). */
+/* Make sig pending for thread t (woken by an alert if it is another) or for process p. */
 void sig_raise_thread(struct sig_thread *t, u32 sig, struct sig_origin from);
 void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from);
 /* Alert bits from `sender` arrived (an upcall or a receive): into the pending sets. */
@@ -135,7 +135,7 @@ bool sig_deliver(struct exo_upcall *rec);
 /* In a system call: let the caller see `result`, then deliver (sigreturn, sigsuspend); never returns. */
 __attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 result);
 /* A wait inside a system call was ended by alert bits. */
-enum sig_wait { SIG_WAIT_INTERRUPTIBLE, SIG_WAIT_KILLABLE, SIG_WAIT_PARKED };
+enum sig_wait { SIG_WAIT_INTERRUPTIBLE, SIG_WAIT_KILLABLE };
 void sig_alerted(u64 bits, u64 sender, enum sig_wait how);
 
 /* sigtimer.c */

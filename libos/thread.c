@@ -257,7 +257,7 @@ __attribute__((noreturn)) void libos_park_main(i64 status)
 		if (exo_recv(&event, LIBOS_RECV, 0) != 0)
 			continue;
 		if (event.kind == EXO_EVENT_ALERT)
-			sig_alerted(event.value, event.env, SIG_WAIT_PARKED);
+			sig_absorb(event.value, event.env); /* routed to the other threads: we are parked */
 		else
 			libos_keep_event(&event);
 	}

@@ -37,6 +37,16 @@ static void check(const char *name, int ok)
 	ok ? passed++ : failed++;
 }
 
+/* A set of one signal (none for 0). */
+static sigset_t set_of(int sig)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	if (sig)
+		sigaddset(&set, sig);
+	return set;
+}
+
 static void on(int sig, void (*handler)(int), int flags, const int *also_block)
 {
 	struct sigaction sa;
@@ -61,8 +71,7 @@ static void on_info(int sig, void (*action)(int, siginfo_t *, void *), int flags
 
 static void unblock_all(void)
 {
-	sigset_t none;
-	sigemptyset(&none);
+	sigset_t none = set_of(0);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
@@ -136,9 +145,7 @@ static void basics(void)
 static void masks_and_pending(void)
 {
 	on(SIGUSR1, record, 0, NULL);
-	sigset_t usr1, pending;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
+	sigset_t usr1 = set_of(SIGUSR1), pending;
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	got_count = 0;
 	raise(SIGUSR1);
@@ -180,9 +187,7 @@ static void nested_and_order(void)
 	raise(SIGUSR1);
 	printf("signals: a signal raised in a handler runs nested: order %s\n", order);
 	check("nested signal", strcmp(order, "acb") == 0);
-	sigset_t both;
-	sigemptyset(&both);
-	sigaddset(&both, SIGUSR1);
+	sigset_t both = set_of(SIGUSR1);
 	sigaddset(&both, SIGUSR2);
 	on(SIGUSR1, note_number, 0, NULL);
 	on(SIGUSR2, note_number, 0, NULL);
@@ -415,21 +420,16 @@ static void interrupted_waits(void)
 
 static void suspend_and_wait(void)
 {
-	sigset_t usr1, old, empty;
-	sigemptyset(&usr1);
-	sigemptyset(&empty);
-	sigaddset(&usr1, SIGUSR1);
+	sigset_t usr1 = set_of(SIGUSR1), empty = set_of(0);
 	on(SIGUSR1, nothing, 0, NULL);
-	sigprocmask(SIG_BLOCK, &usr1, &old);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	got_count = 0;
 	pid_t child = signal_me_later(SIGUSR1, 20, -1);
 	int r = sigsuspend(&empty);
 	check("sigsuspend returns EINTR once the handler has run, the mask restored",
 	      r == -1 && errno == EINTR && got_count == 1 && blocked_now(SIGUSR1));
 	waitpid(child, NULL, 0);
-	sigset_t usr2;
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2);
+	sigset_t usr2 = set_of(SIGUSR2);
 	sigprocmask(SIG_BLOCK, &usr2, NULL);
 	child = signal_me_later(SIGUSR2, 20, -1);
 	siginfo_t info;
@@ -492,10 +492,7 @@ static void act_pipe_ignored(void)
 
 static void children(void)
 {
-	sigset_t chld, empty;
-	sigemptyset(&chld);
-	sigemptyset(&empty);
-	sigaddset(&chld, SIGCHLD);
+	sigset_t chld = set_of(SIGCHLD), empty = set_of(0);
 	on_info(SIGCHLD, on_chld, 0);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	got_count = 0;
@@ -556,10 +553,7 @@ static void act_alarm_default(void)
 
 static void timers(void)
 {
-	sigset_t alrm, empty;
-	sigemptyset(&alrm);
-	sigemptyset(&empty);
-	sigaddset(&alrm, SIGALRM);
+	sigset_t alrm = set_of(SIGALRM), empty = set_of(0);
 	on_info(SIGALRM, on_alarm, 0);
 	sigprocmask(SIG_BLOCK, &alrm, NULL);
 	got_count = 0;
@@ -617,8 +611,7 @@ static volatile bool thread_stop;
 static void *spin(void *arg)
 {
 	(void)arg;
-	sigset_t none;
-	sigemptyset(&none);
+	sigset_t none = set_of(0);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	while (!thread_stop) {
 		struct timespec ts = { 0, 1000000 };
@@ -647,9 +640,7 @@ static void threads(void)
 	while (got_count == 0)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	check("pthread_kill runs the handler in that thread", pthread_equal(handled_by, t));
-	sigset_t usr1;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
+	sigset_t usr1 = set_of(SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	got_count = 0;
 	kill(getpid(), SIGUSR1);
@@ -688,8 +679,7 @@ static void wait_for_count(int want)
 static void *busy_calls(void *arg)
 {
 	(void)arg;
-	sigset_t none;
-	sigemptyset(&none);
+	sigset_t none = set_of(0);
 	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	while (!thread_stop)
 		getppid(); /* system calls and plain code: the alert comes as an upcall or at a call's end */
@@ -699,9 +689,7 @@ static void *busy_calls(void *arg)
 static void *wait_usr2(void *arg)
 {
 	(void)arg;
-	sigset_t usr2;
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2);
+	sigset_t usr2 = set_of(SIGUSR2);
 	int sig = 0;
 	sigwait(&usr2, &sig);
 	return (void *)(intptr_t)sig;
@@ -717,9 +705,7 @@ static void *kill_process_later(void *arg)
 static void once_each(void)
 {
 	on(SIGUSR1, count, 0, NULL);
-	sigset_t usr1;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
+	sigset_t usr1 = set_of(SIGUSR1);
 	pthread_t t;
 	thread_stop = false;
 	pthread_create(&t, NULL, busy_calls, NULL);
@@ -741,9 +727,7 @@ static void once_each(void)
 	thread_stop = true;
 	pthread_join(t, NULL);
 	unblock_all();
-	sigset_t usr2;
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2);
+	sigset_t usr2 = set_of(SIGUSR2);
 	sigprocmask(SIG_BLOCK, &usr2, NULL);
 	pthread_create(&t, NULL, wait_usr2, NULL);
 	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
@@ -806,10 +790,7 @@ static void sigchld_and_waits(void)
 	check("kill of a child that ended and was not waited for: 0", kill(pid, 0) == 0 && kill(pid, SIGTERM) == 0);
 	waitpid(pid, NULL, 0);
 	defaults();
-	sigset_t chld, empty;
-	sigemptyset(&chld);
-	sigemptyset(&empty);
-	sigaddset(&chld, SIGCHLD);
+	sigset_t chld = set_of(SIGCHLD), empty = set_of(0);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	pid = fork();
 	if (pid == 0)
@@ -965,9 +946,7 @@ static void pending_across_exec(const char *self)
 {
 	pid_t pid = fork();
 	if (pid == 0) { /* a fork leaves pending signals behind: raised in the child */
-		sigset_t usr1;
-		sigemptyset(&usr1);
-		sigaddset(&usr1, SIGUSR1);
+		sigset_t usr1 = set_of(SIGUSR1);
 		sigprocmask(SIG_BLOCK, &usr1, NULL);
 		raise(SIGUSR1);
 		execl(self, self, "after-exec", (char *)NULL);

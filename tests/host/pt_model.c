@@ -1838,7 +1838,7 @@ static void op_recv(void)
 	bool want = has_zombie_child(S(id), orphans);
 	note("env %u receives%s", id, orphans ? "" : " (orphans skipped)");
 	struct exo_event event;
-	int err = env_take_event(env_lookup(id), &event, orphans);
+	int err = env_take_event(env_lookup(id), &event, orphans, false);
 	outcome("%d (env %llu)", err, err ? 0ull : (unsigned long long)event.env);
 	if ((err == 0) != want)
 		fail("env_take_event = %d, the model says %s", err, want ? "an exit notice" : "nothing");

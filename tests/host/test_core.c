@@ -65,7 +65,7 @@ static void husk_keeps_what_others_map(void)
 static u32 notice(struct env *env, u64 *who, u64 *status)
 {
 	struct exo_event event;
-	if (env_take_event(env, &event, true) < 0)
+	if (env_take_event(env, &event, true, false) < 0)
 		return 0;
 	*who = event.env;
 	*status = event.value;
@@ -1252,7 +1252,7 @@ static void quota_fuzz_conserves(void)
 				break;
 			case 8: { /* receive an exit notice */
 				struct exo_event ev;
-				env_take_event(e, &ev, true);
+				env_take_event(e, &ev, true, false);
 				break;
 			}
 			case 9: { /* EXO_QUOTA_GIVE to something it may act on (as calls.c) */
