@@ -65,7 +65,8 @@
 #define EXO_PT_COPY_TABLES 35 /* (src, dst, start, end, set_bits, flags) -> the 2 MiB slot where it stopped */
 #define EXO_ENV_SET_EXIT_ALERT 36 /* (env, bits) -> 0: alert bits its notice receiver gets as it ends */
 #define EXO_ALARM 37 /* (ns, bits) -> ns left of the previous alarm: alerted with bits after ns (0: cancel) */
-#define EXO_NCALLS 38
+#define EXO_CONS_LISTEN 38 /* (on) -> 0: an EXO_EVENT_INPUT when console input arrives (0: stop) */
+#define EXO_NCALLS 39
 #define EXO_COPY_TABLES_MAX 8    /* last-level tables one EXO_PT_COPY_TABLES copies at most */
 #define EXO_COPY_VISIT_MAX 1024  /* entries one EXO_PT_COPY_TABLES looks at (or links) at most */
 
@@ -209,6 +210,7 @@ enum exo_event_kind {
 	EXO_EVENT_ALERT = 3,   /* env alerted us: value = the pending alert bits (still pending) */
 	EXO_EVENT_WORD = 4,    /* EXO_RECV_WORD: env woke the word (0: it was not `expected`) */
 	EXO_EVENT_ORPHAN_EXIT = 5, /* the first environment: an orphan it adopted ended: env, value = status */
+	EXO_EVENT_INPUT = 6,   /* EXO_CONS_LISTEN: console input has arrived since (env 0, value 0) */
 };
 struct exo_event {
 	uint64_t kind, env, value;

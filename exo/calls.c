@@ -240,6 +240,19 @@ static i64 call_alarm(const u64 *a)
 	return (i64)left;
 }
 
+/*
+ * Console input as an event: the caller becomes the one environment told
+ * (EXO_EVENT_INPUT) when bytes are typed; 0 stops it listening.  Any
+ * environment may take the console's input, as any may read it.
+ */
+static i64 call_cons_listen(const u64 *a)
+{
+	if (a[0] > 1)
+		return why(-E_INVAL, EXO_RULE_FLAGS, 1, WHY_NONE);
+	int err = console_listen(curenv, a[0] == 1);
+	return err ? why(err, EXO_RULE_NONE, 0, WHY_NONE) : 0;
+}
+
 /* Alert bits env's notice receiver gets as env ends (a Linux exit signal). */
 static i64 call_env_set_exit_alert(const u64 *a)
 {
@@ -532,6 +545,7 @@ static i64 (*const calls[EXO_NCALLS])(const u64 *) = {
 	[EXO_PT_COPY_TABLES] = call_pt_copy_tables,
 	[EXO_ENV_SET_EXIT_ALERT] = call_env_set_exit_alert,
 	[EXO_ALARM] = call_alarm,
+	[EXO_CONS_LISTEN] = call_cons_listen,
 };
 
 _Static_assert(EXO_NCALLS <= 64, "vectors.S tests fast calls in a 64-bit mask");

@@ -393,6 +393,12 @@ int env_take_event(struct env *env, struct exo_event *event, bool orphans, bool 
 			env->upcall.alert = 0, env->upcall.alert_told = 0;
 		return 0;
 	}
+	/* Console input, once however much arrived (EXO_CONS_LISTEN). */
+	if (env->input_pending) {
+		*event = (struct exo_event){ EXO_EVENT_INPUT, 0, 0 };
+		env->input_pending = false;
+		return 0;
+	}
 	/*
 	 * Exit notices: the orphans' the first environment adopted, oldest
 	 * first (a look at a queue's head, however many wait), unless asked to

@@ -121,6 +121,7 @@ struct env {
 	u32 exit_alert_by; /* the ancestor that set it: alerted, or an environment open to alerts */
 	u64 alarm_at;   /* EXO_ALARM: the counter value at which it is alerted with alarm_bits, 0 if none */
 	u64 alarm_bits;
+	bool input_pending; /* EXO_CONS_LISTEN: console input arrived, not yet received (EXO_EVENT_INPUT) */
 	struct env *hash_next;              /* the id lookup's chain */
 	struct env *all_next, *all_prev;    /* env_list */
 	struct env *child_head, *child_tail; /* its children, oldest first */

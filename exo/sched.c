@@ -1,5 +1,6 @@
 /* Round-robin scheduling, blocking receives with deadlines, the idle loop (exo/sched.h). */
 #include "exo/sched.h"
+#include "exo/console.h"
 #include "exo/errno.h"
 #include "exo/frame.h"
 #include "exo/kernel.h"
@@ -114,7 +115,8 @@ static void idle(void)
 		all_ended();
 	bool sleeper = false;
 	for (struct env *env = env_list; env; env = env->all_next)
-		sleeper |= (env->status == EXO_ENV_BLOCKED && env->recv_deadline) || (env->alarm_at && !env_ended(env));
+		sleeper |= (env->status == EXO_ENV_BLOCKED && (env->recv_deadline || console_may_wake(env))) ||
+		           (env->alarm_at && !env_ended(env));
 	if (!sleeper) {
 		kprintf("exo: deadlock: %u environments, none runnable and none with a deadline\n",
 		        env_count());

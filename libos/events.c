@@ -5,6 +5,7 @@
  * changes under the libos lock.
  */
 #include "libos/signal.h"
+#include "libos/tty.h"
 
 static struct exo_event stashed[256]; /* a wide fork's exit notices, while its parent waits for one */
 static u32 nstashed;
@@ -19,6 +20,10 @@ void libos_keep_event(const struct exo_event *event)
 {
 	if (event->kind == EXO_EVENT_ALERT) {
 		sig_alerted(event->value, event->env, SIG_WAIT_INTERRUPTIBLE);
+		return;
+	}
+	if (event->kind == EXO_EVENT_INPUT) {
+		tty_pump(); /* typed keys cooked now: echo, Ctrl-C's signal, readers woken */
 		return;
 	}
 	HOLD_LIBOS_LOCK();
@@ -80,17 +85,17 @@ i64 libos_next_event(struct exo_event *event, u64 flags)
 }
 
 /*
- * A kept exit notice of child `pid` (-1: of any child) that `take` accepts
+ * A kept exit notice that `take` accepts for a wait for `pid`
  * (and so takes), removed from the store; every other event stays, in
  * order.  wait4 looks here first, and keeps what it does not want here
  * too: none is lost however many arrive before the one it waits for.
  */
-bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event)
+bool libos_take_kept_exit(i64 pid, bool (*take)(i64 pid, const struct exo_event *event), struct exo_event *event)
 {
 	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < nstashed; i++) {
 		const struct exo_event *kept = &stashed[i];
-		if ((pid != -1 && kept->env != (u64)pid) || !take(kept))
+		if (!take(pid, kept))
 			continue;
 		*event = *kept;
 		for (u32 j = i + 1; j < nstashed; j++)
@@ -105,6 +110,10 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), 
 i64 libos_recv_event(struct exo_event *event, u64 flags)
 {
 	i64 err = exo_recv(event, flags | EXO_RECV_TAKE_ALERTS, libos_nthreads ? KEPT_POLL_NS : 0);
+	if (err == 0 && event->kind == EXO_EVENT_INPUT) {
+		tty_pump(); /* the terminal's business (Ctrl-C for a shell's job): then look again */
+		return LIBOS_ALERTED;
+	}
 	if (err != 0 || event->kind != EXO_EVENT_ALERT)
 		return err;
 	/* Signals: taken in; the caller decides whether they end its wait (wait4 reaps first). */
@@ -135,6 +144,10 @@ bool libos_peek_exit(u64 pid, i64 *status)
 			return false;
 		if (event.kind == EXO_EVENT_ALERT) {
 			sig_absorb(event.value, event.env);
+			continue;
+		}
+		if (event.kind == EXO_EVENT_INPUT) {
+			tty_pump();
 			continue;
 		}
 		HOLD_LIBOS_LOCK();

@@ -5,6 +5,7 @@
  * own (a vfork child runs in its parent's, which stays).
  */
 #include "libos/signal.h"
+#include "libos/proctab.h"
 #include "exo/elf.h"
 #include <string.h>
 
@@ -119,6 +120,7 @@ __attribute__((noreturn)) static void commit(u64 me, u64 root, const struct exo_
 	fs_pin_exports();         /* the ends passed on stay counted for the new image */
 	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
 	sig_drop(me);
+	proctab_execed(me); /* its parent may no longer move it to another group */
 	exo_env_set_root_regs(me, root, regs); /* the new image tells a vfork parent when it is ready */
 	libos_exit(L_SIGKILL);
 }
@@ -191,6 +193,8 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 		err = build_stack(&space, argv, envp, &sp);
 	if (!err)
 		err = map_archive(&space);
+	if (!err)
+		err = proctab_map_into(&space);
 	if (err)
 		return err; /* what was built stays ours until we end: not leaked, reclaimed then */
 	struct exo_env_info info;

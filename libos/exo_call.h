@@ -69,6 +69,7 @@ static inline int64_t exo_syscall_origin(struct exo_regs *regs) { return EXO_CAL
 static inline int64_t exo_env_alert(uint64_t env, uint64_t bits) { return EXO_CALL2(EXO_ENV_ALERT, env, bits); }
 /* EXO_ALARM: alerted (by env 0) with bits after ns; 0 cancels.  -> ns left of the previous one. */
 static inline int64_t exo_alarm(uint64_t ns, uint64_t bits) { return EXO_CALL2(EXO_ALARM, ns, bits); }
+static inline int64_t exo_cons_listen(uint64_t on) { return EXO_CALL1(EXO_CONS_LISTEN, on); }
 static inline int64_t exo_env_set_exit_alert(uint64_t env, uint64_t bits)
 {
 	return EXO_CALL2(EXO_ENV_SET_EXIT_ALERT, env, bits);

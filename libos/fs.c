@@ -6,6 +6,8 @@
 #include "libos/libos.h"
 #include "exo/cpio.h"
 #include "libos/pipe.h"
+#include "libos/signal.h"
+#include "libos/tty.h"
 #include <string.h>
 
 #define MAX_FDS FS_MAX_FDS
@@ -520,8 +522,14 @@ static i64 read_now(i64 fd, void *buf, u64 len, struct fs_wait *wait)
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
-	if (open->kind == OPEN_CONSOLE)
-		return console_read_now(buf, len);
+	if (open->kind == OPEN_CONSOLE) {
+		const volatile u32 *word = NULL;
+		u32 seq = 0;
+		i64 n = tty_read_now(buf, len, &word, &seq);
+		if (n == FS_WOULD_BLOCK && word)
+			*wait = (struct fs_wait){ FS_WAIT_INPUT, word, seq }; /* we listen: the kernel's alert wakes us */
+		return n;
+	}
 	if (open->kind == OPEN_PIPE)
 		return open->write_end ? -L_EBADF : pipe_read_now(open->pipe, buf, len, wait);
 	if (open->kind == OPEN_DIR)
@@ -555,6 +563,8 @@ static void fs_wait(const struct fs_wait *wait)
 {
 	if (wait->kind == FS_WAIT_WORD)
 		libos_wait_word(wait->word, wait->expected, FS_WORD_BACKSTOP_NS);
+	else if (wait->kind == FS_WAIT_INPUT)
+		libos_wait_word(wait->word, wait->expected, 0);
 	else if (wait->kind == FS_WAIT_YIELD)
 		exo_yield();
 	else
@@ -566,6 +576,10 @@ i64 fs_read(i64 fd, void *buf, u64 len)
 	for (;;) {
 		struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
 		i64 result = read_now(fd, buf, len, &wait);
+		if (result == TTY_STOP_FIRST) {
+			sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* stopped by SIGTTIN here; a handler's: EINTR */
+			continue;
+		}
 		if (result != FS_WOULD_BLOCK)
 			return result;
 		fs_wait(&wait);

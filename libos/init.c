@@ -3,6 +3,7 @@
  * _start expects (argc, argv, envp, auxv), as Linux would build it.
  */
 #include "libos/libos.h"
+#include "libos/proctab.h"
 #include "libos/fork/fork.h"
 #include <string.h>
 
@@ -160,6 +161,8 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	add_image_regions();
 	fs_init();
+	if (proctab_init() < 0)
+		libos_exit(127);
 	static struct words words;
 	u64 waiting_parent = 0;
 	if (exec_block)

@@ -146,11 +146,6 @@ void libos_strace_call(const struct exo_upcall *up, i64 result);
 
 /* Console and output (console.c). */
 i64 console_write_all(const void *buf, u64 len);
-/*
- * What read() of the console gives now: a line at a time with editing, 0 at
- * end of input (Ctrl-D), or FS_WOULD_BLOCK while the line is not finished.
- */
-i64 console_read_now(void *buf, u64 len);
 #define FS_WOULD_BLOCK (-1000000) /* inside libos only: nothing yet, wait and try again */
 /*
  * What a call that would block waits for: a word to move (a pipe's
@@ -158,7 +153,7 @@ i64 console_read_now(void *buf, u64 len);
  * (yield), or anything else (a nap: the console).
  */
 struct fs_wait {
-	enum { FS_WAIT_NAP, FS_WAIT_WORD, FS_WAIT_YIELD } kind;
+	enum { FS_WAIT_NAP, FS_WAIT_WORD, FS_WAIT_YIELD, FS_WAIT_INPUT } kind; /* INPUT: the word, no backstop */
 	const volatile u32 *word;
 	u32 expected;
 };
@@ -222,7 +217,7 @@ void libos_keep_event(const struct exo_event *event);
  * so that they never fill the store of kept events.
  */
 #define LIBOS_RECV (EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS) /* alerts become signals where they are received */
-bool libos_take_kept_exit(i64 pid, bool (*take)(const struct exo_event *event), struct exo_event *event);
+bool libos_take_kept_exit(i64 pid, bool (*take)(i64 pid, const struct exo_event *event), struct exo_event *event);
 i64 libos_recv_event(struct exo_event *event, u64 flags);
 #define LIBOS_ALERTED (-1000001) /* libos_recv_event: an alert's signals were taken in, no event */
 /* Is pid a child of ours not yet waited for (a zombie's pid still names it)? */
@@ -279,6 +274,8 @@ void libos_exit_from_handler(void);
 struct sig_thread *libos_thread_state(u64 env, const struct sig_process *p);
 void libos_threads_route(struct sig_thread *t, u64 stuck);
 void libos_threads_discard(struct sig_process *p, u64 bits);
+/* Every other thread of t's process looks at its signals again (a stop, a continue). */
+void libos_threads_wake(struct sig_thread *t);
 
 /* Processes (proc.c, exec.c).  Statuses are Linux wait statuses. */
 __attribute__((noreturn)) void libos_exit(i64 status);
@@ -303,6 +300,7 @@ __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64
 void libos_spawn_lock(void);
 bool libos_in_vfork_child(void);
 i64 libos_child_create(u64 fixed_quota);
+void libos_child_destroy(u64 child);
 void libos_add_child(u64 child);
 bool libos_children_full(void);
 void proc_fork_child(void);

@@ -42,8 +42,6 @@ static u32 slot_of(const struct pipe *pipe) { return (u32)(((u64)pipe - PIPE_VA(
 
 void pipe_hold(struct pipe *pipe, int change) { slot_opens[slot_of(pipe)] += (u32)change; }
 
-bool pipe_in(u64 start, u64 end) { return start < PIPE_VA(MAX_PIPES) && PIPE_VA(0) < end; }
-
 /* Slots of ended pipes are given back on the way (the frame too, if no one else maps it). */
 struct pipe *pipe_map(u64 frame)
 {

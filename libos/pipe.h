@@ -30,7 +30,5 @@ i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait);
 i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len, struct fs_wait *wait);
 /* A process that ends lets go of any side of the pipe it held (killed in the middle of a copy). */
 void pipe_sides_release(struct pipe *pipe, u32 process);
-/* Whether [start, end) reaches where pipes are mapped (fork keeps those pages shared). */
-bool pipe_in(u64 start, u64 end);
 
 #endif

@@ -5,6 +5,7 @@
  * takes exit notices; exec (exec.c) moves a process to a new address space.
  */
 #include "libos/signal.h"
+#include "libos/proctab.h"
 #include "libos/fork/fork.h"
 #include <string.h>
 
@@ -13,7 +14,10 @@
 #define CLONE_THREAD 0x10000
 #define CLONE_EXIT_SIGNAL 0xff /* the signal the parent gets at the end: any (exit notices)*/
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
 #define L_ECHILD 10
+#define L_ESRCH 3
 #define VFORK_DONE 0x7f0f /* the message a vfork child sends when it leaves our space */
 #define CHILD_UPCALL_BASE 0x00007ffe00000000ull
 _Static_assert(CHILD_UPCALL_BASE % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
@@ -76,11 +80,22 @@ static bool take_child(u64 child)
 	return false;
 }
 
+/*
+ * What a wait asks for, in one number: a child (pid > 0), any child (-1),
+ * or one of a group (GROUP_WAIT - pgid: group 0, init's, must be nameable).
+ */
+#define GROUP_WAIT (-(1ll << 33))
+static bool answers(i64 want, u64 env)
+{
+	return want == -1 || (want > 0 && env == (u64)want) ||
+	       (want <= GROUP_WAIT && proctab_pgid(env) == (u32)(GROUP_WAIT - want));
+}
+
 static bool is_child(i64 pid)
 {
 	HOLD_LIBOS_LOCK();
 	for (u32 i = 0; i < nchildren; i++)
-		if (pid == -1 || children[i] == (u64)pid)
+		if (answers(pid, children[i]))
 			return true;
 	return false;
 }
@@ -169,8 +184,20 @@ i64 libos_child_create(u64 fixed_quota)
 	i64 child = fixed_quota ? exo_env_create(fixed_quota) : exo_env_create_flags(0, EXO_ENV_DRAWS);
 	if (child < 0)
 		return child == -EXO_ERANGE ? -L_EAGAIN : -L_ENOMEM;
+	/* In our group and session; EAGAIN when the process table is full (RLIMIT_NPROC's failure). */
+	if (proctab_add((u64)child, libos_process_of((u64)exo_self())) < 0) {
+		exo_env_destroy((u64)child);
+		return -L_EAGAIN;
+	}
 	exo_env_set_exit_alert((u64)child, SIG_BIT(L_SIGCHLD)); /* its end alerts us once its notice is queued */
 	return child;
+}
+
+/* A child made but never started: gone from the kernel and the process table. */
+void libos_child_destroy(u64 child)
+{
+	exo_env_destroy(child);
+	proctab_remove(child);
 }
 
 static i64 vfork_child(struct exo_upcall *up, u64 stack)
@@ -198,7 +225,7 @@ static i64 vfork_child(struct exo_upcall *up, u64 stack)
 	if (!err)
 		err = exo_env_run((u64)child);
 	if (err) {
-		exo_env_destroy((u64)child);
+		libos_child_destroy((u64)child);
 		fs_drop_table((u64)child, false);
 		sig_drop((u64)child);
 		return -L_ENOMEM;
@@ -234,17 +261,51 @@ static int wait_status(u64 value) { return (i64)value < 0 ? L_SIGKILL : (int)val
 /*
  * Orphans (their parent ended) are adopted by the first environment, our
  * init: their exit notices come to it as EXO_EVENT_ORPHAN_EXIT, and its
- * wait4 reaps them as it does its own children.
+ * wait4 reaps them as it does its own children (not by group).
  */
-static bool is_orphan_of_ours(i64 pid)
+static bool is_orphan_of_ours(i64 want)
 {
-	return pid == -1 ? exo_orphans() > 0 : exo_is_orphan((u64)pid) > 0;
+	return want == -1 ? exo_orphans() > 0 : want > 0 && exo_is_orphan((u64)want) > 0;
 }
 
-/* An exit notice wait4 takes: a child's (off the list now), or an adopted orphan's. */
-static bool take_exit(const struct exo_event *event)
+/* An exit notice wait4 takes for pid: a child's (off the list now), or an adopted orphan's. */
+static bool take_exit(i64 pid, const struct exo_event *event)
 {
-	return event->kind == EXO_EVENT_ORPHAN_EXIT || (event->kind == EXO_EVENT_EXIT && take_child(event->env));
+	if (event->kind == EXO_EVENT_ORPHAN_EXIT)
+		return pid == -1 || event->env == (u64)pid;
+	return event->kind == EXO_EVENT_EXIT && answers(pid, event->env) && take_child(event->env);
+}
+
+/*
+ * A stop or continue of a child not yet reported, if the options ask for
+ * it (WUNTRACED, WCONTINUED): the child marks it in its entry and alerts
+ * us (SIGCHLD); the report is taken off as it is given, once.
+ */
+static u64 job_report(i64 pid, u64 options, int *status)
+{
+	u32 wanted = (options & WUNTRACED ? JOB_REPORT_STOP : 0) | (options & WCONTINUED ? JOB_REPORT_CONT : 0);
+	if (!wanted)
+		return 0;
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < nchildren; i++) {
+		struct proc_entry *entry = answers(pid, children[i]) ? proctab_find(children[i]) : NULL;
+		u32 job = entry ? proctab_job_change(entry, 0, wanted) & wanted : 0;
+		if (!job)
+			continue;
+		int report = job & JOB_REPORT_STOP ? (int)((entry->job & JOB_STOP_SIG) << 8) | 0x7f : 0xffff;
+		if (status)
+			*status = report;
+		return children[i];
+	}
+	return 0;
+}
+
+static i64 reaped(const struct exo_event *event, int *status)
+{
+	if (status)
+		*status = wait_status(event->value);
+	proctab_remove(event->env);
+	return (i64)event->env;
 }
 
 /*
@@ -252,23 +313,28 @@ static bool take_exit(const struct exo_event *event)
  * thread, took it from the kernel), else the kernel's next event; every
  * event that is not the one wanted goes to the store, where it waits for
  * its own wait (a thread's end, which no one waits for, is dropped).
+ * Stops and continues are asked of the process table before each wait.
  */
 i64 libos_wait4(i64 pid, int *status, u64 options)
 {
+	if (pid == -0x80000000ll || pid < -0xffffffffll)
+		return -L_ESRCH; /* as Linux: INT_MIN names no group */
 	if (pid == 0)
-		pid = -1; /* one process group for now: every child is in the caller's */
+		pid = GROUP_WAIT - proctab_pgid(libos_process_of((u64)exo_self())); /* our own group */
+	else if (pid < -1)
+		pid = GROUP_WAIT + pid;
 	for (bool first = true;; first = false) {
 		struct exo_event event;
-		if (libos_take_kept_exit(pid, take_exit, &event)) {
-			if (status)
-				*status = wait_status(event.value);
-			return (i64)event.env;
-		}
+		if (libos_take_kept_exit(pid, take_exit, &event))
+			return reaped(&event, status);
+		u64 job = job_report(pid, options, status);
+		if (job)
+			return (i64)job;
 		/* Looked at after the store: an orphan's notice there is no longer the kernel's to tell of. */
 		if (first && !is_child(pid) && !is_orphan_of_ours(pid))
 			return -L_ECHILD;
 		/* Orphans' notices only when one may be the answer: else they stay with the kernel. */
-		u64 orphans = pid == -1 || !is_child(pid) ? 0 : EXO_RECV_SKIP_ORPHANS;
+		u64 orphans = pid == -1 || (pid > 0 && !is_child(pid)) ? 0 : EXO_RECV_SKIP_ORPHANS;
 		/*
 		 * A handled signal ready: only a look (the SIGCHLD of the very child
 		 * waited for comes just before its notice); then it interrupts.
@@ -276,6 +342,8 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 		 */
 		bool signalled = sig_settle(sig_here()) != 0;
 		u64 nowait = (options & WNOHANG) || signalled ? EXO_RECV_NOWAIT : 0;
+		if (!nowait)
+			tty_listen(); /* a shell waiting for its job hears Ctrl-C for it */
 		i64 err = libos_recv_event(&event, nowait | orphans);
 		if (err == LIBOS_ALERTED)
 			continue;
@@ -286,12 +354,9 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 		}
 		if (err < 0)
 			return err == -EXO_EAGAIN ? 0 : -L_ECHILD;
-		if ((pid == -1 || event.env == (u64)pid) && take_exit(&event)) {
-			if (status)
-				*status = wait_status(event.value);
-			return (i64)event.env;
-		}
-		if (event.kind == EXO_EVENT_EXIT && !is_child((i64)event.env))
+		if (take_exit(pid, &event))
+			return reaped(&event, status);
+		if (event.kind == EXO_EVENT_EXIT && !libos_is_child((i64)event.env))
 			continue; /* a thread's end, not a child's: nobody waits for it */
 		libos_keep_event(&event);
 	}
@@ -342,6 +407,7 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 	__asm__("mov %0, sp" : "=r"(sp));
 	if (sp >= LIBOS_UPCALL_AREA_START && sp < LIBOS_UPCALL_AREA_END)
 		futex_robust_release(sig_here()); /* robust locks in shared memory: others get EOWNERDEAD */
+	proctab_exiting(process); /* its children go to init; a group it leaves orphaned may be woken */
 	exo_env_exit(status);
 }
 

@@ -7,11 +7,62 @@
  * decides per call).
  */
 #include "libos/signal.h"
+#include "libos/proctab.h"
 #include <string.h>
 
 #define L_EINTR 4
 
 static u32 lowest(u64 set) { return (u32)__builtin_ctzll(set) + 1; }
+
+/* --- Stop and continue (the process table tells the parent; SIGCHLD wakes it) --- */
+
+/* Who hears of our stops: the parent that will get our exit notice (init for an orphan). */
+static void tell_parent(const struct sig_process *p)
+{
+	struct exo_env_info info;
+	u64 parent = (u64)exo_self() == p->env ? (u64)exo_notice_to() : exo_env_info(p->env, &info) == 0 ? info.notice_to : 0;
+	if (parent)
+		exo_env_alert(parent, SIG_BIT(L_SIGCHLD));
+}
+
+/* A stop signal's default action: every thread stops (each parks in its own settle). */
+static void stop(struct sig_thread *t, u32 sig)
+{
+	struct sig_process *p = t->process;
+	p->stopped = true;
+	struct proc_entry *entry = proctab_find(p->env);
+	if (entry)
+		proctab_job_change(entry, JOB_STOPPED | JOB_REPORT_STOP | sig, JOB_STOP_SIG | JOB_REPORT_CONT | JOB_CONTINUED);
+	libos_threads_wake(t);
+	tell_parent(p);
+}
+
+/*
+ * As Linux, at the moment a signal is sent: SIGCONT continues a stopped
+ * process (blocked, ignored or handled alike) and throws away pending stop
+ * signals; a stop signal throws away a pending SIGCONT.
+ */
+static void stop_or_continue_sent(struct sig_process *p, u32 sig)
+{
+	u64 drop = sig == L_SIGCONT ? SIG_STOPS : (SIG_STOPS & SIG_BIT(sig)) ? SIG_BIT(L_SIGCONT) : 0;
+	if (!drop)
+		return;
+	struct sig_thread *t = sig_here();
+	p->pending &= ~drop;
+	if (t->process == p) {
+		t->pending &= ~drop;
+		libos_threads_discard(p, drop);
+	}
+	if (sig != L_SIGCONT || !p->stopped)
+		return;
+	p->stopped = false;
+	struct proc_entry *entry = proctab_find(p->env);
+	if (entry)
+		proctab_job_change(entry, JOB_REPORT_CONT | JOB_CONTINUED, JOB_STOPPED | JOB_REPORT_STOP);
+	if (t->process == p)
+		libos_threads_wake(t);
+	tell_parent(p);
+}
 
 /* A signal nobody will ever act on is thrown away as it is sent, unless blocked (its action may change). */
 static bool drop_at_send(const struct sig_process *p, u32 sig, u64 mask)
@@ -22,6 +73,7 @@ static bool drop_at_send(const struct sig_process *p, u32 sig, u64 mask)
 void sig_raise_thread(struct sig_thread *t, u32 sig, struct sig_origin from)
 {
 	HOLD_LIBOS_LOCK();
+	stop_or_continue_sent(t->process, sig);
 	if (drop_at_send(t->process, sig, t->mask))
 		return;
 	if (!(t->pending & SIG_BIT(sig)))
@@ -42,6 +94,7 @@ void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from)
 {
 	HOLD_LIBOS_LOCK();
 	struct sig_thread *t = sig_here();
+	stop_or_continue_sent(p, sig);
 	if (drop_at_send(p, sig, t->process == p ? t->mask : 0))
 		return;
 	struct sig_thread *main = t->process == p && t->self != p->env ? libos_thread_state(p->env, p) : NULL;
@@ -63,28 +116,37 @@ static u32 pid_of(u64 sender)
 }
 
 /*
- * A child's exit alert: its status, from its exit notice (kept for wait4,
- * not taken), read as the alert comes (the notice is queued by then, and
- * a wait may take it before the handler runs); only for a handler that
- * reads siginfo.
+ * A child's SIGCHLD: its exit (the status from its exit notice, kept for
+ * wait4, not taken: the notice is queued before the alert), or a stop or
+ * continue its entry in the process table shows.  False when the handler's
+ * SA_NOCLDSTOP says stops and continues are not wanted.  The exit status
+ * is looked up only for a handler that reads siginfo.
  */
-static void child_status(const struct sig_process *p, struct sig_origin *from)
+static bool child_status(const struct sig_process *p, struct sig_origin *from)
 {
 	const struct k_sigaction *action = &p->actions[L_SIGCHLD - 1];
-	if (action->handler <= L_SIG_IGN || !(action->flags & L_SA_SIGINFO))
-		return;
+	bool nocldstop = action->handler > L_SIG_IGN && (action->flags & L_SA_NOCLDSTOP);
+	if (action->handler <= L_SIG_IGN || (!(action->flags & L_SA_SIGINFO) && !nocldstop))
+		return true;
 	i64 status;
-	if (!libos_peek_exit(from->pid, &status)) {
-		from->code = L_SI_USER; /* someone's kill(SIGCHLD), not a child's end */
-		return;
+	if (libos_peek_exit(from->pid, &status)) {
+		if ((status & 0x7f) == 0)
+			from->code = L_CLD_EXITED, from->value = (u64)((status >> 8) & 0xff);
+		else
+			from->code = L_CLD_KILLED, from->value = (u64)(status & 0x7f);
+		return true;
 	}
-	if ((status & 0x7f) == 0) {
-		from->code = L_CLD_EXITED, from->value = (u64)((status >> 8) & 0xff);
-	} else {
-		from->code = L_CLD_KILLED, from->value = (u64)(status & 0x7f);
+	/* Its state now, not wait4's reports (a wait may have taken those before this alert came in). */
+	const struct proc_entry *entry = proctab_find(from->pid);
+	u32 job = entry && entry->ppid == (u32)p->env ? entry->job : 0;
+	if (job & (JOB_STOPPED | JOB_CONTINUED)) {
+		from->code = job & JOB_STOPPED ? L_CLD_STOPPED : L_CLD_CONTINUED;
+		from->value = job & JOB_STOPPED ? (job & JOB_STOP_SIG) : L_SIGCONT;
+		return !nocldstop;
 	}
+	from->code = L_SI_USER; /* someone's kill(SIGCHLD), not a child's */
+	return true;
 }
-
 
 /*
  * Alert bits: signals from another process (or a thread of ours that
@@ -112,8 +174,8 @@ void sig_absorb(u64 bits, u64 sender)
 	for (u64 rest = bits; rest; rest &= rest - 1) {
 		u32 sig = lowest(rest);
 		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };
-		if (sig == L_SIGCHLD)
-			child_status(p, &from);
+		if (sig == L_SIGCHLD && !child_status(p, &from))
+			continue;
 		if (to_process || sig == L_SIGCHLD)
 			sig_raise_process(p, sig, from);
 		else if (!(p->pending & SIG_BIT(sig)))
@@ -161,23 +223,60 @@ __attribute__((noreturn)) static void terminate(u32 sig)
 }
 
 /*
- * Ready signals whose action is to do nothing go; a fatal one ends the
- * process here, unless it is init, which Linux's default actions leave alone.
+ * Stopped: nothing of the process runs until SIGCONT continues it (taken
+ * in here, or by another thread) or SIGKILL ends it; other signals wait,
+ * pending, and other events are kept.
  */
-u64 sig_settle(struct sig_thread *t)
+static void park(struct sig_thread *t)
+{
+	while (t->process->stopped) {
+		if (sig_ready(t) & SIG_BIT(L_SIGKILL))
+			terminate(L_SIGKILL);
+		struct exo_event event;
+		if (exo_recv(&event, LIBOS_RECV, 0) != 0)
+			continue;
+		if (event.kind == EXO_EVENT_ALERT)
+			sig_absorb(event.value, event.env);
+		else
+			libos_keep_event(&event);
+	}
+}
+
+/*
+ * Ready signals whose action is to do nothing go; a fatal one ends the
+ * process here, unless it is init, which Linux's default actions leave
+ * alone; a stop stops it (TSTP, TTIN and TTOU only if its group is not
+ * orphaned, as Linux), and this thread waits here until it continues.
+ */
+static void settle_once(struct sig_thread *t)
 {
 	for (u64 ready = sig_ready(t); ready; ready &= ready - 1) {
 		u32 sig = lowest(ready);
 		u64 handler = t->process->actions[sig - 1].handler;
-		bool nothing = handler == L_SIG_IGN || (handler == L_SIG_DFL && sig_default_of(sig) != SIG_TERMINATE);
+		enum sig_default action = sig_default_of(sig);
+		bool nothing = handler == L_SIG_IGN || (handler == L_SIG_DFL && (action == SIG_IGNORE || action == SIG_CONTINUE));
 		if (nothing || (handler == L_SIG_DFL && t->process->unkillable)) {
-			take(t, sig); /* ignored; stop and continue are not done yet: ignored too */
+			take(t, sig);
 			continue;
 		}
-		if (handler == L_SIG_DFL)
+		if (handler != L_SIG_DFL)
+			continue;
+		if (action == SIG_TERMINATE)
 			terminate(sig);
+		take(t, sig);
+		if (sig == L_SIGSTOP || !proctab_orphaned(proctab_pgid(t->process->env)))
+			stop(t, sig);
 	}
-	return sig_ready(t);
+}
+
+u64 sig_settle(struct sig_thread *t)
+{
+	for (;;) {
+		settle_once(t);
+		if (!t->process->stopped)
+			return sig_ready(t);
+		park(t);
+	}
 }
 
 static bool push(struct exo_upcall *rec, struct sig_thread *t, u32 sig, u64 esr, const struct sig_origin *given)

@@ -9,6 +9,7 @@
  * their defaults.  Delivery is sigdeliver.c's.
  */
 #include "libos/signal.h"
+#include "libos/proctab.h"
 #include <string.h>
 
 #define MAX_PROCESSES 8 /* ours, and vfork children running in our memory */
@@ -283,6 +284,22 @@ static struct sig_origin from_us(i32 code)
 void sig_pipe(void) { sig_raise_thread(sig_here(), L_SIGPIPE, from_us(L_SI_USER)); }
 
 /* To another process: an alert, which its libos turns into the signal (no value travels). */
+static i64 alert(u64 env, u64 sig);
+
+/* One process of a group kill(-pgid) reaches: ourselves, or another by alert. */
+static i64 send_one(u64 pid, u64 sig)
+{
+	struct sig_thread *t = sig_here();
+	if (pid != t->process->env)
+		return alert(pid, sig);
+	if (sig)
+		sig_raise_process(t->process, (u32)sig, from_us(L_SI_USER));
+	return 0;
+}
+
+/* Every process of group pgid (the terminal's signal characters, job control). */
+i64 sig_group(u32 pgid, u64 sig) { return proctab_signal_group(pgid, sig, send_one); }
+
 static i64 alert(u64 env, u64 sig)
 {
 	if (sig == 0) {
@@ -301,7 +318,7 @@ i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given)
 	if (sig > SIG_COUNT)
 		return -L_EINVAL;
 	if (pid <= 0)
-		return -L_EINVAL; /* process groups: not yet */
+		return pid == -0x80000000ll ? -L_ESRCH : proctab_kill_group(pid, sig, send_one);
 	struct sig_thread *t = sig_here();
 	if ((u64)pid != t->process->env)
 		return alert((u64)pid, sig);

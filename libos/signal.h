@@ -27,11 +27,12 @@ enum {
 	L_SIGSYS = 31,
 };
 #define SIG_UNBLOCKABLE (SIG_BIT(L_SIGKILL) | SIG_BIT(L_SIGSTOP))
+#define SIG_STOPS (SIG_BIT(L_SIGSTOP) | SIG_BIT(L_SIGTSTP) | SIG_BIT(L_SIGTTIN) | SIG_BIT(L_SIGTTOU))
 
 /* si_code values (Linux's). */
 enum {
 	L_SI_USER = 0, L_SI_QUEUE = -1, L_SI_TKILL = -6, L_SI_KERNEL = 0x80,
-	L_CLD_EXITED = 1, L_CLD_KILLED = 2, L_CLD_DUMPED = 3,
+	L_CLD_EXITED = 1, L_CLD_KILLED = 2, L_CLD_DUMPED = 3, L_CLD_STOPPED = 5, L_CLD_CONTINUED = 6,
 	L_SEGV_MAPERR = 1, L_SEGV_ACCERR = 2, L_BUS_ADRALN = 1, L_ILL_ILLOPC = 1, L_TRAP_BRKPT = 1,
 };
 
@@ -41,6 +42,7 @@ struct k_sigaction {
 };
 #define L_SIG_DFL 0
 #define L_SIG_IGN 1
+#define L_SA_NOCLDSTOP 0x1
 #define L_SA_SIGINFO 0x4
 #define L_SA_ONSTACK 0x08000000
 #define L_SA_RESTART 0x10000000
@@ -60,6 +62,7 @@ struct sig_process {
 	u64 env; /* the process, 0 if free */
 	u64 pending;
 	bool unkillable;    /* the first environment (init): default actions do nothing, as Linux's init */
+	bool stopped;       /* by a stop signal's default action, until SIGCONT (or SIGKILL) */
 	i64 alarm_at;       /* ITIMER_REAL: when it goes off (exo_clock), 0 if not set (sigtimer.c) */
 	u64 alarm_interval; /* its period, 0 for once */
 	struct k_sigaction actions[SIG_COUNT];
@@ -137,6 +140,9 @@ __attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 
 /* A wait inside a system call was ended by alert bits. */
 enum sig_wait { SIG_WAIT_INTERRUPTIBLE, SIG_WAIT_KILLABLE };
 void sig_alerted(u64 bits, u64 sender, enum sig_wait how);
+
+/* signal.c: sig to every process of group pgid. */
+i64 sig_group(u32 pgid, u64 sig);
 
 /* sigtimer.c */
 void sig_alarm_fired(struct sig_process *p);

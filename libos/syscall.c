@@ -4,6 +4,8 @@
  * returns -ENOSYS.
  */
 #include "libos/signal.h"
+#include "libos/proctab.h"
+#include "libos/tty.h"
 #include "libos/fork/fork.h"
 #include "libos/private_calls.h"
 #include <string.h>
@@ -16,6 +18,7 @@ enum {
 	SYS_kill = 129, SYS_clone = 220, SYS_execve = 221, SYS_wait4 = 260, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
 	SYS_set_tid_address = 96, SYS_clock_gettime = 113, SYS_sched_yield = 124,
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
+	SYS_setpgid = 154, SYS_getpgid = 155, SYS_getsid = 156, SYS_setsid = 157,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
 	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278, SYS_futex = 98,
 	SYS_nanosleep = 101, SYS_getitimer = 102, SYS_setitimer = 103, SYS_tkill = 130, SYS_tgkill = 131, SYS_sigaltstack = 132, SYS_rt_sigsuspend = 133,
@@ -26,8 +29,6 @@ enum {
 	SYS_prlimit64 = 261, SYS_ppoll = 73, SYS_set_robust_list = 99, SYS_get_robust_list = 100,
 };
 
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
 
 typedef i64 (*syscall_fn)(const u64 *args);
 
@@ -124,22 +125,18 @@ static i64 sys_writev(const u64 *a)
 	return total;
 }
 
-/* The console is a terminal: stdio line-buffers it. */
+/* The console is the one terminal (tty.c). */
 static i64 sys_ioctl(const u64 *a)
 {
-	i64 console = fs_is_console((i64)a[0]);
-	if (console <= 0)
-		return console < 0 ? console : -L_ENOTTY; /* only the console is a terminal */
-	if (a[1] == TIOCGWINSZ) {
-		u16 *size = (u16 *)a[2];
-		size[0] = 24, size[1] = 80, size[2] = size[3] = 0;
-		return 0;
+	for (;;) {
+		i64 console = fs_is_console((i64)a[0]);
+		if (console <= 0)
+			return console < 0 ? console : -L_ENOTTY; /* only the console is a terminal */
+		i64 result = tty_ioctl(a[1], a[2]);
+		if (result != TTY_STOP_FIRST)
+			return result;
+		sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* a background tcsetpgrp: SIGTTOU first */
 	}
-	if (a[1] == TCGETS) {
-		memset((void *)a[2], 0, 36); /* the kernel's struct termios: a plain tty */
-		return 0;
-	}
-	return -L_ENOTTY;
 }
 
 static i64 sys_exit_group(const u64 *a) { libos_exit((i64)(a[0] & 0xff) << 8); }
@@ -209,6 +206,10 @@ static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int
 static i64 sys_rt_sigaction(const u64 *a) { return sig_action(a[0], (const void *)a[1], (void *)a[2], a[3]); }
 static i64 sys_rt_sigprocmask(const u64 *a) { return sig_procmask(a[0], (const u64 *)a[1], (u64 *)a[2], a[3]); }
 static i64 sys_kill(const u64 *a) { return sig_kill((i64)a[0], a[1], NULL); }
+static i64 sys_setpgid(const u64 *a) { return proctab_setpgid((i64)a[0], (i64)a[1]); }
+static i64 sys_getpgid(const u64 *a) { return proctab_getpgid((i64)a[0]); }
+static i64 sys_getsid(const u64 *a) { return proctab_getsid((i64)a[0]); }
+static i64 sys_setsid(const u64 *a) { (void)a; return proctab_setsid(); }
 static i64 sys_tkill(const u64 *a) { return sig_tkill(-1, (i64)a[0], a[1], NULL); }
 static i64 sys_tgkill(const u64 *a) { return sig_tkill((i64)a[0], (i64)a[1], a[2], NULL); }
 static i64 sys_rt_sigqueueinfo(const u64 *a) { return sig_queueinfo((i64)a[0], a[1], (const i32 *)a[2]); }
@@ -425,6 +426,10 @@ static const syscall_fn syscalls[] = {
 	[SYS_fcntl] = sys_fcntl,
 	[SYS_pipe2] = sys_pipe2,
 	[SYS_kill] = sys_kill,
+	[SYS_setpgid] = sys_setpgid,
+	[SYS_getpgid] = sys_getpgid,
+	[SYS_getsid] = sys_getsid,
+	[SYS_setsid] = sys_setsid,
 	[SYS_execve] = sys_execve,
 	[SYS_wait4] = sys_wait4,
 	[SYS_getcwd] = sys_getcwd,

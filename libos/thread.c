@@ -391,3 +391,15 @@ void libos_threads_discard(struct sig_process *p, u64 bits)
 	if (t->process == p)
 		each_other_thread(t, discard, &bits);
 }
+
+static void wake(struct sig_thread *other, u64 *unused)
+{
+	(void)unused;
+	exo_env_alert(other->self, SIG_BIT(L_SIGCONT)); /* from a thread of its own: only a wake-up */
+}
+
+void libos_threads_wake(struct sig_thread *t)
+{
+	HOLD_LIBOS_LOCK();
+	each_other_thread(t, wake, NULL);
+}

@@ -99,6 +99,8 @@ class Qemu:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if self.typed else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 errors="replace")
+        if isinstance(self.typed, list):
+            return self._converse(proc)
         if self.typed:
             # Keys typed on the console once the program is up, a little apart.
             time.sleep(1.5)
@@ -132,6 +134,35 @@ class Qemu:
         proc.kill()
         proc.wait()
         return out, ("running" if alive else proc.returncode)
+
+    def _converse(self, proc):
+        """typed as [(pattern, keys)...]: each step's keys once its pattern shows after the last step's."""
+        out, seen, deadline = "", 0, time.time() + self.timeout
+        steps = list(self.typed)
+        while time.time() < deadline:
+            if steps:
+                match = re.compile(steps[0][0], re.M).search(out, seen)
+                if match:
+                    seen = match.end()
+                    for key in steps.pop(0)[1]:
+                        proc.stdin.write(key)
+                        proc.stdin.flush()
+                        time.sleep(0.01)
+                    continue
+            ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096).decode(errors="replace")
+                if not chunk:
+                    break
+                out += chunk.replace("\r", "")
+        else:
+            proc.kill()
+            proc.wait()
+            raise Failure(f"timed out after {self.timeout}s; console:\n{out[-2000:]}")
+        proc.wait()
+        if steps:
+            raise Failure(f"the program ended before {steps[0][0]!r} showed; console:\n{out[-2000:]}")
+        return out, proc.returncode
 
     def expect(self, *patterns):
         for pattern in patterns:
@@ -495,6 +526,11 @@ def t_signals_differential(ctx):
     return app_differential(ctx, "signals")
 
 
+def t_jobs_differential(ctx):
+    """apps/jobs (process groups, sessions, job control) under exo and as /init under Linux: same lines."""
+    return app_differential(ctx, "jobs")
+
+
 def app_differential(ctx, name, exo_env=""):
     """An app that prints "NAME: ..." lines and ends "NAME: N passed, N failed", on both systems."""
     exo = Qemu(ctx.qemu, f"check=exit init={name} {exo_env} -- poweroff", extra=["-initrd", USER_INITRD],
@@ -654,8 +690,9 @@ QEMU_TESTS = [
         r"^Welcome to exo\.$", r"^piped along$", r"^init: sh exited with status 3$",
         r"^exo: all environments ended \(first exited with status 768\)$",  # init passes sh's 3 on
         r"^traced$", r"^\[pid \d+\] writev\(1, 0x[0-9a-f]+, 2\) = 7$"],  # NAME=VALUE before a program
-        typed="echo hi there\rls\rcrash null\rnosuch\rcat welcome.txt\r"
-              "echo piped along | cat | cat\rEXO_STRACE=1 echo traced\rexit 3\r", status=1)),
+        typed=[(r"exo\$ ", line + "\r") for line in (
+            "echo hi there", "ls", "crash null", "nosuch", "cat welcome.txt", "echo piped along | cat | cat",
+            "EXO_STRACE=1 echo traced", "exit 3")], status=1)),
     ("qemu/libos/strace", app("init=cat EXO_STRACE=1 -- welcome.txt", [
         r'^\[pid 1\] openat\(-100, "welcome\.txt", 0x[0-9a-f]+\) = 3$',
         r"^\[pid 1\] read\(3, 0x[0-9a-f]+, 4096\) = 53$",
@@ -673,6 +710,10 @@ QEMU_TESTS = [
       for variant in FORK_VARIANTS],
     ("qemu/libos/fork_same_as_linux", t_fork_differential),
     ("qemu/libos/signals_same_as_linux", t_signals_differential),
+    ("qemu/libos/jobs_same_as_linux", t_jobs_differential),
+    *[(f"qemu/libos/jobs[{variant}]", app(f"init=jobs EXO_FORK={variant}", [
+        r"^jobs: \d+ passed, 0 failed$"], refute=[r"FAILED"], timeout=300))
+      for variant in ("eager", "shared", "async")],
     *[(f"qemu/libos/signals[{variant}]", app(f"init=signals EXO_FORK={variant}", [
         r"^signals: \d+ passed, 0 failed$"], refute=[r"FAILED"], timeout=480))
       for variant in ("eager", "shared", "async")],  # vfork: the parent waits while the child signals it

@@ -59,6 +59,7 @@ int arch_devices_init(const struct fdt *fdt, const char **why)
 		return -E_NOMEM;
 	}
 	timer_init(plat.timer_intid, TICK_HZ);
+	uart_input_interrupts(plat.uart_intid);
 	return 0;
 }
 

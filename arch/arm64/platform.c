@@ -8,6 +8,17 @@ void platform_defaults(struct platform *plat, u64 entry_el)
 	*plat = (struct platform){ .uart_pa = FALLBACK_UART_PA, .psci_smc = entry_el == 2 };
 }
 
+/* interrupts = <type num flags>: an SPI's INTID (32 + num), 0 if it is none. */
+static unsigned read_spi(const struct fdt *fdt, struct fdt_node *node)
+{
+	const void *cells;
+	u32 len;
+	if (fdt_get_prop(fdt, node, "interrupts", &cells, &len) < 0 || len < 3 * 4 || fdt_be32(cells) != 0 ||
+	    fdt_be32((const u8 *)cells + 4) > 987)
+		return 0;
+	return 32 + fdt_be32((const u8 *)cells + 4);
+}
+
 void platform_read_console(const struct fdt *fdt, struct platform *plat)
 {
 	struct fdt_node node = { 0 };
@@ -16,6 +27,7 @@ void platform_read_console(const struct fdt *fdt, struct platform *plat)
 	    fdt_get_reg(fdt, &node, 0, &addr, &size) == 0 && addr % PAGE_SIZE == 0) {
 		plat->uart_pa = addr;
 		plat->uart_from_dt = true;
+		plat->uart_intid = read_spi(fdt, &node);
 	}
 	const void *method;
 	u32 len;

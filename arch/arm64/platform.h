@@ -14,6 +14,7 @@
 struct platform {
 	u64 uart_pa;
 	bool uart_from_dt;
+	unsigned uart_intid;  /* its interrupt (an SPI), 0 if unknown: input is polled */
 	u64 gic_dist_pa, gic_cpu_pa;
 	unsigned timer_intid; /* EL1 virtual timer */
 	bool psci_smc;        /* conduit: smc, else hvc */

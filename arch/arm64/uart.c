@@ -1,5 +1,9 @@
-/* PL011 UART: polled output and input (QEMU needs no baud-rate set-up). */
+/*
+ * PL011 UART: polled output; input polled until the GIC is up, then by
+ * interrupt into the console's ring (QEMU needs no baud-rate set-up).
+ */
 #include "arch/arm64/drivers.h"
+#include "arch/arm64/gic.h"
 #include "arch/arm64/kmap.h"
 #include "exo/console.h"
 #include "exo/printk.h"
@@ -8,6 +12,10 @@
 #define UART_FR 0x18
 #define UART_FR_TXFF (1u << 5)
 #define UART_FR_RXFE (1u << 4)
+#define UART_IMSC 0x38
+#define UART_ICR 0x44
+#define UART_INT_RX (1u << 4) /* a byte received */
+#define UART_INT_RT (1u << 6) /* received, then quiet: the FIFO's last bytes */
 
 static volatile u32 *uart_regs;
 
@@ -25,6 +33,23 @@ static int pl011_getc(void)
 	if (uart_regs[UART_FR / 4] & UART_FR_RXFE)
 		return -1;
 	return (int)(uart_regs[UART_DR / 4] & 0xff);
+}
+
+static void pl011_irq(void)
+{
+	for (int ch; (ch = pl011_getc()) >= 0;)
+		console_input((char)ch);
+	uart_regs[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
+	console_input_done();
+}
+
+void uart_input_interrupts(unsigned intid)
+{
+	if (!uart_regs || !intid)
+		return;
+	gic_enable(intid, pl011_irq);
+	uart_regs[UART_IMSC / 4] = UART_INT_RX | UART_INT_RT;
+	console_input_interrupts();
 }
 
 bool uart_init(u64 base)

@@ -18,7 +18,7 @@
  * EXO_UPCALL_RETURN: fork returns 0 there.
  */
 #include "libos/fork/fork.h"
-#include "libos/pipe.h"
+#include "libos/proctab.h"
 #include "libos/private_calls.h"
 #include <exo/fork.h>
 #include <string.h>
@@ -57,7 +57,7 @@ bool fork_va_skipped(u64 va)
 enum fork_page fork_page_class(u64 va)
 {
 	bool archive = va >= (libos.archive & ~4095ull) && va < libos.archive + libos.archive_size;
-	if (archive || pipe_in(va, va + 1))
+	if (archive || libos_shared_in(va, va + 1))
 		return FORK_PAGE_SHARED;
 	enum mm_fork_class class = mm_fork_class(va);
 	return class == MM_FORK_SHARED ? FORK_PAGE_SHARED : class == MM_FORK_LEAVE ? FORK_PAGE_LEAVE : FORK_PAGE_PRIVATE;
@@ -257,7 +257,7 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen,
 	if (!err)
 		err = start_child(&job);
 	if (err) {
-		exo_env_destroy(job.child);
+		libos_child_destroy(job.child);
 		return err;
 	}
 	libos_add_child(job.child);

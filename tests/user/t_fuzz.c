@@ -204,7 +204,7 @@ static const char *const call_names[EXO_NCALLS + 1] = {
 	"env_info", "quota_give", "send", "recv", "frame_alloc", "frame_free", "frame_share",
 	"pt_alloc", "pt_write", "pt_copy", "upcall_return", "debug_check", "syscall_origin", "env_alert",
 	"wake", "env_child", "why", "pt_cow", "frame_maps", "pt_map_new", "quota_take", "pt_copy_tables",
-	"env_set_exit_alert", "alarm", "unknown",
+	"env_set_exit_alert", "alarm", "cons_listen", "unknown",
 };
 static const char *const error_names[] = {
 	"ok", "EINVAL", "ENOMEM", "ERANGE", "EEXIST", "ENOENT", "ECORRUPT", "EPERM",

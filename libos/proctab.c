@@ -1,0 +1,282 @@
+/*
+ * The process table shared by every process (proctab.h): process groups,
+ * sessions, parents and job state, as POSIX defines them.  Entries are
+ * claimed with compare-and-swap and written by the process they describe
+ * or its parent; readers take what they see (a group being joined while
+ * another process signals it may or may not be reached, as on Linux).
+ * Scans go only as far as the highest entry ever used (`top`), so a
+ * system of a few processes pays for a few entries.
+ */
+#include "libos/signal.h"
+#include "libos/proctab.h"
+#include <string.h>
+
+#define L_ESRCH 3
+#define L_EACCES 13
+#define PAGE 4096ull
+
+static struct proc_table *const table = PROC_TABLE;
+static u32 top_seen(void) { return __atomic_load_n(&table->top, __ATOMIC_ACQUIRE); }
+
+int proctab_init(void)
+{
+	if (as_lookup_self(PROC_TABLE_VA) & EXO_PTE_VALID)
+		return 0; /* inherited: fork and vfork share it, exec mapped it */
+	u64 frames[PROC_TABLE_PAGES];
+	if (exo_frame_alloc(libos.env, PROC_TABLE_PAGES, frames) != PROC_TABLE_PAGES)
+		return -L_ENOMEM;
+	for (u32 i = 0; i < PROC_TABLE_PAGES; i++) {
+		exo_frame_share(frames[i], EXO_R | EXO_W); /* every descendant maps it */
+		if (as_map(&libos.self, PROC_TABLE_VA + i * PAGE, frames[i], PAGE_RW) < 0)
+			return -L_ENOMEM;
+	}
+	memset(table, 0, sizeof(*table));
+	table->init = (u32)libos.env;
+	tty_defaults(&table->tty);
+	u32 me = (u32)libos.env;
+	/* As Linux's init: in group 0 and session 0, which its children inherit, leading neither. */
+	table->at[0] = (struct proc_entry){ .pid = me, .ppid = 0, .pgid = 0, .sid = 0 };
+	table->count = 1;
+	table->top = 1; /* top: entries [0, top) may be in use */
+	return 0;
+}
+
+int proctab_map_into(struct aspace *to)
+{
+	for (u32 i = 0; i < PROC_TABLE_PAGES; i++) {
+		u64 desc = as_lookup_self(PROC_TABLE_VA + i * PAGE);
+		if (as_map(to, PROC_TABLE_VA + i * PAGE, desc & EXO_PTE_ADDR_MASK, PAGE_RW) < 0)
+			return -L_ENOMEM;
+	}
+	return 0;
+}
+
+void proctab_execed(u64 self)
+{
+	struct proc_entry *entry = proctab_find(self);
+	if (entry)
+		proctab_job_change(entry, JOB_EXECED, 0);
+}
+
+struct proc_entry *proctab_find(u64 pid)
+{
+	if (!pid || pid > 0xffffffffull)
+		return NULL;
+	for (u32 i = 0, top = top_seen(); i < top; i++)
+		if (__atomic_load_n(&table->at[i].pid, __ATOMIC_ACQUIRE) == (u32)pid)
+			return &table->at[i];
+	return NULL;
+}
+
+u32 proctab_pgid(u64 pid)
+{
+	const struct proc_entry *entry = proctab_find(pid);
+	return entry ? entry->pgid : 0;
+}
+
+i64 proctab_add(u64 child, u64 parent)
+{
+	const struct proc_entry *own = proctab_find(parent);
+	struct proc_entry fresh = { .pid = (u32)child, .ppid = (u32)parent, .pgid = own ? own->pgid : (u32)parent,
+		                    .sid = own ? own->sid : (u32)parent };
+	for (u32 i = 0; i < ARRAY_LEN(table->at); i++) {
+		u32 free_word = 0;
+		struct proc_entry *entry = &table->at[i];
+		if (entry->pid || !__atomic_compare_exchange_n(&entry->pid, &free_word, (u32)child, false,
+		                                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		entry->ppid = fresh.ppid, entry->pgid = fresh.pgid, entry->sid = fresh.sid, entry->job = 0;
+		u32 top = top_seen();
+		while (top <= i && !__atomic_compare_exchange_n(&table->top, &top, i + 1, false, __ATOMIC_ACQ_REL,
+		                                                 __ATOMIC_ACQUIRE))
+			;
+		__atomic_add_fetch(&table->count, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return -L_EAGAIN;
+}
+
+void proctab_remove(u64 pid)
+{
+	struct proc_entry *entry = proctab_find(pid);
+	if (!entry)
+		return;
+	entry->job = 0;
+	__atomic_store_n(&entry->pid, 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&table->count, 1, __ATOMIC_RELAXED);
+}
+
+u32 proctab_job_change(struct proc_entry *entry, u32 set, u32 clear)
+{
+	u32 before = __atomic_load_n(&entry->job, __ATOMIC_ACQUIRE);
+	while (!__atomic_compare_exchange_n(&entry->job, &before, (before & ~clear) | set, false, __ATOMIC_ACQ_REL,
+	                                    __ATOMIC_ACQUIRE))
+		;
+	return before;
+}
+
+/* In use and not ended: may be someone's parent, may be stopped or signalled. */
+static bool live(const struct proc_entry *entry)
+{
+	return __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE) && !(entry->job & JOB_EXITED);
+}
+
+/*
+ * Linux's test: a group is orphaned when no member (but `ignored`, and
+ * those whose parent is init) has a live parent in another group of the
+ * same session.
+ */
+static bool orphaned_ignoring(u32 pgid, u32 ignored)
+{
+	for (u32 i = 0, top = top_seen(); i < top; i++) {
+		const struct proc_entry *member = &table->at[i];
+		if (!live(member) || member->pgid != pgid || member->pid == ignored || member->ppid == table->init)
+			continue;
+		const struct proc_entry *parent = proctab_find(member->ppid);
+		if (parent && live(parent) && parent->pgid != pgid && parent->sid == member->sid)
+			return false;
+	}
+	return true;
+}
+
+bool proctab_orphaned(u32 pgid) { return orphaned_ignoring(pgid, 0); }
+
+static bool has_stopped(u32 pgid)
+{
+	for (u32 i = 0, top = top_seen(); i < top; i++)
+		if (live(&table->at[i]) && table->at[i].pgid == pgid && (table->at[i].job & JOB_STOPPED))
+			return true;
+	return false;
+}
+
+/* POSIX: a group our end orphans, with a stopped member, gets SIGHUP then SIGCONT (one alert: lowest first). */
+static void hangup_if_orphaned(u32 pgid, u32 me)
+{
+	if (!pgid || !has_stopped(pgid) || !orphaned_ignoring(pgid, me))
+		return;
+	for (u32 i = 0, top = top_seen(); i < top; i++)
+		if (live(&table->at[i]) && table->at[i].pgid == pgid && table->at[i].pid != me)
+			exo_env_alert(table->at[i].pid, SIG_BIT(L_SIGHUP) | SIG_BIT(L_SIGCONT));
+}
+
+void proctab_exiting(u64 me)
+{
+	struct proc_entry *own = proctab_find(me);
+	if (!own)
+		return;
+	/* The groups that may lose their link to the session: ours (if our parent kept it), our children's. */
+	u32 groups[16], ngroups = 0;
+	const struct proc_entry *parent = proctab_find(own->ppid);
+	if (parent && parent->pgid != own->pgid && parent->sid == own->sid && !orphaned_ignoring(own->pgid, 0))
+		groups[ngroups++] = own->pgid;
+	for (u32 i = 0, top = top_seen(); i < top; i++) {
+		struct proc_entry *child = &table->at[i];
+		if (!live(child) || child->ppid != (u32)me)
+			continue;
+		if (child->pgid != own->pgid && child->sid == own->sid && ngroups < ARRAY_LEN(groups) &&
+		    !orphaned_ignoring(child->pgid, 0))
+			groups[ngroups++] = child->pgid;
+		child->ppid = table->init; /* adopted by init, as the kernel's exit notices are */
+	}
+	proctab_job_change(own, JOB_EXITED, JOB_STOPPED);
+	for (u32 i = 0; i < ngroups; i++)
+		hangup_if_orphaned(groups[i], (u32)me);
+}
+
+/* --- The calls --- */
+
+static u32 me(void) { return (u32)libos_process_of((u64)exo_self()); }
+
+i64 proctab_getpgid(i64 pid)
+{
+	if (pid < 0)
+		return -L_ESRCH;
+	const struct proc_entry *entry = proctab_find(pid ? (u64)pid : me());
+	return entry && entry->pid ? (i64)entry->pgid : -L_ESRCH;
+}
+
+i64 proctab_getsid(i64 pid)
+{
+	if (pid < 0)
+		return -L_ESRCH;
+	const struct proc_entry *entry = proctab_find(pid ? (u64)pid : me());
+	return entry ? (i64)entry->sid : -L_ESRCH;
+}
+
+/* Is some process (a zombie too, as Linux's) in group pgid of session sid? */
+bool proctab_group_in_session(u32 pgid, u32 sid)
+{
+	for (u32 i = 0, top = top_seen(); i < top; i++)
+		if (table->at[i].pid && table->at[i].pgid == pgid && table->at[i].sid == sid)
+			return true;
+	return false;
+}
+
+/* setpgid, with Linux's checks in Linux's order. */
+i64 proctab_setpgid(i64 pid, i64 pgid)
+{
+	if (pid < 0 || pgid < 0)
+		return -L_EINVAL;
+	u32 caller = me();
+	struct proc_entry *own = proctab_find(caller), *target = proctab_find(pid ? (u64)pid : caller);
+	if (!own || !target || (target != own && target->ppid != caller))
+		return -L_ESRCH; /* only ourselves or a child of ours */
+	u32 wanted = pgid ? (u32)pgid : target->pid;
+	if (target != own && (target->job & JOB_EXECED))
+		return -L_EACCES;
+	if (target != own && target->sid != own->sid)
+		return -L_EPERM;
+	if (target->sid == target->pid)
+		return -L_EPERM; /* a session leader stays in its group */
+	if (wanted != target->pid && !proctab_group_in_session(wanted, own->sid))
+		return -L_EPERM;
+	__atomic_store_n(&target->pgid, wanted, __ATOMIC_RELEASE);
+	return 0;
+}
+
+i64 proctab_setsid(void)
+{
+	u32 caller = me();
+	struct proc_entry *own = proctab_find(caller);
+	if (!own)
+		return -L_EPERM;
+	for (u32 i = 0, top = top_seen(); i < top; i++)
+		if (table->at[i].pid && table->at[i].pgid == caller)
+			return -L_EPERM; /* already a group's leader (or its id names a group) */
+	own->sid = caller;
+	__atomic_store_n(&own->pgid, caller, __ATOMIC_RELEASE);
+	return caller;
+}
+
+/* Every process of group pgid (everyone: all but init and the caller) gets sig by send; ESRCH if none is there. */
+static i64 signal_each(bool everyone, u32 pgid, u64 sig, i64 (*send)(u64 pid, u64 sig))
+{
+	u32 caller = me();
+	bool found = false;
+	i64 err = 0;
+	for (u32 i = 0, top = top_seen(); i < top; i++) {
+		const struct proc_entry *entry = &table->at[i];
+		u32 target = __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE);
+		bool wanted = everyone ? target != table->init && target != caller : entry->pgid == pgid;
+		if (!target || !wanted)
+			continue;
+		found = true; /* a zombie counts, and the signal does nothing to it */
+		if (entry->job & JOB_EXITED)
+			continue;
+		i64 sent = send(target, sig);
+		if (sent < 0 && sent != -L_ESRCH)
+			err = sent;
+	}
+	return !found ? -L_ESRCH : err;
+}
+
+i64 proctab_kill_group(i64 pid, u64 sig, i64 (*send)(u64 pid, u64 sig))
+{
+	u32 pgid = pid == 0 ? proctab_pgid(me()) : pid < -1 ? (u32)-pid : 0;
+	return signal_each(pid == -1, pgid, sig, send);
+}
+
+i64 proctab_signal_group(u32 pgid, u64 sig, i64 (*send)(u64 pid, u64 sig))
+{
+	return signal_each(false, pgid, sig, send);
+}
