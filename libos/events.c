@@ -23,7 +23,8 @@ void libos_keep_event(const struct exo_event *event)
 		return;
 	}
 	if (event->kind == EXO_EVENT_INPUT) {
-		tty_pump(); /* typed keys cooked now: echo, Ctrl-C's signal, readers woken */
+		tty_pump(); /* typed keys cooked now: echo, Ctrl-C's signal (maybe ours: acted on here), readers woken */
+		sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE);
 		return;
 	}
 	HOLD_LIBOS_LOCK();

@@ -576,7 +576,7 @@ i64 fs_read(i64 fd, void *buf, u64 len)
 	for (;;) {
 		struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
 		i64 result = read_now(fd, buf, len, &wait);
-		if (result == TTY_STOP_FIRST) {
+		if (result == TTY_SIGNALS_FIRST) {
 			sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* stopped by SIGTTIN here; a handler's: EINTR */
 			continue;
 		}

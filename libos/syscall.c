@@ -133,7 +133,7 @@ static i64 sys_ioctl(const u64 *a)
 		if (console <= 0)
 			return console < 0 ? console : -L_ENOTTY; /* only the console is a terminal */
 		i64 result = tty_ioctl(a[1], a[2]);
-		if (result != TTY_STOP_FIRST)
+		if (result != TTY_SIGNALS_FIRST)
 			return result;
 		sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE); /* a background tcsetpgrp: SIGTTOU first */
 	}

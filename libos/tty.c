@@ -202,10 +202,12 @@ i64 tty_read_now(void *buf, u64 len, const volatile u32 **word, u32 *seq)
 		if (job_signal_refused(L_SIGTTIN))
 			return -L_EIO;
 		sig_group(own_entry()->pgid, L_SIGTTIN);
-		return TTY_STOP_FIRST;
+		return TTY_SIGNALS_FIRST;
 	}
 	*seq = __atomic_load_n(&tty->input_seq, __ATOMIC_ACQUIRE);
 	tty_pump();
+	if (sig_ready(sig_here()))
+		return TTY_SIGNALS_FIRST; /* Ctrl-C typed for our own group: acted on before anything is read */
 	char got[512];
 	u64 n = 0;
 	tty_lock();
@@ -246,7 +248,7 @@ static i64 set_foreground(u32 pgid)
 		return -L_EPERM;
 	if (own->pgid != tty->pgid && !job_signal_refused(L_SIGTTOU)) {
 		sig_group(own->pgid, L_SIGTTOU); /* a background group may not take the terminal */
-		return TTY_STOP_FIRST;
+		return TTY_SIGNALS_FIRST;
 	}
 	tty->pgid = pgid;
 	return 0;

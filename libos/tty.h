@@ -44,8 +44,12 @@ void tty_pump(void);
 i64 tty_read_now(void *buf, u64 len, const volatile u32 **word, u32 *seq);
 /* ioctl on the console. */
 i64 tty_ioctl(u64 request, u64 arg);
-/* A background group's read or tcsetpgrp: its SIGTTIN/SIGTTOU was sent; take it (stop), then try again. */
-#define TTY_STOP_FIRST (-1000002)
+/*
+ * Signals to act on before the call goes on: a background group's read or
+ * tcsetpgrp sent SIGTTIN/SIGTTOU (it stops), or the input just cooked held
+ * Ctrl-C for our own group; then the call tries again (or ends: EINTR).
+ */
+#define TTY_SIGNALS_FIRST (-1000002)
 /* A wait (wait4) by a process of the terminal's session: it takes the input's alert (Ctrl-C for its job). */
 void tty_listen(void);
 

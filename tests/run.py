@@ -693,6 +693,17 @@ QEMU_TESTS = [
         typed=[(r"exo\$ ", line + "\r") for line in (
             "echo hi there", "ls", "crash null", "nosuch", "cat welcome.txt", "echo piped along | cat | cat",
             "EXO_STRACE=1 echo traced", "exit 3")], status=1)),
+    ("qemu/libos/shell_job_control", app("init=init", [
+        r"^a  b c d e f$", r"^one$", r"^exo\$ exo\$ echo one\x1b\[K$", r"^one$",
+        r"^spin: spinning$", r"^\^C$", r"^after ctrl-c$",
+        r"^spin: spinning$", r"^\^Z$", r"^sh: stopped: spin \(fg continues it\)$", r"^spin$", r"^\^C$",
+        r"^exo\$ abc\^C$", r"^sh: too many pipeline stages \(at most 8\)$", r'^sh: no closing "$',
+        r"^sh: too many words \(at most 64\)$", r"^init: sh exited with status 0$"],
+        typed=[(r"exo\$ ", "echo \"a  b\" 'c d' e\\ f\r"), (r"exo\$ ", "echo one\r"), (r"exo\$ ", "\x1b[A\r"),
+               (r"exo\$ ", "spin\r"), (r"spin: spinning", "\x03"), (r"exo\$ ", "echo after ctrl-c\r"),
+               (r"exo\$ ", "spin\r"), (r"spin: spinning", "\x1a"), (r"exo\$ ", "fg\r"), (r"(?m)^spin$", "\x03"),
+               (r"exo\$ ", "abc\x03"), (r"exo\$ ", "echo x" + " | cat" * 8 + "\r"),
+               (r"exo\$ ", "echo \"open\r"), (r"exo\$ ", "echo" + " w" * 64 + "\r"), (r"exo\$ ", "exit 0\r")])),
     ("qemu/libos/strace", app("init=cat EXO_STRACE=1 -- welcome.txt", [
         r'^\[pid 1\] openat\(-100, "welcome\.txt", 0x[0-9a-f]+\) = 3$',
         r"^\[pid 1\] read\(3, 0x[0-9a-f]+, 4096\) = 53$",
