@@ -248,7 +248,7 @@ static i64 call_alarm(const u64 *a)
 static i64 call_cons_listen(const u64 *a)
 {
 	if (a[0] > 1)
-		return why(-E_INVAL, EXO_RULE_FLAGS, 1, WHY_NONE);
+		return why(-E_INVAL, EXO_RULE_FLAGS, 0, WHY_NONE);
 	int err = console_listen(curenv, a[0] == 1);
 	return err ? why(err, EXO_RULE_NONE, 0, WHY_NONE) : 0;
 }

@@ -495,6 +495,27 @@ static int alarm_alerts_after_its_time(u64 arg)
 	return 0;
 }
 
+/*
+ * EXO_CONS_LISTEN: anything but 0 or 1 refused; listening and stopping
+ * (nothing is typed in this run: no input event comes).
+ */
+static int cons_listen_arguments(u64 arg)
+{
+	(void)arg;
+	T_EQ(exo_cons_listen(2), -EXO_EINVAL);
+	T_EQ(exo_cons_listen(~0ull), -EXO_EINVAL);
+	struct exo_why why;
+	T_EQ(exo_why(&why), 0);
+	T_EQ(why.rule, EXO_RULE_FLAGS);
+	T_EQ(why.arg, 0);
+	T_EQ(exo_cons_listen(1), 0); /* under QEMU virt the PL011's interrupt is in the device tree */
+	struct exo_event event;
+	T_EQ(exo_recv(&event, EXO_RECV_NOWAIT, 0), -EXO_EAGAIN);
+	T_EQ(exo_cons_listen(0), 0);
+	T_EQ(exo_cons_listen(0), 0); /* not listening: nothing to stop, no error */
+	return 0;
+}
+
 /* EXO_RECV_TAKE_ALERTS: the receive takes the bits with the event, so no upcall follows. */
 static int alert_taken_by_a_receive(u64 arg)
 {
@@ -953,6 +974,7 @@ static const struct rt_test tests[] = {
 	{ "calls/open_alerts_from_anyone", open_alerts_from_anyone, 0 },
 	{ "calls/exit_alert_after_the_notice", exit_alert_after_the_notice, 0 },
 	{ "calls/alarm_alerts_after_its_time", alarm_alerts_after_its_time, 0 },
+	{ "calls/cons_listen_arguments", cons_listen_arguments, 0 },
 	{ "calls/alert_held_until_released", alert_held_until_released, 0 },
 	{ "calls/child_lifecycle", child_lifecycle, 0 },
 	{ "calls/messages", messages, 0 },

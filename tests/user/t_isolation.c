@@ -803,19 +803,23 @@ static int parent_finds_what_a_child_left(u64 arg)
 	 * Its leftovers are our children now, and orphans: find every one and
 	 * end it.  Their exit notices go to the first environment (the test
 	 * harness, which takes them before counting frames), so each stays in
-	 * our list, ended, until then.
+	 * our list, ended, until then: the whole list is read before any
+	 * ends (the first environment may take an ended one's notice, and
+	 * so take it off the list, at any tick of the walk).
 	 */
+	static u64 found[1024];
 	i64 found_count = 0;
-	for (i64 next = exo_env_child(rt_id, 0); next > 0; next = exo_env_child(rt_id, (u64)next)) {
+	for (i64 next = exo_env_child(rt_id, 0); next > 0 && found_count < 1024; next = exo_env_child(rt_id, (u64)next))
+		found[found_count++] = (u64)next;
+	T_EQ(found_count, made);
+	for (i64 i = 0; i < found_count; i++) {
 		struct exo_env_info info;
-		T_EQ(exo_env_info((u64)next, &info), 0);
+		T_EQ(exo_env_info(found[i], &info), 0);
 		T_EQ(info.parent, rt_id);
 		T_CHECK(info.notice_to != rt_id && info.notice_to != 0, "an orphan's notice goes to %lu", info.notice_to);
-		T_EQ(exo_env_destroy((u64)next), 0);
-		T_EQ(exo_env_info((u64)next, &info), -EXO_ENOENT); /* ended: a zombie till the first receives it */
-		found_count++;
+		T_EQ(exo_env_destroy(found[i]), 0);
+		T_EQ(exo_env_info(found[i], &info), -EXO_ENOENT); /* ended: a zombie till the first receives it */
 	}
-	T_EQ(found_count, made);
 	T_EQ(exo_env_child(rt_id, (u64)child), -EXO_EINVAL); /* no longer a child of ours */
 	return 0;
 }
