@@ -7,6 +7,9 @@
  * RLIMIT_STACK is the 8 MiB the stack region has, RLIMIT_CORE is 0 (no
  * core is dumped), the rest unlimited.  A forked child copies them (this
  * memory); exec keeps the mask and RLIMIT_NOFILE (the exec block).
+ * RLIMIT_NPROC is enforced by fork against every process there is (all
+ * are root; Linux would let root past it, but nothing else bounds a fork
+ * bomb that draws on its parent's quota).
  */
 #include "libos/libos.h"
 #include <string.h>
@@ -14,6 +17,7 @@
 #define RLIM_INFINITY (~0ull)
 #define RLIMIT_STACK 3
 #define RLIMIT_CORE 4
+#define RLIMIT_NPROC 6
 #define RLIMIT_NOFILE 7
 #define RLIMITS 16
 #define L_ESRCH 3
@@ -37,6 +41,7 @@ static void default_limits(void)
 }
 
 u64 libos_nofile(void) { return limits_set ? limits[RLIMIT_NOFILE].cur : FS_MAX_FDS; }
+u64 libos_nproc(void) { return limits_set ? limits[RLIMIT_NPROC].cur : ~0ull; }
 
 i64 id_umask(u64 mask)
 {

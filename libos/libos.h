@@ -162,6 +162,8 @@ struct fs_wait {
 #define FS_MAX_FDS 64 /* the descriptor table's size: RLIMIT_NOFILE's hard limit */
 extern u32 libos_umask;
 u64 libos_nofile(void);
+/* RLIMIT_NPROC: processes at most (all of them: every process is root), enforced by fork. */
+u64 libos_nproc(void);
 struct rlimit_l;
 i64 id_umask(u64 mask);
 i64 id_prlimit(i64 pid, u64 resource, const struct rlimit_l *wanted, struct rlimit_l *old);

@@ -181,6 +181,8 @@ i64 libos_vfork(struct exo_upcall *up, u64 stack)
  */
 i64 libos_child_create(u64 fixed_quota)
 {
+	if (proctab_count() >= libos_nproc())
+		return -L_EAGAIN; /* RLIMIT_NPROC */
 	i64 child = fixed_quota ? exo_env_create(fixed_quota) : exo_env_create_flags(0, EXO_ENV_DRAWS);
 	if (child < 0)
 		return child == -EXO_ERANGE ? -L_EAGAIN : -L_ENOMEM;

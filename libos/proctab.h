@@ -67,6 +67,8 @@ i64 proctab_add(u64 child, u64 parent);
 /* Its entry gone (reaped, or never started). */
 void proctab_remove(u64 pid);
 struct proc_entry *proctab_find(u64 pid);
+/* Processes in the table (RLIMIT_NPROC counts them all: every process is root). */
+static inline u32 proctab_count(void) { return __atomic_load_n(&PROC_TABLE->count, __ATOMIC_RELAXED); }
 /* The process `me` ends: its children go to init, and groups left orphaned with a stopped member are woken. */
 void proctab_exiting(u64 me);
 /* The group of pid (0: none known). */

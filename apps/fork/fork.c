@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -584,6 +585,40 @@ static void bounded_fork_bomb(void)
 	          ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)));
 }
 
+/*
+ * RLIMIT_NPROC bounds fork (exo enforces it for root too: everyone is
+ * root, and nothing else bounds a fork bomb without a fixed quota).
+ */
+static int forks_under_nproc(void *arg)
+{
+	(void)arg;
+	struct rlimit limit = { 8, 8 };
+	if (setrlimit(RLIMIT_NPROC, &limit) < 0)
+		return 1;
+	pid_t kids[8];
+	int made = 0, err = 0;
+	while (made < 8) {
+		pid_t pid = fork();
+		if (pid == 0)
+			for (;;)
+				pause(); /* held until killed */
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[made++] = pid;
+	}
+	bool refused = err == EAGAIN && made >= 1 && made < 8;
+	for (int i = 0; i < made; i++)
+		kill(kids[i], SIGKILL), waitpid(kids[i], NULL, 0);
+	return refused ? 0 : 2;
+}
+
+static void nproc_bounds_fork(void)
+{
+	check_own("RLIMIT_NPROC: fork is EAGAIN once as many processes run", in_child(forks_under_nproc, NULL) == 0);
+}
+
 /* Each variant, chosen for one call, gives a child private memory; a name libos does not know is EINVAL. */
 static int child_writes_data(void *arg)
 {
@@ -919,6 +954,7 @@ int main(int argc, char **argv)
 	fork_with_threads();
 	fork_from_a_thread();
 	if (variant) {
+		nproc_bounds_fork(); /* before the fork bomb: its orphans count until init reaps them */
 		per_call_variants();
 		region_advice();
 		bounded_fork_bomb();
