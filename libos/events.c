@@ -107,6 +107,41 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(i64 pid, const struct exo_event 
 	return false;
 }
 
+/*
+ * SIGCHLD ignored (or SA_NOCLDWAIT): ended children are reaped as they
+ * end, never zombies.  Their notices are taken (kept ones, and the
+ * kernel's now) and dropped; `mine` says which are a child's and forgets it.
+ */
+void libos_drop_exits(bool (*mine)(u64 child))
+{
+	{
+		HOLD_LIBOS_LOCK();
+		for (u32 i = 0; i < nstashed;)
+			if (stashed[i].kind == EXO_EVENT_EXIT && mine(stashed[i].env))
+				stashed[i] = stashed[--nstashed]; /* order among the rest kept enough: these are gone */
+			else
+				i++;
+	}
+	for (;;) {
+		struct exo_event event;
+		if (exo_recv(&event, LIBOS_RECV | EXO_RECV_NOWAIT, 0) != 0)
+			return;
+		if (event.kind == EXO_EVENT_ALERT) {
+			sig_absorb(event.value, event.env);
+			continue;
+		}
+		if (event.kind == EXO_EVENT_INPUT) {
+			tty_pump();
+			continue;
+		}
+		if (event.kind == EXO_EVENT_EXIT && mine(event.env))
+			continue;
+		HOLD_LIBOS_LOCK();
+		if (nstashed < ARRAY_LEN(stashed))
+			stashed[nstashed++] = event;
+	}
+}
+
 /* The next event from the kernel, the store not looked at (the caller has): as libos_next_event. */
 i64 libos_recv_event(struct exo_event *event, u64 flags)
 {

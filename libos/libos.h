@@ -225,6 +225,10 @@ i64 libos_recv_event(struct exo_event *event, u64 flags);
 /* Is pid a child of ours not yet waited for (a zombie's pid still names it)? */
 bool libos_is_child(i64 pid);
 void events_fork_child(void);
+/* Ended children's exit notices taken and dropped (SIGCHLD ignored); mine(child) forgets a child of ours. */
+void libos_drop_exits(bool (*mine)(u64 child));
+/* Reap ended children now if SIGCHLD says so (SIG_IGN, SA_NOCLDWAIT): true if it does. */
+bool libos_reap_if_ignored(void);
 /* The status in child pid's exit notice, which stays for wait4; false if it has none yet. */
 bool libos_peek_exit(u64 pid, i64 *status);
 void libos_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -302,6 +302,24 @@ static u64 job_report(i64 pid, u64 options, int *status)
 	return 0;
 }
 
+/* A child reaped by nobody (SIGCHLD ignored): off our list and out of the process table. */
+static bool forget_child(u64 child)
+{
+	if (!take_child(child))
+		return false;
+	proctab_remove(child);
+	return true;
+}
+
+bool libos_reap_if_ignored(void)
+{
+	const struct k_sigaction *action = &sig_here()->process->actions[L_SIGCHLD - 1];
+	if (action->handler != L_SIG_IGN && !(action->flags & L_SA_NOCLDWAIT))
+		return false;
+	libos_drop_exits(forget_child);
+	return true;
+}
+
 static i64 reaped(const struct exo_event *event, int *status)
 {
 	if (status)
@@ -327,13 +345,15 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 		pid = GROUP_WAIT + pid;
 	for (bool first = true;; first = false) {
 		struct exo_event event;
+		/* SIGCHLD ignored: ended children are gone as they end; the wait lasts until none is left. */
+		bool no_zombies = libos_reap_if_ignored();
 		if (libos_take_kept_exit(pid, take_exit, &event))
 			return reaped(&event, status);
 		u64 job = job_report(pid, options, status);
 		if (job)
 			return (i64)job;
 		/* Looked at after the store: an orphan's notice there is no longer the kernel's to tell of. */
-		if (first && !is_child(pid) && !is_orphan_of_ours(pid))
+		if ((first || no_zombies) && !is_child(pid) && !is_orphan_of_ours(pid))
 			return -L_ECHILD;
 		/* Orphans' notices only when one may be the answer: else they stay with the kernel. */
 		u64 orphans = pid == -1 || (pid > 0 && !is_child(pid)) ? 0 : EXO_RECV_SKIP_ORPHANS;
@@ -356,6 +376,8 @@ i64 libos_wait4(i64 pid, int *status, u64 options)
 		}
 		if (err < 0)
 			return err == -EXO_EAGAIN ? 0 : -L_ECHILD;
+		if (no_zombies && event.kind == EXO_EVENT_EXIT && forget_child(event.env))
+			continue;
 		if (take_exit(pid, &event))
 			return reaped(&event, status);
 		if (event.kind == EXO_EVENT_EXIT && !libos_is_child((i64)event.env))

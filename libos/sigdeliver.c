@@ -176,6 +176,8 @@ void sig_absorb(u64 bits, u64 sender)
 		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };
 		if (sig == L_SIGCHLD && !child_status(p, &from))
 			continue;
+		if (sig == L_SIGCHLD)
+			libos_reap_if_ignored(); /* after its status was read for a SA_NOCLDWAIT handler */
 		if (to_process || sig == L_SIGCHLD)
 			sig_raise_process(p, sig, from);
 		else if (!(p->pending & SIG_BIT(sig)))

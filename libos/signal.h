@@ -43,6 +43,7 @@ struct k_sigaction {
 #define L_SIG_DFL 0
 #define L_SIG_IGN 1
 #define L_SA_NOCLDSTOP 0x1
+#define L_SA_NOCLDWAIT 0x2
 #define L_SA_SIGINFO 0x4
 #define L_SA_ONSTACK 0x08000000
 #define L_SA_RESTART 0x10000000

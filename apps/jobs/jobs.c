@@ -6,7 +6,8 @@
  * setsid, getsid and their errors, kill and waitpid by group, stop and
  * continue (WUNTRACED, WCONTINUED, SIGCHLD's CLD_STOPPED and
  * CLD_CONTINUED, SA_NOCLDSTOP), every thread stopping, signals held while
- * stopped, SIGKILL of a stopped process, and an orphaned group's SIGHUP.
+ * stopped, SIGKILL of a stopped process, an orphaned group's SIGHUP, and
+ * children reaped by nobody when SIGCHLD is ignored.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -492,6 +493,47 @@ static void tstp_and_orphans(void)
 	      orphan > 0 && waitpid(orphan, &status, 0) == orphan && WIFEXITED(status) && WEXITSTATUS(status) == 8);
 }
 
+/* --- SIGCHLD ignored: no zombies --- */
+
+static volatile int nocldwait_calls;
+static void count_chld(int sig)
+{
+	(void)sig;
+	nocldwait_calls++;
+}
+
+static void ignored_sigchld(void)
+{
+	signal(SIGCHLD, SIG_IGN);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	sleep_ms(50);
+	errno = 0;
+	check("SIGCHLD ignored: an ended child leaves no zombie (ECHILD)",
+	      waitpid(pid, NULL, WNOHANG) == -1 && errno == ECHILD && kill(pid, 0) == -1);
+	pid = fork();
+	if (pid == 0) {
+		sleep_ms(50);
+		_exit(0);
+	}
+	errno = 0;
+	int got = wait(NULL);
+	check("and wait() lasts until every child has ended, then ECHILD",
+	      got == -1 && errno == ECHILD && kill(pid, 0) == -1 && errno == ESRCH);
+	on(SIGCHLD, count_chld, SA_NOCLDWAIT);
+	nocldwait_calls = 0;
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	errno = 0;
+	got = waitpid(pid, NULL, 0);
+	bool echild = got == -1 && errno == ECHILD;
+	sleep_ms(20);
+	check("SA_NOCLDWAIT: the handler runs, no zombie is left", echild && nocldwait_calls == 1);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 /* exec'd by groups_and_sessions: says it is ready, then waits for its parent to let go. */
 static int hold(const char *ready, const char *release)
 {
@@ -511,6 +553,7 @@ int main(int argc, char **argv)
 	stop_and_continue();
 	threads_stop();
 	tstp_and_orphans();
+	ignored_sigchld();
 	printf("jobs: %d passed, %d failed\n", passed, failed);
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
