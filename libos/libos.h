@@ -259,6 +259,13 @@ i64 sig_pause(u64 nfds, const u64 *mask, u64 timeout_ns, u64 setsize);
 struct itimerval_l;
 i64 sig_getitimer(u64 which, struct itimerval_l *out);
 i64 sig_setitimer(u64 which, const struct itimerval_l *in, struct itimerval_l *old);
+struct sigevent_l;
+struct itimerspec_l;
+i64 sig_timer_create(u64 clock, const struct sigevent_l *given, i32 *id_out);
+i64 sig_timer_settime(i64 id, u64 flags, const struct itimerspec_l *in, struct itimerspec_l *old);
+i64 sig_timer_gettime(i64 id, struct itimerspec_l *out);
+i64 sig_timer_getoverrun(i64 id);
+i64 sig_timer_delete(i64 id);
 i64 sig_timedwait(const u64 *set, i32 *info, u64 timeout_ns, u64 setsize);
 /* A write that waits has written done bytes (after base, writev's earlier ones): what an interruption returns. */
 void sig_progress(u64 done);

@@ -164,7 +164,8 @@ void sig_absorb(u64 bits, u64 sender)
 	 * The kernel's alarm (EXO_ALARM, from 0) is the interval timer; alerts
 	 * merge, so a SIGALRM bit from anyone once the timer is due is its too.
 	 */
-	if ((bits & SIG_BIT(L_SIGALRM)) && p->alarm_at && (sender == 0 || exo_clock() >= p->alarm_at)) {
+	if ((bits & SIG_BIT(L_SIGALRM)) && sig_timers_armed(p) &&
+	    (sender == 0 || (p->alarm_at && exo_clock() >= p->alarm_at))) {
 		sig_alarm_fired(p);
 		bits &= ~SIG_BIT(L_SIGALRM);
 	}

@@ -142,6 +142,10 @@ void sig_fork_child(u64 self, u64 process)
 			own = &processes[i], own->env = self, own->pending = 0, own->unkillable = false;
 		else if (processes[i].env)
 			processes[i].env = 0;
+	if (own) { /* timers are not inherited (the kernel's alarm is the parent's) */
+		own->alarm_at = 0, own->alarm_interval = 0;
+		memset(own->timers, 0, sizeof(own->timers));
+	}
 	struct sig_thread *t = sig_thread_at(LIBOS_UPCALL_STACK_TOP);
 	thread_init(t, self, own, forker.mask);
 	t->alt_sp = forker.alt_sp, t->alt_size = forker.alt_size, t->alt_flags = forker.alt_flags;

@@ -31,7 +31,7 @@ enum {
 
 /* si_code values (Linux's). */
 enum {
-	L_SI_USER = 0, L_SI_QUEUE = -1, L_SI_TKILL = -6, L_SI_KERNEL = 0x80,
+	L_SI_USER = 0, L_SI_QUEUE = -1, L_SI_TIMER = -2, L_SI_TKILL = -6, L_SI_KERNEL = 0x80,
 	L_CLD_EXITED = 1, L_CLD_KILLED = 2, L_CLD_DUMPED = 3, L_CLD_STOPPED = 5, L_CLD_CONTINUED = 6,
 	L_SEGV_MAPERR = 1, L_SEGV_ACCERR = 2, L_BUS_ADRALN = 1, L_ILL_ILLOPC = 1, L_TRAP_BRKPT = 1,
 };
@@ -58,6 +58,19 @@ struct sig_origin {
 	u64 value; /* si_value (sigqueue), si_addr (faults), si_status (SIGCHLD) */
 };
 
+/* A POSIX timer (timer_create): when it goes off, and what it sends. */
+#define SIG_TIMERS 16
+struct sig_timer {
+	bool used;
+	u8 notify;    /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID */
+	u8 signo;
+	u32 tid;      /* SIGEV_THREAD_ID: the thread it signals */
+	u64 value;    /* sigev_value, for si_value */
+	i64 at;       /* exo_clock when it goes off, 0 if disarmed */
+	u64 interval; /* its period, 0 for once */
+	u32 overrun;  /* periods missed before the last one was taken */
+};
+
 /* A process's signal state, shared by its threads (a vfork child has its own copy). */
 struct sig_process {
 	u64 env; /* the process, 0 if free */
@@ -66,6 +79,7 @@ struct sig_process {
 	bool stopped;       /* by a stop signal's default action, until SIGCONT (or SIGKILL) */
 	i64 alarm_at;       /* ITIMER_REAL: when it goes off (exo_clock), 0 if not set (sigtimer.c) */
 	u64 alarm_interval; /* its period, 0 for once */
+	struct sig_timer timers[SIG_TIMERS]; /* POSIX timers, on the same kernel alarm (sigtimer.c) */
 	struct k_sigaction actions[SIG_COUNT];
 	struct sig_origin from[SIG_COUNT];
 };
@@ -147,6 +161,8 @@ i64 sig_group(u32 pgid, u64 sig);
 
 /* sigtimer.c */
 void sig_alarm_fired(struct sig_process *p);
+/* Is a timer of p's (the interval timer or a POSIX one) armed: is the kernel's alarm ours? */
+bool sig_timers_armed(const struct sig_process *p);
 
 /* futex_owner.c */
 void futex_robust_release(struct sig_thread *t);

@@ -18,7 +18,8 @@ enum {
 	SYS_kill = 129, SYS_clone = 220, SYS_execve = 221, SYS_wait4 = 260, SYS_writev = 66, SYS_exit = 93, SYS_exit_group = 94,
 	SYS_set_tid_address = 96, SYS_clock_gettime = 113, SYS_sched_yield = 124,
 	SYS_rt_sigaction = 134, SYS_rt_sigprocmask = 135, SYS_uname = 160, SYS_getpid = 172,
-	SYS_setpgid = 154, SYS_getpgid = 155, SYS_getsid = 156, SYS_setsid = 157,
+	SYS_setpgid = 154, SYS_timer_create = 107, SYS_timer_gettime = 108, SYS_timer_getoverrun = 109,
+	SYS_timer_settime = 110, SYS_timer_delete = 111, SYS_getpgid = 155, SYS_getsid = 156, SYS_setsid = 157,
 	SYS_getppid = 173, SYS_gettid = 178, SYS_brk = 214, SYS_munmap = 215, SYS_mmap = 222,
 	SYS_mprotect = 226, SYS_madvise = 233, SYS_getrandom = 278, SYS_futex = 98,
 	SYS_nanosleep = 101, SYS_getitimer = 102, SYS_setitimer = 103, SYS_tkill = 130, SYS_tgkill = 131, SYS_sigaltstack = 132, SYS_rt_sigsuspend = 133,
@@ -210,6 +211,11 @@ static i64 sys_setpgid(const u64 *a) { return proctab_setpgid((i64)a[0], (i64)a[
 static i64 sys_getpgid(const u64 *a) { return proctab_getpgid((i64)a[0]); }
 static i64 sys_getsid(const u64 *a) { return proctab_getsid((i64)a[0]); }
 static i64 sys_setsid(const u64 *a) { (void)a; return proctab_setsid(); }
+static i64 sys_timer_create(const u64 *a) { return sig_timer_create(a[0], (const void *)a[1], (i32 *)a[2]); }
+static i64 sys_timer_settime(const u64 *a) { return sig_timer_settime((i64)a[0], a[1], (const void *)a[2], (void *)a[3]); }
+static i64 sys_timer_gettime(const u64 *a) { return sig_timer_gettime((i64)a[0], (void *)a[1]); }
+static i64 sys_timer_getoverrun(const u64 *a) { return sig_timer_getoverrun((i64)a[0]); }
+static i64 sys_timer_delete(const u64 *a) { return sig_timer_delete((i64)a[0]); }
 static i64 sys_tkill(const u64 *a) { return sig_tkill(-1, (i64)a[0], a[1], NULL); }
 static i64 sys_tgkill(const u64 *a) { return sig_tkill((i64)a[0], (i64)a[1], a[2], NULL); }
 static i64 sys_rt_sigqueueinfo(const u64 *a) { return sig_queueinfo((i64)a[0], a[1], (const i32 *)a[2]); }
@@ -430,6 +436,11 @@ static const syscall_fn syscalls[] = {
 	[SYS_getpgid] = sys_getpgid,
 	[SYS_getsid] = sys_getsid,
 	[SYS_setsid] = sys_setsid,
+	[SYS_timer_create] = sys_timer_create,
+	[SYS_timer_settime] = sys_timer_settime,
+	[SYS_timer_gettime] = sys_timer_gettime,
+	[SYS_timer_getoverrun] = sys_timer_getoverrun,
+	[SYS_timer_delete] = sys_timer_delete,
 	[SYS_execve] = sys_execve,
 	[SYS_wait4] = sys_wait4,
 	[SYS_getcwd] = sys_getcwd,

@@ -597,6 +597,70 @@ static void timers(void)
 	check("SIGALRM's default ends the process", WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM);
 }
 
+/* --- POSIX timers: timer_create, timer_settime, timer_gettime, timer_delete --- */
+
+static volatile int timer_code, timer_value;
+static void on_timer(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig, (void)uc;
+	timer_code = info->si_code, timer_value = info->si_value.sival_int;
+	got_count++;
+}
+
+static volatile int thread_calls;
+static void timer_thread(union sigval value) { thread_calls += value.sival_int; }
+
+static void posix_timers(void)
+{
+	sigset_t usr1 = set_of(SIGUSR1), empty = set_of(0);
+	on_info(SIGUSR1, on_timer, 0);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1, .sigev_value.sival_int = 42 };
+	timer_t timer;
+	check("timer_create(CLOCK_MONOTONIC, SIGEV_SIGNAL)", timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0);
+	got_count = 0;
+	struct itimerspec once = { .it_value = { 0, 20000000 } }, now;
+	timer_settime(timer, 0, &once, NULL);
+	timer_gettime(timer, &now);
+	bool running = now.it_value.tv_sec == 0 && now.it_value.tv_nsec > 0 && now.it_value.tv_nsec <= 20000000;
+	while (got_count == 0)
+		sigsuspend(&empty);
+	timer_gettime(timer, &now);
+	check("it goes off once: SI_TIMER, its sigev_value, then it reads 0",
+	      running && got_count == 1 && timer_code == SI_TIMER && timer_value == 42 && now.it_value.tv_nsec == 0);
+	got_count = 0;
+	struct itimerspec periodic = { .it_interval = { 0, 10000000 }, .it_value = { 0, 10000000 } };
+	timer_settime(timer, 0, &periodic, NULL);
+	while (got_count < 3)
+		sigsuspend(&empty);
+	timer_gettime(timer, &now);
+	check("a periodic one goes off again and again", got_count == 3 && now.it_interval.tv_nsec == 10000000);
+	struct timespec at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	got_count = 0;
+	timer_settime(timer, TIMER_ABSTIME, &(struct itimerspec){ .it_value = at }, NULL); /* already past */
+	while (got_count == 0)
+		sigsuspend(&empty);
+	check("TIMER_ABSTIME at a time already past: at once", got_count == 1);
+	check("timer_delete", timer_delete(timer) == 0);
+	errno = 0;
+	check("timer_settime of a deleted timer: EINVAL",
+	      timer_settime(timer, 0, &once, NULL) == -1 && errno == EINVAL);
+	errno = 0;
+	check("timer_create of an unknown clock: EINVAL", timer_create(12345, &sev, &timer) == -1 && errno == EINVAL);
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+	struct sigevent by_thread = { .sigev_notify = SIGEV_THREAD, .sigev_notify_function = timer_thread,
+		                      .sigev_value.sival_int = 1 };
+	thread_calls = 0;
+	bool made = timer_create(CLOCK_REALTIME, &by_thread, &timer) == 0;
+	timer_settime(timer, 0, &(struct itimerspec){ .it_value = { 0, 10000000 } }, NULL);
+	for (int i = 0; i < 200 && thread_calls == 0; i++)
+		usleep(5000);
+	check("SIGEV_THREAD: the function runs in a thread", made && thread_calls == 1);
+	timer_delete(timer);
+	defaults();
+}
+
 /* --- threads --- */
 
 static volatile pthread_t handled_by;
@@ -980,6 +1044,7 @@ int main(int argc, char **argv)
 	suspend_and_wait();
 	children();
 	timers();
+	posix_timers();
 	threads();
 	once_each();
 	sigchld_and_waits();
