@@ -96,11 +96,64 @@ i64 proctab_add(u64 child, u64 parent)
 	return -L_EAGAIN;
 }
 
+/* Records still posted to pid (it ended before taking them) are freed. */
+static void drop_posted(u32 pid)
+{
+	for (u32 i = 0; i < SIG_RING; i++)
+		if (table->ring[i].to == pid)
+			proctab_retract(i);
+}
+
+i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
+{
+	struct proc_entry *entry = proctab_find(to);
+	if (!entry || (entry->job & JOB_EXITED))
+		return -L_ENOENT;
+	for (u32 i = 0; i < SIG_RING; i++) {
+		struct sig_record *record = &table->ring[i];
+		u32 free_state = RECORD_FREE;
+		if (record->state != RECORD_FREE || !__atomic_compare_exchange_n(&record->state, &free_state, RECORD_FILLING,
+		                                                                  false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		record->to = (u32)to, record->from = from->pid, record->sig = sig;
+		record->code = from->code, record->value = from->value;
+		__atomic_store_n(&record->state, RECORD_POSTED, __ATOMIC_RELEASE);
+		proctab_job_change(entry, JOB_POSTED, 0);
+		return i;
+	}
+	return -L_EAGAIN;
+}
+
+void proctab_retract(i64 slot)
+{
+	u32 posted = RECORD_POSTED;
+	__atomic_compare_exchange_n(&table->ring[slot].state, &posted, RECORD_FREE, false, __ATOMIC_ACQ_REL,
+	                            __ATOMIC_RELAXED); /* unless the receiver took it already */
+}
+
+void proctab_take_posted(u64 me, void (*take)(u32 sig, const struct sig_origin *from))
+{
+	struct proc_entry *own = proctab_find(me);
+	if (!own || !(proctab_job_change(own, 0, JOB_POSTED) & JOB_POSTED))
+		return; /* the flag is cleared before the look: a record posted after it sets it again */
+	for (u32 i = 0; i < SIG_RING; i++) {
+		struct sig_record *record = &table->ring[i];
+		if (__atomic_load_n(&record->state, __ATOMIC_ACQUIRE) != RECORD_POSTED || record->to != (u32)me)
+			continue;
+		struct sig_origin from = { record->code, record->from, record->value };
+		u32 sig = record->sig, posted = RECORD_POSTED;
+		if (__atomic_compare_exchange_n(&record->state, &posted, RECORD_FREE, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_RELAXED) && sig >= 1 && sig <= SIG_COUNT)
+			take(sig, &from);
+	}
+}
+
 void proctab_remove(u64 pid)
 {
 	struct proc_entry *entry = proctab_find(pid);
 	if (!entry)
 		return;
+	drop_posted((u32)pid);
 	entry->job = 0;
 	__atomic_store_n(&entry->pid, 0, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&table->count, 1, __ATOMIC_RELAXED);
@@ -155,8 +208,10 @@ static void hangup_if_orphaned(u32 pgid, u32 me)
 	if (!pgid || !has_stopped(pgid) || !orphaned_ignoring(pgid, me))
 		return;
 	for (u32 i = 0, top = top_seen(); i < top; i++)
-		if (live(&table->at[i]) && table->at[i].pgid == pgid && table->at[i].pid != me)
-			exo_env_alert(table->at[i].pid, SIG_BIT(L_SIGHUP) | SIG_BIT(L_SIGCONT));
+		if (live(&table->at[i]) && table->at[i].pgid == pgid && table->at[i].pid != me) {
+			sig_send(table->at[i].pid, L_SIGHUP);
+			sig_send(table->at[i].pid, L_SIGCONT);
+		}
 }
 
 void proctab_exiting(u64 me)

@@ -19,7 +19,7 @@
 #include "libos/pipe.h"
 
 #define PROC_TABLE_VA (PIPE_AREA + MAX_PIPES * 4096ull)
-#define PROC_TABLE_PAGES 5 /* a page of terminal state, then the entries */
+#define PROC_TABLE_PAGES 6 /* a page of terminal state, a page of signals in flight, then the entries */
 #define PROC_TABLE_END (PROC_TABLE_VA + PROC_TABLE_PAGES * 4096ull)
 
 /* libos's shared slot (pipes, this table): every fork variant leaves it shared as it is. */
@@ -33,6 +33,7 @@ static inline bool libos_shared_in(u64 start, u64 end) { return start < PROC_TAB
 #define JOB_EXITED (1u << 11)    /* ended, not yet reaped: still in its group, no longer anyone's parent */
 #define JOB_EXECED (1u << 12)    /* has exec'd since it was created (setpgid by its parent: EACCES) */
 #define JOB_CONTINUED (1u << 13) /* its last change was a continue (SIGCHLD's si_code: not taken by wait4) */
+#define JOB_POSTED (1u << 14)    /* a signal was posted to it (struct sig_record): look in the ring */
 
 struct proc_entry {
 	u32 pid;  /* 0: free */
@@ -44,6 +45,22 @@ struct proc_entry {
 
 #include "libos/tty.h"
 
+/*
+ * A signal in flight to another process, with what its siginfo says: the
+ * kernel's alert only wakes the receiver, which takes its records (so
+ * every kill carries its sender and a sigqueue its value, and real-time
+ * signals queue one per send).
+ */
+#define SIG_RING 128
+enum { RECORD_FREE, RECORD_FILLING, RECORD_POSTED };
+struct sig_record {
+	u32 state;
+	u32 to, from, sig;
+	i32 code;
+	u32 pad;
+	u64 value;
+};
+
 struct proc_table {
 	u32 init;  /* the first process: orphans' new parent */
 	u32 count; /* entries in use (RLIMIT_NPROC) */
@@ -51,7 +68,8 @@ struct proc_table {
 	u32 unused;
 	struct tty_state tty;
 	u8 pad[4096 - 16 - sizeof(struct tty_state)];
-	struct proc_entry at[(PROC_TABLE_PAGES - 1) * 4096 / sizeof(struct proc_entry)];
+	struct sig_record ring[SIG_RING];
+	struct proc_entry at[(PROC_TABLE_PAGES - 2) * 4096 / sizeof(struct proc_entry)];
 };
 _Static_assert(sizeof(struct proc_table) == PROC_TABLE_PAGES * 4096, "the table's pages");
 
@@ -77,6 +95,14 @@ u32 proctab_pgid(u64 pid);
 bool proctab_orphaned(u32 pgid);
 /* The job word changed under compare-and-swap: set `set`, clear `clear`; the word before. */
 u32 proctab_job_change(struct proc_entry *entry, u32 set, u32 clear);
+
+/* Post sig with its origin to process `to` (then alert it): the record's slot, or -ENOENT (no such entry), -EAGAIN (full). */
+struct sig_origin;
+i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from);
+/* Take back a posted record (its alert could not be sent). */
+void proctab_retract(i64 slot);
+/* The records posted to `me`, each taken and handed to take(sig, origin). */
+void proctab_take_posted(u64 me, void (*take)(u32 sig, const struct sig_origin *from));
 
 i64 proctab_setpgid(i64 pid, i64 pgid);
 i64 proctab_getpgid(i64 pid);

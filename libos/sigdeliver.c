@@ -104,9 +104,17 @@ void sig_raise_process(struct sig_process *p, u32 sig, struct sig_origin from)
 	}
 	if (!(p->pending & SIG_BIT(sig)))
 		p->from[sig - 1] = from;
+	else if (sig >= SIG_RT_FIRST && p->queued < SIG_QUEUE)
+		p->queue[p->queued++] = (struct sig_queued){ sig, from }; /* real-time signals queue, each with its own */
 	p->pending |= SIG_BIT(sig);
 	if (t->process == p)
 		sig_route(t);
+}
+
+/* A signal another process posted for ours, with its siginfo. */
+static void take_posted(u32 sig, const struct sig_origin *from)
+{
+	sig_raise_process(sig_here()->process, sig, *from);
 }
 
 /* The process a sender belongs to: one of our threads is our process. */
@@ -172,6 +180,15 @@ void sig_absorb(u64 bits, u64 sender)
 	/* From a thread of ours: a wake-up, the signal already pending where it belongs. */
 	if (sender && libos_thread_of(sender, p->env))
 		bits = 0;
+	/*
+	 * To the process from another: the alert only wakes us, the records
+	 * posted in the process table say what came (all of them, whichever
+	 * alert brought them), except a child's exit alert, the kernel's own.
+	 */
+	if (to_process && bits) {
+		proctab_take_posted(p->env, take_posted);
+		bits &= SIG_BIT(L_SIGCHLD);
+	}
 	for (u64 rest = bits; rest; rest &= rest - 1) {
 		u32 sig = lowest(rest);
 		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };
@@ -203,8 +220,17 @@ static struct sig_origin take(struct sig_thread *t, u32 sig)
 		t->pending &= ~SIG_BIT(sig);
 		return t->from[sig - 1];
 	}
-	t->process->pending &= ~SIG_BIT(sig);
-	return t->process->from[sig - 1];
+	struct sig_process *p = t->process;
+	struct sig_origin first = p->from[sig - 1];
+	for (u32 i = 0; i < p->queued; i++)
+		if (p->queue[i].sig == sig) { /* the next one queued becomes pending */
+			p->from[sig - 1] = p->queue[i].from;
+			memmove(&p->queue[i], &p->queue[i + 1], (p->queued - i - 1) * sizeof(p->queue[0]));
+			p->queued--;
+			return first;
+		}
+	p->pending &= ~SIG_BIT(sig);
+	return first;
 }
 
 u32 sig_take(struct sig_thread *t, u64 set, i32 *info)

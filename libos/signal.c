@@ -139,7 +139,7 @@ void sig_fork_child(u64 self, u64 process)
 	struct sig_process *own = NULL;
 	for (u32 i = 0; i < MAX_PROCESSES; i++)
 		if (processes[i].env == process)
-			own = &processes[i], own->env = self, own->pending = 0, own->unkillable = false;
+			own = &processes[i], own->env = self, own->pending = 0, own->queued = 0, own->unkillable = false;
 		else if (processes[i].env)
 			processes[i].env = 0;
 	if (own) { /* timers are not inherited (the kernel's alarm is the parent's) */
@@ -182,6 +182,11 @@ void sig_keep_pending(u64 pending)
 static void discard_pending(struct sig_process *p, u32 sig)
 {
 	p->pending &= ~SIG_BIT(sig);
+	u32 kept = 0;
+	for (u32 i = 0; i < p->queued; i++)
+		if (p->queue[i].sig != sig)
+			p->queue[kept++] = p->queue[i];
+	p->queued = kept;
 	sig_here()->pending &= ~SIG_BIT(sig);
 	libos_threads_discard(p, SIG_BIT(sig));
 }
@@ -288,34 +293,58 @@ static struct sig_origin from_us(i32 code)
 void sig_pipe(void) { sig_raise_thread(sig_here(), L_SIGPIPE, from_us(L_SI_USER)); }
 
 /* To another process: an alert, which its libos turns into the signal (no value travels). */
-static i64 alert(u64 env, u64 sig);
-
-/* One process of a group kill(-pgid) reaches: ourselves, or another by alert. */
-static i64 send_one(u64 pid, u64 sig)
-{
-	struct sig_thread *t = sig_here();
-	if (pid != t->process->env)
-		return alert(pid, sig);
-	if (sig)
-		sig_raise_process(t->process, (u32)sig, from_us(L_SI_USER));
-	return 0;
-}
-
-/* Every process of group pgid (the terminal's signal characters, job control). */
-i64 sig_group(u32 pgid, u64 sig) { return proctab_signal_group(pgid, sig, send_one); }
-
-static i64 alert(u64 env, u64 sig)
+/*
+ * To another process: its siginfo posted in the process table, then an
+ * alert, which only wakes it (it takes the record: sig_absorb).  To a
+ * thread of another process (it has no entry): the alert's bit alone, the
+ * sender's id its only origin.  A real-time signal, which must queue, is
+ * EAGAIN when the table has no room for its record, as Linux's queue.
+ */
+static i64 alert(u64 env, u64 sig, const struct sig_origin *from)
 {
 	if (sig == 0) {
 		struct exo_env_info info;
 		i64 err = exo_env_info(env, &info);
 		return err == 0 || err == -EXO_EPERM || libos_is_child((i64)env) ? 0 : -L_ESRCH; /* it exists */
 	}
+	i64 slot = proctab_post(env, (u32)sig, from);
+	if (slot == -L_EAGAIN)
+		return -L_EAGAIN;
 	i64 err = exo_env_alert(env, SIG_BIT(sig));
+	if (err && slot >= 0)
+		proctab_retract(slot);
 	if (err == -EXO_ENOENT && libos_is_child((i64)env))
 		return 0; /* a zombie not yet waited for: it exists, as on Linux, and the signal does nothing */
 	return err == 0 ? 0 : err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;
 }
+
+/* sig to process pid, ourselves or another, with `from` as its origin. */
+static i64 send_from(u64 pid, u64 sig, const struct sig_origin *from)
+{
+	struct sig_thread *t = sig_here();
+	if (pid != t->process->env)
+		return alert(pid, sig, from);
+	if (sig)
+		sig_raise_process(t->process, (u32)sig, *from);
+	return 0;
+}
+
+/* One process of a group kill(-pgid) reaches. */
+static i64 send_one(u64 pid, u64 sig)
+{
+	struct sig_origin from = from_us(L_SI_USER);
+	return send_from(pid, sig, &from);
+}
+
+/* From the kernel's side of things (the terminal, an orphaned group): SI_KERNEL, no sender, as Linux's. */
+static i64 send_kernel(u64 pid, u64 sig)
+{
+	struct sig_origin from = { L_SI_KERNEL, 0, 0 };
+	return send_from(pid, sig, &from);
+}
+
+i64 sig_group(u32 pgid, u64 sig) { return proctab_signal_group(pgid, sig, send_kernel); }
+i64 sig_send(u64 pid, u64 sig) { return send_kernel(pid, sig); }
 
 i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given)
 {
@@ -323,12 +352,8 @@ i64 sig_kill(i64 pid, u64 sig, const struct sig_origin *given)
 		return -L_EINVAL;
 	if (pid <= 0)
 		return pid == -0x80000000ll ? -L_ESRCH : proctab_kill_group(pid, sig, send_one);
-	struct sig_thread *t = sig_here();
-	if ((u64)pid != t->process->env)
-		return alert((u64)pid, sig);
-	if (sig)
-		sig_raise_process(t->process, (u32)sig, given ? *given : from_us(L_SI_USER));
-	return 0;
+	struct sig_origin from = given ? *given : from_us(L_SI_USER);
+	return send_from((u64)pid, sig, &from);
 }
 
 /* tkill, tgkill (tgid -1: any): a thread of ours, ourselves, or another process's. */
@@ -338,8 +363,9 @@ i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given)
 		return -L_EINVAL;
 	struct sig_thread *t = sig_here();
 	struct sig_thread *target = (u64)tid == t->self ? t : libos_thread_state((u64)tid, t->process);
+	struct sig_origin from = given ? *given : from_us(L_SI_TKILL);
 	if (!target)
-		return alert((u64)tid, sig);
+		return alert((u64)tid, sig, &from);
 	if (tgid != -1 && (u64)tgid != libos_process_of((u64)tid))
 		return -L_ESRCH;
 	if (sig)

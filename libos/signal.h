@@ -71,6 +71,14 @@ struct sig_timer {
 	u32 overrun;  /* periods missed before the last one was taken */
 };
 
+/* Real-time signals (SIGRTMIN, 32, and up) queue: one delivery per send, each with its siginfo. */
+#define SIG_RT_FIRST 32
+#define SIG_QUEUE 32
+struct sig_queued {
+	u32 sig;
+	struct sig_origin from;
+};
+
 /* A process's signal state, shared by its threads (a vfork child has its own copy). */
 struct sig_process {
 	u64 env; /* the process, 0 if free */
@@ -81,7 +89,9 @@ struct sig_process {
 	u64 alarm_interval; /* its period, 0 for once */
 	struct sig_timer timers[SIG_TIMERS]; /* POSIX timers, on the same kernel alarm (sigtimer.c) */
 	struct k_sigaction actions[SIG_COUNT];
-	struct sig_origin from[SIG_COUNT];
+	struct sig_origin from[SIG_COUNT]; /* each pending signal's first origin */
+	struct sig_queued queue[SIG_QUEUE]; /* real-time signals' further instances, oldest first */
+	u32 queued;
 };
 
 /*
@@ -156,8 +166,9 @@ __attribute__((noreturn)) void sig_return_to_program(struct exo_upcall *up, i64 
 enum sig_wait { SIG_WAIT_INTERRUPTIBLE, SIG_WAIT_KILLABLE };
 void sig_alerted(u64 bits, u64 sender, enum sig_wait how);
 
-/* signal.c: sig to every process of group pgid. */
+/* signal.c: sig to every process of group pgid, or to one process, from the kernel's side (SI_KERNEL). */
 i64 sig_group(u32 pgid, u64 sig);
+i64 sig_send(u64 pid, u64 sig);
 
 /* sigtimer.c */
 void sig_alarm_fired(struct sig_process *p);

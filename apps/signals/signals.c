@@ -597,6 +597,52 @@ static void timers(void)
 	check("SIGALRM's default ends the process", WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM);
 }
 
+/* --- between processes: each kill with its sender, sigqueue values, real-time signals queued --- */
+
+static volatile int queued_values[8], nqueued, queued_pid, queued_code;
+static void on_queued(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig, (void)uc;
+	if (nqueued < 8)
+		queued_values[nqueued++] = info->si_value.sival_int;
+	queued_pid = info->si_pid, queued_code = info->si_code;
+}
+
+static void between_processes(void)
+{
+	int rt = SIGRTMIN + 1;
+	sigset_t block = set_of(rt);
+	sigaddset(&block, SIGUSR2);
+	on_info(rt, on_queued, 0);
+	on_info(SIGUSR2, on_queued, 0);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	nqueued = 0;
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0) {
+		for (int i = 1; i <= 3; i++)
+			sigqueue(parent, rt, (union sigval){ .sival_int = i * 10 });
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	check("sigqueue from another process: a real-time signal queues, each with its value, in order",
+	      nqueued == 3 && queued_values[0] == 10 && queued_values[1] == 20 && queued_values[2] == 30 &&
+	          queued_pid == pid && queued_code == SI_QUEUE);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	nqueued = 0;
+	pid = fork();
+	if (pid == 0) {
+		kill(parent, SIGUSR2);
+		kill(parent, SIGUSR2);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	check("a standard signal sent twice from another process comes once, with its sender (SI_USER)",
+	      nqueued == 1 && queued_pid == pid && queued_code == SI_USER);
+	defaults();
+}
+
 /* --- POSIX timers: timer_create, timer_settime, timer_gettime, timer_delete --- */
 
 static volatile int timer_code, timer_value;
@@ -1045,6 +1091,7 @@ int main(int argc, char **argv)
 	children();
 	timers();
 	posix_timers();
+	between_processes();
 	threads();
 	once_each();
 	sigchld_and_waits();
