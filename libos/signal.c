@@ -292,7 +292,6 @@ static struct sig_origin from_us(i32 code)
 /* A write to a pipe without a reader (fs.c). */
 void sig_pipe(void) { sig_raise_thread(sig_here(), L_SIGPIPE, from_us(L_SI_USER)); }
 
-/* To another process: an alert, which its libos turns into the signal (no value travels). */
 /*
  * To another process: its siginfo posted in the process table, then an
  * alert, which only wakes it (it takes the record: sig_absorb).  To a
@@ -373,7 +372,7 @@ i64 sig_tkill(i64 tgid, i64 tid, u64 sig, const struct sig_origin *given)
 	return 0;
 }
 
-/* rt_sigqueueinfo: as kill, with the caller's siginfo (to another process, only the signal travels). */
+/* rt_sigqueueinfo: as kill, with the caller's siginfo (posted for another process with the signal). */
 i64 sig_queueinfo(i64 pid, u64 sig, const i32 *info)
 {
 	struct sig_origin from = { info[2], (u32)info[4], *(const u64 *)&info[6] };
