@@ -9,8 +9,13 @@
 
 struct pipe;
 
-/* Where pipes are mapped in every process: a slot of a page each. */
-#define PIPE_AREA 0x0000030000000000ull
+/*
+ * Where pipes are mapped in every process: a slot of a page each, at the
+ * start of libos's shared 2 MiB slot (the process table follows them).
+ * It lies in the same GiB as the process's upcall stack, whose tables fork
+ * makes anyway: the slot costs a fork one more table, not three.
+ */
+#define PIPE_AREA 0x00007ffefe000000ull
 #define MAX_PIPES 16
 
 /* The pipe in frame, mapped in this space (mapped once, however many ends); NULL if no slot is left. */

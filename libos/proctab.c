@@ -97,8 +97,10 @@ i64 proctab_add(u64 child, u64 parent)
 }
 
 /* Records still posted to pid (it ended before taking them) are freed. */
-static void drop_posted(u32 pid)
+static void drop_posted(u32 pid, u32 job)
 {
+	if (!(job & JOB_POSTED))
+		return; /* nothing was posted to it since it last looked */
 	for (u32 i = 0; i < SIG_RING; i++)
 		if (table->ring[i].to == pid)
 			proctab_retract(i);
@@ -153,7 +155,7 @@ void proctab_remove(u64 pid)
 	struct proc_entry *entry = proctab_find(pid);
 	if (!entry)
 		return;
-	drop_posted((u32)pid);
+	drop_posted((u32)pid, entry->job);
 	entry->job = 0;
 	__atomic_store_n(&entry->pid, 0, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&table->count, 1, __ATOMIC_RELAXED);

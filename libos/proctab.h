@@ -23,6 +23,9 @@
 #define PROC_TABLE_END (PROC_TABLE_VA + PROC_TABLE_PAGES * 4096ull)
 
 /* libos's shared slot (pipes, this table): every fork variant leaves it shared as it is. */
+_Static_assert(PIPE_AREA % (2ull << 20) == 0 && PROC_TABLE_END - PIPE_AREA <= (2ull << 20), "one 2 MiB slot");
+_Static_assert(PIPE_AREA > 0x00007ffe00000000ull && PIPE_AREA + (2ull << 20) <= LIBOS_SAFE_VA - (2ull << 20) + 1,
+               "between a vfork child's upcall stack and the process's own slot");
 static inline bool libos_shared_in(u64 start, u64 end) { return start < PROC_TABLE_END && PIPE_AREA < end; }
 
 /* A process's job state (struct proc_entry.job): what its parent's wait4 may report. */

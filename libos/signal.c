@@ -139,12 +139,17 @@ void sig_fork_child(u64 self, u64 process)
 	struct sig_process *own = NULL;
 	for (u32 i = 0; i < MAX_PROCESSES; i++)
 		if (processes[i].env == process)
-			own = &processes[i], own->env = self, own->pending = 0, own->queued = 0, own->unkillable = false;
+			own = &processes[i], own->env = self, own->pending = 0, own->unkillable = false;
 		else if (processes[i].env)
 			processes[i].env = 0;
-	if (own) { /* timers are not inherited (the kernel's alarm is the parent's) */
+	if (own && own->queued)
+		own->queued = 0;
+	bool timers = own && own->alarm_at;
+	for (u32 i = 0; own && i < SIG_TIMERS; i++)
+		timers |= own->timers[i].used;
+	if (timers) { /* timers are not inherited (the kernel's alarm is the parent's) */
 		own->alarm_at = 0, own->alarm_interval = 0;
-		memset(own->timers, 0, sizeof(own->timers));
+		memset(own->timers, 0, sizeof(own->timers)); /* only then: a write here may be a copy-on-write fault */
 	}
 	struct sig_thread *t = sig_thread_at(LIBOS_UPCALL_STACK_TOP);
 	thread_init(t, self, own, forker.mask);

@@ -63,11 +63,13 @@ static int copy_run_of(struct fork_job *job, u64 ours, u64 table, u32 start, u32
 static int copy_mixed(struct fork_job *job, u64 va, u64 ours, u64 table, bool all_shared)
 {
 	const u64 *entries = exo_window_table(3, va);
-	u32 start = 0, valid = 0;
+	u32 start = 0, valid = 0, end = 0; /* the last run ends after its last valid entry: no more is copied */
 	enum fork_page class = all_shared ? FORK_PAGE_SHARED : FORK_PAGE_PRIVATE;
-	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
+	u32 limit = all_shared ? (u32)((PROC_TABLE_END - PIPE_AREA) / PAGE) : EXO_PT_ENTRIES; /* what libos maps there */
+	for (u32 i = 0; i < limit; i++) {
 		if (!(entries[i] & EXO_PTE_VALID))
 			continue;
+		end = i + 1;
 		enum fork_page now = all_shared ? FORK_PAGE_SHARED : fork_page_class(va + i * PAGE);
 		if (now != class && valid) {
 			int err = copy_run_of(job, ours, table, start, i, class, valid);
@@ -78,7 +80,7 @@ static int copy_mixed(struct fork_job *job, u64 va, u64 ours, u64 table, bool al
 		class = now;
 		valid++;
 	}
-	return copy_run_of(job, ours, table, start, EXO_PT_ENTRIES, class, valid);
+	return copy_run_of(job, ours, table, start, end, class, valid);
 }
 
 /* A slot done by hand: the child's last-level table made, filled and linked. */
@@ -210,7 +212,8 @@ static int find_specials(struct specials *list)
 	add_special(list, FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
-	add_special(list, LIBOS_UPCALL_AREA_START, FORK_UPCALL_SLOT, SLOT_SKIP); /* threads', a vfork child's */
+	add_special(list, LIBOS_UPCALL_AREA_START, PIPE_AREA, SLOT_SKIP); /* threads', a vfork child's */
+	add_special(list, PIPE_AREA + SLOT, FORK_UPCALL_SLOT, SLOT_SKIP);
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
 	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
 	add_special(list, PIPE_AREA, PROC_TABLE_END, SLOT_SHARED); /* the slot holds only pipes and the process table */

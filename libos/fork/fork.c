@@ -49,7 +49,8 @@ bool fork_va_skipped(u64 va)
 {
 	u64 slot = SLOT_2M(va);
 	/* Other upcall stacks than the process's own are its threads' or a vfork child's: not the child's. */
-	bool other_upcall = va >= LIBOS_UPCALL_AREA_START && va < LIBOS_UPCALL_AREA_END && slot != FORK_UPCALL_SLOT;
+	bool other_upcall = va >= LIBOS_UPCALL_AREA_START && va < LIBOS_UPCALL_AREA_END && slot != FORK_UPCALL_SLOT &&
+	                    slot != PIPE_AREA; /* libos's shared slot lies among them */
 	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || other_upcall ||
 	       va >= EXO_USER_VA_END;
 }
