@@ -23,8 +23,12 @@ void libos_keep_event(const struct exo_event *event)
 		return;
 	}
 	if (event->kind == EXO_EVENT_INPUT) {
-		tty_pump(); /* typed keys cooked now: echo, Ctrl-C's signal (maybe ours: acted on here), readers woken */
-		sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE);
+		/*
+		 * Typed keys cooked now: echo, Ctrl-C's signal, readers woken.  A
+		 * signal for ourselves stays pending: an interruptible wait sees it
+		 * as it looks again, and some waits here may not be interrupted.
+		 */
+		tty_pump();
 		return;
 	}
 	HOLD_LIBOS_LOCK();

@@ -16,7 +16,12 @@
 #define PAGE 4096ull
 
 static struct proc_table *const table = PROC_TABLE;
-static u32 top_seen(void) { return __atomic_load_n(&table->top, __ATOMIC_ACQUIRE); }
+/* How far scans go; bounded here, whatever a process wrote there. */
+static u32 top_seen(void)
+{
+	u32 top = __atomic_load_n(&table->top, __ATOMIC_ACQUIRE);
+	return top < ARRAY_LEN(table->at) ? top : ARRAY_LEN(table->at);
+}
 
 int proctab_init(void)
 {
@@ -96,14 +101,35 @@ i64 proctab_add(u64 child, u64 parent)
 	return -L_EAGAIN;
 }
 
+/* Free a record seen as `word` (posted): false if it changed meanwhile (taken, or freed by another). */
+static bool free_record(struct sig_record *record, u32 word)
+{
+	u32 freed = (RECORD_GEN(word) + 1) << 2 | RECORD_FREE;
+	return __atomic_compare_exchange_n(&record->word, &word, freed, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 /* Records still posted to pid (it ended before taking them) are freed. */
 static void drop_posted(u32 pid, u32 job)
 {
 	if (!(job & JOB_POSTED))
 		return; /* nothing was posted to it since it last looked */
-	for (u32 i = 0; i < SIG_RING; i++)
-		if (table->ring[i].to == pid)
-			proctab_retract(i);
+	for (u32 i = 0; i < SIG_RING; i++) {
+		u32 word = __atomic_load_n(&table->ring[i].word, __ATOMIC_ACQUIRE);
+		if (RECORD_STATE(word) == RECORD_POSTED && table->ring[i].to == pid)
+			free_record(&table->ring[i], word);
+	}
+}
+
+/* A standard signal already posted to `to` and not yet taken: a second adds nothing (they do not queue). */
+static bool already_posted(u32 to, u32 sig)
+{
+	for (u32 i = 0; i < SIG_RING; i++) {
+		const struct sig_record *record = &table->ring[i];
+		if (RECORD_STATE(__atomic_load_n(&record->word, __ATOMIC_ACQUIRE)) == RECORD_POSTED && record->to == to &&
+		    record->sig == sig)
+			return true;
+	}
+	return false;
 }
 
 i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
@@ -111,26 +137,47 @@ i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
 	struct proc_entry *entry = proctab_find(to);
 	if (!entry || (entry->job & JOB_EXITED))
 		return -L_ENOENT;
+	if (sig < SIG_RT_FIRST && already_posted((u32)to, sig))
+		return PROCTAB_MERGED;
 	for (u32 i = 0; i < SIG_RING; i++) {
 		struct sig_record *record = &table->ring[i];
-		u32 free_state = RECORD_FREE;
-		if (record->state != RECORD_FREE || !__atomic_compare_exchange_n(&record->state, &free_state, RECORD_FILLING,
-		                                                                  false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		u32 word = __atomic_load_n(&record->word, __ATOMIC_ACQUIRE);
+		u32 filling = (word & ~3u) | RECORD_FILLING;
+		if (RECORD_STATE(word) != RECORD_FREE ||
+		    !__atomic_compare_exchange_n(&record->word, &word, filling, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
 		record->to = (u32)to, record->from = from->pid, record->sig = sig;
 		record->code = from->code, record->value = from->value;
-		__atomic_store_n(&record->state, RECORD_POSTED, __ATOMIC_RELEASE);
+		record->seq = __atomic_fetch_add(&table->post_seq, 1, __ATOMIC_RELAXED);
+		u32 posted = (word & ~3u) | RECORD_POSTED;
+		__atomic_store_n(&record->word, posted, __ATOMIC_RELEASE);
 		proctab_job_change(entry, JOB_POSTED, 0);
-		return i;
+		return (i64)i | (i64)posted << 32;
 	}
 	return -L_EAGAIN;
 }
 
-void proctab_retract(i64 slot)
+void proctab_retract(i64 token)
 {
-	u32 posted = RECORD_POSTED;
-	__atomic_compare_exchange_n(&table->ring[slot].state, &posted, RECORD_FREE, false, __ATOMIC_ACQ_REL,
-	                            __ATOMIC_RELAXED); /* unless the receiver took it already */
+	if (token < 0 || token == PROCTAB_MERGED)
+		return;
+	free_record(&table->ring[token & 0xffffffff], (u32)(token >> 32));
+}
+
+/* The records for `me`, up to `max`, in the order they were posted: their slots. */
+static u32 posted_to(u32 me, u32 *slots, u32 max)
+{
+	u32 count = 0;
+	for (u32 i = 0; i < SIG_RING && count < max; i++) {
+		const struct sig_record *record = &table->ring[i];
+		if (RECORD_STATE(__atomic_load_n(&record->word, __ATOMIC_ACQUIRE)) != RECORD_POSTED || record->to != me)
+			continue;
+		u32 at = count++;
+		for (; at > 0 && (i32)(table->ring[slots[at - 1]].seq - record->seq) > 0; at--)
+			slots[at] = slots[at - 1];
+		slots[at] = i;
+	}
+	return count;
 }
 
 void proctab_take_posted(u64 me, void (*take)(u32 sig, const struct sig_origin *from))
@@ -138,16 +185,19 @@ void proctab_take_posted(u64 me, void (*take)(u32 sig, const struct sig_origin *
 	struct proc_entry *own = proctab_find(me);
 	if (!own || !(proctab_job_change(own, 0, JOB_POSTED) & JOB_POSTED))
 		return; /* the flag is cleared before the look: a record posted after it sets it again */
-	for (u32 i = 0; i < SIG_RING; i++) {
-		struct sig_record *record = &table->ring[i];
-		if (__atomic_load_n(&record->state, __ATOMIC_ACQUIRE) != RECORD_POSTED || record->to != (u32)me)
-			continue;
-		struct sig_origin from = { record->code, record->from, record->value };
-		u32 sig = record->sig, posted = RECORD_POSTED;
-		if (__atomic_compare_exchange_n(&record->state, &posted, RECORD_FREE, false, __ATOMIC_ACQ_REL,
-		                                __ATOMIC_RELAXED) && sig >= 1 && sig <= SIG_COUNT)
-			take(sig, &from);
-	}
+	u32 slots[32], count;
+	do {
+		count = posted_to((u32)me, slots, ARRAY_LEN(slots));
+		for (u32 i = 0; i < count; i++) {
+			struct sig_record *record = &table->ring[slots[i]];
+			u32 word = __atomic_load_n(&record->word, __ATOMIC_ACQUIRE);
+			struct sig_origin from = { record->code, record->from, record->value };
+			u32 sig = record->sig;
+			if (RECORD_STATE(word) == RECORD_POSTED && record->to == (u32)me && free_record(record, word) &&
+			    sig >= 1 && sig <= SIG_COUNT)
+				take(sig, &from);
+		}
+	} while (count == ARRAY_LEN(slots));
 }
 
 void proctab_remove(u64 pid)
@@ -222,7 +272,7 @@ void proctab_exiting(u64 me)
 	if (!own)
 		return;
 	/* The groups that may lose their link to the session: ours (if our parent kept it), our children's. */
-	u32 groups[16], ngroups = 0;
+	u32 groups[32], ngroups = 0;
 	const struct proc_entry *parent = proctab_find(own->ppid);
 	if (parent && parent->pgid != own->pgid && parent->sid == own->sid && !orphaned_ignoring(own->pgid, 0))
 		groups[ngroups++] = own->pgid;
@@ -230,12 +280,16 @@ void proctab_exiting(u64 me)
 		struct proc_entry *child = &table->at[i];
 		if (!live(child) || child->ppid != (u32)me)
 			continue;
-		if (child->pgid != own->pgid && child->sid == own->sid && ngroups < ARRAY_LEN(groups) &&
+		bool listed = false;
+		for (u32 g = 0; g < ngroups; g++)
+			listed |= groups[g] == child->pgid;
+		if (!listed && child->pgid != own->pgid && child->sid == own->sid && ngroups < ARRAY_LEN(groups) &&
 		    !orphaned_ignoring(child->pgid, 0))
 			groups[ngroups++] = child->pgid;
 		child->ppid = table->init; /* adopted by init, as the kernel's exit notices are */
 	}
-	proctab_job_change(own, JOB_EXITED, JOB_STOPPED);
+	/* Ended: no stop or continue is left to report (its parent hears of its end only). */
+	proctab_job_change(own, JOB_EXITED, JOB_STOPPED | JOB_REPORT_STOP | JOB_REPORT_CONT | JOB_CONTINUED);
 	for (u32 i = 0; i < ngroups; i++)
 		hangup_if_orphaned(groups[i], (u32)me);
 }
@@ -269,20 +323,28 @@ bool proctab_group_in_session(u32 pgid, u32 sid)
 	return false;
 }
 
+i64 proctab_group_sid(u32 pgid)
+{
+	for (u32 i = 0, top = top_seen(); i < top; i++)
+		if (table->at[i].pid && table->at[i].pgid == pgid)
+			return table->at[i].sid;
+	return -L_ESRCH;
+}
+
 /* setpgid, with Linux's checks in Linux's order. */
 i64 proctab_setpgid(i64 pid, i64 pgid)
 {
-	if (pid < 0 || pgid < 0)
+	if (pgid < 0)
 		return -L_EINVAL;
 	u32 caller = me();
-	struct proc_entry *own = proctab_find(caller), *target = proctab_find(pid ? (u64)pid : caller);
+	struct proc_entry *own = proctab_find(caller), *target = pid < 0 ? NULL : proctab_find(pid ? (u64)pid : caller);
 	if (!own || !target || (target != own && target->ppid != caller))
 		return -L_ESRCH; /* only ourselves or a child of ours */
 	u32 wanted = pgid ? (u32)pgid : target->pid;
-	if (target != own && (target->job & JOB_EXECED))
-		return -L_EACCES;
 	if (target != own && target->sid != own->sid)
 		return -L_EPERM;
+	if (target != own && (target->job & JOB_EXECED))
+		return -L_EACCES;
 	if (target->sid == target->pid)
 		return -L_EPERM; /* a session leader stays in its group */
 	if (wanted != target->pid && !proctab_group_in_session(wanted, own->sid))

@@ -9,8 +9,9 @@
  * shared slot, beside the pipes), exec maps it into the new space.  Any
  * process may write it, as any process may write a pipe it holds: it is
  * policy shared by cooperating processes, not something the kernel
- * guards, and a process that scribbles on it confuses only POSIX's view
- * of processes (whom kill(-pgid) reaches), never the kernel's checks.
+ * guards: readers bound what they read, so a process that scribbles on it
+ * can misdirect signals and job control, or stall the terminal, but makes
+ * no other process reach outside the table, and gets past no kernel check.
  */
 #ifndef LIBOS_PROCTAB_H
 #define LIBOS_PROCTAB_H
@@ -19,7 +20,7 @@
 #include "libos/pipe.h"
 
 #define PROC_TABLE_VA (PIPE_AREA + MAX_PIPES * 4096ull)
-#define PROC_TABLE_PAGES 6 /* a page of terminal state, a page of signals in flight, then the entries */
+#define PROC_TABLE_PAGES 7 /* a page of terminal state, two of signals in flight, then the entries */
 #define PROC_TABLE_END (PROC_TABLE_VA + PROC_TABLE_PAGES * 4096ull)
 
 /* libos's shared slot (pipes, this table): every fork variant leaves it shared as it is. */
@@ -54,13 +55,15 @@ struct proc_entry {
  * every kill carries its sender and a sigqueue its value, and real-time
  * signals queue one per send).
  */
-#define SIG_RING 128
+#define SIG_RING 256
 enum { RECORD_FREE, RECORD_FILLING, RECORD_POSTED };
+#define RECORD_STATE(word) ((word) & 3u)
+#define RECORD_GEN(word) ((word) >> 2) /* moves on at each free: a stale look never frees a new record */
 struct sig_record {
-	u32 state;
+	u32 word; /* state and generation, changed by compare-and-swap only */
 	u32 to, from, sig;
 	i32 code;
-	u32 pad;
+	u32 seq;  /* the order posts were made in: a receiver takes its records in it */
 	u64 value;
 };
 
@@ -68,11 +71,11 @@ struct proc_table {
 	u32 init;  /* the first process: orphans' new parent */
 	u32 count; /* entries in use (RLIMIT_NPROC) */
 	u32 top;   /* entries [0, top) may be in use: how far scans go */
-	u32 unused;
+	u32 post_seq; /* the next record's seq */
 	struct tty_state tty;
 	u8 pad[4096 - 16 - sizeof(struct tty_state)];
 	struct sig_record ring[SIG_RING];
-	struct proc_entry at[(PROC_TABLE_PAGES - 2) * 4096 / sizeof(struct proc_entry)];
+	struct proc_entry at[(PROC_TABLE_PAGES - 3) * 4096 / sizeof(struct proc_entry)];
 };
 _Static_assert(sizeof(struct proc_table) == PROC_TABLE_PAGES * 4096, "the table's pages");
 
@@ -99,11 +102,16 @@ bool proctab_orphaned(u32 pgid);
 /* The job word changed under compare-and-swap: set `set`, clear `clear`; the word before. */
 u32 proctab_job_change(struct proc_entry *entry, u32 set, u32 clear);
 
-/* Post sig with its origin to process `to` (then alert it): the record's slot, or -ENOENT (no such entry), -EAGAIN (full). */
+/*
+ * Post sig with its origin to process `to` (then alert it): a token for
+ * proctab_retract, PROCTAB_MERGED (a standard signal already posted to it:
+ * this one adds nothing), -ENOENT (no such entry) or -EAGAIN (no room).
+ */
 struct sig_origin;
+#define PROCTAB_MERGED (1ll << 62)
 i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from);
-/* Take back a posted record (its alert could not be sent). */
-void proctab_retract(i64 slot);
+/* Take back a posted record (its alert could not be sent), unless taken already. */
+void proctab_retract(i64 token);
 /* The records posted to `me`, each taken and handed to take(sig, origin). */
 void proctab_take_posted(u64 me, void (*take)(u32 sig, const struct sig_origin *from));
 
@@ -114,6 +122,8 @@ i64 proctab_getsid(i64 pid);
 /* kill(pid <= 0): every process of the group (-1: every process but init and the caller). */
 i64 proctab_kill_group(i64 pid, u64 sig, i64 (*send)(u64 pid, u64 sig));
 i64 proctab_signal_group(u32 pgid, u64 sig, i64 (*send)(u64 pid, u64 sig));
+/* The session of group pgid's members, or -ESRCH if it has none. */
+i64 proctab_group_sid(u32 pgid);
 /* Is some process (a zombie too, as Linux's) in group pgid of session sid? */
 bool proctab_group_in_session(u32 pgid, u32 sid);
 

@@ -311,12 +311,12 @@ static i64 alert(u64 env, u64 sig, const struct sig_origin *from)
 		i64 err = exo_env_info(env, &info);
 		return err == 0 || err == -EXO_EPERM || libos_is_child((i64)env) ? 0 : -L_ESRCH; /* it exists */
 	}
-	i64 slot = proctab_post(env, (u32)sig, from);
-	if (slot == -L_EAGAIN)
+	i64 token = proctab_post(env, (u32)sig, from);
+	if (token == -L_EAGAIN)
 		return -L_EAGAIN;
 	i64 err = exo_env_alert(env, SIG_BIT(sig));
-	if (err && slot >= 0)
-		proctab_retract(slot);
+	if (err)
+		proctab_retract(token);
 	if (err == -EXO_ENOENT && libos_is_child((i64)env))
 		return 0; /* a zombie not yet waited for: it exists, as on Linux, and the signal does nothing */
 	return err == 0 ? 0 : err == -EXO_EPERM ? -L_EPERM : -L_ESRCH;

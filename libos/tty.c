@@ -19,7 +19,7 @@
 
 #define L_EIO 5
 #define L_ENOTTY_ 25
-enum { VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VSUSP = 10 };
+enum { VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VMIN = 6, VSUSP = 10 };
 #define IGNCR 0x80u
 #define ICRNL 0x100u
 #define INLCR 0x40u
@@ -33,7 +33,7 @@ enum { VINTR = 0, VQUIT = 1, VERASE = 2, VKILL = 3, VEOF = 4, VSUSP = 10 };
 enum {
 	TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCSCTTY = 0x540E,
 	TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541B,
-	TIOCNOTTY = 0x5422, TIOCGSID = 0x5429,
+	TIOCNOTTY = 0x5422, TIOCGSID = 0x5429, TCSBRK = 0x5409, TCXONC = 0x540A, TCFLSH = 0x540B,
 };
 
 static struct tty_state *const tty = &PROC_TABLE->tty;
@@ -42,7 +42,7 @@ void tty_defaults(struct tty_state *tty_now)
 {
 	tty_now->termios.iflag = ICRNL | 0x400; /* and IXON */
 	tty_now->termios.oflag = 0x5;           /* OPOST | ONLCR */
-	tty_now->termios.cflag = 0xbf;          /* B38400 | CS8 | CREAD */
+	tty_now->termios.cflag = 0x4bf;         /* B38400 | CS8 | CREAD | HUPCL */
 	tty_now->termios.lflag = ISIG | ICANON | ECHO | ECHOE | 0x20 | ECHOCTL | 0x800 | 0x8000; /* ECHOK ECHOKE IEXTEN */
 	static const u8 cc[19] = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0 };
 	memcpy(tty_now->termios.cc, cc, sizeof(cc));
@@ -103,7 +103,10 @@ static void erase_one(void)
 		echo("\b \b", 3);
 }
 
-/* The signal characters: true if ch was one (its signal sent to the foreground group). */
+/* Signals the cooking found (the signal characters), sent once the terminal's lock is let go. */
+static u64 to_send;
+
+/* The signal characters: true if ch was one (its signal, for the foreground group, noted in to_send). */
 static bool signal_char(char ch)
 {
 	const u8 *cc = tty->termios.cc;
@@ -115,7 +118,7 @@ static bool signal_char(char ch)
 	if (!(tty->termios.lflag & NOFLSH))
 		tty->line_len = 0, tty->head = tty->tail, tty->eofs = 0;
 	echo_char(ch);
-	sig_group(tty->pgid, sig);
+	to_send |= SIG_BIT(sig);
 	return true;
 }
 
@@ -134,7 +137,9 @@ static void cook(char ch, bool *ready)
 		*ready = true;
 		return;
 	}
-	if (ch == (char)t->cc[VERASE] || ch == '\b') {
+	if (tty->line_len >= TTY_LINE)
+		tty->line_len = 0; /* not a length we wrote: whoever wrote it loses the line */
+	if (ch == (char)t->cc[VERASE]) {
 		erase_one();
 	} else if (ch == (char)t->cc[VKILL]) {
 		while (tty->line_len)
@@ -161,9 +166,14 @@ static void cook(char ch, bool *ready)
 	}
 }
 
+/*
+ * Under the terminal's lock nothing takes the libos lock (a thread of ours
+ * may hold it, waiting for this one): the signals go after it.
+ */
 void tty_pump(void)
 {
 	tty_lock();
+	to_send = 0;
 	bool ready = false;
 	char bytes[64];
 	for (i64 n; (n = exo_cons_read(bytes, sizeof(bytes))) > 0;)
@@ -173,7 +183,11 @@ void tty_pump(void)
 		__atomic_add_fetch(&tty->input_seq, 1, __ATOMIC_RELEASE);
 		exo_wake(&tty->input_seq, ~0ull);
 	}
+	u64 signals = to_send;
+	u32 foreground = tty->pgid;
 	tty_unlock();
+	for (; signals; signals &= signals - 1)
+		sig_group(foreground, (u64)__builtin_ctzll(signals) + 1);
 }
 
 /* --- Reading --- */
@@ -220,8 +234,9 @@ i64 tty_read_now(void *buf, u64 len, const volatile u32 **word, u32 *seq)
 	bool eof = n == 0 && tty->eofs;
 	if (eof)
 		tty->eofs--;
+	bool no_wait = !canonical && tty->termios.cc[VMIN] == 0; /* raw with VMIN 0: what there is, maybe nothing */
 	tty_unlock();
-	if (n || eof) {
+	if (n || eof || no_wait) {
 		memcpy(buf, got, n); /* a bad buf faults here, outside the terminal's lock */
 		return (i64)n;
 	}
@@ -239,17 +254,38 @@ void tty_listen(void)
 
 /* --- ioctl --- */
 
+/*
+ * Linux's tty_check_change: a background process of the terminal's
+ * session that changes it gets SIGTTOU first (unless it ignores or blocks
+ * it); an orphaned background group may not change it at all.
+ */
+static i64 check_change(void)
+{
+	const struct proc_entry *own = own_entry();
+	if (!own || own->sid != tty->sid || own->pgid == tty->pgid)
+		return 0;
+	struct sig_thread *t = sig_here();
+	if (t->process->actions[L_SIGTTOU - 1].handler == L_SIG_IGN || (t->mask & SIG_BIT(L_SIGTTOU)))
+		return 0;
+	if (proctab_orphaned(own->pgid))
+		return -L_EIO;
+	sig_group(own->pgid, L_SIGTTOU);
+	return TTY_SIGNALS_FIRST;
+}
+
 static i64 set_foreground(u32 pgid)
 {
 	const struct proc_entry *own = own_entry();
+	i64 changing = check_change();
+	if (changing)
+		return changing == -L_EIO ? -L_ENOTTY_ : changing;
 	if (!own || own->sid != tty->sid)
 		return -L_ENOTTY_;
-	if (!proctab_group_in_session(pgid, own->sid))
+	i64 sid = proctab_group_sid(pgid);
+	if (sid < 0)
+		return sid; /* no such group: ESRCH */
+	if ((u32)sid != own->sid)
 		return -L_EPERM;
-	if (own->pgid != tty->pgid && !job_signal_refused(L_SIGTTOU)) {
-		sig_group(own->pgid, L_SIGTTOU); /* a background group may not take the terminal */
-		return TTY_SIGNALS_FIRST;
-	}
 	tty->pgid = pgid;
 	return 0;
 }
@@ -279,6 +315,9 @@ i64 tty_ioctl(u64 request, u64 arg)
 	case TCSETS: case TCSETSW: case TCSETSF: {
 		struct termios_l wanted;
 		memcpy(&wanted, out, sizeof(wanted)); /* a bad pointer faults before anything changed */
+		i64 changing = check_change();
+		if (changing)
+			return changing;
 		tty_lock();
 		if (request == TCSETSF)
 			tty->line_len = 0, tty->head = tty->tail, tty->eofs = 0; /* input not yet read goes */
@@ -325,6 +364,17 @@ i64 tty_ioctl(u64 request, u64 arg)
 			return -L_ENOTTY_;
 		if (own->sid == own->pid)
 			tty->sid = TTY_NO_SESSION; /* its leader lets it go (Linux would hang up the session too) */
+		return 0;
+	case TCFLSH: /* input (0) or both (2): what was typed and not read goes; output is never queued */
+		if (arg > 2)
+			return -L_EINVAL;
+		if (arg != 1) {
+			tty_lock();
+			tty->line_len = 0, tty->head = tty->tail, tty->eofs = 0;
+			tty_unlock();
+		}
+		return 0;
+	case TCSBRK: case TCXONC: /* tcdrain (output is written as it is asked for), flow control: nothing to do */
 		return 0;
 	case FIONREAD:
 		*(i32 *)out = (i32)(tty->tail - tty->head);

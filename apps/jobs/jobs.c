@@ -120,6 +120,29 @@ static void groups_and_sessions(const char *self)
 	close(ready[0]);
 	waitpid(pid, &status, 0);
 
+	/* One that made its own session and exec'd: the session is looked at first (EPERM). */
+	pipe(ready);
+	pipe(hold);
+	pid = fork();
+	if (pid == 0) {
+		char r[12], h[12];
+		snprintf(r, sizeof(r), "%d", ready[1]);
+		snprintf(h, sizeof(h), "%d", hold[0]);
+		close(ready[0]);
+		close(hold[1]);
+		setsid();
+		execl(self, self, "hold", r, h, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	byte_from(ready[0]);
+	errno = 0;
+	check("setpgid of a child in another session that has exec'd: EPERM", setpgid(pid, pid) == -1 && errno == EPERM);
+	close(hold[1]);
+	close(ready[0]);
+	waitpid(pid, &status, 0);
+
 	errno = 0;
 	check("setpgid with a negative group: EINVAL", setpgid(0, -1) == -1 && errno == EINVAL);
 	pid = fork();
@@ -337,6 +360,19 @@ static void stop_and_continue(void)
 	check("SIGCHLD: CLD_CONTINUED, si_status SIGCONT", chld_code == CLD_CONTINUED && chld_status == SIGCONT);
 	check("then it runs on and exits", waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	                                       WEXITSTATUS(status) == 7 && shared->usr1 == 1);
+
+	/* A stop not yet reported, then the end: only the end is reported. */
+	pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	sleep_ms(50); /* stopped by now, its stop not waited for */
+	kill(pid, SIGKILL);
+	sleep_ms(30);
+	check("a stopped child killed before it was waited for: WUNTRACED reports the kill only",
+	      waitpid(pid, &status, WUNTRACED) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	/* A stopped process: SIGTERM waits, SIGKILL does not. */
 	pid = fork();

@@ -181,6 +181,19 @@ static pid_t spawn_stage(char **argv, int in, int out, pid_t pgid, int close_fd)
 	return pid;
 }
 
+/* The stopped job, if one is kept, ended (the shell keeps one: a newer stop takes its place), said so. */
+static void drop_stopped(void)
+{
+	if (!stopped.count)
+		return;
+	printf("sh: %s: killed (a newer job stopped; sh keeps one stopped job)\n", stopped.names[0]);
+	kill(-stopped.pgid, SIGKILL);
+	kill(-stopped.pgid, SIGCONT);
+	for (int i = 0; i < stopped.count; i++)
+		waitpid(stopped.pids[i], NULL, 0);
+	stopped.count = 0;
+}
+
 /* Wait for a job in the foreground; a stop keeps it for fg. */
 static void wait_job(pid_t pgid, pid_t *pids, char names[][32], int count)
 {
@@ -190,6 +203,7 @@ static void wait_job(pid_t pgid, pid_t *pids, char names[][32], int count)
 		if (pids[i] < 0 || waitpid(pids[i], &last_status, WUNTRACED) != pids[i])
 			continue;
 		if (WIFSTOPPED(last_status)) {
+			drop_stopped(); /* one stopped job at a time */
 			stopped.pgid = pgid, stopped.count = 0;
 			for (int j = i; j < count; j++) {
 				stopped.pids[stopped.count] = pids[j];
@@ -288,13 +302,16 @@ static void redraw(const char *prompt, const char *line, int len, int pos)
 	fflush(stdout);
 }
 
-/* An escape sequence's last byte (ESC [ X), or 0. */
+/* An escape sequence's final byte (ESC [ params X: an arrow is A-D), or 0; the whole sequence is read. */
 static int arrow(void)
 {
-	char seq[2];
-	if (read(0, &seq[0], 1) != 1 || seq[0] != '[' || read(0, &seq[1], 1) != 1)
+	char ch;
+	if (read(0, &ch, 1) != 1 || ch != '[')
 		return 0;
-	return seq[1];
+	while (read(0, &ch, 1) == 1)
+		if (ch >= 0x40 && ch <= 0x7e)
+			return ch; /* parameters (digits, ';') are passed over */
+	return 0;
 }
 
 /* Edit a line in raw mode; false at the end of input.  Ctrl-C drops what was typed. */
@@ -318,7 +335,9 @@ static bool edit_line(const char *prompt, char *line)
 			break;
 		if (ch == 3) { /* Ctrl-C: a fresh line */
 			printf("^C\n%s", prompt);
+			fflush(stdout);
 			len = pos = 0, too_long = false;
+			continue;
 		} else if ((ch == 127 || ch == 8) && pos > 0) {
 			bool at_end = pos == len;
 			memmove(line + pos - 1, line + pos, (size_t)(len - pos));

@@ -37,16 +37,17 @@ static int pl011_getc(void)
 
 static void pl011_irq(void)
 {
+	/* Cleared first: a byte that comes while we drain raises it again, and is not left unseen. */
+	uart_regs[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
 	for (int ch; (ch = pl011_getc()) >= 0;)
 		console_input((char)ch);
-	uart_regs[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
 	console_input_done();
 }
 
 void uart_input_interrupts(unsigned intid)
 {
-	if (!uart_regs || !intid)
-		return;
+	if (!uart_regs || !intid || intid >= GIC_MAX_INTID)
+		return; /* none the GIC can take: input stays polled */
 	gic_enable(intid, pl011_irq);
 	uart_regs[UART_IMSC / 4] = UART_INT_RX | UART_INT_RT;
 	console_input_interrupts();
