@@ -9,7 +9,8 @@
  * memory); exec keeps the mask and RLIMIT_NOFILE (the exec block).
  * RLIMIT_NPROC is enforced by fork against every process there is (all
  * are root; Linux would let root past it, but nothing else bounds a fork
- * bomb that draws on its parent's quota).
+ * bomb that draws on its parent's quota); RLIMIT_AS, RLIMIT_DATA and
+ * RLIMIT_STACK by mm.c.
  */
 #include "libos/libos.h"
 #include <string.h>
@@ -42,6 +43,12 @@ static void default_limits(void)
 
 u64 libos_nofile(void) { return limits_set ? limits[RLIMIT_NOFILE].cur : FS_MAX_FDS; }
 u64 libos_nproc(void) { return limits_set ? limits[RLIMIT_NPROC].cur : ~0ull; }
+u64 libos_rlimit(u32 resource)
+{
+	if (!limits_set)
+		return resource == RLIMIT_STACK ? 8 << 20 : ~0ull;
+	return limits[resource].cur;
+}
 
 i64 id_umask(u64 mask)
 {

@@ -164,6 +164,8 @@ extern u32 libos_umask;
 u64 libos_nofile(void);
 /* RLIMIT_NPROC: processes at most (all of them: every process is root), enforced by fork. */
 u64 libos_nproc(void);
+/* A resource's soft limit (mm.c enforces RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK). */
+u64 libos_rlimit(u32 resource);
 struct rlimit_l;
 i64 id_umask(u64 mask);
 i64 id_prlimit(i64 pid, u64 resource, const struct rlimit_l *wanted, struct rlimit_l *old);

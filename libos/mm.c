@@ -129,12 +129,41 @@ static int protect_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	return 0;
 }
 
+/*
+ * The address-space limits (setrlimit): RLIMIT_AS bounds every region of
+ * the program's, RLIMIT_DATA the heap and private writable memory (Linux's
+ * accounting), each checked as a mapping grows.
+ */
+#define RLIMIT_DATA_ 2
+#define RLIMIT_STACK_ 3
+#define RLIMIT_AS_ 9
+
+static bool counts_as_data(const struct region *region)
+{
+	return region->kind == REGION_HEAP ||
+	       (region->kind == REGION_ANON && region->policy == FORK_PRIVATE && (region->prot & PROT_WRITE));
+}
+
+/* Would `more` bytes (data: of data) go past a limit? */
+static bool over_limits(u64 more, bool data)
+{
+	u64 all = 0, of_data = 0;
+	for (u32 i = 0; i < map.count; i++) {
+		u64 size = map.at[i].end - map.at[i].start;
+		all += size;
+		of_data += counts_as_data(&map.at[i]) ? size : 0;
+	}
+	return all + more > libos_rlimit(RLIMIT_AS_) || (data && of_data + more > libos_rlimit(RLIMIT_DATA_));
+}
+
 /* brk: the heap is [heap_start, heap_top) in regions of kind heap; its pages go when it shrinks. */
 i64 mm_brk(u64 addr)
 {
 	if (addr < heap_start || addr > heap_start + HEAP_MAX)
 		return (i64)heap_end;
 	u64 new_top = PAGE_UP(addr);
+	if (new_top > heap_top && over_limits(new_top - heap_top, true))
+		return (i64)heap_end; /* RLIMIT_AS or RLIMIT_DATA: brk fails */
 	if (new_top > heap_top) {
 		struct region grown = { heap_top, new_top, PROT_READ | PROT_WRITE, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE };
 		if (!region_range_free(&map, heap_top, new_top) || region_insert(&map, grown) < 0)
@@ -177,6 +206,9 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 		return -L_ENOMEM;
 	if ((flags & MAP_FIXED_NOREPLACE) && !region_range_free(&map, addr, addr + size))
 		return -L_EEXIST;
+	bool data = type == MAP_PRIVATE && (prot & PROT_WRITE);
+	if (over_limits(size, data))
+		return -L_ENOMEM; /* RLIMIT_AS, RLIMIT_DATA */
 	/* First fit in the mmap area, a page's hole between mappings to catch overruns. */
 	u64 start = fixed ? addr : region_find_gap(&map, MMAP_BASE, MMAP_END, size, PAGE);
 	if (!start)
@@ -226,6 +258,8 @@ int mm_fault(u64 addr, bool write)
 	if (!region || !(region->prot & PROT_READ) || (write && !(region->prot & PROT_WRITE)))
 		return -1;
 	u64 page = addr & ~(PAGE - 1);
+	if (region->kind == REGION_STACK && STACK_TOP - page > libos_rlimit(RLIMIT_STACK_))
+		return -1; /* the stack grows no further than RLIMIT_STACK: SIGSEGV, as Linux */
 	u64 present = as_lookup_self(page);
 	if (present & EXO_PTE_VALID) {
 		/* Another thread mapped it first: fine if it allows the access; else a real fault. */

@@ -612,6 +612,55 @@ static void identity_and_limits(const char *self)
 	printf("check: times counts up %d, sysinfo %d\n", times(&tms) > 0, sysinfo(&info));
 }
 
+/* Deep enough to pass a small stack limit: about 1 KiB a frame. */
+static int descend(int depth)
+{
+	volatile char frame[1024];
+	frame[depth & 1023] = (char)depth; /* an index not known at compile time: the whole frame stays */
+	if (depth)
+		frame[(depth + 1) & 1023] = (char)descend(depth - 1); /* after the call: no loop made of it */
+	return frame[depth & 1023] + frame[(depth + 1) & 1023];
+}
+
+/* RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK, each in a child: enforced as Linux does. */
+static void memory_limits(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setrlimit(RLIMIT_AS, &(struct rlimit){ 64 << 20, RLIM_INFINITY });
+		void *big = mmap(NULL, 128 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *small = mmap(NULL, 1 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		_exit(big == MAP_FAILED && errno == ENOMEM && small != MAP_FAILED ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	printf("check: RLIMIT_AS 64 MiB: a 128 MiB mapping refused (ENOMEM), 1 MiB mapped: %d\n",
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pid = fork();
+	if (pid == 0) {
+		setrlimit(RLIMIT_DATA, &(struct rlimit){ 64 << 20, RLIM_INFINITY });
+		void *data = mmap(NULL, 128 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *readonly = mmap(NULL, 128 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		_exit(data == MAP_FAILED && errno == ENOMEM && readonly != MAP_FAILED ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	printf("check: RLIMIT_DATA 64 MiB: 128 MiB of private writable memory refused, read-only mapped: %d\n",
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	int ends[2];
+	for (int limited = 0; limited < 2; limited++) {
+		pid = fork();
+		if (pid == 0) {
+			if (limited)
+				setrlimit(RLIMIT_STACK, &(struct rlimit){ 256 << 10, RLIM_INFINITY });
+			_exit(descend(4000) == 12345 ? 2 : 0); /* 4 MiB */
+		}
+		waitpid(pid, &status, 0);
+		ends[limited] = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	}
+	printf("check: 4 MiB of stack: fine by default (signal %d), SIGSEGV under RLIMIT_STACK 256 KiB: %d\n",
+	       ends[0], ends[1] == SIGSEGV);
+}
+
 static void thread_lifetimes(const char *self)
 {
 	char out[128], want[48];
@@ -710,6 +759,7 @@ int main(int argc, char **argv)
 	writers_share_a_pipe(argv[0]);
 	thread_lifetimes(argv[0]);
 	identity_and_limits(argv[0]);
+	memory_limits();
 	printf("check: done, %d failures\n", failures);
 	fflush(stdout);
 	if (getpid() == 1 && argc > 1 && strcmp(argv[1], "poweroff") == 0) {
