@@ -36,19 +36,31 @@ void libos_keep_event(const struct exo_event *event)
 		stashed[nstashed++] = *event;
 }
 
+/*
+ * An event in an interruptible wait (a sleep, a pipe's or the terminal's):
+ * kept, and a signal it made ready for us (Ctrl-C cooked by ourselves)
+ * ends the wait as an alert's would.
+ */
+static void keep_interruptible(const struct exo_event *event)
+{
+	libos_keep_event(event);
+	if (event->kind == EXO_EVENT_INPUT)
+		sig_alerted(0, 0, SIG_WAIT_INTERRUPTIBLE);
+}
+
 /* Sleep up to timeout_ns, or until an event arrives (kept for later). */
 void libos_nap(u64 timeout_ns)
 {
 	struct exo_event event;
 	if (exo_recv(&event, LIBOS_RECV, timeout_ns) == 0)
-		libos_keep_event(&event);
+		keep_interruptible(&event);
 }
 
 void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns)
 {
 	struct exo_event event;
 	if (exo_recv_word(&event, LIBOS_RECV, timeout_ns, word, expected) == 0 && event.kind != EXO_EVENT_WORD)
-		libos_keep_event(&event);
+		keep_interruptible(&event);
 }
 
 /* A forked child: the events its parent kept are not its own. */
@@ -113,19 +125,12 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(i64 pid, const struct exo_event 
 
 /*
  * SIGCHLD ignored (or SA_NOCLDWAIT): ended children are reaped as they
- * end, never zombies.  Their notices are taken (kept ones, and the
- * kernel's now) and dropped; `mine` says which are a child's and forgets it.
+ * end, never zombies.  The kernel's notices are taken now and dropped
+ * (`mine` says which are a child's and forgets it); kept ones stay: those
+ * children ended before SIGCHLD was ignored, and wait4 still reports them.
  */
 void libos_drop_exits(bool (*mine)(u64 child))
 {
-	{
-		HOLD_LIBOS_LOCK();
-		for (u32 i = 0; i < nstashed;)
-			if (stashed[i].kind == EXO_EVENT_EXIT && mine(stashed[i].env))
-				stashed[i] = stashed[--nstashed]; /* order among the rest kept enough: these are gone */
-			else
-				i++;
-	}
 	for (;;) {
 		struct exo_event event;
 		if (exo_recv(&event, LIBOS_RECV | EXO_RECV_NOWAIT, 0) != 0)
@@ -138,12 +143,19 @@ void libos_drop_exits(bool (*mine)(u64 child))
 			tty_pump();
 			continue;
 		}
-		if (event.kind == EXO_EVENT_EXIT && mine(event.env))
-			continue;
+		if (event.kind == EXO_EVENT_EXIT && (mine(event.env) || !libos_is_child((i64)event.env)))
+			continue; /* a child reaped by nobody; a thread's end, which nobody waits for */
 		HOLD_LIBOS_LOCK();
 		if (nstashed < ARRAY_LEN(stashed))
 			stashed[nstashed++] = event;
 	}
+}
+
+/* Every exit notice the kernel holds now, into the store (other events too, and alerts absorbed). */
+void libos_keep_queued_exits(void)
+{
+	i64 status;
+	libos_peek_exit(0, &status); /* pid 0 is nobody's: it takes in everything queued */
 }
 
 /* The next event from the kernel, the store not looked at (the caller has): as libos_next_event. */

@@ -229,6 +229,7 @@ bool libos_is_child(i64 pid);
 void events_fork_child(void);
 /* Ended children's exit notices taken and dropped (SIGCHLD ignored); mine(child) forgets a child of ours. */
 void libos_drop_exits(bool (*mine)(u64 child));
+void libos_keep_queued_exits(void);
 /* Reap ended children now if SIGCHLD says so (SIG_IGN, SA_NOCLDWAIT): true if it does. */
 bool libos_reap_if_ignored(void);
 /* The status in child pid's exit notice, which stays for wait4; false if it has none yet. */

@@ -87,10 +87,12 @@ i64 proctab_add(u64 child, u64 parent)
 	for (u32 i = 0; i < ARRAY_LEN(table->at); i++) {
 		u32 free_word = 0;
 		struct proc_entry *entry = &table->at[i];
-		if (entry->pid || !__atomic_compare_exchange_n(&entry->pid, &free_word, (u32)child, false,
+		/* Claimed, filled, then named: nobody sees the child's pid with the last occupant's group. */
+		if (entry->pid || !__atomic_compare_exchange_n(&entry->pid, &free_word, PROC_CLAIMED, false,
 		                                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
 		entry->ppid = fresh.ppid, entry->pgid = fresh.pgid, entry->sid = fresh.sid, entry->job = 0;
+		__atomic_store_n(&entry->pid, (u32)child, __ATOMIC_RELEASE);
 		u32 top = top_seen();
 		while (top <= i && !__atomic_compare_exchange_n(&table->top, &top, i + 1, false, __ATOMIC_ACQ_REL,
 		                                                 __ATOMIC_ACQUIRE))
@@ -120,6 +122,25 @@ static void drop_posted(u32 pid, u32 job)
 	}
 }
 
+/*
+ * Linux's rule at sending: SIGCONT undoes stop signals not yet taken, a
+ * stop signal undoes a SIGCONT (so STOP, CONT, STOP ends stopped, however
+ * the records merge).
+ */
+static void drop_undone(u32 to, u32 sig)
+{
+	u64 stops = (1ull << (L_SIGSTOP - 1)) | (1ull << (L_SIGTSTP - 1)) | (1ull << (L_SIGTTIN - 1)) |
+	            (1ull << (L_SIGTTOU - 1));
+	u64 undone = sig == L_SIGCONT ? stops : (stops >> (sig - 1)) & 1 ? 1ull << (L_SIGCONT - 1) : 0;
+	for (u32 i = 0; undone && i < SIG_RING; i++) {
+		struct sig_record *record = &table->ring[i];
+		u32 word = __atomic_load_n(&record->word, __ATOMIC_ACQUIRE);
+		if (RECORD_STATE(word) == RECORD_POSTED && record->to == to && record->sig >= 1 && record->sig <= 64 &&
+		    ((undone >> (record->sig - 1)) & 1))
+			free_record(record, word);
+	}
+}
+
 /* A standard signal already posted to `to` and not yet taken: a second adds nothing (they do not queue). */
 static bool already_posted(u32 to, u32 sig)
 {
@@ -137,6 +158,7 @@ i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
 	struct proc_entry *entry = proctab_find(to);
 	if (!entry || (entry->job & JOB_EXITED))
 		return -L_ENOENT;
+	drop_undone((u32)to, sig);
 	if (sig < SIG_RT_FIRST && already_posted((u32)to, sig))
 		return PROCTAB_MERGED;
 	for (u32 i = 0; i < SIG_RING; i++) {
@@ -152,6 +174,11 @@ i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
 		u32 posted = (word & ~3u) | RECORD_POSTED;
 		__atomic_store_n(&record->word, posted, __ATOMIC_RELEASE);
 		proctab_job_change(entry, JOB_POSTED, 0);
+		/* It may have been reaped meanwhile (its records already dropped): then this one goes too. */
+		if (__atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE) != (u32)to || (entry->job & JOB_EXITED)) {
+			free_record(record, posted);
+			return -L_ENOENT;
+		}
 		return (i64)i | (i64)posted << 32;
 	}
 	return -L_EAGAIN;
@@ -223,7 +250,8 @@ u32 proctab_job_change(struct proc_entry *entry, u32 set, u32 clear)
 /* In use and not ended: may be someone's parent, may be stopped or signalled. */
 static bool live(const struct proc_entry *entry)
 {
-	return __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE) && !(entry->job & JOB_EXITED);
+	u32 pid = __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE);
+	return pid && pid != PROC_CLAIMED && !(entry->job & JOB_EXITED);
 }
 
 /*
@@ -371,11 +399,13 @@ i64 proctab_setsid(void)
 static i64 signal_each(bool everyone, u32 pgid, u64 sig, i64 (*send)(u64 pid, u64 sig))
 {
 	u32 caller = me();
-	bool found = false;
+	bool found = false, reached = false;
 	i64 err = 0;
 	for (u32 i = 0, top = top_seen(); i < top; i++) {
 		const struct proc_entry *entry = &table->at[i];
 		u32 target = __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE);
+		if (target == PROC_CLAIMED)
+			continue;
 		bool wanted = everyone ? target != table->init && target != caller : entry->pgid == pgid;
 		if (!target || !wanted)
 			continue;
@@ -383,10 +413,11 @@ static i64 signal_each(bool everyone, u32 pgid, u64 sig, i64 (*send)(u64 pid, u6
 		if (entry->job & JOB_EXITED)
 			continue;
 		i64 sent = send(target, sig);
+		reached |= sent >= 0;
 		if (sent < 0 && sent != -L_ESRCH)
 			err = sent;
 	}
-	return !found ? -L_ESRCH : err;
+	return !found ? -L_ESRCH : reached ? 0 : err; /* as Linux: one reached is success */
 }
 
 i64 proctab_kill_group(i64 pid, u64 sig, i64 (*send)(u64 pid, u64 sig))

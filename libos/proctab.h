@@ -39,6 +39,7 @@ static inline bool libos_shared_in(u64 start, u64 end) { return start < PROC_TAB
 #define JOB_CONTINUED (1u << 13) /* its last change was a continue (SIGCHLD's si_code: not taken by wait4) */
 #define JOB_POSTED (1u << 14)    /* a signal was posted to it (struct sig_record): look in the ring */
 
+#define PROC_CLAIMED 0xffffffffu /* an entry being filled: no process yet */
 struct proc_entry {
 	u32 pid;  /* 0: free */
 	u32 ppid; /* its parent, or init once orphaned */

@@ -169,26 +169,26 @@ void sig_absorb(u64 bits, u64 sender)
 	struct sig_process *p = t->process;
 	bool to_process = t->self == p->env;
 	/*
-	 * The kernel's alarm (EXO_ALARM, from 0) is the interval timer; alerts
-	 * merge, so a SIGALRM bit from anyone once the timer is due is its too.
+	 * Other processes' signals: the records posted in the process table
+	 * say what came, whichever alert woke us (merged alerts name only the
+	 * last sender); their bits say nothing more.
 	 */
-	if ((bits & SIG_BIT(L_SIGALRM)) && sig_timers_armed(p) &&
-	    (sender == 0 || (p->alarm_at && exo_clock() >= p->alarm_at))) {
-		sig_alarm_fired(p);
-		bits &= ~SIG_BIT(L_SIGALRM);
-	}
-	/* From a thread of ours: a wake-up, the signal already pending where it belongs. */
-	if (sender && libos_thread_of(sender, p->env))
-		bits = 0;
-	/*
-	 * To the process from another: the alert only wakes us, the records
-	 * posted in the process table say what came (all of them, whichever
-	 * alert brought them), except a child's exit alert, the kernel's own.
-	 */
-	if (to_process && bits) {
+	if (to_process)
 		proctab_take_posted(p->env, take_posted);
-		bits &= SIG_BIT(L_SIGCHLD);
-	}
+	/*
+	 * The kernel's alarm (EXO_ALARM, from 0) serves every timer: whatever
+	 * is due now goes off, whoever the merged alert names.
+	 */
+	if ((bits & SIG_BIT(L_SIGALRM)) && sig_timers_armed(p))
+		sig_alarm_fired(p);
+	bool ours = sender && libos_thread_of(sender, p->env);
+	if (sender == 0 || ours)
+		bits &= ~SIG_BIT(L_SIGALRM);
+	/* From a thread of ours: a wake-up, the signal already pending where it belongs. */
+	if (ours)
+		bits = 0;
+	if (to_process)
+		bits &= SIG_BIT(L_SIGCHLD); /* a child's exit alert: the kernel's own, no record */
 	for (u64 rest = bits; rest; rest &= rest - 1) {
 		u32 sig = lowest(rest);
 		struct sig_origin from = { sig == L_SIGCHLD ? L_CLD_EXITED : L_SI_USER, pid_of(sender), 0 };

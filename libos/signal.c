@@ -209,6 +209,8 @@ i64 sig_action(u64 sig, const void *act, void *old, u64 setsize)
 		memcpy(old, &p->actions[sig - 1], sizeof(wanted));
 	if (act) {
 		wanted.mask &= ~SIG_UNBLOCKABLE;
+		if (sig == L_SIGCHLD && (wanted.handler == L_SIG_IGN || (wanted.flags & L_SA_NOCLDWAIT)))
+			libos_keep_queued_exits(); /* children that ended before: zombies still, as on Linux */
 		p->actions[sig - 1] = wanted;
 		if (sig_discarded(p, (u32)sig))
 			discard_pending(p, (u32)sig);

@@ -109,6 +109,10 @@ static void timer_fired(struct sig_process *p, u32 id, struct sig_timer *timer)
 	if (timer->notify == SIGEV_NONE_L)
 		return;
 	struct sig_thread *t = timer->notify == SIGEV_THREAD_ID_L ? libos_thread_state(timer->tid, p) : NULL;
+	if (((t ? t->pending : p->pending) & SIG_BIT(timer->signo))) {
+		timer->overrun++; /* its signal still pending: one more overrun, not another signal (Linux) */
+		return;
+	}
 	if (t)
 		sig_raise_thread(t, timer->signo, from);
 	else

@@ -365,7 +365,10 @@ i64 tty_ioctl(u64 request, u64 arg)
 		if (own->sid == own->pid)
 			tty->sid = TTY_NO_SESSION; /* its leader lets it go (Linux would hang up the session too) */
 		return 0;
-	case TCFLSH: /* input (0) or both (2): what was typed and not read goes; output is never queued */
+	case TCFLSH: { /* input (0) or both (2): what was typed and not read goes; output is never queued */
+		i64 changing = check_change();
+		if (changing)
+			return changing;
 		if (arg > 2)
 			return -L_EINVAL;
 		if (arg != 1) {
@@ -374,7 +377,10 @@ i64 tty_ioctl(u64 request, u64 arg)
 			tty_unlock();
 		}
 		return 0;
-	case TCSBRK: case TCXONC: /* tcdrain (output is written as it is asked for), flow control: nothing to do */
+	}
+	case TCXONC: /* flow control: nothing to do, but a background group is stopped first */
+		return check_change();
+	case TCSBRK: /* tcdrain: output is written as it is asked for */
 		return 0;
 	case FIONREAD:
 		*(i32 *)out = (i32)(tty->tail - tty->head);
