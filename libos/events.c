@@ -124,6 +124,32 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(i64 pid, const struct exo_event 
 }
 
 /*
+ * The kernel's next queued event, not waiting: alerts are absorbed and
+ * input cooked on the way (this runs where no call is there to
+ * interrupt); false when none is queued.
+ */
+static bool take_queued(struct exo_event *event)
+{
+	for (;;) {
+		if (exo_recv(event, LIBOS_RECV | EXO_RECV_NOWAIT, 0) != 0)
+			return false;
+		if (event->kind == EXO_EVENT_ALERT)
+			sig_absorb(event->value, event->env);
+		else if (event->kind == EXO_EVENT_INPUT)
+			tty_pump();
+		else
+			return true;
+	}
+}
+
+static void stash(const struct exo_event *event)
+{
+	HOLD_LIBOS_LOCK();
+	if (nstashed < ARRAY_LEN(stashed))
+		stashed[nstashed++] = *event;
+}
+
+/*
  * SIGCHLD ignored (or SA_NOCLDWAIT): ended children are reaped as they
  * end, never zombies.  The kernel's notices are taken now and dropped
  * (`mine` says which are a child's and forgets it); kept ones stay: those
@@ -131,24 +157,10 @@ bool libos_take_kept_exit(i64 pid, bool (*take)(i64 pid, const struct exo_event 
  */
 void libos_drop_exits(bool (*mine)(u64 child))
 {
-	for (;;) {
-		struct exo_event event;
-		if (exo_recv(&event, LIBOS_RECV | EXO_RECV_NOWAIT, 0) != 0)
-			return;
-		if (event.kind == EXO_EVENT_ALERT) {
-			sig_absorb(event.value, event.env);
-			continue;
-		}
-		if (event.kind == EXO_EVENT_INPUT) {
-			tty_pump();
-			continue;
-		}
-		if (event.kind == EXO_EVENT_EXIT && (mine(event.env) || !libos_is_child((i64)event.env)))
-			continue; /* a child reaped by nobody; a thread's end, which nobody waits for */
-		HOLD_LIBOS_LOCK();
-		if (nstashed < ARRAY_LEN(stashed))
-			stashed[nstashed++] = event;
-	}
+	struct exo_event event;
+	while (take_queued(&event))
+		if (!(event.kind == EXO_EVENT_EXIT && (mine(event.env) || !libos_is_child((i64)event.env))))
+			stash(&event); /* else a child reaped by nobody, or a thread's end, which nobody waits for */
 }
 
 /* Every exit notice the kernel holds now, into the store (other events too, and alerts absorbed). */
@@ -192,18 +204,8 @@ bool libos_peek_exit(u64 pid, i64 *status)
 				}
 		}
 		struct exo_event event;
-		if (exo_recv(&event, LIBOS_RECV | EXO_RECV_NOWAIT, 0) != 0)
+		if (!take_queued(&event))
 			return false;
-		if (event.kind == EXO_EVENT_ALERT) {
-			sig_absorb(event.value, event.env);
-			continue;
-		}
-		if (event.kind == EXO_EVENT_INPUT) {
-			tty_pump();
-			continue;
-		}
-		HOLD_LIBOS_LOCK();
-		if (nstashed < ARRAY_LEN(stashed))
-			stashed[nstashed++] = event;
+		stash(&event);
 	}
 }

@@ -65,6 +65,35 @@ static void say(int fd, char c) { write(fd, &c, 1); }
 
 /* --- groups and sessions --- */
 
+/* setpgid(child, child) once the child (in a session of its own if asked) has exec'd: its result. */
+static int setpgid_of_execd(const char *self, bool own_session)
+{
+	int ready[2], hold[2];
+	pipe(ready);
+	pipe(hold);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char r[12], h[12];
+		snprintf(r, sizeof(r), "%d", ready[1]);
+		snprintf(h, sizeof(h), "%d", hold[0]);
+		close(ready[0]);
+		close(hold[1]);
+		if (own_session)
+			setsid();
+		execl(self, self, "hold", r, h, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	byte_from(ready[0]); /* the new image is running */
+	int result = setpgid(pid, pid), err = errno;
+	close(hold[1]);
+	close(ready[0]);
+	waitpid(pid, NULL, 0);
+	errno = err;
+	return result;
+}
+
 static void groups_and_sessions(const char *self)
 {
 	pid_t me = getpid(), pid = fork();
@@ -97,51 +126,12 @@ static void groups_and_sessions(const char *self)
 	waitpid(pid, &status, 0);
 	check("the child sees its new group", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-	/* A child that has exec'd may not be moved. */
-	int ready[2], hold[2];
-	pipe(ready);
-	pipe(hold);
-	pid = fork();
-	if (pid == 0) {
-		char r[12], h[12];
-		snprintf(r, sizeof(r), "%d", ready[1]);
-		snprintf(h, sizeof(h), "%d", hold[0]);
-		close(ready[0]);
-		close(hold[1]);
-		execl(self, self, "hold", r, h, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	close(hold[0]);
-	byte_from(ready[0]);
+	/* A child that has exec'd may not be moved; one in another session: that is looked at first (EPERM). */
 	errno = 0;
-	check("setpgid of a child that has exec'd: EACCES", setpgid(pid, pid) == -1 && errno == EACCES);
-	close(hold[1]);
-	close(ready[0]);
-	waitpid(pid, &status, 0);
-
-	/* One that made its own session and exec'd: the session is looked at first (EPERM). */
-	pipe(ready);
-	pipe(hold);
-	pid = fork();
-	if (pid == 0) {
-		char r[12], h[12];
-		snprintf(r, sizeof(r), "%d", ready[1]);
-		snprintf(h, sizeof(h), "%d", hold[0]);
-		close(ready[0]);
-		close(hold[1]);
-		setsid();
-		execl(self, self, "hold", r, h, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	close(hold[0]);
-	byte_from(ready[0]);
+	check("setpgid of a child that has exec'd: EACCES", setpgid_of_execd(self, false) == -1 && errno == EACCES);
 	errno = 0;
-	check("setpgid of a child in another session that has exec'd: EPERM", setpgid(pid, pid) == -1 && errno == EPERM);
-	close(hold[1]);
-	close(ready[0]);
-	waitpid(pid, &status, 0);
+	check("setpgid of a child in another session that has exec'd: EPERM",
+	      setpgid_of_execd(self, true) == -1 && errno == EPERM);
 
 	errno = 0;
 	check("setpgid with a negative group: EINVAL", setpgid(0, -1) == -1 && errno == EINVAL);
