@@ -110,47 +110,48 @@ static bool free_record(struct sig_record *record, u32 word)
 	return __atomic_compare_exchange_n(&record->word, &word, freed, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
+/* The record's state word if it is posted to `to`, else 0 (a posted word is never 0). */
+static u32 posted_word(const struct sig_record *record, u32 to)
+{
+	u32 word = __atomic_load_n(&record->word, __ATOMIC_ACQUIRE);
+	return RECORD_STATE(word) == RECORD_POSTED && record->to == to ? word : 0;
+}
+
 /* Records still posted to pid (it ended before taking them) are freed. */
 static void drop_posted(u32 pid, u32 job)
 {
 	if (!(job & JOB_POSTED))
 		return; /* nothing was posted to it since it last looked */
 	for (u32 i = 0; i < SIG_RING; i++) {
-		u32 word = __atomic_load_n(&table->ring[i].word, __ATOMIC_ACQUIRE);
-		if (RECORD_STATE(word) == RECORD_POSTED && table->ring[i].to == pid)
+		u32 word = posted_word(&table->ring[i], pid);
+		if (word)
 			free_record(&table->ring[i], word);
 	}
 }
 
 /*
- * Linux's rule at sending: SIGCONT undoes stop signals not yet taken, a
- * stop signal undoes a SIGCONT (so STOP, CONT, STOP ends stopped, however
- * the records merge).
+ * Before sig is posted to `to`, in one look at its records: Linux's rule
+ * at sending (SIGCONT undoes stop signals not yet taken, a stop signal
+ * undoes a SIGCONT: STOP, CONT, STOP ends stopped), and whether the same
+ * standard signal is posted already (then this one adds nothing: they do
+ * not queue).
  */
-static void drop_undone(u32 to, u32 sig)
+static bool posted_already(u32 to, u32 sig)
 {
-	u64 stops = (1ull << (L_SIGSTOP - 1)) | (1ull << (L_SIGTSTP - 1)) | (1ull << (L_SIGTTIN - 1)) |
-	            (1ull << (L_SIGTTOU - 1));
-	u64 undone = sig == L_SIGCONT ? stops : (stops >> (sig - 1)) & 1 ? 1ull << (L_SIGCONT - 1) : 0;
-	for (u32 i = 0; undone && i < SIG_RING; i++) {
-		struct sig_record *record = &table->ring[i];
-		u32 word = __atomic_load_n(&record->word, __ATOMIC_ACQUIRE);
-		if (RECORD_STATE(word) == RECORD_POSTED && record->to == to && record->sig >= 1 && record->sig <= 64 &&
-		    ((undone >> (record->sig - 1)) & 1))
-			free_record(record, word);
-	}
-}
-
-/* A standard signal already posted to `to` and not yet taken: a second adds nothing (they do not queue). */
-static bool already_posted(u32 to, u32 sig)
-{
+	u64 stops = SIG_STOPS;
+	u64 undone = sig == L_SIGCONT ? stops : (stops & SIG_BIT(sig)) ? SIG_BIT(L_SIGCONT) : 0;
+	bool merged = false;
 	for (u32 i = 0; i < SIG_RING; i++) {
-		const struct sig_record *record = &table->ring[i];
-		if (RECORD_STATE(__atomic_load_n(&record->word, __ATOMIC_ACQUIRE)) == RECORD_POSTED && record->to == to &&
-		    record->sig == sig)
-			return true;
+		struct sig_record *record = &table->ring[i];
+		u32 word = posted_word(record, to);
+		if (!word || record->sig < 1 || record->sig > SIG_COUNT)
+			continue;
+		if (undone & SIG_BIT(record->sig))
+			free_record(record, word);
+		else if (record->sig == sig && sig < SIG_RT_FIRST)
+			merged = true;
 	}
-	return false;
+	return merged;
 }
 
 i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
@@ -158,8 +159,7 @@ i64 proctab_post(u64 to, u32 sig, const struct sig_origin *from)
 	struct proc_entry *entry = proctab_find(to);
 	if (!entry || (entry->job & JOB_EXITED))
 		return -L_ENOENT;
-	drop_undone((u32)to, sig);
-	if (sig < SIG_RT_FIRST && already_posted((u32)to, sig))
+	if (posted_already((u32)to, sig))
 		return PROCTAB_MERGED;
 	for (u32 i = 0; i < SIG_RING; i++) {
 		struct sig_record *record = &table->ring[i];
@@ -197,7 +197,7 @@ static u32 posted_to(u32 me, u32 *slots, u32 max)
 	u32 count = 0;
 	for (u32 i = 0; i < SIG_RING && count < max; i++) {
 		const struct sig_record *record = &table->ring[i];
-		if (RECORD_STATE(__atomic_load_n(&record->word, __ATOMIC_ACQUIRE)) != RECORD_POSTED || record->to != me)
+		if (!posted_word(record, me))
 			continue;
 		u32 at = count++;
 		for (; at > 0 && (i32)(table->ring[slots[at - 1]].seq - record->seq) > 0; at--)
@@ -210,18 +210,17 @@ static u32 posted_to(u32 me, u32 *slots, u32 max)
 void proctab_take_posted(u64 me, void (*take)(u32 sig, const struct sig_origin *from))
 {
 	struct proc_entry *own = proctab_find(me);
-	if (!own || !(proctab_job_change(own, 0, JOB_POSTED) & JOB_POSTED))
+	if (!own || !(__atomic_load_n(&own->job, __ATOMIC_ACQUIRE) & JOB_POSTED) ||
+	    !(proctab_job_change(own, 0, JOB_POSTED) & JOB_POSTED))
 		return; /* the flag is cleared before the look: a record posted after it sets it again */
 	u32 slots[32], count;
 	do {
 		count = posted_to((u32)me, slots, ARRAY_LEN(slots));
 		for (u32 i = 0; i < count; i++) {
 			struct sig_record *record = &table->ring[slots[i]];
-			u32 word = __atomic_load_n(&record->word, __ATOMIC_ACQUIRE);
+			u32 word = posted_word(record, (u32)me), sig = record->sig;
 			struct sig_origin from = { record->code, record->from, record->value };
-			u32 sig = record->sig;
-			if (RECORD_STATE(word) == RECORD_POSTED && record->to == (u32)me && free_record(record, word) &&
-			    sig >= 1 && sig <= SIG_COUNT)
+			if (word && free_record(record, word) && sig >= 1 && sig <= SIG_COUNT)
 				take(sig, &from);
 		}
 	} while (count == ARRAY_LEN(slots));
@@ -247,12 +246,15 @@ u32 proctab_job_change(struct proc_entry *entry, u32 set, u32 clear)
 	return before;
 }
 
-/* In use and not ended: may be someone's parent, may be stopped or signalled. */
-static bool live(const struct proc_entry *entry)
+/* A process's (a zombie's too), not free or being filled: its pid, else 0. */
+static u32 in_use(const struct proc_entry *entry)
 {
 	u32 pid = __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE);
-	return pid && pid != PROC_CLAIMED && !(entry->job & JOB_EXITED);
+	return pid == PROC_CLAIMED ? 0 : pid;
 }
+
+/* In use and not ended: may be someone's parent, may be stopped or signalled. */
+static bool live(const struct proc_entry *entry) { return in_use(entry) && !(entry->job & JOB_EXITED); }
 
 /*
  * Linux's test: a group is orphaned when no member (but `ignored`, and
@@ -331,7 +333,7 @@ i64 proctab_getpgid(i64 pid)
 	if (pid < 0)
 		return -L_ESRCH;
 	const struct proc_entry *entry = proctab_find(pid ? (u64)pid : me());
-	return entry && entry->pid ? (i64)entry->pgid : -L_ESRCH;
+	return entry ? (i64)entry->pgid : -L_ESRCH;
 }
 
 i64 proctab_getsid(i64 pid)
@@ -346,7 +348,7 @@ i64 proctab_getsid(i64 pid)
 bool proctab_group_in_session(u32 pgid, u32 sid)
 {
 	for (u32 i = 0, top = top_seen(); i < top; i++)
-		if (table->at[i].pid && table->at[i].pgid == pgid && table->at[i].sid == sid)
+		if (in_use(&table->at[i]) && table->at[i].pgid == pgid && table->at[i].sid == sid)
 			return true;
 	return false;
 }
@@ -354,7 +356,7 @@ bool proctab_group_in_session(u32 pgid, u32 sid)
 i64 proctab_group_sid(u32 pgid)
 {
 	for (u32 i = 0, top = top_seen(); i < top; i++)
-		if (table->at[i].pid && table->at[i].pgid == pgid)
+		if (in_use(&table->at[i]) && table->at[i].pgid == pgid)
 			return table->at[i].sid;
 	return -L_ESRCH;
 }
@@ -388,7 +390,7 @@ i64 proctab_setsid(void)
 	if (!own)
 		return -L_EPERM;
 	for (u32 i = 0, top = top_seen(); i < top; i++)
-		if (table->at[i].pid && table->at[i].pgid == caller)
+		if (in_use(&table->at[i]) && table->at[i].pgid == caller)
 			return -L_EPERM; /* already a group's leader (or its id names a group) */
 	own->sid = caller;
 	__atomic_store_n(&own->pgid, caller, __ATOMIC_RELEASE);
@@ -403,9 +405,7 @@ static i64 signal_each(bool everyone, u32 pgid, u64 sig, i64 (*send)(u64 pid, u6
 	i64 err = 0;
 	for (u32 i = 0, top = top_seen(); i < top; i++) {
 		const struct proc_entry *entry = &table->at[i];
-		u32 target = __atomic_load_n(&entry->pid, __ATOMIC_ACQUIRE);
-		if (target == PROC_CLAIMED)
-			continue;
+		u32 target = in_use(entry);
 		bool wanted = everyone ? target != table->init && target != caller : entry->pgid == pgid;
 		if (!target || !wanted)
 			continue;

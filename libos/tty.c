@@ -194,30 +194,31 @@ void tty_pump(void)
 
 static struct proc_entry *own_entry(void) { return proctab_find(libos_process_of((u64)exo_self())); }
 
-/* Is the caller's group in the background of the terminal its session controls? */
-static bool in_background(void)
+/*
+ * Linux's job-control check for a process of the terminal's session in
+ * its background: SIGTTIN before it reads (ignored or blocked: EIO),
+ * SIGTTOU before it changes the terminal (ignored or blocked: the change
+ * goes through); an orphaned group gets EIO instead.  0: go on.
+ */
+static i64 job_check(u32 sig)
 {
 	const struct proc_entry *own = own_entry();
-	return own && own->sid == tty->sid && own->pgid != tty->pgid;
-}
-
-/* Would sig do nothing to the caller (ignored or blocked), or is its group orphaned?  Then EIO, as Linux. */
-static bool job_signal_refused(u32 sig)
-{
+	if (!own || own->sid != tty->sid || own->pgid == tty->pgid)
+		return 0;
 	struct sig_thread *t = sig_here();
-	const struct proc_entry *own = own_entry();
-	return t->process->actions[sig - 1].handler == L_SIG_IGN || (t->mask & SIG_BIT(sig)) ||
-	       (own && proctab_orphaned(own->pgid));
+	if (t->process->actions[sig - 1].handler == L_SIG_IGN || (t->mask & SIG_BIT(sig)))
+		return sig == L_SIGTTIN ? -L_EIO : 0;
+	if (proctab_orphaned(own->pgid))
+		return -L_EIO;
+	sig_group(own->pgid, sig);
+	return TTY_SIGNALS_FIRST;
 }
 
 i64 tty_read_now(void *buf, u64 len, const volatile u32 **word, u32 *seq)
 {
-	if (in_background()) {
-		if (job_signal_refused(L_SIGTTIN))
-			return -L_EIO;
-		sig_group(own_entry()->pgid, L_SIGTTIN);
-		return TTY_SIGNALS_FIRST;
-	}
+	i64 job = job_check(L_SIGTTIN);
+	if (job)
+		return job;
 	*seq = __atomic_load_n(&tty->input_seq, __ATOMIC_ACQUIRE);
 	tty_pump();
 	if (sig_ready(sig_here()))
@@ -254,24 +255,8 @@ void tty_listen(void)
 
 /* --- ioctl --- */
 
-/*
- * Linux's tty_check_change: a background process of the terminal's
- * session that changes it gets SIGTTOU first (unless it ignores or blocks
- * it); an orphaned background group may not change it at all.
- */
-static i64 check_change(void)
-{
-	const struct proc_entry *own = own_entry();
-	if (!own || own->sid != tty->sid || own->pgid == tty->pgid)
-		return 0;
-	struct sig_thread *t = sig_here();
-	if (t->process->actions[L_SIGTTOU - 1].handler == L_SIG_IGN || (t->mask & SIG_BIT(L_SIGTTOU)))
-		return 0;
-	if (proctab_orphaned(own->pgid))
-		return -L_EIO;
-	sig_group(own->pgid, L_SIGTTOU);
-	return TTY_SIGNALS_FIRST;
-}
+/* Linux's tty_check_change. */
+static i64 check_change(void) { return job_check(L_SIGTTOU); }
 
 static i64 set_foreground(u32 pgid)
 {
