@@ -134,6 +134,14 @@ void boot_first_env(const struct boot_info *boot, const char *name)
 		load_error(name, err == -E_NOENT ? "not in the initrd" : "the initrd is not a newc cpio archive");
 	if (elf_load_info(file, size, BOOT_ARCHIVE_VA, &image, &why) < 0)
 		load_error(name, why);
+	/* A program not linked with libos starts through libos's loader, which reads init= itself. */
+	if (!image.libos) {
+		err = cpio_find(archive, boot->initrd_end - boot->initrd_start, BOOT_LOADER_NAME, &file, &size);
+		if (err)
+			load_error(name, "not linked with libos, and no loader (" BOOT_LOADER_NAME ") in the initrd");
+		if (elf_load_info(file, size, BOOT_ARCHIVE_VA, &image, &why) < 0)
+			load_error(BOOT_LOADER_NAME, why);
+	}
 	sched_baseline_free = frame_count(&kernel_frames, FRAME_FREE);
 	struct env *env;
 	env_create(NULL, sched_baseline_free, &env);

@@ -13,6 +13,8 @@
 
 #define BOOT_ARCHIVE_VA 0x0000100000000000ull
 #define BOOT_STACK_TOP 0x0000800000000000ull
+/* libos's loader: what starts an init= program without exo's ELF note (exo/elf.h). */
+#define BOOT_LOADER_NAME "lib/exo/loader"
 #define BOOT_STACK_PAGES 16
 
 void boot_first_env(const struct boot_info *boot, const char *name);

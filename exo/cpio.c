@@ -121,9 +121,12 @@ int cpio_next(const void *archive, u64 size, u64 *offset, struct cpio_entry *ent
 }
 
 /* A name without the "./" that find(1)-made archives put in front. */
+/* "./bin/sh", "/bin/sh" and "bin/sh" name one entry. */
 static const char *without_dot_slash(const char *name)
 {
-	return (name[0] == '.' && name[1] == '/') ? name + 2 : name;
+	if (name[0] == '.' && name[1] == '/')
+		return name + 2;
+	return name[0] == '/' ? name + 1 : name;
 }
 
 static bool is_regular_file(u32 mode) { return (mode & CPIO_MODE_TYPE) == CPIO_MODE_FILE; }

@@ -39,6 +39,8 @@ enum {
 	PT_LOAD = 1,
 	PT_DYNAMIC = 2,
 	PT_INTERP = 3,
+	PT_NOTE = 4,
+	PT_PHDR = 6,
 	PF_X = 1,
 	PF_W = 2,
 	PF_R = 4,
@@ -170,6 +172,52 @@ static int check_program_headers(const void *file, u64 size, u64 va_limit,
 	return 0;
 }
 
+/* One note header (System V ABI): the name and descriptor follow, each padded to 4 bytes. */
+struct elf64_note {
+	u32 namesz, descsz, type;
+};
+
+/* Does the PT_NOTE segment (inside the file) hold exo's libos note?  Each note is checked before it is read. */
+static bool notes_say_libos(const void *file, const struct elf64_phdr *phdr)
+{
+	u64 at = 0, len = phdr->filesz;
+	while (len - at >= sizeof(struct elf64_note)) {
+		struct elf64_note note;
+		memcpy(&note, (const u8 *)file + phdr->offset + at, sizeof(note));
+		at += sizeof(note);
+		u64 name_len = ALIGN_UP((u64)note.namesz, 4), desc_len = ALIGN_UP((u64)note.descsz, 4);
+		if (name_len > len - at || desc_len > len - at - name_len)
+			return false;
+		if (note.type == ELF_NOTE_LIBOS && note.namesz == sizeof(ELF_NOTE_NAME) &&
+		    memcmp((const u8 *)file + phdr->offset + at, ELF_NOTE_NAME, sizeof(ELF_NOTE_NAME)) == 0)
+			return true;
+		at += name_len + desc_len;
+	}
+	return false;
+}
+
+/*
+ * What user space needs beyond the segments: the program headers' address
+ * once loaded (PT_PHDR's, or the loaded segment's bytes that hold them) and
+ * whether the program is linked with libos.
+ */
+static void describe_program(const void *file, u64 size, const struct elf64_header *header,
+                             struct elf_image *image)
+{
+	image->phnum = header->phnum;
+	for (u32 i = 0; i < header->phnum; i++) {
+		struct elf64_phdr phdr;
+		read_phdr(file, header, i, &phdr);
+		if (phdr.type == PT_NOTE && inside_file(phdr.offset, phdr.filesz, size) && notes_say_libos(file, &phdr))
+			image->libos = true;
+		if (phdr.type == PT_PHDR)
+			image->phdr_va = phdr.vaddr;
+		else if (phdr.type == PT_LOAD && !image->phdr_va && phdr.filesz && header->phoff >= phdr.offset &&
+		         header->phoff - phdr.offset < phdr.filesz)
+			image->phdr_va = phdr.vaddr + (header->phoff - phdr.offset);
+	}
+}
+
 static bool entry_is_executable(const struct elf_image *image)
 {
 	for (u32 i = 0; i < image->nsegments; i++) {
@@ -194,6 +242,7 @@ int elf_load_info(const void *file, u64 size, u64 va_limit, struct elf_image *im
 	if (err)
 		return err;
 	image->entry = header.entry;
+	describe_program(file, size, &header, image);
 	if (!entry_is_executable(image))
 		return fail(why, -E_CORRUPT, "entry point outside every executable segment");
 	/* A misaligned pc faults on the first instruction; say so now instead. */

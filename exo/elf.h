@@ -32,6 +32,9 @@ struct elf_segment {
  */
 struct elf_image {
 	u64 entry; /* inside an executable segment */
+	u64 phdr_va; /* where the program headers are once loaded (AT_PHDR); 0 if no segment holds them */
+	u16 phnum;
+	bool libos; /* it carries exo's note (ELF_NOTE_LIBOS): linked with libos, it starts itself */
 	u32 nsegments;
 	struct elf_segment segments[ELF_MAX_SEGMENTS];
 };
@@ -43,6 +46,14 @@ struct elf_image {
  * load: too many segments, or above va_limit), with *why a short reason
  * for the console (NULL on success).
  */
+/*
+ * The note a libos-linked program carries (a PT_NOTE named "exo", type 1,
+ * no descriptor: libos/start.S): the kernel and execve start such a program
+ * as it is; any other static executable starts through libos's loader.
+ */
+#define ELF_NOTE_NAME "exo"
+#define ELF_NOTE_LIBOS 1
+
 int elf_load_info(const void *file, u64 size, u64 va_limit, struct elf_image *image,
                   const char **why);
 

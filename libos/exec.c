@@ -29,7 +29,7 @@ static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 le
 	return as_map(to, va, frame, attrs) < 0 ? -L_ENOMEM : 0;
 }
 
-static int load_segment(struct aspace *to, const u8 *file, const struct elf_segment *seg)
+int exec_load_segment(struct aspace *to, const u8 *file, const struct elf_segment *seg)
 {
 	for (u64 page = seg->vaddr & ~(PAGE - 1); page < seg->vaddr + seg->memsz; page += PAGE) {
 		u64 from = MAX(page, seg->vaddr), to_end = MIN(page + PAGE, seg->vaddr + seg->filesz);
@@ -57,10 +57,21 @@ static int map_archive(struct aspace *to)
 /*
  * The exec block, at the top of the new stack: argc, argv[], NULL, envp[],
  * NULL, who waits for the image, the signal mask, ignored and pending signals, the
- * file-creation mask and RLIMIT_NOFILE, the inherited descriptors, then the
- * strings, with pointers as the new program will see them.
+ * file-creation mask and RLIMIT_NOFILE, the inherited descriptors, the
+ * program's path (the loader loads it; an app's /proc/self/exe), the working
+ * directory, then the strings, with pointers as the new program will see them.
  */
-static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *out_sp)
+static u64 put_string(u8 *block, u64 *strings, const char *string)
+{
+	u64 len = strlen(string) + 1;
+	if (*strings + len > ARGS_BYTES - 16)
+		return 0;
+	memcpy(block + *strings, string, len);
+	*strings += len;
+	return STACK_TOP - ARGS_BYTES + *strings - len;
+}
+
+static int build_args(u8 *block, char *const argv[], char *const envp[], const char *load, u64 *out_sp)
 {
 	u64 base = STACK_TOP - ARGS_BYTES, argc = 0, envc = 0;
 	while (argv && argv[argc])
@@ -70,20 +81,16 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 	u64 *words = (u64 *)block;
 	u64 fds[16 * 4];
 	u64 nfds = fs_export(fds);
-	u64 strings = (argc + envc + 10 + 4 * nfds) * 8, at = 0; /* counts, NULLs, parent, signals, identity, fds */
+	/* counts, NULLs, parent, signals, identity, fds, the program's path, the working directory */
+	u64 strings = (argc + envc + 12 + 4 * nfds) * 8, at = 0;
 	if (strings >= ARGS_BYTES)
 		return -7; /* E2BIG */
 	words[at++] = argc;
 	for (int pass = 0; pass < 2; pass++) {
 		char *const *list = pass ? envp : argv;
-		for (u64 i = 0; i < (pass ? envc : argc); i++) {
-			u64 len = strlen(list[i]) + 1;
-			if (strings + len > ARGS_BYTES - 16)
+		for (u64 i = 0; i < (pass ? envc : argc); i++)
+			if (!(words[at++] = put_string(block, &strings, list[i])))
 				return -7;
-			memcpy(block + strings, list[i], len);
-			words[at++] = base + strings;
-			strings += len;
-		}
 		words[at++] = 0;
 	}
 	/* Who waits for this image to be ready (a vfork parent), the signal state kept, the descriptors. */
@@ -93,15 +100,19 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], u64 *ou
 	at += 5;
 	words[at++] = nfds;
 	memcpy(&words[at], fds, nfds * 4 * 8);
+	at += nfds * 4;
+	if (!(words[at++] = put_string(block, &strings, load)))
+		return -7;
+	words[at++] = fs_cwd_export();
 	*out_sp = base - 16;
 	return 0;
 }
 
-static int build_stack(struct aspace *to, char *const argv[], char *const envp[], u64 *sp)
+static int build_stack(struct aspace *to, char *const argv[], char *const envp[], const char *load, u64 *sp)
 {
 	static u8 block[ARGS_BYTES];
 	memset(block, 0, sizeof(block));
-	int err = build_args(block, argv, envp, sp);
+	int err = build_args(block, argv, envp, load, sp);
 	for (u64 page = 1; !err && page <= STACK_PAGES; page++)
 		err = copy_page(to, STACK_TOP - page * PAGE, block, 0, page == 1 ? ARGS_BYTES : 0, PAGE_RW);
 	return err;
@@ -181,6 +192,15 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 		return err;
 	if (elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0)
 		return -8; /* ENOEXEC */
+	/* A program not linked with libos: the loader's image, which loads it (checked below its base here). */
+	const char *load = path;
+	if (!image.libos) {
+		if (elf_load_info(file, size, LOADER_BASE, &image, &why) < 0)
+			return -8;
+		if (fs_find(LOADER_PATH, &file, &size) < 0 ||
+		    elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0 || !image.libos)
+			return -8; /* no loader in the boot archive */
+	}
 	/* A thread execs for its whole process: the image is the process's, with its pid. */
 	u64 caller = (u64)exo_self(), me = libos_process_of(caller);
 	struct aspace space;
@@ -188,9 +208,9 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 		return -L_ENOMEM;
 	u64 sp = 0;
 	for (u32 i = 0; !err && i < image.nsegments; i++)
-		err = load_segment(&space, file, &image.segments[i]);
+		err = exec_load_segment(&space, file, &image.segments[i]);
 	if (!err)
-		err = build_stack(&space, argv, envp, &sp);
+		err = build_stack(&space, argv, envp, load, &sp);
 	if (!err)
 		err = map_archive(&space);
 	if (!err)

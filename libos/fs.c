@@ -1,22 +1,27 @@
 /*
  * Files: the boot archive (a newc cpio, mapped read-only by the kernel) as a
- * read-only file system with one directory, the console as fds 0-2, pipes
- * (libos/pipe.c), and the descriptor tables that name them.
+ * read-only tree of directories, files and links (libos/archive.c), the
+ * console as fds 0-2, pipes (libos/pipe.c), and the descriptor tables that
+ * name them.
  */
 #include "libos/libos.h"
 #include "exo/cpio.h"
 #include "libos/pipe.h"
 #include "libos/signal.h"
 #include "libos/tty.h"
+#include "libos/archive.h"
+#include "libos/dev.h"
 #include <string.h>
 
 #define MAX_FDS FS_MAX_FDS
-#define MAX_FILES 128
 #define S_IFREG 0100000
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
+#define S_IFLNK 0120000
 #define DT_DIR 4
 #define DT_REG 8
+#define DT_LNK 10
+#define AT_FDCWD (-100)
 #define O_ACCMODE 3
 #define O_CREAT 0100
 #define O_DIRECTORY 0200000
@@ -27,16 +32,10 @@
 #define L_EMFILE 24
 #define L_ESPIPE 29
 
-struct file {
-	const char *name; /* without "./" */
-	const u8 *data;
-	u64 size;
-};
+/* The working directory, a node of the archive's (inherited across fork and exec). */
+static u32 cwd = ARCHIVE_ROOT;
 
-static struct file files[MAX_FILES];
-static u32 nfiles;
-
-enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE };
+enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE, OPEN_DEV };
 
 /*
  * An open file (what dup shares: the offset), and the descriptor tables
@@ -47,7 +46,7 @@ struct open_file {
 	u8 kind;
 	bool write_end; /* pipes */
 	u32 refs;
-	u32 file; /* OPEN_FILE: index in files */
+	u32 file; /* OPEN_FILE, OPEN_DIR, OPEN_DEV: the archive's node */
 	u64 offset;
 	struct pipe *pipe; /* pipe.c maps it */
 	u64 pipe_frame;
@@ -108,15 +107,7 @@ static i64 install(struct fdtable *table, struct open_file *open, i64 from, bool
 
 void fs_init(void)
 {
-	u64 offset = 0;
-	struct cpio_entry entry;
-	while (libos.archive && nfiles < MAX_FILES &&
-	       cpio_next((const void *)libos.archive, libos.archive_size, &offset, &entry) == 1) {
-		if ((entry.mode & CPIO_MODE_TYPE) != CPIO_MODE_FILE)
-			continue;
-		const char *name = strncmp(entry.name, "./", 2) == 0 ? entry.name + 2 : entry.name;
-		files[nfiles++] = (struct file){ name, entry.data, entry.size };
-	}
+	archive_index((const void *)libos.archive, libos.archive_size);
 	tables[0].env = libos.env;
 	for (int fd = 0; fd < 3; fd++) {
 		tables[0].fd[fd] = &console;
@@ -256,50 +247,71 @@ void fs_drop_table(u64 env, bool cloexec_only)
 	}
 }
 
-/* "/hello", "hello", "./hello": a file; "/", ".", "": the directory. */
-static int lookup(const char *path, u32 *file)
-{
-	if (*path == 0)
-		return -L_ENOENT;
-	while (*path == '/')
-		path++;
-	if (strncmp(path, "./", 2) == 0)
-		path += 2;
-	if (*path == 0 || strcmp(path, ".") == 0)
-		return 1;
-	/* "name/" names a directory: a file by that name is ENOTDIR. */
-	u64 len = strlen(path);
-	bool as_dir = path[len - 1] == '/';
-	for (u32 i = 0; i < nfiles; i++)
-		if (strncmp(files[i].name, path, len - as_dir) == 0 && files[i].name[len - as_dir] == 0) {
-			*file = i;
-			return as_dir ? -L_ENOTDIR : 0;
-		}
-	return -L_ENOENT;
-}
-
 static struct open_file *fd_at(i64 fd)
 {
 	return fd >= 0 && fd < MAX_FDS ? current_table()->fd[fd] : NULL;
 }
 
 #define O_CLOEXEC 02000000
+#define O_NOFOLLOW 0400000
+#define L_ELOOP 40
 
-i64 fs_open(const char *path, u64 flags)
+/* The directory a relative path starts from: the working directory, or an open directory's. */
+static i64 base_dir(i64 dirfd, const char *path)
+{
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return cwd;
+	struct open_file *open = fd_at(dirfd);
+	if (!open)
+		return -L_EBADF;
+	return open->kind == OPEN_DIR ? open->file : -L_ENOTDIR;
+}
+
+/* The archive's node for dirfd + path, links followed unless nofollow. */
+static i64 walk(i64 dirfd, const char *path, bool nofollow)
 {
 	HOLD_LIBOS_LOCK();
-	u32 file = 0;
-	int found = lookup(path, &file);
-	if (found < 0)
-		return (flags & O_CREAT) ? -L_EROFS : found;
+	i64 base = base_dir(dirfd, path);
+	return base < 0 ? base : archive_walk((u32)base, path, nofollow);
+}
+
+/* /dev/tty and /dev/console are the console (fds 0-2's open file); the others are answered by dev.c. */
+static i64 open_device(const struct anode *dev, u32 node, u64 flags)
+{
+	struct open_file *open = &console;
+	if (dev_is_terminal(dev->size))
+		console.refs++;
+	else if (!(open = new_open(OPEN_DEV)))
+		return -L_EMFILE;
+	open->file = node;
+	if (open == &console)
+		open->file = 0;
+	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		drop_open(open);
+	return fd;
+}
+
+i64 fs_open(i64 dirfd, const char *path, u64 flags)
+{
+	HOLD_LIBOS_LOCK();
+	i64 node = walk(dirfd, path, flags & O_NOFOLLOW);
+	if (node < 0)
+		return (flags & O_CREAT) && node == -L_ENOENT ? -L_EROFS : node;
+	const struct anode *found = archive_node((u32)node);
+	u8 type = found->type;
+	if (type == ANODE_LINK) /* O_NOFOLLOW on a link */
+		return -L_ELOOP;
+	if (type == ANODE_DEV)
+		return open_device(found, (u32)node, flags);
 	if ((flags & O_ACCMODE) != 0 || (flags & O_CREAT))
-		return -L_EROFS;
-	if (found == 0 && (flags & O_DIRECTORY))
+		return type == ANODE_DIR ? -L_EISDIR : -L_EROFS;
+	if (type != ANODE_DIR && (flags & O_DIRECTORY))
 		return -L_ENOTDIR;
-	struct open_file *open = new_open(found ? OPEN_DIR : OPEN_FILE);
+	struct open_file *open = new_open(type == ANODE_DIR ? OPEN_DIR : OPEN_FILE);
 	if (!open)
 		return -L_EMFILE;
-	open->file = file;
+	open->file = (u32)node;
 	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		drop_open(open);
@@ -351,10 +363,74 @@ i64 fs_is_console(i64 fd)
 	return open ? open->kind == OPEN_CONSOLE : -L_EBADF;
 }
 
-i64 fs_is_dir(const char *path)
+i64 fs_chdir(const char *path)
 {
-	u32 file;
-	return lookup(path, &file);
+	HOLD_LIBOS_LOCK();
+	i64 node = walk(AT_FDCWD, path, false);
+	if (node < 0)
+		return node;
+	if (archive_node((u32)node)->type != ANODE_DIR)
+		return -L_ENOTDIR;
+	cwd = (u32)node;
+	return 0;
+}
+
+i64 fs_fchdir(i64 fd)
+{
+	HOLD_LIBOS_LOCK();
+	struct open_file *open = fd_at(fd);
+	if (!open)
+		return -L_EBADF;
+	if (open->kind != OPEN_DIR)
+		return -L_ENOTDIR;
+	cwd = open->file;
+	return 0;
+}
+
+i64 fs_getcwd(char *buf, u64 size)
+{
+	HOLD_LIBOS_LOCK();
+	const struct anode *dir = archive_node(cwd);
+	if (size < dir->path_len + 2)
+		return -34; /* ERANGE */
+	buf[0] = '/';
+	memcpy(buf + 1, dir->path, dir->path_len);
+	buf[dir->path_len + 1] = 0;
+	return dir->path_len + 2;
+}
+
+u64 fs_cwd_export(void) { return cwd; }
+void fs_cwd_import(u64 node)
+{
+	if (node < archive_count() && archive_node((u32)node)->type == ANODE_DIR)
+		cwd = (u32)node;
+}
+
+i64 fs_readlink(i64 dirfd, const char *path, char *buf, u64 size)
+{
+	i64 node = walk(dirfd, path, true);
+	if (node < 0)
+		return node;
+	const struct anode *link = archive_node((u32)node);
+	if (link->type != ANODE_LINK)
+		return -L_EINVAL;
+	u64 n = MIN(size, link->size);
+	memcpy(buf, link->data, n);
+	return (i64)n;
+}
+
+/* faccessat: the archive is read-only (W_OK is EROFS); R_OK and X_OK from its permission bits, as root. */
+i64 fs_access(i64 dirfd, const char *path, u64 mode, bool nofollow)
+{
+	i64 node = walk(dirfd, path, nofollow);
+	if (node < 0)
+		return node;
+	const struct anode *file = archive_node((u32)node);
+	if ((mode & 2) && file->type != ANODE_DEV)
+		return -L_EROFS;
+	if ((mode & 1) && file->type == ANODE_FILE && !(file->perm & 0111))
+		return -L_EACCES;
+	return 0;
 }
 
 /* F_GETFL: the access mode. */
@@ -366,7 +442,7 @@ i64 fs_status_flags(i64 fd)
 		return -L_EBADF;
 	if (open->kind == OPEN_PIPE)
 		return open->write_end ? 1 : 0;
-	return open->kind == OPEN_CONSOLE ? 2 : 0;
+	return open->kind == OPEN_CONSOLE || open->kind == OPEN_DEV ? 2 : 0;
 }
 
 i64 fs_dup(i64 fd, i64 to, u64 flags)
@@ -448,7 +524,9 @@ i64 fs_pipe(int *out, u64 flags)
  * kind and what names it (a file and offset, a pipe frame and end).  Each
  * pipe end passed on counts once more, so the new image takes it over.
  */
-enum { PASS_CONSOLE = 1, PASS_FILE = 2, PASS_PIPE_READ = 3, PASS_PIPE_WRITE = 4 };
+enum { PASS_CONSOLE = 1, PASS_FILE = 2, PASS_PIPE_READ = 3, PASS_PIPE_WRITE = 4, PASS_DIR = 5, PASS_DEV = 6 };
+static const u8 pass_kind[] = { [OPEN_FILE] = PASS_FILE, [OPEN_DIR] = PASS_DIR, [OPEN_DEV] = PASS_DEV };
+static const u8 open_kind_passed[] = { [PASS_FILE] = OPEN_FILE, [PASS_DIR] = OPEN_DIR, [PASS_DEV] = OPEN_DEV };
 #define PASS_FDS 16
 
 u32 fs_export(u64 *out)
@@ -458,14 +536,15 @@ u32 fs_export(u64 *out)
 	u32 count = 0;
 	for (u32 fd = 0; fd < PASS_FDS; fd++) {
 		struct open_file *open = table->fd[fd];
-		if (!open || table->cloexec[fd] || open->kind == OPEN_DIR)
+		if (!open || table->cloexec[fd])
 			continue;
 		u64 *record = out + 4 * count++;
 		record[0] = fd;
 		if (open->kind == OPEN_CONSOLE) {
 			record[1] = PASS_CONSOLE;
-		} else if (open->kind == OPEN_FILE) {
-			record[1] = PASS_FILE, record[2] = open->file, record[3] = open->offset;
+		} else if (open->kind == OPEN_FILE || open->kind == OPEN_DIR || open->kind == OPEN_DEV) {
+			record[1] = pass_kind[open->kind];
+			record[2] = open->file, record[3] = open->offset;
 		} else {
 			record[1] = open->write_end ? PASS_PIPE_WRITE : PASS_PIPE_READ;
 			record[2] = open->pipe_frame;
@@ -502,8 +581,9 @@ void fs_import(const u64 *records, u64 count)
 		if (record[1] == PASS_CONSOLE) {
 			open = &console;
 			console.refs++;
-		} else if (record[1] == PASS_FILE && record[2] < nfiles) {
-			open = new_open(OPEN_FILE);
+		} else if ((record[1] == PASS_FILE || record[1] == PASS_DIR || record[1] == PASS_DEV) &&
+		           record[2] < archive_count()) {
+			open = new_open(open_kind_passed[record[1]]);
 			if (open)
 				open->file = (u32)record[2], open->offset = record[3];
 		} else if (record[1] == PASS_PIPE_READ || record[1] == PASS_PIPE_WRITE) {
@@ -534,7 +614,9 @@ static i64 read_now(i64 fd, void *buf, u64 len, struct fs_wait *wait)
 		return open->write_end ? -L_EBADF : pipe_read_now(open->pipe, buf, len, wait);
 	if (open->kind == OPEN_DIR)
 		return -L_EISDIR;
-	const struct file *file = &files[open->file];
+	if (open->kind == OPEN_DEV)
+		return dev_read(archive_node(open->file)->size, buf, len);
+	const struct anode *file = archive_node(open->file);
 	u64 n = open->offset < file->size ? MIN(len, file->size - open->offset) : 0;
 	memcpy(buf, file->data + open->offset, n);
 	open->offset += n;
@@ -549,6 +631,8 @@ static i64 write_now(i64 fd, const void *buf, u64 len, struct fs_wait *wait)
 		return -L_EBADF;
 	if (open->kind == OPEN_PIPE)
 		return open->write_end ? pipe_write_now(open->pipe, buf, len, wait) : -L_EBADF;
+	if (open->kind == OPEN_DEV)
+		return dev_write(archive_node(open->file)->size, len);
 	return open->kind == OPEN_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
 }
 
@@ -622,8 +706,10 @@ i64 fs_lseek(i64 fd, i64 offset, u64 whence)
 		return -L_EBADF;
 	if (open->kind == OPEN_CONSOLE || open->kind == OPEN_PIPE)
 		return -L_ESPIPE;
+	if (open->kind == OPEN_DEV)
+		return 0; /* as Linux's null, zero and random */
 	i64 base = whence == 0 ? 0 : whence == 1 ? (i64)open->offset :
-	           open->kind == OPEN_FILE ? (i64)files[open->file].size : (i64)nfiles;
+	           open->kind == OPEN_FILE ? (i64)archive_node(open->file)->size : (i64)archive_count();
 	if (whence > 2 || base + offset < 0)
 		return -L_EINVAL;
 	open->offset = (u64)(base + offset);
@@ -633,12 +719,14 @@ i64 fs_lseek(i64 fd, i64 offset, u64 whence)
 /* The archive's bytes for a path (exec reads programs from here). */
 int fs_find(const char *path, const u8 **data, u64 *size)
 {
-	u32 file = 0;
-	int found = lookup(path, &file);
-	if (found != 0)
-		return found < 0 ? found : -L_EISDIR;
-	*data = files[file].data;
-	*size = files[file].size;
+	i64 node = walk(AT_FDCWD, path, false);
+	if (node < 0)
+		return (int)node;
+	const struct anode *file = archive_node((u32)node);
+	if (file->type != ANODE_FILE)
+		return -L_EACCES; /* as Linux's execve of a directory */
+	*data = file->data;
+	*size = file->size;
 	return 0;
 }
 
@@ -654,23 +742,30 @@ struct stat_l {
 	u32 unused[2];
 };
 
-static void fill_stat(struct stat_l *st, u8 kind, u32 file)
+static void fill_stat(struct stat_l *st, u8 kind, u32 node)
 {
 	memset(st, 0, sizeof(*st));
 	st->nlink = 1;
 	st->blksize = 4096;
+	st->dev = 1;
 	if (kind == OPEN_PIPE) {
 		st->mode = 0010000 | 0600; /* S_IFIFO */
 	} else if (kind == OPEN_CONSOLE) {
 		st->mode = S_IFCHR | 0620;
 		st->rdev = 0x8800; /* a tty */
-	} else if (kind == OPEN_DIR) {
-		st->mode = S_IFDIR | 0555;
-		st->ino = 1;
 	} else {
-		st->mode = S_IFREG | 0555;
-		st->ino = file + 2;
-		st->size = (i64)files[file].size;
+		const struct anode *file = archive_node(node);
+		static const u32 type_bits[] = { [ANODE_DIR] = S_IFDIR, [ANODE_FILE] = S_IFREG, [ANODE_LINK] = S_IFLNK,
+			                         [ANODE_DEV] = S_IFCHR };
+		st->mode = type_bits[file->type] | file->perm;
+		if (file->type == ANODE_DEV) {
+			st->rdev = file->size;
+			st->ino = node + 1;
+			return;
+		}
+		st->nlink = file->type == ANODE_DIR ? 2 : 1;
+		st->ino = node + 1;
+		st->size = file->type == ANODE_DIR ? 4096 : (i64)file->size;
 		st->blocks = (st->size + 511) / 512;
 	}
 }
@@ -685,44 +780,66 @@ i64 fs_fstat(i64 fd, void *statbuf)
 	return 0;
 }
 
-i64 fs_stat(const char *path, void *statbuf)
+i64 fs_stat(i64 dirfd, const char *path, void *statbuf, bool nofollow)
 {
-	u32 file = 0;
-	int found = lookup(path, &file);
-	if (found < 0)
-		return found;
-	fill_stat(statbuf, found ? OPEN_DIR : OPEN_FILE, file);
+	i64 node = walk(dirfd, path, nofollow);
+	if (node < 0)
+		return node;
+	fill_stat(statbuf, OPEN_FILE, (u32)node);
 	return 0;
 }
 
-/* struct linux_dirent64 records, one per file, offset = index. */
+/* One struct linux_dirent64 record at out; false if it does not fit in len. */
+static bool put_dirent(u8 *out, u64 len, u64 *used, u64 ino, u64 next, u8 type, const char *name, u32 name_len)
+{
+	u64 reclen = (19 + name_len + 1 + 7) & ~7ull;
+	if (*used + reclen > len)
+		return false;
+	u8 *rec = out + *used;
+	memset(rec, 0, reclen);
+	memcpy(rec, &ino, 8);
+	memcpy(rec + 8, &next, 8);
+	rec[16] = (u8)reclen;
+	rec[17] = (u8)(reclen >> 8);
+	rec[18] = type;
+	memcpy(rec + 19, name, name_len);
+	*used += reclen;
+	return true;
+}
+
+/*
+ * A directory's entries: "." and ".." (positions 0 and 1), then its
+ * children in archive order (position 2 + the node after the last one
+ * given), so a read resumes where the last one ended.
+ */
 i64 fs_getdents(i64 fd, void *buf, u64 len)
 {
 	HOLD_LIBOS_LOCK();
-	struct open_file *entry = fd_at(fd);
-	if (!entry)
+	struct open_file *dir = fd_at(fd);
+	if (!dir)
 		return -L_EBADF;
-	if (entry->kind != OPEN_DIR)
+	if (dir->kind != OPEN_DIR)
 		return -L_ENOTDIR;
-	u8 *out = buf;
+	static const u8 dirent_type[] = { [ANODE_DIR] = DT_DIR, [ANODE_FILE] = DT_REG, [ANODE_LINK] = DT_LNK,
+		                          [ANODE_DEV] = 2 /* DT_CHR */ };
 	u64 used = 0;
-	while (entry->offset < nfiles) {
-		const struct file *file = &files[entry->offset];
-		u64 namelen = strlen(file->name) + 1;
-		u64 reclen = (19 + namelen + 7) & ~7ull;
-		if (used + reclen > len)
+	for (;;) {
+		u64 pos = dir->offset, scan = pos >= 2 ? pos - 2 : 0;
+		i64 child = pos >= 2 ? archive_next_child(dir->file, &scan) : -1;
+		if (pos >= 2 && child < 0)
+			break;
+		bool fits;
+		if (pos < 2) {
+			fits = put_dirent(buf, len, &used, dir->file + 1, pos + 1, DT_DIR, "..", pos + 1);
+		} else {
+			u32 name_len;
+			const char *name = archive_base_name(archive_node((u32)child), &name_len);
+			fits = put_dirent(buf, len, &used, (u64)child + 1, scan + 2,
+			                  dirent_type[archive_node((u32)child)->type], name, name_len);
+		}
+		if (!fits)
 			return used ? (i64)used : -L_EINVAL;
-		u8 *rec = out + used;
-		memset(rec, 0, reclen);
-		u64 ino = entry->offset + 2, next = entry->offset + 1;
-		memcpy(rec, &ino, 8);
-		memcpy(rec + 8, &next, 8);
-		rec[16] = (u8)reclen;
-		rec[17] = (u8)(reclen >> 8);
-		rec[18] = DT_REG;
-		memcpy(rec + 19, file->name, namelen);
-		used += reclen;
-		entry->offset++;
+		dir->offset = pos < 2 ? pos + 1 : scan + 2;
 	}
 	return (i64)used;
 }

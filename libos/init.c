@@ -5,10 +5,13 @@
 #include "libos/libos.h"
 #include "libos/proctab.h"
 #include "libos/fork/fork.h"
+#include "libos/archive.h"
 #include <string.h>
 
 struct libos libos;
-void _start(void);
+/* musl's entry in an app; absent (weak, 0) in the loader, which starts the program it loads instead. */
+void _start(void) __attribute__((weak));
+u64 libos_program_entry; /* where start.S goes once the initial stack is built */
 extern const char __ehdr_start[]; /* the ELF header, which the first segment maps */
 extern char _end[];
 
@@ -17,9 +20,10 @@ _Static_assert(UPCALL_STACK_TOP % UPCALL_TOP_ALIGN == 0, "libos_upcall_top");
 #define MAX_ARGS 256
 
 /* Linux auxiliary vector keys. */
-enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_ENTRY = 9,
-       AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_HWCAP = 16, AT_SECURE = 23,
-       AT_RANDOM = 25 };
+enum { AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_ENTRY = 9,
+       AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_PLATFORM = 15, AT_HWCAP = 16, AT_CLKTCK = 17,
+       AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2 = 26, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51 };
+#define MINSIGSTKSZ_L 5120 /* Linux's arm64 signal frame with FP/SIMD state, rounded up: what sigframe.c writes */
 #define HWCAP_FP 1
 #define HWCAP_ASIMD 2
 
@@ -100,6 +104,29 @@ static void split_cmdline(struct words *words)
 	}
 }
 
+/* The program the initial stack describes: the app itself, or the one the loader loaded. */
+static struct loaded_program program;
+static const char *program_path; /* AT_EXECFN: as execve was given it */
+static char exe_path[ARCHIVE_PATH_MAX]; /* the same from the root: /proc/self/exe */
+
+const char *libos_exe_path(void) { return exe_path; }
+
+static void set_exe_path(void)
+{
+	u64 len = 0;
+	if (program_path[0] != '/') {
+		i64 cwd_len = fs_getcwd(exe_path, sizeof(exe_path));
+		len = cwd_len > 1 ? (u64)cwd_len - 1 : 0;
+		if (len > 1)
+			exe_path[len++] = '/';
+		else
+			len = 1; /* "/" */
+	}
+	u64 path_len = MIN(strlen(program_path), sizeof(exe_path) - len - 1);
+	memcpy(exe_path + len, program_path, path_len);
+	exe_path[len + path_len] = 0;
+}
+
 /* Strings at the top, then the vectors below them, 16-byte aligned. */
 static u64 *push_stack(u64 sp, const struct words *words)
 {
@@ -107,13 +134,14 @@ static u64 *push_stack(u64 sp, const struct words *words)
 	u64 *auxv_random = (u64 *)(strings - 32);
 	auxv_random[0] = counter_now() * 0x9e3779b97f4a7c15ull;
 	auxv_random[1] = auxv_random[0] ^ (u64)libos.env << 32;
-	const u64 *ehdr = (const u64 *)__ehdr_start;
-	u64 phoff = ehdr[4], phnum = ((const u16 *)__ehdr_start)[28];
+	char *platform = (char *)(auxv_random + 2);
+	memcpy(platform, "aarch64", 8);
 	u64 auxv[][2] = {
-		{ AT_PHDR, (u64)__ehdr_start + phoff }, { AT_PHENT, 56 }, { AT_PHNUM, phnum },
-		{ AT_PAGESZ, 4096 }, { AT_ENTRY, (u64)_start }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
-		{ AT_EGID, 0 }, { AT_HWCAP, HWCAP_FP | HWCAP_ASIMD }, { AT_SECURE, 0 },
-		{ AT_RANDOM, (u64)auxv_random }, { AT_NULL, 0 },
+		{ AT_PHDR, program.phdr }, { AT_PHENT, 56 }, { AT_PHNUM, program.phnum },
+		{ AT_PAGESZ, 4096 }, { AT_BASE, 0 }, { AT_ENTRY, program.entry }, { AT_UID, 0 }, { AT_EUID, 0 },
+		{ AT_GID, 0 }, { AT_EGID, 0 }, { AT_PLATFORM, (u64)platform }, { AT_HWCAP, HWCAP_FP | HWCAP_ASIMD },
+		{ AT_HWCAP2, 0 }, { AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, (u64)auxv_random },
+		{ AT_EXECFN, (u64)program_path }, { AT_MINSIGSTKSZ, MINSIGSTKSZ_L }, { AT_NULL, 0 },
 	};
 	u64 slots = 1 + words->argc + 1 + words->envc + 1 + 2 * ARRAY_LEN(auxv);
 	u64 *stack = (u64 *)(((u64)auxv_random - slots * 8) & ~15ull);
@@ -130,7 +158,7 @@ static u64 *push_stack(u64 sp, const struct words *words)
 }
 
 /* After exec: the arguments the caller passed, from the exec block (exec.c); who waits for us. */
-static u64 words_from_block(struct words *words, const u64 *block)
+static u64 words_from_block(struct words *words, const u64 *block, const char **path)
 {
 	u64 at = 1;
 	for (u64 i = 0; i < block[0] && words->argc < MAX_ARGS; i++)
@@ -144,7 +172,33 @@ static u64 words_from_block(struct words *words, const u64 *block)
 	sig_keep_pending(block[at + 4]);
 	id_import(&block[at + 5]);
 	fs_import(&block[at + 8], block[at + 7]);
+	*path = (const char *)block[at + 8 + 4 * block[at + 7]];
+	fs_cwd_import(block[at + 9 + 4 * block[at + 7]]);
 	return block[at + 1];
+}
+
+/*
+ * An app starts itself (musl's _start, its own headers).  The loader loads
+ * the program it was started for, whose end is where brk begins; a
+ * program it cannot load ends the process as Linux's failed exec would
+ * (after the point of no return: SIGKILL's status; as init: 127).
+ */
+static void start_program(bool after_exec)
+{
+	if (_start) {
+		const u8 *ehdr = (const u8 *)__ehdr_start;
+		program = (struct loaded_program){ .entry = (u64)_start, .phdr = (u64)ehdr + ((const u64 *)ehdr)[4],
+			                           .phnum = ((const u16 *)ehdr)[28] };
+		program_path = program_path ? program_path : "";
+		set_exe_path();
+		libos_program_entry = (u64)_start;
+		return;
+	}
+	if (!program_path || loader_load(program_path, &program) < 0)
+		libos_exit(after_exec ? L_SIGKILL : 127 << 8);
+	set_exe_path();
+	mm_move_heap(program.end);
+	libos_program_entry = program.entry;
 }
 
 u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,
@@ -166,11 +220,12 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	static struct words words;
 	u64 waiting_parent = 0;
 	if (exec_block)
-		waiting_parent = words_from_block(&words, exec_block); /* maps inherited pipes before... */
+		waiting_parent = words_from_block(&words, exec_block, &program_path); /* maps inherited pipes before... */
 	else
-		split_cmdline(&words), sig_init(0, 0);
+		split_cmdline(&words), sig_init(0, 0), program_path = words.argv[0];
 	if (old_root)
 		libos_reclaim_space(old_root); /* ...the old space (which may own them) is freed */
+	start_program(exec_block != NULL);
 	init_upcalls(0); /* ready: a kill may come now */
 	libos_vfork_ready(waiting_parent);
 	for (u32 i = 0; i < words.envc; i++) {

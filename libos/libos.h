@@ -23,7 +23,7 @@ extern struct libos libos;
 /* Linux errno values libos returns (negated), as musl expects them. */
 enum {
 	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_EAGAIN = 11, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
-	L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_EPIPE = 32, L_ENOSYS = 38,
+	L_EACCES = 13, L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_EPIPE = 32, L_ENOSYS = 38,
 };
 #define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
 
@@ -85,6 +85,7 @@ void libos_lock_reclaim_from_vfork(void);
 
 /* Memory (mm.c). */
 void mm_init(u64 heap_start);
+void mm_move_heap(u64 heap_start);
 i64 mm_brk(u64 addr);
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);
 i64 mm_munmap(u64 addr, u64 len);
@@ -177,13 +178,20 @@ i64 id_sysinfo(void *info);
 
 /* The boot archive as a read-only file system, and the fd table (fs.c). */
 void fs_init(void);
-i64 fs_open(const char *path, u64 flags);
+i64 fs_open(i64 dirfd, const char *path, u64 flags);
 i64 fs_close(i64 fd);
 i64 fs_read(i64 fd, void *buf, u64 len);
 i64 fs_write(i64 fd, const void *buf, u64 len);
 i64 fs_lseek(i64 fd, i64 offset, u64 whence);
 i64 fs_fstat(i64 fd, void *statbuf);
-i64 fs_stat(const char *path, void *statbuf);
+i64 fs_stat(i64 dirfd, const char *path, void *statbuf, bool nofollow);
+i64 fs_readlink(i64 dirfd, const char *path, char *buf, u64 size);
+i64 fs_access(i64 dirfd, const char *path, u64 mode, bool nofollow);
+i64 fs_chdir(const char *path);
+i64 fs_fchdir(i64 fd);
+i64 fs_getcwd(char *buf, u64 size);
+u64 fs_cwd_export(void); /* the working directory across exec */
+void fs_cwd_import(u64 cwd);
 i64 fs_getdents(i64 fd, void *buf, u64 len);
 i64 fs_dup(i64 fd, i64 to, u64 flags);
 i64 fs_dup_from(i64 fd, i64 from, bool cloexec);
@@ -192,7 +200,6 @@ i64 fs_status_flags(i64 fd);
 /* 1 if fd is the console (a terminal), 0 if another file, -EBADF if not open. */
 i64 fs_is_console(i64 fd);
 /* 1 if path names the directory, 0 a file, or -errno. */
-i64 fs_is_dir(const char *path);
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
 int fs_fork_table(u64 child);
@@ -298,6 +305,21 @@ __attribute__((noreturn)) void libos_exit(i64 status);
 i64 libos_clone(struct exo_upcall *up);
 i64 libos_wait4(i64 pid, int *status, u64 options);
 i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
+/*
+ * The loader (loader.c): libos linked alone, at LOADER_BASE, starts an
+ * unmodified static Linux program (one without exo's ELF note, exo/elf.h):
+ * the kernel boots it for such an `init=`, execve runs it for such a file.
+ */
+#define LOADER_BASE 0x00000f0000000000ull /* programs it loads must end below it */
+#define LOADER_PATH "/lib/exo/loader"
+struct loaded_program {
+	u64 entry, phdr, phnum, end; /* end: the page after its last segment (brk starts there) */
+};
+int loader_load(const char *path, struct loaded_program *program);
+/* The program this process runs, from the root (readlink of /proc/self/exe). */
+const char *libos_exe_path(void);
+struct elf_segment;
+int exec_load_segment(struct aspace *to, const u8 *file, const struct elf_segment *seg);
 u64 libos_vfork_parent(void);
 void libos_vfork_ready(u64 parent);
 void libos_reclaim_space(u64 root);
@@ -358,6 +380,11 @@ i64 libos_thread_clone(struct exo_upcall *up);
 __attribute__((noreturn)) void libos_thread_exit(u64 env);
 __attribute__((noreturn)) void libos_park_main(i64 status);
 i64 libos_set_tid_address(int *address);
+/* A fork's CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID words, for the child to take up as it starts (proc.c). */
+struct fork_tids {
+	int *set, *clear;
+};
+extern struct fork_tids fork_tids;
 /* A thread ends, and that is all (libos_thread_exit also ends a process whose main thread left). */
 __attribute__((noreturn)) void libos_thread_end(u64 env);
 void libos_end_threads(u64 process, u64 except);

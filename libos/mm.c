@@ -43,6 +43,12 @@ void mm_init(u64 heap)
 	                                     REGION_STACK, FORK_PRIVATE, ADVICE_NONE });
 }
 
+/* The loader's program ends above the loader's own image: brk starts after it (before any brk). */
+void mm_move_heap(u64 heap)
+{
+	heap_start = heap_top = heap_end = heap;
+}
+
 _Static_assert(PROT_READ == EXO_R && PROT_WRITE == EXO_W && PROT_EXEC == EXO_X, "one set of rights bits");
 
 u64 mm_page_attrs(u32 prot)

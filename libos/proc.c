@@ -13,6 +13,30 @@
 #define CLONE_VFORK 0x4000
 #define CLONE_THREAD 0x10000
 #define CLONE_EXIT_SIGNAL 0xff /* the signal the parent gets at the end: any (exit notices)*/
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_FORK_TIDS (CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+
+struct fork_tids fork_tids;
+
+/*
+ * fork as glibc makes it: clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
+ * SIGCHLD, 0, parent_tid, tls, child_tid).  The child writes its tid into
+ * its own copy of *child_tid as it starts (glibc's thread descriptor then
+ * names the child, so raise() signals it and not its parent), and clears it
+ * at exit; the parent gets it in *parent_tid.
+ */
+static i64 fork_with_tids(struct exo_upcall *up, u64 flags)
+{
+	fork_tids = (struct fork_tids){ .set = flags & CLONE_CHILD_SETTID ? (int *)up->regs.x[4] : NULL,
+		                        .clear = flags & CLONE_CHILD_CLEARTID ? (int *)up->regs.x[4] : NULL };
+	i64 child = libos_fork(up);
+	fork_tids = (struct fork_tids){ 0 };
+	if (child > 0 && (flags & CLONE_PARENT_SETTID))
+		*(int *)up->regs.x[2] = (int)child;
+	return child;
+}
 #define WNOHANG 1
 #define WUNTRACED 2
 #define WCONTINUED 8
@@ -153,7 +177,7 @@ i64 libos_clone(struct exo_upcall *up)
 	if ((flags & CLONE_VM) && (flags & CLONE_THREAD))
 		return libos_thread_clone(up);
 	if (!(flags & CLONE_VM))
-		return (flags & ~CLONE_EXIT_SIGNAL) ? -L_EINVAL : libos_fork(up); /* fork: clone(SIGCHLD) */
+		return (flags & ~(CLONE_EXIT_SIGNAL | CLONE_FORK_TIDS)) ? -L_EINVAL : fork_with_tids(up, flags);
 	if (!(flags & CLONE_VFORK))
 		return -L_EINVAL; /* a shared address space without a thread or a vfork: not supported */
 	return libos_vfork(up, stack);

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #define L_ESRCH 3
-#define L_EACCES 13
 #define PAGE 4096ull
 
 static struct proc_table *const table = PROC_TABLE;

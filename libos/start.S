@@ -5,6 +5,7 @@
  * and musl's own _start takes over from there.
  */
 #include "exo/abi.h"
+#include "exo/exo_note.h"
 #include "libos/light_entry.h"
 #include "libos/private_calls.h"
 
@@ -15,9 +16,14 @@ libos_start:
 	mov	x5, sp
 	bl	libos_init		// returns the Linux-style initial sp
 	mov	sp, x0
+	adrp	x16, libos_program_entry	// musl's _start, or the loaded program's entry
+	ldr	x16, [x16, :lo12:libos_program_entry]
+	mov	x0, #0			// as Linux enters: glibc's _start takes x0 as a finaliser to register
 	mov	x29, #0
 	mov	x30, #0
-	b	_start			// musl's crt1
+	br	x16
+
+	EXO_NATIVE_NOTE			// exo/exo_note.h: started as it is, not through the loader
 
 /*
  * Where a thread sends its process's own environment (libos_redirect): to

@@ -8,6 +8,7 @@
 #include "libos/tty.h"
 #include "libos/fork/fork.h"
 #include "libos/private_calls.h"
+#include "libos/dev.h"
 #include <string.h>
 
 /* Linux arm64 system-call numbers. */
@@ -28,6 +29,7 @@ enum {
 	SYS_getgroups = 158, SYS_getrlimit = 163, SYS_setrlimit = 164, SYS_getrusage = 165, SYS_umask = 166,
 	SYS_getuid = 174, SYS_geteuid = 175, SYS_getgid = 176, SYS_getegid = 177, SYS_sysinfo = 179,
 	SYS_prlimit64 = 261, SYS_ppoll = 73, SYS_set_robust_list = 99, SYS_get_robust_list = 100,
+	SYS_faccessat = 48, SYS_fchdir = 50, SYS_readlinkat = 78, SYS_faccessat2 = 439,
 };
 
 
@@ -35,35 +37,46 @@ typedef i64 (*syscall_fn)(const u64 *args);
 
 static i64 sys_write(const u64 *a) { return fs_write((i64)a[0], (const void *)a[1], a[2]); }
 static i64 sys_read(const u64 *a) { return fs_read((i64)a[0], (void *)a[1], a[2]); }
-static i64 sys_openat(const u64 *a) { return fs_open((const char *)a[1], a[2]); }
+static i64 sys_openat(const u64 *a) { return fs_open((i64)(int)a[0], (const char *)a[1], a[2]); }
 static i64 sys_close(const u64 *a) { return fs_close((i64)a[0]); }
 static i64 sys_lseek(const u64 *a) { return fs_lseek((i64)a[0], (i64)a[1], a[2]); }
 static i64 sys_fstat(const u64 *a) { return fs_fstat((i64)a[0], (void *)a[1]); }
 static i64 sys_getdents64(const u64 *a) { return fs_getdents((i64)a[0], (void *)a[1], a[2]); }
 
 #define AT_EMPTY_PATH 0x1000
+#define AT_SYMLINK_NOFOLLOW 0x100
 static i64 sys_newfstatat(const u64 *a)
 {
 	const char *path = (const char *)a[1];
 	if ((a[3] & AT_EMPTY_PATH) && path[0] == 0)
-		return fs_fstat((i64)a[0], (void *)a[2]);
-	return fs_stat(path, (void *)a[2]);
+		return fs_fstat((i64)(int)a[0], (void *)a[2]);
+	return fs_stat((i64)(int)a[0], path, (void *)a[2], a[3] & AT_SYMLINK_NOFOLLOW);
 }
 
-/* One directory: the archive's root. */
-static i64 sys_getcwd(const u64 *a)
+static i64 sys_getcwd(const u64 *a) { return fs_getcwd((char *)a[0], a[1]); }
+static i64 sys_chdir(const u64 *a) { return fs_chdir((const char *)a[0]); }
+static i64 sys_fchdir(const u64 *a) { return fs_fchdir((i64)(int)a[0]); }
+static i64 sys_faccessat(const u64 *a) { return a[2] & ~7ull ? -L_EINVAL : fs_access((i64)(int)a[0], (const char *)a[1], a[2], false); }
+static i64 sys_faccessat2(const u64 *a)
 {
-	if (a[1] < 2)
-		return -34; /* ERANGE */
-	char *buf = (char *)a[0];
-	buf[0] = '/', buf[1] = 0;
-	return 2;
+	if ((a[2] & ~7ull) || (a[3] & ~(0x200ull | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))) /* AT_EACCESS: root either way */
+		return -L_EINVAL;
+	return fs_access((i64)(int)a[0], (const char *)a[1], a[2], a[3] & AT_SYMLINK_NOFOLLOW);
 }
 
-static i64 sys_chdir(const u64 *a)
+/* /proc/self/exe is the program this process runs (what the loader loaded, or the app). */
+static i64 sys_readlinkat(const u64 *a)
 {
-	i64 dir = fs_is_dir((const char *)a[0]);
-	return dir < 0 ? dir : dir ? 0 : -20; /* ENOTDIR */
+	const char *path = (const char *)a[1];
+	if ((i64)a[3] <= 0)
+		return -L_EINVAL;
+	if (strcmp(path, "/proc/self/exe") == 0) {
+		const char *exe = libos_exe_path();
+		u64 len = MIN(strlen(exe), a[3]);
+		memcpy((char *)a[2], exe, len);
+		return (i64)len;
+	}
+	return fs_readlink((i64)(int)a[0], path, (char *)a[2], a[3]);
 }
 
 struct iovec_l {
@@ -416,13 +429,7 @@ static i64 sys_madvise(const u64 *a) { return locked(do_madvise, a); }
 /* Not cryptographic: the counter mixed; enough for musl's malloc and hash seeds. */
 static i64 sys_getrandom(const u64 *a)
 {
-	u8 *out = (u8 *)a[0];
-	u64 state;
-	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(state));
-	for (u64 i = 0; i < a[1]; i++) {
-		state = state * 6364136223846793005ull + 1442695040888963407ull;
-		out[i] = (u8)(state >> 33);
-	}
+	dev_random_fill((u8 *)a[0], a[1]);
 	return (i64)a[1];
 }
 
@@ -445,6 +452,10 @@ static const syscall_fn syscalls[] = {
 	[SYS_wait4] = sys_wait4,
 	[SYS_getcwd] = sys_getcwd,
 	[SYS_chdir] = sys_chdir,
+	[SYS_fchdir] = sys_fchdir,
+	[SYS_faccessat] = sys_faccessat,
+	[SYS_faccessat2] = sys_faccessat2,
+	[SYS_readlinkat] = sys_readlinkat,
 	[SYS_openat] = sys_openat,
 	[SYS_close] = sys_close,
 	[SYS_getdents64] = sys_getdents64,

@@ -13,6 +13,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BUILD = "build"
@@ -561,6 +562,53 @@ def app_differential(ctx, name, exo_env=""):
     return f"{len(ours)} lines identical"
 
 
+LINUX_CONSOLES_LOCK = threading.Lock()
+
+
+def linux_console(ctx, init, args, timeout=480):
+    """The console of Debian's Linux in the same QEMU running init (a path) with args; cached per run."""
+    with LINUX_CONSOLES_LOCK:
+        cache = ctx.__dict__.setdefault("linux_consoles", {})
+        key = (init, args)
+        entry = cache.setdefault(key, {"lock": threading.Lock()})
+    with entry["lock"]:  # one boot per script, whichever test asks first
+        if "out" not in entry:
+            entry["out"] = subprocess.run(
+                [ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic", "-nic", "none",
+                 "-no-reboot", "-kernel", LINUX_KERNEL, "-initrd", LINUX_INITRAMFS,
+                 "-append", f"console=ttyAMA0 quiet panic=-1 rdinit={init} -- {args}"],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                timeout=timeout).stdout
+    return entry["out"]
+
+
+def script_differential(init, args, name, exo_env=""):
+    """A shell script from tests/scripts, run by Debian's unmodified shell on exo (through libos's
+    loader) and under Debian's Linux in the same QEMU: the lines between its "=== begin NAME" and
+    "=== end NAME" markers must be the same, and exo must end clean, every frame back."""
+    def test(ctx):
+        exo = Qemu(ctx.qemu, f"check=exit init={init} {exo_env} -- {args}", extra=["-initrd", USER_INITRD],
+                   timeout=480)
+        exo.expect(r"^exo: frames: \d+ free, \d+ before the first environment: all returned$",
+                   r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
+        exo.powered_off(0)
+
+        def lines(out, system):
+            out = out.replace("\r", "").splitlines()
+            try:
+                begin, end = out.index(f"=== begin {name}"), out.index(f"=== end {name}")
+            except ValueError:
+                raise Failure(f"no complete run of {name} on {system}; console:\n" + "\n".join(out[-40:]))
+            return out[begin + 1:end]
+        ours, theirs = lines(exo.out, "exo"), lines(linux_console(ctx, init, args), "Linux")
+        if ours != theirs:
+            import difflib
+            diff = "\n".join(difflib.unified_diff(theirs, ours, "linux", "exo", lineterm=""))
+            raise Failure(f"exo and Linux differ:\n{diff}")
+        return f"{len(ours)} lines identical"
+    return test
+
+
 def user_program(cmdline, memory="512M", expect=(), timeout=TIMEOUT, qemu_args=(), open_check=True):
     """Boot a test program from the boot archive; each "utest: PASS/FAIL name" line is a
     test of its own.  The run must end with every environment gone and every frame back."""
@@ -723,6 +771,12 @@ QEMU_TESTS = [
     ("qemu/libos/fork_same_as_linux", t_fork_differential),
     ("qemu/libos/signals_same_as_linux", t_signals_differential),
     ("qemu/libos/jobs_same_as_linux", t_jobs_differential),
+    *[(f"qemu/real/{script}[{variant}]", script_differential(init, args, script, f"EXO_FORK={variant}"))
+      for script, init, args in (("basics", "/bin/bash", "/scripts/basics.sh"),
+                                 ("applets", "/bin/busybox", "sh /scripts/applets.sh"))
+      # Not vfork: its child borrows the parent's memory until exec or exit, and a shell's forked
+      # child runs on (subshells, builtins), so it would write over its parent (POSIX's vfork rule).
+      for variant in ("cow", "eager", "shared", "async")],
     *[(f"qemu/libos/jobs[{variant}]", app(f"init=jobs EXO_FORK={variant}", [
         r"^jobs: \d+ passed, 0 failed$"], refute=[r"FAILED"], timeout=300))
       for variant in ("eager", "shared", "async")],

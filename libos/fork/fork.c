@@ -335,6 +335,10 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	fs_fork_child(self, resume.process);
 	LIBOS_SAFE->fork_unsettled = 0; /* its pipe ends are its own now: libos_exit lets them go */
 	sig_fork_child(self, resume.process);
+	if (fork_tids.set)
+		*fork_tids.set = (int)self; /* our own copy of the word (a bad pointer: the fault ends us, as Linux's SIGSEGV) */
+	if (fork_tids.clear)
+		libos_set_tid_address(fork_tids.clear);
 	if (resume.variant->child_start)
 		resume.variant->child_start();
 	resume.child = 0; /* no second resume */

@@ -417,6 +417,30 @@ static void survives_mutations(void)
 	free(file);
 }
 
+/* exo's libos note ("exo", type 1) in a PT_NOTE, and AT_PHDR's address; notes that lie are not believed. */
+static void finds_the_libos_note_and_phdrs(void)
+{
+	struct elf_spec spec = good_spec();
+	spec.ph[2] = (struct phdr_spec){ PT_NOTE, PF_R, 0x200, 0x400200, 0x30, 0x30 };
+	spec.phnum = 3;
+	struct elf_image image;
+	const char *why;
+	EXPECT(load_spec(&spec, &image, &why) == 0);
+	EXPECT(!image.libos && image.phdr_va == 0x400000 + EHDR_SIZE && image.phnum == 3);
+	u8 *file = write_elf(&spec);
+	/* An unrelated note first (name "GNU", 4 bytes of descriptor), then exo's. */
+	const u8 notes[] = { 4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 1, 2, 3, 4,
+		             4, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 'e', 'x', 'o', 0 };
+	memcpy(file + 0x200, notes, sizeof(notes));
+	EXPECT(elf_load_info(file, spec.file_size, LIMIT, &image, &why) == 0 && image.libos);
+	file[0x200 + 28] = 2; /* another type */
+	EXPECT(elf_load_info(file, spec.file_size, LIMIT, &image, &why) == 0 && !image.libos);
+	file[0x200 + 28] = 1;
+	file[0x200] = 0xff; /* the first note's name runs past the segment: the walk stops */
+	EXPECT(elf_load_info(file, spec.file_size, LIMIT, &image, &why) == 0 && !image.libos);
+	free(file);
+}
+
 static const char *real_path;
 
 /* A real linker's output (given on the command line) loads. */
@@ -459,6 +483,7 @@ int main(int argc, char **argv)
 	RUN("elf", refuses_bad_entries);
 	RUN("elf", survives_every_truncation);
 	RUN("elf", survives_mutations);
+	RUN("elf", finds_the_libos_note_and_phdrs);
 	if (argc > 1) {
 		real_path = argv[1];
 		RUN("elf", loads_a_real_executable);

@@ -577,12 +577,14 @@ static int exit_alert_after_the_notice(u64 arg)
 	(void)arg;
 	rt_fault_hook = take_alert;
 	alerts_seen = 0;
-	i64 child = rt_spawn(exit_with, 5, 256);
+	/* Started only once the alert is set: a child run at once could end first (under load it did). */
+	i64 child = rt_spawn_stopped(exit_with, 5, 256);
 	T_CHECK(child > 0, "spawn");
 	T_EQ(exo_env_set_exit_alert((u64)child, 1ull << 16), 0);
 	T_EQ(exo_env_set_exit_alert(exo_parent(), 1), -EXO_EPERM);
 	T_EQ(exo_env_set_exit_alert(rt_id, 1), -EXO_EPERM); /* not its own: that would alert its parent */
 	T_EQ(exo_env_set_exit_alert(~0ull, 1), -EXO_ENOENT);
+	T_EQ(exo_env_run((u64)child), 0);
 	struct exo_event event;
 	T_EQ(exo_recv(&event, EXO_RECV_TAKE_ALERTS, 0), 0);
 	T_EQ(event.kind, EXO_EVENT_ALERT);

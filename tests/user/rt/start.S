@@ -1,6 +1,9 @@
 /* Entry points of a test program: first start, spawned children, upcalls. */
 #include "exo/abi.h"
 #include "libos/light_entry.h"
+#include "exo/exo_note.h"
+
+	EXO_NATIVE_NOTE			// exo-native: the kernel starts it as it is
 
 	.section .text.start, "ax"
 	.globl	_start

@@ -1,0 +1,55 @@
+/*
+ * The loader: libos linked as a program of its own (the boot archive's
+ * /lib/exo/loader, linked at LOADER_BASE, out of any Linux program's way).
+ * The kernel starts it for an `init=` program that is not linked with
+ * libos, and execve runs it for such a program; either way it loads the
+ * unmodified static executable into its own address space, as Linux's
+ * binfmt_elf would, and libos answers the program's `svc #0` system calls
+ * as it does an app's.  An app linked with libos never runs this.
+ */
+#include "libos/libos.h"
+#include "exo/elf.h"
+#include <string.h>
+
+#define PAGE 4096ull
+
+/*
+ * Each segment's pages: fresh frames filled from the file (the archive is
+ * read-only, and a segment's first and last pages mix file bytes with
+ * zeroes), mapped with the segment's rights, and a region of the program's.
+ */
+static int load_segments(const u8 *file, const struct elf_image *image)
+{
+	for (u32 i = 0; i < image->nsegments; i++) {
+		const struct elf_segment *seg = &image->segments[i];
+		int err = exec_load_segment(&libos.self, file, seg);
+		if (err)
+			return err;
+		mm_add_image(seg->vaddr & ~(PAGE - 1), (seg->vaddr + seg->memsz + PAGE - 1) & ~(PAGE - 1), seg->flags);
+	}
+	return 0;
+}
+
+int loader_load(const char *path, struct loaded_program *program)
+{
+	const u8 *file;
+	u64 size;
+	struct elf_image image;
+	const char *why;
+	int err = fs_find(path, &file, &size);
+	if (err) {
+		libos_report("libos: loader: %s: cannot open (error %d)\n", path, (int)-err);
+		return err;
+	}
+	if (elf_load_info(file, size, LOADER_BASE, &image, &why) < 0) {
+		libos_report("libos: loader: %s: %s\n", path, why);
+		return -8; /* ENOEXEC */
+	}
+	err = load_segments(file, &image);
+	if (err)
+		return err;
+	const struct elf_segment *last = &image.segments[image.nsegments - 1];
+	*program = (struct loaded_program){ .entry = image.entry, .phdr = image.phdr_va, .phnum = image.phnum,
+		                            .end = (last->vaddr + last->memsz + PAGE - 1) & ~(PAGE - 1) };
+	return 0;
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Write the boot archive: a newc cpio with directories, files and symbolic links.
+
+usage: mkarchive.py OUT [--stage DIR] [--depfile FILE] ENTRY...
+
+Each ENTRY is PATH=SOURCE (the file SOURCE at PATH), PATH->TARGET (a
+symbolic link), PATH=c:MAJOR:MINOR (a character device) or SOURCE alone
+(the file at the top, under its own name).  --stage DIR adds every file, directory and link under DIR
+at the same path (the staging directory: whatever a user wants in the
+archive).  Directories on the way to each entry are made.  Entries are
+written sorted, directories first; a later ENTRY for the same path wins.
+--depfile writes every source (and its directory) for ninja, so changing or
+adding one rebuilds.
+"""
+import os
+import stat
+import sys
+
+
+def header(ino, mode, size, name, rdev=(0, 0)):
+    fields = [ino, mode, 0, 0, 1, 0, size, 0, 0, rdev[0], rdev[1], len(name) + 1, 0]
+    head = b"070701" + b"".join(b"%08x" % f for f in fields) + name + b"\0"
+    return head + b"\0" * (-len(head) % 4)
+
+
+def write(out, entries):
+    """entries: path -> (mode, data bytes); parents added as directories."""
+    for path in list(entries):
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            entries.setdefault("/".join(parts[:i]), (stat.S_IFDIR | 0o755, b""))
+    blob = bytearray()
+    for ino, path in enumerate(sorted(entries), start=1):
+        mode, data, *rdev = entries[path]
+        blob += header(ino, mode, len(data), path.encode(), *rdev)
+        blob += data + b"\0" * (-len(data) % 4)
+    blob += header(0, 0, 0, b"TRAILER!!!")
+    with open(out, "wb") as f:
+        f.write(blob + b"\0" * (-len(blob) % 512))
+
+
+def file_entry(source):
+    with open(source, "rb") as f:
+        data = f.read()
+    executable = os.stat(source).st_mode & 0o111
+    return (stat.S_IFREG | (0o755 if executable else 0o644), data)
+
+
+def stage(entries, root, deps):
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        deps.append(dirpath)
+        for name in sorted(dirnames + filenames):
+            full = os.path.join(dirpath, name)
+            path = os.path.normpath(os.path.join(rel, name))
+            if name.startswith(".") or name == "README":
+                continue
+            if os.path.islink(full):
+                entries[path] = (stat.S_IFLNK | 0o777, os.readlink(full).encode())
+            elif os.path.isdir(full):
+                entries[path] = (stat.S_IFDIR | 0o755, b"")
+            else:
+                entries[path] = file_entry(full)
+                deps.append(full)
+
+
+def main(argv):
+    out, args = argv[1], argv[2:]
+    entries, deps, depfile = {}, [], None
+    while args:
+        arg = args.pop(0)
+        if arg == "--stage":
+            stage(entries, args.pop(0), deps)
+        elif arg == "--depfile":
+            depfile = args.pop(0)
+        elif "=c:" in arg:
+            path, numbers = arg.split("=c:", 1)
+            major, minor = (int(n) for n in numbers.split(":"))
+            entries[path.strip("/")] = (stat.S_IFCHR | 0o666, b"", (major, minor))
+        elif "->" in arg:
+            path, target = arg.split("->", 1)
+            entries[path.strip("/")] = (stat.S_IFLNK | 0o777, target.encode())
+        elif "=" in arg:
+            path, source = arg.split("=", 1)
+            entries[path.strip("/")] = file_entry(source)
+            deps += [source, os.path.dirname(source) or "."]
+        else:
+            entries[os.path.basename(arg)] = file_entry(arg)
+            deps.append(arg)
+    write(out, entries)
+    if depfile:
+        with open(depfile, "w") as f:
+            f.write(out + ": " + " ".join(d.replace(" ", "\\ ") for d in deps) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
