@@ -636,6 +636,25 @@ static i64 write_now(i64 fd, const void *buf, u64 len, struct fs_wait *wait)
 	return open->kind == OPEN_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
 }
 
+u32 fs_poll(i64 fd, struct fs_wait *wait)
+{
+	HOLD_LIBOS_LOCK();
+	struct open_file *open = fd_at(fd);
+	if (!open)
+		return POLL_NVAL;
+	if (open->kind == OPEN_PIPE)
+		return pipe_poll(open->pipe, open->write_end, wait);
+	if (open->kind != OPEN_CONSOLE)
+		return POLL_IN | POLL_OUT; /* files, directories and devices never make a reader or writer wait */
+	const volatile u32 *word = NULL;
+	u32 seq = 0;
+	if (tty_poll_in(&word, &seq))
+		return POLL_IN | POLL_OUT;
+	if (word)
+		*wait = (struct fs_wait){ FS_WAIT_INPUT, word, seq };
+	return POLL_OUT;
+}
+
 /*
  * Reads and writes wait outside the lock, so the process's other threads go
  * on meanwhile.  A pipe's sleep also ends after FS_WORD_BACKSTOP_NS, in case

@@ -160,6 +160,17 @@ struct fs_wait {
 };
 
 /* Identity, the file-creation mask and resource limits (identity.c). */
+/* poll's bits, as Linux's (POLL_IN and POLL_OUT with their RDNORM / WRNORM twins). */
+#define POLL_IN 0x041
+#define POLL_PRI 0x002
+#define POLL_OUT 0x104
+#define POLL_ERR 0x008
+#define POLL_HUP 0x010
+#define POLL_NVAL 0x020
+/* One descriptor's readiness now (POLL_*), or 0 and what to wait for in *wait (poll.c). */
+u32 fs_poll(i64 fd, struct fs_wait *wait);
+i64 libos_ppoll(void *fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask, u64 setsize);
+i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, bool forever, const u64 *mask, u64 setsize);
 #define FS_MAX_FDS 64 /* the descriptor table's size: RLIMIT_NOFILE's hard limit */
 extern u32 libos_umask;
 u64 libos_nofile(void);

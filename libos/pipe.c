@@ -159,6 +159,29 @@ static void sleep_on(struct fs_wait *wait, u32 *waiting, const u32 *seq, u32 see
 	wait->expected = seen;
 }
 
+/*
+ * poll: the end's state now (Linux's pipe_poll: a reader sees POLLIN with
+ * bytes, POLLHUP with no writer; a writer POLLOUT with PIPE_BUF free,
+ * POLLERR with no reader), else the word to sleep on, as a read or write.
+ */
+u32 pipe_poll(struct pipe *pipe, bool write_end, struct fs_wait *wait)
+{
+	if (!write_end) {
+		u32 seen = __atomic_load_n(&pipe->read_seq, __ATOMIC_SEQ_CST);
+		u32 ready = (pipe_used(pipe) ? POLL_IN : 0) |
+		            (__atomic_load_n(&pipe->writers, __ATOMIC_ACQUIRE) == 0 ? POLL_HUP : 0);
+		if (!ready)
+			sleep_on(wait, &pipe->read_waiting, &pipe->read_seq, seen);
+		return ready;
+	}
+	u32 seen = __atomic_load_n(&pipe->write_seq, __ATOMIC_SEQ_CST);
+	u32 ready = (sizeof(pipe->buf) - pipe_used(pipe) >= PIPE_ATOMIC ? POLL_OUT : 0) |
+	            (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0 ? POLL_ERR : 0);
+	if (!ready)
+		sleep_on(wait, &pipe->write_waiting, &pipe->write_seq, seen);
+	return ready;
+}
+
 i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait)
 {
 	probe(buf, len, true);

@@ -33,6 +33,8 @@ void pipe_end_count(struct pipe *pipe, bool write_end, int change);
 struct fs_wait;
 i64 pipe_read_now(struct pipe *pipe, u8 *buf, u64 len, struct fs_wait *wait);
 i64 pipe_write_now(struct pipe *pipe, const u8 *buf, u64 len, struct fs_wait *wait);
+/* poll of one end: POLL_* bits now, or none and the word to sleep on in *wait. */
+u32 pipe_poll(struct pipe *pipe, bool write_end, struct fs_wait *wait);
 /* A process that ends lets go of any side of the pipe it held (killed in the middle of a copy). */
 void pipe_sides_release(struct pipe *pipe, u32 process);
 

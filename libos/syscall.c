@@ -29,19 +29,27 @@ enum {
 	SYS_getgroups = 158, SYS_getrlimit = 163, SYS_setrlimit = 164, SYS_getrusage = 165, SYS_umask = 166,
 	SYS_getuid = 174, SYS_geteuid = 175, SYS_getgid = 176, SYS_getegid = 177, SYS_sysinfo = 179,
 	SYS_prlimit64 = 261, SYS_ppoll = 73, SYS_set_robust_list = 99, SYS_get_robust_list = 100,
-	SYS_faccessat = 48, SYS_fchdir = 50, SYS_readlinkat = 78, SYS_faccessat2 = 439,
+	SYS_pselect6 = 72, SYS_clock_nanosleep = 115, SYS_prctl = 167, SYS_faccessat = 48, SYS_fchdir = 50, SYS_readlinkat = 78, SYS_faccessat2 = 439,
 };
 
 
 typedef i64 (*syscall_fn)(const u64 *args);
 
-static i64 sys_write(const u64 *a) { return fs_write((i64)a[0], (const void *)a[1], a[2]); }
-static i64 sys_read(const u64 *a) { return fs_read((i64)a[0], (void *)a[1], a[2]); }
-static i64 sys_openat(const u64 *a) { return fs_open((i64)(int)a[0], (const char *)a[1], a[2]); }
-static i64 sys_close(const u64 *a) { return fs_close((i64)a[0]); }
-static i64 sys_lseek(const u64 *a) { return fs_lseek((i64)a[0], (i64)a[1], a[2]); }
-static i64 sys_fstat(const u64 *a) { return fs_fstat((i64)a[0], (void *)a[1]); }
-static i64 sys_getdents64(const u64 *a) { return fs_getdents((i64)a[0], (void *)a[1], a[2]); }
+/*
+ * An `int` argument (a descriptor, a pid, a signal, a flag word): its low 32
+ * bits, sign-extended, as Linux's C prototypes take it.  glibc leaves the
+ * upper half of the register as it happens to be (kill(-3) arrives as
+ * 0x00000000fffffffd); musl extends.
+ */
+#define INT_ARG(reg) ((i64)(i32)(reg))
+
+static i64 sys_write(const u64 *a) { return fs_write(INT_ARG(a[0]), (const void *)a[1], a[2]); }
+static i64 sys_read(const u64 *a) { return fs_read(INT_ARG(a[0]), (void *)a[1], a[2]); }
+static i64 sys_openat(const u64 *a) { return fs_open(INT_ARG(a[0]), (const char *)a[1], a[2]); }
+static i64 sys_close(const u64 *a) { return fs_close(INT_ARG(a[0])); }
+static i64 sys_lseek(const u64 *a) { return fs_lseek(INT_ARG(a[0]), (i64)a[1], a[2]); }
+static i64 sys_fstat(const u64 *a) { return fs_fstat(INT_ARG(a[0]), (void *)a[1]); }
+static i64 sys_getdents64(const u64 *a) { return fs_getdents(INT_ARG(a[0]), (void *)a[1], a[2]); }
 
 #define AT_EMPTY_PATH 0x1000
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -49,26 +57,26 @@ static i64 sys_newfstatat(const u64 *a)
 {
 	const char *path = (const char *)a[1];
 	if ((a[3] & AT_EMPTY_PATH) && path[0] == 0)
-		return fs_fstat((i64)(int)a[0], (void *)a[2]);
-	return fs_stat((i64)(int)a[0], path, (void *)a[2], a[3] & AT_SYMLINK_NOFOLLOW);
+		return fs_fstat(INT_ARG(a[0]), (void *)a[2]);
+	return fs_stat(INT_ARG(a[0]), path, (void *)a[2], a[3] & AT_SYMLINK_NOFOLLOW);
 }
 
 static i64 sys_getcwd(const u64 *a) { return fs_getcwd((char *)a[0], a[1]); }
 static i64 sys_chdir(const u64 *a) { return fs_chdir((const char *)a[0]); }
-static i64 sys_fchdir(const u64 *a) { return fs_fchdir((i64)(int)a[0]); }
-static i64 sys_faccessat(const u64 *a) { return a[2] & ~7ull ? -L_EINVAL : fs_access((i64)(int)a[0], (const char *)a[1], a[2], false); }
+static i64 sys_fchdir(const u64 *a) { return fs_fchdir(INT_ARG(a[0])); }
+static i64 sys_faccessat(const u64 *a) { return a[2] & ~7ull ? -L_EINVAL : fs_access(INT_ARG(a[0]), (const char *)a[1], a[2], false); }
 static i64 sys_faccessat2(const u64 *a)
 {
 	if ((a[2] & ~7ull) || (a[3] & ~(0x200ull | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))) /* AT_EACCESS: root either way */
 		return -L_EINVAL;
-	return fs_access((i64)(int)a[0], (const char *)a[1], a[2], a[3] & AT_SYMLINK_NOFOLLOW);
+	return fs_access(INT_ARG(a[0]), (const char *)a[1], a[2], a[3] & AT_SYMLINK_NOFOLLOW);
 }
 
 /* /proc/self/exe is the program this process runs (what the loader loaded, or the app). */
 static i64 sys_readlinkat(const u64 *a)
 {
 	const char *path = (const char *)a[1];
-	if ((i64)a[3] <= 0)
+	if (INT_ARG(a[3]) <= 0)
 		return -L_EINVAL;
 	if (strcmp(path, "/proc/self/exe") == 0) {
 		const char *exe = libos_exe_path();
@@ -76,7 +84,7 @@ static i64 sys_readlinkat(const u64 *a)
 		memcpy((char *)a[2], exe, len);
 		return (i64)len;
 	}
-	return fs_readlink((i64)(int)a[0], path, (char *)a[2], a[3]);
+	return fs_readlink(INT_ARG(a[0]), path, (char *)a[2], a[3]);
 }
 
 struct iovec_l {
@@ -88,7 +96,7 @@ static i64 sys_readv(const u64 *a)
 	const struct iovec_l *iov = (const struct iovec_l *)a[1];
 	i64 total = 0;
 	for (u64 i = 0; i < a[2]; i++) {
-		i64 n = fs_read((i64)a[0], (void *)iov[i].base, iov[i].len);
+		i64 n = fs_read(INT_ARG(a[0]), (void *)iov[i].base, iov[i].len);
 		if (n < 0)
 			return total ? total : n;
 		total += n;
@@ -113,13 +121,13 @@ static i64 console_writev(const u64 *a, const struct iovec_l *iov)
 		memcpy(line + len, (const void *)iov[i].base, iov[i].len);
 		len += iov[i].len;
 	}
-	return fs_write((i64)a[0], line, len);
+	return fs_write(INT_ARG(a[0]), line, len);
 }
 
 static i64 sys_writev(const u64 *a)
 {
 	const struct iovec_l *iov = (const struct iovec_l *)a[1];
-	if (a[2] > 1 && a[2] <= 8 && fs_is_console((i64)a[0]) == 1) {
+	if (a[2] > 1 && a[2] <= 8 && fs_is_console(INT_ARG(a[0])) == 1) {
 		i64 written = console_writev(a, iov);
 		if (written != -1)
 			return written;
@@ -143,7 +151,7 @@ static i64 sys_writev(const u64 *a)
 static i64 sys_ioctl(const u64 *a)
 {
 	for (;;) {
-		i64 console = fs_is_console((i64)a[0]);
+		i64 console = fs_is_console(INT_ARG(a[0]));
 		if (console <= 0)
 			return console < 0 ? console : -L_ENOTTY; /* only the console is a terminal */
 		i64 result = tty_ioctl(a[1], a[2]);
@@ -219,24 +227,24 @@ static i64 sys_gettid(const u64 *a) { (void)a; return exo_self(); }
 static i64 sys_set_tid_address(const u64 *a) { return libos_set_tid_address((int *)a[0]); }
 static i64 sys_rt_sigaction(const u64 *a) { return sig_action(a[0], (const void *)a[1], (void *)a[2], a[3]); }
 static i64 sys_rt_sigprocmask(const u64 *a) { return sig_procmask(a[0], (const u64 *)a[1], (u64 *)a[2], a[3]); }
-static i64 sys_kill(const u64 *a) { return sig_kill((i64)a[0], a[1], NULL); }
-static i64 sys_setpgid(const u64 *a) { return proctab_setpgid((i64)a[0], (i64)a[1]); }
-static i64 sys_getpgid(const u64 *a) { return proctab_getpgid((i64)a[0]); }
-static i64 sys_getsid(const u64 *a) { return proctab_getsid((i64)a[0]); }
+static i64 sys_kill(const u64 *a) { return sig_kill(INT_ARG(a[0]), a[1], NULL); }
+static i64 sys_setpgid(const u64 *a) { return proctab_setpgid(INT_ARG(a[0]), INT_ARG(a[1])); }
+static i64 sys_getpgid(const u64 *a) { return proctab_getpgid(INT_ARG(a[0])); }
+static i64 sys_getsid(const u64 *a) { return proctab_getsid(INT_ARG(a[0])); }
 static i64 sys_setsid(const u64 *a) { (void)a; return proctab_setsid(); }
 static i64 sys_timer_create(const u64 *a) { return sig_timer_create(a[0], (const void *)a[1], (i32 *)a[2]); }
-static i64 sys_timer_settime(const u64 *a) { return sig_timer_settime((i64)a[0], a[1], (const void *)a[2], (void *)a[3]); }
-static i64 sys_timer_gettime(const u64 *a) { return sig_timer_gettime((i64)a[0], (void *)a[1]); }
-static i64 sys_timer_getoverrun(const u64 *a) { return sig_timer_getoverrun((i64)a[0]); }
-static i64 sys_timer_delete(const u64 *a) { return sig_timer_delete((i64)a[0]); }
-static i64 sys_tkill(const u64 *a) { return sig_tkill(-1, (i64)a[0], a[1], NULL); }
-static i64 sys_tgkill(const u64 *a) { return sig_tkill((i64)a[0], (i64)a[1], a[2], NULL); }
-static i64 sys_rt_sigqueueinfo(const u64 *a) { return sig_queueinfo((i64)a[0], a[1], (const i32 *)a[2]); }
+static i64 sys_timer_settime(const u64 *a) { return sig_timer_settime(INT_ARG(a[0]), a[1], (const void *)a[2], (void *)a[3]); }
+static i64 sys_timer_gettime(const u64 *a) { return sig_timer_gettime(INT_ARG(a[0]), (void *)a[1]); }
+static i64 sys_timer_getoverrun(const u64 *a) { return sig_timer_getoverrun(INT_ARG(a[0])); }
+static i64 sys_timer_delete(const u64 *a) { return sig_timer_delete(INT_ARG(a[0])); }
+static i64 sys_tkill(const u64 *a) { return sig_tkill(-1, INT_ARG(a[0]), a[1], NULL); }
+static i64 sys_tgkill(const u64 *a) { return sig_tkill(INT_ARG(a[0]), INT_ARG(a[1]), a[2], NULL); }
+static i64 sys_rt_sigqueueinfo(const u64 *a) { return sig_queueinfo(INT_ARG(a[0]), a[1], (const i32 *)a[2]); }
 static i64 sys_rt_tgsigqueueinfo(const u64 *a)
 {
 	const i32 *info = (const i32 *)a[3];
 	struct sig_origin from = { info[2], (u32)info[4], *(const u64 *)&info[6] };
-	return sig_tkill((i64)a[0], (i64)a[1], a[2], &from);
+	return sig_tkill(INT_ARG(a[0]), INT_ARG(a[1]), a[2], &from);
 }
 static i64 sys_sigaltstack(const u64 *a) { return sig_altstack((const struct stack_l *)a[0], (struct stack_l *)a[1]); }
 static i64 sys_rt_sigsuspend(const u64 *a) { return sig_suspend((const u64 *)a[0], a[1]); }
@@ -251,31 +259,31 @@ static i64 sys_getres(const u64 *a)
 static i64 sys_umask(const u64 *a) { return id_umask(a[0]); }
 static i64 sys_prlimit64(const u64 *a)
 {
-	return id_prlimit((i64)a[0], a[1], (const struct rlimit_l *)a[2], (struct rlimit_l *)a[3]);
+	return id_prlimit(INT_ARG(a[0]), a[1], (const struct rlimit_l *)a[2], (struct rlimit_l *)a[3]);
 }
 static i64 sys_getrlimit(const u64 *a) { return id_prlimit(0, a[0], NULL, (struct rlimit_l *)a[1]); }
 static i64 sys_setrlimit(const u64 *a) { return id_prlimit(0, a[0], (const struct rlimit_l *)a[1], NULL); }
-static i64 sys_getrusage(const u64 *a) { return id_getrusage((i64)a[0], (void *)a[1]); }
+static i64 sys_getrusage(const u64 *a) { return id_getrusage(INT_ARG(a[0]), (void *)a[1]); }
 static i64 sys_times(const u64 *a) { return id_times((void *)a[0]); }
 static i64 sys_sysinfo(const u64 *a) { return id_sysinfo((void *)a[0]); }
 
 static i64 sys_set_robust_list(const u64 *a) { return futex_set_robust_list(a[0], a[1]); }
-static i64 sys_get_robust_list(const u64 *a) { return futex_get_robust_list((i64)a[0], (u64 *)a[1], (u64 *)a[2]); }
+static i64 sys_get_robust_list(const u64 *a) { return futex_get_robust_list(INT_ARG(a[0]), (u64 *)a[1], (u64 *)a[2]); }
 static i64 sys_getitimer(const u64 *a) { return sig_getitimer(a[0], (struct itimerval_l *)a[1]); }
 static i64 sys_setitimer(const u64 *a)
 {
 	return sig_setitimer(a[0], (const struct itimerval_l *)a[1], (struct itimerval_l *)a[2]);
 }
 
-static i64 sys_dup(const u64 *a) { return fs_dup((i64)a[0], -1, 0); }
+static i64 sys_dup(const u64 *a) { return fs_dup(INT_ARG(a[0]), -1, 0); }
 static i64 sys_dup3(const u64 *a)
 {
 	if (a[2] & ~(u64)02000000) /* only O_CLOEXEC */
 		return -L_EINVAL;
-	return fs_dup((i64)a[0], (i64)a[1], a[2]);
+	return fs_dup(INT_ARG(a[0]), INT_ARG(a[1]), a[2]);
 }
 static i64 sys_pipe2(const u64 *a) { return fs_pipe((int *)a[0], a[1]); }
-static i64 sys_wait4(const u64 *a) { return libos_wait4((i64)a[0], (int *)a[1], a[2]); }
+static i64 sys_wait4(const u64 *a) { return libos_wait4(INT_ARG(a[0]), (int *)a[1], a[2]); }
 static i64 sys_execve(const u64 *a)
 {
 	return libos_execve((const char *)a[0], (char *const *)a[1], (char *const *)a[2]);
@@ -289,20 +297,20 @@ static i64 sys_execve(const u64 *a)
 #define F_DUPFD_CLOEXEC 1030
 static i64 sys_fcntl(const u64 *a)
 {
-	if (fs_is_console((i64)a[0]) < 0)
+	if (fs_is_console(INT_ARG(a[0])) < 0)
 		return -L_EBADF;
 	switch (a[1]) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		return fs_dup_from((i64)a[0], (i64)a[2], a[1] == F_DUPFD_CLOEXEC);
+		return fs_dup_from(INT_ARG(a[0]), INT_ARG(a[2]), a[1] == F_DUPFD_CLOEXEC);
 	case F_GETFD:
-		return fs_cloexec((i64)a[0], -1);
+		return fs_cloexec(INT_ARG(a[0]), -1);
 	case F_SETFD:
-		return fs_cloexec((i64)a[0], (int)(a[2] & 1));
+		return fs_cloexec(INT_ARG(a[0]), (int)(a[2] & 1));
 	case F_SETFL:
 		return 0;
 	case F_GETFL:
-		return fs_status_flags((i64)a[0]);
+		return fs_status_flags(INT_ARG(a[0]));
 	}
 	return -L_EINVAL;
 }
@@ -319,6 +327,20 @@ static i64 sys_getppid(const u64 *a)
 	return exo_env_info(process, &info) < 0 ? 0 : (i64)info.notice_to;
 }
 
+
+/* At most len - 1 bytes of from, NUL-terminated. */
+static void strncpy_l(char *to, const char *from, u64 len)
+{
+	u64 n = 0;
+	while (n + 1 < len && from[n])
+		to[n] = from[n], n++;
+	to[n] = 0;
+}
+
+static bool bad_timespec(const struct timespec_l *ts)
+{
+	return ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000);
+}
 
 static u64 timeout_ns(const struct timespec_l *timeout)
 {
@@ -338,20 +360,52 @@ static u64 abs_timeout_ns(const struct timespec_l *deadline)
 }
 
 /* Sleep (events that arrive are kept for their waiters). */
-static i64 sys_nanosleep(const u64 *a)
+/* Sleep until `until` (events that arrive are kept for their waiters); rem: what is left at EINTR. */
+static i64 sleep_until(i64 until, struct timespec_l *rem)
 {
-	const struct timespec_l *req = (const struct timespec_l *)a[0];
-	if (req->sec < 0 || req->nsec < 0 || req->nsec >= 1000000000)
-		return -L_EINVAL;
-	u64 ns = timeout_ns((const struct timespec_l *)a[0]);
-	i64 until = exo_clock() + (i64)ns;
-	struct timespec_l *rem = (struct timespec_l *)a[1];
 	for (i64 now = exo_clock(); now < until; now = exo_clock()) {
 		if (rem) /* what a signal that interrupts the nap leaves (EINTR) */
 			rem->sec = (until - now) / 1000000000, rem->nsec = (until - now) % 1000000000;
 		libos_nap((u64)(until - now));
 	}
 	return 0;
+}
+
+static i64 sys_nanosleep(const u64 *a)
+{
+	const struct timespec_l *req = (const struct timespec_l *)a[0];
+	if (bad_timespec(req))
+		return -L_EINVAL;
+	return sleep_until(exo_clock() + (i64)timeout_ns(req), (struct timespec_l *)a[1]);
+}
+
+/* prctl: a process's name (PR_SET_NAME / PR_GET_NAME, kept per process); anything else EINVAL. */
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+static char process_name[16];
+static i64 sys_prctl(const u64 *a)
+{
+	if (a[0] == PR_SET_NAME) {
+		strncpy_l(process_name, (const char *)a[1], sizeof(process_name));
+		return 0;
+	}
+	if (a[0] == PR_GET_NAME) {
+		memcpy((char *)a[1], process_name, sizeof(process_name));
+		return 0;
+	}
+	return -L_EINVAL;
+}
+
+/* clock_nanosleep (glibc's and busybox's sleep): every clock is the one clock; TIMER_ABSTIME a deadline. */
+#define TIMER_ABSTIME 1
+static i64 sys_clock_nanosleep(const u64 *a)
+{
+	const struct timespec_l *req = (const struct timespec_l *)a[2];
+	if (a[0] > 11 || (a[1] & ~(u64)TIMER_ABSTIME) || bad_timespec(req))
+		return -L_EINVAL;
+	if (a[1] & TIMER_ABSTIME)
+		return sleep_until(req->sec * 1000000000ll + req->nsec, NULL);
+	return sleep_until(exo_clock() + (i64)timeout_ns(req), (struct timespec_l *)a[3]);
 }
 
 static i64 sys_rt_sigtimedwait(const u64 *a)
@@ -362,12 +416,31 @@ static i64 sys_rt_sigtimedwait(const u64 *a)
 	return sig_timedwait((const u64 *)a[0], (i32 *)a[1], timeout_ns(ts), a[3]);
 }
 
+/* A relative timeout in ns (0: return at once); no timespec is forever. */
+static u64 poll_timeout(const struct timespec_l *ts)
+{
+	return ts ? (u64)ts->sec * 1000000000ull + (u64)ts->nsec : 0;
+}
+
 static i64 sys_ppoll(const u64 *a)
 {
 	const struct timespec_l *ts = (const struct timespec_l *)a[2];
-	if (ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000))
+	if (bad_timespec(ts))
 		return -L_EINVAL;
-	return sig_pause(a[1], (const u64 *)a[3], timeout_ns(ts), a[4]);
+	if (a[1] == 0) /* musl's pause and sleeps with a mask */
+		return sig_pause(0, (const u64 *)a[3], timeout_ns(ts), a[4]);
+	return libos_ppoll((void *)a[0], a[1], poll_timeout(ts), ts == NULL, (const u64 *)a[3], a[4]);
+}
+
+static i64 sys_pselect6(const u64 *a)
+{
+	const struct timespec_l *ts = (const struct timespec_l *)a[4];
+	const u64 *sig = (const u64 *)a[5]; /* { const sigset_t *mask; size_t size } */
+	if (bad_timespec(ts) || INT_ARG(a[0]) < 0)
+		return -L_EINVAL;
+	u64 *sets[3] = { (u64 *)a[1], (u64 *)a[2], (u64 *)a[3] };
+	return libos_pselect(a[0], sets, poll_timeout(ts), ts == NULL, sig ? (const u64 *)sig[0] : NULL,
+	                     sig ? sig[1] : 0);
 }
 
 static i64 sys_clock_gettime(const u64 *a)
@@ -416,7 +489,7 @@ static i64 locked(i64 (*change)(const u64 *), const u64 *a)
 }
 
 static i64 do_brk(const u64 *a) { return mm_brk(a[0]); }
-static i64 do_mmap(const u64 *a) { return mm_mmap(a[0], a[1], a[2], a[3], (i64)a[4], a[5]); }
+static i64 do_mmap(const u64 *a) { return mm_mmap(a[0], a[1], a[2], a[3], INT_ARG(a[4]), a[5]); }
 static i64 do_munmap(const u64 *a) { return mm_munmap(a[0], a[1]); }
 static i64 do_mprotect(const u64 *a) { return mm_mprotect(a[0], a[1], a[2]); }
 static i64 sys_brk(const u64 *a) { return locked(do_brk, a); }
@@ -480,6 +553,9 @@ static const syscall_fn syscalls[] = {
 	[SYS_set_robust_list] = sys_set_robust_list,
 	[SYS_get_robust_list] = sys_get_robust_list,
 	[SYS_ppoll] = sys_ppoll,
+	[SYS_pselect6] = sys_pselect6,
+	[SYS_clock_nanosleep] = sys_clock_nanosleep,
+	[SYS_prctl] = sys_prctl,
 	[SYS_getuid] = sys_id_zero,
 	[SYS_geteuid] = sys_id_zero,
 	[SYS_getgid] = sys_id_zero,

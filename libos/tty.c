@@ -246,6 +246,19 @@ i64 tty_read_now(void *buf, u64 len, const volatile u32 **word, u32 *seq)
 	return FS_WOULD_BLOCK;
 }
 
+/* poll: is input ready (a cooked line, or any byte raw; an end of input)?  If not, the word to sleep on. */
+bool tty_poll_in(const volatile u32 **word, u32 *seq)
+{
+	*seq = __atomic_load_n(&tty->input_seq, __ATOMIC_ACQUIRE);
+	tty_pump();
+	tty_lock();
+	bool ready = tty->head != tty->tail || tty->eofs;
+	tty_unlock();
+	if (!ready)
+		*word = exo_cons_listen(1) == 0 ? &tty->input_seq : NULL;
+	return ready;
+}
+
 void tty_listen(void)
 {
 	const struct proc_entry *own = own_entry();

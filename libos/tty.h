@@ -42,6 +42,8 @@ void tty_defaults(struct tty_state *tty);
 void tty_pump(void);
 /* read() of the console, one attempt: bytes, 0 at end of input, -errno, or FS_WOULD_BLOCK (*word, *seq). */
 i64 tty_read_now(void *buf, u64 len, const volatile u32 **word, u32 *seq);
+/* poll of the console's input: ready now, or *word (the input word, listened to; NULL if no listening) and *seq. */
+bool tty_poll_in(const volatile u32 **word, u32 *seq);
 /* ioctl on the console. */
 i64 tty_ioctl(u64 request, u64 arg);
 /*

@@ -497,9 +497,9 @@ def conformance_lines(out):
             if not line.startswith(("~", "[", "exo:", "libos:"))]
 
 
-def t_libc_differential(ctx):
+def t_libc_differential(ctx, exo_init="libc_check"):
     """libc_check under exo, and as /init under Debian's Linux in the same QEMU: same lines."""
-    exo = Qemu(ctx.qemu, "check=exit init=libc_check -- poweroff", extra=["-initrd", USER_INITRD])
+    exo = Qemu(ctx.qemu, f"check=exit init={exo_init} -- poweroff", extra=["-initrd", USER_INITRD])
     exo.expect(r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
     exo.powered_off(0)
     linux = subprocess.run([ctx.qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "512M", "-nographic",
@@ -533,9 +533,11 @@ def t_jobs_differential(ctx):
     return app_differential(ctx, "jobs")
 
 
-def app_differential(ctx, name, exo_env=""):
-    """An app that prints "NAME: ..." lines and ends "NAME: N passed, N failed", on both systems."""
-    exo = Qemu(ctx.qemu, f"check=exit init={name} {exo_env} -- poweroff", extra=["-initrd", USER_INITRD],
+def app_differential(ctx, name, exo_env="", exo_init=None):
+    """An app that prints "NAME: ..." lines and ends "NAME: N passed, N failed", on both systems
+    (on exo linked with libos, or, with exo_init, the same program as Linux runs it, unmodified,
+    started by libos's loader)."""
+    exo = Qemu(ctx.qemu, f"check=exit init={exo_init or name} {exo_env} -- poweroff", extra=["-initrd", USER_INITRD],
                timeout=480)
     exo.expect(r"^exo: isolation checks at \d+ environment ends and root changes: all clean$")
     exo.powered_off(0)
@@ -771,6 +773,24 @@ QEMU_TESTS = [
     ("qemu/libos/fork_same_as_linux", t_fork_differential),
     ("qemu/libos/signals_same_as_linux", t_signals_differential),
     ("qemu/libos/jobs_same_as_linux", t_jobs_differential),
+    # execve both ways: an app linked with libos (init) spawns unmodified bash, which runs a libos app.
+    ("qemu/real/exec_crossings", app("init=init -- /bin/bash -c /echo${IFS}from${IFS}echo", [
+        r"^from echo$", r"^init: /bin/bash exited with status 0$"])),
+    # Debian's bash, typed at: readline (pselect6), job control over an app.  Under init, as
+    # `ninja run-bash` starts it: as pid 1 its jobs' groups would be orphaned (Linux's rule), so
+    # Ctrl-Z would be thrown away.
+    ("qemu/real/bash_interactive", app("init=init PATH=/bin:/ HOME=/ TERM=vt100 -- /bin/bash -i", [
+        r"^42$", r"^slept$", r"^spin: spinning$", r"^\^C$", r"^tick$", r"^\^Z$", r"^\[1\]\+\s+Stopped",
+        r"^tick$", r"^\^C$", r"^after$", r"^init: /bin/bash exited with status 0$"],
+        typed=[(r"bash-5\.2# ", "echo $((6*7))\r"), (r"bash-5\.2# ", "sleep 0.3; echo slept\r"),
+               (r"bash-5\.2# ", "/spin\r"), (r"spin: spinning", "\x03"),
+               (r"bash-5\.2# ", "(while :; do echo tick; sleep 0.2; done)\r"), (r"(?m)^tick$", "\x1a"),
+               (r"bash-5\.2# ", "fg\r"), (r"(?m)^tick$", "\x03"),
+               (r"bash-5\.2# ", "echo after\r"), (r"bash-5\.2# ", "exit\r")])),
+    # The very binaries Linux runs (musl, not linked with libos), through the loader.
+    ("qemu/real/musl_libc_check", lambda ctx: t_libc_differential(ctx, "/musl/libc_check")),
+    *[(f"qemu/real/musl_{name}", lambda ctx, name=name: app_differential(ctx, name, exo_init=f"/musl/{name}"))
+      for name in ("fork", "signals", "jobs")],
     *[(f"qemu/real/{script}[{variant}]", script_differential(init, args, script, f"EXO_FORK={variant}"))
       for script, init, args in (("basics", "/bin/bash", "/scripts/basics.sh"),
                                  ("applets", "/bin/busybox", "sh /scripts/applets.sh"))

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Write the boot archive: a newc cpio with directories, files and symbolic links.
 
-usage: mkarchive.py OUT [--stage DIR] [--depfile FILE] ENTRY...
+usage: mkarchive.py OUT [--strip OBJCOPY] [--stage DIR] [--depfile FILE] ENTRY...
 
 Each ENTRY is PATH=SOURCE (the file SOURCE at PATH), PATH->TARGET (a
 symbolic link), PATH=c:MAJOR:MINOR (a character device) or SOURCE alone
-(the file at the top, under its own name).  --stage DIR adds every file, directory and link under DIR
+(the file at the top, under its own name).  --strip OBJCOPY leaves ELF files' debug sections out (the build keeps them).
+--stage DIR adds every file, directory and link under DIR
 at the same path (the staging directory: whatever a user wants in the
 archive).  Directories on the way to each entry are made.  Entries are
 written sorted, directories first; a later ENTRY for the same path wins.
@@ -39,9 +40,20 @@ def write(out, entries):
         f.write(blob + b"\0" * (-len(blob) % 512))
 
 
+OBJCOPY = None  # --strip OBJCOPY: ELF files go in without their debug sections
+
+
 def file_entry(source):
     with open(source, "rb") as f:
         data = f.read()
+    if OBJCOPY and data[:4] == b"\x7fELF":
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory() as scratch:
+            stripped = os.path.join(scratch, "stripped")
+            subprocess.run([OBJCOPY, "--strip-debug", source, stripped], check=True)
+            with open(stripped, "rb") as f:
+                data = f.read()
     executable = os.stat(source).st_mode & 0o111
     return (stat.S_IFREG | (0o755 if executable else 0o644), data)
 
@@ -71,6 +83,9 @@ def main(argv):
         arg = args.pop(0)
         if arg == "--stage":
             stage(entries, args.pop(0), deps)
+        elif arg == "--strip":
+            global OBJCOPY
+            OBJCOPY = args.pop(0)
         elif arg == "--depfile":
             depfile = args.pop(0)
         elif "=c:" in arg:

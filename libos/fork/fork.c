@@ -172,8 +172,14 @@ static int start_child(const struct fork_job *job)
 {
 	struct exo_regs first = resume.regs;
 	first.pc = (u64)libos_fork_child_entry;
+	/*
+	 * The process's upcall stack (copied), alerts held: a signal sent to
+	 * the child before it has taken its state over (a shell's Ctrl-Z for
+	 * the job just forked) would find libos's state still its parent's.
+	 * The child opens them as it resumes the program.
+	 */
 	i64 err = exo_env_set_upcalls(job->child, (u64)libos_fault_entry, (u64)libos_syscall_entry,
-	                              LIBOS_UPCALL_STACK_TOP, LIBOS_UPCALL_FLAGS); /* the process's, copied */
+	                              LIBOS_UPCALL_STACK_TOP, LIBOS_UPCALL_FLAGS | EXO_UPCALL_HOLD_ALERTS);
 	if (!err)
 		err = exo_env_set_root(job->child, job->child_root);
 	if (!err)
@@ -342,6 +348,9 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	if (resume.variant->child_start)
 		resume.variant->child_start();
 	resume.child = 0; /* no second resume */
+	/* Settled: signals may come now (held ones come as the program resumes). */
+	exo_env_set_upcalls(self, (u64)libos_fault_entry, (u64)libos_syscall_entry, LIBOS_UPCALL_STACK_TOP,
+	                    LIBOS_UPCALL_FLAGS);
 	struct exo_upcall record = { .regs = resume.regs };
 	libos_fp_load(resume.fp);
 	exo_upcall_return(&record);

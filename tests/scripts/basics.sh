@@ -31,4 +31,5 @@ read -r first rest <<< "alpha beta gamma"; echo "read: $first / $rest"
 printf "printf: %05d %s %x\n" 42 str 255
 echo "exec in a subshell: $(exec echo replaced)"
 echo "command not found status: $(nosuchcommand 2>/dev/null; echo $?)"
+echo "a program of the system's own: $(/echo from /echo)"
 echo "=== end basics"

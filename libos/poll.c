@@ -1,0 +1,137 @@
+/*
+ * ppoll and pselect6 over descriptors (pipes, the console, files): each
+ * descriptor says whether it is ready now (fs_poll) or what word its
+ * readiness moves; with none ready the thread sleeps on the first such
+ * word (a pipe's counter, the console's input word), so a single
+ * descriptor (a shell waiting for a keystroke, a reader of one pipe) is
+ * woken exactly.  Several are looked at again at least every
+ * POLL_BACKSTOP_NS: the kernel's word wait takes one word.  A signal mask
+ * given holds while waiting, as sigsuspend's; a handler that runs ends the
+ * call with EINTR.  (ppoll with no descriptors is sig_pause, signal.c.)
+ */
+#include "libos/signal.h"
+#include <string.h>
+
+#define POLL_BACKSTOP_NS 10000000ull /* 10 ms, a tick */
+#define PIPE_BACKSTOP_NS 100000000ull /* a pipe whose peer died without waking anyone: fs.c's */
+#define L_EINTR 4
+
+struct pollfd_l {
+	i32 fd;
+	int16_t events, revents;
+};
+
+/* The mask the call names, in place while it waits (sig_pause's way); put back unless a handler runs. */
+static void mask_in(struct sig_thread *t, const u64 *mask)
+{
+	if (!mask)
+		return;
+	t->suspend_mask = t->mask, t->suspended = true, t->mask = *mask & ~SIG_UNBLOCKABLE;
+	sig_route(t);
+}
+
+static void mask_out(struct sig_thread *t)
+{
+	if (t->suspended)
+		t->mask = t->suspend_mask, t->suspended = false;
+}
+
+static void sleep_for(const struct fs_wait *wait, u64 left_ns, bool one)
+{
+	u64 cap = wait->kind == FS_WAIT_WORD ? PIPE_BACKSTOP_NS : 0; /* 0: no cap */
+	if (!one || wait->kind == FS_WAIT_NAP || wait->kind == FS_WAIT_YIELD)
+		cap = POLL_BACKSTOP_NS;
+	u64 limit = left_ns && (!cap || left_ns < cap) ? left_ns : cap;
+	if (wait->kind == FS_WAIT_WORD || wait->kind == FS_WAIT_INPUT)
+		libos_wait_word(wait->word, wait->expected, limit);
+	else
+		libos_nap(limit);
+}
+
+/*
+ * The loop both calls share: look (fill revents, count the ready), and if
+ * none is ready and there is time left, sleep and look again.
+ */
+static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask)
+{
+	struct sig_thread *t = sig_here();
+	mask_in(t, mask);
+	i64 deadline = forever || !timeout_ns ? 0 : exo_clock() + (i64)timeout_ns;
+	for (;;) {
+		struct fs_wait first = { FS_WAIT_NAP, NULL, 0 };
+		i64 ready = 0;
+		for (u64 i = 0; i < nfds; i++) {
+			struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
+			u32 wanted = (u16)fds[i].events | POLL_ERR | POLL_HUP | POLL_NVAL;
+			u32 now = fds[i].fd < 0 ? 0 : fs_poll(fds[i].fd, &wait) & wanted;
+			fds[i].revents = (int16_t)now;
+			ready += now != 0;
+			if (!now && first.kind == FS_WAIT_NAP && fds[i].fd >= 0)
+				first = wait;
+		}
+		if (ready || (!forever && !timeout_ns)) {
+			mask_out(t);
+			return ready;
+		}
+		if (sig_settle(t))
+			return -L_EINTR;
+		i64 left = deadline ? deadline - exo_clock() : 0;
+		if (deadline && left <= 0) {
+			mask_out(t);
+			return 0;
+		}
+		sleep_for(&first, (u64)left, nfds == 1);
+	}
+}
+
+#define POLL_MAX FS_MAX_FDS /* more descriptors than a table holds: each of the rest is invalid anyway */
+
+i64 libos_ppoll(void *user_fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask, u64 setsize)
+{
+	if (mask && setsize != 8)
+		return -L_EINVAL;
+	if (nfds > 1024) /* RLIMIT_NOFILE's largest, as Linux checks it */
+		return -L_EINVAL;
+	struct pollfd_l *fds = user_fds;
+	return poll_loop(fds, nfds, timeout_ns, forever, mask);
+}
+
+/* pselect6: the three sets made one poll, the sets rewritten with what is ready. */
+i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, bool forever, const u64 *mask, u64 setsize)
+{
+	if ((mask && setsize != 8) || nfds > 1024)
+		return -L_EINVAL;
+	static const u16 events[3] = { POLL_IN | POLL_HUP | POLL_ERR, POLL_OUT | POLL_ERR, POLL_PRI };
+	struct pollfd_l fds[POLL_MAX];
+	u64 count = 0;
+	for (u64 fd = 0; fd < nfds; fd++) {
+		u16 wanted = 0;
+		for (int set = 0; set < 3; set++)
+			if (sets[set] && (sets[set][fd / 64] >> (fd % 64) & 1))
+				wanted |= events[set];
+		if (!wanted)
+			continue;
+		if (count == POLL_MAX)
+			return -L_EBADF;
+		fds[count++] = (struct pollfd_l){ .fd = (i32)fd, .events = (int16_t)wanted };
+	}
+	i64 ready = poll_loop(fds, count, timeout_ns, forever, mask);
+	if (ready < 0)
+		return ready;
+	for (u64 i = 0; i < count; i++)
+		if (fds[i].revents & POLL_NVAL)
+			return -L_EBADF;
+	for (int set = 0; set < 3; set++)
+		if (sets[set])
+			memset(sets[set], 0, (nfds + 63) / 64 * 8); /* whole longs, as Linux writes them */
+	i64 bits = 0;
+	for (u64 i = 0; i < count; i++)
+		for (int set = 0; set < 3; set++) {
+			u64 fd = (u64)fds[i].fd;
+			if (sets[set] && (fds[i].revents & events[set])) {
+				sets[set][fd / 64] |= 1ull << (fd % 64);
+				bits++;
+			}
+		}
+	return bits;
+}
