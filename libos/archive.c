@@ -40,11 +40,19 @@ static i64 find(const char *path, u32 len)
 	}
 }
 
-/* A node for path (the first entry of a name wins); false when the index is full. */
-static bool add(const char *path, u32 len, u8 type, u16 perm, const u8 *data, u64 size)
+/*
+ * A node for path; false when the index is full.  An entry named again
+ * replaces the earlier one (as the kernel's lookup and Linux's initramfs
+ * take the last); a directory only implied by a path replaces nothing.
+ */
+static bool add(const char *path, u32 len, u8 type, u16 perm, const u8 *data, u64 size, bool implied)
 {
-	if (find(path, len) >= 0)
+	i64 known = find(path, len);
+	if (known >= 0) {
+		if (!implied)
+			nodes[known] = (struct anode){ path, len, type, perm, data, size };
 		return true;
+	}
 	if (nnodes == ARCHIVE_MAX_NODES)
 		return false;
 	nodes[nnodes] = (struct anode){ path, len, type, perm, data, size };
@@ -59,7 +67,7 @@ static bool add(const char *path, u32 len, u8 type, u16 perm, const u8 *data, u6
 static bool add_parents(const char *path, u32 len)
 {
 	for (u32 i = 0; i < len; i++)
-		if (path[i] == '/' && !add(path, i, ANODE_DIR, 0755, NULL, 0))
+		if (path[i] == '/' && !add(path, i, ANODE_DIR, 0755, NULL, 0, true))
 			return false;
 	return true;
 }
@@ -74,7 +82,7 @@ void archive_index(const void *archive, u64 size)
 {
 	nnodes = 0;
 	memset(slots, 0, sizeof(slots));
-	add("", 0, ANODE_DIR, 0755, NULL, 0);
+	add("", 0, ANODE_DIR, 0755, NULL, 0, true);
 	u64 offset = 0;
 	struct cpio_entry entry;
 	while (archive && cpio_next(archive, size, &offset, &entry) == 1) {
@@ -89,7 +97,7 @@ void archive_index(const void *archive, u64 size)
 		u8 type = node_type(entry.mode);
 		if (len == 0 || (len == 1 && path[0] == '.') || type == 0xff) /* the root, devices, fifos */
 			continue;
-		if (!add_parents(path, len) || !add(path, len, type, entry.mode & 07777, entry.data, entry.size)) {
+		if (!add_parents(path, len) || !add(path, len, type, entry.mode & 07777, entry.data, entry.size, false)) {
 			libos_report("libos: the boot archive has more than %u entries: the rest are not seen\n",
 			             ARCHIVE_MAX_NODES);
 			return;
@@ -99,7 +107,7 @@ void archive_index(const void *archive, u64 size)
 	for (u32 i = 0; i < dev_count; i++) {
 		u32 dev_len = (u32)strlen(dev_specs[i].path);
 		if (!add_parents(dev_specs[i].path, dev_len) ||
-		    !add(dev_specs[i].path, dev_len, ANODE_DEV, 0666, NULL, dev_specs[i].dev))
+		    !add(dev_specs[i].path, dev_len, ANODE_DEV, 0666, NULL, dev_specs[i].dev, true))
 			return;
 	}
 }
@@ -154,7 +162,8 @@ i64 archive_walk(u32 at, const char *path, bool nofollow)
 		return -L_ENOENT;
 	if (len >= sizeof(walk.rest))
 		return -L_ENAMETOOLONG;
-	memcpy(walk.rest, path, len + 1);
+	memcpy(walk.rest, path, len);
+	walk.rest[len] = 0; /* even if another thread changes the string meanwhile */
 	i64 node = path[0] == '/' ? ARCHIVE_ROOT : at;
 	u32 done_len = nodes[node].path_len, links = 0;
 	memcpy(walk.done, nodes[node].path, done_len);
@@ -192,6 +201,8 @@ i64 archive_walk(u32 at, const char *path, bool nofollow)
 		if (nodes[found].type == ANODE_LINK && (!last || !nofollow || dir_wanted)) {
 			if (++links > ARCHIVE_LINKS_MAX)
 				return -L_ELOOP;
+			if (nodes[found].size == 0)
+				return -L_ENOENT; /* an empty target names nothing */
 			int err = splice_link(&nodes[found], pos);
 			if (err)
 				return err;

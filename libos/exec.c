@@ -173,8 +173,20 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
  * a vfork child's runs under its parent's spawn lock already (the lock
  * knows).
  */
+/* Every string the call names, read once: a bad pointer faults here (EFAULT) before any lock is taken. */
+static void probe_strings(const char *path, char *const argv[], char *const envp[])
+{
+	volatile u64 sum = strlen(path);
+	for (u64 i = 0; argv && argv[i]; i++)
+		sum += strlen(argv[i]);
+	for (u64 i = 0; envp && envp[i]; i++)
+		sum += strlen(envp[i]);
+	(void)sum;
+}
+
 i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 {
+	probe_strings(path, argv, envp);
 	libos_spawn_lock();
 	i64 err = build_and_switch(path, argv, envp); /* only on failure, before the point of no return */
 	libos_spawn_unlock();
@@ -195,7 +207,7 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 	/* A program not linked with libos: the loader's image, which loads it (checked below its base here). */
 	const char *load = path;
 	if (!image.libos) {
-		if (elf_load_info(file, size, LOADER_BASE, &image, &why) < 0)
+		if (elf_load_info(file, size, LOADER_PROGRAM_LIMIT, &image, &why) < 0)
 			return -8;
 		if (fs_find(LOADER_PATH, &file, &size) < 0 ||
 		    elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0 || !image.libos)

@@ -24,7 +24,7 @@
 #define AT_FDCWD (-100)
 #define O_ACCMODE 3
 #define O_CREAT 0100
-#define O_DIRECTORY 0200000
+#define O_DIRECTORY 040000 /* arm64's (asm/fcntl.h), not the generic 0200000 */
 #define FS_NAP_NS 10000000 /* 10 ms, a tick: how often a waiting read or write tries again */
 #define L_EROFS 30
 #define L_EISDIR 21
@@ -253,8 +253,10 @@ static struct open_file *fd_at(i64 fd)
 }
 
 #define O_CLOEXEC 02000000
-#define O_NOFOLLOW 0400000
+#define O_NOFOLLOW 0100000 /* arm64's */
+#define O_EXCL 0200
 #define L_ELOOP 40
+#define L_ENAMETOOLONG_ 36
 
 /* The directory a relative path starts from: the working directory, or an open directory's. */
 static i64 base_dir(i64 dirfd, const char *path)
@@ -273,6 +275,23 @@ static i64 walk(i64 dirfd, const char *path, bool nofollow)
 	HOLD_LIBOS_LOCK();
 	i64 base = base_dir(dirfd, path);
 	return base < 0 ? base : archive_walk((u32)base, path, nofollow);
+}
+
+/* O_CREAT of a missing name: EROFS if its directory is there (creating is what fails), else its error. */
+static bool parent_exists(i64 dirfd, const char *path)
+{
+	char parent[ARCHIVE_PATH_MAX];
+	u64 len = strnlen(path, sizeof(parent) - 1);
+	while (len && path[len - 1] == '/')
+		len--;
+	while (len && path[len - 1] != '/')
+		len--;
+	if (len == 0)
+		return true; /* in the starting directory itself */
+	memcpy(parent, path, len);
+	parent[len] = 0;
+	i64 node = walk(dirfd, parent, false);
+	return node >= 0 && archive_node((u32)node)->type == ANODE_DIR;
 }
 
 /* /dev/tty and /dev/console are the console (fds 0-2's open file); the others are answered by dev.c. */
@@ -297,17 +316,19 @@ i64 fs_open(i64 dirfd, const char *path, u64 flags)
 	HOLD_LIBOS_LOCK();
 	i64 node = walk(dirfd, path, flags & O_NOFOLLOW);
 	if (node < 0)
-		return (flags & O_CREAT) && node == -L_ENOENT ? -L_EROFS : node;
+		return (flags & O_CREAT) && node == -L_ENOENT && parent_exists(dirfd, path) ? -L_EROFS : node;
 	const struct anode *found = archive_node((u32)node);
 	u8 type = found->type;
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return -L_EEXIST;
+	if (type != ANODE_DIR && (flags & O_DIRECTORY))
+		return -L_ENOTDIR;
 	if (type == ANODE_LINK) /* O_NOFOLLOW on a link */
 		return -L_ELOOP;
 	if (type == ANODE_DEV)
 		return open_device(found, (u32)node, flags);
-	if ((flags & O_ACCMODE) != 0 || (flags & O_CREAT))
+	if ((flags & O_ACCMODE) != 0)
 		return type == ANODE_DIR ? -L_EISDIR : -L_EROFS;
-	if (type != ANODE_DIR && (flags & O_DIRECTORY))
-		return -L_ENOTDIR;
 	struct open_file *open = new_open(type == ANODE_DIR ? OPEN_DIR : OPEN_FILE);
 	if (!open)
 		return -L_EMFILE;
@@ -735,6 +756,21 @@ i64 fs_lseek(i64 fd, i64 offset, u64 whence)
 	return (i64)open->offset;
 }
 
+/* The path from the root of what path names, links resolved ("/bin/sh" -> "/bin/busybox"): /proc/self/exe. */
+i64 fs_real_path(const char *path, char *buf, u64 size)
+{
+	i64 node = walk(AT_FDCWD, path, false);
+	if (node < 0)
+		return node;
+	const struct anode *found = archive_node((u32)node);
+	if (size < found->path_len + 2)
+		return -L_ENAMETOOLONG_;
+	buf[0] = '/';
+	memcpy(buf + 1, found->path, found->path_len);
+	buf[found->path_len + 1] = 0;
+	return 0;
+}
+
 /* The archive's bytes for a path (exec reads programs from here). */
 int fs_find(const char *path, const u8 **data, u64 *size)
 {
@@ -742,8 +778,8 @@ int fs_find(const char *path, const u8 **data, u64 *size)
 	if (node < 0)
 		return (int)node;
 	const struct anode *file = archive_node((u32)node);
-	if (file->type != ANODE_FILE)
-		return -L_EACCES; /* as Linux's execve of a directory */
+	if (file->type != ANODE_FILE || !(file->perm & 0111))
+		return -L_EACCES; /* as Linux's execve of a directory or of a file nobody may execute */
 	*data = file->data;
 	*size = file->size;
 	return 0;

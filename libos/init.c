@@ -113,18 +113,8 @@ const char *libos_exe_path(void) { return exe_path; }
 
 static void set_exe_path(void)
 {
-	u64 len = 0;
-	if (program_path[0] != '/') {
-		i64 cwd_len = fs_getcwd(exe_path, sizeof(exe_path));
-		len = cwd_len > 1 ? (u64)cwd_len - 1 : 0;
-		if (len > 1)
-			exe_path[len++] = '/';
-		else
-			len = 1; /* "/" */
-	}
-	u64 path_len = MIN(strlen(program_path), sizeof(exe_path) - len - 1);
-	memcpy(exe_path + len, program_path, path_len);
-	exe_path[len + path_len] = 0;
+	if (fs_real_path(program_path, exe_path, sizeof(exe_path)) < 0)
+		exe_path[0] = 0; /* an app whose file is gone (the archive never changes: not reached) */
 }
 
 /* Strings at the top, then the vectors below them, 16-byte aligned. */

@@ -201,6 +201,7 @@ i64 fs_access(i64 dirfd, const char *path, u64 mode, bool nofollow);
 i64 fs_chdir(const char *path);
 i64 fs_fchdir(i64 fd);
 i64 fs_getcwd(char *buf, u64 size);
+i64 fs_real_path(const char *path, char *buf, u64 size);
 u64 fs_cwd_export(void); /* the working directory across exec */
 void fs_cwd_import(u64 cwd);
 i64 fs_getdents(i64 fd, void *buf, u64 len);
@@ -321,7 +322,8 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[]);
  * unmodified static Linux program (one without exo's ELF note, exo/elf.h):
  * the kernel boots it for such an `init=`, execve runs it for such a file.
  */
-#define LOADER_BASE 0x00000f0000000000ull /* programs it loads must end below it */
+#define LOADER_BASE 0x00000f0000000000ull
+#define LOADER_PROGRAM_LIMIT 0x0000010000000000ull /* programs it loads end below libos's scratch windows (1 TiB) */
 #define LOADER_PATH "/lib/exo/loader"
 struct loaded_program {
 	u64 entry, phdr, phnum, end; /* end: the page after its last segment (brk starts there) */
@@ -395,7 +397,7 @@ i64 libos_set_tid_address(int *address);
 struct fork_tids {
 	int *set, *clear;
 };
-extern struct fork_tids fork_tids;
+struct fork_tids libos_fork_tids(const struct exo_upcall *up);
 /* A thread ends, and that is all (libos_thread_exit also ends a process whose main thread left). */
 __attribute__((noreturn)) void libos_thread_end(u64 env);
 void libos_end_threads(u64 process, u64 except);

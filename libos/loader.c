@@ -41,7 +41,7 @@ int loader_load(const char *path, struct loaded_program *program)
 		libos_report("libos: loader: %s: cannot open (error %d)\n", path, (int)-err);
 		return err;
 	}
-	if (elf_load_info(file, size, LOADER_BASE, &image, &why) < 0) {
+	if (elf_load_info(file, size, LOADER_PROGRAM_LIMIT, &image, &why) < 0) {
 		libos_report("libos: loader: %s: %s\n", path, why);
 		return -8; /* ENOEXEC */
 	}

@@ -161,7 +161,8 @@ static void sleep_on(struct fs_wait *wait, u32 *waiting, const u32 *seq, u32 see
 
 /*
  * poll: the end's state now (Linux's pipe_poll: a reader sees POLLIN with
- * bytes, POLLHUP with no writer; a writer POLLOUT with PIPE_BUF free,
+ * bytes, POLLHUP with no writer; a writer POLLOUT with room (a write of
+ * more than there is room for may still wait),
  * POLLERR with no reader), else the word to sleep on, as a read or write.
  */
 u32 pipe_poll(struct pipe *pipe, bool write_end, struct fs_wait *wait)
@@ -175,7 +176,7 @@ u32 pipe_poll(struct pipe *pipe, bool write_end, struct fs_wait *wait)
 		return ready;
 	}
 	u32 seen = __atomic_load_n(&pipe->write_seq, __ATOMIC_SEQ_CST);
-	u32 ready = (sizeof(pipe->buf) - pipe_used(pipe) >= PIPE_ATOMIC ? POLL_OUT : 0) |
+	u32 ready = (sizeof(pipe->buf) > pipe_used(pipe) ? POLL_OUT : 0) | /* any room, as Linux's free slot */
 	            (__atomic_load_n(&pipe->readers, __ATOMIC_ACQUIRE) == 0 ? POLL_ERR : 0);
 	if (!ready)
 		sleep_on(wait, &pipe->write_waiting, &pipe->write_seq, seen);

@@ -21,12 +21,17 @@ struct pollfd_l {
 	int16_t events, revents;
 };
 
-/* The mask the call names, in place while it waits (sig_pause's way); put back unless a handler runs. */
+/*
+ * The mask the call names, in place while it waits (sig_pause's way); put
+ * back unless a handler runs.  Read (a bad pointer faults: EFAULT) before
+ * anything changes.
+ */
 static void mask_in(struct sig_thread *t, const u64 *mask)
 {
 	if (!mask)
 		return;
-	t->suspend_mask = t->mask, t->suspended = true, t->mask = *mask & ~SIG_UNBLOCKABLE;
+	u64 wanted = *mask;
+	t->suspend_mask = t->mask, t->suspended = true, t->mask = wanted & ~SIG_UNBLOCKABLE;
 	sig_route(t);
 }
 
@@ -50,19 +55,25 @@ static void sleep_for(const struct fs_wait *wait, u64 left_ns, bool one)
 
 /*
  * The loop both calls share: look (fill revents, count the ready), and if
- * none is ready and there is time left, sleep and look again.
+ * none is ready and there is time left, sleep and look again.  poll always
+ * reports POLLERR, POLLHUP and POLLNVAL; select only the bits its sets ask
+ * for (POLLNVAL is its EBADF).
  */
-static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask)
+static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask, bool select)
 {
 	struct sig_thread *t = sig_here();
+	for (u64 i = 0; i < nfds; i++)
+		fds[i].revents = 0; /* the array written once (a bad one faults: EFAULT) before the mask changes */
 	mask_in(t, mask);
+	forever |= timeout_ns > (1ull << 62); /* past any clock's reach */
+	u32 always = select ? POLL_NVAL : POLL_ERR | POLL_HUP | POLL_NVAL;
 	i64 deadline = forever || !timeout_ns ? 0 : exo_clock() + (i64)timeout_ns;
 	for (;;) {
 		struct fs_wait first = { FS_WAIT_NAP, NULL, 0 };
 		i64 ready = 0;
 		for (u64 i = 0; i < nfds; i++) {
 			struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
-			u32 wanted = (u16)fds[i].events | POLL_ERR | POLL_HUP | POLL_NVAL;
+			u32 wanted = (u16)fds[i].events | always;
 			u32 now = fds[i].fd < 0 ? 0 : fs_poll(fds[i].fd, &wait) & wanted;
 			fds[i].revents = (int16_t)now;
 			ready += now != 0;
@@ -90,17 +101,18 @@ i64 libos_ppoll(void *user_fds, u64 nfds, u64 timeout_ns, bool forever, const u6
 {
 	if (mask && setsize != 8)
 		return -L_EINVAL;
-	if (nfds > 1024) /* RLIMIT_NOFILE's largest, as Linux checks it */
+	if (nfds > libos_nofile()) /* RLIMIT_NOFILE, as Linux checks it */
 		return -L_EINVAL;
 	struct pollfd_l *fds = user_fds;
-	return poll_loop(fds, nfds, timeout_ns, forever, mask);
+	return poll_loop(fds, nfds, timeout_ns, forever, mask, false);
 }
 
 /* pselect6: the three sets made one poll, the sets rewritten with what is ready. */
 i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, bool forever, const u64 *mask, u64 setsize)
 {
-	if ((mask && setsize != 8) || nfds > 1024)
+	if (mask && setsize != 8)
 		return -L_EINVAL;
+	nfds = MIN(nfds, (u64)FS_MAX_FDS); /* as Linux clamps to the table's size */
 	static const u16 events[3] = { POLL_IN | POLL_HUP | POLL_ERR, POLL_OUT | POLL_ERR, POLL_PRI };
 	struct pollfd_l fds[POLL_MAX];
 	u64 count = 0;
@@ -115,7 +127,7 @@ i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, bool forever, const u6
 			return -L_EBADF;
 		fds[count++] = (struct pollfd_l){ .fd = (i32)fd, .events = (int16_t)wanted };
 	}
-	i64 ready = poll_loop(fds, count, timeout_ns, forever, mask);
+	i64 ready = poll_loop(fds, count, timeout_ns, forever, mask, true);
 	if (ready < 0)
 		return ready;
 	for (u64 i = 0; i < count; i++)

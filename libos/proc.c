@@ -18,23 +18,27 @@
 #define CLONE_CHILD_SETTID 0x01000000
 #define CLONE_FORK_TIDS (CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
 
-struct fork_tids fork_tids;
-
 /*
  * fork as glibc makes it: clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
  * SIGCHLD, 0, parent_tid, tls, child_tid).  The child writes its tid into
  * its own copy of *child_tid as it starts (glibc's thread descriptor then
  * names the child, so raise() signals it and not its parent), and clears it
- * at exit; the parent gets it in *parent_tid.
+ * at exit; the parent gets it in *parent_tid.  (The vfork variant's child
+ * borrows its parent's memory, where the word is the parent's: not written.)
  */
+struct fork_tids libos_fork_tids(const struct exo_upcall *up)
+{
+	u64 flags = up->regs.x[0];
+	return (struct fork_tids){ .set = flags & CLONE_CHILD_SETTID ? (int *)up->regs.x[4] : NULL,
+		                   .clear = flags & CLONE_CHILD_CLEARTID ? (int *)up->regs.x[4] : NULL };
+}
+
 static i64 fork_with_tids(struct exo_upcall *up, u64 flags)
 {
-	fork_tids = (struct fork_tids){ .set = flags & CLONE_CHILD_SETTID ? (int *)up->regs.x[4] : NULL,
-		                        .clear = flags & CLONE_CHILD_CLEARTID ? (int *)up->regs.x[4] : NULL };
 	i64 child = libos_fork(up);
-	fork_tids = (struct fork_tids){ 0 };
-	if (child > 0 && (flags & CLONE_PARENT_SETTID))
-		*(int *)up->regs.x[2] = (int)child;
+	int *parent_tid = (int *)up->regs.x[2];
+	if (child > 0 && (flags & CLONE_PARENT_SETTID) && mm_usable_at((u64)parent_tid, true))
+		*parent_tid = (int)child; /* the child exists: a word we may not write is left alone, as Linux */
 	return child;
 }
 #define WNOHANG 1

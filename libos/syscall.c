@@ -29,7 +29,7 @@ enum {
 	SYS_getgroups = 158, SYS_getrlimit = 163, SYS_setrlimit = 164, SYS_getrusage = 165, SYS_umask = 166,
 	SYS_getuid = 174, SYS_geteuid = 175, SYS_getgid = 176, SYS_getegid = 177, SYS_sysinfo = 179,
 	SYS_prlimit64 = 261, SYS_ppoll = 73, SYS_set_robust_list = 99, SYS_get_robust_list = 100,
-	SYS_pselect6 = 72, SYS_clock_nanosleep = 115, SYS_prctl = 167, SYS_faccessat = 48, SYS_fchdir = 50, SYS_readlinkat = 78, SYS_faccessat2 = 439,
+	SYS_pselect6 = 72, SYS_clock_nanosleep = 115, SYS_prctl = 167, SYS_gettimeofday = 169, SYS_faccessat = 48, SYS_fchdir = 50, SYS_readlinkat = 78, SYS_faccessat2 = 439,
 };
 
 
@@ -403,8 +403,8 @@ static i64 sys_clock_nanosleep(const u64 *a)
 	const struct timespec_l *req = (const struct timespec_l *)a[2];
 	if (a[0] > 11 || (a[1] & ~(u64)TIMER_ABSTIME) || bad_timespec(req))
 		return -L_EINVAL;
-	if (a[1] & TIMER_ABSTIME)
-		return sleep_until(req->sec * 1000000000ll + req->nsec, NULL);
+	if (a[1] & TIMER_ABSTIME) /* as good as forever past 9e9 s (the product would overflow) */
+		return sleep_until(req->sec >= 9000000000ll ? 0x7fffffffffffffffll : req->sec * 1000000000ll + req->nsec, NULL);
 	return sleep_until(exo_clock() + (i64)timeout_ns(req), (struct timespec_l *)a[3]);
 }
 
@@ -419,6 +419,8 @@ static i64 sys_rt_sigtimedwait(const u64 *a)
 /* A relative timeout in ns (0: return at once); no timespec is forever. */
 static u64 poll_timeout(const struct timespec_l *ts)
 {
+	if (ts && ts->sec >= 9000000000ll)
+		return 0x7fffffffffffffffull; /* as good as forever (the product would overflow) */
 	return ts ? (u64)ts->sec * 1000000000ull + (u64)ts->nsec : 0;
 }
 
@@ -451,6 +453,20 @@ static i64 sys_clock_gettime(const u64 *a)
 	struct timespec_l *ts = (struct timespec_l *)a[1];
 	ts->sec = ns / 1000000000;
 	ts->nsec = ns % 1000000000;
+	return 0;
+}
+
+/* gettimeofday (glibc's EPOCHREALTIME in bash, with no vDSO to ask): the one clock, in microseconds. */
+static i64 sys_gettimeofday(const u64 *a)
+{
+	if (a[0]) {
+		i64 ns = exo_clock();
+		i64 *tv = (i64 *)a[0];
+		tv[0] = ns / 1000000000;
+		tv[1] = ns % 1000000000 / 1000;
+	}
+	if (a[1])
+		memset((void *)a[1], 0, 8); /* struct timezone: UTC, no daylight saving */
 	return 0;
 }
 
@@ -556,6 +572,7 @@ static const syscall_fn syscalls[] = {
 	[SYS_pselect6] = sys_pselect6,
 	[SYS_clock_nanosleep] = sys_clock_nanosleep,
 	[SYS_prctl] = sys_prctl,
+	[SYS_gettimeofday] = sys_gettimeofday,
 	[SYS_getuid] = sys_id_zero,
 	[SYS_geteuid] = sys_id_zero,
 	[SYS_getgid] = sys_id_zero,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the boot archive: a newc cpio with directories, files and symbolic links.
 
-usage: mkarchive.py OUT [--strip OBJCOPY] [--stage DIR] [--depfile FILE] ENTRY...
+usage: mkarchive.py OUT [--strip OBJCOPY] [--stage DIR] [--depfile FILE] [--watch DIR] ENTRY...
 
 Each ENTRY is PATH=SOURCE (the file SOURCE at PATH), PATH->TARGET (a
 symbolic link), PATH=c:MAJOR:MINOR (a character device) or SOURCE alone
@@ -10,8 +10,8 @@ symbolic link), PATH=c:MAJOR:MINOR (a character device) or SOURCE alone
 at the same path (the staging directory: whatever a user wants in the
 archive).  Directories on the way to each entry are made.  Entries are
 written sorted, directories first; a later ENTRY for the same path wins.
---depfile writes every source (and its directory) for ninja, so changing or
-adding one rebuilds.
+--depfile writes every source for ninja, so changing one rebuilds; --watch DIR
+adds a directory whose entries the command line globs (adding a file rebuilds).
 """
 import os
 import stat
@@ -60,6 +60,7 @@ def file_entry(source):
 
 def stage(entries, root, deps):
     for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # nor what hidden directories hold
         rel = os.path.relpath(dirpath, root)
         deps.append(dirpath)
         for name in sorted(dirnames + filenames):
@@ -86,6 +87,8 @@ def main(argv):
         elif arg == "--strip":
             global OBJCOPY
             OBJCOPY = args.pop(0)
+        elif arg == "--watch":
+            deps.append(args.pop(0))
         elif arg == "--depfile":
             depfile = args.pop(0)
         elif "=c:" in arg:
@@ -98,7 +101,7 @@ def main(argv):
         elif "=" in arg:
             path, source = arg.split("=", 1)
             entries[path.strip("/")] = file_entry(source)
-            deps += [source, os.path.dirname(source) or "."]
+            deps.append(source)
         else:
             entries[os.path.basename(arg)] = file_entry(arg)
             deps.append(arg)

@@ -38,6 +38,7 @@ static struct {
 	u64 child_root;        /* the child's level-0 table */
 	struct exo_regs regs;  /* where the child resumes: the caller of fork, x0 = 0 */
 	const struct fork_variant *variant; /* its child_start, in the child's first act */
+	struct fork_tids tids;  /* clone's CLONE_CHILD_SETTID / CLEARTID words (glibc's fork) */
 	u8 fp[528] __attribute__((aligned(16))); /* its FP/SIMD registers (libos_fp_save) */
 } resume;
 
@@ -253,6 +254,7 @@ static i64 fork_locked(struct exo_upcall *up, const struct fork_variant *chosen,
 		resume.child = job.child;
 		resume.child_root = job.child_root;
 		resume.regs = up->regs;
+		resume.tids = libos_fork_tids(up); /* from the clone flags, before x0 becomes the child's 0 */
 		resume.regs.x[0] = 0;
 		resume.variant = chosen;
 		libos_fp_save(resume.fp);
@@ -341,10 +343,11 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	fs_fork_child(self, resume.process);
 	LIBOS_SAFE->fork_unsettled = 0; /* its pipe ends are its own now: libos_exit lets them go */
 	sig_fork_child(self, resume.process);
-	if (fork_tids.set)
-		*fork_tids.set = (int)self; /* our own copy of the word (a bad pointer: the fault ends us, as Linux's SIGSEGV) */
-	if (fork_tids.clear)
-		libos_set_tid_address(fork_tids.clear);
+	/* Our own copy of the word; one we may not write is left alone, as Linux ignores a failed put_user. */
+	if (resume.tids.set && mm_usable_at((u64)resume.tids.set, true))
+		*resume.tids.set = (int)self;
+	if (resume.tids.clear)
+		libos_set_tid_address(resume.tids.clear);
 	if (resume.variant->child_start)
 		resume.variant->child_start();
 	resume.child = 0; /* no second resume */

@@ -23,4 +23,7 @@ echo "sh arithmetic: $(( 6 * 7 ))"
 x=$(echo sub); echo "sh substitution: $x"
 (cd /scripts && pwd)
 pwd
+cat /etc/hostname.link
+ls -d /etc/hostname.link/ 2>/dev/null || echo "a link to a file is no directory"
+cd /bin/../etc/./ && pwd && cd /
 echo "=== end applets"

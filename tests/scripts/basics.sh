@@ -32,4 +32,6 @@ printf "printf: %05d %s %x\n" 42 str 255
 echo "exec in a subshell: $(exec echo replaced)"
 echo "command not found status: $(nosuchcommand 2>/dev/null; echo $?)"
 echo "a program of the system's own: $(/echo from /echo)"
+echo "through a link, by a musl program: $(/cat /etc/hostname.link)"
+echo "a file nobody may execute: $(/scripts/basics.sh 2>/dev/null; echo $?)"
 echo "=== end basics"
