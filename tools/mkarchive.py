@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Write the boot archive: a newc cpio with directories, files and symbolic links.
 
-usage: mkarchive.py OUT [--strip OBJCOPY] [--stage DIR] [--depfile FILE] [--watch DIR] ENTRY...
+usage: mkarchive.py OUT [--strip OBJCOPY] [--align N] [--stage DIR] [--depfile FILE] [--watch DIR] ENTRY...
 
 Each ENTRY is PATH=SOURCE (the file SOURCE at PATH), PATH->TARGET (a
 symbolic link), PATH=c:MAJOR:MINOR (a character device) or SOURCE alone
 (the file at the top, under its own name).  --strip OBJCOPY leaves ELF files' debug sections out (the build keeps them).
+--align N starts the data of every file larger than N bytes at a multiple of N
+(a FIFO entry named .exo-pad pads before it), so that exo, which maps the
+archive page by page, finds a program's pages aligned.
 --stage DIR adds every file, directory and link under DIR
 at the same path (the staging directory: whatever a user wants in the
 archive).  Directories on the way to each entry are made.  Entries are
@@ -24,6 +27,22 @@ def header(ino, mode, size, name, rdev=(0, 0)):
     return head + b"\0" * (-len(head) % 4)
 
 
+PAD_NAME = b".exo-pad"  # a FIFO entry's name: readers that know only files, directories and links skip it
+ALIGN = 0  # --align N: the data of every file larger than N bytes starts N-aligned in the archive
+
+
+def padding(position, name, size):
+    """The padding entry (bytes) that makes the data of the entry (name, size) at position aligned."""
+    if not ALIGN or size <= ALIGN:
+        return b""
+    header_size = len(header(0, 0, 0, name))
+    if (position + header_size) % ALIGN == 0:
+        return b""
+    pad_header = len(header(0, 0, 0, PAD_NAME))
+    fill = -(position + pad_header + header_size) % ALIGN
+    return header(0, stat.S_IFIFO | 0o600, fill, PAD_NAME) + b"\0" * fill
+
+
 def write(out, entries):
     """entries: path -> (mode, data bytes); parents added as directories."""
     for path in list(entries):
@@ -33,6 +52,8 @@ def write(out, entries):
     blob = bytearray()
     for ino, path in enumerate(sorted(entries), start=1):
         mode, data, *rdev = entries[path]
+        if stat.S_ISREG(mode):
+            blob += padding(len(blob), path.encode(), len(data))
         blob += header(ino, mode, len(data), path.encode(), *rdev)
         blob += data + b"\0" * (-len(data) % 4)
     blob += header(0, 0, 0, b"TRAILER!!!")
@@ -78,6 +99,7 @@ def stage(entries, root, deps):
 
 
 def main(argv):
+    global OBJCOPY, ALIGN
     out, args = argv[1], argv[2:]
     entries, deps, depfile = {}, [], None
     while args:
@@ -85,8 +107,9 @@ def main(argv):
         if arg == "--stage":
             stage(entries, args.pop(0), deps)
         elif arg == "--strip":
-            global OBJCOPY
             OBJCOPY = args.pop(0)
+        elif arg == "--align":
+            ALIGN = int(args.pop(0))
         elif arg == "--watch":
             deps.append(args.pop(0))
         elif arg == "--depfile":
