@@ -10,16 +10,33 @@
 #include "libos/libos.h"
 #include "exo/cpio.h"
 #include "libos/dev.h"
+#include "libos/proctab.h"
 #include <string.h>
 
 #define L_ENOTDIR 20
 #define L_ELOOP 40
 #define L_ENAMETOOLONG 36
-#define HASH_SLOTS (2 * ARCHIVE_MAX_NODES) /* a power of two, at most half full */
-
-static struct anode nodes[ARCHIVE_MAX_NODES];
-static u32 nnodes;
-static u16 slots[HASH_SLOTS]; /* node + 1; 0 is empty */
+/*
+ * The index lives in libos's shared slot (ARCHIVE_INDEX_VA, after the
+ * process table), built once by the first process and mapped read-only by
+ * every other (fork shares the slot, exec maps it: archive_map_into): the
+ * archive never changes, and a per-process index would cost every exec its
+ * building and every fork its pages.  Sized for the archive: room for
+ * twice its entries (the directories their paths imply), and a hash table
+ * of node numbers at most half full.
+ */
+struct index {
+	u32 count, capacity, mask, pages;
+	struct anode at[];
+	/* then the slots: u16 node + 1 each, 0 empty */
+};
+#define INDEX ((struct index *)ARCHIVE_INDEX_VA)
+_Static_assert(sizeof(struct index) + ARCHIVE_MAX_NODES * sizeof(struct anode) + 4 * ARCHIVE_MAX_NODES * sizeof(u16) <=
+                   ARCHIVE_INDEX_PAGES_MAX * 4096ull, "the largest index fits its pages");
+#define nodes (INDEX->at)
+#define nnodes (INDEX->count)
+#define slot_mask (INDEX->mask)
+#define slots ((u16 *)&INDEX->at[INDEX->capacity])
 
 static u32 hash_path(const char *path, u32 len)
 {
@@ -31,13 +48,21 @@ static u32 hash_path(const char *path, u32 len)
 
 static i64 find(const char *path, u32 len)
 {
-	for (u32 slot = hash_path(path, len) & (HASH_SLOTS - 1);; slot = (slot + 1) & (HASH_SLOTS - 1)) {
+	for (u32 slot = hash_path(path, len) & slot_mask;; slot = (slot + 1) & slot_mask) {
 		if (!slots[slot])
 			return -L_ENOENT;
 		const struct anode *node = &nodes[slots[slot] - 1];
 		if (node->path_len == len && memcmp(node->path, path, len) == 0)
 			return slots[slot] - 1;
 	}
+}
+
+static void put_slot(u32 node)
+{
+	u32 slot = hash_path(nodes[node].path, nodes[node].path_len) & slot_mask;
+	while (slots[slot])
+		slot = (slot + 1) & slot_mask;
+	slots[slot] = (u16)(node + 1);
 }
 
 /*
@@ -53,13 +78,10 @@ static bool add(const char *path, u32 len, u8 type, u16 perm, const u8 *data, u6
 			nodes[known] = (struct anode){ path, len, type, perm, data, size };
 		return true;
 	}
-	if (nnodes == ARCHIVE_MAX_NODES)
+	if (nnodes == INDEX->capacity)
 		return false;
 	nodes[nnodes] = (struct anode){ path, len, type, perm, data, size };
-	u32 slot = hash_path(path, len) & (HASH_SLOTS - 1);
-	while (slots[slot])
-		slot = (slot + 1) & (HASH_SLOTS - 1);
-	slots[slot] = (u16)++nnodes;
+	put_slot(nnodes++);
 	return true;
 }
 
@@ -78,10 +100,35 @@ static u8 node_type(u32 mode)
 	return type == CPIO_MODE_FILE ? ANODE_FILE : type == 0040000 ? ANODE_DIR : type == 0120000 ? ANODE_LINK : 0xff;
 }
 
-void archive_index(const void *archive, u64 size)
+/* The index's pages for an archive of `entries` entries, its header filled. */
+static u32 index_layout(u32 entries, struct index *header)
 {
-	nnodes = 0;
-	memset(slots, 0, sizeof(slots));
+	u32 capacity = MIN(2 * entries + 64, (u32)ARCHIVE_MAX_NODES), slot_count = 256;
+	while (slot_count < 2 * capacity)
+		slot_count *= 2;
+	u64 bytes = sizeof(struct index) + capacity * sizeof(struct anode) + slot_count * sizeof(u16);
+	*header = (struct index){ .capacity = capacity, .mask = slot_count - 1, .pages = (u32)((bytes + 4095) / 4096) };
+	return header->pages;
+}
+
+/* Fresh frames for the index, mapped read-write here while it is built, shared read-only with descendants. */
+static int index_pages(u32 pages, bool writable)
+{
+	for (u32 i = 0; i < pages; i++) {
+		u64 va = ARCHIVE_INDEX_VA + i * 4096ull, frame = as_lookup_self(va) & EXO_PTE_ADDR_MASK;
+		if (!frame) {
+			if (exo_frame_alloc(libos.env, 1, &frame) != 1)
+				return -1;
+			exo_frame_share(frame, EXO_R);
+		}
+		if (as_map(&libos.self, va, frame, writable ? PAGE_RW : PAGE_RO) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void index_entries(const void *archive, u64 size)
+{
 	add("", 0, ANODE_DIR, 0755, NULL, 0, true);
 	u64 offset = 0;
 	struct cpio_entry entry;
@@ -99,7 +146,7 @@ void archive_index(const void *archive, u64 size)
 			continue;
 		if (!add_parents(path, len) || !add(path, len, type, entry.mode & 07777, entry.data, entry.size, false)) {
 			libos_report("libos: the boot archive has more than %u entries: the rest are not seen\n",
-			             ARCHIVE_MAX_NODES);
+			             INDEX->capacity);
 			return;
 		}
 	}
@@ -110,6 +157,34 @@ void archive_index(const void *archive, u64 size)
 		    !add(dev_specs[i].path, dev_len, ANODE_DEV, 0666, NULL, dev_specs[i].dev, true))
 			return;
 	}
+}
+
+int archive_index(const void *archive, u64 size)
+{
+	if (as_lookup_self(ARCHIVE_INDEX_VA) & EXO_PTE_VALID)
+		return 0; /* built by the first process: fork shared it, exec mapped it */
+	u32 entries = 0;
+	u64 offset = 0;
+	struct cpio_entry entry;
+	while (archive && cpio_next(archive, size, &offset, &entry) == 1)
+		entries++;
+	struct index header;
+	u32 pages = index_layout(entries, &header);
+	if (index_pages(pages, true) < 0)
+		return -1;
+	*INDEX = header;
+	index_entries(archive, size);
+	return index_pages(pages, false); /* read-only from now on, for everyone */
+}
+
+int archive_map_into(struct aspace *to)
+{
+	for (u32 i = 0; i < INDEX->pages; i++) {
+		u64 va = ARCHIVE_INDEX_VA + i * 4096ull;
+		if (as_map(to, va, as_lookup_self(va) & EXO_PTE_ADDR_MASK, PAGE_RO) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 u32 archive_count(void) { return nnodes; }

@@ -24,7 +24,11 @@ struct anode {
 #define ARCHIVE_LINKS_MAX 40  /* as Linux: more is ELOOP */
 #define ARCHIVE_ROOT 0
 
-void archive_index(const void *archive, u64 size);
+/* The index: built by the first process (0, or -1 with no frame for it), found by the others. */
+int archive_index(const void *archive, u64 size);
+/* exec: the index's pages into a new address space, read-only. */
+struct aspace;
+int archive_map_into(struct aspace *to);
 u32 archive_count(void);
 const struct anode *archive_node(u32 node);
 

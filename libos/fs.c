@@ -107,7 +107,8 @@ static i64 install(struct fdtable *table, struct open_file *open, i64 from, bool
 
 void fs_init(void)
 {
-	archive_index((const void *)libos.archive, libos.archive_size);
+	if (archive_index((const void *)libos.archive, libos.archive_size) < 0)
+		libos_exit(127 << 8); /* no frame for the boot archive's index: nothing could be opened */
 	tables[0].env = libos.env;
 	for (int fd = 0; fd < 3; fd++) {
 		tables[0].fd[fd] = &console;

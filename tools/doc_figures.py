@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Bring the documents' benchmark figures up to date from the last runs: doc/benchmarks.md's
 side-by-side table (build/bench/forkbench.md, from `ninja bench-compare`) and plot
-(build/bench/forkbench.svg), and doc/fork.md's tables of exo's fork cases
-(build/bench/results.txt, from `ninja bench`). Prints what it changed."""
+(build/bench/forkbench.svg), its suite=real table (build/bench/real.md, from `ninja bench-real`,
+if there is one), and doc/fork.md's tables of exo's fork cases (build/bench/results.txt, from
+`ninja bench`). Prints what it changed."""
+import os
 import re
 import shutil
 import sys
@@ -42,16 +44,23 @@ def update_fork_md(results):
     return text != before
 
 
+def replace_table(text, name):
+    """The table between <!-- NAME ... --> and <!-- /NAME --> replaced by build/bench/NAME's."""
+    with open(f"{BENCH}/{name}") as f:
+        table = "".join(line for line in f if line.startswith("|") or not line.strip())
+    start = text.index(f"<!-- {name}")
+    start = text.index("\n", start) + 1
+    end = text.index(f"<!-- /{name} -->")
+    return text[:start] + table.strip("\n") + "\n" + text[end:]
+
+
 def update_benchmarks_md():
     path = "doc/benchmarks.md"
-    with open(f"{BENCH}/forkbench.md") as f:
-        table = "".join(line for line in f if line.startswith("|") or not line.strip())
     with open(path) as f:
         text = f.read()
-    start = text.index("<!-- forkbench.md")
-    start = text.index("\n", start) + 1
-    end = text.index("<!-- /forkbench.md -->")
-    updated = text[:start] + table.strip("\n") + "\n" + text[end:]
+    updated = replace_table(text, "forkbench.md")
+    if os.path.exists(f"{BENCH}/real.md"):
+        updated = replace_table(updated, "real.md")
     with open(path, "w") as f:
         f.write(updated)
     shutil.copy(f"{BENCH}/forkbench.svg", "doc/forkbench.svg")

@@ -26,7 +26,7 @@
 #define PAGE 4096ull
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
-_Static_assert(PIPE_AREA % SLOT == 0 && PROC_TABLE_END - PIPE_AREA <= SLOT, "libos's shared slot: pipes, the process table");
+_Static_assert(PIPE_AREA % SLOT == 0 && PROC_TABLE_END - PIPE_AREA <= SLOT, "libos's shared slot: pipes, the process table, the archive's index");
 
 /*
  * SLOT_COW_RUN and SLOT_SHARE_RUN: regions advised EXO_MADV_FORK_COW or
@@ -216,7 +216,7 @@ static int find_specials(struct specials *list)
 	add_special(list, PIPE_AREA + SLOT, FORK_UPCALL_SLOT, SLOT_SKIP);
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
 	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
-	add_special(list, PIPE_AREA, PROC_TABLE_END, SLOT_SHARED); /* the slot holds only pipes and the process table */
+	add_special(list, PIPE_AREA, PROC_TABLE_END, SLOT_SHARED); /* the slot holds only pipes, the process table and the archive's index */
 	u64 starts[SPECIAL_MAX - ADVISED_MAX - 8], ends[SPECIAL_MAX - ADVISED_MAX - 8];
 	u32 shared = mm_fork_special_ranges(starts, ends, ARRAY_LEN(starts));
 	if (shared == ARRAY_LEN(starts))
