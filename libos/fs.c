@@ -32,8 +32,6 @@
 #define L_EMFILE 24
 #define L_ESPIPE 29
 
-/* The working directory, a node of the archive's (inherited across fork and exec). */
-static u32 cwd = ARCHIVE_ROOT;
 
 enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE, OPEN_DEV };
 
@@ -54,6 +52,7 @@ struct open_file {
 
 struct fdtable {
 	u64 env; /* 0: unused */
+	u32 cwd; /* the working directory, a node of the archive's: a vfork child's own, as Linux copies it */
 	struct open_file *fd[MAX_FDS];
 	bool cloexec[MAX_FDS];
 };
@@ -263,7 +262,7 @@ static struct open_file *fd_at(i64 fd)
 static i64 base_dir(i64 dirfd, const char *path)
 {
 	if (path[0] == '/' || dirfd == AT_FDCWD)
-		return cwd;
+		return current_table()->cwd;
 	struct open_file *open = fd_at(dirfd);
 	if (!open)
 		return -L_EBADF;
@@ -393,7 +392,7 @@ i64 fs_chdir(const char *path)
 		return node;
 	if (archive_node((u32)node)->type != ANODE_DIR)
 		return -L_ENOTDIR;
-	cwd = (u32)node;
+	current_table()->cwd = (u32)node;
 	return 0;
 }
 
@@ -405,14 +404,14 @@ i64 fs_fchdir(i64 fd)
 		return -L_EBADF;
 	if (open->kind != OPEN_DIR)
 		return -L_ENOTDIR;
-	cwd = open->file;
+	current_table()->cwd = open->file;
 	return 0;
 }
 
 i64 fs_getcwd(char *buf, u64 size)
 {
 	HOLD_LIBOS_LOCK();
-	const struct anode *dir = archive_node(cwd);
+	const struct anode *dir = archive_node(current_table()->cwd);
 	if (size < dir->path_len + 2)
 		return -34; /* ERANGE */
 	buf[0] = '/';
@@ -421,11 +420,16 @@ i64 fs_getcwd(char *buf, u64 size)
 	return dir->path_len + 2;
 }
 
-u64 fs_cwd_export(void) { return cwd; }
+u64 fs_cwd_export(void)
+{
+	HOLD_LIBOS_LOCK();
+	return current_table()->cwd;
+}
+
 void fs_cwd_import(u64 node)
 {
 	if (node < archive_count() && archive_node((u32)node)->type == ANODE_DIR)
-		cwd = (u32)node;
+		tables[0].cwd = (u32)node; /* exec: the new image's only table */
 }
 
 i64 fs_readlink(i64 dirfd, const char *path, char *buf, u64 size)
