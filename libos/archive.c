@@ -13,9 +13,6 @@
 #include "libos/proctab.h"
 #include <string.h>
 
-#define L_ENOTDIR 20
-#define L_ELOOP 40
-#define L_ENAMETOOLONG 36
 /*
  * The index lives in libos's shared slot (ARCHIVE_INDEX_VA, after the
  * process table), built once by the first process and mapped read-only by
@@ -282,7 +279,7 @@ i64 archive_walk(u32 at, const char *path, bool nofollow)
 			if (err)
 				return err;
 			pos = 0;
-			done_len = nodes[found].size && nodes[found].data[0] == '/' ? 0 : parent_len;
+			done_len = nodes[found].data[0] == '/' ? 0 : parent_len;
 			found = find(walk.done, done_len);
 		}
 		node = found;

@@ -8,8 +8,6 @@
 #include "libos/libos.h"
 #include <string.h>
 
-#define L_ENOSPC 28
-
 const struct dev_spec dev_specs[] = {
 	{ "dev/null", DEV_NULL }, { "dev/zero", DEV_ZERO }, { "dev/full", DEV_FULL },
 	{ "dev/random", DEV_RANDOM }, { "dev/urandom", DEV_URANDOM }, { "dev/tty", DEV_TTY },

@@ -45,16 +45,19 @@ int exec_load_segment(struct aspace *to, const u8 *file, const struct elf_segmen
 
 /*
  * The boot archive: the same frames (the kernel's, readable by all), at the
- * same place, one batched EXO_PT_WRITE per last-level table (2 MiB): a page
- * at a time it cost about 1,500 instructions a page, 3 million for an 8 MiB
- * archive at every exec.  Single, like the scratch mapping: under the spawn lock.
+ * same place, in batched EXO_PT_WRITEs of up to ARCHIVE_BATCH entries, never
+ * across a last-level table: a page at a time it cost about 1,500
+ * instructions a page, 3 million for an 8 MiB archive at every exec.  The
+ * batch is on the stack: in bss it would be one more page every exec fills
+ * and every eager fork copies.
  */
+#define ARCHIVE_BATCH 64
 static int map_archive(struct aspace *to)
 {
-	static u64 batch[512];
+	u64 batch[ARCHIVE_BATCH];
 	u64 start = libos.archive & ~(PAGE - 1), end = (libos.archive + libos.archive_size + PAGE - 1) & ~(PAGE - 1);
 	for (u64 va = start; va < end;) {
-		u64 table_end = MIN(end, (va | ((2ull << 20) - 1)) + 1);
+		u64 table_end = MIN(MIN(end, va + ARCHIVE_BATCH * PAGE), (va | ((2ull << 20) - 1)) + 1);
 		u32 n = 0;
 		for (u64 at = va; at < table_end; at += PAGE)
 			batch[n++] = (as_lookup_self(at) & EXO_PTE_ADDR_MASK) | PAGE_RO;
@@ -83,7 +86,7 @@ static u64 put_string(u8 *block, u64 *strings, const char *string)
 	return STACK_TOP - ARGS_BYTES + *strings - len;
 }
 
-static int build_args(u8 *block, char *const argv[], char *const envp[], const char *load, u64 *out_sp)
+static int build_args(u8 *block, char *const argv[], char *const envp[], const char *program, u64 *out_sp)
 {
 	u64 base = STACK_TOP - ARGS_BYTES, argc = 0, envc = 0;
 	while (argv && argv[argc])
@@ -113,18 +116,18 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], const c
 	words[at++] = nfds;
 	memcpy(&words[at], fds, nfds * 4 * 8);
 	at += nfds * 4;
-	if (!(words[at++] = put_string(block, &strings, load)))
+	if (!(words[at++] = put_string(block, &strings, program)))
 		return -7;
 	words[at++] = fs_cwd_export();
 	*out_sp = base - 16;
 	return 0;
 }
 
-static int build_stack(struct aspace *to, char *const argv[], char *const envp[], const char *load, u64 *sp)
+static int build_stack(struct aspace *to, char *const argv[], char *const envp[], const char *program, u64 *sp)
 {
 	static u8 block[ARGS_BYTES];
 	memset(block, 0, sizeof(block));
-	int err = build_args(block, argv, envp, load, sp);
+	int err = build_args(block, argv, envp, program, sp);
 	for (u64 page = 1; !err && page <= STACK_PAGES; page++)
 		err = copy_page(to, STACK_TOP - page * PAGE, block, 0, page == 1 ? ARGS_BYTES : 0, PAGE_RW);
 	return err;
@@ -216,10 +219,10 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 		return err;
 	if (elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0)
 		return -8; /* ENOEXEC */
-	/* A program not linked with libos: the loader's image, which loads it (checked below its base here). */
-	const char *load = path;
+	/* A program not linked with libos: the loader's image instead, which loads it (below its limit). */
 	if (!image.libos) {
-		if (elf_load_info(file, size, LOADER_PROGRAM_LIMIT, &image, &why) < 0)
+		const struct elf_segment *last = &image.segments[image.nsegments - 1];
+		if (last->vaddr + last->memsz > LOADER_PROGRAM_LIMIT)
 			return -8;
 		if (fs_find(LOADER_PATH, &file, &size) < 0 ||
 		    elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0 || !image.libos)
@@ -234,7 +237,7 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 	for (u32 i = 0; !err && i < image.nsegments; i++)
 		err = exec_load_segment(&space, file, &image.segments[i]);
 	if (!err)
-		err = build_stack(&space, argv, envp, load, &sp);
+		err = build_stack(&space, argv, envp, path, &sp);
 	if (!err)
 		err = map_archive(&space);
 	if (!err)

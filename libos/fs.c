@@ -26,9 +26,6 @@
 #define O_CREAT 0100
 #define O_DIRECTORY 040000 /* arm64's (asm/fcntl.h), not the generic 0200000 */
 #define FS_NAP_NS 10000000 /* 10 ms, a tick: how often a waiting read or write tries again */
-#define L_EROFS 30
-#define L_EISDIR 21
-#define L_ENOTDIR 20
 #define L_EMFILE 24
 #define L_ESPIPE 29
 
@@ -255,8 +252,6 @@ static struct open_file *fd_at(i64 fd)
 #define O_CLOEXEC 02000000
 #define O_NOFOLLOW 0100000 /* arm64's */
 #define O_EXCL 0200
-#define L_ELOOP 40
-#define L_ENAMETOOLONG_ 36
 
 /* The directory a relative path starts from: the working directory, or an open directory's. */
 static i64 base_dir(i64 dirfd, const char *path)
@@ -298,13 +293,13 @@ static bool parent_exists(i64 dirfd, const char *path)
 static i64 open_device(const struct anode *dev, u32 node, u64 flags)
 {
 	struct open_file *open = &console;
-	if (dev_is_terminal(dev->size))
+	if (dev_is_terminal(dev->size)) {
 		console.refs++;
-	else if (!(open = new_open(OPEN_DEV)))
-		return -L_EMFILE;
-	open->file = node;
-	if (open == &console)
-		open->file = 0;
+	} else {
+		if (!(open = new_open(OPEN_DEV)))
+			return -L_EMFILE;
+		open->file = node;
+	}
 	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		drop_open(open);
@@ -408,16 +403,23 @@ i64 fs_fchdir(i64 fd)
 	return 0;
 }
 
+/* A node's path from the root, NUL-terminated: its length with the NUL, or 0 if it does not fit. */
+static u64 node_path(u32 node, char *buf, u64 size)
+{
+	const struct anode *found = archive_node(node);
+	if (size < found->path_len + 2)
+		return 0;
+	buf[0] = '/';
+	memcpy(buf + 1, found->path, found->path_len);
+	buf[found->path_len + 1] = 0;
+	return found->path_len + 2;
+}
+
 i64 fs_getcwd(char *buf, u64 size)
 {
 	HOLD_LIBOS_LOCK();
-	const struct anode *dir = archive_node(current_table()->cwd);
-	if (size < dir->path_len + 2)
-		return -34; /* ERANGE */
-	buf[0] = '/';
-	memcpy(buf + 1, dir->path, dir->path_len);
-	buf[dir->path_len + 1] = 0;
-	return dir->path_len + 2;
+	u64 len = node_path(current_table()->cwd, buf, size);
+	return len ? (i64)len : -34; /* ERANGE */
 }
 
 u64 fs_cwd_export(void)
@@ -688,16 +690,17 @@ u32 fs_poll(i64 fd, struct fs_wait *wait)
  */
 #define FS_WORD_BACKSTOP_NS 100000000
 
-static void fs_wait(const struct fs_wait *wait)
+void fs_sleep(const struct fs_wait *wait, u64 limit_ns)
 {
-	if (wait->kind == FS_WAIT_WORD)
-		libos_wait_word(wait->word, wait->expected, FS_WORD_BACKSTOP_NS);
-	else if (wait->kind == FS_WAIT_INPUT)
-		libos_wait_word(wait->word, wait->expected, 0);
+	/* Each kind's own bound: a pipe's backstop, none for console input, a tick for a nap. */
+	u64 own = wait->kind == FS_WAIT_WORD ? FS_WORD_BACKSTOP_NS : wait->kind == FS_WAIT_INPUT ? 0 : FS_NAP_NS;
+	u64 ns = !limit_ns ? own : !own ? limit_ns : MIN(own, limit_ns);
+	if (wait->kind == FS_WAIT_WORD || wait->kind == FS_WAIT_INPUT)
+		libos_wait_word(wait->word, wait->expected, ns);
 	else if (wait->kind == FS_WAIT_YIELD)
 		exo_yield();
 	else
-		libos_nap(FS_NAP_NS);
+		libos_nap(ns);
 }
 
 i64 fs_read(i64 fd, void *buf, u64 len)
@@ -711,7 +714,7 @@ i64 fs_read(i64 fd, void *buf, u64 len)
 		}
 		if (result != FS_WOULD_BLOCK)
 			return result;
-		fs_wait(&wait);
+		fs_sleep(&wait, 0);
 	}
 }
 
@@ -729,7 +732,7 @@ i64 fs_write(i64 fd, const void *buf, u64 len)
 		i64 result = write_now(fd, (const u8 *)buf + done, len - done, &wait);
 		if (result == FS_WOULD_BLOCK) {
 			sig_progress(done);
-			fs_wait(&wait);
+			fs_sleep(&wait, 0);
 			continue;
 		}
 		sig_progress(0);
@@ -767,13 +770,7 @@ i64 fs_real_path(const char *path, char *buf, u64 size)
 	i64 node = walk(AT_FDCWD, path, false);
 	if (node < 0)
 		return node;
-	const struct anode *found = archive_node((u32)node);
-	if (size < found->path_len + 2)
-		return -L_ENAMETOOLONG_;
-	buf[0] = '/';
-	memcpy(buf + 1, found->path, found->path_len);
-	buf[found->path_len + 1] = 0;
-	return 0;
+	return node_path((u32)node, buf, size) ? 0 : -L_ENAMETOOLONG;
 }
 
 /* The archive's bytes for a path (exec reads programs from here). */
@@ -818,13 +815,12 @@ static void fill_stat(struct stat_l *st, u8 kind, u32 node)
 		static const u32 type_bits[] = { [ANODE_DIR] = S_IFDIR, [ANODE_FILE] = S_IFREG, [ANODE_LINK] = S_IFLNK,
 			                         [ANODE_DEV] = S_IFCHR };
 		st->mode = type_bits[file->type] | file->perm;
+		st->ino = node + 1;
 		if (file->type == ANODE_DEV) {
-			st->rdev = file->size;
-			st->ino = node + 1;
+			st->rdev = file->size; /* a device's node holds its number, not a size */
 			return;
 		}
 		st->nlink = file->type == ANODE_DIR ? 2 : 1;
-		st->ino = node + 1;
 		st->size = file->type == ANODE_DIR ? 4096 : (i64)file->size;
 		st->blocks = (st->size + 511) / 512;
 	}
@@ -890,7 +886,7 @@ i64 fs_getdents(i64 fd, void *buf, u64 len)
 			break;
 		bool fits;
 		if (pos < 2) {
-			fits = put_dirent(buf, len, &used, dir->file + 1, pos + 1, DT_DIR, "..", pos + 1);
+			fits = put_dirent(buf, len, &used, dir->file + 1, pos + 1, DT_DIR, pos == 0 ? "." : "..", pos + 1);
 		} else {
 			u32 name_len;
 			const char *name = archive_base_name(archive_node((u32)child), &name_len);

@@ -180,14 +180,12 @@ static void start_program(bool after_exec)
 		program = (struct loaded_program){ .entry = (u64)_start, .phdr = (u64)ehdr + ((const u64 *)ehdr)[4],
 			                           .phnum = ((const u16 *)ehdr)[28] };
 		program_path = program_path ? program_path : "";
-		set_exe_path();
-		libos_program_entry = (u64)_start;
-		return;
+	} else {
+		if (!program_path || loader_load(program_path, &program) < 0)
+			libos_exit(after_exec ? L_SIGKILL : 127 << 8);
+		mm_move_heap(program.end);
 	}
-	if (!program_path || loader_load(program_path, &program) < 0)
-		libos_exit(after_exec ? L_SIGKILL : 127 << 8);
 	set_exe_path();
-	mm_move_heap(program.end);
 	libos_program_entry = program.entry;
 }
 

@@ -23,7 +23,8 @@ extern struct libos libos;
 /* Linux errno values libos returns (negated), as musl expects them. */
 enum {
 	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_EAGAIN = 11, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
-	L_EACCES = 13, L_ENODEV = 19, L_EINVAL = 22, L_ENOTTY = 25, L_EPIPE = 32, L_ENOSYS = 38,
+	L_EACCES = 13, L_ENODEV = 19, L_ENOTDIR = 20, L_EISDIR = 21, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSPC = 28,
+	L_EROFS = 30, L_EPIPE = 32, L_ENAMETOOLONG = 36, L_ENOSYS = 38, L_ELOOP = 40, L_EINTR = 4,
 };
 #define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
 
@@ -169,8 +170,11 @@ struct fs_wait {
 #define POLL_NVAL 0x020
 /* One descriptor's readiness now (POLL_*), or 0 and what to wait for in *wait (poll.c). */
 u32 fs_poll(i64 fd, struct fs_wait *wait);
-i64 libos_ppoll(void *fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask, u64 setsize);
-i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, bool forever, const u64 *mask, u64 setsize);
+#define POLL_FOREVER (~0ull) /* a timeout beyond any clock's reach (INT64_MAX ns and up) is forever too */
+i64 libos_ppoll(void *fds, u64 nfds, u64 timeout_ns, const u64 *mask, u64 setsize);
+i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, const u64 *mask, u64 setsize);
+/* Sleep for what *wait names (fs.c), no longer than limit_ns if that is sooner (0: no limit of the caller's). */
+void fs_sleep(const struct fs_wait *wait, u64 limit_ns);
 #define FS_MAX_FDS 64 /* the descriptor table's size: RLIMIT_NOFILE's hard limit */
 extern u32 libos_umask;
 u64 libos_nofile(void);

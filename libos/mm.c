@@ -43,7 +43,7 @@ void mm_init(u64 heap)
 	                                     REGION_STACK, FORK_PRIVATE, ADVICE_NONE });
 }
 
-/* The loader's program ends above the loader's own image: brk starts after it (before any brk). */
+/* The loader's heap is its program's: brk starts after the program's last segment (set before any brk). */
 void mm_move_heap(u64 heap)
 {
 	heap_start = heap_top = heap_end = heap;

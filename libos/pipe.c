@@ -160,10 +160,10 @@ static void sleep_on(struct fs_wait *wait, u32 *waiting, const u32 *seq, u32 see
 }
 
 /*
- * poll: the end's state now (Linux's pipe_poll: a reader sees POLLIN with
- * bytes, POLLHUP with no writer; a writer POLLOUT with room (a write of
- * more than there is room for may still wait),
- * POLLERR with no reader), else the word to sleep on, as a read or write.
+ * poll: the end's state now, as Linux's pipe_poll: a reader sees POLLIN
+ * with bytes, POLLHUP with no writer left; a writer POLLOUT with any room
+ * (a larger write may still wait), POLLERR with no reader left.  Else the
+ * word to sleep on, as a read or a write would.
  */
 u32 pipe_poll(struct pipe *pipe, bool write_end, struct fs_wait *wait)
 {

@@ -13,8 +13,6 @@
 #include <string.h>
 
 #define POLL_BACKSTOP_NS 10000000ull /* 10 ms, a tick */
-#define PIPE_BACKSTOP_NS 100000000ull /* a pipe whose peer died without waking anyone: fs.c's */
-#define L_EINTR 4
 
 struct pollfd_l {
 	i32 fd;
@@ -41,31 +39,19 @@ static void mask_out(struct sig_thread *t)
 		t->mask = t->suspend_mask, t->suspended = false;
 }
 
-static void sleep_for(const struct fs_wait *wait, u64 left_ns, bool one)
-{
-	u64 cap = wait->kind == FS_WAIT_WORD ? PIPE_BACKSTOP_NS : 0; /* 0: no cap */
-	if (!one || wait->kind == FS_WAIT_NAP || wait->kind == FS_WAIT_YIELD)
-		cap = POLL_BACKSTOP_NS;
-	u64 limit = left_ns && (!cap || left_ns < cap) ? left_ns : cap;
-	if (wait->kind == FS_WAIT_WORD || wait->kind == FS_WAIT_INPUT)
-		libos_wait_word(wait->word, wait->expected, limit);
-	else
-		libos_nap(limit);
-}
-
 /*
  * The loop both calls share: look (fill revents, count the ready), and if
  * none is ready and there is time left, sleep and look again.  poll always
  * reports POLLERR, POLLHUP and POLLNVAL; select only the bits its sets ask
  * for (POLLNVAL is its EBADF).
  */
-static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask, bool select)
+static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, const u64 *mask, bool select)
 {
 	struct sig_thread *t = sig_here();
 	for (u64 i = 0; i < nfds; i++)
 		fds[i].revents = 0; /* the array written once (a bad one faults: EFAULT) before the mask changes */
 	mask_in(t, mask);
-	forever |= timeout_ns > (1ull << 62); /* past any clock's reach */
+	bool forever = timeout_ns >= (u64)INT64_MAX;
 	u32 always = select ? POLL_NVAL : POLL_ERR | POLL_HUP | POLL_NVAL;
 	i64 deadline = forever || !timeout_ns ? 0 : exo_clock() + (i64)timeout_ns;
 	for (;;) {
@@ -91,43 +77,40 @@ static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, bool foreve
 			mask_out(t);
 			return 0;
 		}
-		sleep_for(&first, (u64)left, nfds == 1);
+		/* One descriptor's own word is exact; with several, the others are looked at every tick. */
+		fs_sleep(&first, nfds == 1 || (left && left < (i64)POLL_BACKSTOP_NS) ? (u64)left : POLL_BACKSTOP_NS);
 	}
 }
 
-#define POLL_MAX FS_MAX_FDS /* more descriptors than a table holds: each of the rest is invalid anyway */
 
-i64 libos_ppoll(void *user_fds, u64 nfds, u64 timeout_ns, bool forever, const u64 *mask, u64 setsize)
+i64 libos_ppoll(void *user_fds, u64 nfds, u64 timeout_ns, const u64 *mask, u64 setsize)
 {
 	if (mask && setsize != 8)
 		return -L_EINVAL;
 	if (nfds > libos_nofile()) /* RLIMIT_NOFILE, as Linux checks it */
 		return -L_EINVAL;
 	struct pollfd_l *fds = user_fds;
-	return poll_loop(fds, nfds, timeout_ns, forever, mask, false);
+	return poll_loop(fds, nfds, timeout_ns, mask, false);
 }
 
 /* pselect6: the three sets made one poll, the sets rewritten with what is ready. */
-i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, bool forever, const u64 *mask, u64 setsize)
+i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, const u64 *mask, u64 setsize)
 {
 	if (mask && setsize != 8)
 		return -L_EINVAL;
 	nfds = MIN(nfds, (u64)FS_MAX_FDS); /* as Linux clamps to the table's size */
 	static const u16 events[3] = { POLL_IN | POLL_HUP | POLL_ERR, POLL_OUT | POLL_ERR, POLL_PRI };
-	struct pollfd_l fds[POLL_MAX];
+	struct pollfd_l fds[FS_MAX_FDS];
 	u64 count = 0;
 	for (u64 fd = 0; fd < nfds; fd++) {
 		u16 wanted = 0;
 		for (int set = 0; set < 3; set++)
 			if (sets[set] && (sets[set][fd / 64] >> (fd % 64) & 1))
 				wanted |= events[set];
-		if (!wanted)
-			continue;
-		if (count == POLL_MAX)
-			return -L_EBADF;
-		fds[count++] = (struct pollfd_l){ .fd = (i32)fd, .events = (int16_t)wanted };
+		if (wanted)
+			fds[count++] = (struct pollfd_l){ .fd = (i32)fd, .events = (int16_t)wanted };
 	}
-	i64 ready = poll_loop(fds, count, timeout_ns, forever, mask, true);
+	i64 ready = poll_loop(fds, count, timeout_ns, mask, true);
 	if (ready < 0)
 		return ready;
 	for (u64 i = 0; i < count; i++)

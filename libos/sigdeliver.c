@@ -10,7 +10,6 @@
 #include "libos/proctab.h"
 #include <string.h>
 
-#define L_EINTR 4
 
 static u32 lowest(u64 set) { return (u32)__builtin_ctzll(set) + 1; }
 

@@ -15,7 +15,6 @@
 #define MAX_PROCESSES 8 /* ours, and vfork children running in our memory */
 enum { SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK };
 #define L_ESRCH 3
-#define L_EINTR 4
 #define L_ENOMEM_ 12
 #define SS_ONSTACK 1
 #define SS_DISABLE 2

@@ -342,11 +342,18 @@ static bool bad_timespec(const struct timespec_l *ts)
 	return ts && (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= 1000000000);
 }
 
+/* A timespec in ns; past 9e9 s is as good as forever (and the product would overflow). */
+static u64 timespec_ns(const struct timespec_l *ts)
+{
+	return ts->sec >= 9000000000ll ? (u64)INT64_MAX : (u64)ts->sec * 1000000000ull + (u64)ts->nsec;
+}
+
+/* A relative timeout for the waits that take 0 as none: at least 1 ns. */
 static u64 timeout_ns(const struct timespec_l *timeout)
 {
 	if (!timeout)
 		return 0;
-	u64 ns = (u64)timeout->sec * 1000000000ull + (u64)timeout->nsec;
+	u64 ns = timespec_ns(timeout);
 	return ns ? ns : 1;
 }
 
@@ -354,8 +361,8 @@ static u64 timeout_ns(const struct timespec_l *timeout)
 static u64 abs_timeout_ns(const struct timespec_l *deadline)
 {
 	if (!deadline || deadline->sec >= 9000000000ll)
-		return 0; /* none, or as good as none (the product would overflow) */
-	i64 left = deadline->sec * 1000000000ll + deadline->nsec - exo_clock();
+		return 0; /* none, or as good as none */
+	i64 left = (i64)timespec_ns(deadline) - exo_clock();
 	return left > 0 ? (u64)left : 1;
 }
 
@@ -403,8 +410,8 @@ static i64 sys_clock_nanosleep(const u64 *a)
 	const struct timespec_l *req = (const struct timespec_l *)a[2];
 	if (a[0] > 11 || (a[1] & ~(u64)TIMER_ABSTIME) || bad_timespec(req))
 		return -L_EINVAL;
-	if (a[1] & TIMER_ABSTIME) /* as good as forever past 9e9 s (the product would overflow) */
-		return sleep_until(req->sec >= 9000000000ll ? 0x7fffffffffffffffll : req->sec * 1000000000ll + req->nsec, NULL);
+	if (a[1] & TIMER_ABSTIME)
+		return sleep_until((i64)timespec_ns(req), NULL);
 	return sleep_until(exo_clock() + (i64)timeout_ns(req), (struct timespec_l *)a[3]);
 }
 
@@ -416,12 +423,10 @@ static i64 sys_rt_sigtimedwait(const u64 *a)
 	return sig_timedwait((const u64 *)a[0], (i32 *)a[1], timeout_ns(ts), a[3]);
 }
 
-/* A relative timeout in ns (0: return at once); no timespec is forever. */
+/* poll's timeout: 0 returns at once; no timespec is forever. */
 static u64 poll_timeout(const struct timespec_l *ts)
 {
-	if (ts && ts->sec >= 9000000000ll)
-		return 0x7fffffffffffffffull; /* as good as forever (the product would overflow) */
-	return ts ? (u64)ts->sec * 1000000000ull + (u64)ts->nsec : 0;
+	return ts ? timespec_ns(ts) : POLL_FOREVER;
 }
 
 static i64 sys_ppoll(const u64 *a)
@@ -431,7 +436,7 @@ static i64 sys_ppoll(const u64 *a)
 		return -L_EINVAL;
 	if (a[1] == 0) /* musl's pause and sleeps with a mask */
 		return sig_pause(0, (const u64 *)a[3], timeout_ns(ts), a[4]);
-	return libos_ppoll((void *)a[0], a[1], poll_timeout(ts), ts == NULL, (const u64 *)a[3], a[4]);
+	return libos_ppoll((void *)a[0], a[1], poll_timeout(ts), (const u64 *)a[3], a[4]);
 }
 
 static i64 sys_pselect6(const u64 *a)
@@ -441,7 +446,7 @@ static i64 sys_pselect6(const u64 *a)
 	if (bad_timespec(ts) || INT_ARG(a[0]) < 0)
 		return -L_EINVAL;
 	u64 *sets[3] = { (u64 *)a[1], (u64 *)a[2], (u64 *)a[3] };
-	return libos_pselect(a[0], sets, poll_timeout(ts), ts == NULL, sig ? (const u64 *)sig[0] : NULL,
+	return libos_pselect((u64)INT_ARG(a[0]), sets, poll_timeout(ts), sig ? (const u64 *)sig[0] : NULL,
 	                     sig ? sig[1] : 0);
 }
 
