@@ -7,7 +7,7 @@
 #include "libos/signal.h"
 #include "libos/proctab.h"
 #include "exo/elf.h"
-#include "libos/archive.h"
+#include "libos/tree.h"
 #include <string.h>
 
 #define STACK_TOP 0x0000800000000000ull
@@ -242,7 +242,7 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 		err = map_archive(&space);
 	if (!err)
 		err = proctab_map_into(&space);
-	if (!err && archive_map_into(&space) < 0)
+	if (!err && tree_map_into(&space) < 0)
 		err = -L_ENOMEM;
 	if (err)
 		return err; /* what was built stays ours until we end: not leaked, reclaimed then */

@@ -1,55 +1,29 @@
 /*
- * Files: the boot archive (a newc cpio, mapped read-only by the kernel) as a
- * read-only tree of directories, files and links (libos/archive.c), the
- * console as fds 0-2, pipes (libos/pipe.c), and the descriptor tables that
- * name them.
+ * Descriptors: the tables that name open files, and what they name: files
+ * and directories of the shared tree (libos/tree.c), the console as fds
+ * 0-2, devices (libos/dev.c) and pipes (libos/pipe.c).  Reads, writes and
+ * seeks are here; the calls that take a path are fs_paths.c's.
  */
-#include "libos/libos.h"
-#include "exo/cpio.h"
+#include "libos/fs_internal.h"
+#include "libos/file.h"
 #include "libos/pipe.h"
 #include "libos/signal.h"
 #include "libos/tty.h"
-#include "libos/archive.h"
 #include "libos/dev.h"
 #include <string.h>
 
 #define MAX_FDS FS_MAX_FDS
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFLNK 0120000
-#define DT_DIR 4
-#define DT_REG 8
-#define DT_LNK 10
-#define AT_FDCWD (-100)
-#define O_ACCMODE 3
-#define O_CREAT 0100
-#define O_DIRECTORY 040000 /* arm64's (asm/fcntl.h), not the generic 0200000 */
 #define FS_NAP_NS 10000000 /* 10 ms, a tick: how often a waiting read or write tries again */
 #define L_EMFILE 24
 #define L_ESPIPE 29
 
-
-enum open_kind { OPEN_FREE, OPEN_CONSOLE, OPEN_FILE, OPEN_DIR, OPEN_PIPE, OPEN_DEV };
-
 /*
- * An open file (what dup shares: the offset), and the descriptor tables
- * that point at open files.  Every environment running in this address
- * space has its own table (a vfork child gets a copy), all in this memory.
+ * Every environment running in this address space has its own descriptor
+ * table (a vfork child gets a copy), all in this memory.
  */
-struct open_file {
-	u8 kind;
-	bool write_end; /* pipes */
-	u32 refs;
-	u32 file; /* OPEN_FILE, OPEN_DIR, OPEN_DEV: the archive's node */
-	u64 offset;
-	struct pipe *pipe; /* pipe.c maps it */
-	u64 pipe_frame;
-};
-
 struct fdtable {
 	u64 env; /* 0: unused */
-	u32 cwd; /* the working directory, a node of the archive's: a vfork child's own, as Linux copies it */
+	u32 cwd; /* the working directory, a node of the tree's: a vfork child's own, as Linux copies it */
 	struct open_file *fd[MAX_FDS];
 	bool cloexec[MAX_FDS];
 };
@@ -69,7 +43,7 @@ static struct fdtable *current_table(void)
 	return &tables[0]; /* not reached: every environment here got one */
 }
 
-static struct open_file *new_open(u8 kind)
+struct open_file *fs_new_open(u8 kind)
 {
 	for (u32 i = 0; i < MAX_OPEN; i++)
 		if (opens[i].kind == OPEN_FREE) {
@@ -79,7 +53,17 @@ static struct open_file *new_open(u8 kind)
 	return NULL;
 }
 
-static void drop_open(struct open_file *open)
+/* A shared description's count, under the tree lock. */
+static void count_ofd(u32 ofd, int change)
+{
+	tree_lock();
+	tree_ofd_count(ofd, change);
+	tree_unlock();
+}
+
+static bool has_ofd(const struct open_file *open) { return open->kind == OPEN_FILE || open->kind == OPEN_DIR; }
+
+void fs_drop_open(struct open_file *open)
 {
 	if (--open->refs || open == &console)
 		return;
@@ -87,6 +71,8 @@ static void drop_open(struct open_file *open)
 		pipe_end_count(open->pipe, open->write_end, -1);
 		pipe_hold(open->pipe, -1);
 	}
+	if (has_ofd(open))
+		count_ofd(open->ofd, -1);
 	open->kind = OPEN_FREE;
 }
 
@@ -101,11 +87,12 @@ static i64 install(struct fdtable *table, struct open_file *open, i64 from, bool
 	return -L_EMFILE;
 }
 
-void fs_init(void)
+void fs_init(u64 pool_pages)
 {
-	if (archive_index((const void *)libos.archive, libos.archive_size) < 0)
-		libos_exit(127 << 8); /* no frame for the boot archive's index: nothing could be opened */
+	if (tree_init((const void *)libos.archive, libos.archive_size, pool_pages) < 0)
+		libos_exit(127 << 8); /* no frame for the file tree: nothing could be opened */
 	tables[0].env = libos.env;
+	tables[0].cwd = TREE_ROOT;
 	for (int fd = 0; fd < 3; fd++) {
 		tables[0].fd[fd] = &console;
 		console.refs++;
@@ -179,13 +166,16 @@ void fs_fork_count_ends(u64 process, int change)
 		u64 counted[(MAX_OPEN + 63) / 64] = { 0 }; /* an open file on several descriptors counts once */
 		for (u32 fd = 0; fd < MAX_FDS; fd++) {
 			struct open_file *open = tables[i].fd[fd];
-			if (!open || open->kind != OPEN_PIPE)
+			if (!open || (open->kind != OPEN_PIPE && !has_ofd(open)))
 				continue;
 			u32 index = (u32)(open - opens);
 			if (counted[index / 64] & (1ull << (index % 64)))
 				continue;
 			counted[index / 64] |= 1ull << (index % 64);
-			pipe_end_count(open->pipe, open->write_end, change);
+			if (has_ofd(open))
+				count_ofd(open->ofd, change);
+			else
+				pipe_end_count(open->pipe, open->write_end, change);
 		}
 	}
 }
@@ -194,7 +184,8 @@ void fs_fork_count_ends(u64 process, int change)
  * The process that owns this address space ends, and the space with it:
  * if its table is the only one here (no vfork child's beside it), each
  * pipe end it holds is let go in the pipe's shared frame, and nothing in
- * this memory is written (a fork's copy-on-write pages stay shared).
+ * this memory is written (a fork's copy-on-write pages stay shared); so
+ * is each shared file description.
  * False, with nothing done, if another table is here.
  */
 bool fs_exit_owner(u64 process)
@@ -212,12 +203,16 @@ bool fs_exit_owner(u64 process)
 	u64 counted[(MAX_OPEN + 63) / 64] = { 0 }; /* an open file on several descriptors counts once */
 	for (u32 fd = 0; fd < MAX_FDS; fd++) {
 		struct open_file *open = own->fd[fd];
-		if (!open || open->kind != OPEN_PIPE)
+		if (!open || (open->kind != OPEN_PIPE && !has_ofd(open)))
 			continue;
 		u32 index = (u32)(open - opens);
 		if (counted[index / 64] & (1ull << (index % 64)))
 			continue;
 		counted[index / 64] |= 1ull << (index % 64);
+		if (has_ofd(open)) {
+			count_ofd(open->ofd, -1);
+			continue;
+		}
 		pipe_sides_release(open->pipe, (u32)process);
 		pipe_end_count(open->pipe, open->write_end, -1);
 	}
@@ -236,7 +231,7 @@ void fs_drop_table(u64 env, bool cloexec_only)
 			if (table->fd[fd] && (!cloexec_only || table->cloexec[fd])) {
 				if (!cloexec_only && table->fd[fd]->kind == OPEN_PIPE)
 					pipe_sides_release(table->fd[fd]->pipe, (u32)env);
-				drop_open(table->fd[fd]);
+				fs_drop_open(table->fd[fd]);
 				table->fd[fd] = NULL;
 			}
 		if (!cloexec_only)
@@ -244,96 +239,122 @@ void fs_drop_table(u64 env, bool cloexec_only)
 	}
 }
 
-static struct open_file *fd_at(i64 fd)
+
+struct open_file *fs_fd(i64 fd)
 {
 	return fd >= 0 && fd < MAX_FDS ? current_table()->fd[fd] : NULL;
 }
+#define fd_at fs_fd
 
-#define O_CLOEXEC 02000000
-#define O_NOFOLLOW 0100000 /* arm64's */
-#define O_EXCL 0200
-
-/* The directory a relative path starts from: the working directory, or an open directory's. */
-static i64 base_dir(i64 dirfd, const char *path)
+static u64 dev_of(const struct open_file *open)
 {
-	if (path[0] == '/' || dirfd == AT_FDCWD)
-		return current_table()->cwd;
-	struct open_file *open = fd_at(dirfd);
-	if (!open)
-		return -L_EBADF;
-	return open->kind == OPEN_DIR ? open->file : -L_ENOTDIR;
+	const struct node *node = tree_node(open->node);
+	return node && node->type == NODE_DEV ? node->size : DEV_NULL;
 }
 
-/* The archive's node for dirfd + path, links followed unless nofollow. */
-static i64 walk(i64 dirfd, const char *path, bool nofollow)
-{
-	HOLD_LIBOS_LOCK();
-	i64 base = base_dir(dirfd, path);
-	return base < 0 ? base : archive_walk((u32)base, path, nofollow);
-}
+i64 fs_install(struct open_file *open, bool cloexec) { return install(current_table(), open, 0, cloexec); }
+u32 fs_cwd(void) { return current_table()->cwd; }
+void fs_set_cwd(u32 dir) { current_table()->cwd = dir; }
 
-/* O_CREAT of a missing name: EROFS if its directory is there (creating is what fails), else its error. */
-static bool parent_exists(i64 dirfd, const char *path)
+int fs_walk(i64 dirfd, const char *path, u32 flags, struct walk_end *end)
 {
-	char parent[ARCHIVE_PATH_MAX];
-	u64 len = strnlen(path, sizeof(parent) - 1);
-	while (len && path[len - 1] == '/')
-		len--;
-	while (len && path[len - 1] != '/')
-		len--;
-	if (len == 0)
-		return true; /* in the starting directory itself */
-	memcpy(parent, path, len);
-	parent[len] = 0;
-	i64 node = walk(dirfd, parent, false);
-	return node >= 0 && archive_node((u32)node)->type == ANODE_DIR;
+	u32 base = current_table()->cwd;
+	if (path[0] != '/' && dirfd != AT_FDCWD) {
+		struct open_file *open = fd_at(dirfd);
+		if (!open)
+			return -L_EBADF;
+		if (open->kind != OPEN_DIR)
+			return -L_ENOTDIR;
+		base = open->node;
+	}
+	return tree_walk(base, path, flags, end);
 }
 
 /* /dev/tty and /dev/console are the console (fds 0-2's open file); the others are answered by dev.c. */
-static i64 open_device(const struct anode *dev, u32 node, u64 flags)
+static i64 open_device(const struct node *dev, u32 node, u64 flags)
 {
 	struct open_file *open = &console;
 	if (dev_is_terminal(dev->size)) {
 		console.refs++;
 	} else {
-		if (!(open = new_open(OPEN_DEV)))
+		if (!(open = fs_new_open(OPEN_DEV)))
 			return -L_EMFILE;
-		open->file = node;
+		open->node = node;
 	}
 	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
 	if (fd < 0)
-		drop_open(open);
+		fs_drop_open(open);
 	return fd;
 }
 
-i64 fs_open(i64 dirfd, const char *path, u64 flags)
+/* A missing name made a file (O_CREAT): its node, or an errno. */
+static i64 create_file(const struct walk_end *end, u64 mode)
+{
+	if (end->trailing_slash)
+		return -L_EISDIR;
+	u32 node = tree_new_node(NODE_FILE, (u16)(mode & ~libos_umask & 07777));
+	if (!node)
+		return -L_ENOSPC;
+	int err = tree_link(end->dir, end->name, end->name_len, node);
+	if (err) {
+		tree_node_release(node);
+		return err;
+	}
+	return node;
+}
+
+/* What open finds or makes at path, checked against flags: the node, or an errno. */
+static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode)
+{
+	struct walk_end end;
+	bool create = flags & O_CREAT;
+	int err = fs_walk(dirfd, path, (create ? WALK_MISSING_OK : 0) | (flags & (O_NOFOLLOW | O_EXCL) ? WALK_NOFOLLOW : 0) ,
+	                  &end);
+	if (err)
+		return err;
+	if (!end.node)
+		return create_file(&end, mode);
+	const struct node *found = tree_node(end.node);
+	if (create && (flags & O_EXCL))
+		return -L_EEXIST;
+	if (found->type != NODE_DIR && (flags & O_DIRECTORY))
+		return -L_ENOTDIR;
+	if (found->type == NODE_LINK) /* O_NOFOLLOW on a link */
+		return -L_ELOOP;
+	if (found->type == NODE_DIR && ((flags & O_ACCMODE) || create))
+		return -L_EISDIR;
+	return end.node;
+}
+
+i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode)
 {
 	HOLD_LIBOS_LOCK();
-	i64 node = walk(dirfd, path, flags & O_NOFOLLOW);
+	tree_lock();
+	i64 node = open_node(dirfd, path, flags, mode);
+	struct node *found = node > 0 ? tree_node((u32)node) : NULL;
+	if (found && found->type == NODE_DEV) {
+		u64 dev = found->size;
+		tree_unlock();
+		return open_device(&(struct node){ .size = dev }, (u32)node, flags);
+	}
+	if (found && found->type == NODE_FILE && (flags & O_TRUNC) && (flags & O_ACCMODE))
+		node = file_truncate(found, 0) < 0 ? -L_ENOSPC : node;
+	u32 ofd = node > 0 ? tree_ofd_new((u32)node, (u32)(flags & (O_ACCMODE | O_APPEND))) : 0;
+	tree_unlock();
 	if (node < 0)
-		return (flags & O_CREAT) && node == -L_ENOENT && parent_exists(dirfd, path) ? -L_EROFS : node;
-	const struct anode *found = archive_node((u32)node);
-	u8 type = found->type;
-	if ((flags & O_CREAT) && (flags & O_EXCL))
-		return -L_EEXIST;
-	if (type != ANODE_DIR && (flags & O_DIRECTORY))
-		return -L_ENOTDIR;
-	if (type == ANODE_LINK) /* O_NOFOLLOW on a link */
-		return -L_ELOOP;
-	if (type == ANODE_DEV)
-		return open_device(found, (u32)node, flags);
-	if ((flags & O_ACCMODE) != 0)
-		return type == ANODE_DIR ? -L_EISDIR : -L_EROFS;
-	struct open_file *open = new_open(type == ANODE_DIR ? OPEN_DIR : OPEN_FILE);
-	if (!open)
-		return -L_EMFILE;
-	open->file = (u32)node;
+		return node;
+	struct open_file *open = ofd ? fs_new_open(found->type == NODE_DIR ? OPEN_DIR : OPEN_FILE) : NULL;
+	if (!open) {
+		if (ofd)
+			count_ofd(ofd, -1);
+		return ofd ? -L_EMFILE : -23; /* ENFILE: no description left */
+	}
+	open->node = (u32)node, open->ofd = ofd;
 	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
 	if (fd < 0)
-		drop_open(open);
+		fs_drop_open(open);
 	return fd;
 }
-
 i64 fs_close(i64 fd)
 {
 	HOLD_LIBOS_LOCK();
@@ -341,7 +362,7 @@ i64 fs_close(i64 fd)
 	if (!open)
 		return -L_EBADF;
 	current_table()->fd[fd] = NULL;
-	drop_open(open);
+	fs_drop_open(open);
 	return 0;
 }
 
@@ -379,98 +400,24 @@ i64 fs_is_console(i64 fd)
 	return open ? open->kind == OPEN_CONSOLE : -L_EBADF;
 }
 
-i64 fs_chdir(const char *path)
-{
-	HOLD_LIBOS_LOCK();
-	i64 node = walk(AT_FDCWD, path, false);
-	if (node < 0)
-		return node;
-	if (archive_node((u32)node)->type != ANODE_DIR)
-		return -L_ENOTDIR;
-	current_table()->cwd = (u32)node;
-	return 0;
-}
-
-i64 fs_fchdir(i64 fd)
-{
-	HOLD_LIBOS_LOCK();
-	struct open_file *open = fd_at(fd);
-	if (!open)
-		return -L_EBADF;
-	if (open->kind != OPEN_DIR)
-		return -L_ENOTDIR;
-	current_table()->cwd = open->file;
-	return 0;
-}
-
-/* A node's path from the root, NUL-terminated: its length with the NUL, or 0 if it does not fit. */
-static u64 node_path(u32 node, char *buf, u64 size)
-{
-	const struct anode *found = archive_node(node);
-	if (size < found->path_len + 2)
-		return 0;
-	buf[0] = '/';
-	memcpy(buf + 1, found->path, found->path_len);
-	buf[found->path_len + 1] = 0;
-	return found->path_len + 2;
-}
-
-i64 fs_getcwd(char *buf, u64 size)
-{
-	HOLD_LIBOS_LOCK();
-	u64 len = node_path(current_table()->cwd, buf, size);
-	return len ? (i64)len : -34; /* ERANGE */
-}
-
-u64 fs_cwd_export(void)
-{
-	HOLD_LIBOS_LOCK();
-	return current_table()->cwd;
-}
-
-void fs_cwd_import(u64 node)
-{
-	if (node < archive_count() && archive_node((u32)node)->type == ANODE_DIR)
-		tables[0].cwd = (u32)node; /* exec: the new image's only table */
-}
-
-i64 fs_readlink(i64 dirfd, const char *path, char *buf, u64 size)
-{
-	i64 node = walk(dirfd, path, true);
-	if (node < 0)
-		return node;
-	const struct anode *link = archive_node((u32)node);
-	if (link->type != ANODE_LINK)
-		return -L_EINVAL;
-	u64 n = MIN(size, link->size);
-	memcpy(buf, link->data, n);
-	return (i64)n;
-}
-
-/* faccessat: the archive is read-only (W_OK is EROFS); R_OK and X_OK from its permission bits, as root. */
-i64 fs_access(i64 dirfd, const char *path, u64 mode, bool nofollow)
-{
-	i64 node = walk(dirfd, path, nofollow);
-	if (node < 0)
-		return node;
-	const struct anode *file = archive_node((u32)node);
-	if ((mode & 2) && file->type != ANODE_DEV)
-		return -L_EROFS;
-	if ((mode & 1) && file->type == ANODE_FILE && !(file->perm & 0111))
-		return -L_EACCES;
-	return 0;
-}
-
-/* F_GETFL: the access mode. */
-i64 fs_status_flags(i64 fd)
+/* F_GETFL: the access mode and O_APPEND; F_SETFL (set >= 0): O_APPEND, the one flag kept that may change. */
+i64 fs_status_flags(i64 fd, i64 set)
 {
 	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
 	if (open->kind == OPEN_PIPE)
-		return open->write_end ? 1 : 0;
-	return open->kind == OPEN_CONSOLE || open->kind == OPEN_DEV ? 2 : 0;
+		return set >= 0 ? 0 : open->write_end ? 1 : 0;
+	if (!has_ofd(open))
+		return set >= 0 ? 0 : 2;
+	tree_lock();
+	struct ofd *shared = tree_ofd(open->ofd);
+	i64 flags = shared ? shared->flags : 0;
+	if (shared && set >= 0)
+		shared->flags = (shared->flags & ~(u32)O_APPEND) | ((u32)set & O_APPEND);
+	tree_unlock();
+	return set >= 0 ? 0 : flags;
 }
 
 i64 fs_dup(i64 fd, i64 to, u64 flags)
@@ -492,7 +439,7 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 		return -L_EINVAL;
 	}
 	if (table->fd[to])
-		drop_open(table->fd[to]);
+		fs_drop_open(table->fd[to]);
 	table->fd[to] = open;
 	table->cloexec[to] = flags & O_CLOEXEC;
 	return to;
@@ -500,7 +447,7 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 
 static struct open_file *pipe_end(u64 frame, struct pipe *pipe, bool write_end)
 {
-	struct open_file *end = new_open(OPEN_PIPE);
+	struct open_file *end = fs_new_open(OPEN_PIPE);
 	if (end) {
 		end->pipe = pipe;
 		end->pipe_frame = frame;
@@ -538,8 +485,8 @@ i64 fs_pipe(int *out, u64 flags)
 	if (write_fd < 0) {
 		if (read_fd >= 0)
 			table->fd[read_fd] = NULL;
-		drop_open(reader);
-		drop_open(writer);
+		fs_drop_open(reader);
+		fs_drop_open(writer);
 		return -L_EMFILE;
 	}
 	out[0] = (int)read_fd;
@@ -549,8 +496,9 @@ i64 fs_pipe(int *out, u64 flags)
 
 /*
  * Descriptors across exec: the exec block carries, per inherited fd, its
- * kind and what names it (a file and offset, a pipe frame and end).  Each
- * pipe end passed on counts once more, so the new image takes it over.
+ * kind and what names it (a node and its shared description, a pipe frame
+ * and end).  Each pipe end and description passed on counts once more, so
+ * the new image takes it over.
  */
 enum { PASS_CONSOLE = 1, PASS_FILE = 2, PASS_PIPE_READ = 3, PASS_PIPE_WRITE = 4, PASS_DIR = 5, PASS_DEV = 6 };
 static const u8 pass_kind[] = { [OPEN_FILE] = PASS_FILE, [OPEN_DIR] = PASS_DIR, [OPEN_DEV] = PASS_DEV };
@@ -572,7 +520,7 @@ u32 fs_export(u64 *out)
 			record[1] = PASS_CONSOLE;
 		} else if (open->kind == OPEN_FILE || open->kind == OPEN_DIR || open->kind == OPEN_DEV) {
 			record[1] = pass_kind[open->kind];
-			record[2] = open->file, record[3] = open->offset;
+			record[2] = open->node, record[3] = open->ofd;
 		} else {
 			record[1] = open->write_end ? PASS_PIPE_WRITE : PASS_PIPE_READ;
 			record[2] = open->pipe_frame;
@@ -581,16 +529,19 @@ u32 fs_export(u64 *out)
 	return count;
 }
 
-/* Just before exec switches: each pipe end passed on counts once more (the new image's). */
+/* Just before exec switches: each pipe end and file description passed on counts once more (the new image's). */
 void fs_pin_exports(void)
 {
 	HOLD_LIBOS_LOCK();
 	struct fdtable *table = current_table();
 	for (u32 fd = 0; fd < PASS_FDS; fd++) {
 		struct open_file *open = table->fd[fd];
-		if (!open || table->cloexec[fd] || open->kind != OPEN_PIPE)
+		if (!open || table->cloexec[fd])
 			continue;
-		pipe_end_count(open->pipe, open->write_end, +1);
+		if (open->kind == OPEN_PIPE)
+			pipe_end_count(open->pipe, open->write_end, +1);
+		else if (has_ofd(open))
+			count_ofd(open->ofd, +1);
 	}
 }
 
@@ -600,7 +551,7 @@ void fs_import(const u64 *records, u64 count)
 	struct fdtable *table = &tables[0];
 	for (u32 fd = 0; fd < 3; fd++)
 		if (table->fd[fd]) {
-			drop_open(table->fd[fd]);
+			fs_drop_open(table->fd[fd]);
 			table->fd[fd] = NULL;
 		}
 	for (u64 i = 0; i < count && i < PASS_FDS; i++) {
@@ -610,10 +561,10 @@ void fs_import(const u64 *records, u64 count)
 			open = &console;
 			console.refs++;
 		} else if ((record[1] == PASS_FILE || record[1] == PASS_DIR || record[1] == PASS_DEV) &&
-		           record[2] < archive_count()) {
-			open = new_open(open_kind_passed[record[1]]);
+		           tree_node((u32)record[2]) && record[2] == (u32)record[2] && record[3] == (u32)record[3]) {
+			open = fs_new_open(open_kind_passed[record[1]]);
 			if (open)
-				open->file = (u32)record[2], open->offset = record[3];
+				open->node = (u32)record[2], open->ofd = (u32)record[3];
 		} else if (record[1] == PASS_PIPE_READ || record[1] == PASS_PIPE_WRITE) {
 			struct pipe *pipe = pipe_map(record[2]);
 			open = pipe ? pipe_end(record[2], pipe, record[1] == PASS_PIPE_WRITE) : NULL;
@@ -621,6 +572,30 @@ void fs_import(const u64 *records, u64 count)
 		if (open && record[0] < MAX_FDS)
 			table->fd[record[0]] = open;
 	}
+}
+
+/*
+ * A file's read or write, at its shared offset (moved) or at `at` (pread
+ * and pwrite: not moved).  Files of the tree never make anyone wait.
+ */
+static i64 file_io(struct open_file *open, void *buf, u64 len, i64 at, bool writing)
+{
+	tree_lock();
+	struct ofd *shared = tree_ofd(open->ofd);
+	struct node *node = tree_node(open->node);
+	i64 result;
+	if (!shared || !node || shared->node != open->node)
+		result = -L_EBADF;
+	else if ((shared->flags & O_ACCMODE) == (writing ? 0 : 1))
+		result = -L_EBADF; /* not open for it */
+	else {
+		u64 offset = at >= 0 ? (u64)at : writing && (shared->flags & O_APPEND) ? node->size : shared->offset;
+		result = writing ? file_write(node, offset, buf, len) : file_read(node, offset, buf, len);
+		if (result > 0 && at < 0)
+			shared->offset = offset + (u64)result;
+	}
+	tree_unlock();
+	return result;
 }
 
 /* One attempt, under the lock: bytes read, 0 at the end, an error, or FS_WOULD_BLOCK (and *wait). */
@@ -643,12 +618,8 @@ static i64 read_now(i64 fd, void *buf, u64 len, struct fs_wait *wait)
 	if (open->kind == OPEN_DIR)
 		return -L_EISDIR;
 	if (open->kind == OPEN_DEV)
-		return dev_read(archive_node(open->file)->size, buf, len);
-	const struct anode *file = archive_node(open->file);
-	u64 n = open->offset < file->size ? MIN(len, file->size - open->offset) : 0;
-	memcpy(buf, file->data + open->offset, n);
-	open->offset += n;
-	return (i64)n;
+		return dev_read(dev_of(open), buf, len);
+	return file_io(open, buf, len, -1, false);
 }
 
 static i64 write_now(i64 fd, const void *buf, u64 len, struct fs_wait *wait)
@@ -660,7 +631,9 @@ static i64 write_now(i64 fd, const void *buf, u64 len, struct fs_wait *wait)
 	if (open->kind == OPEN_PIPE)
 		return open->write_end ? pipe_write_now(open->pipe, buf, len, wait) : -L_EBADF;
 	if (open->kind == OPEN_DEV)
-		return dev_write(archive_node(open->file)->size, len);
+		return dev_write(dev_of(open), len);
+	if (open->kind == OPEN_FILE)
+		return file_io(open, (void *)buf, len, -1, true);
 	return open->kind == OPEN_CONSOLE ? console_write_all(buf, len) : -L_EBADF;
 }
 
@@ -756,146 +729,112 @@ i64 fs_lseek(i64 fd, i64 offset, u64 whence)
 		return -L_ESPIPE;
 	if (open->kind == OPEN_DEV)
 		return 0; /* as Linux's null, zero and random */
-	i64 base = whence == 0 ? 0 : whence == 1 ? (i64)open->offset :
-	           open->kind == OPEN_FILE ? (i64)archive_node(open->file)->size : (i64)archive_count();
-	if (whence > 2 || base + offset < 0)
-		return -L_EINVAL;
-	open->offset = (u64)(base + offset);
-	return (i64)open->offset;
+	tree_lock();
+	struct ofd *shared = tree_ofd(open->ofd);
+	const struct node *node = tree_node(open->node);
+	i64 base = !shared || !node ? 0 : whence == 0 ? 0 : whence == 1 ? (i64)shared->offset : (i64)node->size;
+	i64 result = !shared || !node ? -L_EBADF : whence > 2 || base + offset < 0 ? -L_EINVAL : base + offset;
+	if (result >= 0)
+		shared->offset = (u64)result;
+	tree_unlock();
+	return result;
 }
 
-/* The path from the root of what path names, links resolved ("/bin/sh" -> "/bin/busybox"): /proc/self/exe. */
-i64 fs_real_path(const char *path, char *buf, u64 size)
-{
-	i64 node = walk(AT_FDCWD, path, false);
-	if (node < 0)
-		return node;
-	return node_path((u32)node, buf, size) ? 0 : -L_ENAMETOOLONG;
-}
 
-/* The archive's bytes for a path (exec reads programs from here). */
-int fs_find(const char *path, const u8 **data, u64 *size)
-{
-	i64 node = walk(AT_FDCWD, path, false);
-	if (node < 0)
-		return (int)node;
-	const struct anode *file = archive_node((u32)node);
-	if (file->type != ANODE_FILE || !(file->perm & 0111))
-		return -L_EACCES; /* as Linux's execve of a directory or of a file nobody may execute */
-	*data = file->data;
-	*size = file->size;
-	return 0;
-}
-
-/* struct stat as arm64 Linux lays it out (asm-generic). */
-struct stat_l {
-	u64 dev, ino;
-	u32 mode, nlink, uid, gid;
-	u64 rdev, pad1;
-	i64 size;
-	int32_t blksize, pad2;
-	i64 blocks;
-	i64 times[6];
-	u32 unused[2];
-};
-
-static void fill_stat(struct stat_l *st, u8 kind, u32 node)
-{
-	memset(st, 0, sizeof(*st));
-	st->nlink = 1;
-	st->blksize = 4096;
-	st->dev = 1;
-	if (kind == OPEN_PIPE) {
-		st->mode = 0010000 | 0600; /* S_IFIFO */
-	} else if (kind == OPEN_CONSOLE) {
-		st->mode = S_IFCHR | 0620;
-		st->rdev = 0x8800; /* a tty */
-	} else {
-		const struct anode *file = archive_node(node);
-		static const u32 type_bits[] = { [ANODE_DIR] = S_IFDIR, [ANODE_FILE] = S_IFREG, [ANODE_LINK] = S_IFLNK,
-			                         [ANODE_DEV] = S_IFCHR };
-		st->mode = type_bits[file->type] | file->perm;
-		st->ino = node + 1;
-		if (file->type == ANODE_DEV) {
-			st->rdev = file->size; /* a device's node holds its number, not a size */
-			return;
-		}
-		st->nlink = file->type == ANODE_DIR ? 2 : 1;
-		st->size = file->type == ANODE_DIR ? 4096 : (i64)file->size;
-		st->blocks = (st->size + 511) / 512;
-	}
-}
-
-i64 fs_fstat(i64 fd, void *statbuf)
+/* pread and pwrite: at an offset, the shared one left where it is. */
+i64 fs_pio(i64 fd, void *buf, u64 len, i64 at, bool writing)
 {
 	HOLD_LIBOS_LOCK();
 	struct open_file *open = fd_at(fd);
 	if (!open)
 		return -L_EBADF;
-	fill_stat(statbuf, open->kind, open->file);
-	return 0;
+	if (at < 0)
+		return -L_EINVAL;
+	if (open->kind == OPEN_PIPE || open->kind == OPEN_CONSOLE)
+		return -L_ESPIPE;
+	if (open->kind == OPEN_DEV)
+		return writing ? dev_write(dev_of(open), len) : dev_read(dev_of(open), buf, len);
+	if (open->kind == OPEN_DIR)
+		return -L_EISDIR;
+	return file_io(open, buf, len, at, writing);
 }
 
-i64 fs_stat(i64 dirfd, const char *path, void *statbuf, bool nofollow)
+i64 fs_ftruncate(i64 fd, i64 size)
 {
-	i64 node = walk(dirfd, path, nofollow);
-	if (node < 0)
-		return node;
-	fill_stat(statbuf, OPEN_FILE, (u32)node);
-	return 0;
+	HOLD_LIBOS_LOCK();
+	struct open_file *open = fd_at(fd);
+	if (!open)
+		return -L_EBADF;
+	if (size < 0)
+		return -L_EINVAL;
+	if (open->kind != OPEN_FILE)
+		return -L_EINVAL;
+	tree_lock();
+	struct ofd *shared = tree_ofd(open->ofd);
+	struct node *node = tree_node(open->node);
+	i64 result = !shared || !node || (shared->flags & O_ACCMODE) == 0 ? -L_EINVAL : file_truncate(node, (u64)size);
+	tree_unlock();
+	return result;
 }
 
-/* One struct linux_dirent64 record at out; false if it does not fit in len. */
-static bool put_dirent(u8 *out, u64 len, u64 *used, u64 ino, u64 next, u8 type, const char *name, u32 name_len)
+i64 fs_fsync(i64 fd)
 {
-	u64 reclen = (19 + name_len + 1 + 7) & ~7ull;
-	if (*used + reclen > len)
-		return false;
-	u8 *rec = out + *used;
-	memset(rec, 0, reclen);
-	memcpy(rec, &ino, 8);
-	memcpy(rec + 8, &next, 8);
-	rec[16] = (u8)reclen;
-	rec[17] = (u8)(reclen >> 8);
-	rec[18] = type;
-	memcpy(rec + 19, name, name_len);
-	*used += reclen;
-	return true;
+	HOLD_LIBOS_LOCK();
+	return fd_at(fd) ? 0 : -L_EBADF; /* memory is where the bytes stay */
 }
 
 /*
- * A directory's entries: "." and ".." (positions 0 and 1), then its
- * children in archive order (position 2 + the node after the last one
- * given), so a read resumes where the last one ended.
+ * flock: a lock on the file held by an open file description (its
+ * ofd->spare: 1 shared, 2 exclusive), so it is shared across fork and exec
+ * as the description is, and goes with its last reference.  A lock that
+ * conflicts with another description's waits (a tick at a time) unless
+ * LOCK_NB.
  */
-i64 fs_getdents(i64 fd, void *buf, u64 len)
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+static bool flock_conflicts(u32 ofd, u32 node, u32 want)
 {
-	HOLD_LIBOS_LOCK();
-	struct open_file *dir = fd_at(fd);
-	if (!dir)
-		return -L_EBADF;
-	if (dir->kind != OPEN_DIR)
-		return -L_ENOTDIR;
-	static const u8 dirent_type[] = { [ANODE_DIR] = DT_DIR, [ANODE_FILE] = DT_REG, [ANODE_LINK] = DT_LNK,
-		                          [ANODE_DEV] = 2 /* DT_CHR */ };
-	u64 used = 0;
-	for (;;) {
-		u64 pos = dir->offset, scan = pos >= 2 ? pos - 2 : 0;
-		i64 child = pos >= 2 ? archive_next_child(dir->file, &scan) : -1;
-		if (pos >= 2 && child < 0)
-			break;
-		bool fits;
-		if (pos < 2) {
-			fits = put_dirent(buf, len, &used, dir->file + 1, pos + 1, DT_DIR, pos == 0 ? "." : "..", pos + 1);
-		} else {
-			u32 name_len;
-			const char *name = archive_base_name(archive_node((u32)child), &name_len);
-			fits = put_dirent(buf, len, &used, (u64)child + 1, scan + 2,
-			                  dirent_type[archive_node((u32)child)->type], name, name_len);
-		}
-		if (!fits)
-			return used ? (i64)used : -L_EINVAL;
-		dir->offset = pos < 2 ? pos + 1 : scan + 2;
+	for (u32 other = 1; tree_ofd(other); other++) {
+		const struct ofd *held = tree_ofd(other);
+		if (other != ofd && held->refs && held->node == node && held->spare && (held->spare == 2 || want == 2))
+			return true;
 	}
-	return (i64)used;
+	return false;
+}
+
+i64 fs_flock(i64 fd, u64 op)
+{
+	u32 want = (op & ~(u64)LOCK_NB) == LOCK_SH ? 1 : (op & ~(u64)LOCK_NB) == LOCK_EX ? 2 :
+	           (op & ~(u64)LOCK_NB) == LOCK_UN ? 0 : 3;
+	if (want == 3)
+		return -L_EINVAL;
+	for (;;) {
+		{
+			HOLD_LIBOS_LOCK();
+			struct open_file *open = fd_at(fd);
+			if (!open)
+				return -L_EBADF;
+			if (!has_ofd(open))
+				return -L_EINVAL;
+			tree_lock();
+			struct ofd *shared = tree_ofd(open->ofd);
+			bool wait = shared && want && flock_conflicts(open->ofd, open->node, want);
+			if (shared && !wait)
+				shared->spare = want;
+			tree_unlock();
+			if (!shared)
+				return -L_EBADF;
+			if (!wait)
+				return 0;
+			if (op & LOCK_NB)
+				return -L_EWOULDBLOCK;
+		}
+		struct fs_wait nap = { FS_WAIT_NAP, NULL, 0 };
+		fs_sleep(&nap, 0);
+		if (sig_ready(sig_here()))
+			return -L_EINTR;
+	}
 }

@@ -2,10 +2,10 @@
  * Start-up: upcalls first, then memory, then the initial stack musl's
  * _start expects (argc, argv, envp, auxv), as Linux would build it.
  */
+#include "libos/tree.h"
 #include "libos/libos.h"
 #include "libos/proctab.h"
 #include "libos/fork/fork.h"
-#include "libos/archive.h"
 #include <string.h>
 
 struct libos libos;
@@ -107,7 +107,7 @@ static void split_cmdline(struct words *words)
 /* The program the initial stack describes: the app itself, or the one the loader loaded. */
 static struct loaded_program program;
 static const char *program_path; /* AT_EXECFN: as execve was given it */
-static char exe_path[ARCHIVE_PATH_MAX]; /* the same from the root: /proc/self/exe */
+static char exe_path[TREE_PATH_MAX]; /* the same from the root: /proc/self/exe */
 
 const char *libos_exe_path(void) { return exe_path; }
 
@@ -189,6 +189,30 @@ static void start_program(bool after_exec)
 	libos_program_entry = program.entry;
 }
 
+/*
+ * The pool of file pages the first process gives the file tree: EXO_TMPFS_KIB
+ * on the command line, else TREE_POOL_DEFAULT pages; at most a quarter of
+ * the memory it may use.
+ */
+static u64 tmpfs_pages(void)
+{
+	const char *at = libos.cmdline;
+	while (*at && strncmp(at, "EXO_TMPFS_KIB=", 14) != 0)
+		at++;
+	at = *at ? at : NULL;
+	u64 pages = TREE_POOL_DEFAULT;
+	if (at) {
+		pages = 0;
+		for (at += 14; *at >= '0' && *at <= '9'; at++)
+			pages = pages * 10 + (u64)(*at - '0');
+		pages = (pages + 3) / 4;
+	}
+	struct exo_env_info info;
+	if (exo_env_info(libos.env, &info) == 0 && info.quota > info.used)
+		pages = MIN(pages, (info.quota - info.used) / 4);
+	return MIN(pages, (u64)TREE_POOL_MAX);
+}
+
 u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,
                const u64 *exec_block, u64 old_root);
 u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_size, u64 sp,
@@ -202,7 +226,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	init_upcalls(EXO_UPCALL_HOLD_ALERTS);
 	mm_init(((u64)_end + 4095) & ~4095ull);
 	add_image_regions();
-	fs_init();
+	fs_init(exec_block ? 0 : tmpfs_pages());
 	if (proctab_init() < 0)
 		libos_exit(127);
 	static struct words words;

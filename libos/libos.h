@@ -24,7 +24,8 @@ extern struct libos libos;
 enum {
 	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_EAGAIN = 11, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
 	L_EACCES = 13, L_ENODEV = 19, L_ENOTDIR = 20, L_EISDIR = 21, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSPC = 28,
-	L_EROFS = 30, L_EPIPE = 32, L_ENAMETOOLONG = 36, L_ENOSYS = 38, L_ELOOP = 40, L_EINTR = 4,
+	L_EROFS = 30, L_EPIPE = 32, L_ENAMETOOLONG = 36, L_ENOSYS = 38, L_ELOOP = 40, L_EINTR = 4, L_EFBIG = 27,
+	L_EWOULDBLOCK = 11,
 };
 #define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
 
@@ -192,8 +193,8 @@ i64 id_times(void *tms);
 i64 id_sysinfo(void *info);
 
 /* The boot archive as a read-only file system, and the fd table (fs.c). */
-void fs_init(void);
-i64 fs_open(i64 dirfd, const char *path, u64 flags);
+void fs_init(u64 pool_pages);
+i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode);
 i64 fs_close(i64 fd);
 i64 fs_read(i64 fd, void *buf, u64 len);
 i64 fs_write(i64 fd, const void *buf, u64 len);
@@ -212,12 +213,27 @@ i64 fs_getdents(i64 fd, void *buf, u64 len);
 i64 fs_dup(i64 fd, i64 to, u64 flags);
 i64 fs_dup_from(i64 fd, i64 from, bool cloexec);
 i64 fs_cloexec(i64 fd, int set);
-i64 fs_status_flags(i64 fd);
+i64 fs_status_flags(i64 fd, i64 set); /* F_GETFL (set < 0), F_SETFL */
 /* 1 if fd is the console (a terminal), 0 if another file, -EBADF if not open. */
 i64 fs_is_console(i64 fd);
 /* 1 if path names the directory, 0 a file, or -errno. */
 i64 fs_pipe(int *out, u64 flags);
 int fs_find(const char *path, const u8 **data, u64 *size);
+/* The file tree's calls that change it, and reads and writes at an offset (fs_paths.c, fs.c). */
+i64 fs_mkdir(i64 dirfd, const char *path, u64 mode);
+i64 fs_symlink(const char *target, i64 dirfd, const char *path);
+i64 fs_link(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *new_path, bool follow);
+i64 fs_unlink(i64 dirfd, const char *path, u64 flags);
+i64 fs_rename(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *new_path, u64 flags);
+i64 fs_chmod(i64 dirfd, const char *path, u64 mode, u64 flags);
+i64 fs_chown(i64 dirfd, const char *path, u64 flags);
+i64 fs_utimensat(i64 dirfd, const char *path, const i64 *times, u64 flags);
+i64 fs_truncate(const char *path, i64 size);
+i64 fs_ftruncate(i64 fd, i64 size);
+i64 fs_fsync(i64 fd);
+i64 fs_pio(i64 fd, void *buf, u64 len, i64 at, bool writing);
+i64 fs_statfs(void *out);
+i64 fs_flock(i64 fd, u64 op);
 int fs_fork_table(u64 child);
 void fs_fork_child(u64 self, u64 process);
 void fs_fork_count_ends(u64 process, int change);

@@ -3,6 +3,7 @@
  * in x0..x5, result in x0), answered in user space.  Anything not here
  * returns -ENOSYS.
  */
+#include "libos/sys_files.h"
 #include "libos/signal.h"
 #include "libos/proctab.h"
 #include "libos/tty.h"
@@ -45,7 +46,7 @@ typedef i64 (*syscall_fn)(const u64 *args);
 
 static i64 sys_write(const u64 *a) { return fs_write(INT_ARG(a[0]), (const void *)a[1], a[2]); }
 static i64 sys_read(const u64 *a) { return fs_read(INT_ARG(a[0]), (void *)a[1], a[2]); }
-static i64 sys_openat(const u64 *a) { return fs_open(INT_ARG(a[0]), (const char *)a[1], a[2]); }
+static i64 sys_openat(const u64 *a) { return fs_open(INT_ARG(a[0]), (const char *)a[1], a[2], a[3]); }
 static i64 sys_close(const u64 *a) { return fs_close(INT_ARG(a[0])); }
 static i64 sys_lseek(const u64 *a) { return fs_lseek(INT_ARG(a[0]), (i64)a[1], a[2]); }
 static i64 sys_fstat(const u64 *a) { return fs_fstat(INT_ARG(a[0]), (void *)a[1]); }
@@ -308,9 +309,9 @@ static i64 sys_fcntl(const u64 *a)
 	case F_SETFD:
 		return fs_cloexec(INT_ARG(a[0]), (int)(a[2] & 1));
 	case F_SETFL:
-		return 0;
+		return fs_status_flags(INT_ARG(a[0]), (i64)(a[2] & 0xffffffffu));
 	case F_GETFL:
-		return fs_status_flags(INT_ARG(a[0]));
+		return fs_status_flags(INT_ARG(a[0]), -1);
 	}
 	return -L_EINVAL;
 }
@@ -528,6 +529,7 @@ static i64 sys_getrandom(const u64 *a)
 }
 
 static const syscall_fn syscalls[] = {
+	SYS_FILES_TABLE
 	[SYS_dup] = sys_dup,
 	[SYS_dup3] = sys_dup3,
 	[SYS_fcntl] = sys_fcntl,

@@ -5,6 +5,7 @@
  * thread pointer, sharing the descriptor table.  futex waits and wakes
  * with messages; a lock keeps libos's shared state whole under preemption.
  */
+#include "libos/tree.h"
 #include "libos/signal.h"
 
 #define CLONE_SETTLS 0x80000
@@ -85,6 +86,7 @@ void libos_lock_reclaim_from_vfork(void)
 /* A system call abandoned halfway (EFAULT) lets go of the lock, however deep it held it. */
 void libos_lock_drop(void)
 {
+	tree_unlock_if_mine(); /* taken only under this lock */
 	if (lock_owner != lock_self())
 		return;
 	lock_depth = 1;

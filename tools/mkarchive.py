@@ -118,6 +118,9 @@ def main(argv):
             path, numbers = arg.split("=c:", 1)
             major, minor = (int(n) for n in numbers.split(":"))
             entries[path.strip("/")] = (stat.S_IFCHR | 0o666, b"", (major, minor))
+        elif "=d:" in arg:
+            path, mode = arg.split("=d:", 1)
+            entries[path.strip("/")] = (stat.S_IFDIR | int(mode, 8), b"")
         elif "->" in arg:
             path, target = arg.split("->", 1)
             entries[path.strip("/")] = (stat.S_IFLNK | 0o777, target.encode())

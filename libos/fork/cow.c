@@ -20,6 +20,7 @@
  */
 #include "libos/fork/fork.h"
 #include "libos/proctab.h"
+#include "libos/tree.h"
 #include "libos/region.h"
 
 #define SLOT (2ull << 20)
@@ -212,6 +213,7 @@ static int find_specials(struct specials *list)
 	add_special(list, FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
+	add_special(list, TREE_DATA_VA, TREE_DATA_END, SLOT_SKIP); /* file pages: each process maps them as it uses them */
 	add_special(list, LIBOS_UPCALL_AREA_START, PIPE_AREA, SLOT_SKIP); /* threads', a vfork child's */
 	add_special(list, PIPE_AREA + SLOT, FORK_UPCALL_SLOT, SLOT_SKIP);
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);

@@ -17,6 +17,7 @@
  * locks its parent held for the copy) and resumes the saved registers with
  * EXO_UPCALL_RETURN: fork returns 0 there.
  */
+#include "libos/tree.h"
 #include "libos/fork/fork.h"
 #include "libos/proctab.h"
 #include "libos/private_calls.h"
@@ -52,7 +53,8 @@ bool fork_va_skipped(u64 va)
 	/* Other upcall stacks than the process's own are its threads' or a vfork child's: not the child's. */
 	bool other_upcall = va >= LIBOS_UPCALL_AREA_START && va < LIBOS_UPCALL_AREA_END && slot != FORK_UPCALL_SLOT &&
 	                    slot != PIPE_AREA; /* libos's shared slot lies among them */
-	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || other_upcall ||
+	bool file_pages = va >= TREE_DATA_VA && va < TREE_DATA_END; /* each process maps them as it uses them */
+	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || other_upcall || file_pages ||
 	       va >= EXO_USER_VA_END;
 }
 

@@ -1,0 +1,400 @@
+/*
+ * The shared file tree's records (tree.h): where they lie, the lock, and
+ * the allocation of nodes, directory entries, names, open file
+ * descriptions and pool pages.  The path walk is tree_walk.c's, building
+ * the tree from the archive tree_build.c's, a file's bytes file.c's.
+ *
+ * Layout: one header page, then the sections it gives the offsets of, all
+ * in libos's shared slot from TREE_VA.  The first process sizes them for
+ * its archive (room for 2,048 more nodes than the archive has), allocates
+ * the frames, shares them read-write and builds the tree; every other
+ * process finds them mapped (fork shares the slot, exec maps it:
+ * tree_map_into).  Like the process table, it is policy shared by
+ * cooperating processes: a process that scribbles on it can spoil files,
+ * but readers bound every index they read, so nobody reaches outside it.
+ *
+ * A directory entry is found by hashing its directory and name into an
+ * open-addressed table of entry numbers; a removed entry leaves a
+ * tombstone, and the table is rebuilt when tombstones fill a quarter of it.
+ */
+#include "libos/tree.h"
+#include "libos/tree_layout.h"
+#include "libos/libos.h"
+#include <string.h>
+
+static bool ready; /* the tree is mapped here */
+
+struct node *tree_node(u32 node)
+{
+	return node && node < T->nodes_max ? &NODES[node] : NULL;
+}
+
+u32 tree_nodes_max(void) { return T->nodes_max; }
+
+/* The lock: the holder's environment id.  A holder that ended holding it (killed) is passed over. */
+static bool holder_gone(u32 holder)
+{
+	struct exo_env_info info;
+	i64 err = exo_env_info(holder, &info);
+	return err == -EXO_ENOENT || (err == 0 && info.status == EXO_ENV_ZOMBIE);
+}
+
+void tree_lock(void)
+{
+	u32 me = (u32)exo_self();
+	for (u32 tries = 1;; tries++) {
+		u32 free = 0;
+		if (__atomic_compare_exchange_n(&T->lock, &free, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		if (tries % 64 == 0 && holder_gone(free))
+			__atomic_compare_exchange_n(&T->lock, &free, 0, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		exo_yield(); /* the holder may be waiting for the processor */
+	}
+}
+
+void tree_unlock(void) { __atomic_store_n(&T->lock, 0, __ATOMIC_RELEASE); }
+
+void tree_unlock_if_mine(void)
+{
+	if (ready && __atomic_load_n(&T->lock, __ATOMIC_RELAXED) == (u32)exo_self())
+		tree_unlock();
+}
+
+void tree_touch(struct node *node) { node->mtime = node->ctime = exo_clock(); }
+
+/* ---- Names: heap blocks of 16 to 256 bytes, a free list per size. ---- */
+
+static u32 name_class(u32 len)
+{
+	u32 class = 0;
+	while ((16u << class) < len)
+		class++;
+	return class;
+}
+
+static u32 name_alloc(u32 len)
+{
+	u32 class = name_class(len), bytes = 16u << class, block = T->name_free[class];
+	if (block && block + 4 <= T->names_bytes) {
+		memcpy(&T->name_free[class], NAMES + block, 4);
+		return block;
+	}
+	if (T->names_top + bytes > T->names_bytes)
+		return 0;
+	block = T->names_top;
+	T->names_top += bytes;
+	return block;
+}
+
+static void name_free(u32 block, u32 len)
+{
+	u32 class = name_class(len);
+	memcpy(NAMES + block, &T->name_free[class], 4);
+	T->name_free[class] = block;
+}
+
+/* ---- Directory entries. ---- */
+
+static u32 hash_name(u32 dir, const char *name, u32 len)
+{
+	u32 hash = 2166136261u ^ dir; /* FNV-1a */
+	for (u32 i = 0; i < len; i++)
+		hash = (hash ^ (u8)name[i]) * 16777619u;
+	return hash;
+}
+
+const char *tree_dentry_name(u32 dentry, u32 *len)
+{
+	const struct dentry *entry = &DENTRIES[dentry];
+	*len = entry->len;
+	return entry->archive_name ? (const char *)libos.archive + entry->name : (const char *)NAMES + entry->name;
+}
+
+u32 tree_dentry_node(u32 dentry) { return dentry && dentry < T->dentries_max ? DENTRIES[dentry].node : 0; }
+
+u32 tree_lookup(u32 dir, const char *name, u32 len)
+{
+	u32 hash = hash_name(dir, name, len);
+	for (u32 slot = hash & T->slot_mask, probes = 0; probes <= T->slot_mask; slot = (slot + 1) & T->slot_mask, probes++) {
+		u32 at = SLOTS[slot];
+		if (at == SLOT_EMPTY)
+			return 0;
+		if (at == SLOT_DEAD || at >= T->dentries_max)
+			continue;
+		const struct dentry *entry = &DENTRIES[at];
+		u32 entry_len;
+		const char *entry_name = tree_dentry_name(at, &entry_len);
+		if (entry->hash == hash && entry->dir == dir && entry_len == len && memcmp(entry_name, name, len) == 0)
+			return at;
+	}
+	return 0;
+}
+
+static void put_slot(u32 dentry)
+{
+	u32 slot = DENTRIES[dentry].hash & T->slot_mask;
+	while (SLOTS[slot] != SLOT_EMPTY && SLOTS[slot] != SLOT_DEAD)
+		slot = (slot + 1) & T->slot_mask;
+	T->slots_dead -= SLOTS[slot] == SLOT_DEAD;
+	SLOTS[slot] = dentry;
+	T->slots_live++;
+}
+
+/* Tombstones past a quarter of the table: every live entry put back into a clean one. */
+static void rehash_if_worn(void)
+{
+	if (T->slots_dead * 4 < T->slot_mask + 1)
+		return;
+	memset(SLOTS, 0, (T->slot_mask + 1) * sizeof(u32));
+	T->slots_live = T->slots_dead = 0;
+	for (u32 at = 1; at < T->dentries_max; at++)
+		if (DENTRIES[at].dir)
+			put_slot(at);
+}
+
+/* An entry for a name the caller found missing: 0, -ENOSPC or -ENAMETOOLONG.  The name is copied unless archive_name. */
+int tree_link_name(u32 dir, const char *name, u32 len, u32 node, bool archive_name)
+{
+	if (len > TREE_NAME_MAX)
+		return -L_ENAMETOOLONG;
+	u32 dentry = T->dentry_free;
+	if (!dentry || dentry >= T->dentries_max || (T->slots_live + T->slots_dead + 1) * 2 > T->slot_mask + 1)
+		return -L_ENOSPC;
+	u32 stored = archive_name ? (u32)((const u8 *)name - (const u8 *)libos.archive) : name_alloc(len);
+	if (!archive_name && !stored)
+		return -L_ENOSPC;
+	T->dentry_free = DENTRIES[dentry].node;
+	if (!archive_name)
+		memcpy(NAMES + stored, name, len);
+	DENTRIES[dentry] = (struct dentry){ .dir = dir, .node = node, .name = stored, .hash = hash_name(dir, name, len),
+		                            .len = (u16)len, .archive_name = archive_name };
+	put_slot(dentry);
+	struct node *target = &NODES[node], *parent = &NODES[dir];
+	target->nlink++;
+	if (target->type == NODE_DIR) {
+		target->parent = dir;
+		target->name = dentry;
+		parent->nlink++; /* its ".." */
+	}
+	parent->size++;
+	tree_touch(parent);
+	return 0;
+}
+
+int tree_link(u32 dir, const char *name, u32 len, u32 node) { return tree_link_name(dir, name, len, node, false); }
+
+static void clear_slot_of(u32 dentry)
+{
+	for (u32 slot = DENTRIES[dentry].hash & T->slot_mask;; slot = (slot + 1) & T->slot_mask) {
+		if (SLOTS[slot] == SLOT_EMPTY)
+			return;
+		if (SLOTS[slot] == dentry) {
+			SLOTS[slot] = SLOT_DEAD;
+			T->slots_live--, T->slots_dead++;
+			return;
+		}
+	}
+}
+
+/* A node's name count down by one (an empty directory's "." too): it goes when nothing holds it. */
+static void node_unnamed(u32 node, u32 dir)
+{
+	struct node *target = &NODES[node];
+	target->nlink--;
+	if (target->type == NODE_DIR) {
+		NODES[dir].nlink--; /* its ".." */
+		if (target->nlink == 1)
+			target->nlink = 0; /* only its "." was left: removed */
+	}
+	target->ctime = exo_clock();
+	tree_node_release(node);
+}
+
+void tree_unlink_entry(u32 dentry)
+{
+	struct dentry *entry = &DENTRIES[dentry];
+	u32 node = entry->node, dir = entry->dir;
+	clear_slot_of(dentry);
+	if (!entry->archive_name)
+		name_free(entry->name, entry->len);
+	NODES[dir].size--;
+	tree_touch(&NODES[dir]);
+	*entry = (struct dentry){ .node = T->dentry_free };
+	T->dentry_free = dentry;
+	node_unnamed(node, dir);
+	rehash_if_worn();
+}
+
+void tree_entry_retarget(u32 dentry, u32 node)
+{
+	struct dentry *entry = &DENTRIES[dentry];
+	u32 old = entry->node;
+	entry->node = node;
+	NODES[node].nlink++;
+	if (NODES[node].type == NODE_DIR) {
+		NODES[node].parent = entry->dir;
+		NODES[node].name = dentry;
+		NODES[entry->dir].nlink++;
+	}
+	node_unnamed(old, entry->dir);
+}
+
+u32 tree_next_entry(u32 dir, u64 *pos)
+{
+	for (u64 at = *pos + 1; at < T->dentries_max; at++)
+		if (DENTRIES[at].dir == dir && DENTRIES[at].node) {
+			*pos = at;
+			return (u32)at;
+		}
+	*pos = T->dentries_max;
+	return 0;
+}
+
+u64 tree_dir_path(u32 dir, char *buf, u64 size)
+{
+	u64 len = 0; /* built from the end of buf, then moved to its start */
+	if (size < 2)
+		return 0;
+	buf[size - 1] = 0;
+	u64 at = size - 1;
+	for (u32 node = dir, depth = 0; node != TREE_ROOT; node = NODES[node].parent, depth++) {
+		u32 dentry = NODES[node].name, name_len;
+		if (!dentry || dentry >= T->dentries_max || depth >= T->nodes_max)
+			return 0; /* not in the tree any more (removed): as Linux, getcwd fails */
+		const char *name = tree_dentry_name(dentry, &name_len);
+		if (at < name_len + 1)
+			return 0;
+		at -= name_len;
+		memcpy(buf + at, name, name_len);
+		buf[--at] = '/';
+	}
+	if (at == size - 1)
+		buf[--at] = '/';
+	len = size - at;
+	memmove(buf, buf + at, len);
+	return len;
+}
+
+/* ---- Nodes. ---- */
+
+u32 tree_new_node(u8 type, u16 perm)
+{
+	u32 node = T->node_free;
+	if (!node || node >= T->nodes_max)
+		return 0;
+	T->node_free = NODES[node].block[0];
+	T->nodes_free_count--;
+	i64 now = exo_clock();
+	NODES[node] = (struct node){ .type = type, .perm = perm & 07777, .mtime = now, .ctime = now };
+	if (type == NODE_DIR)
+		NODES[node].nlink = 1; /* its "." (its name adds one) */
+	return node;
+}
+
+void file_drop_pages(struct node *node); /* file.c */
+
+void tree_node_release(u32 node)
+{
+	struct node *gone = &NODES[node];
+	if (gone->nlink || gone->opens || node == TREE_ROOT)
+		return;
+	if (gone->type == NODE_FILE || gone->type == NODE_LINK)
+		file_drop_pages(gone);
+	*gone = (struct node){ .block = { T->node_free } };
+	T->node_free = node;
+	T->nodes_free_count++;
+}
+
+/* ---- Open file descriptions. ---- */
+
+u32 tree_ofd_new(u32 node, u32 flags)
+{
+	u32 ofd = T->ofd_free;
+	if (!ofd || ofd >= T->ofds_max)
+		return 0;
+	T->ofd_free = OFDS[ofd].node;
+	OFDS[ofd] = (struct ofd){ .refs = 1, .node = node, .flags = flags };
+	NODES[node].opens++;
+	return ofd;
+}
+
+struct ofd *tree_ofd(u32 ofd) { return ofd && ofd < T->ofds_max ? &OFDS[ofd] : NULL; }
+
+void tree_ofd_count(u32 ofd, int change)
+{
+	struct ofd *open = tree_ofd(ofd);
+	if (!open || !open->refs)
+		return;
+	open->refs += (u32)change;
+	if (open->refs)
+		return;
+	u32 node = open->node;
+	*open = (struct ofd){ .node = T->ofd_free };
+	T->ofd_free = ofd;
+	if (tree_node(node) && NODES[node].opens) {
+		NODES[node].opens--;
+		tree_node_release(node);
+	}
+}
+
+/* ---- The pool. ---- */
+
+u8 *tree_page(u32 page)
+{
+	if (!page || page > T->pool_pages)
+		return NULL;
+	u64 va = TREE_DATA_VA + (u64)page * 4096;
+	if (!(as_lookup_self(va) & EXO_PTE_VALID) && as_map(&libos.self, va, FRAMES[page], PAGE_RW) < 0)
+		return NULL; /* no table for it: out of memory */
+	return (u8 *)va;
+}
+
+u32 tree_page_new(void)
+{
+	while (T->page_free_top) {
+		u32 page = PAGE_STACK[--T->page_free_top];
+		if (!page || page > T->pool_pages)
+			continue; /* a spoilt entry: not a page */
+		u8 *at = tree_page(page);
+		if (!at) {
+			T->page_free_top++;
+			return 0;
+		}
+		memset(at, 0, 4096);
+		return page;
+	}
+	return 0;
+}
+
+void tree_page_free(u32 page)
+{
+	if (page && page <= T->pool_pages && T->page_free_top < T->pool_pages)
+		PAGE_STACK[T->page_free_top++] = page;
+}
+
+void tree_usage(u64 *pages_total, u64 *pages_free, u64 *nodes_total, u64 *nodes_free)
+{
+	*pages_total = T->pool_pages;
+	*pages_free = T->page_free_top;
+	*nodes_total = T->nodes_max - 1;
+	*nodes_free = T->nodes_free_count;
+}
+
+/* ---- Start-up and exec. ---- */
+
+int tree_map_into(struct aspace *to)
+{
+	u64 batch[64];
+	for (u32 first = 0; first < T->pages; first += 64) {
+		u32 n = MIN(64u, T->pages - first);
+		for (u32 i = 0; i < n; i++)
+			batch[i] = (as_lookup_self(TREE_VA + (first + i) * 4096ull) & EXO_PTE_ADDR_MASK) | PAGE_RW;
+		u64 va = TREE_VA + first * 4096ull;
+		i64 table = as_table(to, 3, va, true);
+		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void tree_mark_ready(void) { ready = true; }

@@ -1,0 +1,116 @@
+/*
+ * The file tree every process shares (tree.c): an in-memory file system
+ * of directories, files, symbolic links and devices, with the boot
+ * archive's entries in it from start-up.  Its records (nodes, directory
+ * entries, names, open file descriptions) live in libos's shared slot and
+ * its file data in frames of a pool, both the first process's, shared
+ * read-write with every descendant (as the process table is).  Any process
+ * of the system may change it, under one lock (tree_lock).
+ *
+ * A file of the archive keeps its bytes in the archive until something
+ * writes it; it is then copied into pool pages (file.c).
+ */
+#ifndef LIBOS_TREE_H
+#define LIBOS_TREE_H
+
+#include "exo/types.h"
+
+enum node_type { NODE_FREE, NODE_DIR, NODE_FILE, NODE_LINK, NODE_DEV };
+
+/* A node (an inode).  Numbered from 1; 0 names nothing. */
+struct node {
+	u8 type;
+	u8 in_archive; /* a file's or link's bytes are the archive's (at `archive_data`), not the pool's */
+	u16 perm;      /* permission bits (07777) */
+	u32 nlink;     /* names it has (a directory: 2 + its subdirectories, as Linux counts) */
+	u32 opens;     /* open file descriptions on it: an unlinked file lives until the last goes */
+	u32 parent;    /* a directory's parent (the root's is itself) */
+	u64 size;      /* bytes; a directory's entries; a device's number */
+	i64 mtime, ctime; /* ns of the one clock */
+	u32 name;      /* a directory's entry (its one name), for getcwd */
+	u32 block[4];  /* pool pages: [0], [1] direct, [2] one indirect, [3] double indirect */
+	u32 spare;
+};
+_Static_assert(sizeof(struct node) == 64, "a node is 64 bytes");
+#define archive_data(n) (*(const u8 *const *)(const void *)&(n)->block[0])
+
+/* The pool's pages are mapped here, page p at TREE_DATA_VA + p * 4096, in each process as it first uses them. */
+#define TREE_DATA_VA 0x0000012000000000ull
+#define TREE_POOL_MAX 32767 /* pages: 128 MiB */
+#define TREE_DATA_END (TREE_DATA_VA + (TREE_POOL_MAX + 1) * 4096ull)
+#define TREE_POOL_DEFAULT 4096 /* pages: 16 MiB, unless EXO_TMPFS_KIB says otherwise */
+
+#define TREE_ROOT 1
+#define TREE_NAME_MAX 255
+#define TREE_PATH_MAX 4096   /* longer paths are ENAMETOOLONG */
+#define TREE_LINKS_MAX 40    /* as Linux: more is ELOOP */
+
+/* Start-up: the first process builds the tree from the archive (0, or -1); the others find it. */
+int tree_init(const void *archive, u64 size, u64 pool_pages);
+/* exec: the tree's pages into a new address space. */
+struct aspace;
+int tree_map_into(struct aspace *to);
+
+/* The lock every use of the tree holds; taken after the libos lock. */
+void tree_lock(void);
+void tree_unlock(void);
+void tree_unlock_if_mine(void); /* a call that faults on a user pointer gives it up */
+
+struct node *tree_node(u32 node); /* NULL for 0 or out of range */
+u32 tree_nodes_max(void);
+
+/* What a walk found: the node, and the directory and entry that named it last. */
+struct walk_end {
+	u32 node;      /* 0 if the last name is missing (then dir and name say where it would be) */
+	u32 dir;       /* the directory the last name is in */
+	u32 dentry;    /* the entry that named node, 0 for the starting directory or the root */
+	const char *name; /* the last name (in the walk's buffer, until the next walk) */
+	u32 name_len;
+	bool trailing_slash;
+};
+#define WALK_NOFOLLOW 1 /* a link at the end is the answer, not followed */
+#define WALK_MISSING_OK 2 /* a missing last name is no error: end->node = 0 */
+/*
+ * The node a path names, from directory `at` for a relative path: links
+ * followed on the way.  0, or a negative errno (ENOENT, ENOTDIR, ELOOP,
+ * ENAMETOOLONG).  Under the tree lock.
+ */
+int tree_walk(u32 at, const char *path, u32 flags, struct walk_end *end);
+
+/* Entries: find, add, remove.  Under the tree lock. */
+u32 tree_lookup(u32 dir, const char *name, u32 len); /* the entry, 0 if none */
+u32 tree_dentry_node(u32 dentry);
+const char *tree_dentry_name(u32 dentry, u32 *len);
+int tree_link(u32 dir, const char *name, u32 len, u32 node); /* 0, -ENOSPC, -ENAMETOOLONG */
+void tree_unlink_entry(u32 dentry); /* the name goes; the node goes too if nothing else holds it */
+void tree_entry_retarget(u32 dentry, u32 node); /* rename over an existing name */
+/* The next entry of dir from position *pos (0 first): the entry, 0 at the end. */
+u32 tree_next_entry(u32 dir, u64 *pos);
+
+/* Nodes: a fresh one (0 if none is left), and one let go when no name or open file holds it. */
+u32 tree_new_node(u8 type, u16 perm);
+void tree_node_release(u32 node);
+void tree_touch(struct node *node); /* mtime and ctime: now */
+
+/* A directory's path from the root, NUL-terminated: its length with the NUL, or 0 if it does not fit. */
+u64 tree_dir_path(u32 dir, char *buf, u64 size);
+
+/* Shared open file descriptions (what fork and exec keep shared: the offset). */
+struct ofd {
+	u32 refs;  /* open files that name it, across processes */
+	u32 node;
+	u32 flags; /* open's flags that stay: the access mode, O_APPEND */
+	u32 spare;
+	u64 offset;
+};
+u32 tree_ofd_new(u32 node, u32 flags); /* 0 if none is left */
+struct ofd *tree_ofd(u32 ofd);
+void tree_ofd_count(u32 ofd, int change); /* the last reference gone: it goes, and its node's open */
+
+/* The pool: pages of file data.  The page's address here (mapped on first use), a fresh zeroed one, one let go. */
+u8 *tree_page(u32 page);
+u32 tree_page_new(void); /* 0 if the pool is empty */
+void tree_page_free(u32 page);
+void tree_usage(u64 *pages_total, u64 *pages_free, u64 *nodes_total, u64 *nodes_free);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Where the shared tree's records lie (tree.c, tree_build.c): libos's own,
+ * not for the rest of libos, which goes through tree.h.
+ */
+#ifndef LIBOS_TREE_LAYOUT_H
+#define LIBOS_TREE_LAYOUT_H
+
+#include "libos/tree.h"
+#include "libos/proctab.h"
+
+struct tree_header {
+	u32 lock;  /* the holder's environment id, 0 if free */
+	u32 pages; /* of the whole layout, from TREE_VA */
+	u32 nodes_max, dentries_max, slot_mask, ofds_max, pool_pages, names_bytes;
+	u32 node_free, dentry_free, ofd_free; /* free lists, chained through the first word */
+	u32 page_free_top;                    /* PAGE_STACK[0, top) are free pool pages */
+	u32 names_top, name_free[5];          /* the names heap: its bump point, a free list per size */
+	u32 slots_live, slots_dead, nodes_free_count;
+	u32 off_nodes, off_dentries, off_slots, off_names, off_ofds, off_frames, off_page_stack; /* bytes from TREE_VA */
+};
+
+/* A directory entry: its name in the names heap, or in the archive (an offset from its start). */
+struct dentry {
+	u32 dir, node, name, hash;
+	u16 len;
+	u8 archive_name;
+	u8 spare[13];
+};
+_Static_assert(sizeof(struct dentry) == 32, "an entry is 32 bytes");
+
+#define SLOT_EMPTY 0u
+#define SLOT_DEAD 0xffffffffu
+
+#define T ((struct tree_header *)TREE_VA)
+#define NODES ((struct node *)(TREE_VA + T->off_nodes))
+#define DENTRIES ((struct dentry *)(TREE_VA + T->off_dentries))
+#define SLOTS ((u32 *)(TREE_VA + T->off_slots))
+#define NAMES ((u8 *)(TREE_VA + T->off_names))
+#define OFDS ((struct ofd *)(TREE_VA + T->off_ofds))
+#define FRAMES ((u64 *)(TREE_VA + T->off_frames)) /* FRAMES[p]: pool page p's frame (p from 1) */
+#define PAGE_STACK ((u32 *)(TREE_VA + T->off_page_stack))
+
+int tree_link_name(u32 dir, const char *name, u32 len, u32 node, bool archive_name);
+void tree_mark_ready(void);
+
+#endif
