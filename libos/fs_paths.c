@@ -452,7 +452,7 @@ static i64 target_of(i64 dirfd, const char *path, u64 flags)
 	}
 	struct walk_end end;
 	int err = fs_walk(dirfd, path, flags & AT_SYMLINK_NOFOLLOW ? WALK_NOFOLLOW : 0, &end);
-	return err ? err : end.node;
+	return err ? (i64)err : (i64)end.node;
 }
 
 i64 fs_chmod(i64 dirfd, const char *path, u64 mode, u64 flags)

@@ -793,7 +793,8 @@ QEMU_TESTS = [
       for name in ("fork", "signals", "jobs")],
     *[(f"qemu/real/{script}[{variant}]", script_differential(init, args, script, f"EXO_FORK={variant}"))
       for script, init, args in (("basics", "/bin/bash", "/scripts/basics.sh"),
-                                 ("applets", "/bin/busybox", "sh /scripts/applets.sh"))
+                                 ("applets", "/bin/busybox", "sh /scripts/applets.sh"),
+                                 ("files", "/bin/bash", "/scripts/files.sh"))
       # Not vfork: its child borrows the parent's memory until exec or exit, and a shell's forked
       # child runs on (subshells, builtins), so it would write over its parent (POSIX's vfork rule).
       for variant in ("cow", "eager", "shared", "async")],

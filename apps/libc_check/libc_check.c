@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 extern char **environ;
+void tree_checks(const char *self); /* tree.c */
+int tree_child(const char *mode);
 static int failures;
 
 #define CHECK(cond, ...)                                   \
@@ -738,6 +740,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "writer") == 0)
 		return writer_main(argv[2]);
+	if (argc > 2 && strcmp(argv[1], "child") == 0 && strncmp(argv[2], "tree-", 5) == 0)
+		return tree_child(argv[2]);
 	if (argc > 2 && strcmp(argv[1], "child") == 0)
 		return child_mode(argv[2]);
 	printf("check: start, argc %d\n", argc);
@@ -752,6 +756,7 @@ int main(int argc, char **argv)
 	bad_pointers();
 	signal_state();
 	files();
+	tree_checks(argv[0]);
 	processes();
 	threads();
 	broadcast_wakes_all();

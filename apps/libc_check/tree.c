@@ -1,0 +1,295 @@
+/*
+ * libc_check's file checks: a writable file system as a program sees it
+ * through musl, in /tmp.  Each line must match what Linux prints.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void tree_checks(const char *self);
+int tree_child(const char *mode);
+
+#define DIR_T "/tmp/lc"
+
+static const char *err_of(int result) { return result < 0 ? strerror(errno) : "ok"; }
+
+static void put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0) {
+		write(fd, text, strlen(text));
+		close(fd);
+	}
+}
+
+static const char *got(const char *path)
+{
+	static char buf[256];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n < 0 ? 0 : n] = 0;
+	return n < 0 ? strerror(errno) : buf;
+}
+
+static void create_and_io(void)
+{
+	int fd = open(DIR_T "/a", O_RDWR | O_CREAT | O_EXCL, 0640);
+	printf("check: tree: O_EXCL create %s, again %s\n", err_of(fd),
+	       err_of(open(DIR_T "/a", O_RDWR | O_CREAT | O_EXCL, 0640)));
+	write(fd, "hello world", 11);
+	char buf[32] = { 0 };
+	pread(fd, buf, 5, 6);
+	pwrite(fd, "HELLO", 5, 0);
+	printf("check: tree: end %ld, pread %s, after pwrite offset %ld\n", (long)lseek(fd, 0, SEEK_END), buf,
+	       (long)lseek(fd, 0, SEEK_CUR));
+	int app = open(DIR_T "/a", O_WRONLY | O_APPEND);
+	write(app, "!", 1);
+	close(app);
+	ftruncate(fd, 5);
+	memset(buf, 0, sizeof(buf));
+	pread(fd, buf, sizeof(buf) - 1, 0);
+	ftruncate(fd, 8192);
+	struct stat st;
+	fstat(fd, &st);
+	char zero = 'x';
+	pread(fd, &zero, 1, 5000);
+	printf("check: tree: truncated %s, grown to %ld, reads zero %d, mode %o\n", buf, (long)st.st_size, zero == 0,
+	       st.st_mode & 07777);
+	close(fd);
+	printf("check: tree: O_DIRECTORY on a file %s, a directory for writing %s, read of O_WRONLY %s\n",
+	       err_of(open(DIR_T "/a", O_RDONLY | O_DIRECTORY)), err_of(open(DIR_T, O_WRONLY)),
+	       err_of(read(open(DIR_T "/a", O_WRONLY), buf, 1)));
+}
+
+static unsigned sum_of(const unsigned char *bytes, size_t len)
+{
+	unsigned sum = 0;
+	for (size_t i = 0; i < len; i++)
+		sum = sum * 31 + bytes[i];
+	return sum;
+}
+
+static void large_and_sparse(void)
+{
+	size_t len = 300 * 1024;
+	unsigned char *data = malloc(len), *back = malloc(len);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (unsigned char)(i * 7 + i / 4096);
+	int fd = open(DIR_T "/big", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ssize_t wrote = write(fd, data, len);
+	ssize_t read_back = pread(fd, back, len, 0);
+	printf("check: tree: 300 KiB written %ld, read %ld, same %d\n", (long)wrote, (long)read_back,
+	       sum_of(data, len) == sum_of(back, len) && memcmp(data, back, len) == 0);
+	pwrite(fd, "far", 3, 5 << 20); /* past the indirect page's reach */
+	char at[4] = { 0 }, hole = 'x';
+	pread(fd, at, 3, 5 << 20);
+	pread(fd, &hole, 1, 1 << 20);
+	struct stat st;
+	fstat(fd, &st);
+	printf("check: tree: sparse size %ld, far %s, hole reads zero %d\n", (long)st.st_size, at, hole == 0);
+	close(fd);
+	unlink(DIR_T "/big");
+	free(data);
+	free(back);
+}
+
+static void names(void)
+{
+	put(DIR_T "/x", "x-data");
+	put(DIR_T "/y", "y-data");
+	printf("check: tree: rename over a file %s: y has %s, x %s\n", err_of(rename(DIR_T "/x", DIR_T "/y")),
+	       got(DIR_T "/y"), got(DIR_T "/x"));
+	mkdir(DIR_T "/d", 0755);
+	mkdir(DIR_T "/d/e", 0755);
+	put(DIR_T "/d/e/f", "f");
+	printf("check: tree: into itself %s, file over a directory %s, directory over a file %s\n",
+	       err_of(rename(DIR_T "/d", DIR_T "/d/e/g")), err_of(rename(DIR_T "/y", DIR_T "/d")),
+	       err_of(rename(DIR_T "/d", DIR_T "/y")));
+	mkdir(DIR_T "/m", 0755);
+	printf("check: tree: over a non-empty directory %s, rmdir non-empty %s, rmdir a file %s, unlink a directory %s\n",
+	       err_of(rename(DIR_T "/m", DIR_T "/d")), err_of(rmdir(DIR_T "/d")), err_of(rmdir(DIR_T "/y")),
+	       err_of(unlink(DIR_T "/d")));
+	printf("check: tree: mkdir again %s, directory moved %s, reads %s\n", err_of(mkdir(DIR_T "/d", 0755)),
+	       err_of(rename(DIR_T "/d", DIR_T "/m")), got(DIR_T "/m/e/f"));
+	struct stat st;
+	link(DIR_T "/y", DIR_T "/y2");
+	stat(DIR_T "/y", &st);
+	int two = (int)st.st_nlink;
+	unlink(DIR_T "/y2");
+	stat(DIR_T "/y", &st);
+	printf("check: tree: links %d then %d, directory links %d\n", two, (int)st.st_nlink,
+	       stat(DIR_T "/m", &st) == 0 ? (int)st.st_nlink : -1);
+	symlink("y", DIR_T "/s");
+	symlink("loop", DIR_T "/loop");
+	char target[16] = { 0 };
+	readlink(DIR_T "/s", target, sizeof(target) - 1);
+	lstat(DIR_T "/s", &st);
+	printf("check: tree: symlink reads %s, target %s, lstat link %d, loop %s\n", got(DIR_T "/s"), target,
+	       S_ISLNK(st.st_mode), err_of(open(DIR_T "/loop", O_RDONLY)));
+	chmod(DIR_T "/y", 0600);
+	struct timespec times[2] = { { 0, UTIME_OMIT }, { 1000000000, 5 } };
+	utimensat(AT_FDCWD, DIR_T "/y", times, 0);
+	stat(DIR_T "/y", &st);
+	printf("check: tree: chmod %o, mtime %ld.%ld\n", st.st_mode & 07777, (long)st.st_mtim.tv_sec,
+	       st.st_mtim.tv_nsec);
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void listing(void)
+{
+	DIR *dir = opendir(DIR_T);
+	char *seen[32];
+	int count = 0;
+	struct dirent *entry;
+	while (dir && (entry = readdir(dir)) && count < 32)
+		seen[count++] = strdup(entry->d_name);
+	if (dir)
+		closedir(dir);
+	qsort(seen, count, sizeof(seen[0]), by_name);
+	printf("check: tree: %s has", DIR_T);
+	for (int i = 0; i < count; i++) {
+		printf(" %s", seen[i]);
+		free(seen[i]);
+	}
+	printf("\n");
+}
+
+static void unlinked_while_open(void)
+{
+	put(DIR_T "/gone", "still here");
+	int fd = open(DIR_T "/gone", O_RDONLY);
+	unlink(DIR_T "/gone");
+	struct stat st;
+	fstat(fd, &st);
+	char buf[16] = { 0 };
+	read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	printf("check: tree: unlinked while open: links %d, reads %s, path %s\n", (int)st.st_nlink, buf,
+	       err_of(open(DIR_T "/gone", O_RDONLY)));
+}
+
+/* One open file description, one offset: a forked child's write and an exec'd program's come first. */
+static void shared_offsets(const char *self)
+{
+	int fd = open(DIR_T "/shared", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	pid_t pid = fork();
+	if (pid == 0) {
+		write(fd, "child\n", 6);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	write(fd, "parent\n", 7);
+	dup2(fd, 5);
+	pid = fork();
+	if (pid == 0) {
+		execl(self, self, "child", "tree-write", (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	write(fd, "after\n", 6);
+	close(fd);
+	close(5);
+	char text[64];
+	snprintf(text, sizeof(text), "%s", got(DIR_T "/shared"));
+	for (char *at = text; *at; at++)
+		*at = *at == '\n' ? ',' : *at;
+	printf("check: tree: one offset across fork and exec: %s (exec status %d)\n", text, WEXITSTATUS(status));
+}
+
+static void locks(void)
+{
+	int fd = open(DIR_T "/lock", O_RDWR | O_CREAT, 0644);
+	flock(fd, LOCK_EX);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int own = open(DIR_T "/lock", O_RDWR);
+		int other = flock(own, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+		int shared_inherited = flock(fd, LOCK_EX | LOCK_NB) == 0; /* the same description: already its */
+		_exit(other | shared_inherited << 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	flock(fd, LOCK_UN);
+	int again = open(DIR_T "/lock", O_RDWR);
+	printf("check: tree: flock: another description waits %d, the inherited one holds %d, after unlock %s\n",
+	       WEXITSTATUS(status) & 1, WEXITSTATUS(status) >> 1 & 1, err_of(flock(again, LOCK_EX | LOCK_NB)));
+	close(again);
+	close(fd);
+}
+
+static void space_back(void)
+{
+	struct statfs before, after;
+	statfs("/tmp", &before);
+	int fd = open(DIR_T "/space", O_WRONLY | O_CREAT, 0644);
+	static char block[65536];
+	for (int i = 0; i < 16; i++)
+		write(fd, block, sizeof(block));
+	close(fd);
+	unlink(DIR_T "/space");
+	statfs("/tmp", &after);
+	printf("check: tree: a 1 MiB file's blocks come back: %d\n", after.f_bfree == before.f_bfree);
+	printf("~ tree: statfs type %lx, blocks %ld free %ld\n", (long)after.f_type, (long)after.f_blocks,
+	       (long)after.f_bfree);
+}
+
+static void remove_all(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *dir = opendir(path);
+		struct dirent *entry;
+		char names[32][64];
+		int count = 0;
+		while (dir && (entry = readdir(dir)) && count < 32)
+			if (strcmp(entry->d_name, ".") && strcmp(entry->d_name, ".."))
+				snprintf(names[count++], 64, "%s", entry->d_name);
+		if (dir)
+			closedir(dir);
+		for (int i = 0; i < count; i++) {
+			char child[256];
+			snprintf(child, sizeof(child), "%s/%s", path, names[i]);
+			remove_all(child);
+		}
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+int tree_child(const char *mode)
+{
+	if (strcmp(mode, "tree-write") == 0)
+		return write(5, "exec\n", 5) == 5 ? 0 : 1;
+	return 2;
+}
+
+void tree_checks(const char *self)
+{
+	printf("check: tree: mkdir %s\n", err_of(mkdir(DIR_T, 0755)));
+	create_and_io();
+	large_and_sparse();
+	names();
+	unlinked_while_open();
+	shared_offsets(self);
+	locks();
+	space_back();
+	listing();
+	remove_all(DIR_T);
+	struct stat st;
+	printf("check: tree: all removed %s\n", err_of(stat(DIR_T, &st)));
+}
