@@ -145,6 +145,7 @@ static void forget_table(struct fdtable *table)
 void fs_fork_child(u64 self, u64 process)
 {
 	HOLD_LIBOS_LOCK();
+	tree_forked();
 	for (u32 i = 0; i < MAX_TABLES; i++)
 		if (tables[i].env == process)
 			tables[i].env = self;
@@ -248,8 +249,11 @@ struct open_file *fs_fd(i64 fd)
 
 static u64 dev_of(const struct open_file *open)
 {
+	tree_lock();
 	const struct node *node = tree_node(open->node);
-	return node && node->type == NODE_DEV ? node->size : DEV_NULL;
+	u64 dev = node && node->type == NODE_DEV ? node->size : DEV_NULL;
+	tree_unlock();
+	return dev;
 }
 
 i64 fs_install(struct open_file *open, bool cloexec) { return install(current_table(), open, 0, cloexec); }
@@ -561,7 +565,7 @@ void fs_import(const u64 *records, u64 count)
 			open = &console;
 			console.refs++;
 		} else if ((record[1] == PASS_FILE || record[1] == PASS_DIR || record[1] == PASS_DEV) &&
-		           tree_node((u32)record[2]) && record[2] == (u32)record[2] && record[3] == (u32)record[3]) {
+		           record[2] == (u32)record[2] && record[3] == (u32)record[3]) {
 			open = fs_new_open(open_kind_passed[record[1]]);
 			if (open)
 				open->node = (u32)record[2], open->ofd = (u32)record[3];

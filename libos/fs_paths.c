@@ -75,8 +75,9 @@ u64 fs_cwd_export(void)
 
 void fs_cwd_import(u64 node)
 {
-	HOLD_LIBOS_LOCK();
+	TREE_CALL();
 	fs_set_cwd(node == (u32)node && dir_node((u32)node) ? (u32)node : TREE_ROOT); /* exec: the new image's only table */
+	tree_unlock();
 }
 
 i64 fs_readlink(i64 dirfd, const char *path, char *buf, u64 size)

@@ -21,12 +21,11 @@
 
 #define PROC_TABLE_VA (PIPE_AREA + MAX_PIPES * 4096ull)
 #define PROC_TABLE_PAGES 7 /* a page of terminal state, two of signals in flight, then the entries */
-/* Then the file tree's records (libos/tree.c): at most TREE_PAGES_MAX pages, the rest of the slot. */
-#define TREE_VA (PIPE_AREA + MAX_PIPES * 4096ull + PROC_TABLE_PAGES * 4096ull)
-#define TREE_PAGES_MAX (512 - MAX_PIPES - PROC_TABLE_PAGES)
-#define PROC_TABLE_END (TREE_VA + TREE_PAGES_MAX * 4096ull) /* the end of libos's shared pages */
+/* Then one page naming the frames of the file tree's records (libos/tree.c), which lie in a slot of their own. */
+#define TREE_FRAMES_VA (PIPE_AREA + MAX_PIPES * 4096ull + PROC_TABLE_PAGES * 4096ull)
+#define PROC_TABLE_END (TREE_FRAMES_VA + 4096ull) /* the end of libos's shared pages */
 
-/* libos's shared slot (pipes, this table, the tree): every fork variant leaves it shared as it is. */
+/* libos's shared slot (pipes, this table, the tree's frames): every fork variant leaves it shared as it is. */
 _Static_assert(PIPE_AREA % (2ull << 20) == 0 && PROC_TABLE_END - PIPE_AREA <= (2ull << 20), "one 2 MiB slot");
 _Static_assert(PIPE_AREA > 0x00007ffe00000000ull && PIPE_AREA + (2ull << 20) <= LIBOS_SAFE_VA - (2ull << 20) + 1,
                "between a vfork child's upcall stack and the process's own slot");

@@ -5,11 +5,12 @@
  * the tree from the archive tree_build.c's, a file's bytes file.c's.
  *
  * Layout: one header page, then the sections it gives the offsets of, all
- * in libos's shared slot from TREE_VA.  The first process sizes them for
+ * from TREE_VA, in a slot of their own.  The first process sizes them for
  * its archive (room for 2,048 more nodes than the archive has), allocates
- * the frames, shares them read-write and builds the tree; every other
- * process finds them mapped (fork shares the slot, exec maps it:
- * tree_map_into).  Like the process table, it is policy shared by
+ * the frames, shares them read-write, names them in a page of libos's
+ * shared slot (TREE_FRAMES_VA: fork shares it, exec maps it) and builds
+ * the tree; every other process maps the records from there the first
+ * time it takes the lock.  Like the process table, it is policy shared by
  * cooperating processes: a process that scribbles on it can spoil files,
  * but readers bound every index they read, so nobody reaches outside it.
  *
@@ -23,6 +24,7 @@
 #include <string.h>
 
 static bool ready; /* the tree is mapped here */
+static void map_records(void);
 
 struct node *tree_node(u32 node)
 {
@@ -41,6 +43,9 @@ static bool holder_gone(u32 holder)
 
 void tree_lock(void)
 {
+	if (__builtin_expect(!ready, 0) && !(as_lookup_self(TREE_VA) & EXO_PTE_VALID))
+		map_records(); /* under the libos lock: one thread maps them */
+	ready = true;
 	u32 me = (u32)exo_self();
 	for (u32 tries = 1;; tries++) {
 		u32 free = 0;
@@ -384,17 +389,30 @@ void tree_usage(u64 *pages_total, u64 *pages_free, u64 *nodes_total, u64 *nodes_
 
 int tree_map_into(struct aspace *to)
 {
+	return as_map(to, TREE_FRAMES_VA, as_lookup_self(TREE_FRAMES_VA) & EXO_PTE_ADDR_MASK, PAGE_RW);
+}
+
+void tree_forked(void) { ready = false; }
+
+/* The records mapped here, from the frames TREE_FRAMES_VA names: one EXO_PT_WRITE per 64 pages. */
+static void map_records(void)
+{
+	const u64 *named = (const u64 *)TREE_FRAMES_VA;
+	u32 pages = (u32)MIN(named[0], (u64)TREE_PAGES_MAX);
+	i64 table = as_table(&libos.self, 3, TREE_VA, true);
 	u64 batch[64];
-	for (u32 first = 0; first < T->pages; first += 64) {
-		u32 n = MIN(64u, T->pages - first);
+	for (u32 first = 0; table >= 0 && first < pages; first += 64) {
+		u32 n = MIN(64u, pages - first);
 		for (u32 i = 0; i < n; i++)
-			batch[i] = (as_lookup_self(TREE_VA + (first + i) * 4096ull) & EXO_PTE_ADDR_MASK) | PAGE_RW;
-		u64 va = TREE_VA + first * 4096ull;
-		i64 table = as_table(to, 3, va, true);
-		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
-			return -1;
+			batch[i] = (named[1 + first + i] & EXO_PTE_ADDR_MASK) | PAGE_RW;
+		if (exo_pt_write((u64)table, exo_pt_index(3, TREE_VA) + first, n, batch) < 0)
+			table = -1;
 	}
-	return 0;
+	if (table < 0) {
+		libos_report("libos: no memory to map the file tree\n");
+		libos_exit(127 << 8);
+	}
+	ready = true;
 }
 
 void tree_mark_ready(void) { ready = true; }

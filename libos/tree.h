@@ -34,8 +34,15 @@ struct node {
 _Static_assert(sizeof(struct node) == 64, "a node is 64 bytes");
 #define archive_data(n) (*(const u8 *const *)(const void *)&(n)->block[0])
 
-/* The pool's pages are mapped here, page p at TREE_DATA_VA + p * 4096, in each process as it first uses them. */
+/*
+ * The tree's records, in a 2 MiB slot of their own, and the pool's pages
+ * (page p at TREE_DATA_VA + p * 4096): each process maps them as it first
+ * uses them, and no fork variant copies either (a child that never touches
+ * a file pays nothing for them).
+ */
 #define TREE_DATA_VA 0x0000012000000000ull
+#define TREE_VA (TREE_DATA_VA - (2ull << 20))
+#define TREE_PAGES_MAX 511 /* as many as TREE_FRAMES_VA's page names, with their count */
 #define TREE_POOL_MAX 32767 /* pages: 128 MiB */
 #define TREE_DATA_END (TREE_DATA_VA + (TREE_POOL_MAX + 1) * 4096ull)
 #define TREE_POOL_DEFAULT 4096 /* pages: 16 MiB, unless EXO_TMPFS_KIB says otherwise */
@@ -47,9 +54,10 @@ _Static_assert(sizeof(struct node) == 64, "a node is 64 bytes");
 
 /* Start-up: the first process builds the tree from the archive (0, or -1); the others find it. */
 int tree_init(const void *archive, u64 size, u64 pool_pages);
-/* exec: the tree's pages into a new address space. */
+/* exec: the page naming the tree's frames into a new address space (the records follow on first use). */
 struct aspace;
 int tree_map_into(struct aspace *to);
+void tree_forked(void); /* a forked child: the records are not mapped here (fork skipped them) */
 
 /* The lock every use of the tree holds; taken after the libos lock. */
 void tree_lock(void);

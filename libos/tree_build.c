@@ -170,10 +170,8 @@ static void put_archive(const void *archive, u64 size)
 
 int tree_init(const void *archive, u64 size, u64 pool_pages)
 {
-	if (as_lookup_self(TREE_VA) & EXO_PTE_VALID) {
-		tree_mark_ready();
-		return 0; /* made by the first process: fork shared it, exec mapped it */
-	}
+	if (as_lookup_self(TREE_FRAMES_VA) & EXO_PTE_VALID)
+		return 0; /* made by the first process: mapped at the first tree_lock */
 	u32 entries = 0;
 	u64 offset = 0;
 	struct cpio_entry entry;
@@ -182,9 +180,13 @@ int tree_init(const void *archive, u64 size, u64 pool_pages)
 	struct tree_header header;
 	if (!lay_out(&header, entries, (u32)MIN(pool_pages, (u64)TREE_POOL_MAX)))
 		return -1;
-	u64 frames[TREE_PAGES_MAX];
-	if (shared_frames(frames, header.pages, TREE_VA) < 0)
+	u64 named;
+	if (shared_frames(&named, 1, TREE_FRAMES_VA) < 0)
 		return -1;
+	u64 *frames = (u64 *)TREE_FRAMES_VA; /* the count, then each page's frame */
+	if (shared_frames(frames + 1, header.pages, TREE_VA) < 0)
+		return -1;
+	frames[0] = header.pages;
 	*T = header;
 	if (header.pool_pages && shared_frames(FRAMES + 1, header.pool_pages, 0) < 0)
 		return -1;

@@ -27,7 +27,7 @@
 #define PAGE 4096ull
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
-_Static_assert(PIPE_AREA % SLOT == 0 && PROC_TABLE_END - PIPE_AREA <= SLOT, "libos's shared slot: pipes, the process table, the archive's index");
+_Static_assert(PIPE_AREA % SLOT == 0 && PROC_TABLE_END - PIPE_AREA <= SLOT, "libos's shared slot: pipes, the process table, the tree's frames");
 
 /*
  * SLOT_COW_RUN and SLOT_SHARE_RUN: regions advised EXO_MADV_FORK_COW or
@@ -213,12 +213,12 @@ static int find_specials(struct specials *list)
 	add_special(list, FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
-	add_special(list, TREE_DATA_VA, TREE_DATA_END, SLOT_SKIP); /* file pages: each process maps them as it uses them */
+	add_special(list, TREE_VA, TREE_DATA_END, SLOT_SKIP); /* the file tree: each process maps it as it uses it */
 	add_special(list, LIBOS_UPCALL_AREA_START, PIPE_AREA, SLOT_SKIP); /* threads', a vfork child's */
 	add_special(list, PIPE_AREA + SLOT, FORK_UPCALL_SLOT, SLOT_SKIP);
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);
 	add_special(list, libos.archive & ~(SLOT - 1), libos.archive + libos.archive_size, SLOT_LINK);
-	add_special(list, PIPE_AREA, PROC_TABLE_END, SLOT_SHARED); /* the slot holds only pipes, the process table and the archive's index */
+	add_special(list, PIPE_AREA, PROC_TABLE_END, SLOT_SHARED); /* the slot holds only pipes, the process table and the tree's frames */
 	u64 starts[SPECIAL_MAX - ADVISED_MAX - 8], ends[SPECIAL_MAX - ADVISED_MAX - 8];
 	u32 shared = mm_fork_special_ranges(starts, ends, ARRAY_LEN(starts));
 	if (shared == ARRAY_LEN(starts))
