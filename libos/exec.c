@@ -8,6 +8,7 @@
 #include "libos/proctab.h"
 #include "exo/elf.h"
 #include "libos/tree.h"
+#include "libos/filemap.h"
 #include <string.h>
 
 #define STACK_TOP 0x0000800000000000ull
@@ -145,6 +146,8 @@ __attribute__((noreturn)) static void commit(u64 me, u64 root, const struct exo_
 	futex_robust_release(sig_here()); /* ours too, as Linux's exec: robust locks in shared memory */
 	fs_pin_exports();         /* the ends passed on stay counted for the new image */
 	fs_drop_table(me, false); /* this table goes: the new image builds its own from the block */
+	if (libos.env == me)
+		filemap_forget_all(); /* and this address space, with its file mappings */
 	sig_drop(me);
 	proctab_execed(me); /* its parent may no longer move it to another group */
 	exo_env_set_root_regs(me, root, regs); /* the new image tells a vfork parent when it is ready */

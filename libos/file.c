@@ -168,3 +168,13 @@ const u8 *file_contiguous(const struct node *node)
 {
 	return node->in_archive ? archive_data(node) : NULL;
 }
+
+u32 file_page_at(struct node *node, u64 index)
+{
+	if (node->in_archive && file_own_bytes(node) < 0)
+		return 0;
+	u32 *ref = page_ref(node, index, true);
+	if (ref && !*ref)
+		*ref = tree_page_new();
+	return ref ? *ref : 0;
+}

@@ -19,6 +19,8 @@ int file_truncate(struct node *node, u64 size); /* 0, -ENOSPC, -EFBIG */
 int file_own_bytes(struct node *node); /* an archive file's bytes copied into the pool: 0 or -ENOSPC */
 void file_drop_pages(struct node *node);
 const u8 *file_link_target(const struct node *link); /* a link's target, link->size bytes */
+/* The pool page holding the file's page `index`, made if a hole (the archive's bytes copied first); 0 if none. */
+u32 file_page_at(struct node *node, u64 index);
 /* The file's bytes as one run, if they are (the archive's): exec reads programs from there. */
 const u8 *file_contiguous(const struct node *node);
 

@@ -24,6 +24,7 @@
 struct fdtable {
 	u64 env; /* 0: unused */
 	u32 cwd; /* the working directory, a node of the tree's: a vfork child's own, as Linux copies it */
+	u32 cwd_generation; /* the node's when it became the working directory: a number given again is not it */
 	struct open_file *fd[MAX_FDS];
 	bool cloexec[MAX_FDS];
 };
@@ -92,7 +93,7 @@ void fs_init(u64 pool_pages)
 	if (tree_init((const void *)libos.archive, libos.archive_size, pool_pages) < 0)
 		libos_exit(127 << 8); /* no frame for the file tree: nothing could be opened */
 	tables[0].env = libos.env;
-	tables[0].cwd = TREE_ROOT;
+	tables[0].cwd = TREE_ROOT; /* the root's generation is 0: it is never given again */
 	for (int fd = 0; fd < 3; fd++) {
 		tables[0].fd[fd] = &console;
 		console.refs++;
@@ -257,12 +258,24 @@ static u64 dev_of(const struct open_file *open)
 }
 
 i64 fs_install(struct open_file *open, bool cloexec) { return install(current_table(), open, 0, cloexec); }
-u32 fs_cwd(void) { return current_table()->cwd; }
-void fs_set_cwd(u32 dir) { current_table()->cwd = dir; }
+/* The working directory's node, or 0 (which names nothing) if it was removed and its number given again. */
+u32 fs_cwd(void)
+{
+	const struct fdtable *table = current_table();
+	const struct node *dir = tree_node(table->cwd);
+	return dir && dir->generation == table->cwd_generation ? table->cwd : 0;
+}
+
+void fs_set_cwd(u32 dir)
+{
+	struct fdtable *table = current_table();
+	table->cwd = dir;
+	table->cwd_generation = tree_node(dir) ? tree_node(dir)->generation : 0;
+}
 
 int fs_walk(i64 dirfd, const char *path, u32 flags, struct walk_end *end)
 {
-	u32 base = current_table()->cwd;
+	u32 base = fs_cwd();
 	if (path[0] != '/' && dirfd != AT_FDCWD) {
 		struct open_file *open = fd_at(dirfd);
 		if (!open)
@@ -312,8 +325,8 @@ static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode)
 {
 	struct walk_end end;
 	bool create = flags & O_CREAT;
-	int err = fs_walk(dirfd, path, (create ? WALK_MISSING_OK : 0) | (flags & (O_NOFOLLOW | O_EXCL) ? WALK_NOFOLLOW : 0) ,
-	                  &end);
+	bool nofollow = (flags & O_NOFOLLOW) || (create && (flags & O_EXCL)); /* O_EXCL: a link there exists */
+	int err = fs_walk(dirfd, path, (create ? WALK_MISSING_OK : 0) | (nofollow ? WALK_NOFOLLOW : 0), &end);
 	if (err)
 		return err;
 	if (!end.node)
@@ -593,7 +606,8 @@ static i64 file_io(struct open_file *open, void *buf, u64 len, i64 at, bool writ
 	else if ((shared->flags & O_ACCMODE) == (writing ? 0 : 1))
 		result = -L_EBADF; /* not open for it */
 	else {
-		u64 offset = at >= 0 ? (u64)at : writing && (shared->flags & O_APPEND) ? node->size : shared->offset;
+		/* O_APPEND wins even over pwrite's offset, as on Linux (its documented bug). */
+		u64 offset = writing && (shared->flags & O_APPEND) ? node->size : at >= 0 ? (u64)at : shared->offset;
 		result = writing ? file_write(node, offset, buf, len) : file_read(node, offset, buf, len);
 		if (result > 0 && at < 0)
 			shared->offset = offset + (u64)result;
@@ -826,8 +840,8 @@ i64 fs_flock(i64 fd, u64 op)
 			tree_lock();
 			struct ofd *shared = tree_ofd(open->ofd);
 			bool wait = shared && want && flock_conflicts(open->ofd, open->node, want);
-			if (shared && !wait)
-				shared->spare = want;
+			if (shared && (!wait || shared->spare != want))
+				shared->spare = wait ? 0 : want; /* a conversion lets the old lock go first, as Linux's */
 			tree_unlock();
 			if (!shared)
 				return -L_EBADF;

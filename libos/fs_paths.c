@@ -43,14 +43,14 @@ i64 fs_chdir(const char *path)
 
 i64 fs_fchdir(i64 fd)
 {
-	HOLD_LIBOS_LOCK();
+	TREE_CALL();
 	struct open_file *open = fs_fd(fd);
 	if (!open)
-		return -L_EBADF;
+		TREE_DONE(-L_EBADF);
 	if (open->kind != OPEN_DIR)
-		return -L_ENOTDIR;
+		TREE_DONE(-L_ENOTDIR);
 	fs_set_cwd(open->node);
-	return 0;
+	TREE_DONE(0);
 }
 
 i64 fs_getcwd(char *buf, u64 size)
@@ -60,23 +60,28 @@ i64 fs_getcwd(char *buf, u64 size)
 	u64 len = tree_dir_path(fs_cwd(), path, sizeof(path));
 	tree_unlock();
 	if (!len)
-		return dir_node(fs_cwd()) ? -L_ERANGE : -L_ENOENT;
+		return -L_ENOENT; /* removed since (a path too long for TREE_PATH_MAX cannot be made) */
 	if (len > size)
 		return -L_ERANGE;
 	memcpy(buf, path, len);
 	return (i64)len;
 }
 
+/* Across exec: the node and its generation (0 if removed: the new image starts at the root). */
 u64 fs_cwd_export(void)
 {
-	HOLD_LIBOS_LOCK();
-	return fs_cwd();
+	TREE_CALL();
+	u32 dir = fs_cwd();
+	u64 word = dir ? (u64)tree_node(dir)->generation << 32 | dir : 0;
+	TREE_DONE((i64)word);
 }
 
-void fs_cwd_import(u64 node)
+void fs_cwd_import(u64 word)
 {
 	TREE_CALL();
-	fs_set_cwd(node == (u32)node && dir_node((u32)node) ? (u32)node : TREE_ROOT); /* exec: the new image's only table */
+	u32 node = (u32)word;
+	const struct node *dir = dir_node(node);
+	fs_set_cwd(dir && dir->generation == (u32)(word >> 32) ? node : TREE_ROOT); /* exec: the new image's only table */
 	tree_unlock();
 }
 
@@ -283,7 +288,7 @@ i64 fs_getdents(i64 fd, void *buf, u64 len)
 static i64 make_at(i64 dirfd, const char *path, u8 type, u16 perm)
 {
 	struct walk_end end;
-	int err = fs_walk(dirfd, path, WALK_MISSING_OK | WALK_NOFOLLOW, &end);
+	int err = fs_walk(dirfd, path, WALK_MISSING_OK | WALK_NOFOLLOW | WALK_LAST_AS_IS, &end);
 	if (err)
 		return err;
 	if (end.node)
@@ -339,7 +344,7 @@ i64 fs_link(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *new_
 	u32 node = end.node;
 	if (tree_node(node)->type == NODE_DIR)
 		TREE_DONE(-L_EPERM);
-	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW, &end);
+	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW | WALK_LAST_AS_IS, &end);
 	if (!err && end.node)
 		err = -L_EEXIST;
 	if (!err && end.trailing_slash)
@@ -354,12 +359,14 @@ i64 fs_unlink(i64 dirfd, const char *path, u64 flags)
 	TREE_CALL();
 	struct walk_end end;
 	bool rmdir = flags & AT_REMOVEDIR;
-	int err = fs_walk(dirfd, path, WALK_NOFOLLOW, &end);
+	int err = fs_walk(dirfd, path, WALK_NOFOLLOW | WALK_LAST_AS_IS, &end);
 	if (err)
 		TREE_DONE(err);
 	const struct node *node = tree_node(end.node);
-	if (!end.dentry) /* ".", "..", the root or where the walk began */
-		TREE_DONE(rmdir ? (end.name_len == 2 && end.name[0] == '.' ? -L_ENOTEMPTY : -L_EBUSY) : -L_EISDIR);
+	if (!end.dentry) { /* ".", "..", the root or where the walk began */
+		bool dot = end.name_len == 1 && end.name[0] == '.', dots = end.name_len == 2 && end.name[0] == '.';
+		TREE_DONE(!rmdir ? -L_EISDIR : dot ? -L_EINVAL : dots ? -L_ENOTEMPTY : -L_EBUSY);
+	}
 	if (rmdir && node->type != NODE_DIR)
 		TREE_DONE(-L_ENOTDIR);
 	if (!rmdir && node->type == NODE_DIR)
@@ -405,13 +412,13 @@ i64 fs_rename(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *ne
 		return -L_EINVAL;
 	TREE_CALL();
 	struct walk_end from, to;
-	int err = fs_walk(old_dirfd, old_path, WALK_NOFOLLOW, &from);
+	int err = fs_walk(old_dirfd, old_path, WALK_NOFOLLOW | WALK_LAST_AS_IS, &from);
 	if (err)
 		TREE_DONE(err);
 	if (!from.dentry)
 		TREE_DONE(-L_EBUSY);
 	u32 moving = from.node, old_entry = from.dentry;
-	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW, &to);
+	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW | WALK_LAST_AS_IS, &to);
 	if (err)
 		TREE_DONE(err);
 	if (to.node && !to.dentry)
@@ -449,7 +456,8 @@ static i64 target_of(i64 dirfd, const char *path, u64 flags)
 		struct open_file *open = fs_fd(dirfd);
 		if (!open)
 			return -L_EBADF;
-		return open->kind == OPEN_FILE || open->kind == OPEN_DIR || open->kind == OPEN_DEV ? open->node : -L_EPERM;
+		return open->kind == OPEN_FILE || open->kind == OPEN_DIR || open->kind == OPEN_DEV ? (i64)open->node
+		                                                                                     : -(i64)L_EPERM;
 	}
 	struct walk_end end;
 	int err = fs_walk(dirfd, path, flags & AT_SYMLINK_NOFOLLOW ? WALK_NOFOLLOW : 0, &end);

@@ -8,6 +8,7 @@
  */
 #include "libos/libos.h"
 #include "libos/region.h"
+#include "libos/filemap.h"
 #include <exo/fork.h> /* EXO_MADV_FORK_* */
 
 #define PROT_READ 1
@@ -69,13 +70,17 @@ static int release_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	(void)arg;
 	static u64 frames[EXO_PT_ENTRIES], zeros[EXO_PT_ENTRIES];
 	u32 count = 0;
-	for (u32 i = first; i < last; i++)
-		if (entries[i] & EXO_PTE_VALID)
+	bool any = false;
+	for (u32 i = first; i < last; i++) {
+		any |= (entries[i] & EXO_PTE_VALID) != 0;
+		if ((entries[i] & EXO_PTE_VALID) && !(entries[i] & FILEMAP_PTE)) /* a file's page is the tree's */
 			frames[count++] = entries[i] & EXO_PTE_ADDR_MASK;
-	if (count == 0)
+	}
+	if (!any)
 		return 0;
 	exo_pt_write(table, first, last - first, zeros);
-	exo_frame_free(frames, count);
+	if (count)
+		exo_frame_free(frames, count);
 	return 0;
 }
 
@@ -109,6 +114,7 @@ static void release_empty_tables(u64 start, u64 end)
 /* Unmap and free whatever pages of [start, end) are present, and the tables they leave empty. */
 static void release_pages(u64 start, u64 end)
 {
+	filemap_forget(start, end);
 	as_each_leaf_table_self(start, end, release_visit, NULL);
 	release_empty_tables(start, end);
 }
@@ -126,8 +132,8 @@ static int protect_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	u64 attrs = *(const u64 *)arg;
 	bool any = false;
 	for (u32 i = first; i < last; i++) {
-		u64 cow = entries[i] & EXO_PTE_SW0 ? EXO_PTE_SW0 | EXO_PTE_RO : 0;
-		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs | cow : 0;
+		u64 cow = entries[i] & EXO_PTE_SW0 ? EXO_PTE_SW0 | EXO_PTE_RO : 0, file = entries[i] & FILEMAP_PTE;
+		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs | cow | file : 0;
 		any |= descs[i - first] != 0;
 	}
 	if (any && exo_pt_write(table, first, last - first, descs) < 0)
@@ -194,15 +200,38 @@ static bool fixed_allowed(u64 start, u64 end)
 	return (start >= MMAP_BASE && end <= MMAP_END) || region_range_covered(&map, start, end);
 }
 
+/*
+ * A file's pages into a fresh region: its own pool pages (shared), or a
+ * copy of its bytes made read-write, then given the mapping's rights
+ * (private).  On failure the region goes again, as if never mapped.
+ */
+static i64 map_file(u32 node, u64 offset, u64 start, u64 size, u32 prot, bool shared)
+{
+	int err = shared ? filemap_shared(node, offset, start, size, mm_page_attrs(prot))
+	                 : filemap_private(node, offset, start, size);
+	u64 attrs = mm_page_attrs(prot);
+	if (!err && !shared && as_each_leaf_table_self(start, start + size, protect_visit, &attrs) < 0)
+		err = -L_ENOMEM;
+	if (err) {
+		region_remove(&map, start, start + size);
+		release_pages(start, start + size);
+	}
+	return err ? err : (i64)start;
+}
+
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 {
-	(void)offset;
 	u64 type = flags & MAP_TYPE;
 	if (len == 0 || len > MAP_LEN_MAX || (prot & ~(u64)PROT_KNOWN) ||
 	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
 		return -L_EINVAL;
-	if (!(flags & MAP_ANONYMOUS))
-		return fd < 0 ? -L_EBADF : -L_ENODEV; /* file mappings: not yet */
+	u32 node = 0;
+	bool file = !(flags & MAP_ANONYMOUS);
+	if (file) {
+		i64 err = offset > MAP_LEN_MAX ? -L_EINVAL : filemap_check(fd, offset, (u32)prot, type != MAP_PRIVATE, &node);
+		if (err)
+			return err;
+	}
 	u64 size = PAGE_UP(len);
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed && (addr & (PAGE - 1)))
@@ -219,13 +248,13 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 	u64 start = fixed ? addr : region_find_gap(&map, MMAP_BASE, MMAP_END, size, PAGE);
 	if (!start)
 		return -L_ENOMEM;
-	struct region region = { start, start + size, (u32)prot, REGION_ANON,
+	struct region region = { start, start + size, (u32)prot, file && type != MAP_PRIVATE ? REGION_FILE : REGION_ANON,
 	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED, ADVICE_NONE };
 	/* MAP_FIXED replaces whatever was there: its pages go, as with munmap. */
 	if (region_replace(&map, region) < 0)
 		return -L_ENOMEM;
 	release_pages(start, start + size);
-	return (i64)start;
+	return file ? map_file(node, offset, start, size, (u32)prot, type != MAP_PRIVATE) : (i64)start;
 }
 
 i64 mm_munmap(u64 addr, u64 len)

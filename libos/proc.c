@@ -4,6 +4,8 @@
  * own descriptor table and upcall stack, until it execs or exits; wait4
  * takes exit notices; exec (exec.c) moves a process to a new address space.
  */
+#include "libos/tree.h"
+#include "libos/filemap.h"
 #include "libos/signal.h"
 #include "libos/proctab.h"
 #include "libos/fork/fork.h"
@@ -439,6 +441,7 @@ __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64
 /* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
+	tree_unlock_if_mine(); /* a fatal fault inside a call: its exit takes the lock again */
 	u64 self = (u64)exo_self();
 	fork_exit_if_unsettled(self, status); /* a forked child in its first act: only what was counted for it */
 	u64 process = libos_process_of(self);
@@ -450,6 +453,8 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 	 * address space ends with it, only what others see (the pipes' shared
 	 * counts) needs changing; a vfork child's table is its parent's memory.
 	 */
+	if (process == libos.env)
+		filemap_forget_all(); /* the address space ends: its file mappings let their files go */
 	if (process != libos.env || !fs_exit_owner(process)) {
 		fs_drop_table(process, false);
 		sig_drop(process);
@@ -467,7 +472,13 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 static u64 zeros[EXO_PT_ENTRIES];
 #define RECLAIM_VA 0x0000011000000000ull
 
-static void reclaim_table(u64 table, u32 level)
+/*
+ * The file tree's records and pool pages stay: they are the first
+ * process's, and other processes' files live in them (only the mappings go).
+ */
+static bool keeps_frames(u64 va) { return va >= TREE_VA && va < TREE_DATA_END; }
+
+static void reclaim_table(u64 table, u32 level, u64 va)
 {
 	u64 entries[EXO_PT_ENTRIES];
 	u64 window = RECLAIM_VA + level * PAGE;
@@ -480,15 +491,17 @@ static void reclaim_table(u64 table, u32 level)
 	for (u32 i = 0; i < count; i++) {
 		if (!(entries[i] & EXO_PTE_VALID))
 			continue;
-		u64 target = entries[i] & EXO_PTE_ADDR_MASK;
+		u64 target = entries[i] & EXO_PTE_ADDR_MASK, at = va + ((u64)i << (39 - 9 * level));
 		if (level < EXO_PT_LEVELS - 1)
-			reclaim_table(target, level + 1);
+			reclaim_table(target, level + 1, at);
+		else if (keeps_frames(at) || (entries[i] & FILEMAP_PTE))
+			continue; /* a file's page: the tree's */
 		exo_frame_free(&target, 1); /* refused for frames not ours (the archive's): fine */
 	}
 }
 
 void libos_reclaim_space(u64 root)
 {
-	reclaim_table(root, 0);
+	reclaim_table(root, 0, 0);
 	exo_frame_free(&root, 1);
 }

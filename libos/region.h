@@ -11,7 +11,7 @@
 
 #define REGION_MAX 256
 
-enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK, REGION_IMAGE };
+enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK, REGION_IMAGE, REGION_FILE /* MAP_SHARED of a file */ };
 /* What a fork does with a region: copy it (private) or share it (shared). */
 enum fork_policy { FORK_PRIVATE, FORK_SHARED };
 /*

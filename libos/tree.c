@@ -33,6 +33,12 @@ struct node *tree_node(u32 node)
 
 u32 tree_nodes_max(void) { return T->nodes_max; }
 
+bool tree_dir_live(u32 node)
+{
+	const struct node *dir = tree_node(node);
+	return dir && dir->type == NODE_DIR && dir->nlink;
+}
+
 /* The lock: the holder's environment id.  A holder that ended holding it (killed) is passed over. */
 static bool holder_gone(u32 holder)
 {
@@ -84,8 +90,15 @@ static u32 name_alloc(u32 len)
 		memcpy(&T->name_free[class], NAMES + block, 4);
 		return block;
 	}
-	if (T->names_top + bytes > T->names_bytes)
+	if (T->names_top + bytes > T->names_bytes) {
+		for (u32 larger = class + 1; larger < 5; larger++) /* a bigger free block rather than ENOSPC */
+			if (T->name_free[larger] && T->name_free[larger] + 4 <= T->names_bytes) {
+				block = T->name_free[larger];
+				memcpy(&T->name_free[larger], NAMES + block, 4);
+				return block;
+			}
 		return 0;
+	}
 	block = T->names_top;
 	T->names_top += bytes;
 	return block;
@@ -138,7 +151,7 @@ u32 tree_lookup(u32 dir, const char *name, u32 len)
 static void put_slot(u32 dentry)
 {
 	u32 slot = DENTRIES[dentry].hash & T->slot_mask;
-	while (SLOTS[slot] != SLOT_EMPTY && SLOTS[slot] != SLOT_DEAD)
+	for (u32 probes = 0; SLOTS[slot] != SLOT_EMPTY && SLOTS[slot] != SLOT_DEAD && probes <= T->slot_mask; probes++)
 		slot = (slot + 1) & T->slot_mask;
 	T->slots_dead -= SLOTS[slot] == SLOT_DEAD;
 	SLOTS[slot] = dentry;
@@ -162,6 +175,8 @@ int tree_link_name(u32 dir, const char *name, u32 len, u32 node, bool archive_na
 {
 	if (len > TREE_NAME_MAX)
 		return -L_ENAMETOOLONG;
+	if (!tree_node(dir) || NODES[dir].type != NODE_DIR || !NODES[dir].nlink || !tree_node(node))
+		return -L_ENOENT; /* a directory removed while open (or from the working directory) takes no names */
 	u32 dentry = T->dentry_free;
 	if (!dentry || dentry >= T->dentries_max || (T->slots_live + T->slots_dead + 1) * 2 > T->slot_mask + 1)
 		return -L_ENOSPC;
@@ -190,7 +205,8 @@ int tree_link(u32 dir, const char *name, u32 len, u32 node) { return tree_link_n
 
 static void clear_slot_of(u32 dentry)
 {
-	for (u32 slot = DENTRIES[dentry].hash & T->slot_mask;; slot = (slot + 1) & T->slot_mask) {
+	for (u32 slot = DENTRIES[dentry].hash & T->slot_mask, probes = 0; probes <= T->slot_mask;
+	     slot = (slot + 1) & T->slot_mask, probes++) {
 		if (SLOTS[slot] == SLOT_EMPTY)
 			return;
 		if (SLOTS[slot] == dentry) {
@@ -209,7 +225,7 @@ static void node_unnamed(u32 node, u32 dir)
 	if (target->type == NODE_DIR) {
 		NODES[dir].nlink--; /* its ".." */
 		if (target->nlink == 1)
-			target->nlink = 0; /* only its "." was left: removed */
+			target->nlink = target->name = 0; /* only its "." was left: removed, no path any more */
 	}
 	target->ctime = exo_clock();
 	tree_node_release(node);
@@ -290,7 +306,9 @@ u32 tree_new_node(u8 type, u16 perm)
 	T->node_free = NODES[node].block[0];
 	T->nodes_free_count--;
 	i64 now = exo_clock();
-	NODES[node] = (struct node){ .type = type, .perm = perm & 07777, .mtime = now, .ctime = now };
+	u32 generation = NODES[node].generation + 1;
+	NODES[node] = (struct node){ .type = type, .perm = perm & 07777, .mtime = now, .ctime = now,
+		                     .generation = generation };
 	if (type == NODE_DIR)
 		NODES[node].nlink = 1; /* its "." (its name adds one) */
 	return node;
@@ -305,7 +323,7 @@ void tree_node_release(u32 node)
 		return;
 	if (gone->type == NODE_FILE || gone->type == NODE_LINK)
 		file_drop_pages(gone);
-	*gone = (struct node){ .block = { T->node_free } };
+	*gone = (struct node){ .block = { T->node_free }, .generation = gone->generation };
 	T->node_free = node;
 	T->nodes_free_count++;
 }
@@ -353,6 +371,8 @@ u8 *tree_page(u32 page)
 		return NULL; /* no table for it: out of memory */
 	return (u8 *)va;
 }
+
+u64 tree_page_frame(u32 page) { return page && page <= T->pool_pages ? FRAMES[page] : 0; }
 
 u32 tree_page_new(void)
 {

@@ -29,7 +29,7 @@ struct node {
 	i64 mtime, ctime; /* ns of the one clock */
 	u32 name;      /* a directory's entry (its one name), for getcwd */
 	u32 block[4];  /* pool pages: [0], [1] direct, [2] one indirect, [3] double indirect */
-	u32 spare;
+	u32 generation; /* moves each time the number is given to a new node: a working directory checks it */
 };
 _Static_assert(sizeof(struct node) == 64, "a node is 64 bytes");
 #define archive_data(n) (*(const u8 *const *)(const void *)&(n)->block[0])
@@ -78,6 +78,7 @@ struct walk_end {
 };
 #define WALK_NOFOLLOW 1 /* a link at the end is the answer, not followed */
 #define WALK_MISSING_OK 2 /* a missing last name is no error: end->node = 0 */
+#define WALK_LAST_AS_IS 4 /* with NOFOLLOW: a link at the end is the answer even with a trailing slash (unlink, rename) */
 /*
  * The node a path names, from directory `at` for a relative path: links
  * followed on the way.  0, or a negative errno (ENOENT, ENOTDIR, ELOOP,
@@ -97,6 +98,7 @@ u32 tree_next_entry(u32 dir, u64 *pos);
 
 /* Nodes: a fresh one (0 if none is left), and one let go when no name or open file holds it. */
 u32 tree_new_node(u8 type, u16 perm);
+bool tree_dir_live(u32 node); /* a directory still named in the tree */
 void tree_node_release(u32 node);
 void tree_touch(struct node *node); /* mtime and ctime: now */
 
@@ -118,6 +120,7 @@ void tree_ofd_count(u32 ofd, int change); /* the last reference gone: it goes, a
 /* The pool: pages of file data.  The page's address here (mapped on first use), a fresh zeroed one, one let go. */
 u8 *tree_page(u32 page);
 u32 tree_page_new(void); /* 0 if the pool is empty */
+u64 tree_page_frame(u32 page); /* its frame, 0 if no page */
 void tree_page_free(u32 page);
 void tree_usage(u64 *pages_total, u64 *pages_free, u64 *nodes_total, u64 *nodes_free);
 

@@ -61,8 +61,8 @@ int tree_walk(u32 at, const char *path, u32 flags, struct walk_end *end)
 	memcpy(rest, path, len);
 	rest[len] = 0; /* even if another thread changes the string meanwhile */
 	u32 node = path[0] == '/' ? TREE_ROOT : at, links = 0;
-	if (!is_dir(node))
-		return -L_ENOENT; /* a working directory removed since */
+	if (!tree_dir_live(node))
+		return -L_ENOENT; /* a working or open directory removed since: as Linux, nothing is found in it */
 	*end = (struct walk_end){ .node = node, .dir = node, .name = "." , .name_len = 1 };
 	for (u64 pos = 0;;) {
 		while (rest[pos] == '/')
@@ -89,7 +89,8 @@ int tree_walk(u32 at, const char *path, u32 flags, struct walk_end *end)
 			return 0;
 		}
 		const struct node *found = tree_node(next);
-		if (found->type == NODE_LINK && (!last || !(flags & WALK_NOFOLLOW) || dir_wanted)) {
+		bool follow = !last || !(flags & WALK_NOFOLLOW) || (dir_wanted && !(flags & WALK_LAST_AS_IS));
+		if (found->type == NODE_LINK && follow) {
 			if (++links > TREE_LINKS_MAX)
 				return -L_ELOOP;
 			if (found->size == 0)

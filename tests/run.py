@@ -774,6 +774,10 @@ QEMU_TESTS = [
     ("qemu/libos/signals_same_as_linux", t_signals_differential),
     ("qemu/libos/jobs_same_as_linux", t_jobs_differential),
     # execve both ways: an app linked with libos (init) spawns unmodified bash, which runs a libos app.
+    # The first process writes a file and execs: the file's pages are the first process's, and its
+    # new image must not free them with the old address space.
+    ("qemu/real/first_process_execs_keeps_files", app(
+        "init=/bin/busybox -- sh -c echo${IFS}kept>/tmp/a;exec${IFS}cat${IFS}/tmp/a", [r"^kept$"])),
     ("qemu/real/exec_crossings", app("init=init -- /bin/bash -c /echo${IFS}from${IFS}echo", [
         r"^from echo$", r"^init: /bin/bash exited with status 0$"])),
     # Debian's bash, typed at: readline (pselect6), job control over an app.  Under init, as

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -142,6 +143,98 @@ static void names(void)
 	stat(DIR_T "/y", &st);
 	printf("check: tree: chmod %o, mtime %ld.%ld\n", st.st_mode & 07777, (long)st.st_mtim.tv_sec,
 	       st.st_mtim.tv_nsec);
+}
+
+/* Corners the review found: links with a trailing slash, removed directories, lock conversion. */
+static void corners(void)
+{
+	mkdir(DIR_T "/target", 0755);
+	symlink("target", DIR_T "/dirlink");
+	printf("check: tree: rmdir link/ %s, unlink link/ %s, target still there %d\n",
+	       err_of(rmdir(DIR_T "/dirlink/")), err_of(unlink(DIR_T "/dirlink/")), access(DIR_T "/target", F_OK) == 0);
+	printf("check: tree: rmdir . %s, O_EXCL alone follows a link %s\n", err_of(rmdir(".")),
+	       err_of(open(DIR_T "/s", O_RDONLY | O_EXCL)));
+	mkdir(DIR_T "/gone", 0755);
+	int dir = open(DIR_T "/gone", O_RDONLY | O_DIRECTORY);
+	char cwd[256];
+	getcwd(cwd, sizeof(cwd));
+	chdir(DIR_T "/gone");
+	rmdir(DIR_T "/gone");
+	mkdir(DIR_T "/fresh", 0755); /* may be given the removed one's number */
+	errno = 0;
+	char *where = getcwd((char[256]){ 0 }, 256);
+	printf("check: tree: removed cwd: getcwd %s, create in it %s, openat in a removed open directory %s\n",
+	       where ? "a path" : strerror(errno), err_of(open("x", O_WRONLY | O_CREAT, 0644)),
+	       err_of(openat(dir, "y", O_WRONLY | O_CREAT, 0644)));
+	chdir(cwd);
+	close(dir);
+	struct stat st;
+	stat(DIR_T "/fresh", &st);
+	printf("check: tree: the fresh directory is empty: links %d\n", (int)st.st_nlink);
+	int fd = open(DIR_T "/y", O_RDWR);
+	printf("check: tree: flock shared then exclusive %s, then shared %s\n", err_of(flock(fd, LOCK_SH)),
+	       err_of(flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1 : flock(fd, LOCK_SH | LOCK_NB)));
+	close(fd);
+	int app = open(DIR_T "/y", O_WRONLY | O_APPEND);
+	pwrite(app, "Z", 1, 0);
+	close(app);
+	printf("check: tree: pwrite on O_APPEND appends: %s\n", got(DIR_T "/y"));
+	unlink(DIR_T "/dirlink");
+	rmdir(DIR_T "/target");
+	rmdir(DIR_T "/fresh");
+}
+
+/* File mappings: MAP_SHARED is the file's bytes (in this process, a forked child, another mapping); MAP_PRIVATE a copy. */
+static void mappings(void)
+{
+	int fd = open(DIR_T "/mapped", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ftruncate(fd, 8192);
+	char *shared = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (shared == MAP_FAILED) {
+		printf("check: FAILED: mmap MAP_SHARED of a file: %s\n", strerror(errno));
+		close(fd);
+		return;
+	}
+	memcpy(shared + 4096, "through the mapping", 19);
+	char buf[32] = { 0 };
+	pread(fd, buf, 19, 4096);
+	pwrite(fd, "by write", 8, 100);
+	printf("check: tree: mmap shared: read sees %s, the mapping sees %.8s\n", buf, shared + 100);
+	pid_t pid = fork();
+	if (pid == 0) {
+		memcpy(shared, "child", 5);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	char *again = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096);
+	printf("check: tree: after fork the parent sees %.5s; a second mapping at offset 4096 sees %.7s\n", shared,
+	       again == MAP_FAILED ? "nothing" : again);
+	char *private = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (private != MAP_FAILED) {
+		memcpy(private, "PRIVATE", 7);
+		printf("check: tree: mmap private: copy %.7s, file keeps %.5s\n", private, shared);
+		munmap(private, 4096);
+	}
+	unlink(DIR_T "/mapped");
+	printf("check: tree: unlinked while mapped still reads %.7s\n", again == MAP_FAILED ? "nothing" : again + 0);
+	int readonly = open(DIR_T "/y", O_RDONLY), writeonly = open(DIR_T "/y", O_WRONLY), pipes[2];
+	pipe(pipes);
+	printf("check: tree: shared writable of a read-only fd %s\n",
+	       mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, readonly, 0) == MAP_FAILED ? strerror(errno) : "ok");
+	printf("check: tree: private of a write-only fd %s\n",
+	       mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, writeonly, 0) == MAP_FAILED ? strerror(errno) : "ok");
+	printf("check: tree: of a pipe %s\n",
+	       mmap(NULL, 4096, PROT_READ, MAP_SHARED, pipes[0], 0) == MAP_FAILED ? strerror(errno) : "ok");
+	printf("check: tree: at an unaligned offset %s\n",
+	       mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, readonly, 100) == MAP_FAILED ? strerror(errno) : "ok");
+	close(pipes[0]);
+	close(pipes[1]);
+	close(readonly);
+	close(writeonly);
+	munmap(shared, 8192);
+	if (again != MAP_FAILED)
+		munmap(again, 4096);
+	close(fd);
 }
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -284,6 +377,8 @@ void tree_checks(const char *self)
 	create_and_io();
 	large_and_sparse();
 	names();
+	corners();
+	mappings();
 	unlinked_while_open();
 	shared_offsets(self);
 	locks();

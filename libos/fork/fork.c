@@ -18,6 +18,7 @@
  * EXO_UPCALL_RETURN: fork returns 0 there.
  */
 #include "libos/tree.h"
+#include "libos/filemap.h"
 #include "libos/fork/fork.h"
 #include "libos/proctab.h"
 #include "libos/private_calls.h"
@@ -190,8 +191,10 @@ static int start_child(const struct fork_job *job)
 	if (err)
 		return -L_ENOMEM;
 	fs_fork_count_ends(resume.process, +1); /* before it runs: a parent's close must not look like the last */
+	filemap_fork_count(+1);                  /* and its file mappings hold their files */
 	if (exo_env_run(job->child) < 0) {
 		fs_fork_count_ends(resume.process, -1);
+		filemap_fork_count(-1);
 		return -L_ENOMEM;
 	}
 	return 0;
@@ -313,6 +316,7 @@ void fork_exit_if_unsettled(u64 self, i64 status)
 		return;
 	fs_fork_count_ends(resume.process, -1);
 	fs_fork_count_ends(self, -1);
+	filemap_fork_count(-1);
 	exo_env_exit(status);
 }
 

@@ -1,0 +1,140 @@
+/*
+ * File mappings (filemap.h).  A MAP_SHARED mapping holds its file open
+ * (the node's `opens`), so an unlinked file's pages stay until the last
+ * mapping goes; the mappings of this address space are listed here for
+ * that, and a forked child, which inherits them, counts them again.
+ */
+#include "libos/filemap.h"
+#include "libos/fs_internal.h"
+#include "libos/file.h"
+#include <string.h>
+
+#define PAGE 4096ull
+#define MAPS_MAX 64
+#define L_EACCES_ 13
+
+static struct file_map {
+	u64 start, end; /* 0, 0: a free entry */
+	u32 node;
+} maps[MAPS_MAX];
+
+i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node)
+{
+	HOLD_LIBOS_LOCK();
+	struct open_file *open = fs_fd(fd);
+	if (!open)
+		return -L_EBADF;
+	if (offset & (PAGE - 1))
+		return -L_EINVAL;
+	if (open->kind != OPEN_FILE)
+		return -L_ENODEV; /* pipes, the console, devices, directories */
+	tree_lock();
+	const struct ofd *shared_desc = tree_ofd(open->ofd);
+	u32 mode = shared_desc ? shared_desc->flags & O_ACCMODE : 1;
+	tree_unlock();
+	if (mode == 1 || (shared && (prot & 2) && mode != 2))
+		return -L_EACCES_; /* as Linux: readable always, writable for a shared writable mapping */
+	*node = open->node;
+	return 0;
+}
+
+static void hold(u32 node, int change)
+{
+	struct node *file = tree_node(node);
+	if (!file)
+		return;
+	if (change > 0) {
+		file->opens++;
+	} else if (file->opens) {
+		file->opens--;
+		tree_node_release(node);
+	}
+}
+
+int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
+{
+	HOLD_LIBOS_LOCK();
+	u32 slot = 0;
+	while (slot < MAPS_MAX && maps[slot].end)
+		slot++;
+	if (slot == MAPS_MAX)
+		return -L_ENOMEM;
+	tree_lock();
+	struct node *file = tree_node(node);
+	int err = 0;
+	u64 pages = file ? (file->size + PAGE - 1) / PAGE : 0;
+	/* Pages past the file's end stay unmapped: a touch there faults (SIGSEGV here, SIGBUS on Linux). */
+	for (u64 i = 0; !err && i < size / PAGE && offset / PAGE + i < pages; i++) {
+		u32 page = file_page_at(file, offset / PAGE + i);
+		u64 frame = page ? tree_page_frame(page) : 0;
+		err = !frame ? -L_ENOMEM : as_map(&libos.self, start + i * PAGE, frame, attrs | FILEMAP_PTE) < 0 ? -L_ENOMEM : 0;
+	}
+	if (!err) {
+		maps[slot] = (struct file_map){ start, start + size, node };
+		hold(node, +1);
+	}
+	tree_unlock();
+	return err;
+}
+
+int filemap_private(u32 node, u64 offset, u64 start, u64 size)
+{
+	HOLD_LIBOS_LOCK();
+	tree_lock();
+	struct node *file = tree_node(node);
+	u64 bytes = file && offset < file->size ? MIN(size, file->size - offset) : 0;
+	int err = 0;
+	for (u64 done = 0; !err && done < bytes; done += PAGE) {
+		u64 va = start + done;
+		err = as_map_new(&libos.self, va, EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_UXN) < 0 ? -L_ENOMEM : 0;
+		if (!err)
+			file_read(file, offset + done, (void *)va, MIN(PAGE, bytes - done));
+	}
+	tree_unlock();
+	return err;
+}
+
+void filemap_forget(u64 start, u64 end)
+{
+	HOLD_LIBOS_LOCK();
+	bool locked = false;
+	for (u32 i = 0; i < MAPS_MAX; i++) {
+		struct file_map *map = &maps[i];
+		if (!map->end || map->end <= start || map->start >= end)
+			continue;
+		if (map->start < start && map->end > end) {
+			continue; /* a hole punched in the middle: the mapping holds the file until the rest goes */
+		} else if (map->start < start) {
+			map->end = start;
+		} else if (map->end > end) {
+			map->start = end;
+		} else {
+			if (!locked)
+				tree_lock(), locked = true;
+			hold(map->node, -1);
+			*map = (struct file_map){ 0, 0, 0 };
+		}
+	}
+	if (locked)
+		tree_unlock();
+}
+
+void filemap_fork_count(int change)
+{
+	HOLD_LIBOS_LOCK();
+	bool any = false;
+	for (u32 i = 0; i < MAPS_MAX && !any; i++)
+		any = maps[i].end != 0;
+	if (!any)
+		return; /* no file mapped: the tree is not touched (a fork that maps none pays nothing) */
+	tree_lock();
+	for (u32 i = 0; i < MAPS_MAX; i++)
+		if (maps[i].end)
+			hold(maps[i].node, change);
+	tree_unlock();
+}
+
+void filemap_forget_all(void)
+{
+	filemap_forget(0, ~0ull);
+}

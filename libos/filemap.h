@@ -1,0 +1,26 @@
+/*
+ * File mappings (filemap.c): mmap of a file of the tree.  MAP_SHARED maps
+ * the file's own pool pages, so every process that maps the file (and a
+ * forked child, which keeps the mapping shared) sees one set of bytes;
+ * MAP_PRIVATE gets a copy of the file's bytes in fresh pages.
+ */
+#ifndef LIBOS_FILEMAP_H
+#define LIBOS_FILEMAP_H
+
+#include "exo/types.h"
+
+/* A pool page mapped into a program (EXO_PTE_SW1): the tree's frame, unmapped but never freed by its user. */
+#define FILEMAP_PTE EXO_PTE_SW1
+
+/* mmap's checks of fd and offset, and the node to map: 0 or an errno. */
+i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node);
+/* The pages of [start, start + size), from the file's page offset / 4096 on: 0 or -ENOMEM/-ENOSPC. */
+int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs);
+int filemap_private(u32 node, u64 offset, u64 start, u64 size);
+/* [start, end) no longer mapped: the mappings there let their files go. */
+void filemap_forget(u64 start, u64 end);
+/* A forked child's copies (+1, or -1 if it never ran), and this address space's end (exit, exec). */
+void filemap_fork_count(int change);
+void filemap_forget_all(void);
+
+#endif
