@@ -138,3 +138,21 @@ void filemap_forget_all(void)
 {
 	filemap_forget(0, ~0ull);
 }
+
+u64 filemap_end_of(u64 start)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < MAPS_MAX; i++)
+		if (maps[i].end && maps[i].start == start)
+			return maps[i].end;
+	return 0;
+}
+
+u32 filemap_node_at(u64 start)
+{
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < MAPS_MAX; i++)
+		if (maps[i].end && maps[i].start == start)
+			return maps[i].node;
+	return 0;
+}

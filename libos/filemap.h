@@ -22,5 +22,8 @@ void filemap_forget(u64 start, u64 end);
 /* A forked child's copies (+1, or -1 if it never ran), and this address space's end (exit, exec). */
 void filemap_fork_count(int change);
 void filemap_forget_all(void);
+/* The mapping that starts at start: its end and its node (0 if none starts there). */
+u64 filemap_end_of(u64 start);
+u32 filemap_node_at(u64 start);
 
 #endif

@@ -91,6 +91,8 @@ void mm_move_heap(u64 heap_start);
 i64 mm_brk(u64 addr);
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);
 i64 mm_munmap(u64 addr, u64 len);
+i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset);
+i64 mm_unmap_file_at(u64 addr);
 i64 mm_mprotect(u64 addr, u64 len, u64 prot);
 /* Map fresh pages below top (an upcall stack) where none are yet. */
 int mm_map_stack(u64 top, u32 pages);

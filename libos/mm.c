@@ -226,12 +226,19 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
 		return -L_EINVAL;
 	u32 node = 0;
-	bool file = !(flags & MAP_ANONYMOUS);
-	if (file) {
+	if (!(flags & MAP_ANONYMOUS)) {
 		i64 err = offset > MAP_LEN_MAX ? -L_EINVAL : filemap_check(fd, offset, (u32)prot, type != MAP_PRIVATE, &node);
 		if (err)
 			return err;
 	}
+	return mm_map_node(addr, len, prot, flags, node, offset);
+}
+
+/* mmap once its arguments are checked: anonymous memory (node 0) or a node of the file tree's. */
+i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset)
+{
+	u64 type = flags & MAP_TYPE;
+	bool file = node != 0;
 	u64 size = PAGE_UP(len);
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed && (addr & (PAGE - 1)))
@@ -535,4 +542,11 @@ int mm_map_stack(u64 top, u32 pages)
 			return -L_ENOMEM;
 	}
 	return 0;
+}
+
+/* shmdt: the shared file mapping that starts at addr, whole (filemap.c knows its extent); -EINVAL if none does. */
+i64 mm_unmap_file_at(u64 addr)
+{
+	u64 end = filemap_end_of(addr);
+	return end ? mm_munmap(addr, end - addr) : -L_EINVAL;
 }

@@ -1,7 +1,7 @@
 /*
  * The system calls that change the file tree or read and write at an
- * offset (fs_paths.c and fs.c do the work): their Linux numbers and
- * argument conventions.
+ * offset (fs_paths.c and fs.c do the work), and System V IPC's (sysv.c):
+ * their argument conventions.
  */
 #include "libos/sys_files.h"
 #include "libos/libos.h"
@@ -64,3 +64,17 @@ i64 sys_fstatfs(const u64 *a)
 	return err ? err : fs_statfs((void *)a[1]);
 }
 i64 sys_flock(const u64 *a) { return fs_flock(INT_ARG(a[0]), a[1]); }
+
+/* System V IPC: keys and ids are ints, semctl's fourth argument is its union by value. */
+i64 sys_shmget(const u64 *a) { return sysv_shmget((i32)a[0], a[1], (u32)a[2]); }
+i64 sys_shmat(const u64 *a) { return sysv_shmat((u32)a[0], a[1], (u32)a[2]); }
+i64 sys_shmdt(const u64 *a) { return sysv_shmdt(a[0]); }
+i64 sys_shmctl(const u64 *a) { return sysv_shmctl((u32)a[0], (u32)a[1], (void *)a[2]); }
+i64 sys_msgget(const u64 *a) { return sysv_msgget((i32)a[0], (u32)a[1]); }
+i64 sys_msgsnd(const u64 *a) { return sysv_msgsnd((u32)a[0], (const void *)a[1], a[2], (u32)a[3]); }
+i64 sys_msgrcv(const u64 *a) { return sysv_msgrcv((u32)a[0], (void *)a[1], a[2], (i64)a[3], (u32)a[4]); }
+i64 sys_msgctl(const u64 *a) { return sysv_msgctl((u32)a[0], (u32)a[1], (void *)a[2]); }
+i64 sys_semget(const u64 *a) { return sysv_semget((i32)a[0], (u64)INT_ARG(a[1]), (u32)a[2]); }
+i64 sys_semop(const u64 *a) { return sysv_semop((u32)a[0], (const void *)a[1], a[2]); }
+i64 sys_semtimedop(const u64 *a) { return sysv_semop((u32)a[0], (const void *)a[1], a[2]); } /* no timeout yet */
+i64 sys_semctl(const u64 *a) { return sysv_semctl((u32)a[0], (u32)a[1], (u32)a[2], a[3]); }

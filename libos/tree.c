@@ -32,6 +32,7 @@ struct node *tree_node(u32 node)
 }
 
 u32 tree_nodes_max(void) { return T->nodes_max; }
+u32 tree_ipc_dir(void) { return T->ipc_dir; }
 
 bool tree_dir_live(u32 node)
 {

@@ -66,6 +66,7 @@ void tree_unlock_if_mine(void); /* a call that faults on a user pointer gives it
 
 struct node *tree_node(u32 node); /* NULL for 0 or out of range */
 u32 tree_nodes_max(void);
+u32 tree_ipc_dir(void); /* System V IPC's objects' directory, reached by no path */
 
 /* What a walk found: the node, and the directory and entry that named it last. */
 struct walk_end {

@@ -194,6 +194,8 @@ int tree_init(const void *archive, u64 size, u64 pool_pages)
 	tree_mark_ready();
 	/* The root: its own parent, named by nothing. */
 	NODES[TREE_ROOT] = (struct node){ .type = NODE_DIR, .perm = 0755, .nlink = 2, .parent = TREE_ROOT };
+	T->ipc_dir = tree_new_node(NODE_DIR, 0700); /* its own "." holds it: nothing names it */
+	NODES[T->ipc_dir].parent = T->ipc_dir;
 	put_archive(archive, size);
 	return 0;
 }

@@ -29,6 +29,7 @@
 
 extern char **environ;
 void tree_checks(const char *self); /* tree.c */
+void ipc_checks(void); /* ipc.c */
 int tree_child(const char *mode);
 static int failures;
 
@@ -757,6 +758,7 @@ int main(int argc, char **argv)
 	signal_state();
 	files();
 	tree_checks(argv[0]);
+	ipc_checks();
 	processes();
 	threads();
 	broadcast_wakes_all();

@@ -1,0 +1,511 @@
+/*
+ * System V IPC: shared memory segments, message queues and semaphore
+ * sets, each a file of the shared tree in a directory no path reaches
+ * (tree_ipc_dir), named by its kind and key.  An object's id is its node's
+ * number, its kind kept in the node's mode bits above the permissions, so
+ * every process of the system finds it and fork shares it:
+ *  - a segment is the file's bytes, attached as a MAP_SHARED mapping;
+ *  - a queue is the file's records: a type, a length and the bytes;
+ *  - a set is the file's array of semaphore values.
+ * Everything happens under the tree lock; a call that must wait drops
+ * both locks, yields the processor (then naps a tick at a time) and looks
+ * again, and a signal for a handler ends the wait with EINTR.
+ */
+#include "libos/fs_internal.h"
+#include "libos/file.h"
+#include "libos/filemap.h"
+#include "libos/signal.h"
+#include <string.h>
+
+#define IPC_PRIVATE 0
+#define IPC_CREAT 01000
+#define IPC_EXCL 02000
+#define IPC_NOWAIT 04000
+#define IPC_RMID 0
+#define IPC_SET 1
+#define IPC_STAT 2
+#define IPC_64 0x100
+#define MSG_NOERROR 010000
+#define MSGMNB 16384 /* bytes a queue holds, as Linux's default */
+#define MSGMAX 8192  /* bytes a message holds */
+#define SEMMSL 32000
+#define SEMOPM 500
+#define SEMVMX 32767
+#define SHMLBA 4096
+#define SHM_RDONLY 010000
+#define GETPID 11
+#define GETVAL 12
+#define GETALL 13
+#define GETNCNT 14
+#define GETZCNT 15
+#define SETVAL 16
+#define SETALL 17
+#define L_E2BIG 7
+#define L_ENOMSG 42
+#define L_EIDRM 43
+#define L_ERANGE 34
+
+enum ipc_kind { IPC_SHM = 1, IPC_MSG = 2, IPC_SEM = 3 };
+static const char kind_letter[] = { 0, 'm', 'q', 's' };
+
+/* ---- Objects: found by key, checked by id. ---- */
+
+/* "<kind><key in hex>", or for IPC_PRIVATE "<kind>#<node>". */
+static u32 object_name(char *out, u8 kind, u64 value, bool private)
+{
+	u32 len = 0;
+	out[len++] = kind_letter[kind];
+	if (private)
+		out[len++] = '#';
+	for (int shift = 28; shift >= 0; shift -= 4)
+		out[len++] = "0123456789abcdef"[(value >> shift) & 0xf];
+	return len;
+}
+
+/* The live object of `kind` with id `id` (its node), or NULL. */
+static struct node *object(u64 id, u8 kind)
+{
+	struct node *node = id == (u32)id ? tree_node((u32)id) : NULL;
+	return node && node->type == NODE_FILE && node->nlink && node->perm >> 12 == kind ? node : NULL;
+}
+
+/* An id that names no object of the kind: EIDRM if it did and was removed (its node not yet reused), else EINVAL. */
+static i64 bad_id(u64 id, u8 kind)
+{
+	struct node *node = id == (u32)id ? tree_node((u32)id) : NULL;
+	return node && node->type == NODE_FILE && !node->nlink && node->perm >> 12 == kind ? -L_EIDRM : -L_EINVAL;
+}
+
+/* *get: the object for key (made if IPC_CREAT and missing, with `bytes` zeroed bytes), its id or an errno. */
+static i64 get_object(u8 kind, i32 key, u64 flags, u64 bytes, bool *made)
+{
+	u32 dir = tree_ipc_dir();
+	char name[16];
+	*made = false;
+	if (key != IPC_PRIVATE) {
+		u32 found = tree_dentry_node(tree_lookup(dir, name, object_name(name, kind, (u32)key, false)));
+		if (found) {
+			if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
+				return -L_EEXIST;
+			return object(found, kind) ? found : -L_EINVAL;
+		}
+		if (!(flags & IPC_CREAT))
+			return -L_ENOENT;
+	}
+	u32 node = tree_new_node(NODE_FILE, 0);
+	if (!node)
+		return -L_ENOSPC;
+	tree_node(node)->perm = (u16)((flags & 0777) | (u32)kind << 12); /* the kind above the permissions */
+	int err = file_truncate(tree_node(node), bytes);
+	u32 len = object_name(name, kind, key == IPC_PRIVATE ? node : (u32)key, key == IPC_PRIVATE);
+	if (!err)
+		err = tree_link(dir, name, len, node);
+	if (err) {
+		file_drop_pages(tree_node(node));
+		tree_node_release(node);
+		return err;
+	}
+	*made = true;
+	return node;
+}
+
+/* IPC_RMID: the name goes now; the node, and its bytes, when nothing holds it (an attached segment). */
+static void remove_object(u64 id, u8 kind)
+{
+	char name[16];
+	struct node *node = object(id, kind);
+	u32 dir = tree_ipc_dir();
+	for (u64 pos = 0, entry; node && (entry = tree_next_entry(dir, &pos));)
+		if (tree_dentry_node((u32)entry) == id) {
+			tree_unlink_entry((u32)entry);
+			return;
+		}
+	(void)name;
+}
+
+/* struct ipc64_perm at the head of each *_ds (asm-generic): key, ids as root, mode, seq. */
+static void fill_perm(u8 *out, u64 id, const struct node *node)
+{
+	memset(out, 0, 48);
+	u32 dir = tree_ipc_dir(), key = 0;
+	for (u64 pos = 0, entry; (entry = tree_next_entry(dir, &pos));)
+		if (tree_dentry_node((u32)entry) == id) {
+			u32 len;
+			const char *name = tree_dentry_name((u32)entry, &len);
+			for (u32 i = 1; name[1] != '#' && i < len; i++)
+				key = key << 4 | (u32)(name[i] <= '9' ? name[i] - '0' : name[i] - 'a' + 10);
+		}
+	u16 mode = node->perm & 0777;
+	memcpy(out, &key, 4);
+	memcpy(out + 20, &mode, 2);
+}
+
+/* ---- Waiting: both locks dropped, the processor yielded (then a tick's nap), EINTR for a handler. ---- */
+
+static i64 wait_a_little(u32 *round)
+{
+	if ((*round)++ < 64) {
+		exo_yield();
+	} else {
+		struct fs_wait nap = { FS_WAIT_NAP, NULL, 0 };
+		fs_sleep(&nap, 0);
+	}
+	return sig_ready(sig_here()) ? -L_EINTR : 0;
+}
+
+#define UNDER_LOCKS(body)                          \
+	({                                         \
+		HOLD_LIBOS_LOCK();                 \
+		tree_lock();                       \
+		i64 result_ = (body);              \
+		tree_unlock();                     \
+		result_;                           \
+	})
+
+/* ---- Shared memory. ---- */
+
+i64 sysv_shmget(i32 key, u64 size, u64 flags)
+{
+	if (size > (1ull << 32))
+		return -L_EINVAL;
+	HOLD_LIBOS_LOCK();
+	tree_lock();
+	bool made;
+	i64 id = get_object(IPC_SHM, key, flags, (size + 4095) & ~4095ull, &made);
+	if (id > 0 && (made ? size == 0 : size > tree_node((u32)id)->size))
+		id = made ? (remove_object((u64)id, IPC_SHM), -L_EINVAL) : -L_EINVAL;
+	tree_unlock();
+	return id;
+}
+
+#define MAP_SHARED_ 0x01
+#define MAP_FIXED_ 0x10
+
+i64 sysv_shmat(u64 id, u64 addr, u64 flags)
+{
+	u64 size;
+	{
+		HOLD_LIBOS_LOCK();
+		tree_lock();
+		struct node *node = object(id, IPC_SHM);
+		size = node ? node->size : 0;
+		tree_unlock();
+		if (!node)
+			return bad_id(id, IPC_SHM);
+	}
+	if (addr & (SHMLBA - 1))
+		return -L_EINVAL; /* SHM_RND is not taken */
+	u64 prot = flags & SHM_RDONLY ? 1 : 3;
+	HOLD_LIBOS_LOCK();
+	return mm_map_node(addr, size, prot, MAP_SHARED_ | (addr ? MAP_FIXED_ : 0), (u32)id, 0);
+}
+
+i64 sysv_shmdt(u64 addr)
+{
+	HOLD_LIBOS_LOCK();
+	u32 node = filemap_node_at(addr);
+	tree_lock();
+	bool segment = node && tree_node(node) && tree_node(node)->perm >> 12 == IPC_SHM;
+	tree_unlock();
+	return segment ? mm_unmap_file_at(addr) : -L_EINVAL;
+}
+
+i64 sysv_shmctl(u64 id, u64 cmd, void *buf)
+{
+	cmd &= ~(u64)IPC_64;
+	HOLD_LIBOS_LOCK();
+	tree_lock();
+	struct node *node = object(id, IPC_SHM);
+	i64 result = node ? 0 : bad_id(id, IPC_SHM);
+	if (node && cmd == IPC_RMID) {
+		remove_object(id, IPC_SHM);
+	} else if (node && cmd == IPC_STAT) {
+		u8 *out = buf;
+		memset(out, 0, 112);
+		fill_perm(out, id, node);
+		u64 nattch = node->opens, ctime = (u64)node->ctime / 1000000000;
+		memcpy(out + 48, &node->size, 8);
+		memcpy(out + 72, &ctime, 8);
+		memcpy(out + 88, &nattch, 8);
+	} else if (node && cmd != IPC_SET && cmd != 11 && cmd != 12) { /* SHM_LOCK, SHM_UNLOCK: nothing to do */
+		result = -L_EINVAL;
+	}
+	tree_unlock();
+	return result;
+}
+
+/* ---- Message queues: records of a type (i64), a length (u64) and the bytes, 8-byte aligned. ---- */
+
+struct msg_head {
+	i64 type;
+	u64 len;
+};
+#define RECORD(len) (sizeof(struct msg_head) + (((len) + 7) & ~7ull))
+
+i64 sysv_msgget(i32 key, u64 flags)
+{
+	bool made;
+	return UNDER_LOCKS(get_object(IPC_MSG, key, flags, 0, &made));
+}
+
+/* The queue's bytes of messages (what MSGMNB bounds), from its records. */
+static u64 queued_bytes(struct node *queue, u64 *count)
+{
+	u64 bytes = 0;
+	*count = 0;
+	for (u64 at = 0; at + sizeof(struct msg_head) <= queue->size;) {
+		struct msg_head head;
+		file_read(queue, at, &head, sizeof(head));
+		bytes += head.len, (*count)++;
+		at += RECORD(head.len);
+	}
+	return bytes;
+}
+
+/* One try: 0 sent, 1 to wait, or an errno. */
+static i64 msgsnd_now(u64 id, const struct msg_head *user, u64 len)
+{
+	struct node *queue = object(id, IPC_MSG);
+	if (!queue)
+		return bad_id(id, IPC_MSG);
+	u64 count;
+	if (queued_bytes(queue, &count) + len > MSGMNB)
+		return 1;
+	struct msg_head head = { user->type, len };
+	u64 at = queue->size;
+	if (file_write(queue, at, &head, sizeof(head)) != sizeof(head) ||
+	    file_write(queue, at + sizeof(head), (const u8 *)user + sizeof(i64), len) != (i64)len) {
+		file_truncate(queue, at);
+		return -L_ENOMEM;
+	}
+	file_truncate(queue, at + RECORD(len)); /* the padding */
+	return 0;
+}
+
+/* The message copied in first (under the libos lock only): a bad pointer faults before the queue is touched. */
+static i64 msgsnd_copied(u64 id, const void *msgp, u64 len)
+{
+	static u8 message[sizeof(i64) + MSGMAX];
+	HOLD_LIBOS_LOCK();
+	memcpy(message, msgp, sizeof(i64) + len);
+	tree_lock();
+	i64 result = msgsnd_now(id, (const struct msg_head *)message, len);
+	tree_unlock();
+	return result;
+}
+
+i64 sysv_msgsnd(u64 id, const void *msgp, u64 len, u64 flags)
+{
+	const struct msg_head *user = msgp;
+	if (len > MSGMAX)
+		return -L_EINVAL;
+	if (user->type <= 0)
+		return -L_EINVAL;
+	for (u32 round = 0;;) {
+		i64 result = msgsnd_copied(id, msgp, len);
+		if (result != 1)
+			return result;
+		if (flags & IPC_NOWAIT)
+			return -L_EAGAIN;
+		i64 err = wait_a_little(&round);
+		if (err)
+			return err;
+	}
+}
+
+/* Does a message of `type` answer msgrcv's `want`?  0: the first; > 0 that type; < 0 the lowest up to -want. */
+static bool answers(i64 type, i64 want, i64 best)
+{
+	if (want == 0)
+		return best < 0;
+	if (want > 0)
+		return type == want && best < 0;
+	return type <= -want && (best < 0 || type < best);
+}
+
+/* One try: the length received, FS_WOULD_BLOCK to wait, or an errno. */
+static i64 msgrcv_now(u64 id, void *msgp, u64 size, i64 want, u64 flags)
+{
+	struct node *queue = object(id, IPC_MSG);
+	if (!queue)
+		return bad_id(id, IPC_MSG);
+	u64 found = ~0ull;
+	struct msg_head head, chosen = { -1, 0 };
+	for (u64 at = 0; at + sizeof(head) <= queue->size; at += RECORD(head.len)) {
+		file_read(queue, at, &head, sizeof(head));
+		if (answers(head.type, want, chosen.type)) {
+			found = at, chosen = head;
+			if (want >= 0)
+				break;
+		}
+	}
+	if (found == ~0ull)
+		return FS_WOULD_BLOCK;
+	if (chosen.len > size && !(flags & MSG_NOERROR))
+		return -L_E2BIG;
+	u64 len = MIN(chosen.len, size);
+	memcpy(msgp, &chosen.type, sizeof(i64));
+	file_read(queue, found + sizeof(head), (u8 *)msgp + sizeof(i64), len);
+	/* The record goes: what follows moves down over it. */
+	u64 after = found + RECORD(chosen.len), rest = queue->size - after;
+	static u8 moving[MSGMNB + 64 * sizeof(struct msg_head)];
+	if (rest <= sizeof(moving)) {
+		file_read(queue, after, moving, rest);
+		file_write(queue, found, moving, rest);
+	}
+	file_truncate(queue, found + rest);
+	return (i64)len;
+}
+
+i64 sysv_msgrcv(u64 id, void *msgp, u64 size, i64 type, u64 flags)
+{
+	if ((i64)size < 0)
+		return -L_EINVAL;
+	for (u32 round = 0;;) {
+		i64 result = UNDER_LOCKS(msgrcv_now(id, msgp, size, type, flags));
+		if (result != FS_WOULD_BLOCK)
+			return result;
+		if (flags & IPC_NOWAIT)
+			return -L_ENOMSG;
+		i64 err = wait_a_little(&round);
+		if (err)
+			return err;
+	}
+}
+
+i64 sysv_msgctl(u64 id, u64 cmd, void *buf)
+{
+	cmd &= ~(u64)IPC_64;
+	HOLD_LIBOS_LOCK();
+	tree_lock();
+	struct node *queue = object(id, IPC_MSG);
+	i64 result = queue ? 0 : bad_id(id, IPC_MSG);
+	if (queue && cmd == IPC_RMID) {
+		remove_object(id, IPC_MSG);
+	} else if (queue && cmd == IPC_STAT) {
+		u8 *out = buf;
+		memset(out, 0, 120);
+		fill_perm(out, id, queue);
+		u64 count, bytes = queued_bytes(queue, &count), limit = MSGMNB;
+		memcpy(out + 72, &bytes, 8);
+		memcpy(out + 80, &count, 8);
+		memcpy(out + 88, &limit, 8);
+	} else if (queue && cmd != IPC_SET) {
+		result = -L_EINVAL;
+	}
+	tree_unlock();
+	return result;
+}
+
+/* ---- Semaphore sets: an array of i32 values. ---- */
+
+i64 sysv_semget(i32 key, u64 nsems, u64 flags)
+{
+	if (nsems > SEMMSL)
+		return -L_EINVAL;
+	HOLD_LIBOS_LOCK();
+	tree_lock();
+	bool made;
+	i64 id = get_object(IPC_SEM, key, flags, nsems * 4, &made);
+	if (id > 0 && (made ? nsems == 0 : nsems * 4 > tree_node((u32)id)->size))
+		id = made ? (remove_object((u64)id, IPC_SEM), -L_EINVAL) : -L_EINVAL;
+	tree_unlock();
+	return id;
+}
+
+struct sembuf_l {
+	u16 num;
+	int16_t op, flags;
+};
+
+/* One try: all the operations at once, or none: 0, 1 to wait, or an errno. */
+static i64 semop_now(u64 id, const struct sembuf_l *ops, u64 nops)
+{
+	struct node *set = object(id, IPC_SEM);
+	if (!set)
+		return bad_id(id, IPC_SEM);
+	i32 values[SEMOPM];
+	u64 nsems = set->size / 4;
+	for (u64 i = 0; i < nops; i++)
+		if (ops[i].num >= nsems)
+			return -L_EFBIG;
+	for (u64 i = 0; i < nops; i++) /* each operation sees the ones before it */
+		file_read(set, ops[i].num * 4ull, &values[i], 4);
+	for (u64 i = 0; i < nops; i++) {
+		i32 now = values[i];
+		for (u64 j = 0; j < i; j++)
+			if (ops[j].num == ops[i].num)
+				now = values[j];
+		if ((ops[i].op == 0 && now != 0) || now + ops[i].op < 0)
+			return (ops[i].flags & IPC_NOWAIT) ? -L_EAGAIN : 1;
+		if (now + ops[i].op > SEMVMX)
+			return -L_ERANGE;
+		values[i] = now + ops[i].op;
+	}
+	for (u64 i = 0; i < nops; i++)
+		file_write(set, ops[i].num * 4ull, &values[i], 4);
+	return 0;
+}
+
+i64 sysv_semop(u64 id, const void *sops, u64 nops)
+{
+	if (nops == 0)
+		return -L_EINVAL;
+	if (nops > SEMOPM)
+		return -L_E2BIG;
+	struct sembuf_l ops[SEMOPM];
+	memcpy(ops, sops, nops * sizeof(ops[0])); /* a bad pointer faults here, outside the locks */
+	for (u32 round = 0;;) {
+		i64 result = UNDER_LOCKS(semop_now(id, ops, nops));
+		if (result != 1)
+			return result;
+		i64 err = wait_a_little(&round);
+		if (err)
+			return err;
+	}
+}
+
+i64 sysv_semctl(u64 id, u64 num, u64 cmd, u64 arg)
+{
+	cmd &= ~(u64)IPC_64;
+	HOLD_LIBOS_LOCK();
+	tree_lock();
+	struct node *set = object(id, IPC_SEM);
+	u64 nsems = set ? set->size / 4 : 0;
+	i64 result = set ? 0 : bad_id(id, IPC_SEM);
+	i32 value = 0;
+	bool one = cmd == GETVAL || cmd == SETVAL || cmd == GETPID || cmd == GETNCNT || cmd == GETZCNT;
+	if (set && one && num >= nsems) {
+		result = -L_EINVAL;
+	} else if (set && cmd == IPC_RMID) {
+		remove_object(id, IPC_SEM);
+	} else if (set && cmd == GETVAL) {
+		file_read(set, num * 4, &value, 4);
+		result = value;
+	} else if (set && cmd == SETVAL) {
+		value = (i32)arg;
+		result = value < 0 || value > SEMVMX ? -L_ERANGE : file_write(set, num * 4, &value, 4) < 0 ? -L_ENOMEM : 0;
+	} else if (set && (cmd == GETALL || cmd == SETALL)) {
+		u16 *user = (u16 *)arg; /* unsigned short values, as Linux's */
+		for (u64 i = 0; i < nsems && result == 0; i++) {
+			if (cmd == GETALL) {
+				file_read(set, i * 4, &value, 4);
+				user[i] = (u16)value;
+			} else {
+				value = user[i];
+				result = value > SEMVMX ? -L_ERANGE : 0;
+				if (!result)
+					file_write(set, i * 4, &value, 4);
+			}
+		}
+	} else if (set && cmd == IPC_STAT) {
+		u8 *out = (u8 *)arg;
+		memset(out, 0, 88);
+		fill_perm(out, id, set);
+		memcpy(out + 64, &nsems, 8);
+	} else if (set && !(cmd == GETPID || cmd == GETNCNT || cmd == GETZCNT || cmd == IPC_SET)) {
+		result = -L_EINVAL; /* the others answer 0: no waiter or last pid is kept */
+	}
+	tree_unlock();
+	return result;
+}
