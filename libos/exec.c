@@ -185,6 +185,7 @@ void libos_exec_handed(void)
 }
 
 static i64 build_and_switch(const char *path, char *const argv[], char *const envp[]);
+static i64 build_and_switch_at(const char *path, char *const argv[], char *const envp[], u32 depth);
 
 /*
  * One exec builds at a time (the scratch mapping and the block are single):
@@ -211,7 +212,65 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[])
 	return err;
 }
 
+/*
+ * A script ("#!interpreter [one argument]" on its first line, as Linux):
+ * the interpreter runs with the argument, the script's path and the rest
+ * of argv.  Under the spawn lock, so the new argv can be static; a script
+ * may name a script, four deep at most (ELOOP beyond, as Linux).
+ */
+#define SCRIPT_LINE_MAX 256
+#define SCRIPT_ARGS_MAX 512
+#define SCRIPT_DEPTH_MAX 4
+
+static i64 exec_script(const char *path, const u8 *file, u64 size, char *const argv[], char *const envp[], u32 depth)
+{
+	static char lines[SCRIPT_DEPTH_MAX][SCRIPT_LINE_MAX];
+	static char *args[SCRIPT_DEPTH_MAX][SCRIPT_ARGS_MAX];
+	if (depth >= SCRIPT_DEPTH_MAX)
+		return -L_ELOOP;
+	char *line = lines[depth];
+	u64 len = 0;
+	for (u64 at = 2; at < size && file[at] != '\n'; at++) {
+		if (len + 1 >= SCRIPT_LINE_MAX)
+			return -8; /* ENOEXEC: a line too long */
+		line[len++] = file[at] == '\t' ? ' ' : (char)file[at];
+	}
+	line[len] = 0;
+	char *interp = line;
+	while (*interp == ' ')
+		interp++;
+	char *arg = interp;
+	while (*arg && *arg != ' ')
+		arg++;
+	if (*arg)
+		*arg++ = 0;
+	while (*arg == ' ')
+		arg++;
+	for (char *end = arg + strlen(arg); end > arg && end[-1] == ' ';)
+		*--end = 0; /* the one argument is the rest of the line, trailing blanks off */
+	if (!*interp)
+		return -8;
+	char **out = args[depth];
+	u32 n = 0;
+	out[n++] = interp;
+	if (*arg)
+		out[n++] = arg;
+	out[n++] = (char *)path;
+	for (u64 i = 1; argv && argv[0] && argv[i]; i++) {
+		if (n + 1 >= SCRIPT_ARGS_MAX)
+			return -7; /* E2BIG */
+		out[n++] = argv[i];
+	}
+	out[n] = NULL;
+	return build_and_switch_at(interp, out, envp, depth + 1);
+}
+
 static i64 build_and_switch(const char *path, char *const argv[], char *const envp[])
+{
+	return build_and_switch_at(path, argv, envp, 0);
+}
+
+static i64 build_and_switch_at(const char *path, char *const argv[], char *const envp[], u32 depth)
 {
 	const u8 *file;
 	u64 size;
@@ -220,6 +279,8 @@ static i64 build_and_switch(const char *path, char *const argv[], char *const en
 	int err = fs_find(path, &file, &size);
 	if (err)
 		return err;
+	if (size >= 2 && file[0] == '#' && file[1] == '!')
+		return exec_script(path, file, size, argv, envp, depth);
 	if (elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0)
 		return -8; /* ENOEXEC */
 	/* A program not linked with libos: the loader's image instead, which loads it (below its limit). */

@@ -178,3 +178,24 @@ u32 file_page_at(struct node *node, u64 index)
 		*ref = tree_page_new();
 	return ref ? *ref : 0;
 }
+
+/*
+ * The file's pages side by side at TREE_VIEW_VA, read-only (holes made into
+ * pages first); what was there before is unmapped.  NULL if the file is
+ * larger than the view or memory runs out.
+ */
+const u8 *file_view(struct node *node)
+{
+	u64 pages = (node->size + PAGE - 1) / PAGE;
+	if (pages > TREE_VIEW_PAGES)
+		return NULL;
+	for (u64 i = 0; i < TREE_VIEW_PAGES && (as_lookup_self(TREE_VIEW_VA + i * PAGE) & EXO_PTE_VALID); i++)
+		as_unmap(&libos.self, TREE_VIEW_VA + i * PAGE);
+	for (u64 i = 0; i < pages; i++) {
+		u32 page = file_page_at(node, i);
+		u64 frame = page ? tree_page_frame(page) : 0;
+		if (!frame || as_map(&libos.self, TREE_VIEW_VA + i * PAGE, frame, PAGE_RO | EXO_PTE_SW1) < 0)
+			return NULL;
+	}
+	return (const u8 *)TREE_VIEW_VA;
+}

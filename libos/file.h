@@ -23,5 +23,6 @@ const u8 *file_link_target(const struct node *link); /* a link's target, link->s
 u32 file_page_at(struct node *node, u64 index);
 /* The file's bytes as one run, if they are (the archive's): exec reads programs from there. */
 const u8 *file_contiguous(const struct node *node);
+const u8 *file_view(struct node *node); /* any file's bytes as one run, mapped read-only (exec) */
 
 #endif

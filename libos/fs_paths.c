@@ -137,17 +137,17 @@ i64 fs_real_path(const char *path, char *buf, u64 size)
 	TREE_DONE(0);
 }
 
-/* A program's bytes for exec: one run (the archive's), or an errno. */
+/* A program's bytes for exec: one run (the archive's, or the file's pages mapped side by side), or an errno. */
 int fs_find(const char *path, const u8 **data, u64 *size)
 {
 	TREE_CALL();
 	struct walk_end end;
 	int err = fs_walk(AT_FDCWD, path, 0, &end);
-	const struct node *file = err ? NULL : tree_node(end.node);
+	struct node *file = err ? NULL : tree_node(end.node);
 	if (file && (file->type != NODE_FILE || !(file->perm & 0111)))
 		err = -L_EACCES; /* as Linux's execve of a directory or of a file nobody may execute */
-	else if (file && !(*data = file_contiguous(file)))
-		err = -8; /* ENOEXEC: a file written since start-up is not loaded yet */
+	else if (file && !(*data = file_contiguous(file)) && !(*data = file_view(file)))
+		err = -L_ENOMEM; /* written since start-up, and larger than the view (or no memory) */
 	else if (file)
 		*size = file->size;
 	TREE_DONE(err);

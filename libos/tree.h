@@ -45,6 +45,10 @@ _Static_assert(sizeof(struct node) == 64, "a node is 64 bytes");
 #define TREE_PAGES_MAX 511 /* as many as TREE_FRAMES_VA's page names, with their count */
 #define TREE_POOL_MAX 32767 /* pages: 128 MiB */
 #define TREE_DATA_END (TREE_DATA_VA + (TREE_POOL_MAX + 1) * 4096ull)
+/* Then a view of one file's pages side by side, read-only, for exec to read a program written since start-up. */
+#define TREE_VIEW_VA TREE_DATA_END
+#define TREE_VIEW_PAGES 16384 /* 64 MiB: larger programs must be the archive's */
+#define TREE_END (TREE_VIEW_VA + TREE_VIEW_PAGES * 4096ull) /* what fork skips and exec's reclaim never frees */
 #define TREE_POOL_DEFAULT 4096 /* pages: 16 MiB, unless EXO_TMPFS_KIB says otherwise */
 
 #define TREE_ROOT 1

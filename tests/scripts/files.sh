@@ -28,5 +28,9 @@ rm -r renamed && echo "rm -r: $(ls | sort | tr '\n' ' ')"
 tmp=$(mktemp) && echo "mktemp: $(dirname $tmp)" && rm "$tmp"
 : > empty.txt; echo "truncated: $(wc -c < empty.txt)"
 echo "test -s: $([ -s out.txt ] && echo yes) $([ -s empty.txt ] || echo no)"
+printf '#!/bin/sh\necho "a script written here says $1"\n' > s.sh && chmod +x s.sh && ./s.sh hello
+printf '#! /bin/busybox   echo   \n' > t.sh && chmod 755 t.sh && ./t.sh "runs busybox with its one argument"
+printf 'echo no interpreter line\n' > plain.sh && chmod +x plain.sh && ./plain.sh
+cp /bin/busybox ./bb && ./bb echo "a copied program runs" && echo "its status: $?"
 cd / && rm -r /tmp/work && echo "cleaned: $(ls /tmp | wc -l)"
 echo "=== end files"
