@@ -95,10 +95,10 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], const c
 	while (envp && envp[envc])
 		envc++;
 	u64 *words = (u64 *)block;
-	u64 fds[16 * 4];
+	u64 fds[FS_MAX_FDS * FS_PASS_WORDS];
 	u64 nfds = fs_export(fds);
 	/* counts, NULLs, parent, signals, identity, fds, the program's path, the working directory */
-	u64 strings = (argc + envc + 12 + 4 * nfds) * 8, at = 0;
+	u64 strings = (argc + envc + 12 + FS_PASS_WORDS * nfds) * 8, at = 0;
 	if (strings >= ARGS_BYTES)
 		return -7; /* E2BIG */
 	words[at++] = argc;
@@ -115,8 +115,8 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], const c
 	id_export(&words[at + 3]);
 	at += 5;
 	words[at++] = nfds;
-	memcpy(&words[at], fds, nfds * 4 * 8);
-	at += nfds * 4;
+	memcpy(&words[at], fds, nfds * FS_PASS_WORDS * 8);
+	at += nfds * FS_PASS_WORDS;
 	if (!(words[at++] = put_string(block, &strings, program)))
 		return -7;
 	words[at++] = fs_cwd_export();

@@ -103,9 +103,21 @@ static void drop_numbers(u32 *ref, u32 depth, u64 keep)
 		tree_page_free(*ref), *ref = 0;
 }
 
-/* Pages from `keep` on let go. */
+/*
+ * Pages from `keep` on let go.  A mapped file's are zeroed instead: a
+ * MAP_SHARED mapping still maps them, and a freed page would become
+ * another file's under it.  They go with the node.
+ */
 static void drop_from(struct node *node, u64 keep)
 {
+	if (node->mapped) {
+		for (u64 index = keep, pages = (node->size + PAGE - 1) / PAGE; index < pages; index++) {
+			u8 *page = page_of(node, index);
+			if (page)
+				memset(page, 0, PAGE);
+		}
+		return;
+	}
 	for (u64 i = keep; i < 2; i++)
 		tree_page_free(node->block[i]), node->block[i] = 0;
 	drop_numbers(&node->block[2], 1, keep > 2 ? keep - 2 : 0);

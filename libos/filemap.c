@@ -15,6 +15,7 @@
 
 static struct file_map {
 	u64 start, end; /* 0, 0: a free entry */
+	u64 offset;     /* the file's offset mapped at start */
 	u32 node;
 } maps[MAPS_MAX];
 
@@ -44,11 +45,29 @@ static void hold(u32 node, int change)
 	if (!file)
 		return;
 	if (change > 0) {
-		file->opens++;
+		file->opens++, file->mapped++;
 	} else if (file->opens) {
-		file->opens--;
+		file->opens--, file->mapped -= file->mapped ? 1 : 0;
 		tree_node_release(node);
 	}
+}
+
+/* What shmat checked before it let the locks go (filemap_expect): the mapping checks it again under them. */
+static struct {
+	u32 node, generation, kind_bits;
+} expected;
+
+void filemap_expect(u32 node, u32 generation, u32 kind_bits)
+{
+	expected.node = node, expected.generation = generation, expected.kind_bits = kind_bits;
+}
+
+static bool as_expected(u32 node, const struct node *file)
+{
+	if (!expected.node)
+		return true;
+	return node == expected.node && file && file->type == NODE_FILE && file->nlink &&
+	       (file->generation & 0x7fffu) == expected.generation && (file->perm & 0xf000u) == expected.kind_bits;
 }
 
 int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
@@ -61,7 +80,7 @@ int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
 		return -L_ENOMEM;
 	tree_lock();
 	struct node *file = tree_node(node);
-	int err = 0;
+	int err = as_expected(node, file) ? 0 : -L_EINVAL;
 	u64 pages = file ? (file->size + PAGE - 1) / PAGE : 0;
 	/* Pages past the file's end stay unmapped: a touch there faults (SIGSEGV here, SIGBUS on Linux). */
 	for (u64 i = 0; !err && i < size / PAGE && offset / PAGE + i < pages; i++) {
@@ -70,7 +89,7 @@ int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
 		err = !frame ? -L_ENOMEM : as_map(&libos.self, start + i * PAGE, frame, attrs | FILEMAP_PTE) < 0 ? -L_ENOMEM : 0;
 	}
 	if (!err) {
-		maps[slot] = (struct file_map){ start, start + size, node };
+		maps[slot] = (struct file_map){ start, start + size, offset, node };
 		hold(node, +1);
 	}
 	tree_unlock();
@@ -107,12 +126,13 @@ void filemap_forget(u64 start, u64 end)
 		} else if (map->start < start) {
 			map->end = start;
 		} else if (map->end > end) {
+			map->offset += end - map->start;
 			map->start = end;
 		} else {
 			if (!locked)
 				tree_lock(), locked = true;
 			hold(map->node, -1);
-			*map = (struct file_map){ 0, 0, 0 };
+			*map = (struct file_map){ 0, 0, 0, 0 };
 		}
 	}
 	if (locked)
@@ -155,4 +175,26 @@ u32 filemap_node_at(u64 start)
 		if (maps[i].end && maps[i].start == start)
 			return maps[i].node;
 	return 0;
+}
+
+/* A touch of a MAP_SHARED mapping where nothing is mapped: the file's page if the file reaches it now (it grew). */
+int filemap_fault(u64 page, u64 attrs)
+{
+	if (tree_lock_mine())
+		return -1; /* a call copying to or from the mapping under the lock: EFAULT, not a wait on ourselves */
+	HOLD_LIBOS_LOCK();
+	for (u32 i = 0; i < MAPS_MAX; i++) {
+		const struct file_map *map = &maps[i];
+		if (!map->end || page < map->start || page >= map->end)
+			continue;
+		tree_lock();
+		struct node *file = tree_node(map->node);
+		u64 index = map->offset / PAGE + (page - map->start) / PAGE;
+		u32 pool_page = file && index < (file->size + PAGE - 1) / PAGE ? file_page_at(file, index) : 0;
+		u64 frame = pool_page ? tree_page_frame(pool_page) : 0;
+		int err = !frame ? -1 : as_map(&libos.self, page, frame, attrs | FILEMAP_PTE) < 0 ? -2 : 0;
+		tree_unlock();
+		return err;
+	}
+	return -1;
 }

@@ -16,12 +16,16 @@
 i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node);
 /* The pages of [start, start + size), from the file's page offset / 4096 on: 0 or -ENOMEM/-ENOSPC. */
 int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs);
+/* The next filemap_shared must find this node still the object checked (shmat), or fail with EINVAL; 0: no check. */
+void filemap_expect(u32 node, u32 generation, u32 kind_bits);
 int filemap_private(u32 node, u64 offset, u64 start, u64 size);
 /* [start, end) no longer mapped: the mappings there let their files go. */
 void filemap_forget(u64 start, u64 end);
 /* A forked child's copies (+1, or -1 if it never ran), and this address space's end (exit, exec). */
 void filemap_fork_count(int change);
 void filemap_forget_all(void);
+/* mm_fault's answer for a MAP_SHARED mapping's absent page: 0 mapped, -1 past the file's end, -2 no memory. */
+int filemap_fault(u64 page, u64 attrs);
 /* The mapping that starts at start: its end and its node (0 if none starts there). */
 u64 filemap_end_of(u64 start);
 u32 filemap_node_at(u64 start);

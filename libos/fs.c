@@ -320,8 +320,8 @@ static i64 create_file(const struct walk_end *end, u64 mode)
 	return node;
 }
 
-/* What open finds or makes at path, checked against flags: the node, or an errno. */
-static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode)
+/* What open finds or makes at path, checked against flags: the node (and the entry that named it), or an errno. */
+static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode, u32 *name)
 {
 	struct walk_end end;
 	bool create = flags & O_CREAT;
@@ -329,8 +329,12 @@ static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode)
 	int err = fs_walk(dirfd, path, (create ? WALK_MISSING_OK : 0) | (nofollow ? WALK_NOFOLLOW : 0), &end);
 	if (err)
 		return err;
-	if (!end.node)
-		return create_file(&end, mode);
+	if (!end.node) {
+		i64 made = create_file(&end, mode);
+		*name = made > 0 ? tree_lookup(end.dir, end.name, end.name_len) : 0;
+		return made;
+	}
+	*name = end.dentry;
 	const struct node *found = tree_node(end.node);
 	if (create && (flags & O_EXCL))
 		return -L_EEXIST;
@@ -343,11 +347,41 @@ static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode)
 	return end.node;
 }
 
-i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode)
+/* N for "/proc/self/fd/N" and "/dev/fd/N", else -1. */
+i64 fs_fd_named(const char *path)
 {
-	HOLD_LIBOS_LOCK();
-	tree_lock();
-	i64 node = open_node(dirfd, path, flags, mode);
+	const char *rest = strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14 :
+	                   strncmp(path, "/dev/fd/", 8) == 0 ? path + 8 : NULL;
+	i64 fd = rest && *rest ? 0 : -1;
+	for (; rest && *rest && fd >= 0; rest++)
+		fd = *rest >= '0' && *rest <= '9' && fd < MAX_FDS ? fd * 10 + (*rest - '0') : -1;
+	return fd;
+}
+
+/*
+ * /proc/self/fd/N and /dev/fd/N (bash's process substitution): a file or
+ * directory opened again by its node, at offset 0 with the new flags, as
+ * Linux reopens it; a pipe, the console or a device shared as by dup.
+ * The node, 0 if done here (*fd says what), or an errno.
+ */
+static i64 reopen(i64 number, u64 flags, u32 *name, i64 *fd)
+{
+	struct open_file *open = fd_at(number);
+	if (!open)
+		return -L_ENOENT;
+	if (has_ofd(open)) {
+		*name = open->name;
+		return open->node;
+	}
+	*fd = install(current_table(), open, 0, flags & O_CLOEXEC);
+	if (*fd >= 0)
+		open->refs++;
+	return 0;
+}
+
+/* The node open found (or an errno), given an open file and a descriptor: under the tree lock, which it lets go. */
+static i64 open_found(i64 node, u32 name, u64 flags)
+{
 	struct node *found = node > 0 ? tree_node((u32)node) : NULL;
 	if (found && found->type == NODE_DEV) {
 		u64 dev = found->size;
@@ -357,21 +391,40 @@ i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode)
 	if (found && found->type == NODE_FILE && (flags & O_TRUNC) && (flags & O_ACCMODE))
 		node = file_truncate(found, 0) < 0 ? -L_ENOSPC : node;
 	u32 ofd = node > 0 ? tree_ofd_new((u32)node, (u32)(flags & (O_ACCMODE | O_APPEND))) : 0;
+	bool dir = found && found->type == NODE_DIR;
 	tree_unlock();
 	if (node < 0)
 		return node;
-	struct open_file *open = ofd ? fs_new_open(found->type == NODE_DIR ? OPEN_DIR : OPEN_FILE) : NULL;
+	struct open_file *open = ofd ? fs_new_open(dir ? OPEN_DIR : OPEN_FILE) : NULL;
 	if (!open) {
 		if (ofd)
 			count_ofd(ofd, -1);
 		return ofd ? -L_EMFILE : -23; /* ENFILE: no description left */
 	}
-	open->node = (u32)node, open->ofd = ofd;
+	open->node = (u32)node, open->ofd = ofd, open->name = name;
 	i64 fd = install(current_table(), open, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		fs_drop_open(open);
 	return fd;
 }
+
+i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode)
+{
+	HOLD_LIBOS_LOCK();
+	u32 name = 0;
+	i64 number = fs_fd_named(path), fd = -L_EMFILE, node;
+	if (number >= 0) {
+		node = reopen(number, flags, &name, &fd);
+		if (node <= 0)
+			return node < 0 ? node : fd;
+		tree_lock();
+	} else {
+		tree_lock();
+		node = open_node(dirfd, path, flags, mode, &name);
+	}
+	return open_found(node, name, flags);
+}
+
 i64 fs_close(i64 fd)
 {
 	HOLD_LIBOS_LOCK();
@@ -520,28 +573,26 @@ i64 fs_pipe(int *out, u64 flags)
 enum { PASS_CONSOLE = 1, PASS_FILE = 2, PASS_PIPE_READ = 3, PASS_PIPE_WRITE = 4, PASS_DIR = 5, PASS_DEV = 6 };
 static const u8 pass_kind[] = { [OPEN_FILE] = PASS_FILE, [OPEN_DIR] = PASS_DIR, [OPEN_DEV] = PASS_DEV };
 static const u8 open_kind_passed[] = { [PASS_FILE] = OPEN_FILE, [PASS_DIR] = OPEN_DIR, [PASS_DEV] = OPEN_DEV };
-#define PASS_FDS 16
 
+/*
+ * Each inherited descriptor in two words: its number, kind and the entry it
+ * was opened by (fd | kind << 8 | name << 32), then what names it (node |
+ * description << 32, or a pipe's frame).
+ */
 u32 fs_export(u64 *out)
 {
 	HOLD_LIBOS_LOCK();
 	struct fdtable *table = current_table();
 	u32 count = 0;
-	for (u32 fd = 0; fd < PASS_FDS; fd++) {
+	for (u32 fd = 0; fd < MAX_FDS; fd++) {
 		struct open_file *open = table->fd[fd];
 		if (!open || table->cloexec[fd])
 			continue;
-		u64 *record = out + 4 * count++;
-		record[0] = fd;
-		if (open->kind == OPEN_CONSOLE) {
-			record[1] = PASS_CONSOLE;
-		} else if (open->kind == OPEN_FILE || open->kind == OPEN_DIR || open->kind == OPEN_DEV) {
-			record[1] = pass_kind[open->kind];
-			record[2] = open->node, record[3] = open->ofd;
-		} else {
-			record[1] = open->write_end ? PASS_PIPE_WRITE : PASS_PIPE_READ;
-			record[2] = open->pipe_frame;
-		}
+		u64 *record = out + FS_PASS_WORDS * count++;
+		u64 kind = open->kind == OPEN_CONSOLE ? PASS_CONSOLE : open->kind == OPEN_PIPE ?
+		           (open->write_end ? PASS_PIPE_WRITE : PASS_PIPE_READ) : pass_kind[open->kind];
+		record[0] = fd | kind << 8 | (u64)open->name << 32;
+		record[1] = open->kind == OPEN_PIPE ? open->pipe_frame : open->node | (u64)open->ofd << 32;
 	}
 	return count;
 }
@@ -551,7 +602,7 @@ void fs_pin_exports(void)
 {
 	HOLD_LIBOS_LOCK();
 	struct fdtable *table = current_table();
-	for (u32 fd = 0; fd < PASS_FDS; fd++) {
+	for (u32 fd = 0; fd < MAX_FDS; fd++) {
 		struct open_file *open = table->fd[fd];
 		if (!open || table->cloexec[fd])
 			continue;
@@ -571,23 +622,23 @@ void fs_import(const u64 *records, u64 count)
 			fs_drop_open(table->fd[fd]);
 			table->fd[fd] = NULL;
 		}
-	for (u64 i = 0; i < count && i < PASS_FDS; i++) {
-		const u64 *record = records + 4 * i;
+	for (u64 i = 0; i < count && i < MAX_FDS; i++) {
+		const u64 *record = records + FS_PASS_WORDS * i;
+		u64 fd = record[0] & 0xff, kind = (record[0] >> 8) & 0xff;
 		struct open_file *open = NULL;
-		if (record[1] == PASS_CONSOLE) {
+		if (kind == PASS_CONSOLE) {
 			open = &console;
 			console.refs++;
-		} else if ((record[1] == PASS_FILE || record[1] == PASS_DIR || record[1] == PASS_DEV) &&
-		           record[2] == (u32)record[2] && record[3] == (u32)record[3]) {
-			open = fs_new_open(open_kind_passed[record[1]]);
+		} else if (kind == PASS_FILE || kind == PASS_DIR || kind == PASS_DEV) {
+			open = fs_new_open(open_kind_passed[kind]);
 			if (open)
-				open->node = (u32)record[2], open->ofd = (u32)record[3];
-		} else if (record[1] == PASS_PIPE_READ || record[1] == PASS_PIPE_WRITE) {
-			struct pipe *pipe = pipe_map(record[2]);
-			open = pipe ? pipe_end(record[2], pipe, record[1] == PASS_PIPE_WRITE) : NULL;
+				open->node = (u32)record[1], open->ofd = (u32)(record[1] >> 32), open->name = (u32)(record[0] >> 32);
+		} else if (kind == PASS_PIPE_READ || kind == PASS_PIPE_WRITE) {
+			struct pipe *pipe = pipe_map(record[1]);
+			open = pipe ? pipe_end(record[1], pipe, kind == PASS_PIPE_WRITE) : NULL;
 		}
-		if (open && record[0] < MAX_FDS)
-			table->fd[record[0]] = open;
+		if (open && fd < MAX_FDS)
+			table->fd[fd] = open;
 	}
 }
 

@@ -33,11 +33,13 @@ struct open_file {
 	u32 refs;
 	u32 node; /* OPEN_FILE, OPEN_DIR, OPEN_DEV: the tree's node */
 	u32 ofd;  /* OPEN_FILE, OPEN_DIR: the shared description */
+	u32 name; /* the directory entry it was opened by (a hint for /proc/self/fd: it may have moved since) */
 	struct pipe *pipe; /* pipe.c maps it */
 	u64 pipe_frame;
 };
 
 struct open_file *fs_fd(i64 fd);
+i64 fs_fd_named(const char *path); /* N for /proc/self/fd/N and /dev/fd/N, else -1 */
 struct open_file *fs_new_open(u8 kind);
 void fs_drop_open(struct open_file *open);
 i64 fs_install(struct open_file *open, bool cloexec);

@@ -213,6 +213,11 @@ i64 fs_fstat(i64 fd, void *statbuf)
 
 i64 fs_stat(i64 dirfd, const char *path, void *statbuf, bool nofollow)
 {
+	i64 named = fs_fd_named(path);
+	if (named >= 0) { /* /dev/fd/N: what descriptor N is (ENOENT if none) */
+		HOLD_LIBOS_LOCK();
+		return fs_fd(named) ? fs_fstat(named, statbuf) : -L_ENOENT;
+	}
 	TREE_CALL();
 	struct walk_end end;
 	int err = fs_walk(dirfd, path, nofollow ? WALK_NOFOLLOW : 0, &end);
@@ -536,4 +541,38 @@ i64 fs_statfs(void *out)
 	words[8] = TREE_NAME_MAX; /* f_namelen (after f_fsid) */
 	words[9] = 4096;          /* f_frsize */
 	return 0;
+}
+
+/* readlink of /proc/self/fd/N: the path a file was opened by (if still its name), a pipe's name, the console. */
+i64 fs_fd_path(i64 fd, char *buf, u64 size)
+{
+	TREE_CALL();
+	struct open_file *open = fs_fd(fd);
+	char path[TREE_PATH_MAX];
+	u64 len = 0;
+	if (!open)
+		TREE_DONE(-L_ENOENT);
+	if (open->kind == OPEN_DIR) {
+		len = tree_dir_path(open->node, path, sizeof(path));
+	} else if ((open->kind == OPEN_FILE || open->kind == OPEN_DEV) && tree_dentry_node(open->name) == open->node) {
+		len = tree_dir_path(tree_dentry_dir(open->name), path, sizeof(path) - TREE_NAME_MAX - 2);
+		u32 name_len;
+		const char *name = tree_dentry_name(open->name, &name_len);
+		if (len) {
+			len -= len == 2 ? 1 : 0; /* "/" + name, not "//" + name */
+			path[len - 1] = '/';
+			memcpy(path + len, name, name_len);
+			len += name_len + 1;
+			path[len - 1] = 0;
+		}
+	}
+	tree_unlock();
+	if (!len) {
+		const char *kind = open->kind == OPEN_CONSOLE ? "/dev/console" : open->kind == OPEN_PIPE ? "pipe:" : "(deleted)";
+		len = strlen(kind) + 1;
+		memcpy(path, kind, len);
+	}
+	u64 n = MIN(size, len - 1);
+	memcpy(buf, path, n);
+	return (i64)n;
 }

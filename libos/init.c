@@ -162,8 +162,8 @@ static u64 words_from_block(struct words *words, const u64 *block, const char **
 	sig_keep_pending(block[at + 4]);
 	id_import(&block[at + 5]);
 	fs_import(&block[at + 8], block[at + 7]);
-	*path = (const char *)block[at + 8 + 4 * block[at + 7]];
-	fs_cwd_import(block[at + 9 + 4 * block[at + 7]]);
+	*path = (const char *)block[at + 8 + FS_PASS_WORDS * block[at + 7]];
+	fs_cwd_import(block[at + 9 + FS_PASS_WORDS * block[at + 7]]);
 	return block[at + 1];
 }
 

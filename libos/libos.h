@@ -236,11 +236,13 @@ i64 fs_fsync(i64 fd);
 i64 fs_pio(i64 fd, void *buf, u64 len, i64 at, bool writing);
 i64 fs_statfs(void *out);
 i64 fs_flock(i64 fd, u64 op);
+i64 fs_fd_path(i64 fd, char *buf, u64 size); /* readlink of /proc/self/fd/N */
 int fs_fork_table(u64 child);
 void fs_fork_child(u64 self, u64 process);
 void fs_fork_count_ends(u64 process, int change);
 /* Inherited descriptors for exec: 4 words each into out (16 at most); their count. */
-u32 fs_export(u64 *out);
+#define FS_PASS_WORDS 2 /* the exec block's words per inherited descriptor */
+u32 fs_export(u64 *out); /* FS_MAX_FDS * FS_PASS_WORDS words at most */
 void fs_import(const u64 *records, u64 count);
 void fs_pin_exports(void);
 void fs_drop_table(u64 env, bool cloexec_only);

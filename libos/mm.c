@@ -308,6 +308,8 @@ int mm_fault(u64 addr, bool write)
 		bool allows = (present & EXO_PTE_AF) && (!write || !(present & EXO_PTE_RO));
 		return allows ? 0 : -1;
 	}
+	if (region->kind == REGION_FILE) /* the file's page, if the file reaches it now; else SIGSEGV */
+		return filemap_fault(page, mm_page_attrs(region->prot));
 	/* Demand-zero: a fresh frame mapped in one call (nothing to undo if it fails); -2: no frame for it. */
 	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -2 : 0;
 }
@@ -518,8 +520,8 @@ int mm_fork_prepare(void)
 {
 	for (u32 i = 0; i < map.count; i++) {
 		const struct region *region = &map.at[i];
-		if (region->policy != FORK_SHARED)
-			continue;
+		if (region->policy != FORK_SHARED || region->kind == REGION_FILE)
+			continue; /* a file's pages are the tree's, shared already; past its end they stay unmapped */
 		for (u64 va = region->start; va < region->end; va += PAGE) {
 			u64 desc = as_lookup_self(va);
 			if (!(desc & EXO_PTE_VALID)) {

@@ -441,9 +441,9 @@ __attribute__((noreturn)) void libos_end_process_from(u64 self, u64 process, i64
 /* exit_group: the whole process (its other threads first). */
 __attribute__((noreturn)) void libos_exit(i64 status)
 {
-	tree_unlock_if_mine(); /* a fatal fault inside a call: its exit takes the lock again */
 	u64 self = (u64)exo_self();
 	fork_exit_if_unsettled(self, status); /* a forked child in its first act: only what was counted for it */
+	tree_unlock_if_mine(); /* a fatal fault inside a call: its exit takes the lock again */
 	u64 process = libos_process_of(self);
 	libos_end_threads(process, self);
 	if (process != self)

@@ -73,6 +73,15 @@ static i64 sys_faccessat2(const u64 *a)
 	return fs_access(INT_ARG(a[0]), (const char *)a[1], a[2], a[3] & AT_SYMLINK_NOFOLLOW);
 }
 
+/* A descriptor's number in a path ("12"), or -1 if it is not all digits. */
+static i64 strtofd(const char *digits)
+{
+	i64 fd = 0;
+	for (; *digits && fd >= 0; digits++)
+		fd = *digits >= '0' && *digits <= '9' && fd < FS_MAX_FDS ? fd * 10 + (*digits - '0') : -1;
+	return fd;
+}
+
 /* /proc/self/exe is the program this process runs (what the loader loaded, or the app). */
 static i64 sys_readlinkat(const u64 *a)
 {
@@ -85,6 +94,8 @@ static i64 sys_readlinkat(const u64 *a)
 		memcpy((char *)a[2], exe, len);
 		return (i64)len;
 	}
+	if (strncmp(path, "/proc/self/fd/", 14) == 0 && path[14] >= '0' && path[14] <= '9')
+		return fs_fd_path(INT_ARG(strtofd(path + 14)), (char *)a[2], a[3]);
 	return fs_readlink(INT_ARG(a[0]), path, (char *)a[2], a[3]);
 }
 

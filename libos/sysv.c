@@ -62,18 +62,28 @@ static u32 object_name(char *out, u8 kind, u64 value, bool private)
 	return len;
 }
 
-/* The live object of `kind` with id `id` (its node), or NULL. */
+/*
+ * An object's id: its node's number in the low 16 bits and 15 bits of the
+ * node's generation above, so an id outlives its object: once the node is
+ * given to something else, the old id names nothing.
+ */
+static i64 id_of(u32 node) { return (i64)((tree_node(node)->generation & 0x7fffu) << 16 | node); }
+
+/* The live object of `kind` with id `id`, or NULL. */
 static struct node *object(u64 id, u8 kind)
 {
-	struct node *node = id == (u32)id ? tree_node((u32)id) : NULL;
-	return node && node->type == NODE_FILE && node->nlink && node->perm >> 12 == kind ? node : NULL;
+	struct node *node = id <= 0x7fffffffu ? tree_node((u32)(id & 0xffff)) : NULL;
+	bool same = node && (node->generation & 0x7fffu) == id >> 16;
+	return same && node->type == NODE_FILE && node->nlink && node->perm >> 12 == kind ? node : NULL;
 }
 
-/* An id that names no object of the kind: EIDRM if it did and was removed (its node not yet reused), else EINVAL. */
+static u32 node_of(u64 id) { return (u32)(id & 0xffff); }
+
+/* An id that names no object of the kind.  (A waiter that saw it turns this into EIDRM.) */
 static i64 bad_id(u64 id, u8 kind)
 {
-	struct node *node = id == (u32)id ? tree_node((u32)id) : NULL;
-	return node && node->type == NODE_FILE && !node->nlink && node->perm >> 12 == kind ? -L_EIDRM : -L_EINVAL;
+	(void)id, (void)kind;
+	return -L_EINVAL;
 }
 
 /* *get: the object for key (made if IPC_CREAT and missing, with `bytes` zeroed bytes), its id or an errno. */
@@ -87,7 +97,7 @@ static i64 get_object(u8 kind, i32 key, u64 flags, u64 bytes, bool *made)
 		if (found) {
 			if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
 				return -L_EEXIST;
-			return object(found, kind) ? found : -L_EINVAL;
+			return object((u64)id_of(found), kind) ? id_of(found) : -L_EINVAL;
 		}
 		if (!(flags & IPC_CREAT))
 			return -L_ENOENT;
@@ -106,7 +116,7 @@ static i64 get_object(u8 kind, i32 key, u64 flags, u64 bytes, bool *made)
 		return err;
 	}
 	*made = true;
-	return node;
+	return id_of(node);
 }
 
 /* IPC_RMID: the name goes now; the node, and its bytes, when nothing holds it (an attached segment). */
@@ -116,7 +126,7 @@ static void remove_object(u64 id, u8 kind)
 	struct node *node = object(id, kind);
 	u32 dir = tree_ipc_dir();
 	for (u64 pos = 0, entry; node && (entry = tree_next_entry(dir, &pos));)
-		if (tree_dentry_node((u32)entry) == id) {
+		if (tree_dentry_node((u32)entry) == node_of(id)) {
 			tree_unlink_entry((u32)entry);
 			return;
 		}
@@ -129,7 +139,7 @@ static void fill_perm(u8 *out, u64 id, const struct node *node)
 	memset(out, 0, 48);
 	u32 dir = tree_ipc_dir(), key = 0;
 	for (u64 pos = 0, entry; (entry = tree_next_entry(dir, &pos));)
-		if (tree_dentry_node((u32)entry) == id) {
+		if (tree_dentry_node((u32)entry) == node_of(id)) {
 			u32 len;
 			const char *name = tree_dentry_name((u32)entry, &len);
 			for (u32 i = 1; name[1] != '#' && i < len; i++)
@@ -171,15 +181,15 @@ i64 sysv_shmget(i32 key, u64 size, u64 flags)
 	HOLD_LIBOS_LOCK();
 	tree_lock();
 	bool made;
-	i64 id = get_object(IPC_SHM, key, flags, (size + 4095) & ~4095ull, &made);
-	if (id > 0 && (made ? size == 0 : size > tree_node((u32)id)->size))
+	i64 id = get_object(IPC_SHM, key, flags, size, &made); /* its size as asked: mappings round up */
+	if (id > 0 && (made ? size == 0 : size > tree_node(node_of((u64)id))->size))
 		id = made ? (remove_object((u64)id, IPC_SHM), -L_EINVAL) : -L_EINVAL;
 	tree_unlock();
 	return id;
 }
 
 #define MAP_SHARED_ 0x01
-#define MAP_FIXED_ 0x10
+#define MAP_FIXED_NOREPLACE_ 0x100000
 
 i64 sysv_shmat(u64 id, u64 addr, u64 flags)
 {
@@ -197,7 +207,10 @@ i64 sysv_shmat(u64 id, u64 addr, u64 flags)
 		return -L_EINVAL; /* SHM_RND is not taken */
 	u64 prot = flags & SHM_RDONLY ? 1 : 3;
 	HOLD_LIBOS_LOCK();
-	return mm_map_node(addr, size, prot, MAP_SHARED_ | (addr ? MAP_FIXED_ : 0), (u32)id, 0);
+	filemap_expect(node_of(id), (u32)(id >> 16), IPC_SHM << 12); /* still this segment when mapped, or EINVAL */
+	i64 at = mm_map_node(addr, size, prot, MAP_SHARED_ | (addr ? MAP_FIXED_NOREPLACE_ : 0), node_of(id), 0);
+	filemap_expect(0, 0, 0);
+	return at == -L_EEXIST ? -L_EINVAL : at; /* an address in use: EINVAL without SHM_REMAP, as Linux */
 }
 
 i64 sysv_shmdt(u64 addr)
@@ -205,7 +218,7 @@ i64 sysv_shmdt(u64 addr)
 	HOLD_LIBOS_LOCK();
 	u32 node = filemap_node_at(addr);
 	tree_lock();
-	bool segment = node && tree_node(node) && tree_node(node)->perm >> 12 == IPC_SHM;
+	bool segment = node && tree_node(node) && tree_node(node)->type == NODE_FILE && tree_node(node)->perm >> 12 == IPC_SHM;
 	tree_unlock();
 	return segment ? mm_unmap_file_at(addr) : -L_EINVAL;
 }
@@ -223,7 +236,7 @@ i64 sysv_shmctl(u64 id, u64 cmd, void *buf)
 		u8 *out = buf;
 		memset(out, 0, 112);
 		fill_perm(out, id, node);
-		u64 nattch = node->opens, ctime = (u64)node->ctime / 1000000000;
+		u64 nattch = node->mapped, ctime = (u64)node->ctime / 1000000000;
 		memcpy(out + 48, &node->size, 8);
 		memcpy(out + 72, &ctime, 8);
 		memcpy(out + 88, &nattch, 8);
@@ -256,6 +269,8 @@ static u64 queued_bytes(struct node *queue, u64 *count)
 	for (u64 at = 0; at + sizeof(struct msg_head) <= queue->size;) {
 		struct msg_head head;
 		file_read(queue, at, &head, sizeof(head));
+		if (head.len > MSGMAX)
+			break; /* spoilt: what follows is not read */
 		bytes += head.len, (*count)++;
 		at += RECORD(head.len);
 	}
@@ -269,8 +284,8 @@ static i64 msgsnd_now(u64 id, const struct msg_head *user, u64 len)
 	if (!queue)
 		return bad_id(id, IPC_MSG);
 	u64 count;
-	if (queued_bytes(queue, &count) + len > MSGMNB)
-		return 1;
+	if (queued_bytes(queue, &count) + len > MSGMNB || count + 1 > MSGMNB)
+		return 1; /* full: its bytes, or its count (Linux's bound for empty messages) */
 	struct msg_head head = { user->type, len };
 	u64 at = queue->size;
 	if (file_write(queue, at, &head, sizeof(head)) != sizeof(head) ||
@@ -303,6 +318,8 @@ i64 sysv_msgsnd(u64 id, const void *msgp, u64 len, u64 flags)
 		return -L_EINVAL;
 	for (u32 round = 0;;) {
 		i64 result = msgsnd_copied(id, msgp, len);
+		if (result == -L_EINVAL && round)
+			return -L_EIDRM; /* removed while we waited */
 		if (result != 1)
 			return result;
 		if (flags & IPC_NOWAIT)
@@ -320,7 +337,8 @@ static bool answers(i64 type, i64 want, i64 best)
 		return best < 0;
 	if (want > 0)
 		return type == want && best < 0;
-	return type <= -want && (best < 0 || type < best);
+	bool within = want == INT64_MIN || type <= -want; /* -LONG_MIN overflows: every type is within */
+	return within && (best < 0 || type < best);
 }
 
 /* One try: the length received, FS_WOULD_BLOCK to wait, or an errno. */
@@ -333,6 +351,8 @@ static i64 msgrcv_now(u64 id, void *msgp, u64 size, i64 want, u64 flags)
 	struct msg_head head, chosen = { -1, 0 };
 	for (u64 at = 0; at + sizeof(head) <= queue->size; at += RECORD(head.len)) {
 		file_read(queue, at, &head, sizeof(head));
+		if (head.len > MSGMAX)
+			break; /* spoilt: what follows is not read */
 		if (answers(head.type, want, chosen.type)) {
 			found = at, chosen = head;
 			if (want >= 0)
@@ -348,10 +368,11 @@ static i64 msgrcv_now(u64 id, void *msgp, u64 size, i64 want, u64 flags)
 	file_read(queue, found + sizeof(head), (u8 *)msgp + sizeof(i64), len);
 	/* The record goes: what follows moves down over it. */
 	u64 after = found + RECORD(chosen.len), rest = queue->size - after;
-	static u8 moving[MSGMNB + 64 * sizeof(struct msg_head)];
-	if (rest <= sizeof(moving)) {
-		file_read(queue, after, moving, rest);
-		file_write(queue, found, moving, rest);
+	static u8 moving[4096];
+	for (u64 done = 0; done < rest; done += sizeof(moving)) {
+		u64 part = MIN(sizeof(moving), rest - done);
+		file_read(queue, after + done, moving, part);
+		file_write(queue, found + done, moving, part);
 	}
 	file_truncate(queue, found + rest);
 	return (i64)len;
@@ -363,6 +384,8 @@ i64 sysv_msgrcv(u64 id, void *msgp, u64 size, i64 type, u64 flags)
 		return -L_EINVAL;
 	for (u32 round = 0;;) {
 		i64 result = UNDER_LOCKS(msgrcv_now(id, msgp, size, type, flags));
+		if (result == -L_EINVAL && round)
+			return -L_EIDRM; /* removed while we waited */
 		if (result != FS_WOULD_BLOCK)
 			return result;
 		if (flags & IPC_NOWAIT)
@@ -407,7 +430,7 @@ i64 sysv_semget(i32 key, u64 nsems, u64 flags)
 	tree_lock();
 	bool made;
 	i64 id = get_object(IPC_SEM, key, flags, nsems * 4, &made);
-	if (id > 0 && (made ? nsems == 0 : nsems * 4 > tree_node((u32)id)->size))
+	if (id > 0 && (made ? nsems == 0 : nsems * 4 > tree_node(node_of((u64)id))->size))
 		id = made ? (remove_object((u64)id, IPC_SEM), -L_EINVAL) : -L_EINVAL;
 	tree_unlock();
 	return id;
@@ -457,6 +480,8 @@ i64 sysv_semop(u64 id, const void *sops, u64 nops)
 	memcpy(ops, sops, nops * sizeof(ops[0])); /* a bad pointer faults here, outside the locks */
 	for (u32 round = 0;;) {
 		i64 result = UNDER_LOCKS(semop_now(id, ops, nops));
+		if (result == -L_EINVAL && round)
+			return -L_EIDRM; /* removed while we waited */
 		if (result != 1)
 			return result;
 		i64 err = wait_a_little(&round);
@@ -487,6 +512,8 @@ i64 sysv_semctl(u64 id, u64 num, u64 cmd, u64 arg)
 		result = value < 0 || value > SEMVMX ? -L_ERANGE : file_write(set, num * 4, &value, 4) < 0 ? -L_ENOMEM : 0;
 	} else if (set && (cmd == GETALL || cmd == SETALL)) {
 		u16 *user = (u16 *)arg; /* unsigned short values, as Linux's */
+		for (u64 i = 0; cmd == SETALL && i < nsems; i++)
+			result = user[i] > SEMVMX ? -L_ERANGE : result; /* all checked before any is set */
 		for (u64 i = 0; i < nsems && result == 0; i++) {
 			if (cmd == GETALL) {
 				file_read(set, i * 4, &value, 4);

@@ -66,6 +66,8 @@ void tree_lock(void)
 
 void tree_unlock(void) { __atomic_store_n(&T->lock, 0, __ATOMIC_RELEASE); }
 
+bool tree_lock_mine(void) { return ready && __atomic_load_n(&T->lock, __ATOMIC_RELAXED) == (u32)exo_self(); }
+
 void tree_unlock_if_mine(void)
 {
 	if (ready && __atomic_load_n(&T->lock, __ATOMIC_RELAXED) == (u32)exo_self())
@@ -130,6 +132,7 @@ const char *tree_dentry_name(u32 dentry, u32 *len)
 }
 
 u32 tree_dentry_node(u32 dentry) { return dentry && dentry < T->dentries_max ? DENTRIES[dentry].node : 0; }
+u32 tree_dentry_dir(u32 dentry) { return dentry && dentry < T->dentries_max ? DENTRIES[dentry].dir : 0; }
 
 u32 tree_lookup(u32 dir, const char *name, u32 len)
 {
@@ -178,6 +181,8 @@ int tree_link_name(u32 dir, const char *name, u32 len, u32 node, bool archive_na
 		return -L_ENAMETOOLONG;
 	if (!tree_node(dir) || NODES[dir].type != NODE_DIR || !NODES[dir].nlink || !tree_node(node))
 		return -L_ENOENT; /* a directory removed while open (or from the working directory) takes no names */
+	if (NODES[node].nlink == 0xffff)
+		return -31; /* EMLINK */
 	u32 dentry = T->dentry_free;
 	if (!dentry || dentry >= T->dentries_max || (T->slots_live + T->slots_dead + 1) * 2 > T->slot_mask + 1)
 		return -L_ENOSPC;

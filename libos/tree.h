@@ -22,7 +22,8 @@ struct node {
 	u8 type;
 	u8 in_archive; /* a file's or link's bytes are the archive's (at `archive_data`), not the pool's */
 	u16 perm;      /* permission bits (07777) */
-	u32 nlink;     /* names it has (a directory: 2 + its subdirectories, as Linux counts) */
+	u16 nlink;     /* names it has (a directory: 2 + its subdirectories, as Linux counts) */
+	u16 mapped;    /* MAP_SHARED mappings of it (filemap.c): its pages are not freed while mapped */
 	u32 opens;     /* open file descriptions on it: an unlinked file lives until the last goes */
 	u32 parent;    /* a directory's parent (the root's is itself) */
 	u64 size;      /* bytes; a directory's entries; a device's number */
@@ -67,6 +68,7 @@ void tree_forked(void); /* a forked child: the records are not mapped here (fork
 void tree_lock(void);
 void tree_unlock(void);
 void tree_unlock_if_mine(void); /* a call that faults on a user pointer gives it up */
+bool tree_lock_mine(void);
 
 struct node *tree_node(u32 node); /* NULL for 0 or out of range */
 u32 tree_nodes_max(void);
@@ -94,6 +96,7 @@ int tree_walk(u32 at, const char *path, u32 flags, struct walk_end *end);
 /* Entries: find, add, remove.  Under the tree lock. */
 u32 tree_lookup(u32 dir, const char *name, u32 len); /* the entry, 0 if none */
 u32 tree_dentry_node(u32 dentry);
+u32 tree_dentry_dir(u32 dentry);
 const char *tree_dentry_name(u32 dentry, u32 *len);
 int tree_link(u32 dir, const char *name, u32 len, u32 node); /* 0, -ENOSPC, -ENAMETOOLONG */
 void tree_unlink_entry(u32 dentry); /* the name goes; the node goes too if nothing else holds it */

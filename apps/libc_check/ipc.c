@@ -171,10 +171,42 @@ static void posix_shared_memory(void)
 	close(fd);
 }
 
+/* Corners a review found: a truncated file under a mapping, an attach over memory in use, a removed queue's waiter. */
+static void corners(void)
+{
+	int fd = shm_open("/corner", O_RDWR | O_CREAT, 0600);
+	write(fd, "before the truncation", 21);
+	char *at = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int again = open("/dev/shm/corner", O_RDWR | O_TRUNC); /* a touch now would be SIGBUS on Linux: none */
+	write(again, "after", 5);
+	printf("check: ipc: a mapped file truncated and written again: %.5s, the old bytes gone %d\n",
+	       at == MAP_FAILED ? "-" : at, at != MAP_FAILED && at[5] == 0 && at[10] == 0);
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	printf("check: ipc: shmat over a mapping in use %s\n",
+	       shmat(id, at == MAP_FAILED ? (void *)0 : at, 0) == (void *)-1 ? strerror(errno) : "ok");
+	shmctl(id, IPC_RMID, NULL);
+	munmap(at, 4096);
+	close(again);
+	close(fd);
+	shm_unlink("/corner");
+	int queue = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct message in;
+		_exit(msgrcv(queue, &in, sizeof(in.text), 0, 0) < 0 && errno == EIDRM ? 0 : 1);
+	}
+	nap_ms(50);
+	msgctl(queue, IPC_RMID, NULL);
+	int status;
+	waitpid(pid, &status, 0);
+	printf("check: ipc: a queue removed under a waiter gives it EIDRM %d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 void ipc_checks(void)
 {
 	segments();
 	queues();
 	semaphores();
 	posix_shared_memory();
+	corners();
 }

@@ -314,6 +314,7 @@ void fork_exit_if_unsettled(u64 self, i64 status)
 {
 	if (LIBOS_SAFE->fork_unsettled != self)
 		return;
+	tree_forked(); /* fork skipped the tree's slot: this child maps it afresh if it needs it */
 	fs_fork_count_ends(resume.process, -1);
 	fs_fork_count_ends(self, -1);
 	filemap_fork_count(-1);
@@ -331,6 +332,7 @@ __attribute__((noreturn)) void libos_fork_child_resume(void)
 	 * writes is copied (copy-on-write) for us.
 	 */
 	thread_fork_child();
+	tree_forked(); /* fork skipped the tree's slot: mapped again at the first tree_lock */
 	libos.env = self;
 	libos.root = resume.child_root;
 	as_self_of(&libos.self, self, resume.child_root);

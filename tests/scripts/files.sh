@@ -31,6 +31,9 @@ echo "test -s: $([ -s out.txt ] && echo yes) $([ -s empty.txt ] || echo no)"
 printf '#!/bin/sh\necho "a script written here says $1"\n' > s.sh && chmod +x s.sh && ./s.sh hello
 printf '#! /bin/busybox   echo   \n' > t.sh && chmod 755 t.sh && ./t.sh "runs busybox with its one argument"
 printf 'echo no interpreter line\n' > plain.sh && chmod +x plain.sh && ./plain.sh
-cp /bin/busybox ./bb && ./bb echo "a copied program runs" && echo "its status: $?"
+cp /bin/busybox ./busybox && ./busybox echo "a copied program runs" && echo "its status: $?"
+mount -t proc proc /proc 2>/dev/null # Linux's /init has no /proc of its own; exo's libos answers for it
+echo "process substitution: $(cat <(echo inner))"; diff <(seq 3) <(seq 3) && echo "diff of two substitutions: same"
+exec 4< out.txt; echo "reopened by /dev/fd: $(head -n 1 /dev/fd/4) $(readlink /proc/self/fd/4)"; exec 4<&-
 cd / && rm -r /tmp/work && echo "cleaned: $(ls /tmp | wc -l)"
 echo "=== end files"
