@@ -79,7 +79,11 @@ static int load_segment(struct env *env, const u8 *file, const struct elf_segmen
 	return 0;
 }
 
-/* The boot archive: frames anyone may map read-only, never freed (owner 0, shared R). */
+/*
+ * The boot archive: frames anyone may map readable and executable (a
+ * program's text is mapped straight from it), never writable, never freed
+ * (owner 0, shared R and X).
+ */
 static int map_archive(struct env *env, const struct boot_info *boot)
 {
 	u64 start = ALIGN_DOWN(boot->initrd_start, PAGE_SIZE);
@@ -87,7 +91,7 @@ static int map_archive(struct env *env, const struct boot_info *boot)
 		struct frame *frame = frame_lookup(&kernel_frames, pa(addr));
 		frame_retype(&kernel_frames, frame, FRAME_USER);
 		frame->owner = FRAME_NO_OWNER;
-		frame->share = EXO_R;
+		frame->share = EXO_R | EXO_X;
 		int err = map_page(env, BOOT_ARCHIVE_VA + (addr - start), addr, EXO_R);
 		if (err)
 			return err;

@@ -31,8 +31,50 @@ static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 le
 	return as_map(to, va, frame, attrs) < 0 ? -L_ENOMEM : 0;
 }
 
+/*
+ * A read-only segment whose bytes lie page for page in the boot archive
+ * (mkarchive aligns large files to pages, and a segment's file offset
+ * matches its address modulo a page) is mapped straight from the
+ * archive's frames, which anyone may map readable and executable: no
+ * frame, no copy.  A run of up to 64 entries per EXO_PT_WRITE, never
+ * across a last-level table.  False if the segment does not qualify.
+ */
+static bool in_archive(const u8 *at, u64 len)
+{
+	return (u64)at >= libos.archive && (u64)at + len <= libos.archive + libos.archive_size;
+}
+
+static int map_from_archive(struct aspace *to, const u8 *file, const struct elf_segment *seg)
+{
+	const u8 *bytes = file + seg->offset;
+	/* EXO_PTE_SW1: not this process's frame, so munmap and exec's reclaim never try to free it. */
+	u64 attrs = mm_page_attrs(seg->flags) | EXO_PTE_SW1, start = seg->vaddr & ~(PAGE - 1), end = seg->vaddr + seg->memsz;
+	u64 batch[64];
+	for (u64 va = start; va < end;) {
+		u64 run_end = MIN(MIN(end, va + 64 * PAGE), (va | ((2ull << 20) - 1)) + 1);
+		u32 n = 0;
+		for (u64 at = va; at < run_end; at += PAGE)
+			batch[n++] = (as_lookup_self((u64)bytes - (seg->vaddr - at)) & EXO_PTE_ADDR_MASK) | attrs;
+		i64 table = as_table(to, 3, va, true);
+		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
+			return -L_ENOMEM;
+		va = run_end;
+	}
+	return 0;
+}
+
+static bool maps_from_archive(const u8 *file, const struct elf_segment *seg)
+{
+	const u8 *bytes = file + seg->offset;
+	u64 first = (u64)bytes - (seg->vaddr & (PAGE - 1));
+	return !(seg->flags & EXO_W) && seg->memsz == seg->filesz && ((u64)bytes - seg->vaddr) % PAGE == 0 &&
+	       in_archive((const u8 *)first, ((seg->vaddr + seg->memsz + PAGE - 1) & ~(PAGE - 1)) - (seg->vaddr & ~(PAGE - 1)));
+}
+
 int exec_load_segment(struct aspace *to, const u8 *file, const struct elf_segment *seg)
 {
+	if (maps_from_archive(file, seg))
+		return map_from_archive(to, file, seg);
 	for (u64 page = seg->vaddr & ~(PAGE - 1); page < seg->vaddr + seg->memsz; page += PAGE) {
 		u64 from = MAX(page, seg->vaddr), to_end = MIN(page + PAGE, seg->vaddr + seg->filesz);
 		u64 len = from < to_end ? to_end - from : 0;

@@ -9,7 +9,11 @@
 
 #include "exo/types.h"
 
-/* A pool page mapped into a program (EXO_PTE_SW1): the tree's frame, unmapped but never freed by its user. */
+/*
+ * A page mapped into a program that is not the program's frame (EXO_PTE_SW1):
+ * a pool page of the tree's, or the boot archive's (a program's text):
+ * unmapped, but never freed, by munmap and exec's reclaim.
+ */
 #define FILEMAP_PTE EXO_PTE_SW1
 
 /* mmap's checks of fd and offset, and the node to map: 0 or an errno. */

@@ -146,7 +146,6 @@ static void forget_table(struct fdtable *table)
 void fs_fork_child(u64 self, u64 process)
 {
 	HOLD_LIBOS_LOCK();
-	tree_forked();
 	for (u32 i = 0; i < MAX_TABLES; i++)
 		if (tables[i].env == process)
 			tables[i].env = self;

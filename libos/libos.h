@@ -14,6 +14,7 @@
 
 struct libos {
 	u64 env, root;
+	bool tree_mapped; /* the file tree's records are mapped here (tree.c); beside env, which a forked child writes anyway */
 	u64 archive, archive_size; /* the boot archive, read-only */
 	const char *cmdline;
 	struct aspace self;

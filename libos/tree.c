@@ -23,7 +23,7 @@
 #include "libos/libos.h"
 #include <string.h>
 
-static bool ready; /* the tree is mapped here */
+#define ready libos.tree_mapped /* kept in struct libos: a forked child's clearing it copies no page of its own */
 static void map_records(void);
 
 struct node *tree_node(u32 node)
@@ -50,9 +50,11 @@ static bool holder_gone(u32 holder)
 
 void tree_lock(void)
 {
-	if (__builtin_expect(!ready, 0) && !(as_lookup_self(TREE_VA) & EXO_PTE_VALID))
-		map_records(); /* under the libos lock: one thread maps them */
-	ready = true;
+	if (__builtin_expect(!ready, 0)) {
+		if (!(as_lookup_self(TREE_VA) & EXO_PTE_VALID))
+			map_records(); /* under the libos lock: one thread maps them */
+		ready = true; /* written only when it changes: after a fork each write copies a page */
+	}
 	u32 me = (u32)exo_self();
 	for (u32 tries = 1;; tries++) {
 		u32 free = 0;

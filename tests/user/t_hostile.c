@@ -595,6 +595,30 @@ static int reserved_descriptor_bits(u64 arg)
 	return 0;
 }
 
+/*
+ * The boot archive's frames: anyone may map them readable and executable
+ * (programs run from them), never writable.  The test runs in a child,
+ * which the kernel did not map the archive into: main looks its first
+ * frame up first.
+ */
+static u64 archive_frame;
+
+static int archive_frames_read_execute(u64 arg)
+{
+	(void)arg;
+	i64 table = own_table(3, DATA_VA);
+	u64 frame = archive_frame;
+	T_CHECK(frame != 0, "the archive is not mapped");
+	u64 rx = frame | PAGE_RX, rw = frame | PAGE_RW, rwx = frame | (PAGE_RX & ~EXO_PTE_RO), zero = 0;
+	T_EQ(exo_pt_write((u64)table, 0, 1, &rw), -EXO_EPERM);
+	T_EQ(exo_pt_write((u64)table, 0, 1, &rwx), -EXO_EPERM);
+	T_EQ(exo_pt_write((u64)table, 0, 1, &rx), 0);
+	T_EQ(*(volatile const u32 *)(DATA_VA + (rt_archive & 4095)), 0x37303730u); /* "0707": a newc header's start */
+	T_EQ(exo_frame_free(&frame, 1), -EXO_EPERM); /* nobody's: never freed */
+	T_EQ(exo_pt_write((u64)table, 0, 1, &zero), 0);
+	return 0;
+}
+
 /* The window slot is the kernel's, and the window is read-only. */
 static int window_is_read_only(u64 arg)
 {
@@ -885,10 +909,15 @@ static const struct rt_test tests[] = {
 	{ "hostile/alert_misuse", alert_misuse, 0 },
 	{ "hostile/words_outside_own_memory", words_outside_own_memory, 0 },
 	{ "hostile/reserved_descriptor_bits", reserved_descriptor_bits, 0 },
+	{ "hostile/archive_frames_read_execute", archive_frames_read_execute, 0 },
 	{ "hostile/window_is_read_only", window_is_read_only, 0 },
 	{ "hostile/window_write_faults", window_write_faults, 0 },
 	{ "hostile/forged_pstate_stays_el0", forged_pstate_stays_el0, 0 },
 	{ "hostile/kernel_addresses_in_registers", kernel_addresses_in_registers, 0 },
 };
 
-int main(void) { return rt_run_tests(tests, ARRAY_LEN(tests)); }
+int main(void)
+{
+	archive_frame = as_lookup_self(rt_archive & ~4095ull) & EXO_PTE_ADDR_MASK;
+	return rt_run_tests(tests, ARRAY_LEN(tests));
+}
