@@ -46,7 +46,7 @@ static enum verdict_kind decide(const struct env *caller, const struct env *tabl
                                 bool may_share)
 {
 	if (owner_id == FRAME_NO_OWNER)
-		return VERDICT_SLOW;
+		return VERDICT_SHARED; /* the boot archive's: what each frame shares, for every table and caller */
 	const struct env *owner = owner_id == table_owner->id ? table_owner : env_lookup(owner_id);
 	if (!owner)
 		return VERDICT_SLOW;

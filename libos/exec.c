@@ -261,13 +261,13 @@ i64 libos_execve(const char *path, char *const argv[], char *const envp[])
  * may name a script, four deep at most (ELOOP beyond, as Linux).
  */
 #define SCRIPT_LINE_MAX 256
-#define SCRIPT_ARGS_MAX 512
+#define SCRIPT_ARGS_MAX 256 /* on the upcall stack, one array a level: 2 KiB (bss would cost every exec its pages) */
 #define SCRIPT_DEPTH_MAX 4
 
 static i64 exec_script(const char *path, const u8 *file, u64 size, char *const argv[], char *const envp[], u32 depth)
 {
 	static char lines[SCRIPT_DEPTH_MAX][SCRIPT_LINE_MAX];
-	static char *args[SCRIPT_DEPTH_MAX][SCRIPT_ARGS_MAX];
+	char *args[SCRIPT_ARGS_MAX];
 	if (depth >= SCRIPT_DEPTH_MAX)
 		return -L_ELOOP;
 	char *line = lines[depth];
@@ -292,7 +292,7 @@ static i64 exec_script(const char *path, const u8 *file, u64 size, char *const a
 		*--end = 0; /* the one argument is the rest of the line, trailing blanks off */
 	if (!*interp)
 		return -8;
-	char **out = args[depth];
+	char **out = args;
 	u32 n = 0;
 	out[n++] = interp;
 	if (*arg)

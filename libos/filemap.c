@@ -18,6 +18,7 @@ static struct file_map {
 	u64 offset;     /* the file's offset mapped at start */
 	u32 node;
 } maps[MAPS_MAX];
+static u32 maps_used; /* entries in use: a process that maps no file skips every scan (each fork and exit) */
 
 i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node)
 {
@@ -90,6 +91,7 @@ int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
 	}
 	if (!err) {
 		maps[slot] = (struct file_map){ start, start + size, offset, node };
+		maps_used++;
 		hold(node, +1);
 	}
 	tree_unlock();
@@ -115,6 +117,8 @@ int filemap_private(u32 node, u64 offset, u64 start, u64 size)
 
 void filemap_forget(u64 start, u64 end)
 {
+	if (!maps_used)
+		return;
 	HOLD_LIBOS_LOCK();
 	bool locked = false;
 	for (u32 i = 0; i < MAPS_MAX; i++) {
@@ -133,6 +137,7 @@ void filemap_forget(u64 start, u64 end)
 				tree_lock(), locked = true;
 			hold(map->node, -1);
 			*map = (struct file_map){ 0, 0, 0, 0 };
+			maps_used--;
 		}
 	}
 	if (locked)
@@ -142,10 +147,7 @@ void filemap_forget(u64 start, u64 end)
 void filemap_fork_count(int change)
 {
 	HOLD_LIBOS_LOCK();
-	bool any = false;
-	for (u32 i = 0; i < MAPS_MAX && !any; i++)
-		any = maps[i].end != 0;
-	if (!any)
+	if (!maps_used)
 		return; /* no file mapped: the tree is not touched (a fork that maps none pays nothing) */
 	tree_lock();
 	for (u32 i = 0; i < MAPS_MAX; i++)

@@ -297,14 +297,21 @@ static i64 msgsnd_now(u64 id, const struct msg_head *user, u64 len)
 	return 0;
 }
 
-/* The message copied in first (under the libos lock only): a bad pointer faults before the queue is touched. */
-static i64 msgsnd_copied(u64 id, const void *msgp, u64 len)
+/*
+ * The message's pages touched first (under the libos lock only): a bad
+ * pointer faults (EFAULT) before the queue is touched, so no half record
+ * is left in it.
+ */
+static i64 msgsnd_touched(u64 id, const void *msgp, u64 len)
 {
-	static u8 message[sizeof(i64) + MSGMAX];
 	HOLD_LIBOS_LOCK();
-	memcpy(message, msgp, sizeof(i64) + len);
+	const volatile u8 *bytes = msgp;
+	u64 total = sizeof(i64) + len;
+	for (u64 at = 0; at < total; at += 4096 - ((u64)(bytes + at) & 4095))
+		(void)bytes[at];
+	(void)bytes[total - 1];
 	tree_lock();
-	i64 result = msgsnd_now(id, (const struct msg_head *)message, len);
+	i64 result = msgsnd_now(id, (const struct msg_head *)msgp, len);
 	tree_unlock();
 	return result;
 }
@@ -317,7 +324,7 @@ i64 sysv_msgsnd(u64 id, const void *msgp, u64 len, u64 flags)
 	if (user->type <= 0)
 		return -L_EINVAL;
 	for (u32 round = 0;;) {
-		i64 result = msgsnd_copied(id, msgp, len);
+		i64 result = msgsnd_touched(id, msgp, len);
 		if (result == -L_EINVAL && round)
 			return -L_EIDRM; /* removed while we waited */
 		if (result != 1)
@@ -368,7 +375,7 @@ static i64 msgrcv_now(u64 id, void *msgp, u64 size, i64 want, u64 flags)
 	file_read(queue, found + sizeof(head), (u8 *)msgp + sizeof(i64), len);
 	/* The record goes: what follows moves down over it. */
 	u64 after = found + RECORD(chosen.len), rest = queue->size - after;
-	static u8 moving[4096];
+	u8 moving[256]; /* on the stack: in bss it would be a page every exec fills */
 	for (u64 done = 0; done < rest; done += sizeof(moving)) {
 		u64 part = MIN(sizeof(moving), rest - done);
 		file_read(queue, after + done, moving, part);
