@@ -269,6 +269,7 @@ struct exo_check {
 #define EXO_PTE_UXN (1ull << 54)
 #define EXO_PTE_SW0 (1ull << 55) /* bits 55..58: free for libos (copy-on-write...) */
 #define EXO_PTE_SW1 (1ull << 56)
+#define EXO_PTE_SW2 (1ull << 57)
 #define EXO_PTE_SW_MASK (0xfull << 55)
 #define EXO_PTE_ADDR_MASK 0x0000fffffffff000ull
 /* The attributes every page must carry. */

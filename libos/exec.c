@@ -37,7 +37,8 @@ static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 le
  * matches its address modulo a page) is mapped straight from the
  * archive's frames, which anyone may map readable and executable: no
  * frame, no copy.  A run of up to 64 entries per EXO_PT_WRITE, never
- * across a last-level table.  False if the segment does not qualify.
+ * across a last-level table.  A write to such a page (after mprotect)
+ * copies it first (mm.c).
  */
 static bool in_archive(const u8 *at, u64 len)
 {
@@ -47,8 +48,8 @@ static bool in_archive(const u8 *at, u64 len)
 static int map_from_archive(struct aspace *to, const u8 *file, const struct elf_segment *seg)
 {
 	const u8 *bytes = file + seg->offset;
-	/* EXO_PTE_SW1: not this process's frame, so munmap and exec's reclaim never try to free it. */
-	u64 attrs = mm_page_attrs(seg->flags) | EXO_PTE_SW1, start = seg->vaddr & ~(PAGE - 1), end = seg->vaddr + seg->memsz;
+	/* ARCHIVE_PTE: not this process's frame, so munmap and exec's reclaim never try to free it. */
+	u64 attrs = mm_page_attrs(seg->flags) | ARCHIVE_PTE, start = seg->vaddr & ~(PAGE - 1), end = seg->vaddr + seg->memsz;
 	u64 batch[64];
 	for (u64 va = start; va < end;) {
 		u64 run_end = MIN(MIN(end, va + 64 * PAGE), (va | ((2ull << 20) - 1)) + 1);

@@ -10,11 +10,14 @@
 #include "exo/types.h"
 
 /*
- * A page mapped into a program that is not the program's frame (EXO_PTE_SW1):
- * a pool page of the tree's, or the boot archive's (a program's text):
- * unmapped, but never freed, by munmap and exec's reclaim.
+ * Pages mapped into a program that are not the program's frames, marked so
+ * that munmap and exec's reclaim unmap them but never free them: a pool
+ * page of the tree's (EXO_PTE_SW1), or the boot archive's (EXO_PTE_SW2).
  */
 #define FILEMAP_PTE EXO_PTE_SW1
+/* A page of the boot archive's mapped as a program's text (exec.c): copy-on-write if it is ever made writable. */
+#define ARCHIVE_PTE EXO_PTE_SW2
+#define NOT_OURS_PTE (FILEMAP_PTE | ARCHIVE_PTE)
 
 /* mmap's checks of fd and offset, and the node to map: 0 or an errno. */
 i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node);

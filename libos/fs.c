@@ -54,13 +54,8 @@ struct open_file *fs_new_open(u8 kind)
 	return NULL;
 }
 
-/* A shared description's count, under the tree lock. */
-static void count_ofd(u32 ofd, int change)
-{
-	tree_lock();
-	tree_ofd_count(ofd, change);
-	tree_unlock();
-}
+/* A shared description's count (the tree's lock only if it is the last). */
+static void count_ofd(u32 ofd, int change) { tree_ofd_count(ofd, change); }
 
 static bool has_ofd(const struct open_file *open) { return open->kind == OPEN_FILE || open->kind == OPEN_DIR; }
 

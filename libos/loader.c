@@ -14,9 +14,11 @@
 #define PAGE 4096ull
 
 /*
- * Each segment's pages: fresh frames filled from the file (the archive is
- * read-only, and a segment's first and last pages mix file bytes with
- * zeroes), mapped with the segment's rights, and a region of the program's.
+ * Each segment's pages, as exec loads an app's (exec_load_segment): a
+ * read-only segment lying page for page in the archive mapped from its
+ * frames, any other copied into fresh frames (a writable segment's first
+ * and last pages mix file bytes with zeroes); each a region of the
+ * program's, with the segment's rights.
  */
 static int load_segments(const u8 *file, const struct elf_image *image)
 {

@@ -73,7 +73,7 @@ static int release_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	bool any = false;
 	for (u32 i = first; i < last; i++) {
 		any |= (entries[i] & EXO_PTE_VALID) != 0;
-		if ((entries[i] & EXO_PTE_VALID) && !(entries[i] & FILEMAP_PTE)) /* a file's page is the tree's */
+		if ((entries[i] & EXO_PTE_VALID) && !(entries[i] & NOT_OURS_PTE)) /* the tree's or the archive's */
 			frames[count++] = entries[i] & EXO_PTE_ADDR_MASK;
 	}
 	if (!any)
@@ -132,8 +132,13 @@ static int protect_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	u64 attrs = *(const u64 *)arg;
 	bool any = false;
 	for (u32 i = first; i < last; i++) {
-		u64 cow = entries[i] & EXO_PTE_SW0 ? EXO_PTE_SW0 | EXO_PTE_RO : 0, file = entries[i] & FILEMAP_PTE;
-		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs | cow | file : 0;
+		/* An archive page made writable becomes copy-on-write: the archive's frame is never writable. */
+		bool archive_write = (entries[i] & ARCHIVE_PTE) && !(attrs & EXO_PTE_RO);
+		u64 cow = entries[i] & EXO_PTE_SW0 || archive_write ? EXO_PTE_SW0 | EXO_PTE_RO : 0;
+		if (archive_write && !mm_cow_pages)
+			mm_cow_pages = true;
+		u64 kept = entries[i] & NOT_OURS_PTE;
+		descs[i - first] = entries[i] & EXO_PTE_VALID ? (entries[i] & EXO_PTE_ADDR_MASK) | attrs | cow | kept : 0;
 		any |= descs[i - first] != 0;
 	}
 	if (any && exo_pt_write(table, first, last - first, descs) < 0)
@@ -479,6 +484,19 @@ bool mm_readable_at(u64 va)
 	return region && (region->prot & PROT_READ);
 }
 
+/*
+ * A copy-on-write page made private (EXO_PT_COW).  A copy of an archive
+ * page is ours: its ARCHIVE_PTE mark goes, or munmap would never free it.
+ */
+i64 mm_cow_copy(u64 table, u64 va, u64 desc)
+{
+	i64 frame = exo_pt_cow(table, exo_pt_index(3, va));
+	if (frame < 0 || !(desc & ARCHIVE_PTE))
+		return frame;
+	u64 now = as_lookup_self(va) & ~ARCHIVE_PTE;
+	return exo_pt_write(table, exo_pt_index(3, va), 1, &now) < 0 ? -L_ENOMEM : frame;
+}
+
 void mm_make_writable(void *p, u64 len)
 {
 	u64 first = (u64)p & ~(PAGE - 1);
@@ -497,7 +515,7 @@ void mm_unprotect_image(void)
 			if ((desc & EXO_PTE_VALID) && (desc & EXO_PTE_SW0) && (desc & EXO_PTE_RO)) {
 				i64 table = as_table(&libos.self, 3, va, false);
 				if (table >= 0)
-					exo_pt_cow((u64)table, exo_pt_index(3, va));
+					mm_cow_copy((u64)table, va, desc);
 			}
 		}
 	}

@@ -494,8 +494,8 @@ static void reclaim_table(u64 table, u32 level, u64 va)
 		u64 target = entries[i] & EXO_PTE_ADDR_MASK, at = va + ((u64)i << (39 - 9 * level));
 		if (level < EXO_PT_LEVELS - 1)
 			reclaim_table(target, level + 1, at);
-		else if (keeps_frames(at) || (entries[i] & FILEMAP_PTE))
-			continue; /* a file's page: the tree's */
+		else if (keeps_frames(at) || (entries[i] & NOT_OURS_PTE))
+			continue; /* the tree's page or the archive's: never ours to free */
 		exo_frame_free(&target, 1); /* refused for frames not ours (the archive's): fine */
 	}
 }

@@ -341,7 +341,7 @@ void tree_node_release(u32 node)
 u32 tree_ofd_new(u32 node, u32 flags)
 {
 	u32 ofd = T->ofd_free;
-	if (!ofd || ofd >= T->ofds_max)
+	if (!ofd || ofd >= OFDS_MAX)
 		return 0;
 	T->ofd_free = OFDS[ofd].node;
 	OFDS[ofd] = (struct ofd){ .refs = 1, .node = node, .flags = flags };
@@ -349,16 +349,29 @@ u32 tree_ofd_new(u32 node, u32 flags)
 	return ofd;
 }
 
-struct ofd *tree_ofd(u32 ofd) { return ofd && ofd < T->ofds_max ? &OFDS[ofd] : NULL; }
+struct ofd *tree_ofd(u32 ofd) { return ofd && ofd < OFDS_MAX ? &OFDS[ofd] : NULL; }
 
+/*
+ * A description's count moves without the tree's lock (the descriptions
+ * lie in libos's shared slot, mapped everywhere), so a fork or an exit
+ * with a file open maps no records; only the last reference's going takes
+ * the lock, to free it and let its node go.  Whoever adds a reference
+ * holds one, so the count never rises from 0.
+ */
 void tree_ofd_count(u32 ofd, int change)
 {
 	struct ofd *open = tree_ofd(ofd);
-	if (!open || !open->refs)
+	if (!open)
 		return;
-	open->refs += (u32)change;
-	if (open->refs)
+	u32 refs = __atomic_load_n(&open->refs, __ATOMIC_RELAXED);
+	do {
+		if (!refs)
+			return; /* spoilt, or gone already */
+	} while (!__atomic_compare_exchange_n(&open->refs, &refs, refs + (u32)change, true, __ATOMIC_ACQ_REL,
+	                                      __ATOMIC_RELAXED));
+	if (refs + (u32)change)
 		return;
+	tree_lock();
 	u32 node = open->node;
 	*open = (struct ofd){ .node = T->ofd_free };
 	T->ofd_free = ofd;
@@ -366,6 +379,7 @@ void tree_ofd_count(u32 ofd, int change)
 		NODES[node].opens--;
 		tree_node_release(node);
 	}
+	tree_unlock();
 }
 
 /* ---- The pool. ---- */
@@ -417,7 +431,10 @@ void tree_usage(u64 *pages_total, u64 *pages_free, u64 *nodes_total, u64 *nodes_
 
 int tree_map_into(struct aspace *to)
 {
-	return as_map(to, TREE_FRAMES_VA, as_lookup_self(TREE_FRAMES_VA) & EXO_PTE_ADDR_MASK, PAGE_RW);
+	for (u64 va = TREE_FRAMES_VA; va < TREE_OFDS_VA + TREE_OFDS_PAGES * 4096ull; va += 4096)
+		if (as_map(to, va, as_lookup_self(va) & EXO_PTE_ADDR_MASK, PAGE_RW) < 0)
+			return -1;
+	return 0;
 }
 
 void tree_forked(void) { ready = false; }

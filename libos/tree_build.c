@@ -13,7 +13,6 @@
 
 #define PAGE 4096ull
 #define SPARE_NODES 2048 /* beyond the archive's entries: what programs may create */
-#define OFDS_MAX 1024
 #define NAME_BYTES_PER_ENTRY 24
 
 static u32 align_up(u32 bytes) { return (bytes + 63) & ~63u; }
@@ -25,14 +24,13 @@ static bool lay_out(struct tree_header *h, u32 entries, u32 pool_pages)
 	while (slots < 4 * dentries) /* at most half full of live entries and tombstones */
 		slots *= 2;
 	*h = (struct tree_header){ .nodes_max = nodes + 1, .dentries_max = dentries + 1, .slot_mask = slots - 1,
-		                   .ofds_max = OFDS_MAX + 1, .pool_pages = pool_pages,
+		                   .ofds_max = (u32)OFDS_MAX, .pool_pages = pool_pages,
 		                   .names_bytes = dentries * NAME_BYTES_PER_ENTRY };
 	u32 at = (u32)PAGE; /* the header's page */
 	h->off_nodes = at, at += align_up(h->nodes_max * (u32)sizeof(struct node));
 	h->off_dentries = at, at += align_up(h->dentries_max * (u32)sizeof(struct dentry));
 	h->off_slots = at, at += align_up(slots * 4);
 	h->off_names = at, at += align_up(h->names_bytes);
-	h->off_ofds = at, at += align_up(h->ofds_max * (u32)sizeof(struct ofd));
 	h->off_frames = at, at += align_up((pool_pages + 1) * 8);
 	h->off_page_stack = at, at += align_up(pool_pages * 4);
 	h->pages = (u32)((at + PAGE - 1) / PAGE);
@@ -180,9 +178,9 @@ int tree_init(const void *archive, u64 size, u64 pool_pages)
 	struct tree_header header;
 	if (!lay_out(&header, entries, (u32)MIN(pool_pages, (u64)TREE_POOL_MAX)))
 		return -1;
-	u64 named;
-	if (shared_frames(&named, 1, TREE_FRAMES_VA) < 0)
-		return -1;
+	u64 named[1 + TREE_OFDS_PAGES];
+	if (shared_frames(named, 1 + TREE_OFDS_PAGES, TREE_FRAMES_VA) < 0)
+		return -1; /* the page naming the records' frames, then the descriptions' pages */
 	u64 *frames = (u64 *)TREE_FRAMES_VA; /* the count, then each page's frame */
 	if (shared_frames(frames + 1, header.pages, TREE_VA) < 0)
 		return -1;

@@ -17,7 +17,7 @@ struct tree_header {
 	u32 names_top, name_free[5];          /* the names heap: its bump point, a free list per size */
 	u32 slots_live, slots_dead, nodes_free_count;
 	u32 ipc_dir; /* System V IPC's objects: a directory no path reaches (sysv.c) */
-	u32 off_nodes, off_dentries, off_slots, off_names, off_ofds, off_frames, off_page_stack; /* bytes from TREE_VA */
+	u32 off_nodes, off_dentries, off_slots, off_names, off_frames, off_page_stack; /* bytes from TREE_VA */
 };
 
 /* A directory entry: its name in the names heap, or in the archive (an offset from its start). */
@@ -37,7 +37,8 @@ _Static_assert(sizeof(struct dentry) == 32, "an entry is 32 bytes");
 #define DENTRIES ((struct dentry *)(TREE_VA + T->off_dentries))
 #define SLOTS ((u32 *)(TREE_VA + T->off_slots))
 #define NAMES ((u8 *)(TREE_VA + T->off_names))
-#define OFDS ((struct ofd *)(TREE_VA + T->off_ofds))
+#define OFDS ((struct ofd *)TREE_OFDS_VA) /* in libos's shared slot, not the records' */
+#define OFDS_MAX (TREE_OFDS_PAGES * 4096 / sizeof(struct ofd)) /* entry 0 names none */
 #define FRAMES ((u64 *)(TREE_VA + T->off_frames)) /* FRAMES[p]: pool page p's frame (p from 1) */
 #define PAGE_STACK ((u32 *)(TREE_VA + T->off_page_stack))
 

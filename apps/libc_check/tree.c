@@ -237,6 +237,24 @@ static void mappings(void)
 	close(fd);
 }
 
+/* Read-only data made writable (text patching, as some programs do): the page becomes the program's own copy. */
+static const char constant_page[8192] __attribute__((aligned(4096))) = "read-only data";
+
+static void constants_made_writable(void)
+{
+	char *page = (char *)constant_page;
+	int err = mprotect(page, 4096, PROT_READ | PROT_WRITE);
+	if (err == 0)
+		memcpy(page, "patched", 8);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(strcmp(page, "patched") == 0 ? 0 : 1);
+	int status;
+	waitpid(pid, &status, 0);
+	printf("check: tree: mprotect of read-only data %s, reads %s, a child sees it %d\n", err ? strerror(errno) : "ok",
+	       page, WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void listing(void)
@@ -379,6 +397,7 @@ void tree_checks(const char *self)
 	names();
 	corners();
 	mappings();
+	constants_made_writable();
 	unlinked_while_open();
 	shared_offsets(self);
 	locks();

@@ -303,7 +303,7 @@ int fork_cow_fault(u64 addr)
 	if (!mm_writable_at(page))
 		return 0; /* a write the region does not allow: a real fault */
 	i64 table = as_table(&libos.self, 3, page, false);
-	if (table < 0 || exo_pt_cow((u64)table, exo_pt_index(3, page)) < 0)
+	if (table < 0 || mm_cow_copy((u64)table, page, desc) < 0)
 		return -L_ENOMEM; /* no frame for the copy */
 	LIBOS_SAFE->cow_faults++; /* fault-safe memory: a handler must not fault */
 	return 1;

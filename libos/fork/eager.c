@@ -12,6 +12,7 @@
  * copies, and the shared pages' own entries).
  */
 #include "libos/fork/fork.h"
+#include "libos/filemap.h"
 #include "libos/pipe.h"
 #include "libos/region.h"
 #include <string.h>
@@ -70,7 +71,7 @@ static int copy_chunk(u64 va_base, const u64 *from, u32 first, u64 table)
 		if ((va_base + i * PAGE >= UPCALL_STACK_BOTTOM && va_base + i * PAGE < LIBOS_UPCALL_STACK_TOP) ||
 		    class == FORK_PAGE_LEAVE) {
 			valid--; /* the upcall stack (the child's is fresh: copy_leaf), or left out by madvise */
-		} else if (class == FORK_PAGE_SHARED) {
+		} else if (class == FORK_PAGE_SHARED || (desc & NOT_OURS_PTE)) { /* the tree's or the archive's: as it is */
 			out[i - first] = desc; /* the same frame: legal for the child if shared with it */
 			job_now->pages_shared++;
 		} else {

@@ -615,7 +615,26 @@ static int archive_frames_read_execute(u64 arg)
 	T_EQ(exo_pt_write((u64)table, 0, 1, &rx), 0);
 	T_EQ(*(volatile const u32 *)(DATA_VA + (rt_archive & 4095)), 0x37303730u); /* "0707": a newc header's start */
 	T_EQ(exo_frame_free(&frame, 1), -EXO_EPERM); /* nobody's: never freed */
+	T_EQ(exo_frame_share(frame, EXO_W), -EXO_EPERM); /* nor shared any further */
+	/* A batch whose second entry asks for W changes nothing, though its first alone would pass. */
+	u64 batch[2] = { rx, rw };
+	T_EQ(exo_pt_write((u64)table, 1, 2, batch), -EXO_EPERM);
+	T_EQ(as_lookup_self(DATA_VA + 4096), 0);
+	/* A verdict learnt on our own frame does not carry over to the archive's in the same batch. */
+	u64 own = own_frame(), mixed[2] = { own | PAGE_RW, rw };
+	T_EQ(exo_pt_write((u64)table, 1, 2, mixed), -EXO_EPERM);
+	T_EQ(as_lookup_self(DATA_VA + 4096), 0);
+	/* Copy-on-write of an archive page gives a frame of our own, never the archive's writable. */
+	u64 cow = rx | EXO_PTE_SW0;
 	T_EQ(exo_pt_write((u64)table, 0, 1, &zero), 0);
+	T_EQ(exo_pt_write((u64)table, 0, 1, &cow), 0);
+	i64 copy = exo_pt_cow((u64)table, 0);
+	T_CHECK(copy > 0 && (u64)copy != frame, "pt_cow gave %ld", copy);
+	T_EQ(*(volatile const u32 *)(DATA_VA + (rt_archive & 4095)), 0x37303730u); /* the same bytes */
+	T_EQ(exo_pt_write((u64)table, 0, 1, &zero), 0);
+	u64 copied = (u64)copy;
+	T_EQ(exo_frame_free(&copied, 1), 0);
+	T_EQ(exo_frame_free(&own, 1), 0);
 	return 0;
 }
 
