@@ -15,6 +15,7 @@
 struct libos {
 	u64 env, root;
 	bool tree_mapped; /* the file tree's records are mapped here (tree.c); beside env, which a forked child writes anyway */
+	bool ofds_mapped; /* and its open file descriptions */
 	u64 archive, archive_size; /* the boot archive, read-only */
 	const char *cmdline;
 	struct aspace self;

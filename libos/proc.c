@@ -476,7 +476,7 @@ static u64 zeros[EXO_PT_ENTRIES];
  * The file tree's records and pool pages stay: they are the first
  * process's, and other processes' files live in them (only the mappings go).
  */
-static bool keeps_frames(u64 va) { return va >= TREE_VA && va < TREE_END; }
+static bool keeps_frames(u64 va) { return va >= TREE_OFDS_VA && va < TREE_END; }
 
 static void reclaim_table(u64 table, u32 level, u64 va)
 {

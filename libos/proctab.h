@@ -21,16 +21,9 @@
 
 #define PROC_TABLE_VA (PIPE_AREA + MAX_PIPES * 4096ull)
 #define PROC_TABLE_PAGES 7 /* a page of terminal state, two of signals in flight, then the entries */
-/*
- * Then one page naming the frames of the file tree's records (libos/tree.c),
- * which lie in a slot of their own, and the tree's open file descriptions,
- * here so that a process counts one without mapping the records (a fork
- * or exit with a file open).
- */
+/* Then one page naming the frames of the file tree's records and open file descriptions (libos/tree.c). */
 #define TREE_FRAMES_VA (PIPE_AREA + MAX_PIPES * 4096ull + PROC_TABLE_PAGES * 4096ull)
-#define TREE_OFDS_VA (TREE_FRAMES_VA + 4096ull)
-#define TREE_OFDS_PAGES 8
-#define PROC_TABLE_END (TREE_OFDS_VA + TREE_OFDS_PAGES * 4096ull) /* the end of libos's shared pages */
+#define PROC_TABLE_END (TREE_FRAMES_VA + 4096ull) /* the end of libos's shared pages */
 
 /* libos's shared slot (pipes, this table, the tree's frames): every fork variant leaves it shared as it is. */
 _Static_assert(PIPE_AREA % (2ull << 20) == 0 && PROC_TABLE_END - PIPE_AREA <= (2ull << 20), "one 2 MiB slot");

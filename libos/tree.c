@@ -25,6 +25,7 @@
 
 #define ready libos.tree_mapped /* kept in struct libos: a forked child's clearing it copies no page of its own */
 static void map_records(void);
+static void map_ofds(void);
 
 struct node *tree_node(u32 node)
 {
@@ -341,7 +342,7 @@ void tree_node_release(u32 node)
 u32 tree_ofd_new(u32 node, u32 flags)
 {
 	u32 ofd = T->ofd_free;
-	if (!ofd || ofd >= OFDS_MAX)
+	if (!ofd || !tree_ofd(ofd))
 		return 0;
 	T->ofd_free = OFDS[ofd].node;
 	OFDS[ofd] = (struct ofd){ .refs = 1, .node = node, .flags = flags };
@@ -349,7 +350,14 @@ u32 tree_ofd_new(u32 node, u32 flags)
 	return ofd;
 }
 
-struct ofd *tree_ofd(u32 ofd) { return ofd && ofd < OFDS_MAX ? &OFDS[ofd] : NULL; }
+struct ofd *tree_ofd(u32 ofd)
+{
+	if (!ofd || ofd >= OFDS_MAX)
+		return NULL;
+	if (__builtin_expect(!libos.ofds_mapped, 0))
+		map_ofds(); /* under the libos lock, as every caller is */
+	return &OFDS[ofd];
+}
 
 /*
  * A description's count moves without the tree's lock (the descriptions
@@ -431,32 +439,44 @@ void tree_usage(u64 *pages_total, u64 *pages_free, u64 *nodes_total, u64 *nodes_
 
 int tree_map_into(struct aspace *to)
 {
-	for (u64 va = TREE_FRAMES_VA; va < TREE_OFDS_VA + TREE_OFDS_PAGES * 4096ull; va += 4096)
-		if (as_map(to, va, as_lookup_self(va) & EXO_PTE_ADDR_MASK, PAGE_RW) < 0)
-			return -1;
-	return 0;
+	return as_map(to, TREE_FRAMES_VA, as_lookup_self(TREE_FRAMES_VA) & EXO_PTE_ADDR_MASK, PAGE_RW);
 }
 
-void tree_forked(void) { ready = false; }
+void tree_forked(void) { ready = false, libos.ofds_mapped = false; }
 
-/* The records mapped here, from the frames TREE_FRAMES_VA names: one EXO_PT_WRITE per 64 pages. */
-static void map_records(void)
+/* `pages` frames named in TREE_FRAMES_VA's page from `named` on, mapped read-write at va: one EXO_PT_WRITE per 64. */
+static int map_named(u64 va, u32 named, u32 pages)
 {
-	const u64 *named = (const u64 *)TREE_FRAMES_VA;
-	u32 pages = (u32)MIN(named[0], (u64)TREE_PAGES_MAX);
-	i64 table = as_table(&libos.self, 3, TREE_VA, true);
+	const u64 *names = (const u64 *)TREE_FRAMES_VA;
+	i64 table = as_table(&libos.self, 3, va, true);
 	u64 batch[64];
 	for (u32 first = 0; table >= 0 && first < pages; first += 64) {
 		u32 n = MIN(64u, pages - first);
 		for (u32 i = 0; i < n; i++)
-			batch[i] = (named[1 + first + i] & EXO_PTE_ADDR_MASK) | PAGE_RW;
-		if (exo_pt_write((u64)table, exo_pt_index(3, TREE_VA) + first, n, batch) < 0)
+			batch[i] = (names[named + first + i] & EXO_PTE_ADDR_MASK) | PAGE_RW;
+		if (exo_pt_write((u64)table, exo_pt_index(3, va) + first, n, batch) < 0)
 			table = -1;
 	}
 	if (table < 0) {
 		libos_report("libos: no memory to map the file tree\n");
 		libos_exit(127 << 8);
 	}
+	return 0;
+}
+
+/* The descriptions mapped here (a forked child or a new image: fork skips them, exec maps only the names). */
+static void map_ofds(void)
+{
+	if (!(as_lookup_self(TREE_OFDS_VA) & EXO_PTE_VALID))
+		map_named(TREE_OFDS_VA, TREE_OFDS_NAMED, TREE_OFDS_PAGES);
+	libos.ofds_mapped = true;
+}
+
+/* The records mapped here, from the frames TREE_FRAMES_VA names. */
+static void map_records(void)
+{
+	const u64 *names = (const u64 *)TREE_FRAMES_VA;
+	map_named(TREE_VA, 1, (u32)MIN(names[0], (u64)TREE_PAGES_MAX));
 	ready = true;
 }
 

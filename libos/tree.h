@@ -43,13 +43,21 @@ _Static_assert(sizeof(struct node) == 64, "a node is 64 bytes");
  */
 #define TREE_DATA_VA 0x0000012000000000ull
 #define TREE_VA (TREE_DATA_VA - (2ull << 20))
-#define TREE_PAGES_MAX 511 /* as many as TREE_FRAMES_VA's page names, with their count */
+#define TREE_PAGES_MAX 500 /* TREE_FRAMES_VA's page names them after their count, the descriptions' last */
+/*
+ * The open file descriptions, in a slot of their own below the records,
+ * mapped apart (8 pages): a fork or exit with a file open counts one
+ * without mapping the records.
+ */
+#define TREE_OFDS_VA (TREE_VA - (2ull << 20))
+#define TREE_OFDS_PAGES 8
+#define TREE_OFDS_NAMED (512 - TREE_OFDS_PAGES) /* where the frames page names their frames */
 #define TREE_POOL_MAX 32767 /* pages: 128 MiB */
 #define TREE_DATA_END (TREE_DATA_VA + (TREE_POOL_MAX + 1) * 4096ull)
 /* Then a view of one file's pages side by side, read-only, for exec to read a program written since start-up. */
 #define TREE_VIEW_VA TREE_DATA_END
 #define TREE_VIEW_PAGES 16384 /* 64 MiB: larger programs must be the archive's */
-#define TREE_END (TREE_VIEW_VA + TREE_VIEW_PAGES * 4096ull) /* what fork skips and exec's reclaim never frees */
+#define TREE_END (TREE_VIEW_VA + TREE_VIEW_PAGES * 4096ull) /* from TREE_OFDS_VA: what fork skips and exec's reclaim never frees */
 #define TREE_POOL_DEFAULT 4096 /* pages: 16 MiB, unless EXO_TMPFS_KIB says otherwise */
 
 #define TREE_ROOT 1

@@ -178,9 +178,13 @@ int tree_init(const void *archive, u64 size, u64 pool_pages)
 	struct tree_header header;
 	if (!lay_out(&header, entries, (u32)MIN(pool_pages, (u64)TREE_POOL_MAX)))
 		return -1;
-	u64 named[1 + TREE_OFDS_PAGES];
-	if (shared_frames(named, 1 + TREE_OFDS_PAGES, TREE_FRAMES_VA) < 0)
-		return -1; /* the page naming the records' frames, then the descriptions' pages */
+	u64 named;
+	if (shared_frames(&named, 1, TREE_FRAMES_VA) < 0)
+		return -1;
+	u64 *names = (u64 *)TREE_FRAMES_VA;
+	if (shared_frames(names + TREE_OFDS_NAMED, TREE_OFDS_PAGES, TREE_OFDS_VA) < 0)
+		return -1;
+	libos.ofds_mapped = true;
 	u64 *frames = (u64 *)TREE_FRAMES_VA; /* the count, then each page's frame */
 	if (shared_frames(frames + 1, header.pages, TREE_VA) < 0)
 		return -1;

@@ -37,7 +37,7 @@ _Static_assert(sizeof(struct dentry) == 32, "an entry is 32 bytes");
 #define DENTRIES ((struct dentry *)(TREE_VA + T->off_dentries))
 #define SLOTS ((u32 *)(TREE_VA + T->off_slots))
 #define NAMES ((u8 *)(TREE_VA + T->off_names))
-#define OFDS ((struct ofd *)TREE_OFDS_VA) /* in libos's shared slot, not the records' */
+#define OFDS ((struct ofd *)TREE_OFDS_VA) /* a slot of their own: tree_ofd maps it first */
 #define OFDS_MAX (TREE_OFDS_PAGES * 4096 / sizeof(struct ofd)) /* entry 0 names none */
 #define FRAMES ((u64 *)(TREE_VA + T->off_frames)) /* FRAMES[p]: pool page p's frame (p from 1) */
 #define PAGE_STACK ((u32 *)(TREE_VA + T->off_page_stack))

@@ -213,7 +213,7 @@ static int find_specials(struct specials *list)
 	add_special(list, FORK_SCRATCH_VA, FORK_SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, SCRATCH_VA, SCRATCH_VA + SLOT, SLOT_SKIP);
 	add_special(list, RECLAIM_VA, RECLAIM_VA + SLOT, SLOT_SKIP);
-	add_special(list, TREE_VA, TREE_END, SLOT_SKIP); /* the file tree: each process maps it as it uses it */
+	add_special(list, TREE_OFDS_VA, TREE_END, SLOT_SKIP); /* the file tree: each process maps it as it uses it */
 	add_special(list, LIBOS_UPCALL_AREA_START, PIPE_AREA, SLOT_SKIP); /* threads', a vfork child's */
 	add_special(list, PIPE_AREA + SLOT, FORK_UPCALL_SLOT, SLOT_SKIP);
 	add_special(list, FORK_UPCALL_SLOT, FORK_UPCALL_SLOT + SLOT, SLOT_EAGER);

@@ -54,7 +54,7 @@ bool fork_va_skipped(u64 va)
 	/* Other upcall stacks than the process's own are its threads' or a vfork child's: not the child's. */
 	bool other_upcall = va >= LIBOS_UPCALL_AREA_START && va < LIBOS_UPCALL_AREA_END && slot != FORK_UPCALL_SLOT &&
 	                    slot != PIPE_AREA; /* libos's shared slot lies among them */
-	bool file_pages = va >= TREE_VA && va < TREE_END; /* the file tree: each process maps it as it uses it */
+	bool file_pages = va >= TREE_OFDS_VA && va < TREE_END; /* the file tree: each process maps it as it uses it */
 	return slot == FORK_SCRATCH_VA || slot == SCRATCH_VA || slot == RECLAIM_VA || other_upcall || file_pages ||
 	       va >= EXO_USER_VA_END;
 }
