@@ -177,7 +177,7 @@ static void fill_stat(struct stat_l *st, u8 kind, u32 number)
 	st->nlink = 1;
 	st->blksize = 4096;
 	st->dev = 1;
-	const struct node *node = tree_node(number);
+	const struct node *node = kind == OPEN_PIPE || kind == OPEN_CONSOLE ? NULL : tree_node(number);
 	if (kind == OPEN_PIPE) {
 		st->mode = 0010000 | 0600; /* S_IFIFO */
 	} else if (kind == OPEN_CONSOLE) {
@@ -203,10 +203,15 @@ static void fill_stat(struct stat_l *st, u8 kind, u32 number)
 
 i64 fs_fstat(i64 fd, void *statbuf)
 {
-	TREE_CALL();
+	HOLD_LIBOS_LOCK();
 	struct open_file *open = fs_fd(fd);
 	if (!open)
-		TREE_DONE(-L_EBADF);
+		return -L_EBADF;
+	if (open->kind == OPEN_PIPE || open->kind == OPEN_CONSOLE) {
+		fill_stat(statbuf, open->kind, 0); /* nothing of the tree's: its records stay unmapped in a child */
+		return 0;
+	}
+	tree_lock();
 	fill_stat(statbuf, open->kind, open->node);
 	TREE_DONE(0);
 }
