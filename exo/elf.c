@@ -35,6 +35,7 @@ enum {
 	ELFDATA2LSB = 1,
 	EV_CURRENT = 1,
 	ET_EXEC = 2,
+	ET_DYN = 3,
 	EM_AARCH64 = 183,
 	PT_LOAD = 1,
 	PT_DYNAMIC = 2,
@@ -73,9 +74,13 @@ static int check_header(const void *file, u64 size, struct elf64_header *header,
 		return fail(why, -E_CORRUPT, "unknown ELF version");
 	if (header->machine != EM_AARCH64)
 		return fail(why, -E_CORRUPT, "not AArch64");
-	/* ET_DYN (PIE) would need relocating; only fixed-address executables are loaded. */
-	if (header->type != ET_EXEC)
-		return fail(why, -E_CORRUPT, "not an executable (ET_EXEC)");
+	/*
+	 * ET_DYN without an interpreter is a static-pie: it relocates itself,
+	 * wherever a loader puts it (libos's does; the kernel only reads it to
+	 * start that loader).
+	 */
+	if (header->type != ET_EXEC && header->type != ET_DYN)
+		return fail(why, -E_CORRUPT, "not an executable (ET_EXEC or static-pie)");
 	if (header->phentsize != sizeof(struct elf64_phdr))
 		return fail(why, -E_CORRUPT, "unexpected program header size");
 	/* At most 65535 entries of 56 bytes: the product cannot overflow. */
@@ -151,8 +156,8 @@ static int check_program_headers(const void *file, u64 size, u64 va_limit,
 	for (u32 i = 0; i < header->phnum; i++) {
 		struct elf64_phdr phdr;
 		read_phdr(file, header, i, &phdr);
-		/* Either would need a dynamic loader, which the kernel is not. */
-		if (phdr.type == PT_INTERP || phdr.type == PT_DYNAMIC)
+		/* Both would need a dynamic loader; a static-pie's PT_DYNAMIC is its own relocations. */
+		if (phdr.type == PT_INTERP || (phdr.type == PT_DYNAMIC && header->type != ET_DYN))
 			return fail(why, -E_CORRUPT, "not a static executable");
 		/* Anything else (PT_GNU_STACK, PT_TLS, PT_NOTE...) is for user space. */
 		if (phdr.type != PT_LOAD)
@@ -242,7 +247,10 @@ int elf_load_info(const void *file, u64 size, u64 va_limit, struct elf_image *im
 	if (err)
 		return err;
 	image->entry = header.entry;
+	image->pie = header.type == ET_DYN;
 	describe_program(file, size, &header, image);
+	if (image->pie && image->libos)
+		return fail(why, -E_CORRUPT, "a program linked with libos must be ET_EXEC (it starts where it is linked)");
 	if (!entry_is_executable(image))
 		return fail(why, -E_CORRUPT, "entry point outside every executable segment");
 	/* A misaligned pc faults on the first instruction; say so now instead. */

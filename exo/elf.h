@@ -35,6 +35,7 @@ struct elf_image {
 	u64 phdr_va; /* where the program headers are once loaded (AT_PHDR); 0 if no segment holds them */
 	u16 phnum;
 	bool libos; /* it carries exo's note (ELF_NOTE_LIBOS): linked with libos, it starts itself */
+	bool pie;   /* a static-pie (ET_DYN, no interpreter): its addresses are offsets from where a loader puts it */
 	u32 nsegments;
 	struct elf_segment segments[ELF_MAX_SEGMENTS];
 };

@@ -32,6 +32,30 @@ static int load_segments(const u8 *file, const struct elf_image *image)
 	return 0;
 }
 
+/*
+ * A static-pie's addresses are offsets: it goes at PIE_BASE (as Linux puts
+ * one well away from 0), its segments, entry and program headers moved
+ * there, and relocates itself (musl's rcrt1, glibc's static-pie start),
+ * finding where it is from AT_PHDR; AT_BASE stays 0, as no interpreter ran.
+ */
+#define PIE_BASE 0x0000005555550000ull
+
+static int place_pie(struct elf_image *image, const char **why)
+{
+	if (!image->pie)
+		return 0;
+	const struct elf_segment *last = &image->segments[image->nsegments - 1];
+	if (last->vaddr + last->memsz > LOADER_PROGRAM_LIMIT - PIE_BASE) {
+		*why = "a static-pie too large for its place";
+		return -1;
+	}
+	for (u32 i = 0; i < image->nsegments; i++)
+		image->segments[i].vaddr += PIE_BASE;
+	image->entry += PIE_BASE;
+	image->phdr_va += image->phdr_va ? PIE_BASE : 0;
+	return 0;
+}
+
 int loader_load(const char *path, struct loaded_program *program)
 {
 	const u8 *file;
@@ -43,7 +67,7 @@ int loader_load(const char *path, struct loaded_program *program)
 		libos_report("libos: loader: %s: cannot open (error %d)\n", path, (int)-err);
 		return err;
 	}
-	if (elf_load_info(file, size, LOADER_PROGRAM_LIMIT, &image, &why) < 0) {
+	if (elf_load_info(file, size, LOADER_PROGRAM_LIMIT, &image, &why) < 0 || place_pie(&image, &why) < 0) {
 		libos_report("libos: loader: %s: %s\n", path, why);
 		return -8; /* ENOEXEC */
 	}

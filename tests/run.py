@@ -778,6 +778,12 @@ QEMU_TESTS = [
     # new image must not free them with the old address space.
     ("qemu/real/first_process_execs_keeps_files", app(
         "init=/bin/busybox -- sh -c echo${IFS}kept>/tmp/a;exec${IFS}cat${IFS}/tmp/a", [r"^kept$"])),
+    # A static-pie (musl's rcrt1: ET_DYN, relocating itself) through the loader, as init and from bash.
+    ("qemu/real/static_pie", app("init=/musl/echo_pie -- hello from a static-pie", [
+        r"^hello from a static-pie$"])),
+    ("qemu/real/static_pie_from_bash", app(
+        "init=/bin/bash -- -c /musl/echo_pie${IFS}run${IFS}by${IFS}bash;/musl/echo_pie${IFS}again", [
+            r"^run by bash$", r"^again$"])),
     ("qemu/real/exec_crossings", app("init=init -- /bin/bash -c /echo${IFS}from${IFS}echo", [
         r"^from echo$", r"^init: /bin/bash exited with status 0$"])),
     # Debian's bash, typed at: readline (pselect6), job control over an app.  Under init, as

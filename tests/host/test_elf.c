@@ -232,8 +232,8 @@ static void refuses_bad_headers(void)
 	REFUSE("ident version", -E_CORRUPT, "unknown ELF version", s->ident_version = 0);
 	REFUSE("e_version", -E_CORRUPT, "unknown ELF version", s->version = 2);
 	REFUSE("x86-64", -E_CORRUPT, "not AArch64", s->machine = 62);
-	REFUSE("PIE", -E_CORRUPT, "not an executable (ET_EXEC)", s->type = 3);
-	REFUSE("relocatable", -E_CORRUPT, "not an executable (ET_EXEC)", s->type = 1);
+	REFUSE("relocatable", -E_CORRUPT, "not an executable (ET_EXEC or static-pie)", s->type = 1);
+	REFUSE("core file", -E_CORRUPT, "not an executable (ET_EXEC or static-pie)", s->type = 4);
 	REFUSE("phentsize", -E_CORRUPT, "unexpected program header size", s->phentsize = 64);
 	REFUSE("phoff past the end", -E_CORRUPT, "program headers outside the file",
 	       s->phoff = s->file_size);
@@ -296,6 +296,8 @@ static void refuses_bad_segments(void)
 	});
 	REFUSE("PT_INTERP", -E_CORRUPT, "not a static executable",
 	       s->ph[2] = (struct phdr_spec){ PT_INTERP, PF_R, 0x200, 0x400200, 0x1b, 0x1b });
+	REFUSE("PT_INTERP in a PIE", -E_CORRUPT, "not a static executable",
+	       s->type = 3; s->ph[2] = (struct phdr_spec){ PT_INTERP, PF_R, 0x200, 0x400200, 0x1b, 0x1b });
 	REFUSE("PT_DYNAMIC", -E_CORRUPT, "not a static executable",
 	       s->ph[2] = (struct phdr_spec){ PT_DYNAMIC, PF_R | PF_W, 0x2000, 0x412000, 0x100, 0x100 });
 }
@@ -441,6 +443,27 @@ static void finds_the_libos_note_and_phdrs(void)
 	free(file);
 }
 
+/* A static-pie (ET_DYN with its own PT_DYNAMIC, no interpreter) is described for a loader; never with libos's note. */
+static void accepts_a_static_pie(void)
+{
+	struct elf_spec spec = good_spec();
+	spec.type = 3;
+	spec.ph[2] = (struct phdr_spec){ PT_DYNAMIC, PF_R | PF_W, 0x2000, 0x412000, 0x100, 0x100 };
+	spec.phnum = 3;
+	struct elf_image image;
+	const char *why;
+	EXPECT(load_spec(&spec, &image, &why) == 0 && image.pie && image.nsegments == 2);
+	spec.type = 2;
+	EXPECT(load_spec(&spec, &image, &why) == -E_CORRUPT && strcmp(why, "not a static executable") == 0);
+	spec.type = 3;
+	spec.ph[2] = (struct phdr_spec){ PT_NOTE, PF_R, 0x200, 0x400200, 0x30, 0x30 };
+	u8 *file = write_elf(&spec);
+	const u8 note[] = { 4, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 'e', 'x', 'o', 0 };
+	memcpy(file + 0x200, note, sizeof(note));
+	EXPECT(elf_load_info(file, spec.file_size, LIMIT, &image, &why) == -E_CORRUPT);
+	free(file);
+}
+
 static const char *real_path;
 
 /* A real linker's output (given on the command line) loads. */
@@ -474,6 +497,7 @@ static void loads_a_real_executable(void)
 int main(int argc, char **argv)
 {
 	RUN("elf", accepts_two_segments);
+	RUN("elf", accepts_a_static_pie);
 	RUN("elf", maps_flags_and_ignores_other_headers);
 	RUN("elf", accepts_bss_offsets_past_the_end);
 	RUN("elf", accepts_unaligned_files);
