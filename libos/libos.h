@@ -240,6 +240,8 @@ i64 fs_pio(i64 fd, void *buf, u64 len, i64 at, bool writing);
 i64 fs_statfs(void *out);
 i64 fs_flock(i64 fd, u64 op);
 i64 fs_fd_path(i64 fd, char *buf, u64 size); /* readlink of /proc/self/fd/N */
+i64 fs_record_lock(i64 fd, u64 cmd, void *arg); /* fcntl F_GETLK, F_SETLK, F_SETLKW */
+void fs_record_locks_drop(u32 node, u64 process); /* node 0: all of the process's */
 int fs_fork_table(u64 child);
 void fs_fork_child(u64 self, u64 process);
 void fs_fork_count_ends(u64 process, int change);

@@ -323,6 +323,10 @@ static i64 sys_fcntl(const u64 *a)
 		return fs_status_flags(INT_ARG(a[0]), (i64)(a[2] & 0xffffffffu));
 	case F_GETFL:
 		return fs_status_flags(INT_ARG(a[0]), -1);
+	case 5: /* F_GETLK */
+	case 6: /* F_SETLK */
+	case 7: /* F_SETLKW */
+		return fs_record_lock(INT_ARG(a[0]), a[1], (void *)a[2]);
 	}
 	return -L_EINVAL;
 }

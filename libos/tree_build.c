@@ -14,6 +14,7 @@
 #define PAGE 4096ull
 #define SPARE_NODES 2048 /* beyond the archive's entries: what programs may create */
 #define NAME_BYTES_PER_ENTRY 24
+#define RECORD_LOCKS 256
 
 static u32 align_up(u32 bytes) { return (bytes + 63) & ~63u; }
 
@@ -31,6 +32,8 @@ static bool lay_out(struct tree_header *h, u32 entries, u32 pool_pages)
 	h->off_dentries = at, at += align_up(h->dentries_max * (u32)sizeof(struct dentry));
 	h->off_slots = at, at += align_up(slots * 4);
 	h->off_names = at, at += align_up(h->names_bytes);
+	h->locks_max = RECORD_LOCKS;
+	h->off_locks = at, at += align_up(RECORD_LOCKS * (u32)sizeof(struct record_lock));
 	h->off_frames = at, at += align_up((pool_pages + 1) * 8);
 	h->off_page_stack = at, at += align_up(pool_pages * 4);
 	h->pages = (u32)((at + PAGE - 1) / PAGE);

@@ -17,6 +17,7 @@ struct tree_header {
 	u32 names_top, name_free[5];          /* the names heap: its bump point, a free list per size */
 	u32 slots_live, slots_dead, nodes_free_count;
 	u32 ipc_dir; /* System V IPC's objects: a directory no path reaches (sysv.c) */
+	u32 locks_max, off_locks; /* fcntl's record locks (reclock.c) */
 	u32 off_nodes, off_dentries, off_slots, off_names, off_frames, off_page_stack; /* bytes from TREE_VA */
 };
 
@@ -28,6 +29,13 @@ struct dentry {
 	u8 spare[13];
 };
 _Static_assert(sizeof(struct dentry) == 32, "an entry is 32 bytes");
+
+/* A record lock (reclock.c): [start, end) of node's bytes, held by process pid (0: a free entry). */
+struct record_lock {
+	u32 node, pid;
+	u8 type;
+	u64 start, end;
+};
 
 #define SLOT_EMPTY 0u
 #define SLOT_DEAD 0xffffffffu
