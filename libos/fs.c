@@ -426,7 +426,7 @@ i64 fs_close(i64 fd)
 	if (!open)
 		return -L_EBADF;
 	current_table()->fd[fd] = NULL;
-	if (open->kind == OPEN_FILE && libos.tree_mapped)
+	if (open->kind == OPEN_FILE)
 		fs_record_locks_drop(open->node, libos_process_of((u64)exo_self())); /* POSIX: any close of the file */
 	fs_drop_open(open);
 	return 0;

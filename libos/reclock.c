@@ -31,6 +31,7 @@ struct flock_l {
 #define LOCKS ((struct record_lock *)(TREE_VA + T->off_locks))
 
 static u32 caller(void) { return (u32)libos_process_of((u64)exo_self()); }
+static void clear_lock(struct record_lock *lock);
 
 static bool overlaps(const struct record_lock *lock, u64 start, u64 end) { return lock->start < end && start < lock->end; }
 
@@ -43,10 +44,18 @@ static struct record_lock *conflict(u32 node, u32 pid, u8 type, u64 start, u64 e
 		    (lock->type == F_WRLCK || type == F_WRLCK)) {
 			if (proctab_find(lock->pid))
 				return lock;
-			*lock = (struct record_lock){ 0 }; /* its process ended without letting go (killed): gone */
+			clear_lock(lock); /* its process ended without letting go (killed): gone */
 		}
 	}
 	return NULL;
+}
+
+/* An entry cleared, or filled: locks_used follows, so a process with none skips the table at close and exit. */
+static void clear_lock(struct record_lock *lock)
+{
+	if (lock->pid)
+		T->locks_used--;
+	*lock = (struct record_lock){ 0 };
 }
 
 static struct record_lock *free_lock(void)
@@ -79,6 +88,7 @@ static int take_away(u32 node, u32 pid, u64 start, u64 end)
 		if (lock->start < start && lock->end > end) {
 			struct record_lock *right = free_lock();
 			*right = *lock;
+			T->locks_used++;
 			right->start = end;
 			lock->end = start;
 		} else if (lock->start < start) {
@@ -86,7 +96,7 @@ static int take_away(u32 node, u32 pid, u64 start, u64 end)
 		} else if (lock->end > end) {
 			lock->start = end;
 		} else {
-			*lock = (struct record_lock){ 0 };
+			clear_lock(lock);
 		}
 	}
 	return 0;
@@ -147,8 +157,10 @@ static i64 try_lock(i64 fd, u64 cmd, struct flock_l *request)
 	} else if (!result) {
 		result = take_away(open->node, pid, start, end);
 		struct record_lock *lock = !result && request->type != F_UNLCK ? free_lock() : NULL;
-		if (lock)
+		if (lock) {
 			*lock = (struct record_lock){ open->node, pid, (u8)request->type, start, end };
+			T->locks_used++;
+		}
 		else if (!result && request->type != F_UNLCK)
 			result = -37; /* ENOLCK */
 	}
@@ -177,12 +189,14 @@ i64 fs_record_lock(i64 fd, u64 cmd, void *arg)
 	}
 }
 
-/* A descriptor of node closed: the process's locks on it go.  Under the libos lock. */
+/* A descriptor of node closed (node 0: the process ends): the process's locks on it go.  Under the libos lock. */
 void fs_record_locks_drop(u32 node, u64 process)
 {
+	if (!libos.tree_mapped || !__atomic_load_n(&T->locks_used, __ATOMIC_RELAXED))
+		return; /* no lock anywhere (or none this image could have taken): no lock taken, no scan */
 	tree_lock();
 	for (u32 i = 0; i < T->locks_max; i++)
 		if (LOCKS[i].pid == (u32)process && (!node || LOCKS[i].node == node))
-			LOCKS[i] = (struct record_lock){ 0 };
+			clear_lock(&LOCKS[i]);
 	tree_unlock();
 }
