@@ -161,22 +161,27 @@ void filemap_forget_all(void)
 	filemap_forget(0, ~0ull);
 }
 
+/* The mapping that starts at start, or NULL.  Under the libos lock. */
+static const struct file_map *map_at(u64 start)
+{
+	for (u32 i = 0; i < MAPS_MAX; i++)
+		if (maps[i].end && maps[i].start == start)
+			return &maps[i];
+	return NULL;
+}
+
 u64 filemap_end_of(u64 start)
 {
 	HOLD_LIBOS_LOCK();
-	for (u32 i = 0; i < MAPS_MAX; i++)
-		if (maps[i].end && maps[i].start == start)
-			return maps[i].end;
-	return 0;
+	const struct file_map *map = map_at(start);
+	return map ? map->end : 0;
 }
 
 u32 filemap_node_at(u64 start)
 {
 	HOLD_LIBOS_LOCK();
-	for (u32 i = 0; i < MAPS_MAX; i++)
-		if (maps[i].end && maps[i].start == start)
-			return maps[i].node;
-	return 0;
+	const struct file_map *map = map_at(start);
+	return map ? map->node : 0;
 }
 
 /* A touch of a MAP_SHARED mapping where nothing is mapped: the file's page if the file reaches it now (it grew). */
