@@ -32,6 +32,31 @@ static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 le
 }
 
 /*
+ * [start, end) of `to` mapped with attrs to the frames our own space maps
+ * from `source` on, in batched EXO_PT_WRITEs of up to 64 entries, never
+ * across a last-level table: a page at a time cost about 1,500 instructions
+ * a page (3 million for an 8 MiB archive at every exec).  The batch is on
+ * the stack: in bss it would be one more page every exec fills and every
+ * eager fork copies.
+ */
+#define MAP_BATCH 64
+static int map_ours_into(struct aspace *to, u64 start, u64 end, u64 source, u64 attrs)
+{
+	u64 batch[MAP_BATCH];
+	for (u64 va = start; va < end;) {
+		u64 run_end = MIN(MIN(end, va + MAP_BATCH * PAGE), (va | ((2ull << 20) - 1)) + 1);
+		u32 n = 0;
+		for (u64 at = va; at < run_end; at += PAGE)
+			batch[n++] = (as_lookup_self(source + (at - start)) & EXO_PTE_ADDR_MASK) | attrs;
+		i64 table = as_table(to, 3, va, true);
+		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
+			return -L_ENOMEM;
+		va = run_end;
+	}
+	return 0;
+}
+
+/*
  * A read-only segment whose bytes lie page for page in the boot archive
  * (mkarchive aligns large files to pages, and a segment's file offset
  * matches its address modulo a page) is mapped straight from the
@@ -47,21 +72,10 @@ static bool in_archive(const u8 *at, u64 len)
 
 static int map_from_archive(struct aspace *to, const u8 *file, const struct elf_segment *seg)
 {
-	const u8 *bytes = file + seg->offset;
+	u64 start = seg->vaddr & ~(PAGE - 1), end = seg->vaddr + seg->memsz;
+	u64 source = (u64)(file + seg->offset) - (seg->vaddr - start); /* the archive's bytes for `start` */
 	/* ARCHIVE_PTE: not this process's frame, so munmap and exec's reclaim never try to free it. */
-	u64 attrs = mm_page_attrs(seg->flags) | ARCHIVE_PTE, start = seg->vaddr & ~(PAGE - 1), end = seg->vaddr + seg->memsz;
-	u64 batch[64];
-	for (u64 va = start; va < end;) {
-		u64 run_end = MIN(MIN(end, va + 64 * PAGE), (va | ((2ull << 20) - 1)) + 1);
-		u32 n = 0;
-		for (u64 at = va; at < run_end; at += PAGE)
-			batch[n++] = (as_lookup_self((u64)bytes - (seg->vaddr - at)) & EXO_PTE_ADDR_MASK) | attrs;
-		i64 table = as_table(to, 3, va, true);
-		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
-			return -L_ENOMEM;
-		va = run_end;
-	}
-	return 0;
+	return map_ours_into(to, start, end, source, mm_page_attrs(seg->flags) | ARCHIVE_PTE);
 }
 
 static bool maps_from_archive(const u8 *file, const struct elf_segment *seg)
@@ -87,30 +101,11 @@ int exec_load_segment(struct aspace *to, const u8 *file, const struct elf_segmen
 	return 0;
 }
 
-/*
- * The boot archive: the same frames (the kernel's, readable by all), at the
- * same place, in batched EXO_PT_WRITEs of up to ARCHIVE_BATCH entries, never
- * across a last-level table: a page at a time it cost about 1,500
- * instructions a page, 3 million for an 8 MiB archive at every exec.  The
- * batch is on the stack: in bss it would be one more page every exec fills
- * and every eager fork copies.
- */
-#define ARCHIVE_BATCH 64
+/* The boot archive: the same frames (the kernel's, readable by all), at the same place. */
 static int map_archive(struct aspace *to)
 {
-	u64 batch[ARCHIVE_BATCH];
 	u64 start = libos.archive & ~(PAGE - 1), end = (libos.archive + libos.archive_size + PAGE - 1) & ~(PAGE - 1);
-	for (u64 va = start; va < end;) {
-		u64 table_end = MIN(MIN(end, va + ARCHIVE_BATCH * PAGE), (va | ((2ull << 20) - 1)) + 1);
-		u32 n = 0;
-		for (u64 at = va; at < table_end; at += PAGE)
-			batch[n++] = (as_lookup_self(at) & EXO_PTE_ADDR_MASK) | PAGE_RO;
-		i64 table = as_table(to, 3, va, true);
-		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
-			return -L_ENOMEM;
-		va = table_end;
-	}
-	return 0;
+	return map_ours_into(to, start, end, start, PAGE_RO);
 }
 
 /*
