@@ -24,8 +24,23 @@ run_case() { # name, body
 	done
 }
 busybox_sh() { /bin/busybox sh "$@"; }
+body() { # the loop body of each case
+	case $1 in
+	cmdsubst) echo 'x=$(echo hi)' ;;
+	subshell) echo '(true)' ;;
+	pipeline_exec) echo 'echo hi | /bin/cat >/dev/null' ;;
+	esac
+}
+# "real.sh profile CASE SHELL N": N iterations of one case inside a profiling window
+# (/profmark, tools/profile.py --real), in a shell started before the window opens.
+if [ "$1" = profile ]; then
+	[ "$3" = busybox ] && shell_cmd=busybox_sh || shell_cmd=/bin/bash
+	$shell_cmd -c "/profmark on; i=0; while [ \$i -lt $4 ]; do $(body "$2"); i=\$((i + 1)); done; /profmark off"
+	echo "real: done"
+	exit
+fi
 echo "real: start"
-run_case cmdsubst 'x=$(echo hi)'
-run_case subshell '(true)'
-run_case pipeline_exec 'echo hi | /bin/cat >/dev/null'
+for name in cmdsubst subshell pipeline_exec; do
+	run_case $name "$(body $name)"
+done
 echo "real: done"

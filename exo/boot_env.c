@@ -82,17 +82,49 @@ static int load_segment(struct env *env, const u8 *file, const struct elf_segmen
 /*
  * The boot archive: frames anyone may map readable and executable (a
  * program's text is mapped straight from it), never writable, never freed
- * (owner 0, shared R and X).
+ * (owner 0, shared R and X); and the public last-level tables that map it,
+ * 2 MiB each, which every address space links read-only (pt_public.c).
+ * Made before the accounting baseline: they are the kernel's for good.
  */
-static int map_archive(struct env *env, const struct boot_info *boot)
+#define ARCHIVE_TABLES_MAX 512 /* 1 GiB of archive */
+static u64 archive_tables[ARCHIVE_TABLES_MAX];
+static u32 archive_table_count;
+
+static void adopt_archive(const struct boot_info *boot, const char *name)
 {
 	u64 start = ALIGN_DOWN(boot->initrd_start, PAGE_SIZE);
-	for (u64 addr = start; addr < boot->initrd_end; addr += PAGE_SIZE) {
-		struct frame *frame = frame_lookup(&kernel_frames, pa(addr));
-		frame_retype(&kernel_frames, frame, FRAME_USER);
-		frame->owner = FRAME_NO_OWNER;
-		frame->share = EXO_R | EXO_X;
-		int err = map_page(env, BOOT_ARCHIVE_VA + (addr - start), addr, EXO_R);
+	u64 pages = (boot->initrd_end - start + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (pages > (u64)ARCHIVE_TABLES_MAX * EXO_PT_ENTRIES)
+		load_error(name, "the initrd is larger than 1 GiB");
+	u64 frames[EXO_PT_ENTRIES];
+	for (u64 first = 0; first < pages; first += EXO_PT_ENTRIES) {
+		u32 count = (u32)MIN(pages - first, (u64)EXO_PT_ENTRIES);
+		for (u32 i = 0; i < count; i++) {
+			frames[i] = start + (first + i) * PAGE_SIZE;
+			struct frame *frame = frame_lookup(&kernel_frames, pa(frames[i]));
+			frame_retype(&kernel_frames, frame, FRAME_USER);
+			frame->owner = FRAME_NO_OWNER;
+			frame->share = EXO_R | EXO_X;
+		}
+		paddr_t table;
+		if (pt_public_table(frames, count, &table) < 0)
+			load_error(name, "out of memory for the archive's tables");
+		archive_tables[archive_table_count++] = table.val;
+	}
+}
+
+/* The archive's tables linked at BOOT_ARCHIVE_VA, read-only and not executable, as any process links them. */
+static int link_archive(struct env *env)
+{
+	for (u32 i = 0; i < archive_table_count; i++) {
+		u64 va = BOOT_ARCHIVE_VA + (u64)i * (EXO_PT_ENTRIES * PAGE_SIZE), table = env->root;
+		for (u32 level = 0; level < PT_LEVELS - 2; level++) {
+			int err = next_table(env, table, level, va, &table);
+			if (err)
+				return err;
+		}
+		u64 link = archive_tables[i] | EXO_PTE_TABLE | EXO_PTE_APT_RO | EXO_PTE_UXNT;
+		int err = pt_write(env, table, pt_index(PT_LEVELS - 2, va), 1, &link);
 		if (err)
 			return err;
 	}
@@ -113,8 +145,8 @@ static int build(struct env *env, const struct boot_info *boot, const u8 *file,
 	for (u64 page = BOOT_STACK_TOP - BOOT_STACK_PAGES * PAGE_SIZE; !err && page < BOOT_STACK_TOP;
 	     page += PAGE_SIZE)
 		err = map_new_page(env, page, EXO_R | EXO_W, (void **)&top);
-	if (!err && boot->initrd_end)
-		err = map_archive(env, boot);
+	if (!err)
+		err = link_archive(env);
 	if (err)
 		return err;
 	/* The command line, for the program to parse, at the top of its stack. */
@@ -146,6 +178,7 @@ void boot_first_env(const struct boot_info *boot, const char *name)
 		if (elf_load_info(file, size, BOOT_ARCHIVE_VA, &image, &why) < 0)
 			load_error(BOOT_LOADER_NAME, why);
 	}
+	adopt_archive(boot, name);
 	sched_baseline_free = frame_count(&kernel_frames, FRAME_FREE);
 	struct env *env;
 	env_create(NULL, sched_baseline_free, &env);

@@ -96,6 +96,8 @@ static u32 check_page(const struct env *owner, const struct frame *target, u32 r
 
 bool link_allowed(const struct env *owner, const struct frame *target, u32 rights)
 {
+	if (target->owner == FRAME_NO_OWNER) /* a public table (pt_public.c): what it shares, to anyone */
+		return (target->share & EXO_R) && !(rights & ~target->share);
 	const struct env *target_owner = env_lookup(target->owner);
 	if (!target_owner)
 		return false;

@@ -21,6 +21,12 @@ int frames_free(struct env *caller, const u64 *addrs, u64 count);
 int frame_share(struct env *caller, u64 addr, u64 rights);
 
 int pt_alloc(struct env *owner, u64 level, paddr_t *out);
+/*
+ * A public last-level table (pt_public.c), at boot: frames[0..count) (owned
+ * by nobody, shared R) mapped read-only from entry 0, owned by nobody,
+ * linkable read-only by anyone.  -E_PERM if a frame is not such a frame.
+ */
+int pt_public_table(const u64 *frames, u32 count, paddr_t *out);
 int pt_write(struct env *caller, u64 table, u64 index, u64 count, const u64 *descs);
 int pt_copy(struct env *caller, u64 src, u64 src_index, u64 dst, u64 dst_index, u64 count,
             u64 set_bits, u64 flags);

@@ -40,6 +40,8 @@ static void check_page_entry(const struct frame *table, u32 index, const struct 
 {
 	const struct env *owner = env_lookup(table->owner);
 	u32 held = owner ? frame_rights(owner, target) : 0;
+	if (table->owner == FRAME_NO_OWNER) /* a public table: frames nobody owns, read-only (pt_public.c) */
+		held = target->owner == FRAME_NO_OWNER ? target->share & EXO_R : 0;
 	if (target->type == FRAME_PAGETABLE && (info->rights & ~EXO_R))
 		problem("table 0x%lx[%u] maps page table 0x%lx with rights %u", addr_of(table), index,
 		        addr_of(target), info->rights);
@@ -78,8 +80,11 @@ static void check_table(const struct frame *table, struct exo_check *out)
 	const u64 *entries = pt_entries(table);
 	u32 valid = 0;
 	out->tables++;
-	if (!env_lookup(table->owner))
+	bool public = table->owner == FRAME_NO_OWNER && (table->flags & FRAME_RESERVED);
+	if (!env_lookup(table->owner) && !public)
 		problem("table 0x%lx owned by env %u, which is gone", addr_of(table), table->owner);
+	if (public && table->level != EXO_PT_LEVELS - 1)
+		problem("public table 0x%lx is a level-%u table", addr_of(table), table->level);
 	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
 		if (table->level == 0 && i == EXO_PT_WINDOW_SLOT) {
 			check_window(table);

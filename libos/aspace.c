@@ -94,13 +94,15 @@ int as_unmap(struct aspace *as, u64 va)
 	return (int)exo_pt_write((u64)table, exo_pt_index(3, va), 1, &zero);
 }
 
-u64 as_lookup_self(u64 va)
+u64 as_lookup_level_self(u32 level, u64 va)
 {
-	for (u32 level = 0; level < 3; level++)
-		if (!(exo_window_table(level, va)[exo_pt_index(level, va)] & EXO_PTE_VALID))
+	for (u32 above = 0; above < level; above++)
+		if (!(exo_window_table(above, va)[exo_pt_index(above, va)] & EXO_PTE_VALID))
 			return 0;
-	return exo_window_table(3, va)[exo_pt_index(3, va)];
+	return exo_window_table(level, va)[exo_pt_index(level, va)];
 }
+
+u64 as_lookup_self(u64 va) { return as_lookup_level_self(3, va); }
 
 /*
  * The last-level tables under our level-`level` table that holds `base`

@@ -39,6 +39,8 @@ int as_map_new(struct aspace *as, u64 va, u64 attrs);
 int as_unmap(struct aspace *as, u64 va);
 /* The page descriptor for va in the running address space (through the window), 0 if none. */
 u64 as_lookup_self(u64 va);
+/* Our entry of the level-`level` table for va (0: that table or one above is missing). */
+u64 as_lookup_level_self(u32 level, u64 va);
 /*
  * For each last-level table of the running address space that the
  * page-aligned [start, end) reaches: visit(table, first, last, entries, arg)

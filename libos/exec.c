@@ -17,41 +17,71 @@
 #define ARGS_BYTES 4096 /* the top stack page: the exec block */
 #define PAGE 4096ull
 
-/* A fresh frame of env's, filled through a scratch mapping in the running space, mapped in `to`. */
-static int copy_page(struct aspace *to, u64 va, const u8 *from, u64 skip, u64 len, u64 attrs)
+/* The end of a run from va: at most RUN_PAGES pages, never across a last-level table. */
+#define RUN_PAGES 64
+static u64 run_end(u64 va, u64 end) { return MIN(MIN(end, va + RUN_PAGES * PAGE), (va | ((2ull << 20) - 1)) + 1); }
+
+/* Pages [start, end) of `to`: fresh zeroed frames of its owner's, one EXO_PT_MAP_NEW a run. */
+static int map_zeroed(struct aspace *to, u64 start, u64 end, u64 attrs)
 {
-	u64 frame;
-	if (exo_frame_alloc(to->env, 1, &frame) != 1)
-		return -L_ENOMEM;
-	if (as_map(&libos.self, SCRATCH_VA, frame, PAGE_RW) < 0)
-		return -L_ENOMEM;
-	if (len)
-		memcpy((u8 *)SCRATCH_VA + skip, from, len);
-	as_unmap(&libos.self, SCRATCH_VA);
-	return as_map(to, va, frame, attrs) < 0 ? -L_ENOMEM : 0;
+	for (u64 va = start; va < end; va = run_end(va, end)) {
+		i64 table = as_table(to, 3, va, true);
+		if (table < 0 || exo_pt_map_new((u64)table, exo_pt_index(3, va), (run_end(va, end) - va) / PAGE, attrs, NULL) < 0)
+			return -L_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Pages [start, end) of `to`, fresh frames of its owner's holding `bytes`
+ * at [from, to_end) and zeros elsewhere: a run's frames are allocated,
+ * mapped at SCRATCH_VA in our space, filled, unmapped and mapped in `to`,
+ * four calls a run of up to 64 pages.  (Four calls a page was a fifth of
+ * a shell's exec.)  The batches are on the stack: in bss they would be
+ * pages every exec fills and every eager fork copies.
+ */
+static int map_filled(struct aspace *to, u64 start, u64 end, u64 from, u64 to_end, const u8 *bytes, u64 attrs)
+{
+	u64 frames[RUN_PAGES], descs[RUN_PAGES];
+	i64 scratch = as_table(&libos.self, 3, SCRATCH_VA, true);
+	for (u64 va = start; va < end; va = run_end(va, end)) {
+		u32 n = (u32)((run_end(va, end) - va) / PAGE);
+		if (scratch < 0 || exo_frame_alloc(to->env, n, frames) != n)
+			return -L_ENOMEM;
+		for (u32 i = 0; i < n; i++)
+			descs[i] = frames[i] | PAGE_RW;
+		if (exo_pt_write((u64)scratch, exo_pt_index(3, SCRATCH_VA), n, descs) < 0)
+			return -L_ENOMEM;
+		u64 lo = MAX(va, from), hi = MIN(va + n * PAGE, to_end);
+		if (lo < hi)
+			memcpy((u8 *)SCRATCH_VA + (lo - va), bytes + (lo - from), hi - lo);
+		for (u32 i = 0; i < n; i++)
+			descs[i] = 0;
+		exo_pt_write((u64)scratch, exo_pt_index(3, SCRATCH_VA), n, descs);
+		for (u32 i = 0; i < n; i++)
+			descs[i] = frames[i] | attrs;
+		i64 table = as_table(to, 3, va, true);
+		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, descs) < 0)
+			return -L_ENOMEM;
+	}
+	return 0;
 }
 
 /*
  * [start, end) of `to` mapped with attrs to the frames our own space maps
- * from `source` on, in batched EXO_PT_WRITEs of up to 64 entries, never
- * across a last-level table: a page at a time cost about 1,500 instructions
- * a page (3 million for an 8 MiB archive at every exec).  The batch is on
- * the stack: in bss it would be one more page every exec fills and every
- * eager fork copies.
+ * from `source` on, a run of up to 64 entries per EXO_PT_WRITE: a page at
+ * a time cost about 1,500 instructions a page.
  */
-#define MAP_BATCH 64
 static int map_ours_into(struct aspace *to, u64 start, u64 end, u64 source, u64 attrs)
 {
-	u64 batch[MAP_BATCH];
-	for (u64 va = start; va < end;) {
-		u64 run_end = MIN(MIN(end, va + MAP_BATCH * PAGE), (va | ((2ull << 20) - 1)) + 1);
+	u64 batch[RUN_PAGES];
+	for (u64 va = start; va < end; va = run_end(va, end)) {
 		u32 n = 0;
-		for (u64 at = va; at < run_end; at += PAGE)
+		for (u64 at = va; at < run_end(va, end); at += PAGE)
 			batch[n++] = (as_lookup_self(source + (at - start)) & EXO_PTE_ADDR_MASK) | attrs;
 		i64 table = as_table(to, 3, va, true);
 		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, batch) < 0)
 			return -L_ENOMEM;
-		va = run_end;
 	}
 	return 0;
 }
@@ -90,22 +120,29 @@ int exec_load_segment(struct aspace *to, const u8 *file, const struct elf_segmen
 {
 	if (maps_from_archive(file, seg))
 		return map_from_archive(to, file, seg);
-	for (u64 page = seg->vaddr & ~(PAGE - 1); page < seg->vaddr + seg->memsz; page += PAGE) {
-		u64 from = MAX(page, seg->vaddr), to_end = MIN(page + PAGE, seg->vaddr + seg->filesz);
-		u64 len = from < to_end ? to_end - from : 0;
-		int err = copy_page(to, page, file + seg->offset + (from - seg->vaddr), from - page, len,
-		                    mm_page_attrs(seg->flags) /* EXO_R/W/X are PROT_* */);
-		if (err)
-			return err;
-	}
-	return 0;
+	u64 start = seg->vaddr & ~(PAGE - 1), file_end = seg->vaddr + seg->filesz;
+	u64 end = (seg->vaddr + seg->memsz + PAGE - 1) & ~(PAGE - 1), filled_end = MIN(end, (file_end + PAGE - 1) & ~(PAGE - 1));
+	u64 attrs = mm_page_attrs(seg->flags); /* EXO_R/W/X are PROT_* */
+	int err = map_filled(to, start, MAX(filled_end, start), seg->vaddr, file_end, file + seg->offset, attrs);
+	return err ? err : map_zeroed(to, MAX(filled_end, start), end, attrs); /* the rest of bss */
 }
 
-/* The boot archive: the same frames (the kernel's, readable by all), at the same place. */
-static int map_archive(struct aspace *to)
+/*
+ * The boot archive: the kernel's public tables for it (owned by nobody,
+ * linkable read-only by anyone), linked at the same place as in our own
+ * space, one entry per 2 MiB.  Mapping its 2,048 pages one entry each was
+ * two thirds of a shell pipeline's exec.
+ */
+static int link_archive(struct aspace *to)
 {
-	u64 start = libos.archive & ~(PAGE - 1), end = (libos.archive + libos.archive_size + PAGE - 1) & ~(PAGE - 1);
-	return map_ours_into(to, start, end, start, PAGE_RO);
+	const u64 slot = 2ull << 20;
+	for (u64 va = libos.archive & ~(slot - 1); va < libos.archive + libos.archive_size; va += slot) {
+		u64 link = as_lookup_level_self(2, va);
+		i64 table = link & EXO_PTE_VALID ? as_table(to, 2, va, true) : -L_ENOMEM;
+		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(2, va), 1, &link) < 0)
+			return -L_ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -167,9 +204,9 @@ static int build_stack(struct aspace *to, char *const argv[], char *const envp[]
 	static u8 block[ARGS_BYTES];
 	memset(block, 0, sizeof(block));
 	int err = build_args(block, argv, envp, program, sp);
-	for (u64 page = 1; !err && page <= STACK_PAGES; page++)
-		err = copy_page(to, STACK_TOP - page * PAGE, block, 0, page == 1 ? ARGS_BYTES : 0, PAGE_RW);
-	return err;
+	if (!err)
+		err = map_filled(to, STACK_TOP - PAGE, STACK_TOP, STACK_TOP - ARGS_BYTES, STACK_TOP, block, PAGE_RW);
+	return err ? err : map_zeroed(to, STACK_TOP - STACK_PAGES * PAGE, STACK_TOP - PAGE, PAGE_RW);
 }
 
 /*
@@ -341,7 +378,7 @@ static i64 build_and_switch_at(const char *path, char *const argv[], char *const
 	if (!err)
 		err = build_stack(&space, argv, envp, path, &sp);
 	if (!err)
-		err = map_archive(&space);
+		err = link_archive(&space);
 	if (!err)
 		err = proctab_map_into(&space);
 	if (!err && tree_map_into(&space) < 0)

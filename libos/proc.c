@@ -470,7 +470,6 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 }
 
 /* exec's other half, in the new image: free the address space left behind. */
-static u64 zeros[EXO_PT_ENTRIES];
 #define RECLAIM_VA 0x0000011000000000ull
 
 /*
@@ -479,6 +478,20 @@ static u64 zeros[EXO_PT_ENTRIES];
  */
 static bool keeps_frames(u64 va) { return va >= TREE_OFDS_VA && va < TREE_END; }
 
+static bool in_archive_slot(u64 va)
+{
+	u64 start = libos.archive & ~((2ull << 20) - 1);
+	return libos.archive_size && va >= start && va < libos.archive + libos.archive_size;
+}
+
+/*
+ * Top down: a table is read, then freed, which makes the kernel drop
+ * every reference it held (no entry is written: zeroing 512 entries a
+ * table through EXO_PT_WRITE was a tenth of an exec).  What it linked or
+ * mapped is then unreferenced and goes next.  A table the kernel will not
+ * free (still linked elsewhere, or not ours: a parent's, shared) keeps
+ * what it holds.
+ */
 static void reclaim_table(u64 table, u32 level, u64 va)
 {
 	u64 entries[EXO_PT_ENTRIES];
@@ -487,22 +500,28 @@ static void reclaim_table(u64 table, u32 level, u64 va)
 		return;
 	memcpy(entries, (const void *)window, sizeof(entries));
 	as_unmap(&libos.self, window);
-	u32 count = level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES;
-	exo_pt_write(table, 0, count, zeros); /* every reference it held goes */
+	if (exo_frame_free(&table, 1) < 0)
+		return;
+	u32 count = level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES, frees = 0;
 	for (u32 i = 0; i < count; i++) {
 		if (!(entries[i] & EXO_PTE_VALID))
 			continue;
 		u64 target = entries[i] & EXO_PTE_ADDR_MASK, at = va + ((u64)i << (39 - 9 * level));
-		if (level < EXO_PT_LEVELS - 1)
-			reclaim_table(target, level + 1, at);
-		else if (keeps_frames(at) || (entries[i] & NOT_OURS_PTE))
-			continue; /* the tree's page or the archive's: never ours to free */
-		exo_frame_free(&target, 1); /* refused for frames not ours (the archive's): fine */
+		if (level < EXO_PT_LEVELS - 1) {
+			if (level != EXO_PT_LEVELS - 2 || !in_archive_slot(at)) /* not the kernel's public table */
+				reclaim_table(target, level + 1, at);
+		} else if (!keeps_frames(at) && !(entries[i] & NOT_OURS_PTE)) { /* the tree's, the archive's */
+			entries[frees++] = target; /* (entries[i] is read: the array holds the batch) */
+		}
 	}
+	/* One call for the table's pages.  The kernel frees all or none: if one is not ours to free
+	 * (a copy-on-write page still the parent's), each is tried alone. */
+	if (frees && exo_frame_free(entries, frees) < 0)
+		for (u32 i = 0; i < frees; i++)
+			exo_frame_free(&entries[i], 1);
 }
 
 void libos_reclaim_space(u64 root)
 {
 	reclaim_table(root, 0, 0);
-	exo_frame_free(&root, 1);
 }

@@ -14,6 +14,9 @@ the same run reported.
   python3 tools/profile.py --case copy_table_wp
   python3 tools/profile.py --case map_512 --lines 20     (hottest addresses, disassembled)
   python3 tools/profile.py --all --out build/bench/profile.txt   (ninja profile)
+  python3 tools/profile.py --real pipeline_exec --shell busybox --variant shared
+      (a suite=real loop of bench/real.sh, between /profmark on and off: every process and the
+       kernel, per iteration, as the difference of 16 iterations and none)
 """
 import argparse
 import bisect
@@ -88,29 +91,35 @@ def symbols(nm, elf):
     return syms
 
 
-def run_case(qemu, case, program):
-    select = PROGRAMS[program][2].format(case)
+def run_qemu(qemu, mem, append):
+    """Boot exo with the plugin: the console, and the windows and per-address counts it wrote."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "exoprof.out")
-        argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", "2G" if program == "forkbench" else "512M", "-nographic", "-nic", "none",
+        argv = [qemu, "-M", "virt", "-cpu", "cortex-a72", "-m", mem, "-nographic", "-nic", "none",
                 "-no-reboot", "-icount", "shift=0,sleep=off", "-kernel", "build/kernel.bin",
-                "-initrd", "build/user/initrd.cpio", "-append", f"init={program} {select}",
+                "-initrd", "build/user/initrd.cpio", "-append", append,
                 "-plugin", f"{PLUGIN},out={out}"]
         console = subprocess.run(argv, capture_output=True, text=True, timeout=900).stdout.replace("\r", "")
         if "exo: power off (status 0)" not in console or not os.path.exists(out):
-            sys.exit(f"{case}: the run failed:\n{console[-2000:]}")
-        median = None
-        for line in console.splitlines():
-            found = re.search(rf"case={case} median=(\d+)", line) or \
-                (program == "forkbench" and re.search(r"^forkbench: system=\S+ .* median=(\d+)", line))
-            if found:
-                median = int(found.group(1))
+            sys.exit(f"{append}: the run failed:\n{console[-2000:]}")
         counts = collections.Counter()
         with open(out) as f:
             windows = int(f.readline().split()[1])
             for line in f:
                 pc, count = line.split()
                 counts[int(pc, 16)] += int(count)
+    return console, windows, counts
+
+
+def run_case(qemu, case, program):
+    select = PROGRAMS[program][2].format(case)
+    console, windows, counts = run_qemu(qemu, "2G" if program == "forkbench" else "512M", f"init={program} {select}")
+    median = None
+    for line in console.splitlines():
+        found = re.search(rf"case={case} median=(\d+)", line) or \
+            (program == "forkbench" and re.search(r"^forkbench: system=\S+ .* median=(\d+)", line))
+        if found:
+            median = int(found.group(1))
     return windows, counts, median
 
 
@@ -191,6 +200,53 @@ def profile(args, case):
     return "\n".join(lines)
 
 
+# Where unmodified programs and libos's loader lie: Debian's static bash and busybox are linked
+# at 0x400000 without symbols; the loader (LOADER_BASE) has libos's.
+LOADER = "build/user/loader"
+PROGRAM_END = 0x10000000
+
+
+def profile_real(args):
+    """suite=real's loop (bench/real.sh profile): K iterations and 0, each between /profmark on and
+    off, in every process and the kernel; their difference over K, per function."""
+    shell, case, times = args.shell, args.real, args.times
+    runs = []
+    for n in (times, 0):
+        append = f"init=/bin/bash EXO_FORK={args.variant} -- /bench/real.sh profile {case} {shell} {n}"
+        console, windows, counts = run_qemu(args.qemu, "2G", append)
+        if windows != 1 or "real: done" not in console:
+            sys.exit(f"{append}: expected one window and the script's end:\n{console[-2000:]}")
+        runs.append(counts)
+    syms = sorted(symbols(args.nm, KERNEL) + symbols(args.nm, LOADER))
+    addrs = [a for a, _ in syms]
+
+    def where(pc):
+        if pc < PROGRAM_END:
+            return f"({shell}, no symbols)"
+        i = bisect.bisect_right(addrs, pc) - 1
+        return syms[i][1] if i >= 0 else "?"
+
+    per_function = collections.Counter()
+    for sign, counts in ((1, runs[0]), (-1, runs[1])):
+        for pc, count in counts.items():
+            per_function[where(pc)] += sign * count
+    total = sum(per_function.values())
+    kernel = sum(c for pc, c in runs[0].items() if pc >= KERNEL_BASE) - \
+        sum(c for pc, c in runs[1].items() if pc >= KERNEL_BASE)
+    lines = [f"real case={shell}_{case} variant={args.variant} iterations={times} "
+             f"insns_per_iteration={total / times:.0f} (kernel {kernel / times:.0f})"]
+    for name, count in per_function.most_common(args.top):
+        lines.append(f"  {count / times:12.1f} {100 * count / max(total, 1):5.1f}%  {name}")
+    calls = sorted(((runs[0].get(a, 0) - runs[1].get(a, 0)) / times, name[len("call_"):]) for a, name in syms
+                   if a >= KERNEL_BASE and name.startswith("call_") and runs[0].get(a))
+    lines.append("  kernel calls per iteration: " + ", ".join(f"{n[1]} {n[0]:g}" for n in reversed(calls) if n[0]))
+    entered = sorted(((runs[0].get(a, 0) - runs[1].get(a, 0)) / times, name) for a, name in syms
+                     if a < KERNEL_BASE and runs[0].get(a))
+    lines.append("  libos functions entered per iteration: " +
+                 ", ".join(f"{n[1]} {n[0]:g}" for n in reversed(entered[-args.top:]) if n[0]))
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", help="one case, e.g. copy_table_wp")
@@ -203,7 +259,14 @@ def main():
     parser.add_argument("--lines", type=int, nargs="?", const=20, default=0,
                         help="also the N hottest addresses, disassembled (N defaults to 20)")
     parser.add_argument("--out", help="also write the report to this file")
+    parser.add_argument("--real", metavar="CASE", help="a suite=real loop instead (cmdsubst, subshell, pipeline_exec)")
+    parser.add_argument("--shell", default="bash", choices=("bash", "busybox"), help="with --real")
+    parser.add_argument("--variant", default="cow", help="with --real: EXO_FORK (default cow)")
+    parser.add_argument("--times", type=int, default=16, help="with --real: iterations (default 16)")
     args = parser.parse_args()
+    if args.real:
+        print(profile_real(args))
+        return
     if args.all:
         if os.path.exists(RESULTS):
             with open(RESULTS) as f:

@@ -1422,6 +1422,58 @@ static void deepest_drawing_chain(void)
 }
 
 /*
+ * A public table (the boot archive's, made at boot): frames nobody owns,
+ * mapped read-only.  Anyone, related or not, may link it read-only and not
+ * executable, at level 2 only; nobody may write into it, free it, install
+ * it, or link it with more rights.  A fork links it again; the ends drop
+ * only the links; the checker agrees throughout.
+ */
+static void public_table_is_linked_read_only_by_anyone(void)
+{
+	fake_boot(512);
+	u64 frames[3];
+	for (u32 i = 0; i < 3; i++) {
+		paddr_t frame = { 0 };
+		EXPECT(frame_alloc(&kernel_frames, FRAME_USER, 0, FRAME_NO_OWNER, &frame) == 0);
+		pt_frame(frame.val)->share = EXO_R | EXO_X;
+		pt_frame(frame.val)->flags |= FRAME_RESERVED; /* as the initrd's are: never freed */
+		frames[i] = frame.val;
+	}
+	paddr_t table = { 0 };
+	EXPECT(pt_public_table(frames, 3, &table) == 0);
+	struct env *root = make_env(NULL, 200), *parent = make_env(root, 100), *child = make_env(parent, 20);
+	struct env *stranger = make_env(root, 20); /* neither its ancestor nor its descendant */
+	u64 owned = frame_of(parent);
+	paddr_t refused;
+	EXPECT(pt_public_table(&owned, 1, &refused) == -E_PERM); /* only frames nobody owns */
+	u64 l2 = table_of(parent, 2), l2_stranger = table_of(stranger, 2);
+	u64 ro = fake_table(2, table.val, EXO_R), rw = fake_table(2, table.val, EXO_R | EXO_W);
+	u64 rx = fake_table(2, table.val, EXO_R | EXO_X), at_level1 = fake_table(1, table.val, EXO_R);
+	EXPECT(pt_write(parent, l2, 0, 1, &ro) == 0);
+	EXPECT(pt_write(stranger, l2_stranger, 7, 1, &ro) == 0);
+	EXPECT(pt_write(parent, l2, 1, 1, &rw) == -E_PERM);
+	EXPECT(pt_write(parent, l2, 1, 1, &rx) == -E_PERM);
+	EXPECT(pt_write(parent, table_of(parent, 1), 0, 1, &at_level1) == -E_INVAL);
+	u64 page = fake_page(owned, EXO_R), writable = fake_page(frames[0], EXO_R | EXO_W);
+	EXPECT(pt_write(parent, table.val, 5, 1, &page) == -E_PERM);
+	EXPECT(pt_write(parent, table_of(parent, 3), 0, 1, &writable) == -E_PERM);
+	EXPECT(frames_free(parent, &table.val, 1) < 0);
+	EXPECT(pt_check_root(parent, table.val) < 0);
+	EXPECT(pt_copy(parent, l2, 0, table_of(child, 2), 0, 1, FAKE_RO, EXO_COPY_SHARE) == 0); /* a fork's link */
+	struct frame *record = pt_frame(table.val);
+	EXPECT(record->links == 3 && record->share == EXO_R && record->used == 3 && pt_frame(frames[2])->maps == 1);
+	EXPECT(problems() == 0);
+	env_destroy(child, 0, true);
+	env_destroy(parent, 0, true);
+	env_destroy(stranger, 0, true);
+	env_destroy(root, 0, true);
+	env_release_drain();
+	EXPECT(record->links == 0 && record->used == 3 && record->type == FRAME_PAGETABLE);
+	EXPECT(problems() == 0);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511 - 4);
+}
+
+/*
  * A source level-2 table with nothing in it (emptied by munmap, say) gets
  * no copy: 64 links to one empty level-2 table cost a drawing child nothing.
  */
@@ -1488,5 +1540,6 @@ int main(void)
 	RUN("core", heir_keeps_drawing_children);
 	RUN("core", deepest_drawing_chain);
 	RUN("core", copy_tables_makes_no_empty_level2_tables);
+	RUN("core", public_table_is_linked_read_only_by_anyone);
 	return check_failures != 0;
 }

@@ -601,6 +601,7 @@ static int reserved_descriptor_bits(u64 arg)
  * which the kernel did not map the archive into: main looks its first
  * frame up first.
  */
+static u64 archive_link; /* our level-2 entry linking the archive's first public table */
 static u64 archive_frame;
 
 static int archive_frames_read_execute(u64 arg)
@@ -635,6 +636,51 @@ static int archive_frames_read_execute(u64 arg)
 	u64 copied = (u64)copy;
 	T_EQ(exo_frame_free(&copied, 1), 0);
 	T_EQ(exo_frame_free(&own, 1), 0);
+	return 0;
+}
+
+/*
+ * The archive's public tables (made by the kernel at boot, owned by
+ * nobody): linked read-only into every space.  Anyone may link one again,
+ * read-only and not executable; nobody may write into one, link it with
+ * more rights or at another level, map it as a page with W, free it, or
+ * run a child on it as a root.
+ */
+static int archive_public_tables(u64 arg)
+{
+	(void)arg;
+	u64 link = archive_link; /* the first environment's (a test runs in a child) */
+	u64 public = link & EXO_PTE_ADDR_MASK, other_va = DATA_VA + (2ull << 20);
+	T_CHECK((link & EXO_PTE_VALID) && (link & EXO_PTE_APT_RO) && (link & EXO_PTE_UXNT), "link 0x%lx", link);
+	u64 page = own_frame() | PAGE_RO, zero = 0;
+	T_EQ(exo_pt_write(public, 0, 1, &zero), -EXO_EPERM);
+	T_EQ(exo_pt_write(public, 511, 1, &page), -EXO_EPERM);
+	T_EQ(exo_pt_copy(public, 0, public, 1, 1, 0, 0), -EXO_EPERM);
+	T_EQ(exo_frame_free(&public, 1), -EXO_EPERM);
+	T_EQ(exo_frame_share(public, EXO_R | EXO_X), -EXO_EPERM);
+	i64 l2 = own_table(2, other_va), l1 = own_table(1, other_va);
+	u64 base = public | EXO_PTE_TABLE;
+	u64 writable = base | EXO_PTE_UXNT, executable = base | EXO_PTE_APT_RO, ro = base | EXO_PTE_APT_RO | EXO_PTE_UXNT;
+	T_EQ(exo_pt_write((u64)l2, exo_pt_index(2, other_va), 1, &writable), -EXO_EPERM);
+	T_EQ(exo_pt_write((u64)l2, exo_pt_index(2, other_va), 1, &executable), -EXO_EPERM);
+	T_EQ(exo_pt_write((u64)l1, exo_pt_index(1, other_va) + 1, 1, &ro), -EXO_EINVAL); /* a level-3 table at level 1 */
+	u64 as_page_rw = public | PAGE_RW, as_page_ro = public | PAGE_RO;
+	i64 leaf = own_table(3, DATA_VA);
+	T_EQ(exo_pt_write((u64)leaf, 0, 1, &as_page_rw), -EXO_EPERM);
+	/* Read-only and not executable, it links anywhere: the archive's first bytes seen there too. */
+	T_EQ(exo_pt_write((u64)l2, exo_pt_index(2, other_va), 1, &ro), 0);
+	T_EQ(*(volatile const u32 *)(other_va + (rt_archive & 4095)), 0x37303730u); /* "0707" */
+	T_EQ(exo_pt_write((u64)l2, exo_pt_index(2, other_va), 1, &zero), 0);
+	/* Its entries may be read as a page (what it maps is readable by all). */
+	T_EQ(exo_pt_write((u64)leaf, 0, 1, &as_page_ro), 0);
+	T_EQ(*(volatile const u64 *)DATA_VA & EXO_PTE_ADDR_MASK, archive_frame);
+	T_EQ(exo_pt_write((u64)leaf, 0, 1, &zero), 0);
+	i64 child = exo_env_create(8);
+	T_CHECK(child > 0, "child %ld", child);
+	T_EQ(exo_env_set_root((u64)child, public), -EXO_EPERM); /* nobody's: no one may install it */
+	T_EQ(exo_env_destroy((u64)child), 0);
+	u64 frame = page & EXO_PTE_ADDR_MASK;
+	T_EQ(exo_frame_free(&frame, 1), 0);
 	return 0;
 }
 
@@ -929,6 +975,7 @@ static const struct rt_test tests[] = {
 	{ "hostile/words_outside_own_memory", words_outside_own_memory, 0 },
 	{ "hostile/reserved_descriptor_bits", reserved_descriptor_bits, 0 },
 	{ "hostile/archive_frames_read_execute", archive_frames_read_execute, 0 },
+	{ "hostile/archive_public_tables", archive_public_tables, 0 },
 	{ "hostile/window_is_read_only", window_is_read_only, 0 },
 	{ "hostile/window_write_faults", window_write_faults, 0 },
 	{ "hostile/forged_pstate_stays_el0", forged_pstate_stays_el0, 0 },
@@ -938,5 +985,6 @@ static const struct rt_test tests[] = {
 int main(void)
 {
 	archive_frame = as_lookup_self(rt_archive & ~4095ull) & EXO_PTE_ADDR_MASK;
+	archive_link = as_lookup_level_self(2, rt_archive);
 	return rt_run_tests(tests, ARRAY_LEN(tests));
 }

@@ -39,6 +39,8 @@ static inline u32 desc_leaf_rights(u64 desc)
 /* A valid last-level descriptor made writable, and moved to another frame. */
 static inline u64 desc_leaf_writable(u64 desc) { return desc & ~PTE_AP_RO; }
 static inline u64 desc_leaf_at(u64 desc, paddr_t frame) { return (desc & ~PTE_ADDR_MASK) | frame.val; }
+/* A last-level descriptor mapping frame read-only and never executable (a public table's: exo/pt_public.c). */
+static inline u64 desc_leaf_read_only(paddr_t frame) { return frame.val | EXO_PTE_PAGE | EXO_PTE_USER | EXO_PTE_RO | EXO_PTE_UXN; }
 /* A valid table descriptor (as stored) pointing at another table of the same level. */
 static inline u64 desc_table_at(u64 desc, paddr_t table) { return (desc & ~PTE_ADDR_MASK) | table.val; }
 

@@ -72,5 +72,6 @@ static inline u64 fake_table(unsigned level, u64 table, u32 rights)
 static inline u64 desc_leaf_writable(u64 desc) { return desc & ~FAKE_RO; }
 static inline u64 desc_leaf_at(u64 desc, paddr_t frame) { return (desc & ~FAKE_ADDR_MASK) | frame.val; }
 static inline u64 desc_table_at(u64 desc, paddr_t table) { return (desc & ~FAKE_ADDR_MASK) | table.val; }
+static inline u64 desc_leaf_read_only(paddr_t frame) { return fake_page(frame.val, 1 /* EXO_R */); }
 
 #endif
