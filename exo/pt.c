@@ -433,8 +433,9 @@ static int check_copy(struct env *caller, struct frame *src, u64 src_index, stru
 	const struct env *dst_owner = env_lookup(dst->owner);
 	reach_cache.owner = FRAME_NO_OWNER;
 	reach_cache.acts = false;
-	if (src->level == EXO_PT_LEVELS - 1 && !src_shared)
-		return pt_leaf_copy_check(caller, dst_owner, from + src_index, (u32)count, set_bits, flags, &leaf_plan);
+	if (src->level == EXO_PT_LEVELS - 1)
+		return pt_leaf_copy_check(caller, dst_owner, from + src_index, (u32)count, set_bits, flags,
+		                          src_shared ? src : NULL, &leaf_plan);
 	for (u64 i = 0; !err && i < count; i++) {
 		if (!from[src_index + i]) {
 			checked[i] = (struct checked){ 0, NULL }; /* an empty entry copies as empty: nothing to decide */
@@ -483,7 +484,7 @@ int pt_copy(struct env *caller, u64 src_addr, u64 src_index, u64 dst_addr, u64 d
 		err = check_copy(caller, src, src_index, dst, dst_index, count, set_bits, flags, src_shared);
 	if (err)
 		return err;
-	if (src->level == EXO_PT_LEVELS - 1 && !src_shared) {
+	if (src->level == EXO_PT_LEVELS - 1) { /* (a shared source is never written back: no EXO_COPY_BOTH) */
 		pt_leaf_copy_apply(src, (u32)src_index, dst, (u32)dst_index, (u32)count, flags & EXO_COPY_BOTH, set_bits,
 		                   &leaf_plan);
 		tlb_commit();

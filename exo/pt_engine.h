@@ -45,9 +45,13 @@ struct leaf_copy_plan {
 	bool shares; /* any */
 	u32 valid;   /* entries copied */
 };
-/* EXO_PT_COPY between last-level tables (not from a shared source): the plan for from[0..count)... */
+/*
+ * EXO_PT_COPY between last-level tables: the plan for from[0..count)
+ * (from_shared: the source is that ancestor's table shared R, NULL if the
+ * caller acts on the source's owner)...
+ */
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
-                       u64 set_bits, u64 flags, struct leaf_copy_plan *plan);
+                       u64 set_bits, u64 flags, const struct frame *from_shared, struct leaf_copy_plan *plan);
 /*
  * ...and carried out into empty entries of dst, with EXO_COPY_BOTH (both)
  * the source's entries too; the caller then commits the TLB and collects husks.

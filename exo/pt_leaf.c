@@ -35,18 +35,27 @@ enum verdict_kind {
 	VERDICT_ANY,    /* any rights on the owner's user frames */
 	VERDICT_SHARED, /* at most what each frame shares */
 	VERDICT_SHAREABLE, /* EXO_COPY_SHARE: any rights, which the frame is then shared with */
+	VERDICT_FROM_SHARED, /* a copy from an ancestor's shared table, of its owner's frames: within its share, shared */
 };
 
 /*
  * How a batch from caller into table_owner's table may use owner_id's user
  * frames; with may_share (EXO_COPY_SHARE), a live ancestor's frames that
- * the caller acts for may be shared as they are copied.
+ * the caller acts for may be shared as they are copied.  A copy from a
+ * shared source (an ancestor's table shared R, `from_shared`) may take that
+ * ancestor's own frames with no more than the table shares, sharing them
+ * so (pt.c's shared_source_entry): the descendant reads them through the
+ * table anyway.  Its other frames are judged as in any copy.
  */
 static enum verdict_kind decide(const struct env *caller, const struct env *table_owner, u32 owner_id,
-                                bool may_share)
+                                bool may_share, const struct frame *from_shared)
 {
 	if (owner_id == FRAME_NO_OWNER)
 		return VERDICT_SHARED; /* the boot archive's: what each frame shares, for every table and caller */
+	if (from_shared && owner_id == from_shared->owner) {
+		const struct env *owner = env_lookup(owner_id);
+		return owner && !owner->releasing ? VERDICT_FROM_SHARED : VERDICT_SLOW;
+	}
 	const struct env *owner = owner_id == table_owner->id ? table_owner : env_lookup(owner_id);
 	if (!owner)
 		return VERDICT_SLOW;
@@ -98,24 +107,26 @@ static inline u32 head_share(u64 head) { return (u32)(head >> 24) & 0xff; }
  */
 static u64 verdict_key;
 static u32 verdict_any;
-static bool verdict_shares; /* VERDICT_SHAREABLE: each entry's rights are to be shared */
+static bool verdict_shares; /* VERDICT_SHAREABLE, _FROM_SHARED: each entry's rights are to be shared */
 
-/* A last-level entry's rights fit: any, or what the frame shares. */
+/* A last-level entry's rights fit: within those any entry may have (all, or a shared source's), or what the frame shares. */
 static inline bool rights_fit(u32 any, u64 desc, u64 head)
 {
-	return any || !(desc_leaf_rights(desc) & ~head_share(head));
+	u32 rights = desc_leaf_rights(desc);
+	return !(rights & ~any) || !(rights & ~head_share(head));
 }
 
 /* A new verdict for target's owner (a user frame); does the entry now pass? */
 static bool redecide(struct env *caller, const struct env *owner, const struct frame *target, u64 desc,
-                     bool may_share)
+                     bool may_share, const struct frame *from_shared)
 {
 	if (target->type != FRAME_USER)
 		return false;
-	enum verdict_kind kind = decide(caller, owner, target->owner, may_share);
+	enum verdict_kind kind = decide(caller, owner, target->owner, may_share, from_shared);
 	verdict_key = kind == VERDICT_SLOW ? NO_KEY : head_key(target->owner);
-	verdict_any = kind == VERDICT_ANY || kind == VERDICT_SHAREABLE ? (EXO_R | EXO_W | EXO_X) : 0;
-	verdict_shares = kind == VERDICT_SHAREABLE;
+	verdict_any = kind == VERDICT_ANY || kind == VERDICT_SHAREABLE ? (EXO_R | EXO_W | EXO_X)
+	              : kind == VERDICT_FROM_SHARED ? from_shared->share & (EXO_R | EXO_W | EXO_X) : 0;
+	verdict_shares = kind == VERDICT_SHAREABLE || kind == VERDICT_FROM_SHARED;
 	return kind != VERDICT_SLOW && rights_fit(verdict_any, desc, frame_head(target));
 }
 
@@ -126,7 +137,7 @@ static struct frame *plan[EXO_PT_ENTRIES];
 static __attribute__((noinline)) int write_slow(struct env *caller, const struct env *owner, u64 desc,
                                                  struct frame *target, u32 i)
 {
-	if (target && redecide(caller, owner, target, desc, false)) {
+	if (target && redecide(caller, owner, target, desc, false, NULL)) {
 		plan[i] = target;
 		return 0;
 	}
@@ -283,17 +294,18 @@ static __attribute__((noinline)) void share_first(struct leaf_copy_plan *lp, u32
 static inline u8 share_need(u64 stored, u64 head) { return (u8)(desc_leaf_rights(stored) & ~head_share(head)); }
 
 static __attribute__((noinline)) int copy_slow(struct env *caller, const struct env *dst_owner, u64 stored,
-                                               struct frame *target, u64 flags, struct leaf_copy_plan *lp,
-                                               u32 count, u32 i)
+                                               struct frame *target, u64 flags, const struct frame *from_shared,
+                                               struct leaf_copy_plan *lp, u32 count, u32 i)
 {
-	if (redecide(caller, dst_owner, target, stored, flags & EXO_COPY_SHARE)) {
+	if (redecide(caller, dst_owner, target, stored, flags & EXO_COPY_SHARE, from_shared)) {
 		u8 need = verdict_shares ? share_need(stored, frame_head(target)) : 0;
 		if (need)
 			share_first(lp, count, i, need);
 		return 0;
 	}
 	u8 need = 0;
-	int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, NULL, &checked[i], &need, i);
+	int err = pt_check_copy_entry(caller, dst_owner, EXO_PT_LEVELS - 1, stored, flags, from_shared, &checked[i], &need,
+	                              i);
 	if (!err && need)
 		share_first(lp, count, i, need);
 	return err;
@@ -313,7 +325,7 @@ static inline void learn_rights(u64 key, u64 stored, u64 entry, u64 *fast_mask, 
 }
 
 int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u64 *from, u32 count,
-                       u64 set_bits, u64 flags, struct leaf_copy_plan *lp)
+                       u64 set_bits, u64 flags, const struct frame *from_shared, struct leaf_copy_plan *lp)
 {
 	const char *records = (const char *)kernel_frames.frames;
 	u64 base = kernel_frames.base, set = set_bits & DESC_SET_PAGE;
@@ -348,7 +360,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 				learn_rights(key, stored, entry, &fast_mask, &fast_key, &attr_key);
 			continue;
 		}
-		int err = copy_slow(caller, dst_owner, stored, target, flags, lp, count, i);
+		int err = copy_slow(caller, dst_owner, stored, target, flags, from_shared, lp, count, i);
 		if (err)
 			return err;
 		key = verdict_key;

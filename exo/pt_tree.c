@@ -124,7 +124,7 @@ static int leaf(struct tree_walk *w, struct frame *src, struct frame *dst, u32 i
 	int err = source_ok(w, from, slot);
 	if (!err)
 		err = pt_leaf_copy_check(w->caller, w->dst_owner, pt_entries(from), EXO_PT_ENTRIES, w->set_bits,
-		                         w->flags, &plans[n]);
+		                         w->flags, NULL, &plans[n]);
 	return err;
 }
 

@@ -83,13 +83,24 @@ static int unshare(u64 va)
 		return -L_ENOMEM;
 	u64 shared = link & EXO_PTE_ADDR_MASK, relink = (u64)fresh | EXO_PTE_TABLE;
 	/*
+	 * Only the span from its first entry in use to its last is copied: a
+	 * shell's stack or heap uses a few dozen of a table's 512 entries, and
+	 * the kernel checks each entry it is asked to copy, empty or not.
+	 */
+	const u64 *entries = exo_window_table(3, va); /* the shared table, read through our link */
+	u32 first = 0, end = EXO_PT_ENTRIES;
+	while (first < end && !entries[first])
+		first++;
+	while (end > first && !entries[end - 1])
+		end--;
+	/*
 	 * Refused while the process that shares the table is ending (its frames
 	 * take no new references until its release is done, then it is a husk
 	 * and the copy is allowed): let the release go on, and try again.
 	 */
 	i64 err;
 	for (u32 tries = 0;; tries++) {
-		err = exo_pt_copy(shared, 0, (u64)fresh, 0, EXO_PT_ENTRIES, FORK_COW_BITS, 0);
+		err = first < end ? exo_pt_copy(shared, first, (u64)fresh, first, end - first, FORK_COW_BITS, 0) : 0;
 		if (err != -EXO_EPERM || tries == UNSHARE_TRIES)
 			break;
 		exo_yield();
