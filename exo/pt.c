@@ -97,7 +97,7 @@ static u32 check_page(const struct env *owner, const struct frame *target, u32 r
 bool link_allowed(const struct env *owner, const struct frame *target, u32 rights)
 {
 	if (target->owner == FRAME_NO_OWNER) /* a public table (pt_public.c): what it shares, to anyone */
-		return (target->share & EXO_R) && !(rights & ~target->share);
+		return pt_is_public(target) && !(rights & ~target->share);
 	const struct env *target_owner = env_lookup(target->owner);
 	if (!target_owner)
 		return false;
@@ -188,9 +188,21 @@ int pt_check_write_entry(struct env *caller, const struct env *owner, u32 level,
 	return err;
 }
 
-/* Forget where a table and everything under it sits: invalidate everywhere from now on. */
+u64 pt_position_visits;
+
+/*
+ * Forget where a table and everything under it sits: invalidate everywhere
+ * from now on.  A table whose place is unknown already has nothing known
+ * under it (a table takes a known place only from a known parent, or when
+ * fresh and empty), so the walk stops there: without that, linking one
+ * table with a large subtree 511 times in a call walked the subtree 511
+ * times, most of a second with interrupts masked.
+ */
 static void forget_position(struct frame *table)
 {
+	pt_position_visits++;
+	if (table->pos_root == FRAME_NONE)
+		return;
 	table->pos_root = FRAME_NONE;
 	if (table->level == EXO_PT_LEVELS - 1 || table->used == 0)
 		return;

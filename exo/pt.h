@@ -27,6 +27,14 @@ int pt_alloc(struct env *owner, u64 level, paddr_t *out);
  * linkable read-only by anyone.  -E_PERM if a frame is not such a frame.
  */
 int pt_public_table(const u64 *frames, u32 count, paddr_t *out);
+/* Is table one of those (a reserved last-level table owned by nobody, shared exactly R)? */
+static inline bool pt_is_public(const struct frame *table)
+{
+	return table->type == FRAME_PAGETABLE && table->owner == FRAME_NO_OWNER && (table->flags & FRAME_RESERVED) &&
+	       table->level == EXO_PT_LEVELS - 1 && table->share == EXO_R;
+}
+/* Tables forget_position has visited (pt.c): host tests bound a call's work with it. */
+extern u64 pt_position_visits;
 int pt_write(struct env *caller, u64 table, u64 index, u64 count, const u64 *descs);
 int pt_copy(struct env *caller, u64 src, u64 src_index, u64 dst, u64 dst_index, u64 count,
             u64 set_bits, u64 flags);

@@ -40,8 +40,8 @@ static void check_page_entry(const struct frame *table, u32 index, const struct 
 {
 	const struct env *owner = env_lookup(table->owner);
 	u32 held = owner ? frame_rights(owner, target) : 0;
-	if (table->owner == FRAME_NO_OWNER) /* a public table: frames nobody owns, read-only (pt_public.c) */
-		held = target->owner == FRAME_NO_OWNER ? target->share & EXO_R : 0;
+	if (table->owner == FRAME_NO_OWNER) /* a public table: reserved frames nobody owns, read-only (pt_public.c) */
+		held = target->owner == FRAME_NO_OWNER && (target->flags & FRAME_RESERVED) ? target->share & EXO_R : 0;
 	if (target->type == FRAME_PAGETABLE && (info->rights & ~EXO_R))
 		problem("table 0x%lx[%u] maps page table 0x%lx with rights %u", addr_of(table), index,
 		        addr_of(target), info->rights);
@@ -83,8 +83,9 @@ static void check_table(const struct frame *table, struct exo_check *out)
 	bool public = table->owner == FRAME_NO_OWNER && (table->flags & FRAME_RESERVED);
 	if (!env_lookup(table->owner) && !public)
 		problem("table 0x%lx owned by env %u, which is gone", addr_of(table), table->owner);
-	if (public && table->level != EXO_PT_LEVELS - 1)
-		problem("public table 0x%lx is a level-%u table", addr_of(table), table->level);
+	if (public && !pt_is_public(table))
+		problem("table 0x%lx owned by nobody is a level-%u table shared %u", addr_of(table), table->level,
+		        table->share);
 	for (u32 i = 0; i < EXO_PT_ENTRIES; i++) {
 		if (table->level == 0 && i == EXO_PT_WINDOW_SLOT) {
 			check_window(table);

@@ -89,6 +89,10 @@ static int unshare(u64 va)
 	 */
 	const u64 *entries = exo_window_table(3, va); /* the shared table, read through our link */
 	u32 first = 0, end = EXO_PT_ENTRIES;
+	while (first < end && !(entries[first] | entries[first + 1] | entries[first + 2] | entries[first + 3]))
+		first += 4; /* four at a time: the empty ends are most of a sparse table */
+	while (end > first && !(entries[end - 1] | entries[end - 2] | entries[end - 3] | entries[end - 4]))
+		end -= 4;
 	while (first < end && !entries[first])
 		first++;
 	while (end > first && !entries[end - 1])

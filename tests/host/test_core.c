@@ -1422,6 +1422,37 @@ static void deepest_drawing_chain(void)
 }
 
 /*
+ * One call that links a table with a large subtree 511 times: its place
+ * becomes unknown once, and the subtree is walked once, not 511 times (it
+ * was most of a second of kernel time with interrupts masked, at full size).
+ */
+static void relinking_a_subtree_walks_it_once(void)
+{
+	fake_boot(512);
+	struct env *env = make_env(NULL, 200);
+	u64 root = table_of(env, 0), l1 = table_of(env, 1), leaf = table_of(env, 3);
+	u64 to_leaf[512], to_l2[64], to_l1[511];
+	for (u32 i = 0; i < 512; i++)
+		to_leaf[i] = fake_table(2, leaf, EXO_R | EXO_W | EXO_X);
+	for (u32 i = 0; i < 64; i++) {
+		u64 l2 = table_of(env, 2);
+		EXPECT(pt_write(env, l2, 0, 512, to_leaf) == 0);
+		to_l2[i] = fake_table(1, l2, EXO_R | EXO_W | EXO_X);
+	}
+	EXPECT(pt_write(env, l1, 0, 64, to_l2) == 0);
+	for (u32 i = 0; i < 511; i++)
+		to_l1[i] = fake_table(0, l1, EXO_R | EXO_W | EXO_X);
+	u64 before = pt_position_visits;
+	EXPECT(pt_write(env, root, 0, 511, to_l1) == 0);
+	u64 visits = pt_position_visits - before;
+	EXPECT(visits < 2 * 64 * 513); /* once through the subtree, then a look per link: not 511 times 33,000 */
+	EXPECT(pt_frame(l1)->links == 511 && problems() == 0);
+	env_destroy(env, 0, true);
+	env_release_drain();
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 511);
+}
+
+/*
  * A public table (the boot archive's, made at boot): frames nobody owns,
  * mapped read-only.  Anyone, related or not, may link it read-only and not
  * executable, at level 2 only; nobody may write into it, free it, install
@@ -1541,5 +1572,6 @@ int main(void)
 	RUN("core", deepest_drawing_chain);
 	RUN("core", copy_tables_makes_no_empty_level2_tables);
 	RUN("core", public_table_is_linked_read_only_by_anyone);
+	RUN("core", relinking_a_subtree_walks_it_once);
 	return check_failures != 0;
 }
