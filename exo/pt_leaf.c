@@ -107,14 +107,17 @@ static inline u32 head_share(u64 head) { return (u32)(head >> 24) & 0xff; }
  */
 static u64 verdict_key;
 static u32 verdict_any;
+static u32 verdict_cap; /* VERDICT_FROM_SHARED: the rights the source table shares (0 otherwise) */
 static bool verdict_shares; /* VERDICT_SHAREABLE, _FROM_SHARED: each entry's rights are to be shared */
 
-/* A last-level entry's rights fit: within those any entry may have (all, or a shared source's), or what the frame shares. */
+/* A last-level entry's rights fit: any, or what the frame shares. */
 static inline bool rights_fit(u32 any, u64 desc, u64 head)
 {
-	u32 rights = desc_leaf_rights(desc);
-	return !(rights & ~any) || !(rights & ~head_share(head));
+	return any || !(desc_leaf_rights(desc) & ~head_share(head));
 }
+
+/* A copy's entry fits a shared source's verdict: its rights within what the source table shares. */
+static inline bool within_cap(u32 cap, u64 desc) { return cap && !(desc_leaf_rights(desc) & ~cap); }
 
 /* A new verdict for target's owner (a user frame); does the entry now pass? */
 static bool redecide(struct env *caller, const struct env *owner, const struct frame *target, u64 desc,
@@ -124,10 +127,10 @@ static bool redecide(struct env *caller, const struct env *owner, const struct f
 		return false;
 	enum verdict_kind kind = decide(caller, owner, target->owner, may_share, from_shared);
 	verdict_key = kind == VERDICT_SLOW ? NO_KEY : head_key(target->owner);
-	verdict_any = kind == VERDICT_ANY || kind == VERDICT_SHAREABLE ? (EXO_R | EXO_W | EXO_X)
-	              : kind == VERDICT_FROM_SHARED ? from_shared->share & (EXO_R | EXO_W | EXO_X) : 0;
+	verdict_any = kind == VERDICT_ANY || kind == VERDICT_SHAREABLE ? (EXO_R | EXO_W | EXO_X) : 0;
+	verdict_cap = kind == VERDICT_FROM_SHARED ? from_shared->share & (EXO_R | EXO_W | EXO_X) : 0;
 	verdict_shares = kind == VERDICT_SHAREABLE || kind == VERDICT_FROM_SHARED;
-	return kind != VERDICT_SLOW && rights_fit(verdict_any, desc, frame_head(target));
+	return kind != VERDICT_SLOW && (rights_fit(verdict_any, desc, frame_head(target)) || within_cap(verdict_cap, desc));
 }
 
 /* The plan: each entry's frame (NULL: invalid).  A copy's come from its entries again. */
@@ -338,7 +341,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 	 */
 	u64 key = verdict_key = NO_KEY, fast_mask = HEAD_KEY_MASK, fast_key = NO_KEY;
 	u64 attr_mask = 0, attr_key = 0;
-	u32 any = verdict_any = 0, valid = 0;
+	u32 any = verdict_any = 0, cap = verdict_cap = 0, valid = 0;
 	bool shares = verdict_shares = false, by_share = false;
 	lp->shares = false;
 	UNROLLED
@@ -352,7 +355,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 		if (__builtin_expect((head & fast_mask) == fast_key && (entry & attr_mask) == attr_key, 1))
 			continue;
 		u64 stored = entry | set; /* desc_take_rights for a valid last-level entry */
-		if ((head & HEAD_KEY_MASK) == key && rights_fit(any, stored, head)) {
+		if ((head & HEAD_KEY_MASK) == key && (rights_fit(any, stored, head) || within_cap(cap, stored))) {
 			u8 need = shares ? share_need(stored, head) : 0;
 			if (need)
 				share_first(lp, count, i, need);
@@ -365,6 +368,7 @@ int pt_leaf_copy_check(struct env *caller, const struct env *dst_owner, const u6
 			return err;
 		key = verdict_key;
 		any = verdict_any;
+		cap = verdict_cap;
 		shares = verdict_shares;
 		by_share = !any || shares;
 		fast_mask = HEAD_KEY_MASK;

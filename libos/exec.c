@@ -14,7 +14,7 @@
 #define STACK_TOP 0x0000800000000000ull
 #define STACK_PAGES 16
 #define SCRATCH_VA 0x0000010000000000ull
-#define ARGS_BYTES 4096 /* the top stack page: the exec block */
+#define ARGS_MAX (2048 * 1024ull) /* the exec block's most, at the top of the new stack: Linux's (a quarter of 8 MiB of stack) */
 #define PAGE 4096ull
 
 /* The end of a run from va: at most RUN_PAGES pages, never across a last-level table. */
@@ -50,19 +50,21 @@ static int map_filled(struct aspace *to, u64 start, u64 end, u64 from, u64 to_en
 			return -L_ENOMEM;
 		for (u32 i = 0; i < n; i++)
 			descs[i] = frames[i] | PAGE_RW;
-		if (exo_pt_write((u64)scratch, exo_pt_index(3, SCRATCH_VA), n, descs) < 0)
-			return -L_ENOMEM;
+		bool filled = exo_pt_write((u64)scratch, exo_pt_index(3, SCRATCH_VA), n, descs) == 0;
 		u64 lo = MAX(va, from), hi = MIN(va + n * PAGE, to_end);
-		if (lo < hi)
+		if (filled && lo < hi)
 			memcpy((u8 *)SCRATCH_VA + (lo - va), bytes + (lo - from), hi - lo);
 		for (u32 i = 0; i < n; i++)
 			descs[i] = 0;
-		exo_pt_write((u64)scratch, exo_pt_index(3, SCRATCH_VA), n, descs);
+		if (filled)
+			exo_pt_write((u64)scratch, exo_pt_index(3, SCRATCH_VA), n, descs);
 		for (u32 i = 0; i < n; i++)
 			descs[i] = frames[i] | attrs;
-		i64 table = as_table(to, 3, va, true);
-		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, descs) < 0)
+		i64 table = filled ? as_table(to, 3, va, true) : -1;
+		if (table < 0 || exo_pt_write((u64)table, exo_pt_index(3, va), n, descs) < 0) {
+			exo_frame_free(frames, n); /* mapped nowhere now */
 			return -L_ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -151,37 +153,65 @@ static int link_archive(struct aspace *to)
  * file-creation mask and RLIMIT_NOFILE, the inherited descriptors, the
  * program's path (the loader loads it; an app's /proc/self/exe), the working
  * directory, then the strings, with pointers as the new program will see them.
+ * It takes as many whole pages as it needs, up to ARGS_MAX (E2BIG beyond).
  */
-static u64 put_string(u8 *block, u64 *strings, const char *string)
+struct exec_block {
+	u8 *bytes;   /* one static page, or for more an anonymous mapping of ours (exec_block_done) */
+	u64 size;    /* whole pages: it lies at [STACK_TOP - size, STACK_TOP) */
+	u64 strings; /* where the next string goes */
+};
+#define BLOCK_MAP_PROT 3     /* PROT_READ | PROT_WRITE */
+#define BLOCK_MAP_FLAGS 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */
+
+/* The block's bytes in our space go (once copied into the new one, or on failure). */
+static void exec_block_done(const struct exec_block *b)
 {
-	u64 len = strlen(string) + 1;
-	if (*strings + len > ARGS_BYTES - 16)
-		return 0;
-	memcpy(block + *strings, string, len);
-	*strings += len;
-	return STACK_TOP - ARGS_BYTES + *strings - len;
+	if (b->size > PAGE)
+		mm_munmap((u64)b->bytes, b->size);
 }
 
-static int build_args(u8 *block, char *const argv[], char *const envp[], const char *program, u64 *out_sp)
+static u64 put_string(struct exec_block *b, const char *string)
 {
-	u64 base = STACK_TOP - ARGS_BYTES, argc = 0, envc = 0;
-	while (argv && argv[argc])
-		argc++;
-	while (envp && envp[envc])
-		envc++;
-	u64 *words = (u64 *)block;
-	u64 fds[FS_MAX_FDS * FS_PASS_WORDS];
+	u64 len = strlen(string) + 1;
+	memcpy(b->bytes + b->strings, string, len); /* room counted by block_size */
+	b->strings += len;
+	return STACK_TOP - b->size + b->strings - len;
+}
+
+static u64 strings_bytes(char *const list[], u64 *count)
+{
+	u64 bytes = 0;
+	for (*count = 0; list && list[*count]; (*count)++)
+		bytes += strlen(list[*count]) + 1;
+	return bytes;
+}
+
+static int build_args(struct exec_block *b, char *const argv[], char *const envp[], const char *program, u64 *out_sp)
+{
+	static u8 page[PAGE]; /* the common case: no mapping to make (a static 2 MiB would be bss every image maps) */
+	u64 argc, envc, fds[FS_MAX_FDS * FS_PASS_WORDS];
 	u64 nfds = fs_export(fds);
 	/* counts, NULLs, parent, signals, identity, fds, the program's path, the working directory */
-	u64 strings = (argc + envc + 12 + FS_PASS_WORDS * nfds) * 8, at = 0;
-	if (strings >= ARGS_BYTES)
+	u64 words_end = (12 + FS_PASS_WORDS * nfds) * 8;
+	u64 text = strings_bytes(argv, &argc) + strings_bytes(envp, &envc) + strlen(program) + 1;
+	u64 needed = words_end + (argc + envc) * 8 + text + 16;
+	if (needed > ARGS_MAX)
 		return -7; /* E2BIG */
+	*b = (struct exec_block){ page, (needed + PAGE - 1) & ~(PAGE - 1), words_end + (argc + envc) * 8 };
+	if (b->size > PAGE) {
+		i64 mapped = mm_mmap(0, b->size, BLOCK_MAP_PROT, BLOCK_MAP_FLAGS, -1, 0);
+		if (mapped < 0)
+			return -L_ENOMEM;
+		b->bytes = (u8 *)mapped; /* zeroed */
+	} else {
+		memset(page, 0, PAGE);
+	}
+	u64 *words = (u64 *)b->bytes, at = 0;
 	words[at++] = argc;
 	for (int pass = 0; pass < 2; pass++) {
 		char *const *list = pass ? envp : argv;
 		for (u64 i = 0; i < (pass ? envc : argc); i++)
-			if (!(words[at++] = put_string(block, &strings, list[i])))
-				return -7;
+			words[at++] = put_string(b, list[i]);
 		words[at++] = 0;
 	}
 	/* Who waits for this image to be ready (a vfork parent), the signal state kept, the descriptors. */
@@ -192,21 +222,22 @@ static int build_args(u8 *block, char *const argv[], char *const envp[], const c
 	words[at++] = nfds;
 	memcpy(&words[at], fds, nfds * FS_PASS_WORDS * 8);
 	at += nfds * FS_PASS_WORDS;
-	if (!(words[at++] = put_string(block, &strings, program)))
-		return -7;
+	words[at++] = put_string(b, program);
 	words[at++] = fs_cwd_export();
-	*out_sp = base - 16;
+	*out_sp = STACK_TOP - b->size - 16;
 	return 0;
 }
 
-static int build_stack(struct aspace *to, char *const argv[], char *const envp[], const char *program, u64 *sp)
+/*
+ * The block's pages at the top of the new stack, and zeroed pages below
+ * them: STACK_PAGES in all for a one-page block, a page more for each page
+ * more (the new image copies argv and envp's pointers below the block).
+ */
+static int build_stack(struct aspace *to, const struct exec_block *b)
 {
-	static u8 block[ARGS_BYTES];
-	memset(block, 0, sizeof(block));
-	int err = build_args(block, argv, envp, program, sp);
-	if (!err)
-		err = map_filled(to, STACK_TOP - PAGE, STACK_TOP, STACK_TOP - ARGS_BYTES, STACK_TOP, block, PAGE_RW);
-	return err ? err : map_zeroed(to, STACK_TOP - STACK_PAGES * PAGE, STACK_TOP - PAGE, PAGE_RW);
+	u64 bottom = STACK_TOP - b->size;
+	int err = map_filled(to, bottom, STACK_TOP, bottom, STACK_TOP, b->bytes, PAGE_RW);
+	return err ? err : map_zeroed(to, STACK_TOP - b->size * 2 - (STACK_PAGES - 2) * PAGE, bottom, PAGE_RW);
 }
 
 /*
@@ -367,24 +398,35 @@ static i64 build_and_switch_at(const char *path, char *const argv[], char *const
 		    elf_load_info(file, size, libos.archive & ~(PAGE - 1), &image, &why) < 0 || !image.libos)
 			return -8; /* no loader in the boot archive */
 	}
+	/* The block first: an argument list too long for it (E2BIG) builds nothing. */
+	struct exec_block block;
+	u64 sp = 0;
+	err = build_args(&block, argv, envp, path, &sp);
+	if (err)
+		return err;
 	/* A thread execs for its whole process: the image is the process's, with its pid. */
 	u64 caller = (u64)exo_self(), me = libos_process_of(caller);
 	struct aspace space;
-	if (as_new(&space, me) < 0)
+	if (as_new(&space, me) < 0) {
+		exec_block_done(&block);
 		return -L_ENOMEM;
-	u64 sp = 0;
+	}
 	for (u32 i = 0; !err && i < image.nsegments; i++)
 		err = exec_load_segment(&space, file, &image.segments[i]);
 	if (!err)
-		err = build_stack(&space, argv, envp, path, &sp);
+		err = build_stack(&space, &block);
+	exec_block_done(&block); /* copied, or no longer wanted */
 	if (!err)
 		err = link_archive(&space);
 	if (!err)
 		err = proctab_map_into(&space);
 	if (!err && tree_map_into(&space) < 0)
 		err = -L_ENOMEM;
-	if (err)
-		return err; /* what was built stays ours until we end: not leaked, reclaimed then */
+	if (err) {
+		/* What was built goes back (the pages it shares with our space stay: still mapped here). */
+		libos_reclaim_space(space.root);
+		return err;
+	}
 	struct exo_env_info info;
 	exo_env_info(me, &info);
 	bool own_space = libos.env == me;
@@ -393,7 +435,7 @@ static i64 build_and_switch_at(const char *path, char *const argv[], char *const
 	regs.x[1] = space.root;
 	regs.x[3] = libos.archive;
 	regs.x[4] = libos.archive_size;
-	regs.x[6] = STACK_TOP - ARGS_BYTES;     /* the exec block */
+	regs.x[6] = STACK_TOP - block.size;     /* the exec block */
 	regs.x[7] = own_space ? info.root : 0; /* the old space, for the new image to free */
 	if (caller != me)
 		exec_from_thread(me, space.root, &regs);

@@ -72,14 +72,17 @@ static void init_upcalls(u64 held)
  * with a capital letter are its environment; words after "--" its arguments.
  */
 struct words {
-	char *argv[MAX_ARGS + 1], *envp[MAX_ARGS + 1];
-	u32 argc, envc;
+	char **argv, **envp; /* the command line's arrays below, or the exec block's own, whatever their length */
+	u64 argc, envc;
 };
+static char *cmdline_argv[MAX_ARGS + 1], *cmdline_envp[MAX_ARGS + 1];
 
 static char cmdline_copy[512];
 
 static void split_cmdline(struct words *words)
 {
+	words->argv = cmdline_argv;
+	words->envp = cmdline_envp;
 	for (u32 i = 0; i < sizeof(cmdline_copy) - 1 && libos.cmdline[i]; i++)
 		cmdline_copy[i] = libos.cmdline[i];
 	bool args = false;
@@ -137,10 +140,10 @@ static u64 *push_stack(u64 sp, const struct words *words)
 	u64 *stack = (u64 *)(((u64)auxv_random - slots * 8) & ~15ull);
 	u64 *at = stack;
 	*at++ = words->argc;
-	for (u32 i = 0; i < words->argc; i++)
+	for (u64 i = 0; i < words->argc; i++)
 		*at++ = (u64)words->argv[i];
 	*at++ = 0;
-	for (u32 i = 0; i < words->envc; i++)
+	for (u64 i = 0; i < words->envc; i++)
 		*at++ = (u64)words->envp[i];
 	*at++ = 0;
 	memcpy(at, auxv, sizeof(auxv));
@@ -151,13 +154,13 @@ static u64 *push_stack(u64 sp, const struct words *words)
 static u64 words_from_block(struct words *words, const u64 *block, const char **path)
 {
 	u64 at = 1;
-	for (u64 i = 0; i < block[0] && words->argc < MAX_ARGS; i++)
-		words->argv[words->argc++] = (char *)block[at++];
+	words->argc = block[0];
+	words->argv = (char **)&block[at];
 	at = 1 + block[0] + 1;
-	while (block[at] && words->envc < MAX_ARGS)
-		words->envp[words->envc++] = (char *)block[at++];
+	words->envp = (char **)&block[at];
 	while (block[at])
 		at++;
+	words->envc = (u64)(&block[at] - (const u64 *)words->envp);
 	sig_init(block[at + 2], block[at + 3]);
 	sig_keep_pending(block[at + 4]);
 	id_import(&block[at + 5]);
@@ -240,7 +243,7 @@ u64 libos_init(u64 env, u64 root, const char *cmdline, u64 archive, u64 archive_
 	start_program(exec_block != NULL);
 	init_upcalls(0); /* ready: a kill may come now */
 	libos_vfork_ready(waiting_parent);
-	for (u32 i = 0; i < words.envc; i++) {
+	for (u64 i = 0; i < words.envc; i++) {
 		if (strcmp(words.envp[i], "EXO_STRACE=1") == 0)
 			libos_strace = true;
 		if (strcmp(words.envp[i], "EXO_FORKSTAT=1") == 0)

@@ -133,7 +133,7 @@ bool fork_in_archive(u64 va);
  * (the kernel's) and libos's scratch mappings, which hold nothing between
  * calls.  FORK_SCRATCH_VA is a 2 MiB slot of its own for a variant's use.
  */
-#define FORK_SCRATCH_VA 0x0000012000000000ull
+#define FORK_SCRATCH_VA 0x0000013000000000ull /* above the file tree's slots (tree.h): it was the pool's first slot */
 bool fork_va_skipped(u64 va);
 
 #endif

@@ -60,14 +60,32 @@ static int protect_in_place(u64 va, u64 table, i64 l2, u64 link)
 /*
  * The table for va made ours if it is shared: 0 (nothing to do, or done),
  * or a negative error.  Calls only: it runs in fault handlers, where a
- * fault on a write-protected page of ours would be fatal.
+ * fault on a write-protected page of ours would be fatal.  Under the libos
+ * lock (fault-safe memory, taken again by a thread that holds it), with
+ * the link read again: two threads faulting on one shared table would
+ * otherwise both copy it, and the second's link would replace the first's
+ * copy, and the write made through it.
  */
+static int unshare_locked(u64 va);
+
 static int unshare(u64 va)
 {
 	i64 l2 = 0;
 	u64 link = link_of(va, &l2);
 	if (!(link & EXO_PTE_VALID) || !(link & EXO_PTE_APT_RO) || fork_in_archive(va))
-		return 0;
+		return 0; /* the common case, without the lock */
+	libos_lock();
+	int err = unshare_locked(va);
+	libos_unlock();
+	return err;
+}
+
+static int unshare_locked(u64 va)
+{
+	i64 l2 = 0;
+	u64 link = link_of(va, &l2);
+	if (!(link & EXO_PTE_VALID) || !(link & EXO_PTE_APT_RO))
+		return 0; /* another thread made it ours meanwhile */
 	/* Ours and linked only by us (a count for tables we act on; EPERM for our parent's): no copy. */
 	if (exo_frame_maps(link & EXO_PTE_ADDR_MASK) == 1)
 		return protect_in_place(va, link & EXO_PTE_ADDR_MASK, l2, link);
