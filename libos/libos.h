@@ -69,6 +69,8 @@ struct libos_safe {
 	u32 spawn_holder; /* the spawn lock (proc.c): fork takes it around the copy */
 	u64 fork_unsettled; /* in a forked child's copy, its id until it has taken its state over (fork.c) */
 	u64 last_fork[5];   /* what our last fork did: tables, tables_shared, entries_cow, pages_copied, pages_shared */
+	u64 fork_class_start, fork_class_end; /* the region mm_fork_class found last (mm.c), written during a fork's copy */
+	u32 fork_class;
 };
 #define LIBOS_SAFE ((volatile struct libos_safe *)LIBOS_SAFE_VA)
 /* Maps the page (start-up; a vfork child and threads share it; a forked child gets a copy). */

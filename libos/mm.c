@@ -395,27 +395,25 @@ i64 mm_madvise(u64 addr, u64 len, u64 advice)
 
 /* What fork does with the page at va: copy it as the variant does, keep it shared, or leave it out. */
 /*
- * The last region mm_fork_class found, and its class: a fork asks about
- * every page present, in address order, a few hundred pages in a handful
- * of regions (a search each was an eighth of an eager fork of busybox).
- * The map does not change during a fork (the libos lock is held), and
- * mm_fork_prepare forgets it before each.
+ * The last region mm_fork_class found, and its class, kept in fault-safe
+ * memory (it is written during a fork's copy, after our pages may have
+ * been write-protected): a fork asks about every page present, in address
+ * order, a few hundred pages in a handful of regions (a search each was
+ * an eighth of an eager fork of busybox).  The map does not change during
+ * a fork (the libos lock is held), and mm_fork_prepare forgets it before
+ * each.
  */
-static struct {
-	u64 start, end;
-	enum mm_fork_class class;
-} fork_class_last;
-
 enum mm_fork_class mm_fork_class(u64 va)
 {
-	if (va >= fork_class_last.start && va < fork_class_last.end)
-		return fork_class_last.class;
+	volatile struct libos_safe *safe = LIBOS_SAFE;
+	if (va >= safe->fork_class_start && va < safe->fork_class_end)
+		return (enum mm_fork_class)safe->fork_class;
 	const struct region *region = region_find(&map, va);
 	if (!region)
 		return MM_FORK_PRIVATE; /* libos's own memory, not the program's regions */
 	enum mm_fork_class class = leaves_out(region->advice)       ? MM_FORK_LEAVE
 	                           : region->policy == FORK_SHARED ? MM_FORK_SHARED : MM_FORK_PRIVATE;
-	fork_class_last.start = region->start, fork_class_last.end = region->end, fork_class_last.class = class;
+	safe->fork_class_start = region->start, safe->fork_class_end = region->end, safe->fork_class = class;
 	return class;
 }
 
@@ -551,7 +549,7 @@ void mm_add_image(u64 start, u64 end, u32 prot)
  */
 int mm_fork_prepare(void)
 {
-	fork_class_last.start = fork_class_last.end = 0; /* the map may have changed since the last fork */
+	LIBOS_SAFE->fork_class_start = LIBOS_SAFE->fork_class_end = 0; /* the map may have changed since the last fork */
 	for (u32 i = 0; i < map.count; i++) {
 		const struct region *region = &map.at[i];
 		if (region->policy != FORK_SHARED || region->kind == REGION_FILE)

@@ -27,7 +27,7 @@
 #define PAGE 4096ull
 #define SLOTS_END ((u64)EXO_PT_WINDOW_SLOT << (39 - 21)) /* slots of the level-0 table below the window */
 
-_Static_assert(FORK_SCRATCH_VA >= TREE_END || FORK_SCRATCH_VA + SLOT <= TREE_OFDS_VA, "the fork scratch slot is not the file tree's");
+_Static_assert(FORK_SCRATCH_VA == TREE_END, "the fork scratch slot follows the file tree's, which fork skips too");
 _Static_assert(PIPE_AREA % SLOT == 0 && PROC_TABLE_END - PIPE_AREA <= SLOT, "libos's shared slot: pipes, the process table, the tree's frames");
 
 /*

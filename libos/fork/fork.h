@@ -133,7 +133,8 @@ bool fork_in_archive(u64 va);
  * (the kernel's) and libos's scratch mappings, which hold nothing between
  * calls.  FORK_SCRATCH_VA is a 2 MiB slot of its own for a variant's use.
  */
-#define FORK_SCRATCH_VA 0x0000013000000000ull /* above the file tree's slots (tree.h): it was the pool's first slot */
+/* The slot right after the file tree's (tree.h's TREE_END, which fork skips too: one range, no extra copy call). */
+#define FORK_SCRATCH_VA 0x000001200c000000ull
 bool fork_va_skipped(u64 va);
 
 #endif
