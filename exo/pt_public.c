@@ -14,10 +14,11 @@
 #include "exo/kernel.h"
 #include "exo/pt_engine.h"
 
-/* What a public table maps: frames owned by nobody, shared R at least. */
+/* What a public table maps: reserved frames owned by nobody, shared R at least (what the checker requires too). */
 static bool public_frame(const struct frame *frame)
 {
-	return frame && frame->type == FRAME_USER && frame->owner == FRAME_NO_OWNER && (frame->share & EXO_R);
+	return frame && frame->type == FRAME_USER && frame->owner == FRAME_NO_OWNER && (frame->flags & FRAME_RESERVED) &&
+	       (frame->share & EXO_R);
 }
 
 int pt_public_table(const u64 *frames, u32 count, paddr_t *out)

@@ -166,14 +166,17 @@ struct exec_block {
 /* The block's bytes in our space go (once copied into the new one, or on failure). */
 static void exec_block_done(const struct exec_block *b)
 {
-	if (b->size > PAGE)
+	if (b->size > PAGE) {
+		libos_lock(); /* the region map's (mm.c), as munmap's callers hold it */
 		mm_munmap((u64)b->bytes, b->size);
+		libos_unlock();
+	}
 }
 
 static u64 put_string(struct exec_block *b, const char *string)
 {
 	u64 len = strlen(string) + 1;
-	memcpy(b->bytes + b->strings, string, len); /* room counted by block_size */
+	memcpy(b->bytes + b->strings, string, len); /* room counted by build_args */
 	b->strings += len;
 	return STACK_TOP - b->size + b->strings - len;
 }
@@ -199,7 +202,9 @@ static int build_args(struct exec_block *b, char *const argv[], char *const envp
 		return -7; /* E2BIG */
 	*b = (struct exec_block){ page, (needed + PAGE - 1) & ~(PAGE - 1), words_end + (argc + envc) * 8 };
 	if (b->size > PAGE) {
+		libos_lock(); /* the region map's: other threads may be mapping too */
 		i64 mapped = mm_mmap(0, b->size, BLOCK_MAP_PROT, BLOCK_MAP_FLAGS, -1, 0);
+		libos_unlock();
 		if (mapped < 0)
 			return -L_ENOMEM;
 		b->bytes = (u8 *)mapped; /* zeroed */

@@ -478,12 +478,6 @@ __attribute__((noreturn)) void libos_exit(i64 status)
  */
 static bool keeps_frames(u64 va) { return va >= TREE_OFDS_VA && va < TREE_END; }
 
-static bool in_archive_slot(u64 va)
-{
-	u64 start = libos.archive & ~((2ull << 20) - 1);
-	return libos.archive_size && va >= start && va < libos.archive + libos.archive_size;
-}
-
 /*
  * Top down: a table is read, then freed, which makes the kernel drop
  * every reference it held (no entry is written: zeroing 512 entries a
@@ -508,7 +502,7 @@ static void reclaim_table(u64 table, u32 level, u64 va)
 			continue;
 		u64 target = entries[i] & EXO_PTE_ADDR_MASK, at = va + ((u64)i << (39 - 9 * level));
 		if (level < EXO_PT_LEVELS - 1) {
-			if (level != EXO_PT_LEVELS - 2 || !in_archive_slot(at)) /* not the kernel's public table */
+			if (level != EXO_PT_LEVELS - 2 || !fork_in_archive(at)) /* not the kernel's public table */
 				reclaim_table(target, level + 1, at);
 		} else if (!keeps_frames(at) && !(entries[i] & NOT_OURS_PTE)) { /* the tree's, the archive's */
 			entries[frees++] = target; /* (entries[i] is read: the array holds the batch) */
