@@ -96,6 +96,8 @@ i64 mm_brk(u64 addr);
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);
 i64 mm_munmap(u64 addr, u64 len);
 i64 mm_cow_copy(u64 table, u64 va, u64 desc); /* EXO_PT_COW, an archive page's mark dropped */
+/* Frames of ours we no longer map, freed (those a child still maps: when it lets go). */
+void mm_free_frames(const u64 *frames, u32 count);
 i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset);
 i64 mm_unmap_file_at(u64 addr);
 i64 mm_mprotect(u64 addr, u64 len, u64 prot);
