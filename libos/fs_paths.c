@@ -17,7 +17,6 @@
 #define L_EXDEV 18
 #define L_ENOTEMPTY 39
 #define L_EBUSY 16
-#define L_ERANGE 34
 
 /* Under both locks: a walk from dirfd, and the call's work on what it found. */
 #define TREE_CALL() HOLD_LIBOS_LOCK(); tree_lock()

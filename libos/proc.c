@@ -456,6 +456,7 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 	if (process == libos.env)
 		filemap_forget_all(); /* the address space ends: its file mappings let their files go */
 	fs_record_locks_drop(0, process); /* and its record locks (a lock of an ended process is also passed over) */
+	sysv_process_ends(process);       /* SEM_UNDO's adjustments are given back */
 	if (process != libos.env || !fs_exit_owner(process)) {
 		fs_drop_table(process, false);
 		sig_drop(process);
