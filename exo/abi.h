@@ -208,11 +208,17 @@ struct exo_env_info {
 #define EXO_RECV_WORD 2u /* also end when the 32-bit word is not `expected`, or on EXO_WAKE of it */
 #define EXO_RECV_SKIP_ORPHANS 4u /* the first environment: orphans' exit notices stay queued for a later receive */
 #define EXO_RECV_TAKE_ALERTS 8u /* a pending alert's bits are taken with its event: no alert upcall follows */
+#define EXO_RECV_WORDS 16u /* as EXO_RECV_WORD for several words: (word) is a struct exo_word_wait list, (expected) its length */
+#define EXO_RECV_WORDS_MAX 8
+struct exo_word_wait {
+	uint64_t word;     /* a 32-bit word's address (4-byte aligned) */
+	uint64_t expected; /* its low 32 bits: what the word holds while the caller sleeps */
+};
 enum exo_event_kind {
 	EXO_EVENT_EXIT = 1,    /* a child ended: env, value = status */
 	EXO_EVENT_MESSAGE = 2, /* env sent value */
 	EXO_EVENT_ALERT = 3,   /* env alerted us: value = the pending alert bits (still pending) */
-	EXO_EVENT_WORD = 4,    /* EXO_RECV_WORD: env woke the word (0: it was not `expected`) */
+	EXO_EVENT_WORD = 4,    /* EXO_RECV_WORD(S): env woke a word (0: one was not `expected`) */
 	EXO_EVENT_ORPHAN_EXIT = 5, /* the first environment: an orphan it adopted ended: env, value = status */
 	EXO_EVENT_INPUT = 6,   /* EXO_CONS_LISTEN: console input has arrived since (env 0, value 0) */
 };

@@ -370,24 +370,58 @@ static int word_at(u64 uva, const volatile u32 **out)
 	return *out ? 0 : -E_FAULT;
 }
 
+/*
+ * The words a receive waits on (EXO_RECV_WORD: one, at a[3] with a[4];
+ * EXO_RECV_WORDS: a list of struct exo_word_wait at a[3], a[4] long), each
+ * checked readable and aligned, as kernel addresses with their values.
+ */
+static int recv_words(const u64 *a, const volatile u32 **words, u32 *expected, u32 *count)
+{
+	*count = 0;
+	if (a[1] & EXO_RECV_WORD) {
+		*count = 1;
+		expected[0] = (u32)a[4];
+		return word_at(a[3], &words[0]);
+	}
+	if (!(a[1] & EXO_RECV_WORDS))
+		return 0;
+	struct exo_word_wait list[EXO_RECV_WORDS_MAX];
+	if (a[4] == 0 || a[4] > EXO_RECV_WORDS_MAX)
+		return -E_INVAL;
+	if (copy_from_user(list, a[3], a[4] * sizeof(list[0])) < 0)
+		return -E_FAULT;
+	for (u32 i = 0; i < a[4]; i++) {
+		int err = word_at(list[i].word, &words[i]);
+		if (err)
+			return err;
+		expected[i] = (u32)list[i].expected;
+	}
+	*count = (u32)a[4];
+	return 0;
+}
+
 static i64 call_recv(const u64 *a)
 {
 	struct exo_event event;
-	const volatile u32 *word = NULL;
-	if (a[1] & ~(u64)(EXO_RECV_NOWAIT | EXO_RECV_WORD | EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS))
+	const volatile u32 *words[EXO_RECV_WORDS_MAX];
+	u32 expected[EXO_RECV_WORDS_MAX], nwords;
+	u64 known = EXO_RECV_NOWAIT | EXO_RECV_WORD | EXO_RECV_WORDS | EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS;
+	if ((a[1] & ~known) || ((a[1] & EXO_RECV_WORD) && (a[1] & EXO_RECV_WORDS)))
 		return -E_INVAL;
 	bool orphans = !(a[1] & EXO_RECV_SKIP_ORPHANS);
 	if (user_check_write(a[0], sizeof(event)) < 0)
 		return -E_FAULT;
-	int err = (a[1] & EXO_RECV_WORD) ? word_at(a[3], &word) : 0;
+	int err = recv_words(a, words, expected, &nwords);
 	if (err)
 		return err;
 	bool take_alerts = (a[1] & EXO_RECV_TAKE_ALERTS) != 0;
 	if (env_take_event(curenv, &event, orphans, take_alerts) == 0)
 		return copy_to_user(a[0], &event, sizeof(event));
-	if (word && *word != (u32)a[4]) {
-		event = (struct exo_event){ EXO_EVENT_WORD, 0, *word }; /* it changed already: no wait */
-		return copy_to_user(a[0], &event, sizeof(event));
+	for (u32 i = 0; i < nwords; i++) {
+		if (*words[i] != expected[i]) {
+			event = (struct exo_event){ EXO_EVENT_WORD, 0, *words[i] }; /* it changed already: no wait */
+			return copy_to_user(a[0], &event, sizeof(event));
+		}
 	}
 	if (a[1] & EXO_RECV_NOWAIT)
 		return -E_AGAIN;
@@ -395,8 +429,8 @@ static i64 call_recv(const u64 *a)
 	sched_block_recv(curenv, a[0], deadline);
 	curenv->recv_skip_orphans = !orphans;
 	curenv->recv_take_alerts = take_alerts; /* for when it is woken (exo/sched.c) */
-	if (word)
-		wait_word_begin(curenv, (u64)word);
+	for (u32 i = 0; i < nwords; i++)
+		wait_word_begin(curenv, (u64)words[i]);
 	return CALL_NO_RESULT;
 }
 

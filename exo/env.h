@@ -95,10 +95,17 @@ struct env {
 	bool recv_skip_orphans; /* EXO_RECV_SKIP_ORPHANS: an orphan's end does not complete the receive */
 	bool recv_take_alerts;  /* EXO_RECV_TAKE_ALERTS: an alert's bits go with its event */
 	u64 recv_deadline; /* counter value at which the wait ends, 0 for none */
-	u64 recv_word;     /* EXO_RECV_WORD: the word's kernel (linear-map) address, 0 if none */
-	u32 word_woken_by; /* EXO_WAKE of recv_word came from this environment, 0 if not yet */
-	bool word_gone;    /* the frame holding recv_word was freed: the wait is over */
-	struct env *word_next, *word_prev; /* the other waiters on recv_word's frame (exo/wait.c) */
+	/*
+	 * EXO_RECV_WORD(S): the words waited on, by kernel (linear-map)
+	 * address; each is a node of its frame's list of waits (exo/wait.c).
+	 */
+	struct word_wait {
+		u64 word;
+		u32 next, prev; /* the frame's other waits, as wait tags (0: none) */
+	} waits[EXO_RECV_WORDS_MAX];
+	u8 nwaits;
+	u32 word_woken_by; /* EXO_WAKE of a word came from this environment, 0 if not yet */
+	bool word_gone;    /* a frame holding a word was freed: the wait is over */
 	/*
 	 * A husk: it ended, but frames of its that others still refer to live
 	 * on as its own, so that what it shared reaches its descendants and no
@@ -150,7 +157,7 @@ static inline void upcall_forget(struct env *env)
 	env->upcall.depth = env->upcall.faults = env->upcall.light_active = 0;
 }
 
-/* Word waits (exo/wait.c): env waits on the word (a kernel address), or no longer. */
+/* Word waits (exo/wait.c): env waits on one more word (a kernel address), or on none any more. */
 void wait_word_begin(struct env *env, u64 word);
 void wait_word_end(struct env *env);
 /* Wake up to count waiters on word (the waker's id goes in their event): how many. */

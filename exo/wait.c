@@ -1,50 +1,61 @@
 /*
- * Word waits (EXO_RECV_WORD, EXO_WAKE): the environments blocked on words
- * of a frame are listed from that frame's record, so that a wake, or the
- * frame being freed, looks only at them, however many environments exist.
+ * Word waits (EXO_RECV_WORD and EXO_RECV_WORDS, EXO_WAKE): an environment
+ * blocked on words has one wait per word, and each wait is listed from
+ * the record of the frame holding its word, so that a wake, or the frame
+ * being freed, looks only at the waits on that frame, however many
+ * environments exist.  A wait is named by a tag: its environment's record
+ * (frame index + 1) times EXO_RECV_WORDS_MAX, plus its slot.
  */
 #include "exo/env.h"
 #include "exo/frame.h"
 #include "exo/kernel.h"
 #include "exo/sched.h"
 
-/* frame.waiters: the first waiter's record, as its frame index + 1 (0: none). */
+_Static_assert((EXO_RECV_WORDS_MAX & (EXO_RECV_WORDS_MAX - 1)) == 0, "a tag's slot is its low bits");
+
 static struct frame *word_frame(u64 word) { return frame_lookup(&kernel_frames, pa(kernel_to_phys((const void *)word).val & ~(PAGE_SIZE - 1))); }
-static struct env *env_at(u32 tag) { return tag ? phys_to_kernel(frame_addr(&kernel_frames, &kernel_frames.frames[tag - 1])) : NULL; }
-static u32 tag_of(const struct env *env) { return frame_index(&kernel_frames, frame_lookup(&kernel_frames, kernel_to_phys(env))) + 1; }
+static struct env *env_at(u32 tag) { return tag ? phys_to_kernel(frame_addr(&kernel_frames, &kernel_frames.frames[tag / EXO_RECV_WORDS_MAX - 1])) : NULL; }
+static struct word_wait *wait_at(u32 tag) { return &env_at(tag)->waits[tag % EXO_RECV_WORDS_MAX]; }
+static u32 tag_of(const struct env *env, u32 slot)
+{
+	return (frame_index(&kernel_frames, frame_lookup(&kernel_frames, kernel_to_phys(env))) + 1) * EXO_RECV_WORDS_MAX + slot;
+}
 
 void wait_word_begin(struct env *env, u64 word)
 {
 	struct frame *frame = word_frame(word);
-	struct env *first = env_at(frame->waiters);
-	env->recv_word = word;
-	env->word_prev = NULL;
-	env->word_next = first;
-	if (first)
-		first->word_prev = env;
-	frame->waiters = tag_of(env);
+	u32 slot = env->nwaits++, tag = tag_of(env, slot);
+	struct word_wait *wait = &env->waits[slot];
+	wait->word = word;
+	wait->prev = 0;
+	wait->next = frame->waiters;
+	if (frame->waiters)
+		wait_at(frame->waiters)->prev = tag;
+	frame->waiters = tag;
 }
 
 void wait_word_end(struct env *env)
 {
-	if (!env->recv_word)
-		return;
-	if (env->word_prev)
-		env->word_prev->word_next = env->word_next;
-	else
-		word_frame(env->recv_word)->waiters = env->word_next ? tag_of(env->word_next) : 0;
-	if (env->word_next)
-		env->word_next->word_prev = env->word_prev;
-	env->word_next = env->word_prev = NULL;
-	env->recv_word = 0;
+	for (u32 slot = 0; slot < env->nwaits; slot++) {
+		struct word_wait *wait = &env->waits[slot];
+		if (wait->prev)
+			wait_at(wait->prev)->next = wait->next;
+		else
+			word_frame(wait->word)->waiters = wait->next;
+		if (wait->next)
+			wait_at(wait->next)->prev = wait->prev;
+		*wait = (struct word_wait){ 0 };
+	}
+	env->nwaits = 0;
 }
 
 u64 wait_word_wake(u64 word, u64 count, u32 waker)
 {
 	u64 woken = 0;
-	for (struct env *env = env_at(word_frame(word)->waiters); env && woken < count; env = env->word_next) {
-		if (env->recv_word == word && !env->word_woken_by && env->status == EXO_ENV_BLOCKED) {
-			env->word_woken_by = waker;
+	for (u32 tag = word_frame(word)->waiters; tag && woken < count; tag = wait_at(tag)->next) {
+		struct env *env = env_at(tag);
+		if (wait_at(tag)->word == word && !env->word_woken_by && env->status == EXO_ENV_BLOCKED) {
+			env->word_woken_by = waker; /* its other waits stay listed until it runs (recv_forget) */
 			sched_wake(env);
 			woken++;
 		}
@@ -56,7 +67,7 @@ void wait_word_gone(struct frame *frame)
 {
 	while (frame->waiters) {
 		struct env *env = env_at(frame->waiters);
-		wait_word_end(env);
+		wait_word_end(env); /* every wait of it, this frame's among them */
 		env->word_gone = true;
 		sched_wake(env);
 	}

@@ -63,6 +63,13 @@ void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns)
 		keep_interruptible(&event);
 }
 
+void libos_wait_words(const struct exo_word_wait *words, u32 count, u64 timeout_ns)
+{
+	struct exo_event event;
+	if (exo_recv_words(&event, LIBOS_RECV, timeout_ns, words, count) == 0 && event.kind != EXO_EVENT_WORD)
+		keep_interruptible(&event);
+}
+
 /* A forked child: the events its parent kept are not its own. */
 void events_fork_child(void)
 {

@@ -80,6 +80,12 @@ static inline int64_t exo_recv_word(struct exo_event *event, uint64_t flags, uin
 {
 	return exo_call(EXO_RECV, (uint64_t)event, flags | EXO_RECV_WORD, timeout_ns, (uint64_t)word, expected, 0, 0);
 }
+/* EXO_RECV that also ends when a listed word is not its expected value, or on EXO_WAKE of one (1..8 words). */
+static inline int64_t exo_recv_words(struct exo_event *event, uint64_t flags, uint64_t timeout_ns,
+                                     const struct exo_word_wait *words, uint64_t count)
+{
+	return exo_call(EXO_RECV, (uint64_t)event, flags | EXO_RECV_WORDS, timeout_ns, (uint64_t)words, count, 0, 0);
+}
 static inline int64_t exo_wake(const volatile uint32_t *word, uint64_t count) { return EXO_CALL2(EXO_WAKE, word, count); }
 /* Why the caller's last failed call failed: which rule, argument and entry. */
 static inline int64_t exo_why(struct exo_why *why) { return EXO_CALL1(EXO_WHY, why); }

@@ -741,6 +741,23 @@ void fs_sleep(const struct fs_wait *wait, u64 limit_ns)
 		libos_nap(ns);
 }
 
+bool fs_sleep_any(const struct fs_wait *waits, u32 count, u64 limit_ns)
+{
+	if (count > EXO_RECV_WORDS_MAX)
+		return false;
+	struct exo_word_wait words[EXO_RECV_WORDS_MAX];
+	u64 ns = limit_ns;
+	for (u32 i = 0; i < count; i++) {
+		if (waits[i].kind != FS_WAIT_WORD && waits[i].kind != FS_WAIT_INPUT)
+			return false; /* a nap or a yield: no word says when */
+		if (waits[i].kind == FS_WAIT_WORD)
+			ns = ns ? MIN(ns, FS_WORD_BACKSTOP_NS) : FS_WORD_BACKSTOP_NS;
+		words[i] = (struct exo_word_wait){ (u64)waits[i].word, waits[i].expected };
+	}
+	libos_wait_words(words, count, ns);
+	return true;
+}
+
 i64 fs_read(i64 fd, void *buf, u64 len)
 {
 	for (;;) {

@@ -185,6 +185,13 @@ i64 libos_ppoll(void *fds, u64 nfds, u64 timeout_ns, const u64 *mask, u64 setsiz
 i64 libos_pselect(u64 nfds, u64 *sets[3], u64 timeout_ns, const u64 *mask, u64 setsize);
 /* Sleep for what *wait names (fs.c), no longer than limit_ns if that is sooner (0: no limit of the caller's). */
 void fs_sleep(const struct fs_wait *wait, u64 limit_ns);
+/*
+ * Sleep until any of count words moves (pipes' counters, the console's
+ * input word), no longer than limit_ns (0: no limit of the caller's):
+ * false, without sleeping, if one of them names no word or there are more
+ * than the kernel waits on at once (EXO_RECV_WORDS_MAX).
+ */
+bool fs_sleep_any(const struct fs_wait *waits, u32 count, u64 limit_ns);
 #define FS_MAX_FDS 64 /* the descriptor table's size: RLIMIT_NOFILE's hard limit */
 extern u32 libos_umask;
 u64 libos_nofile(void);
@@ -264,6 +271,8 @@ bool fs_exit_owner(u64 process);
 void libos_nap(u64 timeout_ns);
 /* Until *word is not expected, it is woken (EXO_WAKE), or timeout_ns: events that arrive are kept. */
 void libos_wait_word(const volatile u32 *word, u32 expected, u64 timeout_ns);
+/* The same for several words (up to EXO_RECV_WORDS_MAX): woken when any of them moves. */
+void libos_wait_words(const struct exo_word_wait *words, u32 count, u64 timeout_ns);
 /*
  * The next event (an exit notice or a message): a kept one first; flags as
  * EXO_RECV.  -EXO_EAGAIN without EXO_RECV_NOWAIT: look again (threads).

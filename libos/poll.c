@@ -1,11 +1,12 @@
 /*
  * ppoll and pselect6 over descriptors (pipes, the console, files): each
  * descriptor says whether it is ready now (fs_poll) or what word its
- * readiness moves; with none ready the thread sleeps on the first such
- * word (a pipe's counter, the console's input word), so a single
- * descriptor (a shell waiting for a keystroke, a reader of one pipe) is
- * woken exactly.  Several are looked at again at least every
- * POLL_BACKSTOP_NS: the kernel's word wait takes one word.  A signal mask
+ * readiness moves; with none ready the thread sleeps on all such words
+ * at once (pipes' counters, the console's input word: EXO_RECV_WORDS, up
+ * to eight), so it is woken exactly when any of them moves.  Only beyond
+ * eight waiting descriptors, or with one that names no word, does it
+ * sleep on the first and look at them all again every POLL_BACKSTOP_NS.
+ * A signal mask
  * given holds while waiting, as sigsuspend's; a handler that runs ends the
  * call with EINTR.  (ppoll with no descriptors is sig_pause, signal.c.)
  */
@@ -55,7 +56,8 @@ static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, const u64 *
 	u32 always = select ? POLL_NVAL : POLL_ERR | POLL_HUP | POLL_NVAL;
 	i64 deadline = forever || !timeout_ns ? 0 : exo_clock() + (i64)timeout_ns;
 	for (;;) {
-		struct fs_wait first = { FS_WAIT_NAP, NULL, 0 };
+		struct fs_wait waits[EXO_RECV_WORDS_MAX + 1];
+		u32 nwaits = 0;
 		i64 ready = 0;
 		for (u64 i = 0; i < nfds; i++) {
 			struct fs_wait wait = { FS_WAIT_NAP, NULL, 0 };
@@ -63,8 +65,8 @@ static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, const u64 *
 			u32 now = fds[i].fd < 0 ? 0 : fs_poll(fds[i].fd, &wait) & wanted;
 			fds[i].revents = (int16_t)now;
 			ready += now != 0;
-			if (!now && first.kind == FS_WAIT_NAP && fds[i].fd >= 0)
-				first = wait;
+			if (!now && fds[i].fd >= 0 && nwaits < ARRAY_LEN(waits))
+				waits[nwaits++] = wait; /* one past the kernel's most says: too many */
 		}
 		if (ready || (!forever && !timeout_ns)) {
 			mask_out(t);
@@ -77,8 +79,11 @@ static i64 poll_loop(struct pollfd_l *fds, u64 nfds, u64 timeout_ns, const u64 *
 			mask_out(t);
 			return 0;
 		}
-		/* One descriptor's own word is exact; with several, the others are looked at every tick. */
-		fs_sleep(&first, nfds == 1 || (left && left < (i64)POLL_BACKSTOP_NS) ? (u64)left : POLL_BACKSTOP_NS);
+		/* Every word at once is exact; else the first's, and all are looked at again every tick. */
+		if (nwaits && fs_sleep_any(waits, nwaits, (u64)left))
+			continue;
+		struct fs_wait first = nwaits ? waits[0] : (struct fs_wait){ FS_WAIT_NAP, NULL, 0 };
+		fs_sleep(&first, left && left < (i64)POLL_BACKSTOP_NS ? (u64)left : POLL_BACKSTOP_NS);
 	}
 }
 

@@ -776,6 +776,92 @@ static int word_wait_and_wake(u64 arg)
 	return 0;
 }
 
+/*
+ * EXO_RECV_WORDS: a thread waits on three words, two here and one in a
+ * page of its own; a wake of any one ends the wait, and leaves no wait
+ * behind on the others; freeing the page that holds one ends it too.
+ */
+#define WORDS_PAGE (DATA_VA + 2 * 4096)
+static volatile u32 words_here[2];
+static volatile u64 words_woken_kind, words_woken_by;
+static int wait_on_words(u64 arg)
+{
+	(void)arg;
+	struct exo_word_wait list[3] = { { (u64)&words_here[0], 5 }, { (u64)&words_here[1], 7 }, { WORDS_PAGE, 9 } };
+	struct exo_event event = { 0, 0, 0 };
+	i64 got = exo_recv_words(&event, 0, 0, list, 3);
+	words_woken_kind = event.kind, words_woken_by = event.env;
+	return got == 0 ? 0 : 1;
+}
+
+static i64 wake_until_woken(const volatile u32 *word)
+{
+	i64 woken = 0;
+	for (int i = 0; i < 50 && woken == 0; i++) {
+		exo_yield(); /* until it waits */
+		woken = exo_wake(word, 8);
+	}
+	return woken;
+}
+
+static int words_wait_and_wake(u64 arg)
+{
+	(void)arg;
+	struct exo_event event;
+	words_here[0] = 5, words_here[1] = 8;
+	struct exo_word_wait list[EXO_RECV_WORDS_MAX + 1] = { { (u64)&words_here[0], 5 }, { (u64)&words_here[1], 7 } };
+	T_EQ(exo_recv_words(&event, 0, 0, list, 2), 0); /* the second is not 7: at once, with its value */
+	T_EQ(event.kind, EXO_EVENT_WORD);
+	T_EQ(event.value, 8);
+	words_here[1] = 7;
+	T_EQ(exo_recv_words(&event, EXO_RECV_NOWAIT, 0, list, 2), -EXO_EAGAIN);
+	T_EQ(exo_recv_words(&event, 0, 0, list, 0), -EXO_EINVAL);
+	T_EQ(exo_recv_words(&event, 0, 0, list, EXO_RECV_WORDS_MAX + 1), -EXO_EINVAL);
+	T_EQ(exo_recv_words(&event, EXO_RECV_WORD, 0, list, 2), -EXO_EINVAL); /* one word and a list */
+	T_EQ(exo_recv_words(&event, 0, 0, (const struct exo_word_wait *)0x10, 2), -EXO_EFAULT);
+	list[1].word |= 1;
+	T_EQ(exo_recv_words(&event, 0, 0, list, 2), -EXO_EINVAL); /* a word not aligned */
+	list[1].word = 0x10;
+	T_EQ(exo_recv_words(&event, 0, 0, list, 2), -EXO_EFAULT); /* one not readable */
+	struct aspace self;
+	as_self(&self);
+	u64 frames[2];
+	T_EQ(exo_frame_alloc(rt_id, 2, frames), 2);
+	T_EQ(as_map(&self, DATA_VA, frames[0], PAGE_RW), 0);
+	T_EQ(as_map(&self, WORDS_PAGE, frames[1], PAGE_RW), 0);
+	*(volatile u32 *)WORDS_PAGE = 9;
+	/* Woken by the third word: the other two hold no wait of it any more. */
+	i64 thread = rt_spawn_thread(wait_on_words, 0, DATA_VA + 4096);
+	T_CHECK(thread > 0, "thread: %ld", thread);
+	T_EQ(wake_until_woken((const volatile u32 *)WORDS_PAGE), 1);
+	T_EQ(rt_wait((u64)thread), 0);
+	T_EQ(words_woken_kind, EXO_EVENT_WORD);
+	T_EQ(words_woken_by, rt_id);
+	T_EQ(exo_wake(&words_here[0], 8), 0);
+	T_EQ(exo_wake(&words_here[1], 8), 0);
+	/* Woken by the first: the same. */
+	thread = rt_spawn_thread(wait_on_words, 0, DATA_VA + 4096);
+	T_CHECK(thread > 0, "thread: %ld", thread);
+	T_EQ(wake_until_woken(&words_here[0]), 1);
+	T_EQ(rt_wait((u64)thread), 0);
+	T_EQ(exo_wake((const volatile u32 *)WORDS_PAGE, 8), 0);
+	/* The page holding the third freed under it: the wait ends (from nobody), and nothing is left. */
+	thread = rt_spawn_thread(wait_on_words, 0, DATA_VA + 4096);
+	T_CHECK(thread > 0, "thread: %ld", thread);
+	for (int i = 0; i < 5; i++)
+		exo_yield(); /* it blocks on the words */
+	T_EQ(as_unmap(&self, WORDS_PAGE), 0);
+	T_EQ(exo_frame_free(&frames[1], 1), 0);
+	T_EQ(rt_wait((u64)thread), 0);
+	T_EQ(words_woken_kind, EXO_EVENT_WORD);
+	T_EQ(words_woken_by, 0);
+	T_EQ(exo_wake(&words_here[0], 8), 0);
+	T_EQ(exo_wake(&words_here[1], 8), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(exo_frame_free(&frames[0], 1), 0);
+	return 0;
+}
+
 /* Remapping a page, or taking write away, is seen at once (TLB maintenance). */
 static int write_fault_count;
 static int count_write_faults(struct exo_upcall *up)
@@ -969,6 +1055,7 @@ static const struct rt_test tests[] = {
 	{ "calls/light_syscall_origin_and_fault", light_syscall_origin_and_fault, 0 },
 	{ "calls/light_upcall_return_redirects", light_upcall_return_redirects, 0 },
 	{ "calls/word_wait_and_wake", word_wait_and_wake, 0 },
+	{ "calls/words_wait_and_wake", words_wait_and_wake, 0 },
 	{ "calls/alert_reaches_running_code", alert_reaches_running_code, 0 },
 	{ "calls/alert_ends_a_receive", alert_ends_a_receive, 0 },
 	{ "calls/alert_waits_outside_handlers", alert_waits_outside_handlers, 0 },

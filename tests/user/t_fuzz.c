@@ -880,17 +880,29 @@ static void build_messages(struct call *c)
 		return;
 	}
 	/* Blocking receives get a short deadline: nothing else may ever wake it. */
-	static const u64 flags[] = { EXO_RECV_NOWAIT, EXO_RECV_NOWAIT, EXO_RECV_NOWAIT, 0, 2, 3, ~0ull };
+	static const u64 flags[] = { EXO_RECV_NOWAIT, EXO_RECV_NOWAIT, EXO_RECV_NOWAIT, 0, 2, 3, 16, 17, 18, ~0ull };
 	c->a[0] = out_ptr();
 	c->a[1] = percent(95) ? PICK(flags) : nasty_int();
-	if ((c->a[1] == 0 || c->a[1] == EXO_RECV_WORD) && percent(80))
+	if ((c->a[1] == 0 || c->a[1] == EXO_RECV_WORD || c->a[1] == EXO_RECV_WORDS) && percent(80))
 		c->a[1] |= EXO_RECV_NOWAIT; /* blocking costs up to a tick: keep it rare */
-	const u64 valid = EXO_RECV_WORD | EXO_RECV_NOWAIT | EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS;
+	const u64 valid = EXO_RECV_WORD | EXO_RECV_WORDS | EXO_RECV_NOWAIT | EXO_RECV_SKIP_ORPHANS | EXO_RECV_TAKE_ALERTS;
 	bool may_block = !(c->a[1] & ~valid) && !(c->a[1] & EXO_RECV_NOWAIT);
 	c->a[2] = may_block ? 1 + below(2000000) : nasty_int();
 	/* A word: our scratch memory (its value or not), misaligned, or not ours. */
 	c->a[3] = percent(50) ? (scratch_ptr() & ~3ull) : percent(50) ? scratch_ptr() | 1 : any_value();
 	c->a[4] = percent(40) ? 0 : rnd(); /* 0 may be what the word holds: then it waits */
+	if ((c->a[1] & EXO_RECV_WORDS) && percent(85)) {
+		/* A list of words: 0 to 9 of them (8 at most are allowed), each as a single word is. */
+		static struct exo_word_wait list[EXO_RECV_WORDS_MAX + 1];
+		u32 n = (u32)below(EXO_RECV_WORDS_MAX + 2);
+		for (u32 i = 0; i < n; i++)
+			list[i] = (struct exo_word_wait){
+				percent(70) ? (scratch_ptr() & ~3ull) : percent(50) ? scratch_ptr() | 1 : any_value(),
+				percent(40) ? 0 : rnd() };
+		c->a[3] = in_ptr((u64)list, false);
+		c->a[4] = percent(90) ? n : nasty_int();
+	}
+	refuse_if(c, (c->a[1] & EXO_RECV_WORD) && (c->a[1] & EXO_RECV_WORDS), "one word and a list");
 	expect_output(c, c->a[0], sizeof(struct exo_event));
 }
 
@@ -1544,7 +1556,7 @@ static void after_recv(const struct call *c)
 	if (!in_scratch(c->out))
 		return;
 	memcpy(&event, (const void *)c->out, sizeof(event));
-	bool word = event.kind == EXO_EVENT_WORD && (c->a[1] & EXO_RECV_WORD);
+	bool word = event.kind == EXO_EVENT_WORD && (c->a[1] & (EXO_RECV_WORD | EXO_RECV_WORDS));
 	if (event.kind == EXO_EVENT_EXIT)
 		forget_kid(event.env);
 	else if (event.kind != EXO_EVENT_MESSAGE && !word)
