@@ -208,7 +208,8 @@ i64 sysv_shmat(u64 id, u64 addr, u64 flags)
 	u64 prot = flags & SHM_RDONLY ? 1 : 3;
 	HOLD_LIBOS_LOCK();
 	filemap_expect(node_of(id), (u32)(id >> 16), IPC_SHM << 12); /* still this segment when mapped, or EINVAL */
-	i64 at = mm_map_node(addr, size, prot, MAP_SHARED_ | (addr ? MAP_FIXED_NOREPLACE_ : 0), node_of(id), 0);
+	u32 denied = flags & SHM_RDONLY ? 2 : 0; /* as Linux: a read-only attach cannot be mprotect'ed writable */
+	i64 at = mm_map_node(addr, size, prot, MAP_SHARED_ | (addr ? MAP_FIXED_NOREPLACE_ : 0), node_of(id), 0, denied);
 	filemap_expect(0, 0, 0);
 	return at == -L_EEXIST ? -L_EINVAL : at; /* an address in use: EINVAL without SHM_REMAP, as Linux */
 }

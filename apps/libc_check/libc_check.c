@@ -29,6 +29,7 @@
 
 extern char **environ;
 void tree_checks(const char *self); /* tree.c */
+void filemap_checks(void);          /* filemaps.c */
 void ipc_checks(void); /* ipc.c */
 int tree_child(const char *mode);
 static int failures;
@@ -758,6 +759,7 @@ int main(int argc, char **argv)
 	signal_state();
 	files();
 	tree_checks(argv[0]);
+	filemap_checks();
 	ipc_checks();
 	processes();
 	threads();
