@@ -17,6 +17,7 @@ struct tree_header {
 	u32 names_top, name_free[5];          /* the names heap: its bump point, a free list per size */
 	u32 slots_live, slots_dead, nodes_free_count;
 	u32 ipc_dir; /* System V IPC's objects: a directory no path reaches (sysv.c) */
+	u32 proc_fd_dir; /* /proc/self/fd, whose listing is the reading process's descriptors (fs_paths.c) */
 	u32 locks_max, off_locks, locks_used; /* fcntl's record locks (reclock.c): how many entries hold one */
 	u32 off_nodes, off_dentries, off_slots, off_names, off_frames, off_page_stack; /* bytes from TREE_VA */
 };
