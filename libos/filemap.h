@@ -25,7 +25,7 @@ i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node, u32 *den
 int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs);
 /* The next filemap_shared must find this node still the object checked (shmat), or fail with EINVAL; 0: no check. */
 void filemap_expect(u32 node, u32 generation, u32 kind_bits);
-/* A copy of the file's bytes into fresh pages of [start, start + size): how many bytes the file had there, or -ENOMEM. */
+/* The file's bytes copied into fresh pages of [start, start + size): how many it had there, or -ENOMEM. */
 i64 filemap_private(u32 node, u64 offset, u64 start, u64 size);
 /*
  * [start, end) no longer mapped: the mappings there let their files go.  A
@@ -37,7 +37,10 @@ bool filemap_room_to_forget(u64 start, u64 end);
 /* A forked child's copies (+1, or -1 if it never ran), and this address space's end (exit, exec). */
 void filemap_fork_count(int change);
 void filemap_forget_all(void);
-/* mm_fault's answer for a MAP_SHARED mapping's absent page: 0 mapped, MM_FAULT_BUS (no page of the file's), -2 no memory. */
+/*
+ * mm_fault's answer for a MAP_SHARED mapping's absent page: 0 mapped,
+ * MM_FAULT_BUS (the file has no page there), -2 no memory.
+ */
 int filemap_fault(u64 page, u64 attrs);
 /* The mapping that starts at start: its end and its node (0 if none starts there). */
 u64 filemap_end_of(u64 start);

@@ -346,7 +346,8 @@ static u32 decimal(char *out, u32 value)
 /* "." or ".." (position 0 or 1) of the directory dir, whose parent is parent. */
 static bool put_dot(u8 *out, u64 len, u64 *used, u64 pos, u32 dir, u32 parent)
 {
-	return put_dirent(out, len, used, pos == 0 ? dir : parent, pos + 1, DT_DIR, pos == 0 ? "." : "..", (u32)pos + 1);
+	const char *name = pos == 0 ? "." : "..";
+	return put_dirent(out, len, used, pos == 0 ? dir : parent, pos + 1, DT_DIR, name, (u32)pos + 1);
 }
 
 /*
@@ -555,7 +556,7 @@ i64 fs_rename(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *ne
 	if (err)
 		TREE_DONE(err);
 	if (!from.dentry || from.node == tree_proc_fd_dir())
-		TREE_DONE(-L_EBUSY); /* the root, where a walk began, /proc/self/fd (its listing is made from descriptors) */
+		TREE_DONE(-L_EBUSY); /* the root, where a walk began, /proc/self/fd (listed from descriptors) */
 	u32 moving = from.node, old_entry = from.dentry;
 	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW | WALK_LAST_AS_IS, &to);
 	if (err)

@@ -42,9 +42,10 @@ static void rights(void)
 {
 	int readonly = file_of(DIR_M "/rights", PAGE, O_RDONLY), readwrite = open(DIR_M "/rights", O_RDWR);
 	char *shared = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, readonly, 0);
+	int writable = mprotect(shared, PAGE, PROT_READ | PROT_WRITE);
+	int executable = mprotect(shared, PAGE, PROT_READ | PROT_EXEC);
 	printf("check: filemaps: shared of a read-only fd made writable %s, executable %s, still reads %.2s\n",
-	       err_of(mprotect(shared, PAGE, PROT_READ | PROT_WRITE)), err_of(mprotect(shared, PAGE, PROT_READ | PROT_EXEC)),
-	       shared);
+	       err_of(writable), err_of(executable), shared);
 	char *private = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, readonly, 0);
 	int err = mprotect(private, PAGE, PROT_READ | PROT_WRITE);
 	if (err == 0)
@@ -55,7 +56,8 @@ static void rights(void)
 	err = mprotect(both, PAGE, PROT_READ | PROT_WRITE);
 	if (err == 0)
 		memcpy(both, "rw", 2);
-	printf("check: filemaps: shared of a read-write fd made writable %s, the file reads %.2s\n", err_of(err), shared);
+	printf("check: filemaps: shared of a read-write fd made writable %s, the file reads %.2s\n", err_of(err),
+	       shared);
 	munmap(shared, PAGE), munmap(private, PAGE), munmap(both, PAGE);
 	close(readonly), close(readwrite);
 	int id = shmget(IPC_PRIVATE, PAGE, IPC_CREAT | 0600);
@@ -112,7 +114,8 @@ static void past_the_end(void)
 	printf("check: filemaps: shared, once the file grew: %.5s\n", shared + 2 * PAGE);
 	pid_t pid = fork();
 	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL), signal(SIGSEGV, SIG_DFL); /* the parent's handlers would jump into its own past */
+		/* The parent's handlers would jump into its own past. */
+		signal(SIGBUS, SIG_DFL), signal(SIGSEGV, SIG_DFL);
 		ftruncate(fd, 100);
 		munmap(shared, 3 * PAGE);
 		shared = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);

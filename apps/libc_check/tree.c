@@ -357,14 +357,16 @@ static void proc_fd_listing(void)
 	snprintf(name, sizeof(name), "%d", mid);
 	struct stat st;
 	int again = openat(dirfd(dir), name, O_RDONLY);
-	printf("check: tree: named relative to it: open %s, 41 a terminal %d, 99 %s\n", err_of(again),
-	       fstatat(dirfd(dir), "41", &st, 0) == 0 && S_ISCHR(st.st_mode), err_of(fstatat(dirfd(dir), "99", &st, 0)));
+	int terminal = fstatat(dirfd(dir), "41", &st, 0) == 0 && S_ISCHR(st.st_mode);
+	printf("check: tree: named relative to it: open %s, 41 a terminal %d, 99 %s\n", err_of(again), terminal,
+	       err_of(fstatat(dirfd(dir), "99", &st, 0)));
 	close(again);
 	struct stat link_high, link_mid;
 	snprintf(name, sizeof(name), "/proc/self/fd/%d", mid);
 	int lstat_high = lstat("/proc/self/fd/41", &link_high), lstat_mid = lstat(name, &link_mid);
-	printf("check: tree: lstat of entries: links %d %d, rights %o %o\n", lstat_high == 0 && S_ISLNK(link_high.st_mode),
-	       lstat_mid == 0 && S_ISLNK(link_mid.st_mode), link_high.st_mode & 0777, link_mid.st_mode & 0777);
+	printf("check: tree: lstat of entries: links %d %d, rights %o %o\n",
+	       lstat_high == 0 && S_ISLNK(link_high.st_mode), lstat_mid == 0 && S_ISLNK(link_mid.st_mode),
+	       link_high.st_mode & 0777, link_mid.st_mode & 0777);
 	close(high);
 	rewinddir(dir);
 	printf("check: tree: after a close it has");
