@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define PAGE 4096ull
-#define MAPS_MAX 64
+#define MAPS_MAX FILEMAP_MAX
 #define L_EACCES_ 13
 #define PROT_WRITE_ 2
 
@@ -214,11 +214,20 @@ static const struct file_map *map_at(u64 start)
 	return NULL;
 }
 
-u64 filemap_end_of(u64 start)
+u32 filemap_pieces(u64 start, u64 *starts, u64 *ends)
 {
 	HOLD_LIBOS_LOCK();
-	const struct file_map *map = map_at(start);
-	return map ? map->end : 0;
+	const struct file_map *first = map_at(start);
+	if (!first)
+		return 0;
+	u64 file_start = first->start - first->offset; /* where the file's byte 0 would be */
+	u32 count = 0;
+	for (u32 i = 0; i < MAPS_MAX; i++) {
+		const struct file_map *map = &maps[i];
+		if (map->end && map->node == first->node && map->start >= start && map->start - map->offset == file_start)
+			starts[count] = map->start, ends[count++] = map->end;
+	}
+	return count;
 }
 
 u32 filemap_node_at(u64 start)

@@ -42,8 +42,14 @@ void filemap_forget_all(void);
  * MM_FAULT_BUS (the file has no page there), -2 no memory.
  */
 int filemap_fault(u64 page, u64 attrs);
-/* The mapping that starts at start: its end and its node (0 if none starts there). */
-u64 filemap_end_of(u64 start);
+/* The node of the mapping that starts at start (0 if none starts there). */
 u32 filemap_node_at(u64 start);
+/*
+ * shmdt's pieces: the mapping that starts at start and those after it left
+ * of the same attach by holes punched in it (the same file, placed as if
+ * one mapping), FILEMAP_MAX at most; how many (0 if none starts there).
+ */
+#define FILEMAP_MAX 64
+u32 filemap_pieces(u64 start, u64 *starts, u64 *ends);
 
 #endif

@@ -611,9 +611,17 @@ int mm_map_stack(u64 top, u32 pages)
 	return 0;
 }
 
-/* shmdt: the shared file mapping that starts at addr, whole (filemap.c knows its extent); -EINVAL if none does. */
+/*
+ * shmdt: the shared file mapping that starts at addr, whole, and the
+ * pieces of it a punched hole left (filemap.c knows them), as Linux;
+ * what lies in the holes stays.  -EINVAL if no mapping starts at addr.
+ */
 i64 mm_unmap_file_at(u64 addr)
 {
-	u64 end = filemap_end_of(addr);
-	return end ? mm_munmap(addr, end - addr) : -L_EINVAL;
+	u64 starts[FILEMAP_MAX], ends[FILEMAP_MAX];
+	u32 count = filemap_pieces(addr, starts, ends);
+	i64 err = count ? 0 : -L_EINVAL;
+	for (u32 i = 0; i < count && !err; i++)
+		err = mm_munmap(starts[i], ends[i] - starts[i]);
+	return err;
 }

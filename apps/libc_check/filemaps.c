@@ -152,6 +152,19 @@ static void punched_hole(void)
 	printf("check: filemaps: a write to the right side reaches the file's page 2: %s\n", back);
 	munmap(map, 3 * PAGE);
 	close(fd), close(empty);
+	/* shmdt of an attach with a hole: both sides go, what was mapped in the hole stays. */
+	int id = shmget(IPC_PRIVATE, 3 * PAGE, IPC_CREAT | 0600);
+	char *attached = shmat(id, NULL, 0);
+	munmap(attached + PAGE, PAGE);
+	char *anon = mmap(attached + PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (anon != MAP_FAILED)
+		anon[0] = 'a';
+	int detached = shmdt(attached);
+	printf("check: filemaps: shmdt of an attach with a hole %s (mapped in it: %s): the hole %s,", err_of(detached),
+	       anon == MAP_FAILED ? strerror(errno) : "ok", touch(attached + PAGE));
+	printf(" the right side %s\n", touch(attached + 2 * PAGE));
+	munmap(attached + PAGE, PAGE);
+	shmctl(id, IPC_RMID, NULL);
 }
 
 void filemap_checks(void)
