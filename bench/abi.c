@@ -175,7 +175,7 @@ static u64 cow_table;
 static int cow_handler(u64 far, u64 esr)
 {
 	(void)esr;
-	return exo_pt_cow(cow_table, (far >> 12) & 511) < 0;
+	return exo_pt_cow(cow_table, (far >> 12) & 511, 0) < 0;
 }
 
 static void cow_fault(void)

@@ -47,6 +47,8 @@
 #define EXO_RECV 17 /* (struct exo_event *, flags, timeout_ns) -> 0 */
 #define EXO_FRAME_ALLOC 18 /* (env, count, uint64_t *frames) -> count */
 #define EXO_FRAME_FREE 19 /* (const uint64_t *frames, count) -> 0 */
+/* EXO_FRAME_FREE: with this bit in count, a frame still mapped or linked is freed when its last reference goes. */
+#define EXO_FREE_WHEN_UNUSED (1ull << 32)
 #define EXO_FRAME_SHARE 20 /* (frame, rights) -> 0 */
 #define EXO_PT_ALLOC 21 /* (env, level) -> table */
 #define EXO_PT_WRITE 22 /* (table, index, count, const uint64_t *descs) -> 0 */
@@ -58,7 +60,9 @@
 #define EXO_WAKE 28 /* (const uint32_t *word, count) -> receivers woken from waiting on the word */
 #define EXO_ENV_CHILD 29 /* (env, after) -> the id of env's next child after `after` (0: the first), or 0 */
 #define EXO_WHY 30 /* (struct exo_why *) -> 0: why the caller's last failed call failed */
-#define EXO_PT_COW 31     /* (table, index) -> frame: the page at that entry made private and writable */
+#define EXO_PT_COW 31     /* (table, index, flags) -> frame: the page at that entry made private and writable */
+/* EXO_PT_COW flags: a page copied from a frame of the table's owner gives that frame up (freed when unused). */
+#define EXO_COW_GIVE_UP 1ull
 #define EXO_FRAME_MAPS 32 /* (frame) -> how many page entries map it */
 #define EXO_PT_MAP_NEW 33 /* (table, index, count, attrs, out) -> 0: fresh zeroed frames mapped there */
 #define EXO_QUOTA_TAKE 34 /* (env, frames) -> 0: spare quota taken back from a descendant */

@@ -457,9 +457,10 @@ static i64 call_frame_alloc(const u64 *a)
 
 static i64 call_frame_free(const u64 *a)
 {
-	if (a[1] == 0 || a[1] > BATCH_MAX)
+	u64 count = a[1] & ~EXO_FREE_WHEN_UNUSED; /* the flag: a frame in use goes when its last reference does */
+	if (count == 0 || count > BATCH_MAX)
 		return why(-E_RANGE, EXO_RULE_RANGE, 1, WHY_NONE);
-	if (copy_from_user(batch, a[0], a[1] * sizeof(u64)) < 0)
+	if (copy_from_user(batch, a[0], count * sizeof(u64)) < 0)
 		return why(-E_FAULT, EXO_RULE_BUFFER, 0, WHY_NONE);
 	return frames_free(curenv, batch, a[1]);
 }
@@ -490,7 +491,7 @@ static i64 call_pt_copy(const u64 *a)
 	return pt_copy(curenv, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
 }
 
-static i64 call_pt_cow(const u64 *a) { return pt_cow(curenv, a[0], a[1]); }
+static i64 call_pt_cow(const u64 *a) { return pt_cow(curenv, a[0], a[1], a[2]); }
 static i64 call_frame_maps(const u64 *a) { return frame_maps(curenv, a[0]); }
 static i64 call_pt_map_new(const u64 *a) { return pt_map_new(curenv, a[0], a[1], a[2], a[3], a[4]); }
 static i64 call_pt_copy_tables(const u64 *a) { return pt_copy_tables(curenv, a[0], a[1], a[2], a[3], a[4], a[5]); }

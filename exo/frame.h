@@ -24,6 +24,7 @@ enum frame_type {
 /* frame.flags */
 #define FRAME_RESERVED 0x1u /* reserved at boot: never freed */
 #define FRAME_MARK 0x2u     /* scratch: seen in a batch being checked; kept by its owner's release */
+#define FRAME_DOOMED 0x4u   /* given up by its owner while in use: freed when its last reference goes (doomed.c) */
 
 #define FRAME_NO_OWNER 0u
 #define FRAME_NONE UINT32_MAX
@@ -92,6 +93,17 @@ struct frame_pool {
 	u32 free_head;
 	u64 count[FRAME_TYPES];
 };
+
+/*
+ * A reference to frame has gone (a mapping or a link): a doomed frame with
+ * none left is noted, and freed when the call ends (exo/doomed.c).
+ */
+void doomed_note(struct frame *frame);
+static inline void frame_unref_done(struct frame *frame)
+{
+	if (__builtin_expect((frame->flags & FRAME_DOOMED) != 0, 0) && frame->maps == 0 && frame->links == 0)
+		doomed_note(frame);
+}
 
 /* Bytes of records needed to describe the RAM span of map. */
 u64 frame_pool_bytes(const struct memmap *map);

@@ -73,13 +73,19 @@ static int acting_on_frame(struct env *caller, u64 addr, struct frame **out, u64
 	return 0;
 }
 
-static int check_free(struct env *caller, u64 addr, u64 index)
+/*
+ * In use: mapped or linked, or a root.  With EXO_FREE_WHEN_UNUSED, a page
+ * or a level 1-3 table in use is doomed instead (a root never is: the
+ * environments using it are not references the kernel lets go of).
+ */
+static int check_free(struct env *caller, u64 addr, u64 index, bool when_unused)
 {
 	struct frame *frame;
 	int err = acting_on_frame(caller, addr, &frame, 0, index);
 	if (err)
 		return err;
-	if (frame->maps || frame->links)
+	bool root = frame->type == FRAME_PAGETABLE && frame->level == 0;
+	if ((frame->maps || frame->links) && (!when_unused || root))
 		return why(-E_BUSY, EXO_RULE_IN_USE, 0, index);
 	if (frame->flags & FRAME_MARK)
 		return why(-E_INVAL, EXO_RULE_TWICE, 0, index);
@@ -92,12 +98,14 @@ static void unmark(const u64 *addrs, u64 count)
 		pt_frame(addrs[i])->flags &= (u8)~FRAME_MARK;
 }
 
-int frames_free(struct env *caller, const u64 *addrs, u64 count)
+int frames_free(struct env *caller, const u64 *addrs, u64 count_and_flags)
 {
+	bool when_unused = count_and_flags & EXO_FREE_WHEN_UNUSED;
+	u64 count = count_and_flags & ~EXO_FREE_WHEN_UNUSED;
 	if (count == 0 || count > BATCH_MAX)
-		return -E_RANGE;
+		return why(-E_RANGE, EXO_RULE_RANGE, 1, WHY_NONE);
 	for (u64 i = 0; i < count; i++) {
-		int err = check_free(caller, addrs[i], i);
+		int err = check_free(caller, addrs[i], i, when_unused);
 		if (err) {
 			unmark(addrs, i);
 			return err;
@@ -107,6 +115,10 @@ int frames_free(struct env *caller, const u64 *addrs, u64 count)
 	unmark(addrs, count);
 	for (u64 i = 0; i < count; i++) {
 		struct frame *frame = pt_frame(addrs[i]);
+		if (frame->maps || frame->links) {
+			frame->flags |= FRAME_DOOMED; /* freed as its last reference goes (exo/doomed.c) */
+			continue;
+		}
 		if (frame->type == FRAME_PAGETABLE)
 			pt_release_table(frame);
 		env_free_frame(env_lookup(frame->owner), frame);

@@ -88,6 +88,7 @@ void husk_dissolved(struct env *husk)
  */
 void husk_collect(void)
 {
+	doomed_collect();
 	u64 budget = RELEASE_BUDGET;
 	while (collect_queue) {
 		struct env *husk = collect_queue;
@@ -97,5 +98,6 @@ void husk_collect(void)
 			release_dissolve(husk);
 			release_run(husk, &budget);
 		}
+		doomed_collect(); /* what that release let go of (a freed table may leave a husk unreferenced: the loop goes on) */
 	}
 }

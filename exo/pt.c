@@ -283,23 +283,46 @@ static void entry_unref(struct frame *table, u32 index, u64 desc, bool reachable
 		if (reachable)
 			tlb_note_table(table, index);
 	}
+	frame_unref_done(target);
+}
+
+/*
+ * A last-level table's one link written again (its rights changed, or not):
+ * the table sits there and nowhere else, so it takes that place, even if a
+ * second link had made its place unknown or shared.  Every other link it
+ * had was undone, and each undoing invalidated what its root had cached
+ * through the table.  An on-demand fork's table is linked by parent and
+ * child; once one of them has its own copy, the other relinks the table
+ * writable, and copy-on-write may then write its pages in place.
+ */
+static void settle_position(const struct frame *parent, u32 index, struct frame *table)
+{
+	if (table->level != EXO_PT_LEVELS - 1 || table->links != 1 || !position_known(parent) ||
+	    parent->pos_root == FRAME_ANY_ROOT)
+		return;
+	table->pos_root = parent->pos_root;
+	table_set_pos_va(table, table_pos_va(parent) + (u64)index * pt_level_size(parent->level));
 }
 
 /* Replace one entry (already checked): references, then the entry, then the TLB note. */
 void pt_set_entry(struct frame *table, u64 *entries, u32 index, const struct checked *entry)
 {
 	u64 old = entries[index];
-	if (old == entry->stored)
-		return;
 	if (pte_valid(old) && entry->target && pte_addr(old).val == frame_addr(&kernel_frames, entry->target).val) {
-		/* Same frame, other rights: no reference changes, only the TLB. */
-		entries[index] = entry->stored; /* valid before, so its group is noted already */
-		if (table->level == EXO_PT_LEVELS - 1)
-			tlb_note_page(table, index);
-		else
-			tlb_note_table(table, index);
+		/* Same frame, the same or other rights: no reference changes, only the TLB. */
+		if (old != entry->stored) {
+			entries[index] = entry->stored; /* valid before, so its group is noted already */
+			if (table->level == EXO_PT_LEVELS - 1)
+				tlb_note_page(table, index);
+			else
+				tlb_note_table(table, index);
+		}
+		if (table->level == EXO_PT_LEVELS - 2 && pte_is_table(table->level, entry->stored))
+			settle_position(table, index, entry->target);
 		return;
 	}
+	if (old == entry->stored)
+		return;
 	entry_ref(table, index, entry->target);
 	entry_unref(table, index, old, true);
 	entries[index] = entry->stored;
@@ -535,6 +558,7 @@ void pt_set_root(struct env *env, u64 root)
 		struct frame *old = pt_frame(env->root);
 		old->links--;
 		ref_change(old, env->id, -1);
+		frame_unref_done(old); /* (a root is never doomed: EXO_FRAME_FREE refuses one in use) */
 	}
 	if (root) {
 		struct frame *new = pt_frame(root);
@@ -586,6 +610,7 @@ void pt_release_table(struct frame *table)
 			target->maps--;
 		else
 			target->links--;
+		frame_unref_done(target);
 		entries[i] = 0;
 	}
 	table->used = 0;

@@ -17,7 +17,7 @@ u32 frame_rights(const struct env *user, const struct frame *frame);
 bool link_allowed(const struct env *owner, const struct frame *target, u32 rights);
 
 int frames_alloc(struct env *owner, u64 count, paddr_t *out);
-int frames_free(struct env *caller, const u64 *addrs, u64 count);
+int frames_free(struct env *caller, const u64 *addrs, u64 count_and_flags); /* count | EXO_FREE_WHEN_UNUSED */
 int frame_share(struct env *caller, u64 addr, u64 rights);
 
 int pt_alloc(struct env *owner, u64 level, paddr_t *out);
@@ -39,7 +39,7 @@ int pt_write(struct env *caller, u64 table, u64 index, u64 count, const u64 *des
 int pt_copy(struct env *caller, u64 src, u64 src_index, u64 dst, u64 dst_index, u64 count,
             u64 set_bits, u64 flags);
 /* Page-fault primitives (pt_fault.c): EXO_PT_COW, EXO_PT_MAP_NEW, EXO_FRAME_MAPS. */
-i64 pt_cow(struct env *caller, u64 table, u64 index);
+i64 pt_cow(struct env *caller, u64 table, u64 index, u64 flags);
 int pt_map_new(struct env *caller, u64 table, u64 index, u64 count, u64 attrs, u64 out);
 i64 frame_maps(struct env *caller, u64 frame);
 /* EXO_PT_COPY_TABLES (pt_tree.c): a subtree's last-level tables copied or linked, in calls of bounded work. */

@@ -129,6 +129,8 @@ static void check_counts(const struct frame *frame)
 			owner->check_owned++;
 		else if (!(frame->flags & FRAME_RESERVED))
 			problem("frame 0x%lx owned by env %u, which is gone", addr_of(frame), frame->owner);
+		if ((frame->flags & FRAME_DOOMED) && !frame->maps && !frame->links && owner && !env_ended(owner))
+			problem("frame 0x%lx is doomed and unreferenced, but not freed", addr_of(frame));
 	}
 }
 

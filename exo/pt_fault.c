@@ -78,13 +78,17 @@ static bool seen_from_one_place(const struct frame *table)
  * the table is seen from one place only, and writing the writable entry
  * with EXO_PT_WRITE would be allowed (the owner holds the frame, the
  * caller reaches it); otherwise it is moved to
- * a copy of the frame that the table's owner owns.  The frame now mapped,
- * or an error; nothing changes on an error.
+ * a copy of the frame that the table's owner owns.  With EXO_COW_GIVE_UP,
+ * a frame copied from that is the table owner's own is given up: freed
+ * when its other mappings go (exo/doomed.c).  The frame now mapped, or an
+ * error; nothing changes on an error.
  */
-i64 pt_cow(struct env *caller, u64 table_addr, u64 index)
+i64 pt_cow(struct env *caller, u64 table_addr, u64 index, u64 flags)
 {
 	struct frame *table;
 	struct env *owner;
+	if (flags & ~EXO_COW_GIVE_UP)
+		return why(-E_INVAL, EXO_RULE_FLAGS, 2, WHY_NONE);
 	int err = leaf_table(caller, table_addr, index, 1, &table, &owner);
 	if (err)
 		return err;
@@ -114,6 +118,9 @@ i64 pt_cow(struct env *caller, u64 table_addr, u64 index)
 	from->maps--;
 	if (from->owner != owner->id)
 		ref_change(from, owner->id, -1);
+	else if (flags & EXO_COW_GIVE_UP)
+		from->flags |= FRAME_DOOMED; /* the owner's, as EXO_FRAME_FREE with EXO_FREE_WHEN_UNUSED would do */
+	frame_unref_done(from);
 	frame_lookup(&kernel_frames, copy)->maps++;
 	tlb_note_page(table, (u32)index);
 	tlb_commit();

@@ -249,6 +249,7 @@ static void leaf_apply_write(struct frame *table, u32 first, u32 count, const u6
 			was->maps--;
 			used--;
 			count_ref(was, table_owner, -1, &quiet);
+			frame_unref_done(was);
 		}
 		if (target) {
 			target->maps++;

@@ -48,8 +48,14 @@ void ref_change(const struct frame *target, u32 from, int change);
 u32 ref_change_unless_quiet(const struct frame *target, u32 from, int change, u32 quiet);
 /* env ended keeping frames that refs references from outside still reach: it is a husk now. */
 void husk_begin(struct env *env, u64 refs);
-/* Collect the husks nothing refers to any more (after any change that dropped references). */
+/*
+ * Collect the husks nothing refers to any more, and free the doomed frames
+ * left unreferenced (after any change that dropped references).
+ */
 void husk_collect(void);
+/* Free the doomed frames noted unreferenced in this call (exo/doomed.c); how many so far. */
+void doomed_collect(void);
+extern u64 doomed_freed;
 /*
  * Finish every release still pending (an environment's end too large for
  * one go continues in bounded pieces): host tests and the first

@@ -116,7 +116,7 @@ static inline int64_t exo_pt_copy(uint64_t src, uint64_t src_index, uint64_t dst
 	return exo_call(EXO_PT_COPY, src, src_index, dst, dst_index, count, set_bits, flags);
 }
 /* Copy-on-write: the page at entry index of a last-level table made private and writable; the frame it now maps. */
-static inline int64_t exo_pt_cow(uint64_t table, uint64_t index) { return EXO_CALL2(EXO_PT_COW, table, index); }
+static inline int64_t exo_pt_cow(uint64_t table, uint64_t index, uint64_t flags) { return EXO_CALL3(EXO_PT_COW, table, index, flags); }
 /* How many page entries map the frame. */
 static inline int64_t exo_frame_maps(uint64_t frame) { return EXO_CALL1(EXO_FRAME_MAPS, frame); }
 /* Demand-zero: count fresh zeroed frames mapped at entries index.. as attrs (a page descriptor without address). */

@@ -56,6 +56,7 @@ static void hold(u32 node, int change)
 	struct node *file = tree_node(node);
 	if (!file)
 		return;
+	sysv_segment_mapped(node, change > 0); /* shmat, shmdt, and fork's, exit's and exec's: shm_atime, shm_dtime */
 	if (change > 0) {
 		file->opens++, file->mapped++;
 	} else if (file->opens) {

@@ -17,7 +17,6 @@
 #define L_EXDEV 18
 #define L_ENOTEMPTY 39
 #define L_EBUSY 16
-#define L_ERANGE 34
 #define DT_DIR 4
 #define DT_LNK 10
 

@@ -13,7 +13,6 @@
 #define FUTEX_OWNER_DIED 0x40000000u
 #define FUTEX_TID_MASK 0x3fffffffu
 #define ROBUST_LIST_LIMIT 2048
-#define L_EDEADLK 35
 #define L_ETIMEDOUT 110
 
 struct robust_list_head_l {

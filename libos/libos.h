@@ -27,7 +27,7 @@ enum {
 	L_EPERM = 1, L_ENOENT = 2, L_EBADF = 9, L_EAGAIN = 11, L_ENOMEM = 12, L_EFAULT = 14, L_EEXIST = 17,
 	L_EACCES = 13, L_ENODEV = 19, L_ENOTDIR = 20, L_EISDIR = 21, L_EINVAL = 22, L_ENOTTY = 25, L_ENOSPC = 28,
 	L_EROFS = 30, L_EPIPE = 32, L_ENAMETOOLONG = 36, L_ENOSYS = 38, L_ELOOP = 40, L_EINTR = 4, L_EFBIG = 27,
-	L_EWOULDBLOCK = 11,
+	L_EWOULDBLOCK = 11, L_ERANGE = 34, L_EDEADLK = 35, L_ENOLCK = 37, L_EIDRM = 43,
 };
 #define L_SIGKILL 9 /* as a wait status: killed by SIGKILL */
 
@@ -96,6 +96,8 @@ i64 mm_brk(u64 addr);
 i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset);
 i64 mm_munmap(u64 addr, u64 len);
 i64 mm_cow_copy(u64 table, u64 va, u64 desc); /* EXO_PT_COW, an archive page's mark dropped */
+/* Frames of ours we no longer map, freed (those a child still maps: when it lets go). */
+void mm_free_frames(const u64 *frames, u32 count);
 i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset, u32 denied);
 i64 mm_unmap_file_at(u64 addr);
 i64 mm_mprotect(u64 addr, u64 len, u64 prot);
@@ -248,8 +250,11 @@ i64 fs_pio(i64 fd, void *buf, u64 len, i64 at, bool writing);
 i64 fs_statfs(void *out);
 i64 fs_flock(i64 fd, u64 op);
 i64 fs_fd_path(i64 fd, char *buf, u64 size); /* readlink of /proc/self/fd/N */
-i64 fs_record_lock(i64 fd, u64 cmd, void *arg); /* fcntl F_GETLK, F_SETLK, F_SETLKW */
+i64 fs_record_lock(i64 fd, u64 cmd, void *arg); /* fcntl F_GETLK, F_SETLK, F_SETLKW and their F_OFD_ twins */
 void fs_record_locks_drop(u32 node, u64 process); /* node 0: all of the process's */
+void fs_record_locks_drop_description(u32 ofd); /* its last reference gone; under the tree lock */
+void sysv_process_ends(u64 process); /* its SEM_UNDO adjustments applied (sysv.c) */
+void sysv_segment_mapped(u32 node, bool made); /* a file mapping made or gone: a segment's times; tree lock */
 int fs_fork_table(u64 child);
 void fs_fork_child(u64 self, u64 process);
 void fs_fork_count_ends(u64 process, int change);

@@ -64,7 +64,21 @@ u64 mm_page_attrs(u32 prot)
 	return attrs;
 }
 
-/* One last-level table's share of a release: its entries cleared, its frames freed, a call each. */
+/*
+ * Frames of ours that we no longer map: freed, or, where a forked child
+ * still maps one, freed by the kernel when the child lets go
+ * (EXO_FREE_WHEN_UNUSED).  One call; if one is refused (not ours: a page
+ * still our parent's), each alone.
+ */
+void mm_free_frames(const u64 *frames, u32 count)
+{
+	if (!count || exo_frame_free(frames, count | EXO_FREE_WHEN_UNUSED) == 0)
+		return;
+	for (u32 i = 0; i < count; i++)
+		exo_frame_free(&frames[i], 1 | EXO_FREE_WHEN_UNUSED);
+}
+
+/* One last-level table's share of a release: its entries cleared, then its frames freed. */
 static int release_visit(u64 table, u32 first, u32 last, const u64 *entries, void *arg)
 {
 	(void)arg;
@@ -79,8 +93,7 @@ static int release_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 	if (!any)
 		return 0;
 	exo_pt_write(table, first, last - first, zeros);
-	if (count)
-		exo_frame_free(frames, count);
+	mm_free_frames(frames, count);
 	return 0;
 }
 
@@ -534,9 +547,16 @@ bool mm_readable_at(u64 va)
  * A copy-on-write page made private (EXO_PT_COW).  A copy of an archive
  * page is ours: its ARCHIVE_PTE mark goes, or munmap would never free it.
  */
+/*
+ * A page copied from a frame of ours (a forked child still maps it) gives
+ * that frame up: nothing of ours refers to it any more, and no later
+ * moment of ours is sure to come when nothing else does, so the kernel
+ * frees it when the child lets go (EXO_COW_GIVE_UP).  The tree's and the
+ * archive's pages are never ours to give up.
+ */
 i64 mm_cow_copy(u64 table, u64 va, u64 desc)
 {
-	i64 frame = exo_pt_cow(table, exo_pt_index(3, va));
+	i64 frame = exo_pt_cow(table, exo_pt_index(3, va), desc & NOT_OURS_PTE ? 0 : EXO_COW_GIVE_UP);
 	if (frame < 0 || !(desc & ARCHIVE_PTE))
 		return frame;
 	u64 now = as_lookup_self(va) & ~ARCHIVE_PTE;

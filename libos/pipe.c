@@ -56,7 +56,7 @@ struct pipe *pipe_map(u64 frame)
 			    __atomic_load_n(&old->writers, __ATOMIC_ACQUIRE))
 				continue;
 			as_unmap(&libos.self, PIPE_VA(slot));
-			exo_frame_free(&pipe_frames[slot], 1); /* refused while another still maps it */
+			exo_frame_free(&pipe_frames[slot], 1 | EXO_FREE_WHEN_UNUSED); /* one another maps still: when it lets go */
 			pipe_frames[slot] = 0;
 		}
 		if (as_map(&libos.self, PIPE_VA(slot), frame, PAGE_RW) < 0)

@@ -456,6 +456,7 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 	if (process == libos.env)
 		filemap_forget_all(); /* the address space ends: its file mappings let their files go */
 	fs_record_locks_drop(0, process); /* and its record locks (a lock of an ended process is also passed over) */
+	sysv_process_ends(process);       /* SEM_UNDO's adjustments are given back */
 	if (process != libos.env || !fs_exit_owner(process)) {
 		fs_drop_table(process, false);
 		sig_drop(process);
@@ -482,8 +483,10 @@ static bool keeps_frames(u64 va) { return va >= TREE_OFDS_VA && va < TREE_END; }
  * Top down: a table is read, then freed, which makes the kernel drop
  * every reference it held (no entry is written: zeroing 512 entries a
  * table through EXO_PT_WRITE was a tenth of an exec).  What it linked or
- * mapped is then unreferenced and goes next.  A table the kernel will not
- * free (still linked elsewhere, or not ours: a parent's, shared) keeps
+ * mapped is then unreferenced and goes next.  A table of ours that a
+ * child still links (shared), and pages a child still maps, are given up
+ * all the same: the kernel frees them when the child lets go
+ * (EXO_FREE_WHEN_UNUSED).  A table not ours (a parent's, shared) keeps
  * what it holds.
  */
 static void reclaim_table(u64 table, u32 level, u64 va)
@@ -494,7 +497,7 @@ static void reclaim_table(u64 table, u32 level, u64 va)
 		return;
 	memcpy(entries, (const void *)window, sizeof(entries));
 	as_unmap(&libos.self, window);
-	if (exo_frame_free(&table, 1) < 0)
+	if (exo_frame_free(&table, 1 | EXO_FREE_WHEN_UNUSED) < 0)
 		return;
 	u32 count = level == 0 ? EXO_PT_WINDOW_SLOT : EXO_PT_ENTRIES, frees = 0;
 	for (u32 i = 0; i < count; i++) {
@@ -508,11 +511,7 @@ static void reclaim_table(u64 table, u32 level, u64 va)
 			entries[frees++] = target; /* (entries[i] is read: the array holds the batch) */
 		}
 	}
-	/* One call for the table's pages.  The kernel frees all or none: if one is not ours to free
-	 * (a copy-on-write page still the parent's), each is tried alone. */
-	if (frees && exo_frame_free(entries, frees) < 0)
-		for (u32 i = 0; i < frees; i++)
-			exo_frame_free(&entries[i], 1);
+	mm_free_frames(entries, frees); /* (those a child still maps go when it lets go) */
 }
 
 void libos_reclaim_space(u64 root)

@@ -40,6 +40,7 @@ static inline bool libos_shared_in(u64 start, u64 end) { return start < PROC_TAB
 #define JOB_EXECED (1u << 12)    /* has exec'd since it was created (setpgid by its parent: EACCES) */
 #define JOB_CONTINUED (1u << 13) /* its last change was a continue (SIGCHLD's si_code: not taken by wait4) */
 #define JOB_POSTED (1u << 14)    /* a signal was posted to it (struct sig_record): look in the ring */
+#define JOB_SEM_UNDO (1u << 15)  /* has had SEM_UNDO adjustments (sem_undo.c): its exit looks for them */
 
 #define PROC_CLAIMED 0xffffffffu /* an entry being filled: no process yet */
 struct proc_entry {

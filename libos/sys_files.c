@@ -75,6 +75,6 @@ i64 sys_msgsnd(const u64 *a) { return sysv_msgsnd((u32)a[0], (const void *)a[1],
 i64 sys_msgrcv(const u64 *a) { return sysv_msgrcv((u32)a[0], (void *)a[1], a[2], (i64)a[3], (u32)a[4]); }
 i64 sys_msgctl(const u64 *a) { return sysv_msgctl((u32)a[0], (u32)a[1], (void *)a[2]); }
 i64 sys_semget(const u64 *a) { return sysv_semget((i32)a[0], (u64)INT_ARG(a[1]), (u32)a[2]); }
-i64 sys_semop(const u64 *a) { return sysv_semop((u32)a[0], (const void *)a[1], a[2]); }
-i64 sys_semtimedop(const u64 *a) { return sysv_semop((u32)a[0], (const void *)a[1], a[2]); } /* no timeout yet */
+i64 sys_semop(const u64 *a) { return sysv_semop((u32)a[0], (const void *)a[1], a[2], NULL); }
+i64 sys_semtimedop(const u64 *a) { return sysv_semop((u32)a[0], (const void *)a[1], a[2], (const void *)a[3]); }
 i64 sys_semctl(const u64 *a) { return sysv_semctl((u32)a[0], (u32)a[1], (u32)a[2], a[3]); }

@@ -23,7 +23,7 @@ i64 sysv_msgsnd(u64 id, const void *msgp, u64 len, u64 flags);
 i64 sysv_msgrcv(u64 id, void *msgp, u64 size, i64 type, u64 flags);
 i64 sysv_msgctl(u64 id, u64 cmd, void *buf);
 i64 sysv_semget(i32 key, u64 nsems, u64 flags);
-i64 sysv_semop(u64 id, const void *sops, u64 nops);
+i64 sysv_semop(u64 id, const void *sops, u64 nops, const void *timeout); /* timeout: NULL, or a timespec */
 i64 sysv_semctl(u64 id, u64 num, u64 cmd, u64 arg);
 i64 sys_shmget(const u64 *a);
 i64 sys_shmat(const u64 *a);

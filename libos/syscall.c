@@ -326,6 +326,9 @@ static i64 sys_fcntl(const u64 *a)
 	case 5: /* F_GETLK */
 	case 6: /* F_SETLK */
 	case 7: /* F_SETLKW */
+	case 36: /* F_OFD_GETLK */
+	case 37: /* F_OFD_SETLK */
+	case 38: /* F_OFD_SETLKW */
 		return fs_record_lock(INT_ARG(a[0]), a[1], (void *)a[2]);
 	}
 	return -L_EINVAL;

@@ -387,6 +387,7 @@ void tree_ofd_count(u32 ofd, int change)
 		return;
 	tree_lock();
 	u32 node = open->node;
+	fs_record_locks_drop_description(ofd); /* its F_OFD_ locks go with it */
 	*open = (struct ofd){ .node = T->ofd_free };
 	T->ofd_free = ofd;
 	if (tree_node(node) && NODES[node].opens) {

@@ -16,6 +16,7 @@
 #define PROC_DIRS 3      /* /proc, /proc/self, /proc/self/fd */
 #define NAME_BYTES_PER_ENTRY 24
 #define RECORD_LOCKS 256
+#define SEM_UNDOS 512
 
 static u32 align_up(u32 bytes) { return (bytes + 63) & ~63u; }
 
@@ -35,6 +36,10 @@ static bool lay_out(struct tree_header *h, u32 entries, u32 pool_pages)
 	h->off_names = at, at += align_up(h->names_bytes);
 	h->locks_max = RECORD_LOCKS;
 	h->off_locks = at, at += align_up(RECORD_LOCKS * (u32)sizeof(struct record_lock));
+	h->off_lock_waits = at, at += align_up(LOCK_WAITS * (u32)sizeof(struct lock_wait));
+	h->off_ipc_stamps = at, at += align_up(h->nodes_max * (u32)sizeof(struct ipc_stamps));
+	h->undos_max = SEM_UNDOS;
+	h->off_undos = at, at += align_up(SEM_UNDOS * (u32)sizeof(struct sem_undo));
 	h->off_frames = at, at += align_up((pool_pages + 1) * 8);
 	h->off_page_stack = at, at += align_up(pool_pages * 4);
 	h->pages = (u32)((at + PAGE - 1) / PAGE);

@@ -983,12 +983,58 @@ static void orphans_go_to_init(void)
 	      read_ok && waitpid(said[0], &status, 0) == said[0] && WIFEXITED(status) && WEXITSTATUS(status) == 7);
 }
 
+/*
+ * Pages both sides write after each fork: the parent's copy-on-write
+ * faults copy pages its child still maps, and under shared and async each
+ * side copies the table it shared, the parent's old one still linked by
+ * the child.  What the parent let go of must be freed once the child has
+ * gone.  Counted from the third fork, after the loop's own memory has
+ * settled: 100 more forks leave the process owning no more frames.
+ */
+#define BEHIND_PAGES 8
+#define BEHIND_FORKS 100
+
+static bool fork_both_write(char *buf)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int p = 0; p < BEHIND_PAGES; p++)
+			buf[p * 4096] = 2;
+		_exit(0);
+	}
+	for (int p = 0; p < BEHIND_PAGES; p++)
+		buf[p * 4096] = 3; /* while the child may still link the table */
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void forks_leave_nothing_behind(void)
+{
+	char *buf = mmap(NULL, BEHIND_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok = buf != MAP_FAILED && fork_both_write(buf) && fork_both_write(buf);
+	struct exo_fork_stats before, after;
+	ok = ok && exo_fork_stats(&before) == 0;
+	for (int i = 0; ok && i < BEHIND_FORKS; i++)
+		ok = fork_both_write(buf);
+	ok = ok && exo_fork_stats(&after) == 0;
+	printf("~ fork: frames owned before %lu, after %lu\n", before.frames, after.frames);
+	check_own("100 forks whose children write what the parent writes leave no tables or pages behind",
+	          ok && after.frames <= before.frames + 4);
+	if (buf != MAP_FAILED)
+		munmap(buf, BEHIND_PAGES * 4096);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "race") == 0) { /* alone: 150 forks (tests/run.py) */
 		threads_write_while_forking();
 		printf("fork: %d passed, %d failed\n", passed, failed);
 		return failed != 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "behind") == 0) {
+		forks_leave_nothing_behind();
+		printf("fork: %d passed, %d failed\n", own_passed, own_failed);
+		return own_failed != 0;
 	}
 	const char *variant = exo_fork_variant();
 	printf("~ fork: default variant %s\n", variant ? variant : "(none: not exo)");
@@ -1015,6 +1061,7 @@ int main(int argc, char **argv)
 		nproc_bounds_fork(); /* before the fork bomb: its orphans count until init reaps them */
 		per_call_variants();
 		region_advice();
+		forks_leave_nothing_behind();
 		bounded_fork_bomb();
 	}
 	faults_after_fork();

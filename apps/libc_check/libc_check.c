@@ -31,6 +31,8 @@ extern char **environ;
 void tree_checks(const char *self); /* tree.c */
 void filemap_checks(void);          /* filemaps.c */
 void ipc_checks(void); /* ipc.c */
+void ipc_detail_checks(const char *self); /* ipc_details.c */
+void lock_checks(void); /* locks.c */
 int tree_child(const char *mode);
 static int failures;
 
@@ -744,6 +746,8 @@ int main(int argc, char **argv)
 		return writer_main(argv[2]);
 	if (argc > 2 && strcmp(argv[1], "child") == 0 && strncmp(argv[2], "tree-", 5) == 0)
 		return tree_child(argv[2]);
+	if (argc > 2 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "ipc-exit") == 0)
+		return 0; /* an image exec'd by ipc_details.c: its end gives back what SEM_UNDO took */
 	if (argc > 2 && strcmp(argv[1], "child") == 0)
 		return child_mode(argv[2]);
 	printf("check: start, argc %d\n", argc);
@@ -761,6 +765,8 @@ int main(int argc, char **argv)
 	tree_checks(argv[0]);
 	filemap_checks();
 	ipc_checks();
+	ipc_detail_checks(argv[0]);
+	lock_checks();
 	processes();
 	threads();
 	broadcast_wakes_all();

@@ -222,9 +222,11 @@ static void stat_fork(const struct fork_job *job, const char *name, u64 ns)
 i64 fork_stats(u64 user_stats)
 {
 	volatile struct libos_safe *safe = LIBOS_SAFE;
+	struct exo_env_info info = { 0 };
+	exo_env_info(libos.env, &info);
 	struct exo_fork_stats stats = {
 		safe->last_fork[0], safe->last_fork[1], safe->last_fork[2], safe->last_fork[3], safe->last_fork[4],
-		safe->forks_made, safe->cow_faults, safe->unshares,
+		safe->forks_made, safe->cow_faults, safe->unshares, info.used,
 	};
 	memcpy((void *)user_stats, &stats, sizeof(stats)); /* a bad pointer faults here: EFAULT */
 	return 0;

@@ -87,7 +87,8 @@ static int unshare_locked(u64 va)
 	if (!(link & EXO_PTE_VALID) || !(link & EXO_PTE_APT_RO))
 		return 0; /* another thread made it ours meanwhile */
 	/* Ours and linked only by us (a count for tables we act on; EPERM for our parent's): no copy. */
-	if (exo_frame_maps(link & EXO_PTE_ADDR_MASK) == 1)
+	i64 links = exo_frame_maps(link & EXO_PTE_ADDR_MASK);
+	if (links == 1)
 		return protect_in_place(va, link & EXO_PTE_ADDR_MASK, l2, link);
 	/*
 	 * The new table is the address space's owner's: the process's, or in a
@@ -135,6 +136,13 @@ static int unshare_locked(u64 va)
 		/* EPERM: still refused after the tries (doc/fork.md, Limits). */
 		return err == -EXO_EPERM ? -L_EPERM : -L_ENOMEM;
 	}
+	/*
+	 * Ours (a parent's table that a child copies is its parent's): nothing
+	 * of ours links it now, and the kernel frees it, dropping the pages it
+	 * maps, when the processes we shared it with let go.
+	 */
+	if (links >= 0)
+		exo_frame_free(&shared, 1 | EXO_FREE_WHEN_UNUSED);
 	LIBOS_SAFE->unshares++;
 	return 0;
 }

@@ -357,17 +357,17 @@ static void cow_copies_then_writes_in_place(void)
 	EXPECT(frame_maps(parent, data) == 2);
 	EXPECT(frame_maps(child, data) == -E_PERM); /* a share lets it map the frame, not count its mappings */
 	u64 child_used = child->used;
-	i64 copy = pt_cow(parent, child_l3, 5);
+	i64 copy = pt_cow(parent, child_l3, 5, 0);
 	EXPECT(copy > 0 && (u64)copy != data);
 	EXPECT(pt_frame((u64)copy)->owner == child->id && child->used == child_used + 1);
 	EXPECT(((u8 *)phys_to_kernel(pa((u64)copy)))[100] == 42);
 	EXPECT(pt_entries(pt_frame(child_l3))[5] == fake_page((u64)copy, EXO_R | EXO_W));
 	EXPECT(frame_maps(parent, data) == 1);
-	EXPECT(pt_cow(parent, parent_l3, 5) == (i64)data); /* the only mapping: in place */
+	EXPECT(pt_cow(parent, parent_l3, 5, 0) == (i64)data); /* the only mapping: in place */
 	EXPECT(pt_entries(pt_frame(parent_l3))[5] == fake_page(data, EXO_R | EXO_W));
-	EXPECT(pt_cow(parent, parent_l3, 6) == -E_INVAL);        /* nothing mapped there */
-	EXPECT(pt_cow(child, parent_l3, 5) == -E_PERM);          /* not the child's to change */
-	EXPECT(pt_cow(parent, table_of(parent, 2), 0) == -E_INVAL); /* not a last-level table */
+	EXPECT(pt_cow(parent, parent_l3, 6, 0) == -E_INVAL);        /* nothing mapped there */
+	EXPECT(pt_cow(child, parent_l3, 5, 0) == -E_PERM);          /* not the child's to change */
+	EXPECT(pt_cow(parent, table_of(parent, 2), 0, 0) == -E_INVAL); /* not a last-level table */
 	EXPECT(problems() == 0);
 	env_destroy(parent, 0, true);
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
@@ -384,14 +384,14 @@ static void cow_never_widens_a_share(void)
 	EXPECT(frame_share(parent, data, EXO_R) == 0);
 	EXPECT(pt_write(child, child_l3, 0, 1, &ro) == 0);
 	EXPECT(pt_frame(data)->maps == 1 && frame_maps(child, data) == -E_PERM);
-	i64 copy = pt_cow(child, child_l3, 0);
+	i64 copy = pt_cow(child, child_l3, 0, 0);
 	EXPECT(copy > 0 && (u64)copy != data && pt_frame((u64)copy)->owner == child->id);
 	EXPECT(pt_frame(data)->maps == 0);
 	/* Out of quota: refused, and nothing changed. */
 	struct env *poor = make_env(parent, 1);
 	u64 poor_l3 = table_of(poor, 3);
 	EXPECT(pt_write(poor, poor_l3, 0, 1, &ro) == 0);
-	EXPECT(pt_cow(poor, poor_l3, 0) == -E_QUOTA);
+	EXPECT(pt_cow(poor, poor_l3, 0, 0) == -E_QUOTA);
 	EXPECT(pt_entries(pt_frame(poor_l3))[0] == ro && pt_frame(data)->maps == 1);
 	EXPECT(problems() == 0);
 	env_destroy(parent, 0, true);
@@ -546,7 +546,7 @@ static void cow_copies_under_a_shared_table(void)
 	u64 data = frame_of(parent), other = frame_of(parent);
 	u64 ro = fake_page(data, EXO_R), other_ro = fake_page(other, EXO_R);
 	EXPECT(pt_write(parent, leaf, 7, 1, &ro) == 0 && pt_write(parent, leaf, 8, 1, &other_ro) == 0);
-	EXPECT(pt_cow(parent, leaf, 8) == (i64)other); /* one root, one place: in place */
+	EXPECT(pt_cow(parent, leaf, 8, 0) == (i64)other); /* one root, one place: in place */
 	EXPECT(pt_entries(pt_frame(leaf))[8] == fake_page(other, EXO_R | EXO_W));
 	/* The child links the same table at the same address: seen from two roots. */
 	u64 cl1 = fake_table(0, c1, EXO_R | EXO_W), cl2 = fake_table(1, c2, EXO_R | EXO_W);
@@ -555,7 +555,7 @@ static void cow_copies_under_a_shared_table(void)
 	EXPECT(pt_write(child, croot, 1, 1, &cl1) == 0 && pt_write(child, c1, 2, 1, &cl2) == 0);
 	EXPECT(pt_write(child, c2, 3, 1, &shared) == 0);
 	EXPECT(pt_frame(data)->maps == 1 && pt_frame(leaf)->links == 2);
-	i64 copy = pt_cow(parent, leaf, 7);
+	i64 copy = pt_cow(parent, leaf, 7, 0);
 	EXPECT(copy > 0 && (u64)copy != data && pt_frame((u64)copy)->owner == parent->id);
 	EXPECT(pt_entries(pt_frame(leaf))[7] == fake_page((u64)copy, EXO_R | EXO_W));
 	EXPECT(pt_frame(data)->maps == 0);
@@ -563,12 +563,100 @@ static void cow_copies_under_a_shared_table(void)
 	u64 none = 0;
 	EXPECT(pt_write(child, c2, 3, 1, &none) == 0 && pt_frame(leaf)->links == 1);
 	EXPECT(pt_write(parent, leaf, 9, 1, &ro) == 0);
-	copy = pt_cow(parent, leaf, 9);
+	copy = pt_cow(parent, leaf, 9, 0);
 	EXPECT(copy > 0 && (u64)copy != data);
+	/* Its one link written again (read-only, then as it was), the table takes that place: in place. */
+	u64 other_copy = (u64)copy, read_only_link = fake_table(2, leaf, EXO_R);
+	EXPECT(pt_write(parent, leaf, 10, 1, &ro) == 0 && pt_frame(data)->maps == 1);
+	EXPECT(pt_write(parent, p2, 3, 1, &read_only_link) == 0 && pt_write(parent, p2, 3, 1, &l3) == 0);
+	EXPECT(pt_frame(leaf)->pos_root == pt_frame(proot)->pos_root);
+	EXPECT(pt_cow(parent, leaf, 10, 0) == (i64)data);
+	EXPECT(pt_entries(pt_frame(leaf))[10] == fake_page(data, EXO_R | EXO_W));
+	/* Linked twice again, it is not: a write of one link cannot settle a table another links. */
+	EXPECT(pt_write(child, c2, 3, 1, &shared) == 0 && pt_frame(leaf)->links == 2);
+	EXPECT(pt_write(parent, p2, 3, 1, &l3) == 0 && pt_frame(leaf)->pos_root == FRAME_ANY_ROOT);
+	u64 page9 = fake_page(other_copy, EXO_R);
+	EXPECT(pt_write(parent, leaf, 9, 1, &page9) == 0 && pt_frame(other_copy)->maps == 1);
+	copy = pt_cow(parent, leaf, 9, 0);
+	EXPECT(copy > 0 && (u64)copy != other_copy);
 	EXPECT(problems() == 0);
 	env_destroy(parent, 0, true);
 	env_release_drain();
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == 255);
+}
+
+/*
+ * EXO_FREE_WHEN_UNUSED: a page its owner gives up while a child still maps
+ * it is freed as the child's mapping goes; a doomed table goes as its last
+ * link does, and the doomed pages only it mapped go with it.  A root in
+ * use, or another's frame, is refused as before.
+ */
+static void doomed_frames_go_with_their_last_reference(void)
+{
+	fake_boot(256);
+	u64 free_at_start = frame_count(&kernel_frames, FRAME_FREE);
+	struct env *parent = make_env(NULL, 200);
+	struct env *child = make_env(parent, 50);
+	u64 data = frame_of(parent), parent_l3 = table_of(parent, 3), child_l3 = table_of(child, 3);
+	u64 ro = fake_page(data, EXO_R), none = 0;
+	EXPECT(frame_share(parent, data, EXO_R) == 0);
+	EXPECT(pt_write(parent, parent_l3, 1, 1, &ro) == 0 && pt_write(parent, child_l3, 1, 1, &ro) == 0);
+	EXPECT(frames_free(parent, &data, 1) == -E_BUSY);
+	EXPECT(frames_free(child, &data, 1 | EXO_FREE_WHEN_UNUSED) == -E_PERM); /* not the child's to give up */
+	u64 used = parent->used, freed = doomed_freed;
+	EXPECT(frames_free(parent, &data, 1 | EXO_FREE_WHEN_UNUSED) == 0);
+	EXPECT(pt_frame(data)->type == FRAME_USER && (pt_frame(data)->flags & FRAME_DOOMED) && parent->used == used);
+	EXPECT(pt_write(parent, parent_l3, 1, 1, &none) == 0);
+	EXPECT(pt_frame(data)->type == FRAME_USER && pt_frame(data)->maps == 1 && problems() == 0);
+	EXPECT(pt_write(parent, child_l3, 1, 1, &none) == 0); /* the last mapping: freed as the call ends */
+	EXPECT(pt_frame(data)->type == FRAME_FREE && parent->used == used - 1 && doomed_freed == freed + 1);
+	/* Mapped again while doomed, it waits for that mapping too; an unreferenced one goes at once. */
+	u64 again = frame_of(parent), page = fake_page(again, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, parent_l3, 2, 1, &page) == 0);
+	EXPECT(frames_free(parent, &again, 1 | EXO_FREE_WHEN_UNUSED) == 0);
+	EXPECT(pt_write(parent, parent_l3, 3, 1, &page) == 0 && pt_write(parent, parent_l3, 2, 1, &none) == 0);
+	EXPECT(pt_frame(again)->type == FRAME_USER && pt_frame(again)->maps == 1);
+	EXPECT(pt_write(parent, parent_l3, 3, 1, &none) == 0 && pt_frame(again)->type == FRAME_FREE);
+	u64 loose = frame_of(parent);
+	EXPECT(frames_free(parent, &loose, 1 | EXO_FREE_WHEN_UNUSED) == 0 && pt_frame(loose)->type == FRAME_FREE);
+	/* EXO_COW_GIVE_UP: the parent's copy-on-write copy gives up the original, which goes with the child's mapping. */
+	u64 original = frame_of(parent), original_ro = fake_page(original, EXO_R);
+	EXPECT(frame_share(parent, original, EXO_R) == 0);
+	EXPECT(pt_write(parent, parent_l3, 5, 1, &original_ro) == 0 && pt_write(parent, child_l3, 5, 1, &original_ro) == 0);
+	EXPECT(pt_cow(parent, parent_l3, 5, 2) == -E_INVAL); /* an unknown flag */
+	i64 private_copy = pt_cow(parent, parent_l3, 5, EXO_COW_GIVE_UP);
+	EXPECT(private_copy > 0 && (u64)private_copy != original && (pt_frame(original)->flags & FRAME_DOOMED));
+	EXPECT(pt_write(parent, child_l3, 5, 1, &none) == 0 && pt_frame(original)->type == FRAME_FREE);
+	/* The child's copy of its parent's frame gives up nothing: not the table owner's. */
+	u64 theirs = frame_of(parent), theirs_ro = fake_page(theirs, EXO_R);
+	EXPECT(frame_share(parent, theirs, EXO_R) == 0 && pt_write(child, child_l3, 6, 1, &theirs_ro) == 0);
+	EXPECT(pt_write(parent, parent_l3, 6, 1, &theirs_ro) == 0);
+	EXPECT(pt_cow(child, child_l3, 6, EXO_COW_GIVE_UP) > 0 && !(pt_frame(theirs)->flags & FRAME_DOOMED));
+	/* A doomed table goes when unlinked, and a doomed page only it mapped goes with it. */
+	u64 proot = table_of(parent, 0), p1 = table_of(parent, 1), p2 = table_of(parent, 2), leaf = table_of(parent, 3);
+	pt_set_root(parent, proot);
+	u64 l1 = fake_table(0, p1, EXO_R | EXO_W), l2 = fake_table(1, p2, EXO_R | EXO_W), l3 = fake_table(2, leaf, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, proot, 1, 1, &l1) == 0 && pt_write(parent, p1, 2, 1, &l2) == 0);
+	EXPECT(pt_write(parent, p2, 3, 1, &l3) == 0);
+	u64 inner = frame_of(parent), inner_page = fake_page(inner, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, leaf, 9, 1, &inner_page) == 0);
+	u64 both[2] = { leaf, inner };
+	EXPECT(frames_free(parent, both, 2 | EXO_FREE_WHEN_UNUSED) == 0);
+	EXPECT(pt_frame(leaf)->type == FRAME_PAGETABLE && pt_frame(inner)->type == FRAME_USER && problems() == 0);
+	EXPECT(pt_write(parent, p2, 3, 1, &none) == 0);
+	EXPECT(pt_frame(leaf)->type == FRAME_FREE && pt_frame(inner)->type == FRAME_FREE);
+	/* A root in use is never doomed. */
+	EXPECT(frames_free(parent, &proot, 1 | EXO_FREE_WHEN_UNUSED) == -E_BUSY);
+	EXPECT(!(pt_frame(proot)->flags & FRAME_DOOMED));
+	/* A doomed page the child still maps when its owner ends: the husk keeps it until the child lets go. */
+	u64 kept = frame_of(parent), kept_ro = fake_page(kept, EXO_R);
+	EXPECT(frame_share(parent, kept, EXO_R) == 0 && pt_write(parent, child_l3, 4, 1, &kept_ro) == 0);
+	EXPECT(frames_free(parent, &kept, 1 | EXO_FREE_WHEN_UNUSED) == 0);
+	EXPECT(problems() == 0);
+	env_destroy(parent, 0, true);
+	env_release_drain();
+	EXPECT(problems() == 0);
+	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_at_start);
 }
 
 /* A parent's level-1 subtree: leaf tables under two level-2 tables, at slots of its own choosing. */
@@ -1557,6 +1645,7 @@ int main(void)
 	RUN("core", copy_tables_skips_empty_leaves);
 	RUN("core", shared_table_keeps_its_address);
 	RUN("core", cow_copies_under_a_shared_table);
+	RUN("core", doomed_frames_go_with_their_last_reference);
 	RUN("core", copy_tables_asks_quota_for_what_it_makes);
 	RUN("core", copy_tables_charges_long_empty_runs);
 	RUN("core", copy_tables_skips_empty_level2_tables);

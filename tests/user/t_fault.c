@@ -26,7 +26,7 @@ static int cow_handler(struct exo_upcall *up)
 {
 	if (up->kind != EXO_UPCALL_FAULT || !(as_lookup_self(up->far) & EXO_PTE_SW0))
 		return 1;
-	i64 frame = exo_pt_cow(leaf_of(up->far), index_of(up->far));
+	i64 frame = exo_pt_cow(leaf_of(up->far), index_of(up->far), 0);
 	if (frame < 0) {
 		struct exo_why why;
 		exo_why(&why);
@@ -85,22 +85,22 @@ static int cow_refusals(u64 arg)
 	u64 frame = rt_map_fresh(DATA_VA);
 	u64 table = leaf_of(DATA_VA), index = index_of(DATA_VA);
 	T_CHECK(frame && (i64)table > 0, "setup");
-	T_EQ(exo_pt_cow(table, index + 1), -EXO_EINVAL); /* nothing there */
+	T_EQ(exo_pt_cow(table, index + 1, 0), -EXO_EINVAL); /* nothing there */
 	T_CHECK(why_is(EXO_RULE_EMPTY, 1), "empty entry");
-	T_EQ(exo_pt_cow(table, 512), -EXO_ERANGE);
-	T_EQ(exo_pt_cow((u64)as_table(&self, 2, DATA_VA, false), 0), -EXO_EINVAL);
+	T_EQ(exo_pt_cow(table, 512, 0), -EXO_ERANGE);
+	T_EQ(exo_pt_cow((u64)as_table(&self, 2, DATA_VA, false), 0, 0), -EXO_EINVAL);
 	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 0), "not a last-level table");
-	T_EQ(exo_pt_cow(frame, 0), -EXO_EINVAL);     /* a data frame is no table */
-	T_EQ(exo_pt_cow(KERNEL_PA, 0), -EXO_EINVAL);
-	T_EQ(exo_pt_cow(0x09000000, 0), -EXO_ERANGE); /* a device */
+	T_EQ(exo_pt_cow(frame, 0, 0), -EXO_EINVAL);     /* a data frame is no table */
+	T_EQ(exo_pt_cow(KERNEL_PA, 0, 0), -EXO_EINVAL);
+	T_EQ(exo_pt_cow(0x09000000, 0, 0), -EXO_ERANGE); /* a device */
 	/* A page table mapped (read-only) as a page is not copied. */
 	T_EQ(as_map(&self, OTHER_VA, table, PAGE_RO), 0);
-	T_EQ(exo_pt_cow(leaf_of(OTHER_VA), index_of(OTHER_VA)), -EXO_EINVAL);
+	T_EQ(exo_pt_cow(leaf_of(OTHER_VA), index_of(OTHER_VA), 0), -EXO_EINVAL);
 	T_CHECK(why_is(EXO_RULE_FRAME_KIND, 1), "a table as a page");
 	T_EQ(as_unmap(&self, OTHER_VA), 0);
 	/* Already writable, the only mapping: nothing to do, the same frame. */
 	u64 before = as_lookup_self(DATA_VA);
-	T_EQ(exo_pt_cow(table, index), (i64)frame);
+	T_EQ(exo_pt_cow(table, index, 0), (i64)frame);
 	T_EQ(as_lookup_self(DATA_VA), before);
 	T_EQ(as_unmap(&self, DATA_VA), 0);
 	T_EQ(exo_frame_free(&frame, 1), 0);
@@ -122,10 +122,10 @@ static int cow_needs_quota(u64 arg)
 	i64 table = as_table(&child, 3, DATA_VA, false);
 	T_EQ(exo_frame_maps(frame), 2);
 	/* Its parent acts for it, with the child's quota: refused, nothing changed. */
-	T_EQ(exo_pt_cow((u64)table, index_of(DATA_VA)), -EXO_EQUOTA);
+	T_EQ(exo_pt_cow((u64)table, index_of(DATA_VA), 0), -EXO_EQUOTA);
 	T_EQ(exo_frame_maps(frame), 2);
 	T_EQ(exo_quota_give((u64)env, 1), 0);
-	i64 copy = exo_pt_cow((u64)table, index_of(DATA_VA));
+	i64 copy = exo_pt_cow((u64)table, index_of(DATA_VA), 0);
 	T_CHECK(copy > 0 && (u64)copy != frame, "copy %ld", copy);
 	T_EQ(exo_frame_maps(frame), 1);
 	/* The copy is the child's: ours to act on, but a sibling of the child cannot see it. */
@@ -133,6 +133,56 @@ static int cow_needs_quota(u64 arg)
 	T_EQ(exo_env_destroy((u64)env), 0);
 	T_EQ(as_unmap(&self, DATA_VA), 0);
 	T_EQ(exo_frame_free(&frame, 1), 0);
+	return 0;
+}
+
+/*
+ * EXO_COW_GIVE_UP and EXO_FREE_WHEN_UNUSED on the real kernel: the
+ * original of a copy goes as its child's mapping does; a frame given up
+ * by EXO_FRAME_FREE goes with its last mapping too; a child gives up
+ * nothing of its parent's.
+ */
+static int cow_gives_up_the_original(u64 arg)
+{
+	(void)arg;
+	as_self(&self);
+	u64 frame = rt_map_fresh(DATA_VA);
+	T_CHECK(frame, "map");
+	((volatile u64 *)DATA_VA)[5] = 4321;
+	T_EQ(exo_frame_share(frame, EXO_R), 0);
+	struct aspace child;
+	i64 env = exo_env_create(16);
+	T_CHECK(env > 0, "create");
+	T_EQ(as_new(&child, (u64)env), 0);
+	T_EQ(as_map(&child, DATA_VA, frame, PAGE_RO | EXO_PTE_SW0), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_map(&self, DATA_VA, frame, PAGE_RO | EXO_PTE_SW0), 0);
+	i64 table = as_table(&self, 3, DATA_VA, false);
+	T_EQ(exo_pt_cow((u64)table, index_of(DATA_VA), 6), -EXO_EINVAL); /* unknown flags */
+	T_CHECK(why_is(EXO_RULE_FLAGS, 2), "flags refused as argument 2");
+	i64 copy = exo_pt_cow((u64)table, index_of(DATA_VA), EXO_COW_GIVE_UP);
+	T_CHECK(copy > 0 && (u64)copy != frame, "copy %ld", copy);
+	T_EQ(((volatile u64 *)DATA_VA)[5], 4321);
+	T_EQ(exo_frame_maps(frame), 1);                /* the child's mapping: still there */
+	T_EQ(exo_frame_free(&frame, 1), -EXO_EBUSY);   /* given up, but in use */
+	T_EQ(as_unmap(&child, DATA_VA), 0);            /* its last mapping: freed */
+	T_EQ(exo_frame_maps(frame), -EXO_EINVAL);      /* a free frame now */
+	/* EXO_FREE_WHEN_UNUSED: the same through EXO_FRAME_FREE, of a frame the child maps. */
+	u64 second;
+	T_EQ(exo_frame_alloc(rt_id, 1, &second), 1);
+	T_EQ(exo_frame_share(second, EXO_R), 0);
+	T_EQ(as_map(&child, OTHER_VA, second, PAGE_RO), 0);
+	T_EQ(exo_frame_free(&second, 1 | EXO_FREE_WHEN_UNUSED), 0);
+	T_EQ(exo_frame_maps(second), 1);
+	T_EQ(as_unmap(&child, OTHER_VA), 0);
+	T_EQ(exo_frame_maps(second), -EXO_EINVAL);
+	/* Our root in use is never given up. */
+	u64 root = self.root;
+	T_EQ(exo_frame_free(&root, 1 | EXO_FREE_WHEN_UNUSED), -EXO_EBUSY);
+	T_EQ(exo_env_destroy((u64)env), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	u64 mine = (u64)copy;
+	T_EQ(exo_frame_free(&mine, 1), 0);
 	return 0;
 }
 
@@ -273,7 +323,7 @@ static int sibling_tries(u64 table)
 	u64 out;
 	if (exo_pt_map_new(table, 0, 1, PAGE_RW, &out) != -EXO_EPERM || !why_is(EXO_RULE_OWNER, 0))
 		return 1;
-	return exo_pt_cow(table, 1) == -EXO_EPERM ? 0 : 2;
+	return exo_pt_cow(table, 1, 0) == -EXO_EPERM ? 0 : 2;
 }
 
 static int not_for_siblings(u64 arg)
@@ -371,7 +421,7 @@ static int light_cow(u64 far, u64 esr)
 {
 	light_far = far;
 	light_esr = esr;
-	i64 frame = exo_pt_cow(leaf_of(far), index_of(far));
+	i64 frame = exo_pt_cow(leaf_of(far), index_of(far), 0);
 	if (frame < 0)
 		return 1;
 	cows++;
@@ -667,6 +717,7 @@ static const struct rt_test tests[] = {
 	{ "fault/cow_fault_copies_then_writes_in_place", cow_fault_copies_then_writes_in_place, 0 },
 	{ "fault/cow_refusals", cow_refusals, 0 },
 	{ "fault/cow_needs_quota", cow_needs_quota, 0 },
+	{ "fault/cow_gives_up_the_original", cow_gives_up_the_original, 0 },
 	{ "fault/frame_maps_reach", frame_maps_reach, 0 },
 	{ "fault/map_new_on_demand", map_new_on_demand, 0 },
 	{ "fault/map_new_refusals", map_new_refusals, 0 },

@@ -905,6 +905,14 @@ static void build_frame_free(struct call *c)
 		u64 from = below(n);
 		list[below(n)] = list[from]; /* maybe listed twice */
 	}
+	/* EXO_FREE_WHEN_UNUSED (asked for, or a nasty count's bit 32): frames in use are doomed, not refused. */
+	if (percent(15))
+		count |= EXO_FREE_WHEN_UNUSED;
+	bool when_unused = count & EXO_FREE_WHEN_UNUSED;
+	n = (u32)MIN(count & ~EXO_FREE_WHEN_UNUSED, (u64)EXO_PT_ENTRIES);
+	for (u32 i = 0; when_unused && i < n; i++)
+		if (kind_of(list[i]) == KIND_LIVE || kind_of(list[i]) == KIND_PLAY)
+			list[i] = tracked_frame(); /* its own running space's would be doomed under it */
 	c->a[0] = in_ptr((u64)list, false);
 	c->a[1] = count;
 	if (c->a[0] == (u64)list)
@@ -1046,7 +1054,10 @@ static void build_fault_call(struct call *c)
 		c->a[0] = table;
 		c->a[1] = percent(85) ? below(EXO_PT_ENTRIES) : any_index();
 		c->cow_from = entry_target(table, c->a[1]);
+		/* Giving up only what it knows the entry maps: a frame it tracks must not go unseen. */
+		c->a[2] = percent(70) ? 0 : !percent(80) ? nasty_int() : c->cow_from ? EXO_COW_GIVE_UP : 0;
 		refuse_if(c, !ours(table), "copying in a table it does not own");
+		refuse_if(c, c->a[2] & ~EXO_COW_GIVE_UP, "an unknown flag");
 		break;
 	case EXO_PT_MAP_NEW: {
 		u64 count = percent(70) ? 1 + below(4) : any_count();
@@ -1518,9 +1529,9 @@ static void after_frame_alloc(const struct call *c)
 
 static void after_frame_free(const struct call *c)
 {
-	u64 freed[EXO_PT_ENTRIES];
-	memcpy(freed, (const void *)c->a[0], c->a[1] * 8);
-	for (u64 i = 0; i < c->a[1]; i++) {
+	u64 freed[EXO_PT_ENTRIES], count = c->a[1] & ~EXO_FREE_WHEN_UNUSED;
+	memcpy(freed, (const void *)c->a[0], count * 8);
+	for (u64 i = 0; i < count; i++) { /* a doomed one is not its own to use any more either */
 		if (kind_of(freed[i]) == KIND_LIVE || kind_of(freed[i]) == KIND_PLAY)
 			FAIL("freed 0x%lx, a table or frame in its own running address space", freed[i]);
 		untrack(freed[i]);
@@ -1618,6 +1629,9 @@ static void after_success(const struct call *c, i64 result)
 	case EXO_PT_COW:
 		if ((u64)result != c->cow_from)
 			after_cow_copy(c->cow_from, (u64)result);
+		if ((u64)result != c->cow_from && (c->a[2] & EXO_COW_GIVE_UP) && kind_of(c->cow_from) != KIND_LIVE &&
+		    kind_of(c->cow_from) != KIND_PLAY)
+			untrack(c->cow_from); /* given up: the kernel frees it when unused */
 		after_table_change(c->a[0], c->a[1], 1);
 		break;
 	case EXO_PT_COPY_TABLES:

@@ -629,7 +629,7 @@ static int archive_frames_read_execute(u64 arg)
 	u64 cow = rx | EXO_PTE_SW0;
 	T_EQ(exo_pt_write((u64)table, 0, 1, &zero), 0);
 	T_EQ(exo_pt_write((u64)table, 0, 1, &cow), 0);
-	i64 copy = exo_pt_cow((u64)table, 0);
+	i64 copy = exo_pt_cow((u64)table, 0, 0);
 	T_CHECK(copy > 0 && (u64)copy != frame, "pt_cow gave %ld", copy);
 	T_EQ(*(volatile const u32 *)(DATA_VA + (rt_archive & 4095)), 0x37303730u); /* the same bytes */
 	T_EQ(exo_pt_write((u64)table, 0, 1, &zero), 0);

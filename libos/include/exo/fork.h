@@ -70,6 +70,7 @@ struct exo_fork_stats {
 	unsigned long forks;         /* forks this process made */
 	unsigned long cow_faults;    /* copy-on-write faults it took */
 	unsigned long unshares;      /* shared last-level tables it made its own */
+	unsigned long frames;        /* frames the process owns now (its pages and tables) */
 };
 
 static inline int exo_fork_stats(struct exo_fork_stats *stats)
