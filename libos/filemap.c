@@ -10,8 +10,9 @@
 #include <string.h>
 
 #define PAGE 4096ull
-#define MAPS_MAX 64
+#define MAPS_MAX FILEMAP_MAX
 #define L_EACCES_ 13
+#define PROT_WRITE_ 2
 
 static struct file_map {
 	u64 start, end; /* 0, 0: a free entry */
@@ -20,7 +21,7 @@ static struct file_map {
 } maps[MAPS_MAX];
 static u32 maps_used; /* entries in use: a process that maps no file skips every scan (each fork and exit) */
 
-i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node)
+i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node, u32 *denied)
 {
 	HOLD_LIBOS_LOCK();
 	struct open_file *open = fs_fd(fd);
@@ -37,7 +38,17 @@ i64 filemap_check(i64 fd, u64 offset, u32 prot, bool shared, u32 *node)
 	if (mode == 1 || (shared && (prot & 2) && mode != 2))
 		return -L_EACCES_; /* as Linux: readable always, writable for a shared writable mapping */
 	*node = open->node;
+	*denied = shared && mode != 2 ? PROT_WRITE_ : 0; /* as Linux's VM_MAYWRITE: a private copy may be written */
 	return 0;
+}
+
+/* A free entry of maps, or MAPS_MAX. */
+static u32 free_slot(void)
+{
+	u32 slot = 0;
+	while (slot < MAPS_MAX && maps[slot].end)
+		slot++;
+	return slot;
 }
 
 static void hold(u32 node, int change)
@@ -75,16 +86,14 @@ static bool as_expected(u32 node, const struct node *file)
 int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
 {
 	HOLD_LIBOS_LOCK();
-	u32 slot = 0;
-	while (slot < MAPS_MAX && maps[slot].end)
-		slot++;
+	u32 slot = free_slot();
 	if (slot == MAPS_MAX)
 		return -L_ENOMEM;
 	tree_lock();
 	struct node *file = tree_node(node);
 	int err = as_expected(node, file) ? 0 : -L_EINVAL;
 	u64 pages = file ? (file->size + PAGE - 1) / PAGE : 0;
-	/* Pages past the file's end stay unmapped: a touch there faults (SIGSEGV here, SIGBUS on Linux). */
+	/* Pages past the file's end stay unmapped: a touch there is SIGBUS (filemap_fault), unless the file grew. */
 	for (u64 i = 0; !err && i < size / PAGE && offset / PAGE + i < pages; i++) {
 		u32 page = file_page_at(file, offset / PAGE + i);
 		u64 frame = page ? tree_page_frame(page) : 0;
@@ -99,7 +108,7 @@ int filemap_shared(u32 node, u64 offset, u64 start, u64 size, u64 attrs)
 	return err;
 }
 
-int filemap_private(u32 node, u64 offset, u64 start, u64 size)
+i64 filemap_private(u32 node, u64 offset, u64 start, u64 size)
 {
 	HOLD_LIBOS_LOCK();
 	tree_lock();
@@ -113,7 +122,39 @@ int filemap_private(u32 node, u64 offset, u64 start, u64 size)
 			file_read(file, offset + done, (void *)va, MIN(PAGE, bytes - done));
 	}
 	tree_unlock();
-	return err;
+	return err ? err : (i64)bytes;
+}
+
+/* Does forgetting [start, end) leave the mapping's both ends, so that its record must become two? */
+static bool punches_hole(const struct file_map *map, u64 start, u64 end)
+{
+	return map->end && map->start < start && map->end > end;
+}
+
+bool filemap_room_to_forget(u64 start, u64 end)
+{
+	if (!maps_used)
+		return true;
+	HOLD_LIBOS_LOCK();
+	u32 holes = 0;
+	for (u32 i = 0; i < MAPS_MAX; i++)
+		holes += punches_hole(&maps[i], start, end);
+	return holes <= MAPS_MAX - maps_used;
+}
+
+/*
+ * The part of *map past end becomes a record of its own, holding the file
+ * as the mapping did; the caller keeps the part before.  Under both locks.
+ */
+static void split_after(struct file_map *map, u64 end)
+{
+	u32 slot = free_slot();
+	if (slot == MAPS_MAX)
+		return; /* the caller asked filemap_room_to_forget: the record keeps the hole, and its file */
+	maps[slot] = (struct file_map){ end, map->end, map->offset + (end - map->start), map->node };
+	maps_used++;
+	hold(map->node, +1);
+	map->end = end;
 }
 
 void filemap_forget(u64 start, u64 end)
@@ -126,14 +167,17 @@ void filemap_forget(u64 start, u64 end)
 		struct file_map *map = &maps[i];
 		if (!map->end || map->end <= start || map->start >= end)
 			continue;
-		if (map->start < start && map->end > end) {
-			continue; /* a hole punched in the middle: the mapping holds the file until the rest goes */
-		} else if (map->start < start) {
+		if (punches_hole(map, start, end)) { /* two mappings now, each holding the file */
+			if (!locked)
+				tree_lock(), locked = true;
+			split_after(map, end);
+		}
+		if (map->start < start && map->end <= end) {
 			map->end = start;
-		} else if (map->end > end) {
+		} else if (map->start >= start && map->end > end) {
 			map->offset += end - map->start;
 			map->start = end;
-		} else {
+		} else if (map->start >= start) {
 			if (!locked)
 				tree_lock(), locked = true;
 			hold(map->node, -1);
@@ -171,11 +215,20 @@ static const struct file_map *map_at(u64 start)
 	return NULL;
 }
 
-u64 filemap_end_of(u64 start)
+u32 filemap_pieces(u64 start, u64 *starts, u64 *ends)
 {
 	HOLD_LIBOS_LOCK();
-	const struct file_map *map = map_at(start);
-	return map ? map->end : 0;
+	const struct file_map *first = map_at(start);
+	if (!first)
+		return 0;
+	u64 file_start = first->start - first->offset; /* where the file's byte 0 would be */
+	u32 count = 0;
+	for (u32 i = 0; i < MAPS_MAX; i++) {
+		const struct file_map *map = &maps[i];
+		if (map->end && map->node == first->node && map->start >= start && map->start - map->offset == file_start)
+			starts[count] = map->start, ends[count++] = map->end;
+	}
+	return count;
 }
 
 u32 filemap_node_at(u64 start)
@@ -185,7 +238,11 @@ u32 filemap_node_at(u64 start)
 	return map ? map->node : 0;
 }
 
-/* A touch of a MAP_SHARED mapping where nothing is mapped: the file's page if the file reaches it now (it grew). */
+/*
+ * A touch of a MAP_SHARED mapping where nothing is mapped: the file's page
+ * if the file reaches it now (it grew), else MM_FAULT_BUS (past its end,
+ * or a hole the full pool has no page for).
+ */
 int filemap_fault(u64 page, u64 attrs)
 {
 	if (tree_lock_mine())
@@ -200,7 +257,7 @@ int filemap_fault(u64 page, u64 attrs)
 		u64 index = map->offset / PAGE + (page - map->start) / PAGE;
 		u32 pool_page = file && index < (file->size + PAGE - 1) / PAGE ? file_page_at(file, index) : 0;
 		u64 frame = pool_page ? tree_page_frame(pool_page) : 0;
-		int err = !frame ? -1 : as_map(&libos.self, page, frame, attrs | FILEMAP_PTE) < 0 ? -2 : 0;
+		int err = !frame ? MM_FAULT_BUS : as_map(&libos.self, page, frame, attrs | FILEMAP_PTE) < 0 ? -2 : 0;
 		tree_unlock();
 		return err;
 	}

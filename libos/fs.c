@@ -315,14 +315,21 @@ static i64 create_file(const struct walk_end *end, u64 mode)
 }
 
 /* What open finds or makes at path, checked against flags: the node (and the entry that named it), or an errno. */
-static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode, u32 *name)
+static i64 open_node(i64 dirfd, const char *path, u64 flags, u64 mode, u32 *name, i64 *descriptor)
 {
 	struct walk_end end;
 	bool create = flags & O_CREAT;
 	bool nofollow = (flags & O_NOFOLLOW) || (create && (flags & O_EXCL)); /* O_EXCL: a link there exists */
-	int err = fs_walk(dirfd, path, (create ? WALK_MISSING_OK : 0) | (nofollow ? WALK_NOFOLLOW : 0), &end);
+	int err = fs_walk(dirfd, path, WALK_MISSING_OK | (nofollow ? WALK_NOFOLLOW : 0), &end);
 	if (err)
 		return err;
+	*descriptor = fs_fd_entry(&end); /* "3" named relative to /proc/self/fd: the caller reopens it */
+	if (*descriptor >= 0 && create && (flags & O_EXCL)) {
+		*descriptor = -1;
+		return -L_EEXIST;
+	}
+	if (!end.node && (!create || *descriptor >= 0))
+		return -L_ENOENT;
 	if (!end.node) {
 		i64 made = create_file(&end, mode);
 		*name = made > 0 ? tree_lookup(end.dir, end.name, end.name_len) : 0;
@@ -350,6 +357,23 @@ i64 fs_fd_named(const char *path)
 	for (; rest && *rest && fd >= 0; rest++)
 		fd = *rest >= '0' && *rest <= '9' && fd < MAX_FDS ? fd * 10 + (*rest - '0') : -1;
 	return fd;
+}
+
+/*
+ * N for a walk that ended in /proc/self/fd at a name "N" the tree does not
+ * hold (a name relative to the directory, "3" or "./3"), if descriptor N
+ * is open; else -1.  Under the tree lock.
+ */
+i64 fs_fd_entry(const struct walk_end *end)
+{
+	if (end->node || !end->dir || end->dir != tree_proc_fd_dir() || !end->name_len)
+		return -1;
+	i64 fd = 0;
+	for (u32 i = 0; i < end->name_len && fd >= 0; i++) {
+		char c = end->name[i];
+		fd = c >= '0' && c <= '9' && fd < MAX_FDS ? fd * 10 + (c - '0') : -1;
+	}
+	return fd >= 0 && fd_at(fd) ? fd : -1;
 }
 
 /*
@@ -407,15 +431,17 @@ i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode)
 	HOLD_LIBOS_LOCK();
 	u32 name = 0;
 	i64 number = fs_fd_named(path), fd = -L_EMFILE, node;
-	if (number >= 0) {
-		node = reopen(number, flags, &name, &fd);
-		if (node <= 0)
-			return node < 0 ? node : fd;
+	if (number < 0) {
 		tree_lock();
-	} else {
-		tree_lock();
-		node = open_node(dirfd, path, flags, mode, &name);
+		node = open_node(dirfd, path, flags, mode, &name, &number);
+		if (number < 0)
+			return open_found(node, name, flags);
+		tree_unlock(); /* /proc/self/fd's entry for descriptor number, named relative to it */
 	}
+	node = reopen(number, flags, &name, &fd);
+	if (node <= 0)
+		return node < 0 ? node : fd;
+	tree_lock();
 	return open_found(node, name, flags);
 }
 

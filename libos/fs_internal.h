@@ -40,6 +40,7 @@ struct open_file {
 
 struct open_file *fs_fd(i64 fd);
 i64 fs_fd_named(const char *path); /* N for /proc/self/fd/N and /dev/fd/N, else -1 */
+i64 fs_fd_entry(const struct walk_end *end); /* N for a walk that ended at "N" in /proc/self/fd, else -1 */
 struct open_file *fs_new_open(u8 kind);
 void fs_drop_open(struct open_file *open);
 i64 fs_install(struct open_file *open, bool cloexec);

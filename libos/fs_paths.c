@@ -17,6 +17,8 @@
 #define L_EXDEV 18
 #define L_ENOTEMPTY 39
 #define L_EBUSY 16
+#define DT_DIR 4
+#define DT_LNK 10
 
 /* Under both locks: a walk from dirfd, and the call's work on what it found. */
 #define TREE_CALL() HOLD_LIBOS_LOCK(); tree_lock()
@@ -84,13 +86,58 @@ void fs_cwd_import(u64 word)
 	tree_unlock();
 }
 
+/*
+ * What a descriptor's entry in /proc/self/fd links to: the path its file
+ * was opened by (if still its name), a pipe's name, the console.  Its
+ * length with the terminator.  Under the tree lock.
+ */
+static u64 open_file_path(const struct open_file *open, char path[TREE_PATH_MAX])
+{
+	u64 len = 0;
+	if (open->kind == OPEN_DIR) {
+		len = tree_dir_path(open->node, path, TREE_PATH_MAX);
+	} else if ((open->kind == OPEN_FILE || open->kind == OPEN_DEV) && tree_dentry_node(open->name) == open->node) {
+		len = tree_dir_path(tree_dentry_dir(open->name), path, TREE_PATH_MAX - TREE_NAME_MAX - 2);
+		u32 name_len;
+		const char *name = tree_dentry_name(open->name, &name_len);
+		if (len) {
+			len -= len == 2 ? 1 : 0; /* "/" + name, not "//" + name */
+			path[len - 1] = '/';
+			memcpy(path + len, name, name_len);
+			len += name_len + 1;
+			path[len - 1] = 0;
+		}
+	}
+	if (!len) {
+		const char *kind = open->kind == OPEN_CONSOLE ? "/dev/console" : open->kind == OPEN_PIPE ? "pipe:" : "(deleted)";
+		len = strlen(kind) + 1;
+		memcpy(path, kind, len);
+	}
+	return len;
+}
+
+/* readlink's answer from a path of len bytes with its terminator: as many as fit in size, no terminator. */
+static i64 give_link(char *buf, u64 size, const char *path, u64 len)
+{
+	u64 n = MIN(size, len - 1);
+	memcpy(buf, path, n);
+	return (i64)n;
+}
+
 i64 fs_readlink(i64 dirfd, const char *path, char *buf, u64 size)
 {
 	TREE_CALL();
 	struct walk_end end;
-	int err = fs_walk(dirfd, path, WALK_NOFOLLOW, &end);
-	if (err)
-		TREE_DONE(err);
+	int err = fs_walk(dirfd, path, WALK_MISSING_OK | WALK_NOFOLLOW, &end);
+	i64 descriptor = err ? -1 : fs_fd_entry(&end); /* "3" in /proc/self/fd, named relative to it */
+	if (descriptor >= 0) {
+		char target[TREE_PATH_MAX];
+		u64 len = open_file_path(fs_fd(descriptor), target);
+		tree_unlock();
+		return give_link(buf, size, target, len);
+	}
+	if (err || !end.node)
+		TREE_DONE(err ? err : -L_ENOENT);
 	const struct node *link = tree_node(end.node);
 	const u8 *target = link->type == NODE_LINK ? file_link_target(link) : NULL;
 	if (!target)
@@ -215,19 +262,53 @@ i64 fs_fstat(i64 fd, void *statbuf)
 	TREE_DONE(0);
 }
 
+/* O_RDONLY, O_WRONLY or O_RDWR: how descriptor open was opened.  Under the tree lock. */
+static u32 access_of(const struct open_file *open)
+{
+	if (open->kind == OPEN_PIPE)
+		return open->write_end ? 1 : 0;
+	const struct ofd *shared = open->kind == OPEN_FILE || open->kind == OPEN_DIR ? tree_ofd(open->ofd) : NULL;
+	return shared ? shared->flags & O_ACCMODE : 2; /* the console and devices: both ways */
+}
+
+/*
+ * lstat of descriptor fd's entry in /proc/self/fd: a link (so find and ls
+ * -l do not go through it), with the rights its access gives, as Linux's
+ * (r-x for reading, -wx for writing), and Linux's size of 64.
+ */
+static void fill_link_stat(struct stat_l *st, i64 fd, const struct open_file *open)
+{
+	fill_stat(st, OPEN_PIPE, 0);
+	u32 access = access_of(open);
+	st->mode = S_IFLNK | (access != 1 ? 0500 : 0) | (access != 0 ? 0300 : 0);
+	st->ino = 1ull << 32 | (u64)fd; /* as its listing says */
+	st->size = 64;
+}
+
+/* stat (lstat if nofollow) of what path names, or of a descriptor's entry in /proc/self/fd (ENOENT if not open). */
 i64 fs_stat(i64 dirfd, const char *path, void *statbuf, bool nofollow)
 {
-	i64 named = fs_fd_named(path);
-	if (named >= 0) { /* /dev/fd/N: what descriptor N is (ENOENT if none) */
-		HOLD_LIBOS_LOCK();
-		return fs_fd(named) ? fs_fstat(named, statbuf) : -L_ENOENT;
-	}
 	TREE_CALL();
-	struct walk_end end;
-	int err = fs_walk(dirfd, path, nofollow ? WALK_NOFOLLOW : 0, &end);
-	if (!err)
-		fill_stat(statbuf, OPEN_FILE, end.node);
-	TREE_DONE(err);
+	i64 descriptor = fs_fd_named(path); /* "/proc/self/fd/3", "/dev/fd/3" */
+	if (descriptor < 0) {
+		struct walk_end end;
+		int err = fs_walk(dirfd, path, WALK_MISSING_OK | (nofollow ? WALK_NOFOLLOW : 0), &end);
+		if (err)
+			TREE_DONE(err);
+		if (end.node) {
+			fill_stat(statbuf, OPEN_FILE, end.node);
+			TREE_DONE(0);
+		}
+		descriptor = fs_fd_entry(&end); /* "3" named relative to /proc/self/fd */
+	}
+	const struct open_file *open = descriptor >= 0 ? fs_fd(descriptor) : NULL;
+	if (!open)
+		TREE_DONE(-L_ENOENT);
+	if (nofollow)
+		fill_link_stat(statbuf, descriptor, open);
+	else
+		fill_stat(statbuf, open->kind, open->node); /* what the descriptor is, as fstat */
+	TREE_DONE(0);
 }
 
 /* One struct linux_dirent64 record at out; false if it does not fit in len. */
@@ -248,6 +329,50 @@ static bool put_dirent(u8 *out, u64 len, u64 *used, u64 ino, u64 next, u8 type, 
 	return true;
 }
 
+/* value's decimal digits at out (no terminator); how many. */
+static u32 decimal(char *out, u32 value)
+{
+	char digits[10];
+	u32 count = 0;
+	do
+		digits[count++] = (char)('0' + value % 10);
+	while (value /= 10);
+	for (u32 i = 0; i < count; i++)
+		out[i] = digits[count - 1 - i];
+	return count;
+}
+
+/* "." or ".." (position 0 or 1) of the directory dir, whose parent is parent. */
+static bool put_dot(u8 *out, u64 len, u64 *used, u64 pos, u32 dir, u32 parent)
+{
+	const char *name = pos == 0 ? "." : "..";
+	return put_dirent(out, len, used, pos == 0 ? dir : parent, pos + 1, DT_DIR, name, (u32)pos + 1);
+}
+
+/*
+ * /proc/self/fd's entries, made from the reader's own descriptors: "."
+ * and "..", then one per open descriptor in increasing order (position 2 +
+ * its number), each a link as Linux shows it.  Each gets an inode number
+ * above every node's.  Under both locks.
+ */
+static i64 list_descriptors(struct ofd *shared, u32 dir, u32 parent, u8 *buf, u64 len)
+{
+	u64 used = 0;
+	for (u64 pos = shared->offset; pos < 2 + FS_MAX_FDS; pos++) {
+		u32 fd = (u32)pos - 2;
+		if (pos >= 2 && !fs_fd(fd))
+			continue;
+		char name[12];
+		u32 name_len = pos >= 2 ? decimal(name, fd) : 0;
+		bool fits = pos < 2 ? put_dot(buf, len, &used, pos, dir, parent)
+		                    : put_dirent(buf, len, &used, (1ull << 32) | fd, pos + 1, DT_LNK, name, name_len);
+		if (!fits)
+			return used ? (i64)used : -L_EINVAL;
+		shared->offset = pos + 1;
+	}
+	return (i64)used;
+}
+
 /*
  * A directory's entries: "." and ".." (positions 0 and 1), then its
  * entries in the order of the entry table (position 2 + the entry's
@@ -266,6 +391,8 @@ i64 fs_getdents(i64 fd, void *buf, u64 len)
 	const struct node *node = dir_node(dir->node);
 	if (!shared || !node)
 		TREE_DONE(-L_EBADF);
+	if (dir->node == tree_proc_fd_dir())
+		TREE_DONE(list_descriptors(shared, dir->node, node->parent, buf, len));
 	static const u8 dirent_type[] = { [NODE_DIR] = 4, [NODE_FILE] = 8, [NODE_LINK] = 10, [NODE_DEV] = 2, [NODE_FREE] = 0 };
 	u64 used = 0;
 	for (;;) {
@@ -275,8 +402,7 @@ i64 fs_getdents(i64 fd, void *buf, u64 len)
 			break;
 		bool fits;
 		if (pos < 2) {
-			u32 ino = pos == 0 ? dir->node : node->parent;
-			fits = put_dirent(buf, len, &used, ino, pos + 1, 4, pos == 0 ? "." : "..", (u32)pos + 1);
+			fits = put_dot(buf, len, &used, pos, dir->node, node->parent);
 		} else {
 			u32 name_len, child = tree_dentry_node(entry);
 			const char *name = tree_dentry_name(entry, &name_len);
@@ -384,6 +510,8 @@ i64 fs_unlink(i64 dirfd, const char *path, u64 flags)
 		TREE_DONE(-L_ENOTDIR);
 	if (rmdir && !dir_empty(end.node))
 		TREE_DONE(-L_ENOTEMPTY);
+	if (end.node == tree_proc_fd_dir())
+		TREE_DONE(-L_EBUSY); /* its listing is made from descriptors: it stays (Linux's /proc refuses too) */
 	tree_unlink_entry(end.dentry);
 	TREE_DONE(0);
 }
@@ -410,6 +538,8 @@ static int replace_check(u32 moving, u32 replaced)
 		return -L_EISDIR;
 	if (to->type == NODE_DIR && !dir_empty(replaced))
 		return -L_ENOTEMPTY;
+	if (replaced == tree_proc_fd_dir())
+		return -L_EBUSY;
 	return 0;
 }
 
@@ -424,8 +554,8 @@ i64 fs_rename(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *ne
 	int err = fs_walk(old_dirfd, old_path, WALK_NOFOLLOW | WALK_LAST_AS_IS, &from);
 	if (err)
 		TREE_DONE(err);
-	if (!from.dentry)
-		TREE_DONE(-L_EBUSY);
+	if (!from.dentry || from.node == tree_proc_fd_dir())
+		TREE_DONE(-L_EBUSY); /* the root, where a walk began, /proc/self/fd (listed from descriptors) */
 	u32 moving = from.node, old_entry = from.dentry;
 	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW | WALK_LAST_AS_IS, &to);
 	if (err)
@@ -547,36 +677,15 @@ i64 fs_statfs(void *out)
 	return 0;
 }
 
-/* readlink of /proc/self/fd/N: the path a file was opened by (if still its name), a pipe's name, the console. */
+/* readlink of /proc/self/fd/N. */
 i64 fs_fd_path(i64 fd, char *buf, u64 size)
 {
 	TREE_CALL();
 	struct open_file *open = fs_fd(fd);
 	char path[TREE_PATH_MAX];
-	u64 len = 0;
 	if (!open)
 		TREE_DONE(-L_ENOENT);
-	if (open->kind == OPEN_DIR) {
-		len = tree_dir_path(open->node, path, sizeof(path));
-	} else if ((open->kind == OPEN_FILE || open->kind == OPEN_DEV) && tree_dentry_node(open->name) == open->node) {
-		len = tree_dir_path(tree_dentry_dir(open->name), path, sizeof(path) - TREE_NAME_MAX - 2);
-		u32 name_len;
-		const char *name = tree_dentry_name(open->name, &name_len);
-		if (len) {
-			len -= len == 2 ? 1 : 0; /* "/" + name, not "//" + name */
-			path[len - 1] = '/';
-			memcpy(path + len, name, name_len);
-			len += name_len + 1;
-			path[len - 1] = 0;
-		}
-	}
+	u64 len = open_file_path(open, path);
 	tree_unlock();
-	if (!len) {
-		const char *kind = open->kind == OPEN_CONSOLE ? "/dev/console" : open->kind == OPEN_PIPE ? "pipe:" : "(deleted)";
-		len = strlen(kind) + 1;
-		memcpy(path, kind, len);
-	}
-	u64 n = MIN(size, len - 1);
-	memcpy(buf, path, n);
-	return (i64)n;
+	return give_link(buf, size, path, len);
 }

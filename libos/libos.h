@@ -98,13 +98,19 @@ i64 mm_munmap(u64 addr, u64 len);
 i64 mm_cow_copy(u64 table, u64 va, u64 desc); /* EXO_PT_COW, an archive page's mark dropped */
 /* Frames of ours we no longer map, freed (those a child still maps: when it lets go). */
 void mm_free_frames(const u64 *frames, u32 count);
-i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset);
+i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset, u32 denied);
 i64 mm_unmap_file_at(u64 addr);
 i64 mm_mprotect(u64 addr, u64 len, u64 prot);
 /* Map fresh pages below top (an upcall stack) where none are yet. */
 int mm_map_stack(u64 top, u32 pages);
-/* A fault at addr: 0 if handled (a demand-zero page now there). */
+/*
+ * A fault at addr: 0 if handled (a demand-zero page now there), -1 if the
+ * program may not touch it (SIGSEGV), -2 if no frame was left for it,
+ * MM_FAULT_BUS in a file mapping where the file has no page to give: past
+ * its end, or a hole with the file pool full (SIGBUS, as Linux's tmpfs).
+ */
 int mm_fault(u64 addr, bool write);
+#define MM_FAULT_BUS (-3)
 /* Page descriptor bits for PROT_* rights (the same bits as EXO_R/W/X); PROT_NONE faults on any touch. */
 u64 mm_page_attrs(u32 prot);
 /* May the program write the page at va (its region allows it)? */

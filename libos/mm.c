@@ -41,7 +41,7 @@ void mm_init(u64 heap)
 	heap_start = heap_top = heap_end = heap;
 	/* The stack is demand-zero down to a guard page; the heap grows with brk. */
 	region_insert(&map, (struct region){ STACK_TOP - STACK_MAX + PAGE, STACK_TOP, PROT_READ | PROT_WRITE,
-	                                     REGION_STACK, FORK_PRIVATE, ADVICE_NONE });
+	                                     REGION_STACK, FORK_PRIVATE, ADVICE_NONE, 0 });
 }
 
 /* The loader's heap is its program's: brk starts after the program's last segment (set before any brk). */
@@ -170,8 +170,9 @@ static int protect_visit(u64 table, u32 first, u32 last, const u64 *entries, voi
 
 static bool counts_as_data(const struct region *region)
 {
+	bool anon_or_copy = region->kind == REGION_ANON || region->kind == REGION_PAST_EOF;
 	return region->kind == REGION_HEAP ||
-	       (region->kind == REGION_ANON && region->policy == FORK_PRIVATE && (region->prot & PROT_WRITE));
+	       (anon_or_copy && region->policy == FORK_PRIVATE && (region->prot & PROT_WRITE));
 }
 
 /* Would `more` bytes (data: of data) go past a limit? */
@@ -195,7 +196,7 @@ i64 mm_brk(u64 addr)
 	if (new_top > heap_top && over_limits(new_top - heap_top, true))
 		return (i64)heap_end; /* RLIMIT_AS or RLIMIT_DATA: brk fails */
 	if (new_top > heap_top) {
-		struct region grown = { heap_top, new_top, PROT_READ | PROT_WRITE, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE };
+		struct region grown = { heap_top, new_top, PROT_READ | PROT_WRITE, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE, 0 };
 		if (!region_range_free(&map, heap_top, new_top) || region_insert(&map, grown) < 0)
 			return (i64)heap_end; /* something is mapped there, or no room: brk fails */
 	} else if (new_top < heap_top) {
@@ -219,17 +220,31 @@ static bool fixed_allowed(u64 start, u64 end)
 }
 
 /*
+ * A private copy of a file's bytes: the pages made read-write for the copy
+ * get the mapping's rights, and those wholly past the file's end become a
+ * region of their own, where a touch is SIGBUS.
+ */
+static int copy_file(u32 node, u64 offset, u64 start, u64 size, u32 prot)
+{
+	i64 bytes = filemap_private(node, offset, start, size);
+	if (bytes < 0)
+		return (int)bytes;
+	u64 attrs = mm_page_attrs(prot), past_eof = start + PAGE_UP((u64)bytes);
+	if (as_each_leaf_table_self(start, past_eof, protect_visit, &attrs) < 0)
+		return -L_ENOMEM;
+	struct region tail = { past_eof, start + size, prot, REGION_PAST_EOF, FORK_PRIVATE, ADVICE_NONE, 0 };
+	return past_eof < start + size && region_replace(&map, tail) < 0 ? -L_ENOMEM : 0;
+}
+
+/*
  * A file's pages into a fresh region: its own pool pages (shared), or a
- * copy of its bytes made read-write, then given the mapping's rights
- * (private).  On failure the region goes again, as if never mapped.
+ * copy of its bytes (private).  On failure the region goes again, as if
+ * never mapped.
  */
 static i64 map_file(u32 node, u64 offset, u64 start, u64 size, u32 prot, bool shared)
 {
 	int err = shared ? filemap_shared(node, offset, start, size, mm_page_attrs(prot))
-	                 : filemap_private(node, offset, start, size);
-	u64 attrs = mm_page_attrs(prot);
-	if (!err && !shared && as_each_leaf_table_self(start, start + size, protect_visit, &attrs) < 0)
-		err = -L_ENOMEM;
+	                 : copy_file(node, offset, start, size, prot);
 	if (err) {
 		region_remove(&map, start, start + size);
 		release_pages(start, start + size);
@@ -243,17 +258,21 @@ i64 mm_mmap(u64 addr, u64 len, u64 prot, u64 flags, i64 fd, u64 offset)
 	if (len == 0 || len > MAP_LEN_MAX || (prot & ~(u64)PROT_KNOWN) ||
 	    (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
 		return -L_EINVAL;
-	u32 node = 0;
+	u32 node = 0, denied = 0;
 	if (!(flags & MAP_ANONYMOUS)) {
-		i64 err = offset > MAP_LEN_MAX ? -L_EINVAL : filemap_check(fd, offset, (u32)prot, type != MAP_PRIVATE, &node);
+		i64 err = offset > MAP_LEN_MAX ? -L_EINVAL
+		                               : filemap_check(fd, offset, (u32)prot, type != MAP_PRIVATE, &node, &denied);
 		if (err)
 			return err;
 	}
-	return mm_map_node(addr, len, prot, flags, node, offset);
+	return mm_map_node(addr, len, prot, flags, node, offset, denied);
 }
 
-/* mmap once its arguments are checked: anonymous memory (node 0) or a node of the file tree's. */
-i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset)
+/*
+ * mmap once its arguments are checked: anonymous memory (node 0) or a node
+ * of the file tree's; denied: the rights mprotect may never give it.
+ */
+i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset, u32 denied)
 {
 	u64 type = flags & MAP_TYPE;
 	bool file = node != 0;
@@ -274,9 +293,9 @@ i64 mm_map_node(u64 addr, u64 len, u64 prot, u64 flags, u32 node, u64 offset)
 	if (!start)
 		return -L_ENOMEM;
 	struct region region = { start, start + size, (u32)prot, file && type != MAP_PRIVATE ? REGION_FILE : REGION_ANON,
-	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED, ADVICE_NONE };
+	                         type == MAP_PRIVATE ? FORK_PRIVATE : FORK_SHARED, ADVICE_NONE, (u8)denied };
 	/* MAP_FIXED replaces whatever was there: its pages go, as with munmap. */
-	if (region_replace(&map, region) < 0)
+	if (!filemap_room_to_forget(start, start + size) || region_replace(&map, region) < 0)
 		return -L_ENOMEM;
 	release_pages(start, start + size);
 	return file ? map_file(node, offset, start, size, (u32)prot, type != MAP_PRIVATE) : (i64)start;
@@ -288,10 +307,19 @@ i64 mm_munmap(u64 addr, u64 len)
 	    PAGE_UP(len) > STACK_TOP - addr)
 		return -L_EINVAL;
 	u64 end = addr + PAGE_UP(len);
-	if (region_remove(&map, addr, end) < 0)
-		return -L_ENOMEM;
+	if (!filemap_room_to_forget(addr, end) || region_remove(&map, addr, end) < 0)
+		return -L_ENOMEM; /* as Linux: a mapping split in two needs a record more */
 	release_pages(addr, end);
 	return 0;
+}
+
+/* Does a region of [start, end) (covered) deny one of prot's rights? */
+static bool denies_any(u64 start, u64 end, u32 prot)
+{
+	for (u64 at = start; at < end; at = region_find(&map, at)->end)
+		if (region_find(&map, at)->denied & prot)
+			return true;
+	return false;
 }
 
 i64 mm_mprotect(u64 addr, u64 len, u64 prot)
@@ -305,6 +333,9 @@ i64 mm_mprotect(u64 addr, u64 len, u64 prot)
 	u64 end = addr + PAGE_UP(len);
 	if (!region_range_covered(&map, addr, end))
 		return -L_ENOMEM; /* as Linux: part of the range is not mapped */
+	if (denies_any(addr, end, (u32)prot))
+		return -L_EACCES; /* as Linux: more than the file's descriptor allowed (changing nothing, where Linux
+		                     changes the regions before the one that denies) */
 	if (region_protect(&map, addr, end, (u32)prot) < 0)
 		return -L_ENOMEM;
 	u64 attrs = mm_page_attrs((u32)prot);
@@ -326,8 +357,10 @@ int mm_fault(u64 addr, bool write)
 		bool allows = (present & EXO_PTE_AF) && (!write || !(present & EXO_PTE_RO));
 		return allows ? 0 : -1;
 	}
-	if (region->kind == REGION_FILE) /* the file's page, if the file reaches it now; else SIGSEGV */
+	if (region->kind == REGION_FILE) /* the file's page, if the file reaches it now; else SIGBUS */
 		return filemap_fault(page, mm_page_attrs(region->prot));
+	if (region->kind == REGION_PAST_EOF)
+		return MM_FAULT_BUS;
 	/* Demand-zero: a fresh frame mapped in one call (nothing to undo if it fails); -2: no frame for it. */
 	return as_map_new(&libos.self, page, mm_page_attrs(region->prot)) < 0 ? -2 : 0;
 }
@@ -556,7 +589,7 @@ void mm_unprotect_image(void)
 
 void mm_add_image(u64 start, u64 end, u32 prot)
 {
-	region_insert(&map, (struct region){ start, end, prot, REGION_IMAGE, FORK_PRIVATE, ADVICE_NONE });
+	region_insert(&map, (struct region){ start, end, prot, REGION_IMAGE, FORK_PRIVATE, ADVICE_NONE, 0 });
 }
 
 /*
@@ -598,9 +631,17 @@ int mm_map_stack(u64 top, u32 pages)
 	return 0;
 }
 
-/* shmdt: the shared file mapping that starts at addr, whole (filemap.c knows its extent); -EINVAL if none does. */
+/*
+ * shmdt: the shared file mapping that starts at addr, whole, and the
+ * pieces of it a punched hole left (filemap.c knows them), as Linux;
+ * what lies in the holes stays.  -EINVAL if no mapping starts at addr.
+ */
 i64 mm_unmap_file_at(u64 addr)
 {
-	u64 end = filemap_end_of(addr);
-	return end ? mm_munmap(addr, end - addr) : -L_EINVAL;
+	u64 starts[FILEMAP_MAX], ends[FILEMAP_MAX];
+	u32 count = filemap_pieces(addr, starts, ends);
+	i64 err = count ? 0 : -L_EINVAL;
+	for (u32 i = 0; i < count && !err; i++)
+		err = mm_munmap(starts[i], ends[i] - starts[i]);
+	return err;
 }

@@ -84,7 +84,7 @@ static void split_at(struct region_map *map, u64 addr)
 static bool alike(const struct region *left, const struct region *right)
 {
 	return left->end == right->start && left->prot == right->prot && left->kind == right->kind &&
-	       left->policy == right->policy && left->advice == right->advice;
+	       left->policy == right->policy && left->advice == right->advice && left->denied == right->denied;
 }
 
 /* Merge alike neighbours among regions [from, to] (indices, clamped to the map). */

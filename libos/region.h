@@ -11,7 +11,13 @@
 
 #define REGION_MAX 256
 
-enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK, REGION_IMAGE, REGION_FILE /* MAP_SHARED of a file */ };
+/*
+ * REGION_PAST_EOF: the pages of a MAP_PRIVATE file mapping that lay wholly
+ * past the file's end when it was mapped (its bytes are copied then): any
+ * touch is SIGBUS, as on Linux.
+ */
+enum region_kind { REGION_HEAP, REGION_ANON, REGION_STACK, REGION_IMAGE, REGION_FILE /* MAP_SHARED of a file */,
+	           REGION_PAST_EOF };
 /* What a fork does with a region: copy it (private) or share it (shared). */
 enum fork_policy { FORK_PRIVATE, FORK_SHARED };
 /*
@@ -28,6 +34,7 @@ struct region {
 	u8 kind;        /* enum region_kind */
 	u8 policy;      /* enum fork_policy */
 	u8 advice;      /* enum fork_advice */
+	u8 denied;      /* rights mprotect may not give: PROT_WRITE for a shared mapping of a file opened read-only */
 };
 
 struct region_map {
@@ -49,7 +56,7 @@ u64 region_find_gap(const struct region_map *map, u64 from, u64 limit, u64 size,
  * The changes: 0, or -1 when the map has no room (it holds REGION_MAX
  * regions, and a change needs one more for each region it splits, one more
  * for a region it adds).  A failed change leaves the map as it was.  Neighbours that end up alike (adjacent,
- * same protection, kind and policy) are merged, so the map stays small.
+ * same protection, kind, policy, advice and denied rights) are merged, so the map stays small.
  */
 int region_insert(struct region_map *map, struct region region); /* [start, end) must be free */
 int region_remove(struct region_map *map, u64 start, u64 end);   /* whatever lies there */

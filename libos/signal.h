@@ -33,7 +33,7 @@ enum {
 enum {
 	L_SI_USER = 0, L_SI_QUEUE = -1, L_SI_TIMER = -2, L_SI_TKILL = -6, L_SI_KERNEL = 0x80,
 	L_CLD_EXITED = 1, L_CLD_KILLED = 2, L_CLD_DUMPED = 3, L_CLD_STOPPED = 5, L_CLD_CONTINUED = 6,
-	L_SEGV_MAPERR = 1, L_SEGV_ACCERR = 2, L_BUS_ADRALN = 1, L_ILL_ILLOPC = 1, L_TRAP_BRKPT = 1,
+	L_SEGV_MAPERR = 1, L_SEGV_ACCERR = 2, L_BUS_ADRALN = 1, L_BUS_ADRERR = 2, L_ILL_ILLOPC = 1, L_TRAP_BRKPT = 1,
 };
 
 /* The kernel's struct sigaction on arm64 (what rt_sigaction reads and writes). */

@@ -731,11 +731,19 @@ void libos_exit_from_handler(void)
 		mm_unprotect_image();
 }
 
-/* The signal an exception the program cannot go on from means (as Linux), its si_code and si_addr. */
-static u32 fault_signal(const struct exo_upcall *up, bool permission, i32 *code, u64 *addr)
+/*
+ * The signal an exception the program cannot go on from means (as Linux),
+ * its si_code and si_addr; handled is mm_fault's answer.
+ */
+static u32 fault_signal(const struct exo_upcall *up, bool permission, int handled, i32 *code, u64 *addr)
 {
 	unsigned class = (unsigned)(up->esr >> 26) & 0x3f;
 	*addr = up->regs.pc;
+	if (handled == MM_FAULT_BUS) { /* a file mapping's page the file cannot give (past its end) */
+		*addr = up->far;
+		*code = L_BUS_ADRERR;
+		return L_SIGBUS;
+	}
 	switch (class) {
 	case 0x20: /* instruction abort */
 	case 0x24: /* data abort */
@@ -778,6 +786,9 @@ __attribute__((noreturn)) static void die_of_fault(const struct exo_upcall *up, 
 	else if (sig == L_SIGSEGV)
 		libos_report("libos: segmentation fault: %s at 0x%lx (pc 0x%lx), process %lu killed\n",
 		             fault_kind(up->esr, write), up->far, up->regs.pc, self);
+	else if (handled == MM_FAULT_BUS)
+		libos_report("libos: bus error: %s at 0x%lx, where the mapped file has no page (pc 0x%lx), process %lu "
+		             "killed\n", fault_kind(up->esr, write), up->far, up->regs.pc, self);
 	else
 		libos_report("libos: signal %u from %s (esr 0x%lx) at pc 0x%lx, process %lu killed\n", sig,
 		             fault_kind(up->esr, write), up->esr, up->regs.pc, self);
@@ -806,7 +817,7 @@ struct exo_upcall *libos_on_fault(struct exo_upcall *up)
 	}
 	i32 code;
 	u64 addr;
-	u32 sig = fault_signal(up, permission, &code, &addr);
+	u32 sig = fault_signal(up, permission, handled, &code, &addr);
 	bool survivable = cow == 0 && handled != -2 && up->depth == 1;
 	if (survivable && sig_fault(up, sig, code, addr))
 		return up; /* its handler runs (and may longjmp out, or fix things and return) */

@@ -268,7 +268,8 @@ i64 sysv_shmat(u64 id, u64 addr, u64 flags)
 	u64 fixed = !addr ? 0 : flags & SHM_REMAP ? MAP_FIXED_ : MAP_FIXED_NOREPLACE_;
 	HOLD_LIBOS_LOCK();
 	filemap_expect(node_of(id), (u32)(id >> 16), IPC_SHM << 12); /* still this segment when mapped, or EINVAL */
-	i64 at = mm_map_node(addr, size, prot, MAP_SHARED_ | fixed, node_of(id), 0);
+	u32 denied = flags & SHM_RDONLY ? 2 : 0; /* as Linux: a read-only attach cannot be mprotect'ed writable */
+	i64 at = mm_map_node(addr, size, prot, MAP_SHARED_ | fixed, node_of(id), 0, denied);
 	filemap_expect(0, 0, 0);
 	return at == -L_EEXIST ? -L_EINVAL : at; /* an address in use: EINVAL without SHM_REMAP, as Linux */
 }

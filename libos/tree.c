@@ -34,6 +34,7 @@ struct node *tree_node(u32 node)
 
 u32 tree_nodes_max(void) { return T->nodes_max; }
 u32 tree_ipc_dir(void) { return T->ipc_dir; }
+u32 tree_proc_fd_dir(void) { return T->proc_fd_dir; }
 
 bool tree_dir_live(u32 node)
 {
@@ -210,7 +211,12 @@ int tree_link_name(u32 dir, const char *name, u32 len, u32 node, bool archive_na
 	return 0;
 }
 
-int tree_link(u32 dir, const char *name, u32 len, u32 node) { return tree_link_name(dir, name, len, node, false); }
+int tree_link(u32 dir, const char *name, u32 len, u32 node)
+{
+	if (dir == T->proc_fd_dir)
+		return -L_EACCES; /* its entries are the reader's descriptors: no name of the tree's goes in */
+	return tree_link_name(dir, name, len, node, false);
+}
 
 static void clear_slot_of(u32 dentry)
 {

@@ -81,6 +81,7 @@ bool tree_lock_mine(void);
 struct node *tree_node(u32 node); /* NULL for 0 or out of range */
 u32 tree_nodes_max(void);
 u32 tree_ipc_dir(void); /* System V IPC's objects' directory, reached by no path */
+u32 tree_proc_fd_dir(void); /* /proc/self/fd (0 if the archive put a file in its way) */
 
 /* What a walk found: the node, and the directory and entry that named it last. */
 struct walk_end {

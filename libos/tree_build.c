@@ -13,6 +13,7 @@
 
 #define PAGE 4096ull
 #define SPARE_NODES 2048 /* beyond the archive's entries: what programs may create */
+#define PROC_DIRS 3      /* /proc, /proc/self, /proc/self/fd */
 #define NAME_BYTES_PER_ENTRY 24
 #define RECORD_LOCKS 256
 #define SEM_UNDOS 512
@@ -22,7 +23,7 @@ static u32 align_up(u32 bytes) { return (bytes + 63) & ~63u; }
 /* The header's sizes and offsets for an archive of `entries` entries and a pool of pool_pages. */
 static bool lay_out(struct tree_header *h, u32 entries, u32 pool_pages)
 {
-	u32 nodes = entries + dev_count + SPARE_NODES, dentries = nodes + 256, slots = 256;
+	u32 nodes = entries + dev_count + PROC_DIRS + SPARE_NODES, dentries = nodes + 256, slots = 256;
 	while (slots < 4 * dentries) /* at most half full of live entries and tombstones */
 		slots *= 2;
 	*h = (struct tree_header){ .nodes_max = nodes + 1, .dentries_max = dentries + 1, .slot_mask = slots - 1,
@@ -174,6 +175,22 @@ static void put_archive(const void *archive, u64 size)
 	}
 }
 
+/*
+ * /proc/self/fd, unless the archive put a file in its way: a directory of
+ * the tree, so that walks, stat and opendir find it, whose listing
+ * fs_getdents makes from the reader's descriptors.  Rights as Linux's.
+ */
+static void put_proc(void)
+{
+	static const char path[] = "proc/self/fd";
+	u32 fd_dir = directory_at(path, sizeof(path) - 1, false);
+	if (!fd_dir)
+		return;
+	NODES[fd_dir].perm = 0500;
+	NODES[NODES[fd_dir].parent].perm = 0555;
+	T->proc_fd_dir = fd_dir;
+}
+
 int tree_init(const void *archive, u64 size, u64 pool_pages)
 {
 	if (as_lookup_self(TREE_FRAMES_VA) & EXO_PTE_VALID)
@@ -207,5 +224,6 @@ int tree_init(const void *archive, u64 size, u64 pool_pages)
 	T->ipc_dir = tree_new_node(NODE_DIR, 0700); /* its own "." holds it: nothing names it */
 	NODES[T->ipc_dir].parent = T->ipc_dir;
 	put_archive(archive, size);
+	put_proc();
 	return 0;
 }

@@ -17,6 +17,7 @@ struct tree_header {
 	u32 names_top, name_free[5];          /* the names heap: its bump point, a free list per size */
 	u32 slots_live, slots_dead, nodes_free_count;
 	u32 ipc_dir; /* System V IPC's objects: a directory no path reaches (sysv.c) */
+	u32 proc_fd_dir; /* /proc/self/fd, whose listing is the reading process's descriptors (fs_paths.c) */
 	u32 locks_max, off_locks, locks_used; /* fcntl's record locks (reclock.c): how many entries hold one */
 	u32 off_lock_waits;                   /* what each process's F_SETLKW waits for (reclock.c), LOCK_WAITS */
 	u32 off_ipc_stamps;                   /* System V IPC's times and pids, one per node (sysv.c) */

@@ -29,6 +29,7 @@
 
 extern char **environ;
 void tree_checks(const char *self); /* tree.c */
+void filemap_checks(void);          /* filemaps.c */
 void ipc_checks(void); /* ipc.c */
 void ipc_detail_checks(const char *self); /* ipc_details.c */
 void lock_checks(void); /* locks.c */
@@ -762,6 +763,7 @@ int main(int argc, char **argv)
 	signal_state();
 	files();
 	tree_checks(argv[0]);
+	filemap_checks();
 	ipc_checks();
 	ipc_detail_checks(argv[0]);
 	lock_checks();

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -323,6 +324,57 @@ static void listing(void)
 	printf("\n");
 }
 
+/* Names and types of an open directory's entries from where it stands, one line. */
+static void print_entries(DIR *dir)
+{
+	struct dirent *entry;
+	while ((entry = readdir(dir)))
+		printf(" %s%s", entry->d_name, entry->d_type == DT_LNK ? "@" : entry->d_type == DT_DIR ? "/" : "?");
+	printf("\n");
+}
+
+/*
+ * /proc/self/fd as a directory (glibc's and busybox's close-all loops, ls):
+ * ".", "..", then a link per open descriptor in increasing order.
+ */
+static void proc_fd_listing(void)
+{
+	mount("proc", "/proc", "proc", 0, NULL); /* Linux's /init has no /proc of its own; exo's libos answers for it */
+	struct stat self, fds;
+	printf("check: tree: /proc/self is a directory %d, /proc/self/fd %d\n",
+	       stat("/proc/self", &self) == 0 && S_ISDIR(self.st_mode),
+	       stat("/proc/self/fd", &fds) == 0 && S_ISDIR(fds.st_mode));
+	int high = dup2(1, 41), mid = open(DIR_T "/y", O_RDONLY);
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir) {
+		printf("check: FAILED: opendir /proc/self/fd: %s\n", strerror(errno));
+		close(high), close(mid);
+		return;
+	}
+	printf("check: tree: /proc/self/fd (fd %d %d, the listing's %d) has", high, mid, dirfd(dir));
+	print_entries(dir);
+	char name[16];
+	snprintf(name, sizeof(name), "%d", mid);
+	struct stat st;
+	int again = openat(dirfd(dir), name, O_RDONLY);
+	int terminal = fstatat(dirfd(dir), "41", &st, 0) == 0 && S_ISCHR(st.st_mode);
+	printf("check: tree: named relative to it: open %s, 41 a terminal %d, 99 %s\n", err_of(again), terminal,
+	       err_of(fstatat(dirfd(dir), "99", &st, 0)));
+	close(again);
+	struct stat link_high, link_mid;
+	snprintf(name, sizeof(name), "/proc/self/fd/%d", mid);
+	int lstat_high = lstat("/proc/self/fd/41", &link_high), lstat_mid = lstat(name, &link_mid);
+	printf("check: tree: lstat of entries: links %d %d, rights %o %o\n",
+	       lstat_high == 0 && S_ISLNK(link_high.st_mode), lstat_mid == 0 && S_ISLNK(link_mid.st_mode),
+	       link_high.st_mode & 0777, link_mid.st_mode & 0777);
+	close(high);
+	rewinddir(dir);
+	printf("check: tree: after a close it has");
+	print_entries(dir);
+	closedir(dir);
+	close(mid);
+}
+
 static void unlinked_while_open(void)
 {
 	put(DIR_T "/gone", "still here");
@@ -451,6 +503,7 @@ void tree_checks(const char *self)
 	locks();
 	space_back();
 	listing();
+	proc_fd_listing();
 	remove_all(DIR_T);
 	struct stat st;
 	printf("check: tree: all removed %s\n", err_of(stat(DIR_T, &st)));

@@ -93,7 +93,7 @@ static void reset(void)
 static void splits_and_merges(void)
 {
 	reset();
-	EXPECT(region_insert(&map, (struct region){ VA(10), VA(20), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(10), VA(20), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE, 0 }) == 0);
 	EXPECT(map.count == 1);
 	EXPECT(region_protect(&map, VA(12), VA(14), 1) == 0); /* a hole in the middle: three regions */
 	EXPECT(map.count == 3 && map.at[1].start == VA(12) && map.at[1].end == VA(14) && map.at[1].prot == 1);
@@ -104,11 +104,24 @@ static void splits_and_merges(void)
 	EXPECT(region_range_covered(&map, VA(10), VA(15)) && !region_range_covered(&map, VA(10), VA(17)));
 	EXPECT(region_range_free(&map, VA(15), VA(16)) && !region_range_free(&map, VA(14), VA(16)));
 	/* Filling the hole with a region of another kind does not merge; the same kind does. */
-	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_HEAP, FORK_PRIVATE, ADVICE_NONE, 0 }) == 0);
 	EXPECT(map.count == 3);
 	EXPECT(region_remove(&map, VA(15), VA(16)) == 0);
-	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(15), VA(16), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE, 0 }) == 0);
 	EXPECT(map.count == 1);
+	EXPECT(region_remove(&map, 0, ~0ull & ~(PAGE - 1)) == 0 && map.count == 0);
+}
+
+/* The rights a region may never get (a shared mapping of a read-only file) survive splits and keep it apart. */
+static void denied_rights_kept(void)
+{
+	reset();
+	EXPECT(region_insert(&map, (struct region){ VA(10), VA(20), 1, REGION_FILE, FORK_SHARED, ADVICE_NONE, 2 }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(20), VA(30), 1, REGION_FILE, FORK_SHARED, ADVICE_NONE, 0 }) == 0);
+	EXPECT(map.count == 2); /* alike but for what they deny: not merged */
+	EXPECT(region_protect(&map, VA(12), VA(14), 5) == 0);
+	EXPECT(map.count == 4 && region_find(&map, VA(12))->denied == 2 && region_find(&map, VA(14))->denied == 2);
+	EXPECT(region_protect(&map, VA(12), VA(14), 1) == 0 && map.count == 2 && map.at[0].denied == 2);
 	EXPECT(region_remove(&map, 0, ~0ull & ~(PAGE - 1)) == 0 && map.count == 0);
 }
 
@@ -117,20 +130,20 @@ static void full_map_refuses_and_keeps(void)
 	reset();
 	for (u32 i = 0; map.count < REGION_MAX - 2; i++) /* alternate prot so none merge */
 		EXPECT(region_insert(&map, (struct region){ VA(2 * i), VA(2 * i + 1), 1 + i % 2, REGION_ANON,
-		                                            FORK_PRIVATE, ADVICE_NONE }) == 0);
+		                                            FORK_PRIVATE, ADVICE_NONE, 0 }) == 0);
 	/* One short of full: what needs two more is refused and changes nothing... */
-	EXPECT(region_insert(&map, (struct region){ VA(600), VA(610), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
+	EXPECT(region_insert(&map, (struct region){ VA(600), VA(610), 3, REGION_ANON, FORK_PRIVATE, ADVICE_NONE, 0 }) == 0);
 	struct region_map before = map;
 	EXPECT(map.count == REGION_MAX - 1);
 	EXPECT(region_remove(&map, VA(602), VA(603)) == -1);
 	EXPECT(region_protect(&map, VA(602), VA(603), 7) == -1);
-	EXPECT(region_replace(&map, (struct region){ VA(602), VA(603), 7, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == -1);
+	EXPECT(region_replace(&map, (struct region){ VA(602), VA(603), 7, REGION_ANON, FORK_PRIVATE, ADVICE_NONE, 0 }) == -1);
 	EXPECT(memcmp(&before, &map, sizeof(map)) == 0);
 	/* ...what needs one more fits, and removing whole regions always works. */
 	EXPECT(region_protect(&map, VA(600), VA(605), 1) == 0 && map.count == REGION_MAX);
-	EXPECT(region_insert(&map, (struct region){ VA(1), VA(2), 7, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == -1);
+	EXPECT(region_insert(&map, (struct region){ VA(1), VA(2), 7, REGION_ANON, FORK_PRIVATE, ADVICE_NONE, 0 }) == -1);
 	EXPECT(region_remove(&map, VA(0), VA(1)) == 0 && map.count == REGION_MAX - 1);
-	EXPECT(region_replace(&map, (struct region){ VA(600), VA(605), 2, REGION_ANON, FORK_PRIVATE, ADVICE_NONE }) == 0);
+	EXPECT(region_replace(&map, (struct region){ VA(600), VA(605), 2, REGION_ANON, FORK_PRIVATE, ADVICE_NONE, 0 }) == 0);
 	EXPECT(map.count == REGION_MAX - 1 && map_is_tidy());
 	EXPECT(region_find(&map, VA(604))->prot == 2 && region_find(&map, VA(605))->prot == 3);
 }
@@ -143,7 +156,7 @@ static void random_against_model(void)
 		u32 first = xorshift32(&seed) % PAGES, len = 1 + xorshift32(&seed) % 12;
 		u32 end = first + len > PAGES ? PAGES : first + len;
 		struct region r = { VA(first), VA(end), xorshift32(&seed) % 8, (u8)(xorshift32(&seed) % 3),
-		                    (u8)(xorshift32(&seed) % 2), (u8)(xorshift32(&seed) % ADVICE_KINDS) };
+		                    (u8)(xorshift32(&seed) % 2), (u8)(xorshift32(&seed) % ADVICE_KINDS), 0 };
 		switch (xorshift32(&seed) % 6) {
 		case 0:
 			if (!model_free(first, end))
@@ -191,6 +204,7 @@ static void random_against_model(void)
 int main(void)
 {
 	RUN("region", splits_and_merges);
+	RUN("region", denied_rights_kept);
 	RUN("region", full_map_refuses_and_keeps);
 	RUN("region", random_against_model);
 	return check_failures != 0;

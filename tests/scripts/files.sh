@@ -35,5 +35,9 @@ cp /bin/busybox ./busybox && ./busybox echo "a copied program runs" && echo "its
 mount -t proc proc /proc 2>/dev/null # Linux's /init has no /proc of its own; exo's libos answers for it
 echo "process substitution: $(cat <(echo inner))"; diff <(seq 3) <(seq 3) && echo "diff of two substitutions: same"
 exec 4< out.txt; echo "reopened by /dev/fd: $(head -n 1 /dev/fd/4) $(readlink /proc/self/fd/4)"; exec 4<&-
+[ -d /proc/self/fd ] && echo "ls /proc/self/fd: $(ls /proc/self/fd | tr '\n' ' ')" && echo "ls with 7 open: $(ls /proc/self/fd 7< out.txt | tr '\n' ' ')"
+echo "busybox's listing: $(/bin/busybox ls -a /proc/self/fd 5>/dev/null | tr '\n' ' ')"
+echo "find stops at the links: $(find /proc/self/fd -type l | sort | tr '\n' ' ')"
+exec 4< out.txt; (cd /proc/self/fd && echo "named in /proc/self/fd: $([ -e 4 ] && echo exists) $(readlink 4) $(head -n 1 4)"); exec 4<&-
 cd / && rm -r /tmp/work && echo "cleaned: $(ls /tmp | wc -l)"
 echo "=== end files"
