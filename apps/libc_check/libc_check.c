@@ -33,6 +33,7 @@ void filemap_checks(void);          /* filemaps.c */
 void ipc_checks(void); /* ipc.c */
 void ipc_detail_checks(const char *self); /* ipc_details.c */
 void lock_checks(void); /* locks.c */
+void poll_checks(void); /* polls.c */
 int tree_child(const char *mode);
 static int failures;
 
@@ -767,6 +768,7 @@ int main(int argc, char **argv)
 	ipc_checks();
 	ipc_detail_checks(argv[0]);
 	lock_checks();
+	poll_checks();
 	processes();
 	threads();
 	broadcast_wakes_all();
