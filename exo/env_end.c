@@ -132,6 +132,7 @@ void env_destroy(struct env *env, i64 status, bool reap)
 	/* Most ends finish here; a large one goes on in later steps (exo/release.c). */
 	u64 budget = parent ? RELEASE_BUDGET : ~0ull;
 	release_run(env, &budget);
+	doomed_collect(); /* what the step let go of, even if the rest of the release comes later */
 }
 
 /*

@@ -75,8 +75,10 @@ static int acting_on_frame(struct env *caller, u64 addr, struct frame **out, u64
 
 /*
  * In use: mapped or linked, or a root.  With EXO_FREE_WHEN_UNUSED, a page
- * or a level 1-3 table in use is doomed instead (a root never is: the
- * environments using it are not references the kernel lets go of).
+ * or a level 1-3 table in use is doomed instead.  Never a root (the
+ * environments using it are not references the kernel lets go of), nor a
+ * table mapped as a page: it could be mapped by a table it links, and
+ * two given-up tables holding each other would never go.
  */
 static int check_free(struct env *caller, u64 addr, u64 index, bool when_unused)
 {
@@ -84,8 +86,8 @@ static int check_free(struct env *caller, u64 addr, u64 index, bool when_unused)
 	int err = acting_on_frame(caller, addr, &frame, 0, index);
 	if (err)
 		return err;
-	bool root = frame->type == FRAME_PAGETABLE && frame->level == 0;
-	if ((frame->maps || frame->links) && (!when_unused || root))
+	bool table = frame->type == FRAME_PAGETABLE, never_doomed = table && (frame->level == 0 || frame->maps);
+	if ((frame->maps || frame->links) && (!when_unused || never_doomed))
 		return why(-E_BUSY, EXO_RULE_IN_USE, 0, index);
 	if (frame->flags & FRAME_MARK)
 		return why(-E_INVAL, EXO_RULE_TWICE, 0, index);

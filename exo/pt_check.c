@@ -8,6 +8,7 @@
 #include "exo/kernel.h"
 #include "exo/printk.h"
 #include "exo/pt.h"
+#include "exo/release.h"
 #include "exo/tlb.h"
 
 #define MAX_REPORTS 10
@@ -129,7 +130,8 @@ static void check_counts(const struct frame *frame)
 			owner->check_owned++;
 		else if (!(frame->flags & FRAME_RESERVED))
 			problem("frame 0x%lx owned by env %u, which is gone", addr_of(frame), frame->owner);
-		if ((frame->flags & FRAME_DOOMED) && !frame->maps && !frame->links && owner && !env_ended(owner))
+		if ((frame->flags & FRAME_DOOMED) && !frame->maps && !frame->links && owner && !env_ended(owner) &&
+		    !doomed_pending())
 			problem("frame 0x%lx is doomed and unreferenced, but not freed", addr_of(frame));
 	}
 }

@@ -264,8 +264,12 @@ bool release_run(struct env *env, u64 *budget)
 
 bool release_step(u64 budget)
 {
-	if (!pending_head)
-		return false;
+	if (!pending_head) {
+		if (!doomed_pending())
+			return false;
+		doomed_collect_for(&budget); /* given-up frames left over from calls, a step at a time */
+		return true;
+	}
 	release_run(pending_head, &budget);
 	husk_collect(); /* a husk it let go of may have nothing left referring to it */
 	return true;

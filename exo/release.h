@@ -53,8 +53,14 @@ void husk_begin(struct env *env, u64 refs);
  * left unreferenced (after any change that dropped references).
  */
 void husk_collect(void);
-/* Free the doomed frames noted unreferenced in this call (exo/doomed.c); how many so far. */
+/*
+ * Doomed frames (exo/doomed.c): free those left unreferenced, a step's
+ * budget of work (doomed_collect), or within *budget (false if work is
+ * left for the release steps); whether any wait; how many were freed.
+ */
 void doomed_collect(void);
+bool doomed_collect_for(u64 *budget);
+bool doomed_pending(void);
 extern u64 doomed_freed;
 /*
  * Finish every release still pending (an environment's end too large for

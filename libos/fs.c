@@ -227,6 +227,8 @@ void fs_drop_table(u64 env, bool cloexec_only)
 			if (table->fd[fd] && (!cloexec_only || table->cloexec[fd])) {
 				if (!cloexec_only && table->fd[fd]->kind == OPEN_PIPE)
 					pipe_sides_release(table->fd[fd]->pipe, (u32)env);
+				if (table->cloexec[fd] && table->fd[fd]->kind == OPEN_FILE) /* closed by exec: as close */
+					fs_record_locks_drop(table->fd[fd]->node, libos_process_of(env));
 				fs_drop_open(table->fd[fd]);
 				table->fd[fd] = NULL;
 			}
@@ -530,8 +532,11 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 		open->refs--;
 		return -L_EINVAL;
 	}
-	if (table->fd[to])
+	if (table->fd[to]) {
+		if (table->fd[to]->kind == OPEN_FILE) /* closed in passing: POSIX drops the locks as for close */
+			fs_record_locks_drop(table->fd[to]->node, libos_process_of((u64)exo_self()));
 		fs_drop_open(table->fd[to]);
+	}
 	table->fd[to] = open;
 	table->cloexec[to] = flags & O_CLOEXEC;
 	return to;

@@ -510,8 +510,8 @@ i64 fs_unlink(i64 dirfd, const char *path, u64 flags)
 		TREE_DONE(-L_ENOTDIR);
 	if (rmdir && !dir_empty(end.node))
 		TREE_DONE(-L_ENOTEMPTY);
-	if (end.node == tree_proc_fd_dir())
-		TREE_DONE(-L_EBUSY); /* its listing is made from descriptors: it stays (Linux's /proc refuses too) */
+	if (tree_in_proc(end.node))
+		TREE_DONE(-L_EBUSY); /* /proc's own directories stay (Linux's /proc refuses too) */
 	tree_unlink_entry(end.dentry);
 	TREE_DONE(0);
 }
@@ -538,8 +538,8 @@ static int replace_check(u32 moving, u32 replaced)
 		return -L_EISDIR;
 	if (to->type == NODE_DIR && !dir_empty(replaced))
 		return -L_ENOTEMPTY;
-	if (replaced == tree_proc_fd_dir())
-		return -L_EBUSY;
+	if (tree_in_proc(replaced))
+		return -L_EXDEV; /* another file system on Linux */
 	return 0;
 }
 
@@ -554,14 +554,18 @@ i64 fs_rename(i64 old_dirfd, const char *old_path, i64 new_dirfd, const char *ne
 	int err = fs_walk(old_dirfd, old_path, WALK_NOFOLLOW | WALK_LAST_AS_IS, &from);
 	if (err)
 		TREE_DONE(err);
-	if (!from.dentry || from.node == tree_proc_fd_dir())
-		TREE_DONE(-L_EBUSY); /* the root, where a walk began, /proc/self/fd (listed from descriptors) */
+	if (!from.dentry)
+		TREE_DONE(-L_EBUSY); /* the root, where a walk began */
+	if (tree_in_proc(from.node) || tree_in_proc(from.dir))
+		TREE_DONE(-L_EXDEV); /* /proc is another file system on Linux: nothing moves in or out of it */
 	u32 moving = from.node, old_entry = from.dentry;
 	err = fs_walk(new_dirfd, new_path, WALK_MISSING_OK | WALK_NOFOLLOW | WALK_LAST_AS_IS, &to);
 	if (err)
 		TREE_DONE(err);
 	if (to.node && !to.dentry)
 		TREE_DONE(-L_EBUSY);
+	if (tree_in_proc(to.dir))
+		TREE_DONE(-L_EXDEV);
 	if (tree_node(moving)->type == NODE_DIR && is_above(moving, to.dir))
 		TREE_DONE(-L_EINVAL);
 	if ((from.trailing_slash || to.trailing_slash) && tree_node(moving)->type != NODE_DIR)

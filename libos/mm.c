@@ -307,9 +307,23 @@ i64 mm_munmap(u64 addr, u64 len)
 	    PAGE_UP(len) > STACK_TOP - addr)
 		return -L_EINVAL;
 	u64 end = addr + PAGE_UP(len);
+	/*
+	 * Only the program's memory goes: the parts of the range its regions
+	 * cover.  libos's own pages (the file tree's, the pipes', the process
+	 * table's, upcall stacks) lie outside every region, and a munmap that
+	 * reaches them must not give them up.
+	 */
+	static u64 pieces[REGION_MAX][2];
+	u32 npieces = 0;
+	for (u32 i = 0; i < map.count; i++)
+		if (map.at[i].start < end && map.at[i].end > addr) {
+			pieces[npieces][0] = MAX(map.at[i].start, addr);
+			pieces[npieces++][1] = MIN(map.at[i].end, end);
+		}
 	if (!filemap_room_to_forget(addr, end) || region_remove(&map, addr, end) < 0)
 		return -L_ENOMEM; /* as Linux: a mapping split in two needs a record more */
-	release_pages(addr, end);
+	for (u32 i = 0; i < npieces; i++)
+		release_pages(pieces[i][0], pieces[i][1]);
 	return 0;
 }
 

@@ -475,9 +475,13 @@ __attribute__((noreturn)) void libos_exit(i64 status)
 
 /*
  * The file tree's records and pool pages stay: they are the first
- * process's, and other processes' files live in them (only the mappings go).
+ * process's, and other processes' files live in them (only the mappings
+ * go).  So do the process table's pages, which every process maps.
  */
-static bool keeps_frames(u64 va) { return va >= TREE_OFDS_VA && va < TREE_END; }
+static bool keeps_frames(u64 va)
+{
+	return (va >= TREE_OFDS_VA && va < TREE_END) || (va >= PROC_TABLE_VA && va < PROC_TABLE_END);
+}
 
 /*
  * Top down: a table is read, then freed, which makes the kernel drop

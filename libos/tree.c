@@ -36,6 +36,15 @@ u32 tree_nodes_max(void) { return T->nodes_max; }
 u32 tree_ipc_dir(void) { return T->ipc_dir; }
 u32 tree_proc_fd_dir(void) { return T->proc_fd_dir; }
 
+bool tree_in_proc(u32 node)
+{
+	u32 fd_dir = T->proc_fd_dir;
+	if (!fd_dir || !node)
+		return false;
+	u32 self = NODES[fd_dir].parent, proc = NODES[self].parent;
+	return node == fd_dir || node == self || node == proc;
+}
+
 bool tree_dir_live(u32 node)
 {
 	const struct node *dir = tree_node(node);
@@ -215,6 +224,8 @@ int tree_link(u32 dir, const char *name, u32 len, u32 node)
 {
 	if (dir == T->proc_fd_dir)
 		return -L_EACCES; /* its entries are the reader's descriptors: no name of the tree's goes in */
+	if (tree_in_proc(dir))
+		return -L_ENOENT; /* /proc and /proc/self hold only what libos makes, as Linux's procfs */
 	return tree_link_name(dir, name, len, node, false);
 }
 

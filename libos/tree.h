@@ -82,6 +82,8 @@ struct node *tree_node(u32 node); /* NULL for 0 or out of range */
 u32 tree_nodes_max(void);
 u32 tree_ipc_dir(void); /* System V IPC's objects' directory, reached by no path */
 u32 tree_proc_fd_dir(void); /* /proc/self/fd (0 if the archive put a file in its way) */
+/* Is node /proc, /proc/self or /proc/self/fd? Nothing is made, removed or moved there, as in Linux's procfs. */
+bool tree_in_proc(u32 node);
 
 /* What a walk found: the node, and the directory and entry that named it last. */
 struct walk_end {

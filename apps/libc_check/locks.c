@@ -174,6 +174,38 @@ static void description_locks(void)
 	close(second);
 }
 
+/*
+ * dup2 over a descriptor of a locked file closes it in passing: the
+ * process's locks on the file go as for close (a child asks F_GETLK).
+ */
+static void closed_in_passing(void)
+{
+	int fd = open(FILE_PATH, O_RDWR), other = open(FILE_PATH, O_RDONLY);
+	struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+	int locked = fcntl(fd, F_SETLK, &lock);
+	int replaced = dup2(other, fd);
+	int report[2];
+	if (pipe(report) < 0)
+		return;
+	pid_t child = fork();
+	if (child == 0) {
+		struct flock ask = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+		int probe = open(FILE_PATH, O_RDWR);
+		char type = fcntl(probe, F_GETLK, &ask) == 0 && ask.l_type == F_UNLCK ? 'u' : 'w';
+		_exit(write(report[1], &type, 1) == 1 ? 0 : 1);
+	}
+	char seen = '?';
+	close(report[1]);
+	if (read(report[0], &seen, 1) != 1)
+		seen = '?';
+	close(report[0]);
+	printf("check: locks: F_SETLK %s, dup2 over its descriptor %s; the lock then seen by another process: %s, %d\n",
+	       err_of(locked), replaced == fd ? "ok" : strerror(errno), seen == 'u' ? "none" : "still there",
+	       ended_well(child));
+	close(fd);
+	close(other);
+}
+
 void lock_checks(void)
 {
 	struct sigaction action = { .sa_handler = on_alarm }, old;
@@ -183,6 +215,7 @@ void lock_checks(void)
 	deadlocks(fd);
 	close(fd);
 	description_locks();
+	closed_in_passing();
 	unlink(FILE_PATH);
 	sigaction(SIGALRM, &old, NULL);
 }

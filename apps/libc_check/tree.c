@@ -344,6 +344,11 @@ static void proc_fd_listing(void)
 	printf("check: tree: /proc/self is a directory %d, /proc/self/fd %d\n",
 	       stat("/proc/self", &self) == 0 && S_ISDIR(self.st_mode),
 	       stat("/proc/self/fd", &fds) == 0 && S_ISDIR(fds.st_mode));
+	/* Nothing is made in /proc, and nothing moves in or out of it (another file system on Linux). */
+	int made = open("/proc/self/lc_new", O_WRONLY | O_CREAT, 0644);
+	printf("check: tree: in /proc: create %s", made < 0 ? strerror(errno) : "ok");
+	printf(", mkdir %s", mkdir("/proc/lc_dir", 0755) < 0 ? strerror(errno) : "ok");
+	printf(", rename out %s\n", rename("/proc/self", DIR_T "/moved") < 0 ? strerror(errno) : "ok");
 	int high = dup2(1, 41), mid = open(DIR_T "/y", O_RDONLY);
 	DIR *dir = opendir("/proc/self/fd");
 	if (!dir) {

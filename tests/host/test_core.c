@@ -659,6 +659,60 @@ static void doomed_frames_go_with_their_last_reference(void)
 	EXPECT(frame_count(&kernel_frames, FRAME_FREE) == free_at_start);
 }
 
+/*
+ * Given-up frames past what one call notes (1,024) are found by a scan
+ * that resumes where it stopped; the work is done a budget at a time, the
+ * rest in the release steps, and nothing is reported while it is pending.
+ * A table mapped as a page is never given up.
+ */
+/* The frames entries 0..count of a last-level table map. */
+static void mapped_frames(u64 table, u32 count, u64 *out)
+{
+	for (u32 i = 0; i < count; i++)
+		out[i] = pte_addr(pt_entries(pt_frame(table))[i]).val;
+}
+
+static void doomed_frames_go_in_bounded_steps(void)
+{
+	fake_boot(2048);
+	u64 free_at_start = frame_count(&kernel_frames, FRAME_FREE);
+	struct env *owner = make_env(NULL, 2000);
+	u64 attrs = fake_page(0, EXO_R | EXO_W), leaves[3];
+	for (u32 t = 0; t < 3; t++) {
+		leaves[t] = table_of(owner, 3);
+		u64 pages[EXO_PT_ENTRIES];
+		EXPECT(pt_map_new(owner, leaves[t], 0, EXO_PT_ENTRIES, attrs, 0) == 0);
+		mapped_frames(leaves[t], EXO_PT_ENTRIES, pages);
+		EXPECT(frames_free(owner, pages, EXO_PT_ENTRIES | EXO_FREE_WHEN_UNUSED) == 0);
+	}
+	u64 used = owner->used, freed = doomed_freed;
+	/* One call frees the three tables: 1,536 pages left unreferenced, 512 past the notes. */
+	EXPECT(frames_free(owner, leaves, 3) == 0);
+	EXPECT(doomed_freed == freed + 1536 && owner->used == used - 1539 && !doomed_pending());
+	EXPECT(problems() == 0);
+	/* Noted but not collected yet (a table released inside a call): a small budget leaves work. */
+	u64 leaf = table_of(owner, 3), pages[EXO_PT_ENTRIES];
+	EXPECT(pt_map_new(owner, leaf, 0, 64, attrs, 0) == 0);
+	mapped_frames(leaf, 64, pages);
+	EXPECT(frames_free(owner, pages, 64 | EXO_FREE_WHEN_UNUSED) == 0);
+	pt_release_table(pt_frame(leaf)); /* the entries dropped, as inside a call, before its end */
+	EXPECT(doomed_pending() && problems() == 0); /* pending: not reported */
+	u64 budget = 10;
+	freed = doomed_freed;
+	EXPECT(!doomed_collect_for(&budget) && budget == 0 && doomed_freed == freed + 10);
+	env_release_drain(); /* the release steps finish it */
+	EXPECT(!doomed_pending() && doomed_freed == freed + 64 && problems() == 0);
+	/* A table mapped as a page is not given up. */
+	u64 holder = table_of(owner, 3), mapped = table_of(owner, 3), as_page = fake_page(mapped, EXO_R);
+	EXPECT(pt_write(owner, holder, 0, 1, &as_page) == 0);
+	EXPECT(frames_free(owner, &mapped, 1 | EXO_FREE_WHEN_UNUSED) == -E_BUSY);
+	u64 none = 0;
+	EXPECT(pt_write(owner, holder, 0, 1, &none) == 0);
+	env_destroy(owner, 0, true);
+	env_release_drain();
+	EXPECT(problems() == 0 && frame_count(&kernel_frames, FRAME_FREE) == free_at_start);
+}
+
 /* A parent's level-1 subtree: leaf tables under two level-2 tables, at slots of its own choosing. */
 struct tree {
 	u64 l1, l2[2], leaves[12], data[12];
@@ -1646,6 +1700,7 @@ int main(void)
 	RUN("core", shared_table_keeps_its_address);
 	RUN("core", cow_copies_under_a_shared_table);
 	RUN("core", doomed_frames_go_with_their_last_reference);
+	RUN("core", doomed_frames_go_in_bounded_steps);
 	RUN("core", copy_tables_asks_quota_for_what_it_makes);
 	RUN("core", copy_tables_charges_long_empty_runs);
 	RUN("core", copy_tables_skips_empty_level2_tables);
