@@ -13,12 +13,24 @@
 
 _Static_assert((EXO_RECV_WORDS_MAX & (EXO_RECV_WORDS_MAX - 1)) == 0, "a tag's slot is its low bits");
 
-static struct frame *word_frame(u64 word) { return frame_lookup(&kernel_frames, pa(kernel_to_phys((const void *)word).val & ~(PAGE_SIZE - 1))); }
-static struct env *env_at(u32 tag) { return tag ? phys_to_kernel(frame_addr(&kernel_frames, &kernel_frames.frames[tag / EXO_RECV_WORDS_MAX - 1])) : NULL; }
+static struct frame *word_frame(u64 word)
+{
+	return frame_lookup(&kernel_frames, pa(kernel_to_phys((const void *)word).val & ~(PAGE_SIZE - 1)));
+}
+
+static struct env *env_at(u32 tag)
+{
+	if (!tag)
+		return NULL;
+	return phys_to_kernel(frame_addr(&kernel_frames, &kernel_frames.frames[tag / EXO_RECV_WORDS_MAX - 1]));
+}
+
 static struct word_wait *wait_at(u32 tag) { return &env_at(tag)->waits[tag % EXO_RECV_WORDS_MAX]; }
+
 static u32 tag_of(const struct env *env, u32 slot)
 {
-	return (frame_index(&kernel_frames, frame_lookup(&kernel_frames, kernel_to_phys(env))) + 1) * EXO_RECV_WORDS_MAX + slot;
+	u32 record = frame_index(&kernel_frames, frame_lookup(&kernel_frames, kernel_to_phys(env)));
+	return (record + 1) * EXO_RECV_WORDS_MAX + slot;
 }
 
 void wait_word_begin(struct env *env, u64 word)

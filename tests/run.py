@@ -473,7 +473,7 @@ FORK_CHECKS = [re.escape(name) for name in (
     "exo_fork of an unknown variant fails with EINVAL",
     "per-region advice (copy at fork, copy-on-write, shared tables) holds under cow, eager, shared and "
     "async, memory private both ways; MAP_SHARED and left-out memory refuse it",
-    "100 forks whose children write what the parent writes leave no tables or pages behind",
+    "100 forks whose children write what the parent writes: each side sees its own bytes, no frame is left behind",
     "a fork bomb under a fixed quota ends by itself, and fork works after it",
     "a child that faults after fork ends by SIGSEGV",
     "new memory after fork, touched on both sides",

@@ -290,12 +290,15 @@ static int cow_copy_space(struct fork_job *job) { return fork_copy_space(job, FO
 
 const struct fork_variant fork_cow = { .name = "cow", .copy_space = cow_copy_space };
 
-int fork_cow_fault(u64 addr)
+/*
+ * Under the libos lock (fault-safe, taken again by a thread that holds
+ * it): munmap and mmap hold it too, so the entry read is the one copied
+ * from.  Without it another thread could replace the page with a file's
+ * between the look and the copy, and the file's page would be the one
+ * copied from, and given up.
+ */
+static int cow_locked(u64 page)
 {
-	u64 page = addr & ~(PAGE - 1);
-	int unshared = fork_unshare_fault(page);
-	if (unshared)
-		return unshared; /* the table is ours now: the write comes again (and may copy the page) */
 	u64 desc = as_lookup_self(page);
 	if (!(desc & EXO_PTE_VALID) || !(desc & EXO_PTE_SW0))
 		return 0;
@@ -308,4 +311,16 @@ int fork_cow_fault(u64 addr)
 		return -L_ENOMEM; /* no frame for the copy */
 	LIBOS_SAFE->cow_faults++; /* fault-safe memory: a handler must not fault */
 	return 1;
+}
+
+int fork_cow_fault(u64 addr)
+{
+	u64 page = addr & ~(PAGE - 1);
+	int unshared = fork_unshare_fault(page);
+	if (unshared)
+		return unshared; /* the table is ours now: the write comes again (and may copy the page) */
+	libos_lock();
+	int result = cow_locked(page);
+	libos_unlock();
+	return result;
 }
