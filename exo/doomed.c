@@ -37,7 +37,8 @@
 static struct frame *noted[DOOMED_NOTES];
 static u32 noted_count;
 static bool scanning;  /* some were not noted: the scan finds them */
-static u32 scan_next;  /* the next record the scan looks at */
+static u32 scan_next;  /* the next record the scan looks at (it goes round, never back) */
+static u32 scan_stop;  /* the scan ends on coming back here: a lap after the last frame not noted */
 u64 doomed_freed;      /* frames freed so: tests read it */
 
 void doomed_note(struct frame *frame)
@@ -46,7 +47,7 @@ void doomed_note(struct frame *frame)
 		noted[noted_count++] = frame;
 	} else {
 		scanning = true;
-		scan_next = 0; /* from the start: a frame before the cursor may be among them */
+		scan_stop = scan_next; /* a whole lap from here: so every record is looked at, however often this comes */
 	}
 }
 
@@ -86,12 +87,13 @@ bool doomed_collect_for(u64 *budget)
 		if (noted_count) {
 			spend(budget, free_if_unused(noted[--noted_count]));
 		} else if (scanning) {
-			struct frame *frame = &kernel_frames.frames[scan_next++];
+			struct frame *frame = &kernel_frames.frames[scan_next];
+			scan_next = scan_next + 1 == kernel_frames.nframes ? 0 : scan_next + 1;
 			if (frame->flags & FRAME_DOOMED)
 				spend(budget, free_if_unused(frame));
 			if (scan_next % SCAN_PER_UNIT == 0)
 				spend(budget, 1);
-			if (scan_next == kernel_frames.nframes)
+			if (scan_next == scan_stop)
 				scanning = false;
 		} else {
 			return true;

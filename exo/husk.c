@@ -88,8 +88,8 @@ void husk_dissolved(struct env *husk)
  */
 void husk_collect(void)
 {
-	doomed_collect();
-	u64 budget = RELEASE_BUDGET;
+	u64 budget = RELEASE_BUDGET, doomed_budget = RELEASE_BUDGET; /* each shared by the whole collection */
+	doomed_collect_for(&doomed_budget);
 	while (collect_queue) {
 		struct env *husk = collect_queue;
 		collect_queue = husk->husk_next;
@@ -98,6 +98,6 @@ void husk_collect(void)
 			release_dissolve(husk);
 			release_run(husk, &budget);
 		}
-		doomed_collect(); /* what that release let go of (a freed table may leave a husk unreferenced: the loop goes on) */
+		doomed_collect_for(&doomed_budget); /* what that release let go of (the rest in the release steps) */
 	}
 }

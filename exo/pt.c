@@ -89,8 +89,8 @@ static int check_range(const struct frame *table, u64 index, u64 count, u64 inde
 static u32 check_page(const struct env *owner, const struct frame *target, u32 rights)
 {
 	u32 held = frame_rights(owner, target);
-	if (target->type == FRAME_PAGETABLE && (rights & ~EXO_R))
-		return EXO_RULE_TABLE_AS_PAGE;
+	if (target->type == FRAME_PAGETABLE && ((rights & ~EXO_R) || (target->flags & FRAME_DOOMED)))
+		return EXO_RULE_TABLE_AS_PAGE; /* (a given-up table mapped by a table it links would never go) */
 	return rights & ~held ? EXO_RULE_OWNER_RIGHTS : EXO_RULE_NONE;
 }
 

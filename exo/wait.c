@@ -33,31 +33,51 @@ static u32 tag_of(const struct env *env, u32 slot)
 	return (record + 1) * EXO_RECV_WORDS_MAX + slot;
 }
 
+/*
+ * A frame's waits, oldest first (a wake of one waiter takes the one that
+ * waited longest): the frame names the first; the first's prev names the
+ * last, every other's its predecessor; the last's next is 0.
+ */
 void wait_word_begin(struct env *env, u64 word)
 {
 	struct frame *frame = word_frame(word);
 	u32 slot = env->nwaits++, tag = tag_of(env, slot);
 	struct word_wait *wait = &env->waits[slot];
 	wait->word = word;
-	wait->prev = 0;
-	wait->next = frame->waiters;
-	if (frame->waiters)
-		wait_at(frame->waiters)->prev = tag;
-	frame->waiters = tag;
+	wait->next = 0;
+	if (!frame->waiters) {
+		wait->prev = tag;
+		frame->waiters = tag;
+		return;
+	}
+	struct word_wait *first = wait_at(frame->waiters);
+	wait->prev = first->prev;
+	wait_at(first->prev)->next = tag;
+	first->prev = tag;
+}
+
+static void unlink_wait(u32 tag)
+{
+	struct word_wait *wait = wait_at(tag);
+	struct frame *frame = word_frame(wait->word);
+	if (tag == frame->waiters) {
+		frame->waiters = wait->next;
+		if (wait->next)
+			wait_at(wait->next)->prev = wait->prev; /* the last, still */
+	} else {
+		wait_at(wait->prev)->next = wait->next;
+		if (wait->next)
+			wait_at(wait->next)->prev = wait->prev;
+		else
+			wait_at(frame->waiters)->prev = wait->prev; /* it was the last */
+	}
+	*wait = (struct word_wait){ 0 };
 }
 
 void wait_word_end(struct env *env)
 {
-	for (u32 slot = 0; slot < env->nwaits; slot++) {
-		struct word_wait *wait = &env->waits[slot];
-		if (wait->prev)
-			wait_at(wait->prev)->next = wait->next;
-		else
-			word_frame(wait->word)->waiters = wait->next;
-		if (wait->next)
-			wait_at(wait->next)->prev = wait->prev;
-		*wait = (struct word_wait){ 0 };
-	}
+	for (u32 slot = 0; slot < env->nwaits; slot++)
+		unlink_wait(tag_of(env, slot));
 	env->nwaits = 0;
 }
 

@@ -645,6 +645,13 @@ static void doomed_frames_go_with_their_last_reference(void)
 	EXPECT(pt_frame(leaf)->type == FRAME_PAGETABLE && pt_frame(inner)->type == FRAME_USER && problems() == 0);
 	EXPECT(pt_write(parent, p2, 3, 1, &none) == 0);
 	EXPECT(pt_frame(leaf)->type == FRAME_FREE && pt_frame(inner)->type == FRAME_FREE);
+	/* A table given up is never mapped as a page (a table it links could map it: neither would go). */
+	u64 given_up = table_of(parent, 3), given_up_link = fake_table(2, given_up, EXO_R | EXO_W);
+	EXPECT(pt_write(parent, p2, 4, 1, &given_up_link) == 0);
+	EXPECT(frames_free(parent, &given_up, 1 | EXO_FREE_WHEN_UNUSED) == 0);
+	u64 as_page = fake_page(given_up, EXO_R);
+	EXPECT(pt_write(parent, parent_l3, 7, 1, &as_page) == -E_PERM);
+	EXPECT(pt_write(parent, p2, 4, 1, &none) == 0 && pt_frame(given_up)->type == FRAME_FREE);
 	/* A root in use is never doomed. */
 	EXPECT(frames_free(parent, &proot, 1 | EXO_FREE_WHEN_UNUSED) == -E_BUSY);
 	EXPECT(!(pt_frame(proot)->flags & FRAME_DOOMED));

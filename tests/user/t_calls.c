@@ -862,6 +862,46 @@ static int words_wait_and_wake(u64 arg)
 	return 0;
 }
 
+/* A wake of one waiter takes the one that has waited longest. */
+static volatile u32 order_word, woke_first;
+static int wait_in_order(u64 id)
+{
+	struct exo_event event;
+	i64 got = exo_recv_word(&event, 0, 0, &order_word, 0);
+	if (!woke_first)
+		woke_first = (u32)id;
+	return got == 0 ? 0 : 1;
+}
+
+static int word_wake_takes_the_oldest(u64 arg)
+{
+	(void)arg;
+	struct aspace self;
+	as_self(&self);
+	u64 stacks[2];
+	T_EQ(exo_frame_alloc(rt_id, 2, stacks), 2);
+	T_EQ(as_map(&self, DATA_VA, stacks[0], PAGE_RW), 0);
+	T_EQ(as_map(&self, DATA_VA + 2 * 4096, stacks[1], PAGE_RW), 0);
+	order_word = 0, woke_first = 0;
+	i64 older = rt_spawn_thread(wait_in_order, 1, DATA_VA + 4096);
+	T_CHECK(older > 0, "thread: %ld", older);
+	for (int i = 0; i < 5; i++)
+		exo_yield(); /* it blocks on the word */
+	i64 newer = rt_spawn_thread(wait_in_order, 2, DATA_VA + 3 * 4096);
+	T_CHECK(newer > 0, "thread: %ld", newer);
+	for (int i = 0; i < 5; i++)
+		exo_yield(); /* it blocks too, after */
+	T_EQ(exo_wake(&order_word, 1), 1);
+	T_EQ(rt_wait((u64)older), 0);
+	T_EQ(woke_first, 1);
+	T_EQ(exo_wake(&order_word, 1), 1);
+	T_EQ(rt_wait((u64)newer), 0);
+	T_EQ(as_unmap(&self, DATA_VA), 0);
+	T_EQ(as_unmap(&self, DATA_VA + 2 * 4096), 0);
+	T_EQ(exo_frame_free(stacks, 2), 0);
+	return 0;
+}
+
 /* Remapping a page, or taking write away, is seen at once (TLB maintenance). */
 static int write_fault_count;
 static int count_write_faults(struct exo_upcall *up)
@@ -1056,6 +1096,7 @@ static const struct rt_test tests[] = {
 	{ "calls/light_upcall_return_redirects", light_upcall_return_redirects, 0 },
 	{ "calls/word_wait_and_wake", word_wait_and_wake, 0 },
 	{ "calls/words_wait_and_wake", words_wait_and_wake, 0 },
+	{ "calls/word_wake_takes_the_oldest", word_wake_takes_the_oldest, 0 },
 	{ "calls/alert_reaches_running_code", alert_reaches_running_code, 0 },
 	{ "calls/alert_ends_a_receive", alert_ends_a_receive, 0 },
 	{ "calls/alert_waits_outside_handlers", alert_waits_outside_handlers, 0 },

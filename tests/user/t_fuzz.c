@@ -925,7 +925,8 @@ static void build_frame_free(struct call *c)
 	for (u32 i = 0; when_unused && i < n; i++)
 		if (kind_of(list[i]) == KIND_LIVE || kind_of(list[i]) == KIND_PLAY)
 			list[i] = tracked_frame(); /* its own running space's would be doomed under it */
-	c->a[0] = in_ptr((u64)list, false);
+	/* Given up, a frame is not the fuzzer's to use any more: only the list it built and vetted is given. */
+	c->a[0] = when_unused ? (u64)list : in_ptr((u64)list, false);
 	c->a[1] = count;
 	if (c->a[0] == (u64)list)
 		for (u32 i = 0; i < n; i++)
