@@ -96,7 +96,8 @@ struct frame_pool {
 
 /*
  * A reference to frame has gone (a mapping or a link): a doomed frame with
- * none left is noted, and freed when the call ends (exo/doomed.c).
+ * none left is noted, and freed after the call's TLB invalidations
+ * (exo/doomed.c).
  */
 void doomed_note(struct frame *frame);
 static inline void frame_unref_done(struct frame *frame)

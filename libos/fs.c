@@ -447,6 +447,14 @@ i64 fs_open(i64 dirfd, const char *path, u64 flags, u64 mode)
 	return open_found(node, name, flags);
 }
 
+/* A descriptor of ours closed: POSIX drops the process's record locks on the file at any close of it. */
+static void close_open(struct open_file *open)
+{
+	if (open->kind == OPEN_FILE)
+		fs_record_locks_drop(open->node, libos_process_of((u64)exo_self()));
+	fs_drop_open(open);
+}
+
 i64 fs_close(i64 fd)
 {
 	HOLD_LIBOS_LOCK();
@@ -454,9 +462,7 @@ i64 fs_close(i64 fd)
 	if (!open)
 		return -L_EBADF;
 	current_table()->fd[fd] = NULL;
-	if (open->kind == OPEN_FILE)
-		fs_record_locks_drop(open->node, libos_process_of((u64)exo_self())); /* POSIX: any close of the file */
-	fs_drop_open(open);
+	close_open(open);
 	return 0;
 }
 
@@ -532,11 +538,8 @@ i64 fs_dup(i64 fd, i64 to, u64 flags)
 		open->refs--;
 		return -L_EINVAL;
 	}
-	if (table->fd[to]) {
-		if (table->fd[to]->kind == OPEN_FILE) /* closed in passing: POSIX drops the locks as for close */
-			fs_record_locks_drop(table->fd[to]->node, libos_process_of((u64)exo_self()));
-		fs_drop_open(table->fd[to]);
-	}
+	if (table->fd[to])
+		close_open(table->fd[to]); /* closed in passing, as by close */
 	table->fd[to] = open;
 	table->cloexec[to] = flags & O_CLOEXEC;
 	return to;

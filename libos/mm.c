@@ -560,9 +560,7 @@ bool mm_readable_at(u64 va)
 /*
  * A copy-on-write page made private (EXO_PT_COW).  A copy of an archive
  * page is ours: its ARCHIVE_PTE mark goes, or munmap would never free it.
- */
-/*
- * A page copied from a frame of ours (a forked child still maps it) gives
+ * A copy made from a frame of ours (a forked child still maps it) gives
  * that frame up: nothing of ours refers to it any more, and no later
  * moment of ours is sure to come when nothing else does, so the kernel
  * frees it when the child lets go (EXO_COW_GIVE_UP).  The tree's and the

@@ -6,9 +6,9 @@
  * to eight), so it is woken exactly when any of them moves.  Only beyond
  * eight waiting descriptors, or with one that names no word, does it
  * sleep on the first and look at them all again every POLL_BACKSTOP_NS.
- * A signal mask
- * given holds while waiting, as sigsuspend's; a handler that runs ends the
- * call with EINTR.  (ppoll with no descriptors is sig_pause, signal.c.)
+ * A signal mask given holds while waiting, as sigsuspend's; a handler
+ * that runs ends the call with EINTR.  (ppoll with no descriptors is
+ * sig_pause, signal.c.)
  */
 #include "libos/signal.h"
 #include <string.h>

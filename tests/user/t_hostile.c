@@ -69,6 +69,8 @@ static int bad_lengths(u64 arg)
 	T_EQ(exo_frame_alloc(rt_id, ~0ull, frames), -EXO_ERANGE);
 	T_EQ(exo_frame_free(frames, 0), -EXO_ERANGE);
 	T_EQ(exo_frame_free(frames, 1ull << 61), -EXO_ERANGE);
+	T_EQ(exo_frame_free(frames, EXO_FREE_WHEN_UNUSED), -EXO_ERANGE); /* the flag alone counts no frame */
+	T_EQ(exo_frame_free(frames, 513 | EXO_FREE_WHEN_UNUSED), -EXO_ERANGE);
 	T_EQ(exo_pt_copy((u64)table, 0, (u64)table, 256, 257, 0, 0), -EXO_ERANGE);
 	T_EQ(exo_pt_copy((u64)table, ~0ull, (u64)table, 0, 1, 0, 0), -EXO_ERANGE);
 	/* A console write that runs off the end of our memory fails, without a kernel fault. */
@@ -87,11 +89,13 @@ static int frames_not_given(u64 arg)
 	u64 page = unknown | PAGE_RW;
 	T_EQ(exo_pt_write((u64)table, 0, 1, &page), -EXO_EPERM);
 	T_EQ(exo_frame_free(&unknown, 1), -EXO_EPERM);
+	T_EQ(exo_frame_free(&unknown, 1 | EXO_FREE_WHEN_UNUSED), -EXO_EPERM); /* nor given up */
 	T_EQ(exo_frame_share(unknown, EXO_R), -EXO_EPERM);
 	u64 kernel = KERNEL_PA | PAGE_RO;
 	T_EQ(exo_pt_write((u64)table, 0, 1, &kernel), -EXO_EPERM);
 	u64 kernel_pa = KERNEL_PA;
 	T_EQ(exo_frame_free(&kernel_pa, 1), -EXO_EPERM);
+	T_EQ(exo_frame_free(&kernel_pa, 1 | EXO_FREE_WHEN_UNUSED), -EXO_EPERM);
 	T_EQ(exo_pt_write(KERNEL_PA, 0, 1, &page), -EXO_EINVAL); /* not a table */
 	u64 device = UART_PA | PAGE_RW;
 	T_EQ(exo_pt_write((u64)table, 0, 1, &device), -EXO_ERANGE);
@@ -128,6 +132,7 @@ static int attack_sibling(u64 arg)
 	u64 page = sibling_frame | PAGE_RO;
 	T_EQ(exo_pt_write((u64)table, 0, 1, &page), -EXO_EPERM);
 	T_EQ(exo_frame_free(&sibling_frame, 1), -EXO_EPERM);
+	T_EQ(exo_frame_free(&sibling_frame, 1 | EXO_FREE_WHEN_UNUSED), -EXO_EPERM); /* in use: not ours to give up */
 	T_EQ(exo_frame_share(sibling_frame, EXO_R), -EXO_EPERM);
 	u64 link = sibling_table | EXO_PTE_TABLE | EXO_PTE_APT_RO;
 	T_EQ(exo_pt_write((u64)own_table(2, DATA_VA), 0, 1, &link), -EXO_EPERM);
@@ -318,6 +323,7 @@ static int free_while_mapped(u64 arg)
 	i64 table = as_table(&self, 3, DATA_VA, false);
 	T_EQ(exo_frame_free((u64 *)&table, 1), -EXO_EBUSY); /* linked */
 	T_EQ(exo_frame_free(&rt_root, 1), -EXO_EBUSY);      /* our running root */
+	T_EQ(exo_frame_free(&rt_root, 1 | EXO_FREE_WHEN_UNUSED), -EXO_EBUSY); /* never given up */
 	u64 twice[2] = { own_frame(), 0 };
 	twice[1] = twice[0];
 	T_EQ(exo_frame_free(twice, 2), -EXO_EINVAL); /* the same frame twice in one batch */
@@ -551,6 +557,15 @@ static int words_outside_own_memory(u64 arg)
 		T_EQ(exo_recv_word(&event, 0, 0, (const volatile u32 *)words[i], 0), -EXO_EFAULT);
 	}
 	T_EQ(exo_recv_word(&event, ~0ull, 0, (const volatile u32 *)KERNEL_VA, 0), -EXO_EINVAL); /* flags first */
+	/* The same through a list: each word, and the list itself, must be the caller's to read. */
+	struct exo_word_wait list[2] = { { 0, 0 }, { 0, 0 } };
+	static volatile u32 own_word;
+	for (u32 i = 0; i < ARRAY_LEN(words); i++) {
+		list[0] = (struct exo_word_wait){ (u64)&own_word, 0 };
+		list[1] = (struct exo_word_wait){ words[i], 0 };
+		T_EQ(exo_recv_words(&event, 0, 0, list, 2), -EXO_EFAULT);
+		T_EQ(exo_recv_words(&event, 0, 0, (const struct exo_word_wait *)words[i], 1), -EXO_EFAULT);
+	}
 	return 0;
 }
 
